@@ -1,0 +1,131 @@
+"""The command line. Each command is thin: it parses options and calls the module that does the work.
+
+Exit codes: 0 when every input landed, 3 when some inputs were skipped, 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from procurewatch.model import SourceError, to_record
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Find and measure government purchases of surveillance technology in procurement notices.",
+)
+err = Console(stderr=True)
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_SKIPPED = 3
+
+DbOption = Annotated[Path, typer.Option("--db", help="DuckDB store file.")]
+FieldOption = Annotated[
+    list[str] | None,
+    typer.Option("--field", help="Map a record field: NAME=PATH, e.g. buyer=data.org.name (repeatable)."),
+]
+
+
+def parse_field_map(pairs: list[str] | None) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for pair in pairs or []:
+        name, sep, path = pair.partition("=")
+        if not sep or not name.strip() or not path.strip():
+            raise typer.BadParameter(f"--field takes NAME=PATH, got {pair!r}")
+        mapping[name.strip()] = path.strip()
+    return mapping
+
+
+def check_inputs(paths: list[Path]) -> None:
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        err.print(f"[red]error:[/red] no such file or folder: {', '.join(missing)}")
+        raise typer.Exit(EXIT_USAGE)
+
+
+@app.command()
+def extract(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of notices.")],
+    format: Annotated[str, typer.Option("--format", help="jsonl (one record per line)")] = "jsonl",
+    field: FieldOption = None,
+) -> None:
+    """Print one JSON record per notice, without touching any store."""
+    if format != "jsonl":
+        raise typer.BadParameter("only --format jsonl is supported", param_hint="--format")
+    check_inputs(paths)
+    from procurewatch.pipeline import extract as run_extract
+
+    skipped = 0
+    out = sys.stdout
+    for item in run_extract(paths, field_map=parse_field_map(field)):
+        if isinstance(item, SourceError):
+            skipped += 1
+            where = f"{item.path}#{item.locator}" if item.locator else item.path
+            err.print(f"[yellow]skipped[/yellow] {where}: {item.reason}", highlight=False, markup=False)
+            continue
+        out.write(json.dumps(to_record(item), ensure_ascii=False))
+        out.write("\n")
+    raise typer.Exit(EXIT_SKIPPED if skipped else EXIT_OK)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of notices.")],
+    db: DbOption = Path("procurewatch.duckdb"),
+    field: FieldOption = None,
+    batch_size: Annotated[int, typer.Option(help="Notices per transaction.")] = 2000,
+) -> None:
+    """Read, understand and detect every notice under PATHS and keep them in the store."""
+    check_inputs(paths)
+    from procurewatch.store.ingest import run_ingest
+
+    summary = run_ingest(paths, db, field_map=parse_field_map(field), batch_size=batch_size, console=err)
+    raise typer.Exit(EXIT_SKIPPED if summary.skipped else EXIT_OK)
+
+
+@app.command()
+def report(
+    db: DbOption = Path("procurewatch.duckdb"),
+    format: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
+) -> None:
+    """Notices and spend by year × category, by province, top buyers and top vendors."""
+    if not db.exists():
+        err.print(f"[red]error:[/red] no store at {db}: run 'procurewatch ingest' first")
+        raise typer.Exit(EXIT_USAGE)
+    from procurewatch.report import print_report
+
+    print_report(db, format=format)
+
+
+@app.command()
+def demo(
+    db: DbOption = Path("procurewatch.duckdb"),
+) -> None:
+    """Ingest the bundled example corpus into DB and print the report."""
+    from procurewatch.store.ingest import run_ingest
+
+    from procurewatch.report import print_report
+
+    examples = bundled_examples()
+    summary = run_ingest([examples], db, field_map={}, batch_size=2000, console=err)
+    print_report(db, format="table")
+    raise typer.Exit(EXIT_SKIPPED if summary.skipped else EXIT_OK)
+
+
+def bundled_examples() -> Path:
+    return Path(__file__).resolve().parent / "examples"
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
