@@ -109,9 +109,8 @@ def demo(
     db: DbOption = Path("procurewatch.duckdb"),
 ) -> None:
     """Ingest the bundled example corpus into DB and print the report."""
-    from procurewatch.store.ingest import run_ingest
-
     from procurewatch.report import print_report
+    from procurewatch.store.ingest import run_ingest
 
     examples = bundled_examples()
     summary = run_ingest([examples], db, field_map={}, batch_size=2000, console=err)

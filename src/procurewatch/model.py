@@ -186,7 +186,8 @@ def to_record(notice: Notice) -> dict[str, Any]:
             ],
         },
         "vendors_mentioned": [
-            {"vendor": v.vendor, "evidence": [e.to_dict() for e in v.evidence]} for v in notice.vendors_mentioned
+            {"vendor": v.vendor, "evidence": [e.to_dict() for e in v.evidence]}
+            for v in notice.vendors_mentioned
         ],
         "language": notice.language,
         "fingerprint": notice.fingerprint,
