@@ -1,13 +1,644 @@
-"""Placeholder: replaced by linking (counting issue).
+"""Linking notices into procurements, so that one purchase is counted once.
 
-Contract: link_pending(con) -> int links every notice that has no notice_links row yet
-into a procurement (incremental; never re-processes linked notices) and returns how many.
+`link_pending(con)` links every notice that has no `notice_links` row yet, in date order,
+to a procurement already in the store or to one created in the same run. The first rule
+that holds decides, and the link keeps its reason and score:
+
+  ocid            OCDS releases sharing an ocid                                   score 1
+  fingerprint     exact re-post: same normalised-content hash (duplicate_of set)  score 1
+  project_code    same normalised project code, buyers compatible, dates close    score 1
+  near_duplicate  MinHash/LSH estimated Jaccard of the normalised text
+                  (duplicate_of set when it reaches `repost_jaccard`)             score = Jaccard
+  similarity      same buyer, title similarity after phase words are stripped
+                  (招标公告/中标结果/更正公告 ...), dates within the window          score = ratio/100
+  first           none of the above: the notice starts a new procurement          score 1
+
+Incremental: MinHash signatures and LSH band hashes of linked notices are kept in
+`notice_minhash` / `notice_lsh_bands`, and comparison keys in `notice_keys`, so the store
+is never re-shingled. After linking, the aggregate columns of the touched procurements are
+recomputed from their member notices (spend = award/contract value when known, else budget).
+Settings live in data/linking.json.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cache
+from importlib import resources
+from typing import Any
+
 import duckdb
+import numpy as np
+import pyarrow as pa
+from datasketch import MinHash, MinHashLSH
+from rapidfuzz import fuzz, process
+
+EXTRA_SCHEMA = """
+CREATE TABLE IF NOT EXISTS notice_minhash (notice_id VARCHAR NOT NULL, signature BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS notice_lsh_bands (notice_id VARCHAR NOT NULL, band SMALLINT NOT NULL, hash BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS notice_keys (
+    notice_id VARCHAR NOT NULL, buyer_key VARCHAR, title_key VARCHAR, code_key VARCHAR, cancelled BOOLEAN NOT NULL
+);
+ALTER TABLE procurements ADD COLUMN IF NOT EXISTS buyer_key VARCHAR;
+ALTER TABLE procurements ADD COLUMN IF NOT EXISTS title_key VARCHAR;
+ALTER TABLE procurements ADD COLUMN IF NOT EXISTS code_key VARCHAR;
+ALTER TABLE procurements ADD COLUMN IF NOT EXISTS notices_all INTEGER;
+ALTER TABLE procurements ADD COLUMN IF NOT EXISTS spend_notice VARCHAR;
+"""
+
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_DIGITS = re.compile(r"\d+")
+_CN_NUM = "一二三四五六七八九十百零〇"
+
+
+@dataclass(frozen=True)
+class Settings:
+    raw: dict[str, Any]
+    num_perm: int
+    shingle: int
+    max_chars: int
+    min_chars: int
+    seed: int
+    lsh_threshold: float
+    max_candidates: int
+    near_duplicate: float
+    repost: float
+    title_similarity: float
+    window: timedelta
+    code_window: timedelta
+    code_min_chars: int
+    buyer_conflict_below: float
+    phase_words: tuple[str, ...]
+    cancel_words: tuple[str, ...]
+    lot_pattern: re.Pattern[str]
+    bands: tuple[tuple[int, int], ...] = field(default=())
+
+
+@cache
+def settings() -> Settings:
+    raw = json.loads(resources.files("procurewatch").joinpath("data/linking.json").read_text("utf-8"))
+    mh = raw["minhash"]
+    lsh = MinHashLSH(threshold=mh["lsh_threshold"], num_perm=mh["num_perm"])
+    markers = "|".join(re.escape(m) for m in raw["lot_markers"])
+    return Settings(
+        raw=raw,
+        num_perm=mh["num_perm"],
+        shingle=mh["shingle_chars"],
+        max_chars=mh["max_chars"],
+        min_chars=mh["min_chars"],
+        seed=mh["seed"],
+        lsh_threshold=mh["lsh_threshold"],
+        max_candidates=mh["max_candidates"],
+        near_duplicate=raw["near_duplicate_jaccard"],
+        repost=raw["repost_jaccard"],
+        title_similarity=raw["title_similarity"],
+        window=timedelta(days=raw["date_window_days"]),
+        code_window=timedelta(days=raw["project_code_window_days"]),
+        code_min_chars=raw["project_code_min_chars"],
+        buyer_conflict_below=raw["buyer_conflict_below"],
+        phase_words=tuple(sorted(raw["phase_words"], key=len, reverse=True)),
+        cancel_words=tuple(raw["cancel_words"]),
+        lot_pattern=re.compile(rf"第?[{_CN_NUM}\d]+(?:{markers})"),
+        bands=tuple(tuple(r) for r in lsh.hashranges),
+    )
+
+
+@cache
+def _permutations() -> np.ndarray:
+    s = settings()
+    return MinHash(num_perm=s.num_perm, seed=s.seed).permutations
+
+
+# ---------------------------------------------------------------- normalisation
+
+
+def normalise_text(text: str | None) -> str:
+    """Lower case, NFKC, without whitespace or punctuation: what re-posts have in common."""
+    if not text:
+        return ""
+    return _NON_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+def title_key(title: str | None) -> str:
+    """The title with phase words (招标公告, 中标结果, 更正公告 ...) removed, for comparing phases."""
+    key = normalise_text(title)
+    for word in settings().phase_words:
+        key = key.replace(word, "")
+    return key
+
+
+def code_key(code: str | None) -> str | None:
+    key = normalise_text(code).upper()
+    return key if len(key) >= settings().code_min_chars else None
+
+
+def buyer_key(name: str | None) -> str | None:
+    return normalise_text(name) or None
+
+
+def distinguishing_tokens(key: str) -> frozenset[str]:
+    """Numbers and lot/phase markers (二标段, 第3批): titles differing in them are different purchases."""
+    lots = settings().lot_pattern.findall(key)
+    rest = settings().lot_pattern.sub(" ", key)
+    return frozenset(lots) | frozenset(_DIGITS.findall(rest))
+
+
+def tokens_conflict(a: str, b: str) -> bool:
+    ta, tb = distinguishing_tokens(a), distinguishing_tokens(b)
+    return bool(ta and tb and ta != tb)
+
+
+def is_cancellation(notice_type: str | None, title: str | None) -> bool:
+    return notice_type == "cancellation" or any(w in (title or "") for w in settings().cancel_words)
+
+
+# ---------------------------------------------------------------- MinHash
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def shingle_hashes(text: str) -> np.ndarray:
+    """32-bit hashes of the character shingles of already-normalised text (vectorised)."""
+    s = settings()
+    codes = np.frombuffer(text[: s.max_chars].encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    k = s.shingle
+    if len(codes) < k:
+        return np.empty(0, dtype=np.uint32)
+    h = np.zeros(len(codes) - k + 1, dtype=np.uint64)
+    for i in range(k):  # polynomial hash of each window, modulo 2**32
+        h = (h * np.uint64(1000003) + codes[i : len(codes) - k + 1 + i]) & np.uint64(0xFFFFFFFF)
+    return np.unique(h.astype(np.uint32))
+
+
+def signature(normalised: str) -> np.ndarray | None:
+    """MinHash signature (uint32 array) or None when the text is too short to judge."""
+    s = settings()
+    if len(normalised) < s.min_chars:
+        return None
+    m = MinHash(num_perm=s.num_perm, permutations=_permutations(), scheme="affine32", hashfunc=_identity)
+    m.update_batch(shingle_hashes(normalised))
+    return m.hashvalues.astype(np.uint32)
+
+
+def band_hashes(sig: np.ndarray) -> list[int]:
+    out = []
+    for start, end in settings().bands:
+        digest = hashlib.blake2b(sig[start:end].tobytes(), digest_size=8).digest()
+        out.append(int.from_bytes(digest, "little", signed=True))
+    return out
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+# ---------------------------------------------------------------- linking
+
+
+@dataclass
+class _Proc:
+    id: str
+    title_key: str
+    buyer_key: str | None
+    code_key: str | None
+    first: date | None
+    last: date | None
+
+    def near(self, day: date | None, window: timedelta) -> bool:
+        if day is None or self.first is None or self.last is None:
+            return True
+        return self.first - window <= day <= self.last + window
+
+    def extend(self, day: date | None) -> None:
+        if day is None:
+            return
+        self.first = day if self.first is None else min(self.first, day)
+        self.last = day if self.last is None else max(self.last, day)
+
+
+@dataclass
+class _Pending:
+    id: str
+    fingerprint: str
+    published: date | None
+    ocid: str | None
+    buyer_key: str | None
+    title_key: str
+    code_key: str | None
+    cancelled: bool
+    sig: np.ndarray | None = None
+
+
+_KeyIndex = defaultdict[str, dict[str, _Proc]]
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for statement in EXTRA_SCHEMA.split(";"):
+        if statement.strip():
+            con.execute(statement)
 
 
 def link_pending(con: duckdb.DuckDBPyConnection) -> int:
-    return 0
+    """Link every notice without a notice_links row; return how many were linked."""
+    ensure_tables(con)
+    own_transaction = _begin(con)
+    try:
+        linked = _link(con)
+        if own_transaction:
+            con.execute("COMMIT")
+    except BaseException:
+        if own_transaction:
+            con.execute("ROLLBACK")
+        raise
+    return linked
+
+
+def _begin(con: duckdb.DuckDBPyConnection) -> bool:
+    try:
+        con.execute("BEGIN TRANSACTION")
+    except duckdb.TransactionException:
+        return False  # the caller holds a transaction; we run inside it
+    return True
+
+
+def _link(con: duckdb.DuckDBPyConnection) -> int:
+    s = settings()
+    con.execute("DROP TABLE IF EXISTS _pending")
+    con.execute(
+        """CREATE TEMP TABLE _pending AS
+           SELECT n.id, row_number() OVER (ORDER BY n.published NULLS LAST, n.id) AS ord
+           FROM notices n ANTI JOIN notice_links l ON l.notice_id = n.id"""
+    )
+    (count,) = con.execute("SELECT count(*) FROM _pending").fetchone() or (0,)
+    if not count:
+        return 0
+    for table in ("notice_minhash", "notice_lsh_bands", "notice_keys"):  # leftovers of an interrupted run
+        con.execute(f"DELETE FROM {table} WHERE notice_id IN (SELECT id FROM _pending)")
+
+    pending = _read_pending(con)
+    candidates = _near_duplicate_candidates(con)
+    store_sigs = _store_signatures(con)
+    by_id = {p.id: p for p in pending}
+
+    fp_map = _store_fingerprints(con)
+    ocid_map: dict[str, str] = dict(
+        con.execute(
+            """SELECT ocid, min(id) FROM procurements
+               WHERE ocid IN (SELECT n.ocid FROM notices n JOIN _pending p ON p.id = n.id) GROUP BY ocid"""
+        ).fetchall()
+    )
+    procs = _store_procurements(con, pending)
+    by_code: _KeyIndex = defaultdict(dict)
+    by_buyer: _KeyIndex = defaultdict(dict)
+    by_title: _KeyIndex = defaultdict(dict)
+    for proc in procs.values():
+        _index(proc, by_code, by_buyer, by_title, None)
+    link_of: dict[str, str] = dict(
+        con.execute(
+            """SELECT l.notice_id, l.procurement_id FROM notice_links l
+               JOIN (SELECT DISTINCT other FROM _candidates) c ON c.other = l.notice_id"""
+        ).fetchall()
+    )
+
+    rows: dict[str, list[Any]] = {
+        k: [] for k in ("notice_id", "procurement_id", "reason", "score", "duplicate_of")
+    }
+    for p in pending:
+        pid, reason, score, dup = _decide(
+            p,
+            s,
+            fp_map,
+            ocid_map,
+            by_code,
+            by_buyer,
+            by_title,
+            procs,
+            candidates.get(p.id, ()),
+            by_id,
+            store_sigs,
+            link_of,
+        )
+        if pid is None:
+            pid, reason, score, dup = p.id, "first", 1.0, None
+            proc = _Proc(p.id, p.title_key, p.buyer_key, p.code_key, p.published, p.published)
+            procs[pid] = proc
+            _index(proc, by_code, by_buyer, by_title, p)
+            if p.ocid:
+                ocid_map.setdefault(p.ocid, pid)
+        else:
+            proc = procs[pid]
+            proc.extend(p.published)
+            proc.buyer_key = proc.buyer_key or p.buyer_key
+            proc.code_key = proc.code_key or p.code_key
+            _index(proc, by_code, by_buyer, by_title, p)
+        link_of[p.id] = pid
+        fp_map.setdefault(p.fingerprint, (p.id, pid))
+        for key, value in zip(rows, (p.id, pid, reason, score, dup), strict=True):
+            rows[key].append(value)
+
+    con.register("_links", pa.table(rows))
+    con.execute(
+        "INSERT INTO notice_links SELECT notice_id, procurement_id, reason, score, duplicate_of FROM _links"
+    )
+    refresh_procurements(con, "SELECT DISTINCT procurement_id FROM _links")
+    con.unregister("_links")
+    con.execute("DROP TABLE IF EXISTS _pending")
+    con.execute("DROP TABLE IF EXISTS _candidates")
+    return len(pending)
+
+
+def _index(
+    proc: _Proc, by_code: _KeyIndex, by_buyer: _KeyIndex, by_title: _KeyIndex, member: _Pending | None
+) -> None:
+    """Make the procurement findable under its own keys and under those of a new member notice."""
+    for index, keys in (
+        (by_code, (proc.code_key, member and member.code_key)),
+        (by_buyer, (proc.buyer_key, member and member.buyer_key)),
+        (by_title, (proc.title_key, member and member.title_key)),
+    ):
+        for key in keys:
+            if key:
+                index[key][proc.id] = proc
+
+
+def _decide(
+    p: _Pending,
+    s: Settings,
+    fp_map: dict[str, tuple[str, str]],
+    ocid_map: dict[str, str],
+    by_code: _KeyIndex,
+    by_buyer: _KeyIndex,
+    by_title: _KeyIndex,
+    procs: dict[str, _Proc],
+    candidates: Any,
+    by_id: dict[str, _Pending],
+    store_sigs: dict[str, np.ndarray],
+    link_of: dict[str, str],
+) -> tuple[str | None, str, float, str | None]:
+    if p.ocid and p.ocid in ocid_map:
+        return ocid_map[p.ocid], "ocid", 1.0, None
+    if p.fingerprint in fp_map:
+        first_id, pid = fp_map[p.fingerprint]
+        return pid, "fingerprint", 1.0, first_id
+    if p.code_key:
+        for proc in by_code.get(p.code_key, {}).values():
+            if proc.near(p.published, s.code_window) and not _buyers_conflict(p.buyer_key, proc.buyer_key, s):
+                return proc.id, "project_code", 1.0, None
+    if p.sig is not None:
+        best: tuple[float, str] | None = None
+        for other in candidates:
+            pid = link_of.get(other)
+            if pid is None:
+                continue  # a later notice of this run; it will find this one
+            other_sig = by_id[other].sig if other in by_id else store_sigs.get(other)
+            if other_sig is None:
+                continue
+            score = jaccard(p.sig, other_sig)
+            if (
+                score >= s.near_duplicate
+                and (best is None or score > best[0])
+                and not _keys_conflict(p, procs[pid])
+            ):
+                best = (score, other)
+        if best is not None:
+            score, other = best
+            return link_of[other], "near_duplicate", round(score, 4), other if score >= s.repost else None
+    if p.title_key:
+        pool = (by_buyer.get(p.buyer_key) if p.buyer_key else by_title.get(p.title_key)) or {}
+        choices = [
+            proc for proc in pool.values() if proc.near(p.published, s.window) and not _keys_conflict(p, proc)
+        ]
+        if choices:
+            match = process.extractOne(
+                p.title_key,
+                [c.title_key for c in choices],
+                scorer=fuzz.ratio,
+                score_cutoff=s.title_similarity,
+            )
+            if match is not None:
+                return choices[match[2]].id, "similarity", round(match[1] / 100, 4), None
+    return None, "first", 1.0, None
+
+
+def _buyers_conflict(a: str | None, b: str | None, s: Settings) -> bool:
+    return bool(a and b and fuzz.partial_ratio(a, b) < s.buyer_conflict_below)
+
+
+def _keys_conflict(p: _Pending, proc: _Proc) -> bool:
+    """Different project codes, different buyers or different lot/phase numbers: not one purchase."""
+    if p.code_key and proc.code_key and p.code_key != proc.code_key:
+        return True
+    if _buyers_conflict(p.buyer_key, proc.buyer_key, settings()):
+        return True
+    return tokens_conflict(p.title_key, proc.title_key)
+
+
+def _read_pending(con: duckdb.DuckDBPyConnection) -> list[_Pending]:
+    """Pending notices in link order; signatures, bands and keys are written as we go."""
+    out: list[_Pending] = []
+    (total,) = con.execute("SELECT count(*) FROM _pending").fetchone() or (0,)
+    step = 20_000
+    for low in range(1, total + 1, step):
+        chunk = con.execute(
+            """SELECT n.id, n.fingerprint, n.published, n.ocid, n.buyer, n.title, n.project_code, n.notice_type,
+                      coalesce(n.title, '') || ' ' || coalesce(n.body, '') AS text
+               FROM notices n JOIN _pending p ON p.id = n.id WHERE p.ord >= ? AND p.ord < ? ORDER BY p.ord""",
+            [low, low + step],
+        ).fetchall()
+        sig_rows: dict[str, list[Any]] = {"notice_id": [], "signature": []}
+        band_rows: dict[str, list[Any]] = {"notice_id": [], "band": [], "hash": []}
+        key_rows: dict[str, list[Any]] = {
+            k: [] for k in ("notice_id", "buyer_key", "title_key", "code_key", "cancelled")
+        }
+        for nid, fp, published, ocid, buyer, title, code, ntype, text in chunk:
+            item = _Pending(
+                id=nid,
+                fingerprint=fp,
+                published=published,
+                ocid=ocid or None,
+                buyer_key=buyer_key(buyer),
+                title_key=title_key(title),
+                code_key=code_key(code),
+                cancelled=is_cancellation(ntype, title),
+            )
+            item.sig = signature(normalise_text(text))
+            if item.sig is not None:
+                sig_rows["notice_id"].append(nid)
+                sig_rows["signature"].append(item.sig.tobytes())
+                for band, value in enumerate(band_hashes(item.sig)):
+                    band_rows["notice_id"].append(nid)
+                    band_rows["band"].append(band)
+                    band_rows["hash"].append(value)
+            for key, value in zip(
+                key_rows, (nid, item.buyer_key, item.title_key, item.code_key, item.cancelled), strict=True
+            ):
+                key_rows[key].append(value)
+            out.append(item)
+        sigs = pa.table(sig_rows, schema=pa.schema([("notice_id", pa.string()), ("signature", pa.binary())]))
+        bands = pa.table(
+            band_rows,
+            schema=pa.schema([("notice_id", pa.string()), ("band", pa.int16()), ("hash", pa.int64())]),
+        )
+        keys = pa.table(
+            key_rows,
+            schema=pa.schema(
+                [
+                    ("notice_id", pa.string()),
+                    ("buyer_key", pa.string()),
+                    ("title_key", pa.string()),
+                    ("code_key", pa.string()),
+                    ("cancelled", pa.bool_()),
+                ]
+            ),
+        )
+        con.register("_sigs", sigs)
+        con.register("_bands", bands)
+        con.register("_keys", keys)
+        con.execute("INSERT INTO notice_minhash SELECT * FROM _sigs")
+        con.execute("INSERT INTO notice_lsh_bands SELECT * FROM _bands")
+        con.execute("INSERT INTO notice_keys SELECT * FROM _keys")
+        for name in ("_sigs", "_bands", "_keys"):
+            con.unregister(name)
+    return out
+
+
+def _near_duplicate_candidates(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Per pending notice, the notices (stored, or earlier in this run) sharing an LSH band, best first."""
+    con.execute("DROP TABLE IF EXISTS _candidates")
+    con.execute(
+        f"""CREATE TEMP TABLE _candidates AS
+            WITH pairs AS (
+                SELECT a.notice_id AS id, b.notice_id AS other, count(*) AS shared
+                FROM notice_lsh_bands a
+                JOIN _pending pa ON pa.id = a.notice_id
+                JOIN notice_lsh_bands b ON a.band = b.band AND a.hash = b.hash AND b.notice_id <> a.notice_id
+                LEFT JOIN _pending pb ON pb.id = b.notice_id
+                WHERE pb.ord IS NULL OR pb.ord < pa.ord
+                GROUP BY ALL
+            )
+            SELECT id, other, shared FROM pairs
+            QUALIFY row_number() OVER (PARTITION BY id ORDER BY shared DESC, other) <= {int(settings().max_candidates)}"""
+    )
+    out: dict[str, list[str]] = defaultdict(list)
+    for nid, other in con.execute(
+        "SELECT id, other FROM _candidates ORDER BY id, shared DESC, other"
+    ).fetchall():
+        out[nid].append(other)
+    return out
+
+
+def _store_signatures(con: duckdb.DuckDBPyConnection) -> dict[str, np.ndarray]:
+    rows = con.execute(
+        """SELECT m.notice_id, m.signature FROM notice_minhash m
+           JOIN (SELECT DISTINCT other FROM _candidates) c ON c.other = m.notice_id
+           ANTI JOIN _pending p ON p.id = m.notice_id"""
+    ).fetchall()
+    return {nid: np.frombuffer(blob, dtype=np.uint32) for nid, blob in rows}
+
+
+def _store_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    rows = con.execute(
+        """SELECT n.fingerprint, arg_min(n.id, coalesce(n.published, DATE '9999-12-31')),
+                  arg_min(l.procurement_id, coalesce(n.published, DATE '9999-12-31'))
+           FROM notices n JOIN notice_links l ON l.notice_id = n.id
+           WHERE n.fingerprint IN (SELECT n2.fingerprint FROM notices n2 JOIN _pending p ON p.id = n2.id)
+           GROUP BY n.fingerprint"""
+    ).fetchall()
+    return {fp: (nid, pid) for fp, nid, pid in rows}
+
+
+def _store_procurements(con: duckdb.DuckDBPyConnection, pending: list[_Pending]) -> dict[str, _Proc]:
+    """Stored procurements that could receive a pending notice: same code, buyer or title key, or linked
+    to a near-duplicate candidate."""
+    keys = pa.table(
+        {
+            "code_key": [p.code_key for p in pending],
+            "buyer_key": [p.buyer_key for p in pending],
+            "title_key": [p.title_key for p in pending],
+        }
+    )
+    con.register("_pkeys", keys)
+    rows = con.execute(
+        """SELECT id, title_key, buyer_key, code_key, first_published, last_published FROM procurements
+           WHERE code_key IN (SELECT code_key FROM _pkeys)
+              OR buyer_key IN (SELECT buyer_key FROM _pkeys)
+              OR title_key IN (SELECT title_key FROM _pkeys)
+              OR id IN (SELECT l.procurement_id FROM notice_links l
+                        JOIN (SELECT DISTINCT other FROM _candidates) c ON c.other = l.notice_id)"""
+    ).fetchall()
+    con.unregister("_pkeys")
+    return {r[0]: _Proc(r[0], r[1] or "", r[2], r[3], r[4], r[5]) for r in rows}
+
+
+# ---------------------------------------------------------------- aggregates
+
+_REFRESH = """
+INSERT INTO procurements (id, title, buyer, project_code, ocid, first_published, last_published, status,
+                          notices, spend_value, spend_currency, spend_kind, relevant, score, title_match,
+                          country, province, city, admin_code, buyer_key, title_key, code_key, notices_all,
+                          spend_notice)
+WITH m AS (
+    SELECT l.procurement_id AS pid, l.duplicate_of, n.*, k.buyer_key, k.title_key, k.code_key,
+           coalesce(k.cancelled, n.notice_type = 'cancellation') AS cancelled,
+           coalesce(n.published, DATE '9999-12-31') AS sort_day
+    FROM notice_links l JOIN notices n ON n.id = l.notice_id
+    LEFT JOIN notice_keys k ON k.notice_id = n.id
+    WHERE l.procurement_id IN (SELECT procurement_id FROM _touched)
+),
+spend AS (
+    SELECT pid, id AS spend_notice, amount_value, amount_currency, amount_kind FROM m
+    WHERE amount_value IS NOT NULL AND amount_currency IS NOT NULL AND amount_kind IS NOT NULL
+    QUALIFY row_number() OVER (
+        PARTITION BY pid
+        ORDER BY CASE WHEN amount_kind IN ('award', 'contract') THEN 0 ELSE 1 END,
+                 coalesce(published, DATE '0001-01-01') DESC, id) = 1
+),
+agg AS (
+    SELECT pid,
+           arg_min(title, sort_day) AS title,
+           arg_min(buyer, sort_day) FILTER (WHERE buyer IS NOT NULL) AS buyer,
+           arg_min(project_code, sort_day) FILTER (WHERE project_code IS NOT NULL) AS project_code,
+           arg_min(ocid, sort_day) FILTER (WHERE ocid IS NOT NULL) AS ocid,
+           min(published) AS first_published, max(published) AS last_published,
+           CASE WHEN bool_or(cancelled) THEN 'cancelled'
+                WHEN bool_or(notice_type = 'contract') THEN 'contracted'
+                WHEN bool_or(notice_type = 'award') THEN 'awarded'
+                ELSE 'open' END AS status,
+           count(*) FILTER (WHERE duplicate_of IS NULL) AS notices,
+           bool_or(relevant) AS relevant, max(score) AS score, bool_or(title_match) AS title_match,
+           arg_min(country, sort_day) FILTER (WHERE country IS NOT NULL) AS country,
+           arg_min(province, sort_day) FILTER (WHERE province IS NOT NULL) AS province,
+           arg_min(city, sort_day) FILTER (WHERE city IS NOT NULL) AS city,
+           arg_min(admin_code, sort_day) FILTER (WHERE admin_code IS NOT NULL) AS admin_code,
+           arg_min(buyer_key, sort_day) FILTER (WHERE buyer_key IS NOT NULL) AS buyer_key,
+           arg_min(title_key, sort_day) AS title_key,
+           arg_min(code_key, sort_day) FILTER (WHERE code_key IS NOT NULL) AS code_key,
+           count(*) AS notices_all
+    FROM m GROUP BY pid
+)
+SELECT a.pid, a.title, a.buyer, a.project_code, a.ocid, a.first_published, a.last_published, a.status,
+       a.notices, s.amount_value, s.amount_currency, s.amount_kind, a.relevant, a.score, a.title_match,
+       a.country, a.province, a.city, a.admin_code, a.buyer_key, a.title_key, a.code_key, a.notices_all,
+       s.spend_notice
+FROM agg a LEFT JOIN spend s ON s.pid = a.pid
+"""
+
+
+def refresh_procurements(con: duckdb.DuckDBPyConnection, touched_sql: str | None = None) -> None:
+    """Recompute the aggregate row of each touched procurement (all of them when touched_sql is None)."""
+    ensure_tables(con)
+    con.execute("DROP TABLE IF EXISTS _touched")
+    con.execute(
+        f"CREATE TEMP TABLE _touched AS {touched_sql or 'SELECT DISTINCT procurement_id FROM notice_links'}"
+    )
+    con.execute("DELETE FROM procurements WHERE id IN (SELECT procurement_id FROM _touched)")
+    con.execute(_REFRESH)
+    con.execute("DROP TABLE IF EXISTS _touched")
