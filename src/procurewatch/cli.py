@@ -80,14 +80,38 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders of notices.")],
     db: DbOption = Path("procurewatch.duckdb"),
     field: FieldOption = None,
-    batch_size: Annotated[int, typer.Option(help="Notices per transaction.")] = 2000,
+    batch_size: Annotated[int, typer.Option(help="Notices per transaction.", min=1)] = 2000,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes for understanding notices (default: CPU count).", min=1),
+    ] = None,
 ) -> None:
     """Read, understand and detect every notice under PATHS and keep them in the store."""
     check_inputs(paths)
+    field_map = parse_field_map(field)
+    raise typer.Exit(_run_ingest_command(paths, db, field_map, batch_size, workers))
+
+
+def _run_ingest_command(
+    paths: list[Path], db: Path, field_map: dict[str, str], batch_size: int, workers: int | None
+) -> int:
+    """Run ingest and turn its outcome into an exit code; user errors become a message, not a traceback."""
+    from procurewatch.store.errors import IngestUsageError
     from procurewatch.store.ingest import run_ingest
 
-    summary = run_ingest(paths, db, field_map=parse_field_map(field), batch_size=batch_size, console=err)
-    raise typer.Exit(EXIT_SKIPPED if summary.skipped else EXIT_OK)
+    try:
+        summary = run_ingest(
+            paths, db, field_map=field_map, batch_size=batch_size, console=err, workers=workers
+        )
+    except IngestUsageError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=False)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        err.print("interrupted: every batch committed so far is kept; run the same command again to finish")
+        return 130
+    if summary.warnings:
+        return 1
+    return EXIT_SKIPPED if summary.skipped else EXIT_OK
 
 
 @app.command()
@@ -110,12 +134,11 @@ def demo(
 ) -> None:
     """Ingest the bundled example corpus into DB and print the report."""
     from procurewatch.report import print_report
-    from procurewatch.store.ingest import run_ingest
 
-    examples = bundled_examples()
-    summary = run_ingest([examples], db, field_map={}, batch_size=2000, console=err)
-    print_report(db, format="table")
-    raise typer.Exit(EXIT_SKIPPED if summary.skipped else EXIT_OK)
+    code = _run_ingest_command([bundled_examples()], db, {}, 2000, None)
+    if code in (EXIT_OK, EXIT_SKIPPED):
+        print_report(db, format="table")
+    raise typer.Exit(code)
 
 
 def bundled_examples() -> Path:

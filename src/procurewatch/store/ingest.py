@@ -1,0 +1,229 @@
+"""Ingest: read → understand → detect → store, in batches of one transaction each.
+
+The main process reads documents and writes to DuckDB; a `spawn` pool of workers understands,
+detects and turns notices into Arrow columns. Work flows in bounded, ordered chunks, so memory
+stays flat and a file is recorded as done only in the transaction that stores its last notice.
+A crash loses at most the batch in flight; re-running completes it (stored ids are not rewritten).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections import defaultdict, deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from procurewatch.model import SourceError
+from procurewatch.store.db import open_store
+from procurewatch.store.reading import CHUNK_DOCS, Chunk, FileEnd, ReadStats, iter_chunks, require_inputs
+from procurewatch.store.summary import IngestSummary, print_summary
+from procurewatch.store.work import ChunkResult, build_chunk
+from procurewatch.store.writer import Batch, FileRow, StoreWriter, done_files
+
+__all__ = ["IngestSummary", "run_ingest"]
+
+# Below this many chunks the whole input is handled in-process: starting workers costs more.
+POOL_AFTER_CHUNKS = 3
+
+
+def default_workers() -> int:
+    env = os.environ.get("PROCUREWATCH_WORKERS")
+    if env and env.isdigit():
+        return max(1, int(env))
+    return max(1, os.cpu_count() or 1)
+
+
+def run_ingest(
+    paths: Iterable[str | Path],
+    db_path: Path,
+    field_map: dict[str, str] | None = None,
+    batch_size: int = 2000,
+    console: Console | None = None,
+    *,
+    workers: int | None = None,
+) -> IngestSummary:
+    """Store every notice under `paths` in the DuckDB file `db_path` and return what happened.
+
+    Raises IngestUsageError (NoInputsError, StoreError) for problems the user must fix.
+    """
+    started = time.perf_counter()
+    paths = [Path(p) for p in paths]
+    db_path = Path(db_path)
+    console = console or Console(stderr=True)
+    workers = workers or default_workers()
+    batch_size = max(1, batch_size)
+    require_inputs(paths)
+
+    summary = IngestSummary(db_path=db_path, workers=1)
+    con = open_store(db_path)
+    try:
+        writer = StoreWriter(con)
+        stats = ReadStats()
+        chunks = iter_chunks(paths, field_map, done_files(con), stats, chunk_docs=min(CHUNK_DOCS, batch_size))
+        with _progress(console) as progress:
+            task = progress.add_task("reading", total=None)
+            _store_all(chunks, writer, batch_size, workers, summary, progress, task, stats)
+        summary.files = stats.files
+        summary.files_unchanged = stats.unchanged
+        summary.store_seconds = time.perf_counter() - started
+        _link(con, summary, console)
+    finally:
+        con.close()
+    _index(db_path, summary, console)
+    summary.seconds = time.perf_counter() - started
+    print_summary(summary, console)
+    return summary
+
+
+@dataclass
+class _FileTally:
+    notices: int = 0
+    errors: list[SourceError] = field(default_factory=list)
+
+
+def _store_all(
+    chunks: Iterator[Chunk],
+    writer: StoreWriter,
+    batch_size: int,
+    workers: int,
+    summary: IngestSummary,
+    progress: Progress,
+    task: int,
+    stats: ReadStats,
+) -> None:
+    tallies: dict[str, _FileTally] = defaultdict(_FileTally)
+    batch = Batch()
+
+    def commit() -> None:
+        nonlocal batch
+        summary.notices_added += writer.write(batch)
+        summary.batches += 1
+        batch = Batch()
+
+    for result, finished in _results(chunks, workers, summary):
+        batch.add(result.tables, result.ids)
+        summary.notices_seen += len(result.ids)
+        for path, count in result.per_path.items():
+            tallies[path].notices += count
+        for error in result.errors:
+            tallies[error.path].errors.append(error)
+            summary.record_error(error)
+        for end in finished:
+            batch.files.append(_file_row(end, tallies.pop(end.path, _FileTally()), summary))
+        if batch.notices >= batch_size:
+            commit()
+        progress.update(
+            task,
+            completed=summary.notices_seen,
+            description=(
+                f"files {stats.files:,} · added {summary.notices_added:,} · skipped {summary.errors:,}"
+            ),
+        )
+    if batch.notices or batch.files:
+        commit()
+    progress.update(
+        task,
+        completed=summary.notices_seen,
+        description=f"files {stats.files:,} · added {summary.notices_added:,} · skipped {summary.errors:,}",
+    )
+
+
+def _file_row(end: FileEnd, tally: _FileTally, summary: IngestSummary) -> FileRow:
+    for error in end.errors:
+        summary.record_error(error)
+    errors = [*end.errors, *tally.errors]
+    if tally.notices == 0 and not errors:
+        nothing = SourceError(end.path, "no notices found in the file")
+        summary.record_error(nothing)
+        errors.append(nothing)
+    if tally.notices and not errors:
+        status = "done"
+    elif tally.notices:
+        status = "partial"
+        summary.files_partial += 1
+    else:
+        status = "skipped"
+        summary.files_skipped += 1
+    return FileRow(
+        path=end.path,
+        size=end.size,
+        mtime=end.mtime,
+        status=status,
+        notices=tally.notices,
+        errors=len(errors),
+        error=errors[0].reason if errors else None,
+    )
+
+
+def _results(
+    chunks: Iterator[Chunk], workers: int, summary: IngestSummary
+) -> Iterator[tuple[ChunkResult, list[FileEnd]]]:
+    """Chunk results in input order: inline for small inputs, else from a bounded worker pool."""
+    head: list[Chunk] = []
+    for chunk in chunks:
+        head.append(chunk)
+        if len(head) >= POOL_AFTER_CHUNKS:
+            break
+    if workers <= 1 or len(head) < POOL_AFTER_CHUNKS:
+        for chunk in _chain(head, chunks):
+            yield build_chunk(chunk.docs), chunk.finished
+        return
+    summary.workers = workers
+    in_flight_limit = 2 * workers + 1
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        in_flight: deque = deque()
+        for chunk in _chain(head, chunks):
+            in_flight.append((pool.apply_async(build_chunk, (chunk.docs,)), chunk.finished))
+            if len(in_flight) >= in_flight_limit:
+                pending, finished = in_flight.popleft()
+                yield pending.get(), finished
+        while in_flight:
+            pending, finished = in_flight.popleft()
+            yield pending.get(), finished
+
+
+def _chain(head: list[Chunk], rest: Iterator[Chunk]) -> Iterator[Chunk]:
+    yield from head
+    yield from rest
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.completed:,} notices"),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def _link(con: duckdb.DuckDBPyConnection, summary: IngestSummary, console: Console) -> None:
+    from procurewatch.dedupe import link_pending
+
+    t0 = time.perf_counter()
+    console.print("linking the phases of each procurement …", highlight=False)
+    try:
+        summary.linked = link_pending(con) or 0
+    except Exception as exc:  # the notices are stored; say what failed and carry on
+        summary.warnings.append(f"linking failed (notices are stored; re-run ingest to retry): {exc!r}")
+    summary.link_seconds = time.perf_counter() - t0
+
+
+def _index(db_path: Path, summary: IngestSummary, console: Console) -> None:
+    from procurewatch.store.search import sync_index
+
+    t0 = time.perf_counter()
+    console.print("updating the search index …", highlight=False)
+    try:
+        summary.indexed = sync_index(db_path) or 0
+    except Exception as exc:
+        summary.warnings.append(f"search index update failed (re-run ingest to retry): {exc!r}")
+    summary.index_seconds = time.perf_counter() - t0

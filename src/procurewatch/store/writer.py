@@ -1,0 +1,172 @@
+"""Writing batches into the store: one transaction per batch, covering every table of its notices.
+
+A notice whose id is already stored is not written again (nor are its child rows), so re-running
+an interrupted ingest completes the batch in flight without duplicates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from procurewatch.store.columns import CHILD_TABLES, SCHEMAS, empty_tables
+
+FILES_SCHEMA = pa.schema(
+    [
+        ("path", pa.string()),
+        ("size", pa.int64()),
+        ("mtime", pa.float64()),
+        ("status", pa.string()),
+        ("notices", pa.int32()),
+        ("errors", pa.int32()),
+        ("error", pa.string()),
+    ]
+)
+
+
+@dataclass(slots=True)
+class FileRow:
+    path: str
+    size: int | None
+    mtime: float | None
+    status: str  # done | partial | skipped
+    notices: int
+    errors: int
+    error: str | None
+
+
+@dataclass
+class Batch:
+    """Notices (as Arrow tables) and finished files waiting to be committed together."""
+
+    parts: dict[str, list[pa.Table]] = field(default_factory=lambda: {name: [] for name in SCHEMAS})
+    ids: set[str] = field(default_factory=set)
+    files: list[FileRow] = field(default_factory=list)
+
+    @property
+    def notices(self) -> int:
+        return len(self.ids)
+
+    def add(self, tables: dict[str, pa.Table], ids: list[str]) -> None:
+        if self.ids.isdisjoint(ids) and len(set(ids)) == len(ids):
+            self.ids.update(ids)
+        else:  # the same notice twice in one batch (e.g. a file given twice): keep its first copy
+            fresh = [i for i in dict.fromkeys(ids) if i not in self.ids]
+            self.ids.update(fresh)
+            tables = _only_ids(tables, fresh)
+        for name, table in tables.items():
+            if table.num_rows:
+                self.parts[name].append(table)
+
+    def tables(self) -> dict[str, pa.Table]:
+        out = empty_tables()
+        for name, parts in self.parts.items():
+            if parts:
+                out[name] = pa.concat_tables(parts)
+        return out
+
+
+def _only_ids(tables: dict[str, pa.Table], keep: list[str]) -> dict[str, pa.Table]:
+    keep_set = pa.array(keep, pa.string())
+    out: dict[str, pa.Table] = {}
+    notices = tables["notices"]
+    # duplicates inside one chunk: keep the first row of each id
+    first_rows: dict[str, int] = {}
+    for i, nid in enumerate(notices.column("id").to_pylist()):
+        first_rows.setdefault(nid, i)
+    out["notices"] = notices.take([first_rows[k] for k in keep])
+    for name in CHILD_TABLES:
+        table = tables[name]
+        out[name] = table.filter(pc.is_in(table.column("notice_id"), value_set=keep_set))
+    return out
+
+
+NOTICE_COLUMNS = [f.name for f in SCHEMAS["notices"]]
+
+
+def _notice_select() -> str:
+    cols = ", ".join(
+        "TRY_CAST(published AS DATE)" if name == "published" else name for name in NOTICE_COLUMNS
+    )
+    return f"SELECT {cols}, now()::TIMESTAMP FROM batch_notices"
+
+
+class StoreWriter:
+    """Commits batches to an open store connection."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.batches_written = 0
+
+    def write(self, batch: Batch) -> int:
+        """Commit one batch in one transaction; return how many notices were new."""
+        tables = batch.tables()
+        files = _files_table(batch.files)
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            added = self._insert_notices(tables["notices"])
+            if added:
+                self._insert_children(tables, added)
+            self._upsert_files(files)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            for name in ("batch_notices", "batch_new", "batch_files", *(f"batch_{t}" for t in CHILD_TABLES)):
+                con.unregister(name)
+        self.batches_written += 1
+        return len(added)
+
+    def _insert_notices(self, notices: pa.Table) -> list[str]:
+        if not notices.num_rows:
+            return []
+        self.con.register("batch_notices", notices)
+        cols = ", ".join([*NOTICE_COLUMNS, "ingested_at"])
+        rows = self.con.execute(
+            f"INSERT INTO notices ({cols}) {_notice_select()} ON CONFLICT DO NOTHING RETURNING id"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def _insert_children(self, tables: dict[str, pa.Table], added: list[str]) -> None:
+        everything_new = len(added) == tables["notices"].num_rows
+        if not everything_new:
+            self.con.register("batch_new", pa.table({"id": pa.array(added, pa.string())}))
+        for name in CHILD_TABLES:
+            table = tables[name]
+            if not table.num_rows:
+                continue
+            view = f"batch_{name}"
+            self.con.register(view, table)
+            cols = ", ".join(f.name for f in SCHEMAS[name])
+            where = "" if everything_new else " WHERE notice_id IN (SELECT id FROM batch_new)"
+            self.con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {view}{where}")
+
+    def _upsert_files(self, files: pa.Table) -> None:
+        if not files.num_rows:
+            return
+        self.con.register("batch_files", files)
+        cols = ", ".join(f.name for f in FILES_SCHEMA)
+        self.con.execute(
+            f"INSERT OR REPLACE INTO files ({cols}, ingested_at) "
+            f"SELECT {cols}, now()::TIMESTAMP FROM batch_files"
+        )
+
+
+def _files_table(rows: list[FileRow]) -> pa.Table:
+    # the same path twice in one batch (given twice on the command line): the last word wins
+    last = {r.path: r for r in rows}
+    return pa.table(
+        {name: [getattr(r, name) for r in last.values()] for name in FILES_SCHEMA.names},
+        schema=FILES_SCHEMA,
+    )
+
+
+def done_files(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, float]]:
+    """Files fully ingested before, with the size and mtime they had then."""
+    rows = con.execute("SELECT path, size, mtime FROM files WHERE status = 'done'").fetchall()
+    return {path: (size, mtime) for path, size, mtime in rows}
