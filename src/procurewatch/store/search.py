@@ -1,13 +1,357 @@
-"""Placeholder: replaced by the tantivy full-text index (explorer issue).
+"""The full-text index: tantivy, beside the store in `<db>.index/`, keyed by notice id.
 
-Contract: sync_index(db_path) -> int adds every stored notice missing from the index
-(the index lives beside the store: <db>.index/) and returns how many it added.
+Two text fields are indexed, both pre-tokenised here and split on whitespace by tantivy:
+  seg     rjieba `cut_for_search` words for CJK runs, lower-cased words for everything else
+  bigram  overlapping character pairs of every CJK run, so any Chinese substring of two or
+          more characters is found by a phrase of its pairs (人脸, 卡口, 声纹, "人脸识别")
+
+Only the notice id is stored; DuckDB stays the source of truth and the index can always be
+rebuilt from it (`procurewatch index --rebuild`). `indexed_ids.parquet` beside the segments
+records which store ids the index holds, so `sync_index` adds only what is missing.
+
+User queries never reach tantivy's query parser: `parse_user_query` reads them leniently
+(words, "quoted phrases", -exclusions) and `build_query` makes tantivy query objects directly.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import duckdb
+import rjieba
+import tantivy
+
+ANALYZER = "pw_ws"
+IDS_FILE = "indexed_ids.parquet"
+WRITER_HEAP = 256_000_000
+BATCH = 5_000
+MAX_TOKEN = 60
+
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_RUNS = re.compile(rf"([{_CJK}]+)|([^\W{_CJK}]+)")
+_YEAR = re.compile(r"(19[89]\d|20\d\d)")
+_QUERY_TOKENS = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+
+
+class SearchError(ValueError):
+    """A query that cannot be run; the message is meant for the user."""
+
+
+def index_dir_for(db_path: Path | str) -> Path:
+    return Path(f"{db_path}.index")
+
+
+# ---------------------------------------------------------------- tokenising
+
+
+def _runs(text: str) -> Iterator[tuple[bool, str]]:
+    """(is_cjk, run) for each run of CJK characters or of other word characters."""
+    for match in _RUNS.finditer(text):
+        cjk, word = match.groups()
+        yield (True, cjk) if cjk else (False, word)
+
+
+def _bigrams(run: str) -> list[str]:
+    if len(run) == 1:
+        return [run]
+    return list(map(str.__add__, run, run[1:]))
+
+
+def seg_tokens(text: str) -> list[str]:
+    tokens: list[str] = []
+    for is_cjk, run in _runs(text):
+        if is_cjk:
+            tokens.extend(t for t in rjieba.cut_for_search(run) if t.strip())
+        else:
+            tokens.append(run.lower())
+    return tokens
+
+
+def bigram_tokens(text: str) -> list[str]:
+    tokens: list[str] = []
+    for is_cjk, run in _runs(text):
+        if is_cjk:
+            tokens.extend(_bigrams(run))
+    return tokens
+
+
+# ---------------------------------------------------------------- the index
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True, tokenizer_name="raw")
+    builder.add_text_field("seg", stored=False, tokenizer_name=ANALYZER)
+    builder.add_text_field("bigram", stored=False, tokenizer_name=ANALYZER)
+    builder.add_integer_field("year", stored=False, indexed=True)
+    return builder.build()
+
+
+def open_index(index_dir: Path, create: bool = False) -> tantivy.Index:
+    if create:
+        index_dir.mkdir(parents=True, exist_ok=True)
+    elif not (index_dir / "meta.json").exists():
+        raise SearchError(f"no search index at {index_dir}: run 'procurewatch index --db <store>'")
+    index = tantivy.Index(_schema(), path=str(index_dir), reuse=True)
+    analyzer = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
+        .filter(tantivy.Filter.remove_long(MAX_TOKEN))
+        .filter(tantivy.Filter.lowercase())
+        .build()
+    )
+    index.register_tokenizer(ANALYZER, analyzer)
+    return index
+
+
+def _connect(db_path: Path) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(db_path), read_only=True)
+    except duckdb.ConnectionException:
+        # The same process already holds the store open for writing (ingest calls us then).
+        return duckdb.connect(str(db_path))
+
+
+_TEXT_SQL = """
+SELECT n.id, year(n.published) AS year,
+       concat_ws(' ', n.title, n.body, n.attachments, n.buyer, n.project_code,
+                 (SELECT string_agg(p.name, ' ') FROM parties p
+                   WHERE p.notice_id = n.id AND p.role = 'supplier')) AS text
+FROM notices n
+"""
+
+
+def _add_notices(
+    con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, ids_sql: str, replace: bool
+) -> int:
+    added = 0
+    reader = con.sql(f"{_TEXT_SQL} WHERE n.id IN ({ids_sql})").to_arrow_reader(BATCH)
+    for batch in reader:
+        ids = batch.column(0).to_pylist()
+        years = batch.column(1).to_pylist()
+        texts = batch.column(2).to_pylist()
+        for notice_id, year, text in zip(ids, years, texts, strict=True):
+            text = text or ""
+            if replace:
+                writer.delete_documents("id", notice_id)
+            doc = tantivy.Document(
+                id=notice_id, seg=" ".join(seg_tokens(text)), bigram=" ".join(bigram_tokens(text))
+            )
+            if year is not None:
+                doc.add_integer("year", year)
+            writer.add_document(doc)
+            added += 1
+    return added
+
+
+def _write_ids(con: duckdb.DuckDBPyConnection, index_dir: Path, select_sql: str) -> None:
+    tmp = index_dir / f"{IDS_FILE}.tmp"
+    con.execute(f"COPY ({select_sql}) TO '{_sql_path(tmp)}' (FORMAT parquet)")
+    os.replace(tmp, index_dir / IDS_FILE)
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 def sync_index(db_path: Path) -> int:
-    return 0
+    """Add every stored notice missing from the index (and drop ids gone from the store).
+
+    Returns how many notices were added. Creates the index on first use.
+    """
+    db_path = Path(db_path)
+    index_dir = index_dir_for(db_path)
+    index = open_index(index_dir, create=True)
+    ids_file = index_dir / IDS_FILE
+    con = _connect(db_path)
+    try:
+        indexed = (
+            f"SELECT id FROM read_parquet('{_sql_path(ids_file)}')"
+            if ids_file.exists()
+            else "SELECT NULL::VARCHAR AS id WHERE false"
+        )
+        con.execute(f"CREATE OR REPLACE TEMP VIEW pw_indexed AS {indexed}")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE pw_missing AS "
+            "SELECT id FROM notices WHERE id NOT IN (SELECT id FROM pw_indexed)"
+        )
+        stale = [
+            r[0]
+            for r in con.execute(
+                "SELECT id FROM pw_indexed WHERE id NOT IN (SELECT id FROM notices)"
+            ).fetchall()
+        ]
+        missing = con.execute("SELECT count(*) FROM pw_missing").fetchall()[0][0]
+        if not missing and not stale and ids_file.exists():
+            return 0
+        writer = index.writer(heap_size=WRITER_HEAP)
+        for notice_id in stale:
+            writer.delete_documents("id", notice_id)
+        added = _add_notices(con, writer, "SELECT id FROM pw_missing", replace=True)
+        writer.commit()
+        writer.wait_merging_threads()
+        _write_ids(
+            con,
+            index_dir,
+            "SELECT id FROM pw_indexed WHERE id IN (SELECT id FROM notices) "
+            "UNION ALL SELECT id FROM pw_missing",
+        )
+        return added
+    finally:
+        con.close()
+
+
+def rebuild_index(db_path: Path) -> int:
+    """Throw the index away and index every stored notice again. Returns the count."""
+    db_path = Path(db_path)
+    index_dir = index_dir_for(db_path)
+    if index_dir.exists():
+        shutil.rmtree(index_dir)
+    return sync_index(db_path)
+
+
+# ---------------------------------------------------------------- querying
+
+
+@dataclass(slots=True)
+class QueryPart:
+    text: str
+    phrase: bool = False
+    negate: bool = False
+
+
+@dataclass(slots=True)
+class ParsedQuery:
+    parts: list[QueryPart] = field(default_factory=list)
+
+    @property
+    def positive(self) -> list[QueryPart]:
+        return [p for p in self.parts if not p.negate]
+
+    def highlight_terms(self) -> list[str]:
+        """Strings to mark in result text: CJK runs as typed, other words as typed."""
+        terms: list[str] = []
+        for part in self.positive:
+            terms.extend(run for _, run in _runs(part.text))
+        return sorted(set(terms), key=len, reverse=True)
+
+
+def parse_user_query(text: str) -> ParsedQuery:
+    """Read what a person typed: words, "quoted phrases" and -exclusions; nothing else is syntax."""
+    parsed = ParsedQuery()
+    for match in _QUERY_TOKENS.finditer(text or ""):
+        neg, quoted, bare = match.groups()
+        if quoted is not None:
+            part = QueryPart(quoted, phrase=True, negate=bool(neg))
+        else:
+            negate = bare.startswith("-") and len(bare) > 1
+            part = QueryPart(bare[1:] if negate else bare, negate=negate)
+        if any(True for _ in _runs(part.text)):
+            parsed.parts.append(part)
+    return parsed
+
+
+def _cjk_query(schema: tantivy.Schema, run: str) -> tantivy.Query:
+    if len(run) == 1:
+        char = re.escape(run)
+        return tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Should, tantivy.Query.term_query(schema, "bigram", run)),
+                (tantivy.Occur.Should, tantivy.Query.regex_query(schema, "bigram", f"{char}.|.{char}")),
+            ]
+        )
+    pairs = _bigrams(run)
+    exact = (
+        tantivy.Query.term_query(schema, "bigram", pairs[0])
+        if len(pairs) == 1
+        else tantivy.Query.phrase_query(schema, "bigram", pairs)
+    )
+    # a whole-word match in the segmented field ranks higher
+    boost = tantivy.Query.term_query(schema, "seg", run.lower())
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, exact), (tantivy.Occur.Should, boost)])
+
+
+def _words_query(schema: tantivy.Schema, words: list[str]) -> tantivy.Query:
+    words = [w.lower()[:MAX_TOKEN] for w in words]
+    if len(words) == 1:
+        word = tantivy.Query.term_query(schema, "seg", words[0])
+        if _YEAR.fullmatch(words[0]):
+            # a bare year also means "published that year"
+            year = tantivy.Query.term_query(schema, "year", int(words[0]))
+            return tantivy.Query.boolean_query([(tantivy.Occur.Should, word), (tantivy.Occur.Should, year)])
+        return word
+    return tantivy.Query.phrase_query(schema, "seg", words)
+
+
+def _part_query(schema: tantivy.Schema, part: QueryPart) -> tantivy.Query:
+    clauses: list[tantivy.Query] = []
+    words: list[str] = []
+    for is_cjk, run in _runs(part.text):
+        if is_cjk:
+            if words:
+                clauses.append(_words_query(schema, words))
+                words = []
+            clauses.append(_cjk_query(schema, run))
+        else:
+            words.append(run)
+    if words:
+        clauses.append(_words_query(schema, words))
+    if len(clauses) == 1:
+        return clauses[0]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, c) for c in clauses])
+
+
+def build_query(schema: tantivy.Schema, parsed: ParsedQuery) -> tantivy.Query:
+    clauses = [
+        (tantivy.Occur.MustNot if p.negate else tantivy.Occur.Must, _part_query(schema, p))
+        for p in parsed.parts
+    ]
+    if not parsed.positive:
+        clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+    return tantivy.Query.boolean_query(clauses)
+
+
+@dataclass(slots=True)
+class SearchHits:
+    ids: list[str]
+    scores: list[float]
+    parsed: ParsedQuery
+
+
+class SearchIndex:
+    """An opened index for a long-running reader (the web server); reload() picks up syncs."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index = open_index(index_dir)
+        self.schema = self.index.schema
+
+    def reload(self) -> None:
+        self.index.reload()
+
+    @property
+    def num_docs(self) -> int:
+        return self.index.searcher().num_docs
+
+    def search(self, text: str) -> SearchHits:
+        """Every notice matching the query, best first, with BM25 scores."""
+        parsed = parse_user_query(text)
+        if not parsed.parts:
+            raise SearchError("the query has no words to search for")
+        query = build_query(self.schema, parsed)
+        searcher = self.index.searcher()
+        try:
+            total = searcher.search(query, 1, count=True).count or 0
+            hits = searcher.search(query, max(total, 1)).hits if total else []
+        except ValueError as exc:
+            raise SearchError(f"the query could not be run: {exc}") from exc
+        ids = [searcher.doc(address)["id"][0] for _, address in hits]
+        return SearchHits(ids=ids, scores=[score for score, _ in hits], parsed=parsed)
+
+
+def search_ids(db_path: Path, text: str) -> SearchHits:
+    """One-off search (the CLI); the web server keeps a SearchIndex open instead."""
+    return SearchIndex(index_dir_for(db_path)).search(text)
