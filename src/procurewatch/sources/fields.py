@@ -1,0 +1,310 @@
+"""Scraped record (a dict from JSON/JSONL/CSV) → Document, with field names recognised from data/fields.json.
+
+Nested objects are flattened into dotted paths (`parsed_data.招标人`); a field is matched by its own key or
+by its whole path, after normalising both sides (case, full-width forms, bracketed units, separators).
+Values inside lists of objects (bidder tables and the like) go into the body but never into hints: a
+bidder is not a winner.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+from procurewatch.model import Document
+
+HINT_FIELDS = (
+    "title",
+    "body",
+    "buyer",
+    "supplier",
+    "published",
+    "project_code",
+    "url",
+    "region",
+    "notice_type",
+)
+_BRACKETS = re.compile(r"[(\[（【]([^)\]）】]*)[)\]）】]")
+_SEPARATORS = re.compile(r"[\s_\-.·:：]+")
+_HAS_DIGIT = re.compile(r"[0-9０-９零〇壹贰叁肆伍陆柒捌玖拾佰仟万亿]")
+_BARE_NUMBER = re.compile(r"^[+-]?[0-9][0-9,，]*(\.[0-9]+)?$")
+_WHITESPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """One scalar value of a record: its dotted path, its own key and whether it sits in a list of objects."""
+
+    path: str
+    key: str
+    value: str
+    in_table: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FieldData:
+    synonyms: dict[str, dict[str, int]]  # canonical field -> normalised synonym -> rank
+    amount_kinds: dict[str, tuple[str | None, int]]  # normalised name -> (kind, rank)
+    amount_units: frozenset[str]
+    not_amount_units: tuple[str, ...]
+    omit_from_body: frozenset[str]
+    not_stated: frozenset[str]
+    supplier_separators: re.Pattern[str]
+    consortium_words: tuple[str, ...]
+    organisation_suffixes: tuple[str, ...]
+    pdf_title_labels: tuple[str, ...]
+    pdf_stop_lines: frozenset[str]
+    pdf_complete_endings: tuple[str, ...]
+
+
+@lru_cache(maxsize=65536)
+def normalise_key(key: str) -> str:
+    """Comparable form of a field name: 'Project_Name' == 'projectname', '中标价（元）' == '中标价'."""
+    text = unicodedata.normalize("NFKC", key).lower()
+    text = _BRACKETS.sub("", text)
+    return _SEPARATORS.sub("", text)
+
+
+@lru_cache(maxsize=65536)
+def key_unit(key: str) -> str:
+    """The bracketed qualifier of a field name, e.g. '元' for '中标价(元)', '' when there is none."""
+    match = _BRACKETS.search(unicodedata.normalize("NFKC", key))
+    return match.group(1).strip().lower() if match else ""
+
+
+@cache
+def field_data() -> FieldData:
+    raw = json.loads(resources.files("procurewatch.data").joinpath("fields.json").read_text("utf-8"))
+    synonyms = {
+        name: {normalise_key(s): rank for rank, s in reversed(list(enumerate(words)))}
+        for name, words in raw["fields"].items()
+    }
+    amount_kinds: dict[str, tuple[str | None, int]] = {}
+    rank = 0
+    for kind, words in raw["amounts"].items():
+        for word in words:
+            amount_kinds.setdefault(normalise_key(word), (kind or None, rank))
+            rank += 1
+    separators = "|".join(re.escape(s) for s in raw["supplier_list_separators"])
+    return FieldData(
+        synonyms=synonyms,
+        amount_kinds=amount_kinds,
+        amount_units=frozenset(u.lower() for u in raw["amount_units"]),
+        not_amount_units=tuple(raw["not_amount_units"]),
+        omit_from_body=frozenset(normalise_key(k) for k in raw["omit_from_body"]),
+        not_stated=frozenset(v.lower() for v in raw["not_stated_values"]),
+        supplier_separators=re.compile(separators),
+        consortium_words=tuple(sorted(raw["consortium_words"], key=len, reverse=True)),
+        organisation_suffixes=tuple(raw["organisation_suffixes"]),
+        pdf_title_labels=tuple(raw["pdf_cover"]["title_labels"]),
+        pdf_stop_lines=frozenset(raw["pdf_cover"]["stop_lines"]),
+        pdf_complete_endings=tuple(raw["pdf_cover"]["complete_endings"]),
+    )
+
+
+def flatten(record: Any, prefix: str = "", key: str = "", in_table: bool = False) -> list[Leaf]:
+    """Every scalar of a nested record as a Leaf, in document order."""
+    leaves: list[Leaf] = []
+    _flatten_into(record, prefix, key, in_table, leaves)
+    return leaves
+
+
+def _flatten_into(value: Any, path: str, key: str, in_table: bool, out: list[Leaf]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            k = str(k)
+            _flatten_into(v, f"{path}.{k}" if path else k, k, in_table, out)
+    elif isinstance(value, list):
+        table = in_table or any(isinstance(v, dict | list) for v in value)
+        for i, v in enumerate(value):
+            _flatten_into(v, f"{path}.{i}" if path else str(i), key, table, out)
+    elif value is None or isinstance(value, bool):
+        return
+    else:
+        text = str(value).strip()
+        if text:
+            out.append(Leaf(path, key, text, in_table))
+
+
+def record_to_document(
+    record: Any,
+    *,
+    path: str,
+    locator: str,
+    source_key: str,
+    field_map: dict[str, str] | None = None,
+) -> Document:
+    """One scraped record as a Document: title, readable body of every textual field, and hints."""
+    data = field_data()
+    if not isinstance(record, dict):
+        record = {"value": record}
+    leaves = flatten(record)
+    by_path = {leaf.path: leaf for leaf in leaves}
+    chosen = _match_fields(leaves, by_path, data, field_map or {})
+
+    title_leaf = chosen.get("title")
+    title = _one_line(title_leaf.value) if title_leaf else ""
+    body = _body_text(leaves, title_leaf, data)
+    hints: dict[str, Any] = {}
+
+    if leaf := chosen.get("buyer"):
+        hints["buyer"] = _one_line(leaf.value)
+    suppliers = _suppliers(chosen.get("supplier"), leaves, data)
+    if suppliers:
+        hints["suppliers"] = suppliers
+    amounts = _amounts(leaves, data, field_map or {}, by_path)
+    if amounts:
+        hints["amounts"] = amounts
+    for name, hint in (("published", "published"), ("project_code", "project_code"), ("region", "region")):
+        if leaf := chosen.get(name):
+            hints[hint] = _one_line(leaf.value)
+    notice_types = _notice_types(leaves, data, field_map.get("notice_type") if field_map else None, by_path)
+    if notice_types:
+        hints["notice_type"] = notice_types[0] if len(notice_types) == 1 else notice_types
+    url_leaf = chosen.get("url")
+    url = url_leaf.value if url_leaf else None
+    return Document(
+        path=path,
+        locator=locator,
+        kind="record",
+        title=title,
+        body=body,
+        url=url,
+        hints=hints,
+        source_key=source_key,
+    )
+
+
+def _match_fields(
+    leaves: list[Leaf], by_path: dict[str, Leaf], data: FieldData, field_map: dict[str, str]
+) -> dict[str, Leaf]:
+    chosen: dict[str, Leaf] = {}
+    for name in HINT_FIELDS:
+        if name in field_map or (name == "supplier" and "suppliers" in field_map):
+            mapped = field_map.get(name) or field_map["suppliers"]
+            leaf = by_path.get(mapped) or _first_under(leaves, mapped)
+            if leaf:
+                chosen[name] = leaf
+            continue
+        best: tuple[int, int, int] | None = None
+        synonyms = data.synonyms[name]
+        for position, leaf in enumerate(leaves):
+            if leaf.in_table or _is_not_stated(leaf.value, data):
+                continue
+            rank = synonyms.get(normalise_key(leaf.path))
+            if rank is None:
+                rank = synonyms.get(normalise_key(leaf.key))
+            if rank is None:
+                continue
+            if name == "url" and not leaf.value.startswith(("http://", "https://")):
+                rank += 1000  # a relative link is a last resort
+            if name == "region" and len(leaf.value) > 40:
+                continue
+            score = (rank, leaf.path.count("."), position)
+            if best is None or score < best:
+                best = score
+                chosen[name] = leaf
+    return chosen
+
+
+def _first_under(leaves: list[Leaf], prefix: str) -> Leaf | None:
+    """The first scalar at or below a dotted path, so `--field buyer=data.buyer` works for nested values."""
+    for leaf in leaves:
+        if leaf.path == prefix or leaf.path.startswith(prefix + "."):
+            return leaf
+    return None
+
+
+def _is_not_stated(value: str, data: FieldData) -> bool:
+    return value.strip().lower() in data.not_stated
+
+
+def _one_line(text: str) -> str:
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def _body_text(leaves: list[Leaf], title_leaf: Leaf | None, data: FieldData) -> str:
+    lines = []
+    for leaf in leaves:
+        if leaf is title_leaf or normalise_key(leaf.key) in data.omit_from_body:
+            continue
+        if leaf.value.startswith(("http://", "https://", "/")) and " " not in leaf.value:
+            continue  # links are kept as the notice url, not as text to search
+        value = leaf.value.replace("\r\n", "\n").replace("\r", "\n")
+        lines.append(f"{leaf.key}: {value}")
+    return "\n".join(lines)
+
+
+def _suppliers(leaf: Leaf | None, leaves: list[Leaf], data: FieldData) -> list[str]:
+    if leaf is None:
+        return []
+    if leaf.path.rsplit(".", 1)[-1].isdigit():  # a list of supplier names: take every member
+        parent = leaf.path.rsplit(".", 1)[0]
+        values = [x.value for x in leaves if x.path.rsplit(".", 1)[0] == parent and not x.in_table]
+        return [n for v in values for n in split_consortium(v, data)]
+    return split_consortium(leaf.value, data)
+
+
+def split_consortium(value: str, data: FieldData | None = None) -> list[str]:
+    """'A公司、B公司联合体' → ['A公司', 'B公司']; a single name (even with 、 inside) stays whole."""
+    data = data or field_data()
+    text = _one_line(value)
+    stripped = text
+    for word in data.consortium_words:
+        stripped = stripped.replace(word, " ")
+    parts = [p.strip(" :：,，()（）") for p in data.supplier_separators.split(stripped)]
+    parts = [p for p in parts if p]
+    if len(parts) > 1 and all(p.endswith(data.organisation_suffixes) for p in parts):
+        return parts
+    if stripped.strip(" :：()（）") != text and len(parts) == 1:
+        return parts  # 'A公司(联合体)' → 'A公司'
+    return [text] if text else []
+
+
+def _amounts(
+    leaves: list[Leaf], data: FieldData, field_map: dict[str, str], by_path: dict[str, Leaf]
+) -> list[dict[str, Any]]:
+    found: list[tuple[int, int, dict[str, Any]]] = []
+    mapped = {path: name for name, path in field_map.items() if name.startswith("amount")}
+    for position, leaf in enumerate(leaves):
+        kind_rank = None
+        if leaf.path in mapped:
+            name = mapped[leaf.path]
+            kind = name.split(".", 1)[1] if "." in name else None
+            kind_rank = (kind if kind in ("budget", "award", "contract") else None, -1)
+        elif not leaf.in_table:
+            kind_rank = data.amount_kinds.get(normalise_key(leaf.key))
+            unit = key_unit(leaf.key)
+            if kind_rank and unit and any(u in unit for u in data.not_amount_units):
+                kind_rank = None
+        if kind_rank is None or not _HAS_DIGIT.search(leaf.value) or _is_not_stated(leaf.value, data):
+            continue
+        value = leaf.value.strip()
+        unit = key_unit(leaf.key)
+        if unit in data.amount_units and _BARE_NUMBER.match(value):
+            value = f"{value}{unit}"
+        kind, rank = kind_rank
+        found.append((rank, position, {"value": value, "currency": None, "kind": kind, "field": leaf.path}))
+    found.sort(key=lambda item: (item[0], item[1]))
+    return [amount for _, _, amount in found]
+
+
+def _notice_types(
+    leaves: list[Leaf], data: FieldData, mapped: str | None, by_path: dict[str, Leaf]
+) -> list[str]:
+    if mapped:
+        leaf = by_path.get(mapped)
+        return [leaf.value] if leaf else []
+    synonyms = data.synonyms["notice_type"]
+    values: list[str] = []
+    for leaf in leaves:
+        if leaf.in_table or leaf.value.isdigit() or len(leaf.value) > 40:
+            continue  # numeric codes such as noticeType "2" say nothing by themselves
+        if normalise_key(leaf.key) in synonyms and leaf.value not in values:
+            values.append(leaf.value)
+    return values

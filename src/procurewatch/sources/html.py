@@ -1,0 +1,175 @@
+"""HTML notice pages → Document: decode the bytes ourselves, parse with lxml, keep the readable text.
+
+Pages are hostile: nothing is fetched or executed. Scripts, styles, templates and content hidden from
+readers (display:none, the hidden attribute) are dropped before the text is taken.
+"""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml import etree
+
+from procurewatch.model import Document
+from procurewatch.sources.decode import declared_encoding, decode_text
+
+DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas", "head")
+BLOCK_TAGS = frozenset(
+    (
+        *(
+            "address",
+            "article",
+            "aside",
+            "blockquote",
+            "body",
+            "caption",
+            "center",
+            "dd",
+            "details",
+            "dialog",
+        ),
+        *("dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "header", "hr"),
+        *(
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "html",
+            "legend",
+            "li",
+            "main",
+            "menu",
+            "nav",
+            "ol",
+            "p",
+            "pre",
+        ),
+        *("section", "summary", "table", "tbody", "thead", "tfoot", "tr", "ul"),
+    )
+)
+CELL_TAGS = frozenset(("td", "th"))
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_SPACES = re.compile(r"[ \t\u00a0\u3000\u200b\ufeff\r\x0b\x0c]+")
+_XML_PROLOG = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
+_TITLE_SPLIT = re.compile(r"\s+[-|_–—]\s+|[_|]")
+
+
+def looks_like_html(head: bytes) -> bool:
+    sample = head[:4096].lower()
+    return any(
+        marker in sample for marker in (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta ", b"<title")
+    )
+
+
+def read_html(data: bytes, *, path: str, source_key: str) -> Document:
+    """Raises DecodeError or ValueError when the page cannot be read."""
+    text = decode_text(data, declared_encoding(data[:8192]))
+    text = _XML_PROLOG.sub("", text)
+    if not text.strip():
+        raise ValueError("empty page")
+    root = lxml.html.document_fromstring(text)
+    meta = _meta(root)
+    title_tag = _clean(root.findtext(".//title") or "")
+    url = _canonical_url(root, meta)
+    _drop_unseen(root)
+    body_el = root.find("body")
+    body = html_text(body_el if body_el is not None else root)
+    title = _title(root, title_tag, meta)
+    return Document(
+        path=path, locator="", kind="html", title=title, body=body, url=url, source_key=source_key
+    )
+
+
+def _meta(root: lxml.html.HtmlElement) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for el in root.iter("meta"):
+        name = (el.get("property") or el.get("name") or "").strip().lower()
+        content = (el.get("content") or "").strip()
+        if name and content and name not in found:
+            found[name] = content
+    return found
+
+
+def _canonical_url(root: lxml.html.HtmlElement, meta: dict[str, str]) -> str | None:
+    candidates = [
+        el.get("href", "") for el in root.iter("link") if "canonical" in (el.get("rel") or "").lower()
+    ]
+    candidates.append(meta.get("og:url", ""))
+    for candidate in candidates:
+        candidate = candidate.strip()
+        if candidate.lower().startswith(("http://", "https://")):
+            return candidate
+    return None
+
+
+def _drop_unseen(root: lxml.html.HtmlElement) -> None:
+    for el in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
+        if el.getparent() is not None:
+            el.drop_tree()
+    doomed = [
+        el
+        for el in root.iter()
+        if isinstance(el.tag, str)
+        and (
+            el.tag in DROP_TAGS
+            or el.get("hidden") is not None
+            or el.get("aria-hidden") == "true"
+            or _HIDDEN_STYLE.search(el.get("style") or "")
+        )
+    ]
+    for el in doomed:
+        if el.getparent() is not None:
+            el.drop_tree()
+
+
+def html_text(root: lxml.html.HtmlElement) -> str:
+    """Readable text: one line per block, cells separated by spaces, whitespace normalised."""
+    parts: list[str] = []
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if event == "start":
+            if tag in BLOCK_TAGS or tag == "br":
+                parts.append("\n")
+            elif tag in CELL_TAGS:
+                parts.append(" ")
+            if el.text and tag:
+                parts.append(el.text)
+        else:
+            if tag in BLOCK_TAGS:
+                parts.append("\n")
+            elif tag in CELL_TAGS:
+                parts.append(" ")
+            if el.tail and el is not root:
+                parts.append(el.tail)
+    lines = (_SPACES.sub(" ", line).strip() for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _clean(text: str) -> str:
+    return _SPACES.sub(" ", text.replace("\n", " ")).strip()
+
+
+def _title(root: lxml.html.HtmlElement, title_tag: str, meta: dict[str, str]) -> str:
+    """og:title or ArticleTitle, else the first h1, else <title> unless it only names the site, else an h2/h3."""
+    for key in ("og:title", "articletitle"):
+        if meta.get(key):
+            return _clean(meta[key])
+    for tag in ("h1",):
+        for el in root.iter(tag):
+            text = _clean(el.text_content())
+            if text:
+                return text
+    site = {_clean(meta.get(k, "")) for k in ("sitename", "og:site_name", "application-name")} - {""}
+    page_title = title_tag
+    if page_title and site:
+        pieces = [p.strip() for p in _TITLE_SPLIT.split(page_title) if p.strip() and p.strip() not in site]
+        page_title = max(pieces, key=len) if pieces else ""
+    heading = next(
+        (t for tag in ("h2", "h3") for el in root.iter(tag) if len(t := _clean(el.text_content())) >= 6), ""
+    )
+    if page_title and (len(page_title) >= len(heading) or not heading):
+        return page_title
+    return heading or page_title
