@@ -1,0 +1,558 @@
+"""Trends and rankings computed from the store, under one set of counting rules.
+
+Counting rules (applied by every function here):
+- The unit is the procurement (linked notices, see dedupe.py); `notices` is a secondary count of
+  distinct notices (re-posts of the same notice count once). Until linking has run, every notice is
+  its own procurement.
+- Spend of a procurement = its award or contract value when known, else its budget (`spend_kind`
+  says which); never both, and member notices are never summed.
+- Currencies are never summed together: every row carries one currency (several rows when several
+  currencies; currency None = no amount known). Conversion happens only when `Filters.convert_to`
+  is set, with the dated annual rates of data/fx_rates.csv, and the rows say so (`spend_note`).
+- A procurement's year is the year of its first notice; its categories are those found in any of
+  its notices (a procurement in two categories counts once in each; do not add categories up).
+- Every aggregate row can be opened with `procurements(con, f, **cell)`, and each procurement with
+  `procurement_notices` / `notice_evidence`.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from calendar import monthrange
+from dataclasses import dataclass, field, fields
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import pyarrow as pa
+
+FX_FILE = "data/fx_rates.csv"
+
+# Every notice belongs to one procurement; notices not yet linked stand alone.
+_BASE = """
+members AS (
+    SELECT notice_id, procurement_id, reason, score AS link_score, duplicate_of FROM notice_links
+    UNION ALL
+    SELECT n.id, n.id, 'unlinked', 1.0, NULL FROM notices n ANTI JOIN notice_links l ON l.notice_id = n.id
+),
+procs AS (
+    SELECT id, title, buyer, first_published, last_published, status, notices, spend_value,
+           spend_currency, spend_kind, relevant, score, title_match, country, province, city, admin_code
+    FROM procurements
+    UNION ALL
+    SELECT n.id, n.title, n.buyer, n.published, n.published,
+           CASE n.notice_type WHEN 'cancellation' THEN 'cancelled' WHEN 'contract' THEN 'contracted'
+                              WHEN 'award' THEN 'awarded' ELSE 'open' END,
+           1, n.amount_value, n.amount_currency, n.amount_kind, n.relevant, n.score, n.title_match,
+           n.country, n.province, n.city, n.admin_code
+    FROM notices n ANTI JOIN notice_links l ON l.notice_id = n.id
+),
+proc_categories AS (
+    SELECT DISTINCT m.procurement_id AS pid, f.category FROM members m JOIN findings f ON f.notice_id = m.notice_id
+),
+proc_suppliers AS (
+    SELECT DISTINCT m.procurement_id AS pid, p.vendor FROM members m JOIN parties p ON p.notice_id = m.notice_id
+    WHERE p.role = 'supplier' AND p.vendor IS NOT NULL
+),
+proc_mentions AS (
+    SELECT DISTINCT m.procurement_id AS pid, v.vendor FROM members m JOIN vendor_mentions v ON v.notice_id = m.notice_id
+)"""
+
+
+@dataclass
+class Filters:
+    date_from: str | None = None  # 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD', inclusive
+    date_to: str | None = None
+    categories: list[str] = field(default_factory=list)  # a procurement matches if it has any
+    countries: list[str] = field(default_factory=list)  # ISO2
+    provinces: list[str] = field(default_factory=list)  # e.g. '湖北省'
+    buyer_types: list[str] = field(default_factory=list)  # detect/purchaser.py type ids
+    vendors: list[str] = field(default_factory=list)  # vendor ids (as supplier or mentioned)
+    languages: list[str] = field(default_factory=list)
+    notice_types: list[str] = field(default_factory=list)  # a procurement matches if a notice has one
+    title_only: bool = False  # only procurements with category evidence in a title
+    min_score: float | None = None
+    relevant_only: bool = True  # only surveillance procurements
+    query: str | list[str] | None = None  # substring of a notice title/body, or a list of notice ids
+    convert_to: str | None = None  # convert spend to this currency (dated rates), only when asked
+
+    def describe(self) -> list[str]:
+        """The filters in words, for the methods section and table captions."""
+        out = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value in (None, [], False) or (f.name == "relevant_only" and value is True):
+                continue
+            out.append(f"{f.name}={', '.join(value) if isinstance(value, list) else value}")
+        if not self.relevant_only:
+            out.append("all procurements, surveillance or not")
+        return out
+
+
+def connect(db_path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    path = Path(db_path)
+    if not path.exists():
+        raise FileNotFoundError(f"no store at {path}: run 'procurewatch ingest' first")
+    return duckdb.connect(str(path), read_only=read_only)
+
+
+# ---------------------------------------------------------------- filters → SQL
+
+
+def _day(value: str, end: bool) -> str:
+    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", value.strip())
+    if not m:
+        raise ValueError(f"date {value!r}: expected YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = int(m[1]), m[2], m[3]
+    if day:
+        return f"{year:04d}-{int(month):02d}-{int(day):02d}"
+    if month:
+        last = monthrange(year, int(month))[1] if end else 1
+        return f"{year:04d}-{int(month):02d}-{last:02d}"
+    return f"{year:04d}-12-31" if end else f"{year:04d}-01-01"
+
+
+def _in(values: list[str], params: list[Any]) -> str:
+    params.extend(values)
+    return "(" + ", ".join("?" for _ in values) + ")"
+
+
+def buyer_type_condition(types: list[str], params: list[Any], column: str = "p.buyer") -> str:
+    """SQL that holds when the buyer name matches any of the purchaser types (ChinaFile-style substrings).
+    A type with no substrings (e.g. 'other') matches buyers that match no other type."""
+    patterns = purchaser_patterns()
+    unknown = [t for t in types if t not in patterns]
+    if unknown:
+        raise ValueError(f"unknown buyer type(s) {', '.join(unknown)}; known: {', '.join(sorted(patterns))}")
+
+    def any_of(subs: list[str]) -> str:
+        params.extend(subs)
+        return "(" + " OR ".join(f"contains({column}, ?)" for _ in subs) + ")" if subs else "FALSE"
+
+    parts = []
+    for t in types:
+        if patterns[t]:
+            parts.append(any_of(patterns[t]))
+        else:
+            everything = [s for subs in patterns.values() for s in subs]
+            parts.append(f"({column} IS NOT NULL AND NOT {any_of(everything)})")
+    return "(" + " OR ".join(parts) + ")"
+
+
+def purchaser_patterns() -> dict[str, list[str]]:
+    try:
+        from procurewatch.detect.purchaser import purchaser_patterns as patterns
+    except ImportError as exc:  # the purchaser lexicon ships with detection
+        raise ValueError(
+            "buyer-type filters need procurewatch.detect.purchaser, which is not installed"
+        ) from exc
+    return patterns()
+
+
+def _where(f: Filters, params: list[Any]) -> str:
+    conds = ["TRUE"]
+    if f.relevant_only:
+        conds.append("p.relevant")
+    if f.date_from:
+        conds.append("p.first_published >= CAST(? AS DATE)")
+        params.append(_day(f.date_from, end=False))
+    if f.date_to:
+        conds.append("p.first_published <= CAST(? AS DATE)")
+        params.append(_day(f.date_to, end=True))
+    if f.categories:
+        conds.append(
+            f"p.id IN (SELECT pid FROM proc_categories WHERE category IN {_in(f.categories, params)})"
+        )
+    if f.countries:
+        conds.append(f"upper(p.country) IN {_in([c.upper() for c in f.countries], params)}")
+    if f.provinces:
+        conds.append(f"p.province IN {_in(f.provinces, params)}")
+    if f.buyer_types:
+        conds.append(buyer_type_condition(f.buyer_types, params))
+    if f.vendors:
+        vendors_a = _in(f.vendors, params)
+        vendors_b = _in(f.vendors, params)
+        conds.append(
+            f"p.id IN (SELECT pid FROM proc_suppliers WHERE vendor IN {vendors_a} "
+            f"UNION SELECT pid FROM proc_mentions WHERE vendor IN {vendors_b})"
+        )
+    if f.languages:
+        conds.append(
+            "p.id IN (SELECT m.procurement_id FROM members m JOIN notices n ON n.id = m.notice_id "
+            f"WHERE n.language IN {_in(f.languages, params)})"
+        )
+    if f.notice_types:
+        conds.append(
+            "p.id IN (SELECT m.procurement_id FROM members m JOIN notices n ON n.id = m.notice_id "
+            f"WHERE n.notice_type IN {_in(f.notice_types, params)})"
+        )
+    if f.title_only:
+        conds.append("p.title_match")
+    if f.min_score is not None:
+        conds.append("p.score >= ?")
+        params.append(f.min_score)
+    if isinstance(f.query, str) and f.query.strip():
+        conds.append(
+            "p.id IN (SELECT m.procurement_id FROM members m JOIN notices n ON n.id = m.notice_id "
+            "WHERE contains(n.title, ?) OR contains(n.body, ?))"
+        )
+        params.extend([f.query.strip()] * 2)
+    elif isinstance(f.query, list):
+        ids = f.query or [""]
+        conds.append(f"p.id IN (SELECT procurement_id FROM members WHERE notice_id IN {_in(ids, params)})")
+    return " AND ".join(conds)
+
+
+@cache
+def fx_table() -> pa.Table:
+    text = resources.files("procurewatch").joinpath(FX_FILE).read_text("utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
+    return pa.table(
+        {
+            "year": [int(r["year"]) for r in rows],
+            "currency": [r["currency"].upper() for r in rows],
+            "per_usd": [float(r["units_per_usd"]) for r in rows],
+        }
+    )
+
+
+def fx_note(target: str) -> str:
+    years = fx_table().column("year").to_pylist()
+    return (
+        f"converted to {target.upper()} at annual average rates for the procurement's year "
+        f"(data/fx_rates.csv, {min(years)}–{max(years)}, approximate); amounts without a rate for their "
+        "year stay in their own currency"
+    )
+
+
+def _query(con: duckdb.DuckDBPyConnection, f: Filters, body: str, params: list[Any]) -> list[dict[str, Any]]:
+    """Run `body` (which selects FROM fp, the filtered procurements) with the common CTEs."""
+    where_params: list[Any] = []
+    where = _where(f, where_params)
+    if f.convert_to:
+        con.register("_fx", fx_table())
+        target = f.convert_to.upper()
+        spend = f"""
+        SELECT p.* REPLACE (
+                   CASE WHEN t.per_usd IS NOT NULL AND s.per_usd IS NOT NULL
+                        THEN p.spend_value / s.per_usd * t.per_usd ELSE p.spend_value END AS spend_value,
+                   CASE WHEN t.per_usd IS NOT NULL AND s.per_usd IS NOT NULL
+                        THEN '{target}' ELSE p.spend_currency END AS spend_currency),
+               (t.per_usd IS NOT NULL AND s.per_usd IS NOT NULL) AS converted
+        FROM procs p
+        LEFT JOIN _fx s ON s.currency = upper(p.spend_currency) AND s.year = year(p.first_published)
+        LEFT JOIN _fx t ON t.currency = '{target}' AND t.year = year(p.first_published)"""
+        if not re.fullmatch(r"[A-Z]{3}", target):
+            raise ValueError(f"currency {f.convert_to!r}: expected an ISO 4217 code such as USD")
+    else:
+        spend = "SELECT p.*, FALSE AS converted FROM procs p"
+    sql = f"WITH {_BASE},\nspent AS ({spend}),\nfp AS (SELECT p.* FROM spent p WHERE {where})\n{body}"
+    result = con.execute(sql, where_params + params)
+    names = [d[0] for d in result.description]
+    rows = [dict(zip(names, r, strict=True)) for r in result.fetchall()]
+    if f.convert_to:
+        note = fx_note(f.convert_to)
+        for row in rows:
+            if "spend_currency" in row:
+                row["spend_note"] = note
+    return rows
+
+
+_MEASURES = """
+    count(DISTINCT g.id) AS procurements,
+    sum(g.notices) AS notices,
+    sum(g.spend_value) AS spend_value,
+    g.spend_currency AS spend_currency,
+    sum(g.spend_value) FILTER (WHERE g.spend_kind IN ('award', 'contract')) AS spend_award_value,
+    sum(g.spend_value) FILTER (WHERE g.spend_kind = 'budget') AS spend_budget_value,
+    count(DISTINCT g.id) FILTER (WHERE g.spend_kind IN ('award', 'contract')) AS procurements_with_award,
+    count(DISTINCT g.id) FILTER (WHERE g.spend_kind = 'budget') AS procurements_with_budget_only"""
+
+
+def _grouped(
+    con: duckdb.DuckDBPyConnection,
+    f: Filters,
+    keys: dict[str, str],
+    join: str = "",
+    where: str = "TRUE",
+    params: list[Any] | None = None,
+    limit: int | None = None,
+    order: str | None = None,
+) -> list[dict[str, Any]]:
+    """Procurements, notices and spend per key and currency. `join` may add rows per procurement
+    (one per category or vendor); it must yield each (procurement, key) once."""
+    params = list(params or [])
+    key_select = ", ".join(f"{expr} AS {alias}" for alias, expr in keys.items())
+    names = ", ".join(keys)
+    ranked = ""
+    ranked_join = ""
+    if limit is not None:
+        on = " AND ".join(f"r.{k} IS NOT DISTINCT FROM g.{k}" for k in keys)
+        ranked = f""",
+        ranked AS (
+            SELECT {names}, count(DISTINCT id) AS total FROM g GROUP BY ALL
+            ORDER BY total DESC, {names} LIMIT {int(limit)}
+        )"""
+        ranked_join = f"JOIN ranked r ON {on}"
+    total = ", max(r.total) AS total_procurements" if limit is not None else ""
+    if limit is not None:
+        order = f"total_procurements DESC, {names}"
+    body = f"""
+    , g AS (SELECT {key_select}, fp.* FROM fp {join} WHERE {where}){ranked}
+    SELECT {", ".join(f"g.{k}" for k in keys)}, {_MEASURES}{total}
+    FROM g {ranked_join}
+    GROUP BY {", ".join(f"g.{k}" for k in keys)}, g.spend_currency
+    ORDER BY {order or names}, procurements DESC, spend_currency NULLS LAST"""
+    return _query(con, f, body, params)
+
+
+# ---------------------------------------------------------------- the analyses
+
+
+def _category_join(f: Filters, params: list[Any]) -> str:
+    only = f" AND c.category IN {_in(f.categories, params)}" if f.categories else ""
+    return f"LEFT JOIN proc_categories c ON c.pid = fp.id{only}"
+
+
+def by_year_category(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[str, Any]]:
+    """{year, category, procurements, notices, spend_value, spend_currency, ...} per currency."""
+    params: list[Any] = []
+    join = _category_join(f, params)
+    return _grouped(
+        con,
+        f,
+        {"year": "year(fp.first_published)", "category": "c.category"},
+        join=join,
+        params=params,
+        order="year NULLS LAST, category NULLS LAST",
+    )
+
+
+def by_year(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[str, Any]]:
+    """Procurements per year (all categories together, each procurement once)."""
+    return _grouped(con, f, {"year": "year(fp.first_published)"}, order="year NULLS LAST")
+
+
+def growth(
+    con: duckdb.DuckDBPyConnection, f: Filters, year_from: int, year_to: int, category: str | None = None
+) -> dict[str, Any]:
+    """Change in procurements between two years, with the base counts so a reader can judge it."""
+    params: list[Any] = []
+    where = "TRUE"
+    join = ""
+    if category:
+        join = "JOIN proc_categories c ON c.pid = fp.id"
+        where = "c.category = ?"
+        params.append(category)
+    rows = _grouped(con, f, {"year": "year(fp.first_published)"}, join=join, where=where, params=params)
+    counts = {year_from: 0, year_to: 0}
+    notices = {year_from: 0, year_to: 0}
+    spend: dict[str, dict[int, float]] = {}
+    for row in rows:
+        if row["year"] in counts:
+            counts[row["year"]] += row["procurements"]
+            notices[row["year"]] += row["notices"] or 0
+            if row["spend_currency"]:
+                spend.setdefault(row["spend_currency"], {})[row["year"]] = row["spend_value"] or 0.0
+    base, current = counts[year_from], counts[year_to]
+    return {
+        "base": year_from,
+        "current": year_to,
+        "category": category,
+        "base_count": base,
+        "current_count": current,
+        "change_pct": _pct(base, current),
+        "base_notices": notices[year_from],
+        "current_notices": notices[year_to],
+        "spend": [
+            {
+                "currency": cur,
+                "base_value": v.get(year_from, 0.0),
+                "current_value": v.get(year_to, 0.0),
+                "change_pct": _pct(v.get(year_from, 0.0), v.get(year_to, 0.0)),
+            }
+            for cur, v in sorted(spend.items())
+        ],
+    }
+
+
+def _pct(base: float, current: float) -> float | None:
+    return None if not base else round((current - base) / base * 100, 1)
+
+
+def by_province(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[str, Any]]:
+    """{province, admin_code, procurements, notices, spend_value, spend_currency}; admin_code is the
+    province-level code (first two digits of the procurement's code + 0000)."""
+    rows = _grouped(con, f, {"province": "fp.province", "country": "fp.country"}, order="province NULLS LAST")
+    codes = _codes(con, f, "fp.province", 2)
+    for row in rows:
+        row["admin_code"] = codes.get(row["province"])
+    return rows
+
+
+def by_prefecture(
+    con: duckdb.DuckDBPyConnection, f: Filters, province: str | None = None
+) -> list[dict[str, Any]]:
+    """{province, city, admin_code, ...}; admin_code is the prefecture-level code (4 digits + 00)."""
+    params: list[Any] = []
+    where = "TRUE"
+    if province:
+        where = "fp.province = ?"
+        params.append(province)
+    rows = _grouped(
+        con,
+        f,
+        {"province": "fp.province", "city": "fp.city"},
+        where=where,
+        params=params,
+        order="province NULLS LAST, city NULLS LAST",
+    )
+    codes = _codes(con, f, "fp.province || '/' || fp.city", 4)
+    for row in rows:
+        row["admin_code"] = codes.get(f"{row['province']}/{row['city']}")
+    return rows
+
+
+def _codes(con: duckdb.DuckDBPyConnection, f: Filters, key: str, digits: int) -> dict[str, str]:
+    body = f"""SELECT {key} AS key, min(left(fp.admin_code, {digits}) || repeat('0', {6 - digits})) AS code
+               FROM fp WHERE fp.admin_code IS NOT NULL AND length(fp.admin_code) = 6 GROUP BY ALL"""
+    return {r["key"]: r["code"] for r in _query(con, f, body, []) if r["key"] is not None}
+
+
+def by_country(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[str, Any]]:
+    return _grouped(con, f, {"country": "fp.country"}, order="country NULLS LAST")
+
+
+def top_buyers(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 20) -> list[dict[str, Any]]:
+    return _grouped(
+        con,
+        f,
+        {"buyer": "fp.buyer"},
+        where="fp.buyer IS NOT NULL",
+        limit=limit,
+    )
+
+
+def top_vendors(
+    con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 20, by: Literal["awards", "mentions"] = "awards"
+) -> list[dict[str, Any]]:
+    """Vendors by procurements won (as a named supplier) or by procurements whose notices mention them.
+    Spend is the spend of those procurements (not a vendor's share of it)."""
+    if by not in ("awards", "mentions"):
+        raise ValueError(f"by={by!r}: expected 'awards' or 'mentions'")
+    table = "proc_suppliers" if by == "awards" else "proc_mentions"
+    return _grouped(
+        con,
+        f,
+        {"vendor": "v.vendor"},
+        join=f"JOIN {table} v ON v.pid = fp.id",
+        limit=limit,
+    )
+
+
+def top_suppliers(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 20) -> list[dict[str, Any]]:
+    """Winning suppliers by name as written (integrators rarely resolve to a known vendor id)."""
+    join = """JOIN (SELECT DISTINCT m.procurement_id AS pid, p.name FROM members m
+                    JOIN parties p ON p.notice_id = m.notice_id WHERE p.role = 'supplier') s ON s.pid = fp.id"""
+    return _grouped(
+        con,
+        f,
+        {"supplier": "s.name"},
+        join=join,
+        limit=limit,
+    )
+
+
+def categories_by_vendor(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[str, Any]]:
+    """{vendor, category, procurements}: vendors as supplier or mentioned, by the categories bought."""
+    params: list[Any] = []
+    only = f" AND c.category IN {_in(f.categories, params)}" if f.categories else ""
+    body = f"""
+    SELECT v.vendor, c.category, count(DISTINCT fp.id) AS procurements
+    FROM fp
+    JOIN (SELECT pid, vendor FROM proc_suppliers UNION SELECT pid, vendor FROM proc_mentions) v ON v.pid = fp.id
+    JOIN proc_categories c ON c.pid = fp.id{only}
+    GROUP BY ALL ORDER BY v.vendor, procurements DESC, c.category"""
+    return _query(con, f, body, params)
+
+
+_CELL = {
+    "year": "year(fp.first_published) IS NOT DISTINCT FROM ?",
+    "category": "fp.id IN (SELECT pid FROM proc_categories WHERE category = ?)",
+    "province": "fp.province IS NOT DISTINCT FROM ?",
+    "city": "fp.city IS NOT DISTINCT FROM ?",
+    "country": "fp.country IS NOT DISTINCT FROM ?",
+    "buyer": "fp.buyer IS NOT DISTINCT FROM ?",
+    "vendor": "fp.id IN (SELECT pid FROM proc_suppliers WHERE vendor = ? UNION SELECT pid FROM proc_mentions WHERE vendor = ?)",
+    "supplier": "fp.id IN (SELECT m.procurement_id FROM members m JOIN parties p ON p.notice_id = m.notice_id WHERE p.role = 'supplier' AND p.name = ?)",
+    "spend_currency": "fp.spend_currency IS NOT DISTINCT FROM ?",
+}
+
+
+def procurements(
+    con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 100, offset: int = 0, **cell: Any
+) -> list[dict[str, Any]]:
+    """The procurements behind any aggregate row: pass the row's keys (year, category, province, city,
+    country, buyer, vendor, supplier, spend_currency)."""
+    conds, params = ["TRUE"], []
+    for key, value in cell.items():
+        if key not in _CELL:
+            raise ValueError(f"unknown cell key {key!r}; expected one of {', '.join(_CELL)}")
+        conds.append(_CELL[key])
+        params.extend([value] * _CELL[key].count("?"))
+    body = f"""
+    SELECT fp.id, fp.title, fp.buyer, fp.first_published, fp.last_published, fp.status, fp.notices,
+           fp.spend_value, fp.spend_currency, fp.spend_kind, fp.country, fp.province, fp.city, fp.admin_code,
+           fp.relevant, fp.score, fp.title_match,
+           (SELECT list(category ORDER BY category) FROM proc_categories c WHERE c.pid = fp.id) AS categories
+    FROM fp WHERE {" AND ".join(conds)}
+    ORDER BY fp.first_published NULLS LAST, fp.id LIMIT {int(limit)} OFFSET {int(offset)}"""
+    return _query(con, f, body, params)
+
+
+_PHASE_ORDER = "CASE n.notice_type WHEN 'tender' THEN 0 WHEN 'amendment' THEN 1 WHEN 'award' THEN 2 WHEN 'contract' THEN 3 WHEN 'cancellation' THEN 4 ELSE 5 END"
+
+
+def procurement_notices(con: duckdb.DuckDBPyConnection, procurement_id: str) -> list[dict[str, Any]]:
+    """The notices linked into a procurement, in date and phase order, with the link reason."""
+    body = f"""
+    SELECT n.id, n.title, n.notice_type, n.published, n.buyer, n.project_code, n.ocid, n.path, n.locator, n.url,
+           n.amount_value, n.amount_currency, n.amount_kind, n.relevant, n.score,
+           m.reason, m.link_score, m.duplicate_of
+    FROM members m JOIN notices n ON n.id = m.notice_id
+    WHERE m.procurement_id = ?
+    ORDER BY n.published NULLS LAST, {_PHASE_ORDER}, n.id"""
+    return _query(con, Filters(relevant_only=False), body, [procurement_id])
+
+
+def notice_evidence(con: duckdb.DuckDBPyConnection, notice_id: str) -> list[dict[str, Any]]:
+    """The evidence (field, offsets, text) behind a notice's categories and vendors."""
+    rows = con.execute(
+        """SELECT subject_kind, subject, field, start_offset, end_offset, text FROM evidence
+           WHERE notice_id = ? ORDER BY field, start_offset""",
+        [notice_id],
+    )
+    names = [d[0] for d in rows.description]
+    return [dict(zip(names, r, strict=True)) for r in rows.fetchall()]
+
+
+def totals(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[str, Any]]:
+    """Procurements, notices and spend over everything the filters keep, per currency."""
+    return _grouped(con, f, {"total": "'all'"})
+
+
+def data_vintage(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """What the store holds: notice dates and when it was ingested."""
+    row = con.execute(
+        "SELECT count(*), min(published), max(published), min(ingested_at), max(ingested_at) FROM notices"
+    ).fetchone()
+    (procs,) = con.execute("SELECT count(*) FROM procurements").fetchone() or (0,)
+    (linked,) = con.execute("SELECT count(*) FROM notice_links").fetchone() or (0,)
+    keys = ("notices", "published_from", "published_to", "ingested_from", "ingested_to")
+    out = dict(zip(keys, row or (0, None, None, None, None), strict=True))
+    out["procurements"] = procs
+    out["linked_notices"] = linked
+    return out
