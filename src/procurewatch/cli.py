@@ -96,6 +96,8 @@ def _run_ingest_command(
     paths: list[Path], db: Path, field_map: dict[str, str], batch_size: int, workers: int | None
 ) -> int:
     """Run ingest and turn its outcome into an exit code; user errors become a message, not a traceback."""
+    from rich.markup import escape
+
     from procurewatch.store.errors import IngestUsageError
     from procurewatch.store.ingest import run_ingest
 
@@ -104,7 +106,7 @@ def _run_ingest_command(
             paths, db, field_map=field_map, batch_size=batch_size, console=err, workers=workers
         )
     except IngestUsageError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=False)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         return EXIT_USAGE
     except KeyboardInterrupt:
         err.print("interrupted: every batch committed so far is kept; run the same command again to finish")
@@ -136,7 +138,7 @@ def demo(
     from procurewatch.report import print_report
 
     code = _run_ingest_command([bundled_examples()], db, {}, 2000, None)
-    if code in (EXIT_OK, EXIT_SKIPPED):
+    if code not in (EXIT_USAGE, 130):
         print_report(db, format="table")
     raise typer.Exit(code)
 

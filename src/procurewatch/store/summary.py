@@ -83,6 +83,6 @@ def print_summary(summary: IngestSummary, console: Console) -> None:
             f"{f' (first {len(shown)} shown)' if summary.errors > len(shown) else ''}:[/yellow]"
         )
         for where, reason in shown:
-            console.print(f"  {escape(where)}: {escape(reason)}", highlight=False)
+            console.print(f"  {escape(where)}: {escape(reason)}", highlight=False, soft_wrap=True)
     for warning in summary.warnings:
-        console.print(f"[red]warning:[/red] {escape(warning)}", highlight=False)
+        console.print(f"[red]warning:[/red] {escape(warning)}", highlight=False, soft_wrap=True)

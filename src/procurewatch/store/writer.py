@@ -77,7 +77,7 @@ def _only_ids(tables: dict[str, pa.Table], keep: list[str]) -> dict[str, pa.Tabl
     first_rows: dict[str, int] = {}
     for i, nid in enumerate(notices.column("id").to_pylist()):
         first_rows.setdefault(nid, i)
-    out["notices"] = notices.take([first_rows[k] for k in keep])
+    out["notices"] = notices.take(pa.array([first_rows[k] for k in keep], pa.int64()))
     for name in CHILD_TABLES:
         table = tables[name]
         out[name] = table.filter(pc.is_in(table.column("notice_id"), value_set=keep_set))

@@ -1,0 +1,183 @@
+"""run_ingest end to end on small corpora written here: counts, idempotence, crash and resume, files."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+from rich.console import Console
+
+from procurewatch.model import Notice
+from procurewatch.pipeline import extract
+from procurewatch.store.errors import NoInputsError, StoreError
+from procurewatch.store.ingest import run_ingest
+from procurewatch.store.writer import StoreWriter
+
+from .corpus import (
+    RECORDS,
+    count,
+    many_records,
+    table_counts,
+    write_corpus,
+    write_jsonl,
+)
+
+
+def quiet() -> Console:
+    return Console(stderr=True, quiet=True)
+
+
+def ingest(paths: list[Path], db: Path, batch_size: int = 2000, workers: int = 1):  # type: ignore[no-untyped-def]
+    return run_ingest(paths, db, field_map={}, batch_size=batch_size, console=quiet(), workers=workers)
+
+
+def write_text_notices(root: Path, n: int) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        (root / f"notice-{i:03d}.txt").write_text(
+            f"第{i}号 视频监控设备采购公告\n采购人：某市公安局\n预算金额：{i + 1}万元\n", encoding="utf-8"
+        )
+    return root
+
+
+def expected_rows(paths: list[Path]) -> dict[str, int]:
+    """What the store must hold: the rows of every notice `extract` makes from the same inputs."""
+    notices = [n for n in extract(paths) if isinstance(n, Notice)]
+    return {
+        "notices": len(notices),
+        "parties": sum((n.buyer is not None) + len(n.suppliers) for n in notices),
+        "amounts": sum(len(n.amounts) for n in notices),
+        "findings": sum(len(n.surveillance.categories) for n in notices),
+        "vendor_mentions": sum(len(n.vendors_mentioned) for n in notices),
+        "evidence": sum(
+            sum(len(c.evidence) for c in n.surveillance.categories)
+            + sum(len(v.evidence) for v in n.vendors_mentioned)
+            for n in notices
+        ),
+        "items": sum(len(n.items) for n in notices),
+    }
+
+
+def test_ingest_fills_every_table(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus")
+    db = tmp_path / "store.duckdb"
+    summary = ingest([corpus], db)
+    counts = table_counts(db)
+    assert counts["notices"] == len(RECORDS) + 1
+    assert {k: v for k, v in counts.items() if k != "files"} == expected_rows([corpus])
+    assert counts["files"] == 2
+    assert summary.notices_seen == summary.notices_added == len(RECORDS) + 1
+    assert summary.files == 2 and not summary.skipped
+
+
+def test_reingest_adds_nothing_and_skips_unchanged_files(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus")
+    db = tmp_path / "store.duckdb"
+    ingest([corpus], db)
+    before = table_counts(db)
+
+    again = ingest([corpus], db)
+    assert table_counts(db) == before
+    assert again.notices_added == 0
+    assert again.files_unchanged == 2 and again.files == 0
+
+    # a touched file is read again, yet its notices are already stored
+    records = corpus / "records.jsonl"
+    st = records.stat()
+    os.utime(records, (st.st_atime, st.st_mtime + 10))
+    touched = ingest([corpus], db)
+    assert touched.files == 1 and touched.files_unchanged == 1
+    assert touched.notices_seen == len(RECORDS) and touched.notices_added == 0
+    assert table_counts(db) == before
+
+
+def test_worker_pool_stores_the_same_as_inline(tmp_path: Path) -> None:
+    corpus = write_text_notices(tmp_path / "texts", 40)
+    write_jsonl(corpus / "many.jsonl", many_records(60))
+    inline_db, pool_db = tmp_path / "inline.duckdb", tmp_path / "pool.duckdb"
+    ingest([corpus], inline_db, batch_size=7, workers=1)
+    summary = ingest([corpus], pool_db, batch_size=7, workers=2)
+    assert summary.workers == 2  # enough chunks to start the pool
+    assert table_counts(pool_db) == table_counts(inline_db)
+    assert table_counts(pool_db)["notices"] == 100
+    ids = "SELECT string_agg(id, ',' ORDER BY id) FROM notices"
+    assert count(pool_db, f"SELECT hash(({ids}))") == count(inline_db, f"SELECT hash(({ids}))")
+
+
+def crash_after(monkeypatch: pytest.MonkeyPatch, batches_ok: int) -> None:
+    """Make the writer fail inside the transaction of batch number `batches_ok + 1`."""
+    real = StoreWriter._insert_children
+    calls = {"n": 0}
+
+    def failing(self, tables, added) -> None:  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] > batches_ok:
+            raise RuntimeError("simulated crash mid-batch")
+        real(self, tables, added)
+
+    monkeypatch.setattr(StoreWriter, "_insert_children", failing)
+
+
+@pytest.mark.parametrize("shape", ["many text files", "one jsonl file"])
+def test_crash_mid_batch_then_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shape: str) -> None:
+    if shape == "many text files":
+        corpus = write_text_notices(tmp_path / "corpus", 11)
+    else:
+        corpus = write_jsonl(tmp_path / "records.jsonl", many_records(11))
+    db = tmp_path / "store.duckdb"
+    crash_after(monkeypatch, batches_ok=2)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        ingest([corpus], db, batch_size=3)
+    # two batches of three landed whole; the third left no trace in any table
+    assert count(db, "SELECT count(*) FROM notices") == 6
+    assert count(db, "SELECT count(*) FROM parties WHERE notice_id NOT IN (SELECT id FROM notices)") == 0
+    monkeypatch.undo()
+
+    summary = ingest([corpus], db, batch_size=3)
+    assert summary.notices_added == 5
+    assert count(db, "SELECT count(*) FROM notices") == 11
+    assert count(db, "SELECT count(DISTINCT id) FROM notices") == 11
+    assert table_counts(db) == {**expected_rows([corpus]), "files": table_counts(db)["files"]}
+    assert count(db, "SELECT count(*) FROM files WHERE status <> 'done'") == 0
+
+
+def test_file_statuses(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write_corpus(corpus)
+    good_lines = [json.dumps(r, ensure_ascii=False) for r in RECORDS[:2]]
+    (corpus / "mixed.jsonl").write_text(
+        f"{good_lines[0]}\n{{broken json\n{good_lines[1]}\n", encoding="utf-8"
+    )
+    (corpus / "empty.txt").write_bytes(b"")
+    db = tmp_path / "store.duckdb"
+    summary = ingest([corpus], db)
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("SELECT path, status, notices, errors FROM files").fetchall()
+    con.close()
+    con_rows = {Path(p).name: (status, notices, errors) for p, status, notices, errors in rows}
+    assert con_rows["records.jsonl"] == ("done", len(RECORDS), 0)
+    assert con_rows["notice.txt"] == ("done", 1, 0)
+    assert con_rows["mixed.jsonl"] == ("partial", 2, 1)
+    assert con_rows["empty.txt"][0] == "skipped" and con_rows["empty.txt"][1] == 0
+    assert summary.files_partial == 1 and summary.files_skipped == 1
+    skipped_paths = {Path(p.split("#")[0]).name for p, _ in summary.skipped}
+    assert skipped_paths == {"mixed.jsonl", "empty.txt"}
+
+
+def test_no_inputs_is_a_usage_error_and_creates_no_store(tmp_path: Path) -> None:
+    (tmp_path / "empty-folder").mkdir()
+    db = tmp_path / "store.duckdb"
+    with pytest.raises(NoInputsError, match="no input files"):
+        ingest([tmp_path / "empty-folder"], db)
+    assert not db.exists()
+
+
+def test_a_file_that_is_not_a_store_is_refused(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus")
+    db = tmp_path / "store.duckdb"
+    db.write_text("this is not a database\n" * 100)
+    with pytest.raises(StoreError, match=r"store\.duckdb"):
+        ingest([corpus], db)

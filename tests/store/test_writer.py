@@ -1,0 +1,167 @@
+"""The writer on hand-built notices: every table gets exactly the rows of its notices, once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from procurewatch.model import (
+    Amount,
+    CategoryFinding,
+    Evidence,
+    Notice,
+    Party,
+    Place,
+    Surveillance,
+    VendorMention,
+)
+from procurewatch.store.columns import notices_to_tables
+from procurewatch.store.db import open_store
+from procurewatch.store.writer import Batch, FileRow, StoreWriter
+
+TITLE = "瑶海分局视频监控系统中标公告"
+BODY = "中标供应商：杭州海康威视数字技术股份有限公司，采购人脸识别抓拍机。"
+
+
+def surveillance_notice(nid: str = "n1") -> Notice:
+    face = BODY.index("人脸识别")
+    return Notice(
+        id=nid,
+        fingerprint="fp-" + nid,
+        path="a.jsonl",
+        locator="0",
+        kind="record",
+        title=TITLE,
+        body=BODY,
+        notice_type="award",
+        published="2024-04-17",
+        project_code="HFZC2024-0417-JK",
+        buyer=Party("合肥市公安局瑶海分局"),
+        suppliers=[Party("杭州海康威视数字技术股份有限公司", vendor="hikvision"), Party("某集成商")],
+        amount=Amount(4376770.0, "CNY", "award"),
+        amounts=[Amount(4376770.0, "CNY", "award"), Amount(5000000.0, "CNY", "budget")],
+        place=Place(country="CN", province="安徽省", city="合肥市", district="瑶海区", admin_code="340102"),
+        language="zh",
+        items=[{"description": "抓拍机", "scheme": "CPV", "id": "32323500"}],
+        surveillance=Surveillance(
+            relevant=True,
+            score=0.9,
+            categories=[
+                CategoryFinding(
+                    "video_surveillance",
+                    0.9,
+                    [Evidence("title", 5, 9, TITLE[5:9]), Evidence("body", face, face + 4, "人脸识别")],
+                ),
+                CategoryFinding("facial_recognition", 0.8, [Evidence("body", face, face + 4, "人脸识别")]),
+            ],
+        ),
+        vendors_mentioned=[VendorMention("hikvision", [Evidence("body", 6, 10, BODY[6:10])])],
+    )
+
+
+def plain_notice(nid: str = "n2") -> Notice:
+    return Notice(
+        id=nid,
+        fingerprint="fp-" + nid,
+        path="b.txt",
+        locator="",
+        kind="text",
+        title="食堂设备",
+        body="冷藏柜",
+    )
+
+
+def batch_of(*notices: Notice, files: list[FileRow] | None = None) -> Batch:
+    batch = Batch()
+    batch.add(notices_to_tables(list(notices)), [n.id for n in notices])
+    batch.files.extend(files or [])
+    return batch
+
+
+def counts(con) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    names = ["notices", "parties", "amounts", "findings", "vendor_mentions", "evidence", "items", "files"]
+    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in names}
+
+
+@pytest.fixture
+def con(tmp_path: Path):  # type: ignore[no-untyped-def]
+    con = open_store(tmp_path / "store.duckdb")
+    yield con
+    con.close()
+
+
+def test_every_table_gets_the_rows_of_its_notices(con) -> None:  # type: ignore[no-untyped-def]
+    row = FileRow("a.jsonl", 10, 1.5, "done", 1, 0, None)
+    added = StoreWriter(con).write(batch_of(surveillance_notice(), plain_notice(), files=[row]))
+    assert added == 2
+    assert counts(con) == {
+        "notices": 2,
+        "parties": 3,  # buyer + two suppliers
+        "amounts": 2,
+        "findings": 2,
+        "vendor_mentions": 1,
+        "evidence": 4,  # 2 + 1 category evidence, 1 vendor evidence
+        "items": 1,
+        "files": 1,
+    }
+    n = con.execute(
+        "SELECT published, buyer, province, admin_code, amount_value, amount_kind, relevant, title_match"
+        " FROM notices WHERE id = 'n1'"
+    ).fetchone()
+    assert str(n[0]) == "2024-04-17"
+    assert n[1:] == ("合肥市公安局瑶海分局", "安徽省", "340102", 4376770.0, "award", True, True)
+    assert con.execute("SELECT title_match, relevant FROM notices WHERE id = 'n2'").fetchone() == (
+        False,
+        False,
+    )
+    # evidence offsets still point at the words they quote
+    for field, start, end, text in con.execute(
+        "SELECT field, start_offset, end_offset, text FROM evidence WHERE notice_id = 'n1'"
+    ).fetchall():
+        assert {"title": TITLE, "body": BODY}[field][start:end] == text
+    assert con.execute(
+        "SELECT role, position, name, vendor FROM parties WHERE notice_id = 'n1' ORDER BY role, position"
+    ).fetchall() == [
+        ("buyer", 0, "合肥市公安局瑶海分局", None),
+        ("supplier", 0, "杭州海康威视数字技术股份有限公司", "hikvision"),
+        ("supplier", 1, "某集成商", None),
+    ]
+
+
+def test_rewriting_a_stored_notice_adds_nothing(con) -> None:  # type: ignore[no-untyped-def]
+    writer = StoreWriter(con)
+    writer.write(batch_of(surveillance_notice()))
+    before = counts(con)
+    assert writer.write(batch_of(surveillance_notice(), plain_notice())) == 1
+    after = counts(con)
+    assert after["notices"] == before["notices"] + 1
+    # the stored notice's child rows are not duplicated
+    assert after["parties"] == before["parties"] and after["evidence"] == before["evidence"]
+
+
+def test_same_notice_twice_in_one_batch_is_written_once(con) -> None:  # type: ignore[no-untyped-def]
+    batch = Batch()
+    for _ in range(2):
+        batch.add(notices_to_tables([surveillance_notice()]), ["n1"])
+    assert batch.notices == 1
+    StoreWriter(con).write(batch)
+    assert counts(con)["notices"] == 1
+    assert counts(con)["parties"] == 3
+
+
+def test_a_failing_batch_leaves_nothing_behind(con, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    def boom(self, tables, added) -> None:  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(StoreWriter, "_insert_children", boom)
+    with pytest.raises(RuntimeError):
+        StoreWriter(con).write(batch_of(surveillance_notice()))
+    assert all(v == 0 for v in counts(con).values())
+
+
+def test_bad_date_is_stored_as_null(con) -> None:  # type: ignore[no-untyped-def]
+    notice = plain_notice()
+    notice.published = "2024-13-45"
+    StoreWriter(con).write(batch_of(notice))
+    assert con.execute("SELECT published FROM notices").fetchone() == (None,)
