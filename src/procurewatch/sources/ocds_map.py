@@ -1,0 +1,472 @@
+"""One OCDS release (or a record's compiled release) → the title, body and hints of a Document.
+
+The hints are normalised so the parse stage can use them as they are (see model.Document).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from procurewatch.sources import ocds_data
+
+DATE_RE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})")
+TEXT_KEY_RE = re.compile(r"^(title|description|name)(_[A-Za-z]{2,3}(?:[-_][A-Za-z]{2,4})?)?$")
+NOTICE_DOCUMENT_TYPES = ("tenderNotice", "awardNotice", "contractNotice", "contractSigned", "planningNotice")
+EMPTY_SECTION_KEYS = frozenset({"id", "status", "statusDetails"})
+
+
+@dataclass(slots=True)
+class Mapped:
+    title: str
+    body: str
+    url: str | None
+    hints: dict[str, Any] = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------- small helpers
+
+
+def text(value: Any) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def as_list(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        return [value]
+    return []
+
+
+def dicts(value: Any) -> list[dict[str, Any]]:
+    return [v for v in as_list(value) if isinstance(v, dict)]
+
+
+def _variant(obj: dict[str, Any], key: str) -> str:
+    """obj[key], else a language variant such as key_en / key_fr (English first)."""
+    value = text(obj.get(key))
+    if value:
+        return value
+    variants = sorted(k for k in obj if k.startswith(key + "_") and text(obj[k]))
+    variants.sort(key=lambda k: not k.endswith("_en"))
+    return text(obj[variants[0]]) if variants else ""
+
+
+def org_name(org: Any, parties: dict[str, dict[str, Any]] | None = None) -> str:
+    """Name of an organisation reference: its name, its party's name, or its identifier's legal name."""
+    if not isinstance(org, dict):
+        return text(org)
+    name = _variant(org, "name")
+    if not name and parties is not None:
+        party = parties.get(text(org.get("id")))
+        if party is not None and party is not org:
+            name = org_name(party)
+    if not name:
+        identifier = org.get("identifier")
+        if isinstance(identifier, dict):
+            name = _variant(identifier, "legalName")
+    return name
+
+
+def unique(values: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for value in values:
+        if value and value not in seen:
+            seen.add(value)
+            out.append(value)
+    return out
+
+
+def has_facts(value: Any, ignore: frozenset[str] = EMPTY_SECTION_KEYS) -> bool:
+    """True when a section holds anything beyond ids and statuses."""
+    if isinstance(value, dict):
+        return any(has_facts(v, frozenset()) for k, v in value.items() if k not in ignore)
+    if isinstance(value, list):
+        return any(has_facts(v, ignore) for v in value)
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value is not None and not isinstance(value, bool)
+
+
+def number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        result = float(value)
+    elif isinstance(value, str):
+        try:
+            result = float(value.replace(",", "").strip())
+        except ValueError:
+            return None
+    else:
+        try:
+            result = float(value)  # Decimal
+        except (TypeError, ValueError):
+            return None
+    return result if math.isfinite(result) else None
+
+
+# ----------------------------------------------------------------------------- early non-standard shape
+
+
+def normalise_shape(release: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Bring known non-standard shapes closer to OCDS 1.1; returns notes on what was changed."""
+    notes: list[str] = []
+    awards = release.get("awards")
+    if isinstance(awards, dict):  # early Taiwanese data: one award object with suppliers per item
+        release = dict(release)
+        award = dict(awards)
+        suppliers = [s for item in dicts(award.get("items")) for s in dicts(item.get("suppliers"))]
+        if suppliers and "suppliers" not in award:
+            award["suppliers"] = suppliers
+        if "value" not in award and isinstance(award.get("totalAwardValue"), dict):
+            award["value"] = award["totalAwardValue"]
+        release["awards"] = [award]
+        notes.append("awards is an object, not an array (early non-standard shape)")
+    if isinstance(release.get("planning"), list):  # Armenia publishes planning as an array
+        release = dict(release)
+        plans = dicts(release["planning"])
+        release["planning"] = plans[0] if len(plans) == 1 else {"budget": {}, "_plans": plans}
+        notes.append("planning is an array, not an object")
+    return release, notes
+
+
+# ----------------------------------------------------------------------------- field mapping
+
+
+def parties_index(release: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {text(p.get("id")): p for p in dicts(release.get("parties")) if text(p.get("id"))}
+
+
+def parties_with_role(release: dict[str, Any], *roles: str) -> list[dict[str, Any]]:
+    wanted = {r.casefold() for r in roles}
+    return [
+        p
+        for p in dicts(release.get("parties"))
+        if any(isinstance(r, str) and r.casefold() in wanted for r in as_list(p.get("roles")))
+    ]
+
+
+def buyer_party(release: dict[str, Any], parties: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The buying organisation: buyer, else a party with role buyer/procuringEntity, else tender.procuringEntity."""
+    buyer = release.get("buyer")
+    if isinstance(buyer, dict) and org_name(buyer, parties):
+        party = parties.get(text(buyer.get("id")))
+        return {**(party or {}), **buyer} if party else buyer
+    for role in ("buyer", "procuringEntity"):
+        found = parties_with_role(release, role)
+        if found and org_name(found[0]):
+            return found[0]
+    tender = release.get("tender")
+    if isinstance(tender, dict) and isinstance(tender.get("procuringEntity"), dict):
+        entity = tender["procuringEntity"]
+        party = parties.get(text(entity.get("id")))
+        return {**(party or {}), **entity}
+    return None
+
+
+def supplier_names(release: dict[str, Any], parties: dict[str, dict[str, Any]]) -> list[str]:
+    """Award suppliers (the eval convention: the winners an award names)."""
+    return unique(
+        org_name(s, parties) for a in dicts(release.get("awards")) for s in dicts(a.get("suppliers"))
+    )
+
+
+def other_supplier_names(release: dict[str, Any], parties: dict[str, dict[str, Any]]) -> list[str]:
+    """Suppliers named outside awards: parties with role supplier, contracts[].suppliers (extension)."""
+    names = [org_name(p) for p in parties_with_role(release, "supplier")]
+    names += [
+        org_name(s, parties) for c in dicts(release.get("contracts")) for s in dicts(c.get("suppliers"))
+    ]
+    return unique(names)
+
+
+def buyer_name(
+    release: dict[str, Any], buyer: dict[str, Any] | None, parties: dict[str, dict[str, Any]]
+) -> str:
+    """The buyer's name; a data republisher named as buyer is replaced by the public body the notice names."""
+    name = org_name(buyer, parties) if buyer else ""
+    if name and ocds_data.is_republisher(name):
+        tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
+        for source in (tender.get("title"), tender.get("description")):
+            found = ocds_data.public_body_in(text(source))
+            if found:
+                return found
+    return name
+
+
+def _value_entry(value: Any, kind: str, field_name: str) -> tuple[float, str | None] | None:
+    if not isinstance(value, dict):
+        return None
+    amount = number(value.get("amount"))
+    if amount is None:
+        return None
+    currency = text(value.get("currency")).upper() or None
+    return amount, currency
+
+
+def _sum_by_currency(entries: Iterable[tuple[float, str | None]]) -> list[tuple[float, str | None]]:
+    totals: dict[str | None, list[float]] = {}
+    for amount, currency in entries:
+        totals.setdefault(currency, []).append(amount)
+    return [(round(math.fsum(values), 6), currency) for currency, values in totals.items()]
+
+
+def amounts(release: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every figure, headline first: contracts (summed) › awards (summed) › tender.value › planning budget."""
+    tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
+    planning = release.get("planning") if isinstance(release.get("planning"), dict) else {}
+    budget = planning.get("budget") if isinstance(planning.get("budget"), dict) else {}
+    groups: list[tuple[str, str, list[tuple[float, str | None]]]] = [
+        ("contract", "contracts.value", _collect(dicts(release.get("contracts")), "value", "contract")),
+        ("award", "awards.value", _collect(dicts(release.get("awards")), "value", "award")),
+        ("budget", "tender.value", _collect([tender], "value", "budget")),
+        ("budget", "planning.budget.amount", _collect([budget], "amount", "budget")),
+    ]
+    out: list[dict[str, Any]] = []
+    for kind, field_name, entries in groups:
+        for amount, currency in _sum_by_currency(entries):
+            out.append({"value": amount, "currency": currency, "kind": kind, "field": field_name})
+    return out
+
+
+def _collect(objects: list[dict[str, Any]], key: str, kind: str) -> list[tuple[float, str | None]]:
+    found = (_value_entry(o.get(key), kind, key) for o in objects)
+    return [entry for entry in found if entry is not None]
+
+
+def notice_type(release: dict[str, Any]) -> str:
+    """Type from `tag`; a tag whose section holds no facts falls back to the latest stage present below it."""
+    table = ocds_data.notice_types()
+    rank = {name: i for i, name in enumerate(table["rank"])}
+    present = [kind for section, kind in table["sections_when_untagged"] if has_facts(release.get(section))]
+    raw_tags = release.get("tag")
+    tags = [raw_tags] if isinstance(raw_tags, str) else [t for t in as_list(raw_tags) if isinstance(t, str)]
+    candidates: list[str] = []
+    for tag in tags:
+        row = table["tags"].get(tag)
+        if row is None or row["type"] is None:
+            continue
+        if row["section"] is None or has_facts(release.get(row["section"])):
+            candidates.append(row["type"])
+        else:
+            lower = [kind for kind in present if rank[kind] < rank[row["type"]]]
+            candidates.append(lower[0] if lower else "other")
+    if candidates:
+        return max(candidates, key=lambda c: rank[c])
+    return present[0] if present else "other"
+
+
+def published(release: dict[str, Any], package: dict[str, Any]) -> str | None:
+    for raw in (release.get("date"), package.get("publishedDate")):
+        match = DATE_RE.match(raw) if isinstance(raw, str) else None
+        if match:
+            return match.group(1)
+    return None
+
+
+def _address(org: dict[str, Any] | None) -> dict[str, Any]:
+    if not isinstance(org, dict):
+        return {}
+    address = org.get("address")
+    return address if isinstance(address, dict) else {}
+
+
+def country(
+    release: dict[str, Any], buyer: dict[str, Any] | None, ocid: str, package: dict[str, Any]
+) -> str | None:
+    """Buyer's address country, else the ocid prefix, else the publisher's country."""
+    addresses = [_address(buyer)] + [
+        _address(p) for p in parties_with_role(release, "buyer", "procuringEntity")
+    ]
+    for address in addresses:
+        code = ocds_data.country_from_name(address.get("countryName"))
+        if code:
+            return code
+    return ocds_data.country_from_ocid(ocid) or ocds_data.country_from_publisher(package.get("publisher"))
+
+
+def region(buyer: dict[str, Any] | None) -> str | None:
+    address = _address(buyer)
+    for key in ("region", "locality"):
+        value = text(address.get(key))
+        if value:
+            return value
+    return None
+
+
+def language(release: dict[str, Any]) -> str | None:
+    raw = text(release.get("language")).lower()
+    if not raw:
+        return None
+    primary = re.split(r"[-_]", raw)[0]
+    return ocds_data.language_aliases().get(primary, primary)
+
+
+def _classifications(item: dict[str, Any]) -> list[dict[str, Any]]:
+    return dicts(item.get("classification")) + dicts(item.get("additionalClassifications"))
+
+
+def all_items(release: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
+    yield from dicts(tender.get("items"))
+    for section in ("awards", "contracts"):
+        for entry in dicts(release.get(section)):
+            yield from dicts(entry.get("items"))
+
+
+def items(release: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """(item hints, body lines `<SCHEME> <id> <description>`)."""
+    hints: list[dict[str, Any]] = []
+    lines: list[str] = []
+    seen: set[tuple[str, str, str]] = set()
+    for item in all_items(release):
+        description = text(item.get("description"))
+        classes = _classifications(item)
+        if not classes and description:
+            lines.append(f"Item: {description}")
+        for cls in classes:
+            scheme, code = text(cls.get("scheme")), text(cls.get("id"))
+            class_description = text(cls.get("description"))
+            shown = description or class_description
+            key = (scheme, code, shown)
+            if key in seen:
+                continue
+            seen.add(key)
+            hints.append({"description": shown, "scheme": scheme, "id": code})
+            extra = f" — {class_description}" if class_description and class_description != shown else ""
+            lines.append(" ".join(part for part in (scheme, code, shown) if part) + extra)
+    return hints, lines
+
+
+def _texts(obj: Any) -> list[str]:
+    """title/description/name fields (and their language variants such as title_fr) of one object."""
+    if not isinstance(obj, dict):
+        return []
+    return [text(v) for k, v in obj.items() if TEXT_KEY_RE.match(k) and isinstance(v, str) and k != "name"]
+
+
+def _documents(obj: Any) -> list[dict[str, Any]]:
+    return dicts(obj.get("documents")) if isinstance(obj, dict) else []
+
+
+def body_lines(
+    release: dict[str, Any], buyer: str, suppliers: list[str], item_lines: list[str], title: str
+) -> list[str]:
+    tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
+    planning = release.get("planning") if isinstance(release.get("planning"), dict) else {}
+    budget = planning.get("budget") if isinstance(planning.get("budget"), dict) else {}
+    lines: list[str] = []
+    lines += [text(release.get(k)) for k in ("title", "name", "description") if k != "name" or not title]
+    lines += _texts(tender)
+    lines += [text(planning.get("rationale")), text(budget.get("description")), text(budget.get("project"))]
+    for lot in dicts(tender.get("lots")):
+        lines += _texts(lot)
+    lines += item_lines
+    for section in ("awards", "contracts"):
+        for entry in dicts(release.get(section)):
+            lines += _texts(entry)
+    if buyer:
+        lines.append(f"Buyer: {buyer}")
+    entity = tender.get("procuringEntity")
+    entity_name = org_name(entity) if isinstance(entity, dict) else ""
+    if entity_name and entity_name != buyer:
+        lines.append(f"Procuring entity: {entity_name}")
+    lines += [f"Supplier: {name}" for name in suppliers]
+    tenderers = unique(org_name(t) for t in dicts(tender.get("tenderers")))
+    lines += [f"Tenderer: {name}" for name in tenderers if name not in suppliers]
+    for doc in _all_documents(release):
+        title_text = text(doc.get("title"))
+        if title_text:
+            lines.append(f"Document: {title_text}")
+    return unique(line for line in lines if line and line != title)
+
+
+def _all_documents(release: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield from _documents(release.get("planning"))
+    yield from _documents(release.get("tender"))
+    for section in ("awards", "contracts"):
+        for entry in dicts(release.get(section)):
+            yield from _documents(entry)
+    yield from _documents(release)
+
+
+def title(release: dict[str, Any]) -> str:
+    tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
+    candidates = [tender.get("title")]
+    for section in ("awards", "contracts"):
+        candidates += [entry.get("title") for entry in dicts(release.get(section))]
+    planning = release.get("planning") if isinstance(release.get("planning"), dict) else {}
+    budget = planning.get("budget") if isinstance(planning.get("budget"), dict) else {}
+    candidates += [budget.get("project"), release.get("title"), release.get("name")]
+    for candidate in candidates:
+        value = text(candidate)
+        if value:
+            return value
+    return ""
+
+
+def url(release: dict[str, Any]) -> str | None:
+    documents = list(_all_documents(release))
+    ranked = sorted(
+        (d for d in documents if text(d.get("url")).startswith(("http://", "https://"))),
+        key=lambda d: d.get("documentType") not in NOTICE_DOCUMENT_TYPES,
+    )
+    return text(ranked[0]["url"]) if ranked else None
+
+
+def validation_notes(release: dict[str, Any]) -> list[str]:
+    notes: list[str] = []
+    for key in ("ocid", "id", "date"):
+        if not text(release.get(key)):
+            notes.append(f"missing {key}")
+    tag = release.get("tag")
+    if tag is not None and not isinstance(tag, list):
+        notes.append("tag is not an array")
+    for section in ("awards", "contracts", "parties"):
+        if section in release and not isinstance(release[section], list):
+            notes.append(f"{section} is not an array")
+    return notes
+
+
+def map_release(release: dict[str, Any], package: dict[str, Any]) -> Mapped:
+    """Title, body, url and normalised hints of one (compiled) release."""
+    notes = validation_notes(release)
+    release, shape_notes = normalise_shape(release)
+    parties = parties_index(release)
+    buyer = buyer_party(release, parties)
+    buyer_text = buyer_name(release, buyer, parties)
+    suppliers = supplier_names(release, parties)
+    others = [name for name in other_supplier_names(release, parties) if name not in suppliers]
+    item_hints, item_lines = items(release)
+    head = title(release)
+    ocid = text(release.get("ocid"))
+    hints: dict[str, Any] = {
+        "suppliers": suppliers,
+        "amounts": amounts(release),
+        "notice_type": notice_type(release),
+        "items": item_hints,
+    }
+    optional = {
+        "buyer": buyer_text,
+        "other_suppliers": others,
+        "published": published(release, package),
+        "ocid": ocid,
+        "country": country(release, buyer, ocid, package),
+        "region": region(buyer),
+        "language": language(release),
+    }
+    hints.update({k: v for k, v in optional.items() if v})
+    if notes or shape_notes:
+        hints["validation"] = "; ".join(notes + shape_notes)
+    body = "\n".join(body_lines(release, buyer_text, suppliers + others, item_lines, head))
+    return Mapped(title=head, body=body, url=url(release), hints=hints)
