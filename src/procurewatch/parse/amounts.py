@@ -1,0 +1,226 @@
+"""Money: 元/万元/亿元, 大写金额, thousands separators, currency marks; the kind of each figure.
+
+All arithmetic is Decimal; the Notice carries floats in currency units (万元 multiplied out).
+Rates, discounts and percentages (下浮率 18%, 价格系数98.20%) are never amounts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from procurewatch.parse._data import load_json
+from procurewatch.parse.normalize import halfwidth, spaced
+
+_LABELS = load_json("labels.json")
+RATE_WORDS: tuple[str, ...] = tuple(_LABELS["rate_words"])
+TOTAL_WORDS: tuple[str, ...] = tuple(_LABELS["total_words"])
+LOT_WORDS: tuple[str, ...] = tuple(_LABELS["lot_budget_words"])
+
+_UNIT_FACTOR = {
+    "元": Decimal(1),
+    "万元": Decimal(10_000),
+    "万": Decimal(10_000),
+    "亿元": Decimal(10**8),
+    "亿": Decimal(10**8),
+}
+
+_DIGITS = {
+    "零": 0, "〇": 0, "壹": 1, "一": 1, "贰": 2, "二": 2, "两": 2, "叁": 3, "三": 3, "肆": 4, "四": 4,
+    "伍": 5, "五": 5, "陆": 6, "六": 6, "柒": 7, "七": 7, "捌": 8, "八": 8, "玖": 9, "九": 9,
+}  # fmt: skip
+_SMALL_UNITS = {"拾": 10, "十": 10, "佰": 100, "百": 100, "仟": 1000, "千": 1000}
+_DAXIE_CHARS = "零壹贰叁肆伍陆柒捌玖拾佰仟万亿元圆角分整"
+
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_CURRENCY_PREFIX = r"(?:人民币|RMB|CNY|¥|￥)"
+_UNIT = r"(?:亿元|万元|元|亿|万)"
+MONEY = re.compile(
+    rf"(?P<cur>{_CURRENCY_PREFIX})?\s*(?:(?P<num>{_NUM})\s*(?P<unit>{_UNIT})?(?P<pct>\s*[%％])?"
+    rf"|(?P<dx>[{_DAXIE_CHARS}]*[壹贰叁肆伍陆柒捌玖拾佰仟][{_DAXIE_CHARS}]*))"
+)
+_UNIT_IN_NAME = re.compile(r"[(（]\s*(亿元|万元|元)\s*[)）]")
+_SEGMENT_SPLIT = re.compile(r"[，；;。\n]|,(?!\d{3})")
+
+
+@dataclass(slots=True, frozen=True)
+class FoundAmount:
+    value: Decimal
+    currency: str
+    kind: str  # budget | award | contract
+    start: int = -1  # offsets into the text the figure was found in (-1: from a structured field)
+    end: int = -1
+    rank: int = 0  # lower is a better headline candidate among figures of one kind
+
+
+def chinese_numeral(text: str) -> Decimal | None:
+    """大写 (or 小写) Chinese money numerals: 肆佰叁拾柒万陆仟柒佰柒拾元整 → 4376770."""
+    total = Decimal(0)
+    section = Decimal(0)
+    number = Decimal(0)
+    fraction = Decimal(0)
+    seen_digit = False
+    after_yuan = False
+    for ch in text:
+        if ch in _DIGITS:
+            number = Decimal(_DIGITS[ch])
+            seen_digit = True
+        elif ch in _SMALL_UNITS:
+            section += (number if number or seen_digit else Decimal(1)) * _SMALL_UNITS[ch]
+            number = Decimal(0)
+            seen_digit = True
+        elif ch == "万":
+            total += (section + number) * 10_000
+            section = number = Decimal(0)
+        elif ch == "亿":
+            total = (total + section + number) * 10**8
+            section = number = Decimal(0)
+        elif ch in "元圆":
+            total += section + number
+            section = number = Decimal(0)
+            after_yuan = True
+        elif ch == "角":
+            fraction += number / 10
+            number = Decimal(0)
+        elif ch == "分":
+            fraction += number / 100
+            number = Decimal(0)
+        elif ch == "整":
+            continue
+        else:
+            return None
+    if not seen_digit:
+        return None
+    if not after_yuan:
+        total += section + number
+    return total + fraction
+
+
+def unit_in_field_name(name: str) -> Decimal | None:
+    """'中标价(元)' → 1, '预算（万元）' → 10000; None when the name states no unit."""
+    m = _UNIT_IN_NAME.search(halfwidth(name) if name else "")
+    return _UNIT_FACTOR[m.group(1)] if m else None
+
+
+def _is_rate_name(name: str) -> bool:
+    return any(w in name for w in RATE_WORDS)
+
+
+def _money_value(m: re.Match[str], default_factor: Decimal | None) -> Decimal | None:
+    """The value of one MONEY match, or None when it is a rate or has no unit to go by."""
+    if m.group("dx"):
+        return chinese_numeral(m.group("dx"))
+    if m.group("pct"):
+        return None
+    unit = m.group("unit")
+    if unit:
+        factor = _UNIT_FACTOR[unit]
+    elif default_factor is not None:
+        factor = default_factor
+    elif m.group("cur"):
+        factor = Decimal(1)
+    else:
+        return None
+    try:
+        return Decimal(m.group("num").replace(",", "")) * factor
+    except InvalidOperation:
+        return None
+
+
+def parse_money(raw: Any, field_name: str = "", default_factor: Decimal | None = None) -> Decimal | None:
+    """One money value from a structured field: numbers as they are, strings in any notation above.
+
+    A field listing explicit components (可研服务费63500元，工程设计费1238000元) gives their sum; a
+    segment naming a total (合计/总价) wins over components; rates give None.
+    """
+    if raw is None or isinstance(raw, bool):
+        return None
+    if isinstance(raw, int | float | Decimal):
+        try:
+            return Decimal(str(raw))
+        except InvalidOperation:
+            return None
+    text = halfwidth(str(raw)).strip()
+    if not text or "%" in halfwidth(field_name):
+        return None
+    factor = unit_in_field_name(field_name) or default_factor
+    bare = text.replace(",", "")
+    if re.fullmatch(r"-?\d+(?:\.\d+)?", bare):
+        return Decimal(bare) * (factor or Decimal(1))
+    per_segment: list[tuple[str, Decimal]] = []
+    for segment in _SEGMENT_SPLIT.split(text):
+        if any(w in segment for w in RATE_WORDS):
+            continue
+        values = [v for m in MONEY.finditer(segment) if (v := _money_value(m, factor)) is not None]
+        if values:
+            per_segment.append((segment, values[0]))
+    if not per_segment:
+        return None
+    for segment, value in per_segment:
+        if any(w in segment for w in TOTAL_WORDS):
+            return value
+    distinct = list(dict.fromkeys(v for _, v in per_segment))
+    if len(distinct) == 1:
+        return distinct[0]
+    return sum(distinct, Decimal(0))
+
+
+def kind_from_name(name: str) -> str | None:
+    """budget / award / contract from a field name (中标价(元) → award), or None."""
+    text = halfwidth(name).lower()
+    for kind in ("award", "contract", "budget"):
+        if any(label in text for label in _LABELS["amount"][kind]):
+            return kind
+    english = {"award": ("award", "bid price"), "contract": ("contract",), "budget": ("budget", "estimate")}
+    for kind, words in english.items():
+        if any(w in text for w in words):
+            return kind
+    return None
+
+
+def _label_pattern() -> re.Pattern[str]:
+    labels = sorted(
+        ((label, kind) for kind, names in _LABELS["amount"].items() for label in names),
+        key=lambda lk: len(lk[0]),
+        reverse=True,
+    )
+    alternation = "|".join(spaced(label) for label, _ in labels)
+    return re.compile(
+        rf"(?P<label>{alternation})\s*(?:[(（]\s*(?:人民币)?\s*(?P<lunit>亿元|万元|元|%)?\s*[)）])?"
+        rf"\s*(?:为|是|约)?\s*[:：]?\s*(?:包\s*\d+\s*[-－:：]\s*)?"
+    )
+
+
+_LABEL_RE = _label_pattern()
+_LABEL_KIND = {
+    re.sub(r"\s+", "", label): kind for kind, names in _LABELS["amount"].items() for label in names
+}
+
+
+def find_amounts(text: str) -> list[FoundAmount]:
+    """Every labelled money figure in `text` (offsets index `text` itself)."""
+    norm = halfwidth(text)
+    found: list[FoundAmount] = []
+    for lm in _LABEL_RE.finditer(norm):
+        label = re.sub(r"\s+", "", lm.group("label"))
+        if lm.group("lunit") == "%":
+            continue
+        mm = MONEY.match(norm, lm.end())
+        if not mm or mm.end() == mm.start():
+            continue
+        tail = norm[mm.end() : mm.end() + 2]
+        if tail.startswith(("%", "％")):
+            continue
+        factor = _UNIT_FACTOR.get(lm.group("lunit") or "")
+        value = _money_value(mm, factor)
+        if value is None:
+            continue
+        if mm.group("num"):
+            start, end = mm.start("num"), mm.end("unit") if mm.group("unit") else mm.end("num")
+        else:
+            start, end = mm.start("dx"), mm.end("dx")
+        rank = 1 if any(w in label for w in LOT_WORDS) or label in ("预算", "控制价") else 0
+        found.append(FoundAmount(value, "CNY", _LABEL_KIND[label], start, end, rank))
+    return found

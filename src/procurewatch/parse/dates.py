@@ -1,0 +1,49 @@
+"""Dates: 2026年5月28日, 2026-05-28, 2026/5/28, 2026.05.28, ISO datetimes → YYYY-MM-DD."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from procurewatch.parse._data import load_json
+from procurewatch.parse.normalize import halfwidth, spaced
+
+_DATE = re.compile(
+    r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*(?:年\s*(?P<m1>\d{1,2})\s*月\s*(?P<d1>\d{1,2})\s*日?"
+    r"|[-/.](?P<m2>\d{1,2})[-/.](?P<d2>\d{1,2})(?!\d))"
+)
+_COMPACT = re.compile(r"^(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})(?:\d{6})?$")
+_LABELS = sorted(load_json("labels.json")["published"], key=len, reverse=True)
+_PUBLISHED_LABEL = re.compile(rf"(?:{'|'.join(spaced(w) for w in _LABELS)})\s*[:：]?\s*")
+
+
+def _valid(y: str, m: str, d: str) -> str | None:
+    try:
+        return date(int(y), int(m), int(d)).isoformat()
+    except ValueError:
+        return None
+
+
+def parse_date(raw: object) -> str | None:
+    """The first date in `raw` as YYYY-MM-DD, or None."""
+    if raw is None:
+        return None
+    text = halfwidth(str(raw)).strip()
+    compact = _COMPACT.match(text)
+    if compact:
+        return _valid(compact["y"], compact["m"], compact["d"])
+    for m in _DATE.finditer(text):
+        value = _valid(m["y"], m["m1"] or m["m2"], m["d1"] or m["d2"])
+        if value:
+            return value
+    return None
+
+
+def published_in_text(text: str) -> str | None:
+    """The date after a 发布日期/公告日期 label in `text`."""
+    norm = halfwidth(text)
+    for label in _PUBLISHED_LABEL.finditer(norm):
+        value = parse_date(norm[label.end() : label.end() + 24])
+        if value:
+            return value
+    return None

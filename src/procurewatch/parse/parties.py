@@ -1,0 +1,142 @@
+"""Buyer and suppliers: from the source's structured fields, else from labelled text.
+
+Names stop at punctuation and at the next label; contact persons and phone numbers are never
+part of a name. Consortia (A、B联合体) are split into their members. Candidate lists
+(中标候选人) are not suppliers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from procurewatch.parse._data import load_json
+from procurewatch.parse.normalize import halfwidth, spaced
+
+_LABELS = load_json("labels.json")
+_OPERATORS = load_json("operators.json")
+OPERATORS: tuple[str, ...] = tuple(_OPERATORS["operators"])
+_TOKENS = "|".join(_OPERATORS["tokens"])
+
+_NAME_CHARS = r"[\u4e00-\u9fffA-Za-z0-9()（）·\-、]"
+_STOP_WORDS = re.compile(
+    r"(?:地址|地点|联系人|联系方式|联系电话|电话|传真|邮编|邮箱|项目名称|采购代理|代理机构|招标代理|统一社会信用代码|法定代表人|负责人|名称)"
+)
+_NOT_A_NAME = re.compile(r"^(?:详见|见|无|/|—|-|待定|本项目|以下|提供|应|须|的|在|和|或|为|及)")
+_ORG_END = re.compile(
+    r"(?:公司|局|院|校|学|中心|委员会|政府|办公室|站|所|队|处|馆|厅|会|部|集团|医院|大学|监狱|社|场|行|室|台|委|团|园|区|镇|乡|村)(?:[(（][^)）]{1,8}[)）])?$"
+)
+
+
+def _label_regex(words: Iterable[str]) -> re.Pattern[str]:
+    alternation = "|".join(spaced(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(
+        rf"(?:^|[^\u4e00-\u9fff])(?P<label>{alternation})(?:\s*信息)?(?:\s*名\s*称)?\s*[:：]\s*"
+        rf"(?:&{{2,}}[^&\n]{{0,30}}&{{2,}})?(?P<name>{_NAME_CHARS}{{2,80}})"
+    )
+
+
+_BUYER_RE = _label_regex(_LABELS["buyer"])
+_BUYER_PRIORITY = {label: i for i, label in enumerate(_LABELS["buyer"])}
+_ADDRESSEE = re.compile(rf"^\s*(?P<name>{_NAME_CHARS}{{4,60}})\s*[:：]\s*$", re.MULTILINE)
+_SUPPLIER_RE = _label_regex(_LABELS["supplier"])
+_SUPPLIER_NEEDS_PHASE = frozenset(_LABELS["supplier_needs_phase"])
+
+# Telecom notices: the purchasing entity as first written in the title.
+_TITLE_PREFIX = re.compile(r"^\s*(?:关于(?:征集|征求)?)?\s*(?:\d{4}(?:\s*[-—至~]\s*\d{4})?年(?:度)?)?\s*")
+_TITLE_ORG = re.compile(
+    r"^(?P<org>[\u4e00-\u9fff]{2,24}?(?:有限公司|分公司|公司)(?:[\u4e00-\u9fff]{1,12}?(?:分公司|公司))?)"
+)
+_NOT_IN_ORG = re.compile(r"征集|征求|采购|项目|关于|公告|服务")
+_TITLE_OPERATOR = re.compile(rf"^(?P<org>[\u4e00-\u9fff]{{2,8}}?(?:{_TOKENS})(?:分公司)?)")
+
+
+def clean_name(raw: str) -> str | None:
+    """A name cut at the next label and trimmed; None when it is not a name."""
+    name = halfwidth(raw).strip()
+    stop = _STOP_WORDS.search(name)
+    if stop:
+        name = name[: stop.start()]
+    name = name.strip(" 、-·:：")
+    # Unbalanced trailing bracket from a cut: 上海市公安局奉贤分局(本部 → keep only balanced text
+    if name.count("(") > name.count(")"):
+        name = name[: name.rfind("(")]
+    if name.count("（") > name.count("）"):
+        name = name[: name.rfind("（")]
+    if len(name) < 2 or _NOT_A_NAME.match(name) or name.isdigit():
+        return None
+    return name
+
+
+def split_consortium(name: str) -> list[str]:
+    """'A公司、B公司联合体' → ['A公司', 'B公司']; other names unchanged."""
+    core = re.sub(r"[(（]?(?:联合体|牵头人|成员)[)）]?$", "", name.strip()).strip()
+    if "、" not in core:
+        return [core] if core else []
+    members = [m.strip() for m in core.split("、") if m.strip()]
+    if all(_ORG_END.search(m) for m in members):
+        return members
+    return [core]
+
+
+def buyer_from_text(text: str) -> str | None:
+    """The organisation after the most specific buyer label (采购人 before 采购单位 …), first in the text."""
+    best: tuple[int, str] | None = None
+    for m in _BUYER_RE.finditer(halfwidth(text)):
+        name = clean_name(m.group("name"))
+        if not name or not _ORG_END.search(name.split("、")[-1]):
+            continue
+        priority = _BUYER_PRIORITY.get(re.sub(r"\s+", "", m.group("label")), len(_BUYER_PRIORITY))
+        if best is None or priority < best[0]:
+            best = (priority, name)
+    return best[1] if best else None
+
+
+def addressee(text: str) -> str | None:
+    """The organisation a single-source invitation is addressed to (a line 'X公司：' on its own)."""
+    m = _ADDRESSEE.search(halfwidth(text))
+    if m:
+        name = clean_name(m.group("name"))
+        if name and _ORG_END.search(name):
+            return name
+    return None
+
+
+def suppliers_from_text(text: str, phase: str) -> list[str]:
+    """Winning suppliers after supplier labels; only for notices that name winners."""
+    found: list[str] = []
+    for m in _SUPPLIER_RE.finditer(halfwidth(text)):
+        label = re.sub(r"\s+", "", m.group("label"))
+        if label in _SUPPLIER_NEEDS_PHASE and phase not in ("award", "contract"):
+            continue
+        name = clean_name(m.group("name"))
+        if not name or not _ORG_END.search(name):
+            continue
+        for member in split_consortium(name):
+            if member not in found:
+                found.append(member)
+    return found
+
+
+def is_operator(name: str | None) -> bool:
+    """A telecom operator's name (中国移动 …)."""
+    return bool(name) and any(op in name for op in OPERATORS)
+
+
+def names_operator(name: str | None) -> bool:
+    """A name with an operator word in it (福建移动, 云霄电信, 铁塔能源福建分公司)."""
+    return bool(name) and re.search(_TOKENS, name) is not None
+
+
+def buyer_from_title(title: str) -> str | None:
+    """The purchasing entity as first written in a telecom operator's title (中国电信泉港分公司, 福建移动)."""
+    head = _TITLE_PREFIX.sub("", halfwidth(title), count=1)
+    m = _TITLE_ORG.match(head)
+    if m:
+        org = m.group("org")
+        if (re.search(_TOKENS, org) or "有限公司" in org) and not _NOT_IN_ORG.search(org):
+            return org
+    m = _TITLE_OPERATOR.match(head)
+    if m:
+        return m.group("org")
+    return None

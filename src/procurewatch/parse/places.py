@@ -1,0 +1,213 @@
+"""Chinese places from the offline gazetteer (data/gazetteer/cn_admin.tsv), matched longest-first.
+
+Sources are read in order of trust: the source's region (a province constraint), buyer name,
+title, then (full names only) the body. Each match narrows a context (province → prefecture → district); a match that
+contradicts the context is ignored, and a name shared by several divisions (鼓楼区) is resolved
+only by that context — never guessed.
+
+Short forms (湖北, 宜昌, 瑶海, 泉港) are matched in buyer names, titles and regions only; in
+running text they collide with ordinary words (中山路, 长治久安).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import ahocorasick
+
+from procurewatch.model import Place
+from procurewatch.parse._data import read_text
+
+MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
+# Words after which a short form that is also an ordinary word (朝阳, 公安) is surely a place: 朝阳分局.
+BRANCH_SUFFIXES = (
+    "分局",
+    "分公司",
+    "公安",
+    "派出所",
+    "电信",
+    "移动",
+    "联通",
+    "铁塔",
+    "支行",
+    "分行",
+    "人民政府",
+    "法院",
+    "检察院",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Division:
+    code: str
+    name: str
+    level: str  # province | prefecture | district
+    province: str  # code of its province
+    prefecture: str | None  # code of its prefecture-level unit (itself for prefectures and municipalities)
+    newer: bool  # added after the base vintage: preferred over an older unit of the same name
+
+
+def _prefecture_code(code: str, level: str, codes: set[str]) -> str | None:
+    if code[:2] in MUNICIPALITIES:
+        return code[:2] + "0000"
+    if level == "province":
+        return None
+    candidate = code[:4] + "00"
+    return candidate if candidate in codes else code  # 仙桃市: directly under its province
+
+
+@dataclass(slots=True)
+class _Gazetteer:
+    by_code: dict[str, Division]
+    full: ahocorasick.Automaton  # full names → tuple of Divisions
+    any_form: ahocorasick.Automaton  # full and short names → tuple of Divisions
+
+
+@cache
+def _gazetteer() -> _Gazetteer:
+    rows = [
+        line.split("\t")
+        for line in read_text("gazetteer", "cn_admin.tsv").splitlines()
+        if line and not line.startswith(("#", "code\t"))
+    ]
+    codes = {row[0] for row in rows}
+    stoplist = {
+        word
+        for line in read_text("gazetteer", "short_stoplist.txt").splitlines()
+        if not line.startswith("#")
+        for word in line.split()
+    }
+    by_code: dict[str, Division] = {}
+    full_names: dict[str, list[Division]] = {}
+    short_names: dict[str, list[Division]] = {}
+    guarded_names: dict[str, list[Division]] = {}  # short forms that are also ordinary words
+    for code, name, level, short, source in rows:
+        division = Division(
+            code,
+            name,
+            level,
+            code[:2] + "0000",
+            _prefecture_code(code, level, codes),
+            source.startswith("added"),
+        )
+        by_code[code] = division
+        full_names.setdefault(name, []).append(division)
+        if short and short not in BRANCH_SUFFIXES:
+            (guarded_names if short in stoplist else short_names).setdefault(short, []).append(division)
+    full = ahocorasick.Automaton()
+    for name, divisions in full_names.items():
+        full.add_word(name, (tuple(divisions), False))
+    full.make_automaton()
+    any_form = ahocorasick.Automaton()
+    for name in full_names.keys() | short_names.keys() | guarded_names.keys():
+        divisions = full_names.get(name, []) + short_names.get(name, [])
+        guarded = not divisions
+        any_form.add_word(name, (tuple(divisions or guarded_names[name]), guarded))
+    any_form.make_automaton()
+    return _Gazetteer(by_code, full, any_form)
+
+
+def _matches(text: str, short_forms: bool) -> list[tuple[Division, ...]]:
+    if not text:
+        return []
+    automaton = _gazetteer().any_form if short_forms else _gazetteer().full
+    return [
+        divisions
+        for end, (divisions, guarded) in automaton.iter_long(text)
+        if not guarded or text.startswith(BRANCH_SUFFIXES, end + 1)
+    ]
+
+
+@dataclass(slots=True)
+class _Context:
+    province: str | None = None
+    prefecture: str | None = None
+    district: str | None = None
+
+    def admits(self, d: Division) -> bool:
+        if self.province and d.province != self.province:
+            return False
+        if self.prefecture and d.level != "province" and d.prefecture != self.prefecture:
+            return False
+        return not (self.district and d.level == "district" and d.code != self.district)
+
+    def narrow(self, candidates: tuple[Division, ...]) -> bool:
+        """Apply one name's candidates; True when the name was usable (consistent and unambiguous enough)."""
+        fitting = [d for d in candidates if self.admits(d)]
+        if not fitting:
+            return False
+        newer = [d for d in fitting if d.newer]
+        if newer and len({d.prefecture for d in fitting}) == 1:
+            fitting = newer
+        provinces = {d.province for d in fitting}
+        if len(provinces) != 1:
+            return False
+        self.province = provinces.pop()
+        prefectures = {d.prefecture for d in fitting}
+        if len(prefectures) == 1 and None not in prefectures:
+            self.prefecture = prefectures.pop()
+        else:
+            return True
+        districts = [d for d in fitting if d.level == "district" and d.code != self.prefecture]
+        if len(fitting) == 1 and len(districts) == 1 and not self.district:
+            self.district = districts[0].code
+        return True
+
+
+def _resolve(context: _Context, names: list[tuple[Division, ...]]) -> None:
+    pending = list(names)
+    progress = True
+    while pending and progress:
+        progress = False
+        waiting = []
+        for candidates in pending:
+            before = (context.province, context.prefecture, context.district)
+            if context.narrow(candidates):
+                progress = progress or before != (context.province, context.prefecture, context.district)
+            elif any(context.admits(d) for d in candidates):
+                waiting.append(candidates)  # ambiguous for now: a later name may settle it
+        pending = waiting
+
+
+def _body_prefecture(context: _Context, body: str) -> str | None:
+    """The prefecture named most often in the body (full names), consistent with the context."""
+    counts: dict[str, int] = {}
+    for candidates in _matches(body, short_forms=False):
+        fitting = [d for d in candidates if context.admits(d) and d.level != "province"]
+        prefectures = {d.prefecture for d in fitting}
+        if len(prefectures) == 1 and None not in prefectures:
+            code = prefectures.pop()
+            counts[code] = counts.get(code, 0) + 1
+    if not counts:
+        return None
+    ranked = sorted(counts.items(), key=lambda kv: kv[1], reverse=True)
+    if len(ranked) > 1 and ranked[1][1] * 2 > ranked[0][1]:
+        return None  # no clear majority
+    return ranked[0][0]
+
+
+def find_place(buyer: str, title: str, region: str = "", body: str = "") -> Place | None:
+    """Province / prefecture-level city / district with the most specific 6-digit code, or None."""
+    gazetteer = _gazetteer()
+    context = _Context()
+    names = _matches(region, True) + _matches(buyer, True) + _matches(title, True)
+    _resolve(context, names)
+    if body and context.prefecture is None:
+        prefecture = _body_prefecture(context, body)
+        if prefecture:
+            context.prefecture = prefecture
+            context.province = prefecture[:2] + "0000"
+    if context.province is None:
+        return None
+    province = gazetteer.by_code.get(context.province)
+    prefecture = gazetteer.by_code.get(context.prefecture) if context.prefecture else None
+    district = gazetteer.by_code.get(context.district) if context.district else None
+    code = (district or prefecture or province).code if (district or prefecture or province) else None
+    return Place(
+        country="CN",
+        province=province.name if province else None,
+        city=prefecture.name if prefecture else None,
+        district=district.name if district else None,
+        admin_code=code,
+    )
