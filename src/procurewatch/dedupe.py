@@ -22,7 +22,6 @@ Settings live in data/linking.json.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import unicodedata
@@ -38,6 +37,7 @@ import numpy as np
 import pyarrow as pa
 from datasketch import MinHash, MinHashLSH
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 EXTRA_SCHEMA = """
 CREATE TABLE IF NOT EXISTS notice_minhash (notice_id VARCHAR NOT NULL, signature BLOB NOT NULL);
@@ -67,7 +67,10 @@ class Settings:
     seed: int
     lsh_threshold: float
     max_candidates: int
+    max_bucket: int
     near_duplicate: float
+    near_duplicate_title_edits: float
+    title_edits: float
     repost: float
     title_similarity: float
     window: timedelta
@@ -95,7 +98,10 @@ def settings() -> Settings:
         seed=mh["seed"],
         lsh_threshold=mh["lsh_threshold"],
         max_candidates=mh["max_candidates"],
+        max_bucket=mh["max_bucket"],
         near_duplicate=raw["near_duplicate_jaccard"],
+        near_duplicate_title_edits=raw["near_duplicate_title_edits"],
+        title_edits=raw["title_edits"],
         repost=raw["repost_jaccard"],
         title_similarity=raw["title_similarity"],
         window=timedelta(days=raw["date_window_days"]),
@@ -122,7 +128,10 @@ def normalise_text(text: str | None) -> str:
     """Lower case, NFKC, without whitespace or punctuation: what re-posts have in common."""
     if not text:
         return ""
-    return _NON_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
+    text = _NON_WORD.sub("", text)
+    if not unicodedata.is_normalized("NFKC", text):  # full-width letters and digits; rare, and NFKC is slow
+        text = _NON_WORD.sub("", unicodedata.normalize("NFKC", text))
+    return text.lower()
 
 
 def title_key(title: str | None) -> str:
@@ -179,7 +188,7 @@ def shingle_hashes(text: str) -> np.ndarray:
 
 
 def signature(normalised: str) -> np.ndarray | None:
-    """MinHash signature (uint32 array) or None when the text is too short to judge."""
+    """MinHash signature (uint32 array) of one text with datasketch, or None when too short to judge."""
     s = settings()
     if len(normalised) < s.min_chars:
         return None
@@ -188,12 +197,83 @@ def signature(normalised: str) -> np.ndarray | None:
     return m.hashvalues.astype(np.uint32)
 
 
-def band_hashes(sig: np.ndarray) -> list[int]:
-    out = []
-    for start, end in settings().bands:
-        digest = hashlib.blake2b(sig[start:end].tobytes(), digest_size=8).digest()
-        out.append(int.from_bytes(digest, "little", signed=True))
+def signatures(texts: list[str]) -> list[np.ndarray | None]:
+    """`signature` for many texts at once, vectorised over all their shingles.
+
+    Same values as datasketch's affine32 scheme (MurmurHash3 finaliser, then h -> a*h + b mod 2**32,
+    minimum per permutation), computed for a whole batch instead of per text."""
+    s = settings()
+    out: list[np.ndarray | None] = [None] * len(texts)
+    todo = [i for i, t in enumerate(texts) if len(t) >= s.min_chars]
+    block: list[int] = []
+    size = 0
+    for i in todo:
+        block.append(i)
+        size += min(len(texts[i]), s.max_chars)
+        if size >= 250_000:
+            _signature_block(texts, block, out)
+            block, size = [], 0
+    if block:
+        _signature_block(texts, block, out)
     return out
+
+
+def _signature_block(texts: list[str], block: list[int], out: list[np.ndarray | None]) -> None:
+    s = settings()
+    k = s.shingle
+    pieces = [texts[i][: s.max_chars] for i in block]
+    lengths = np.fromiter((len(t) for t in pieces), dtype=np.int64, count=len(pieces))
+    codes = np.frombuffer("".join(pieces).encode("utf-32-le"), dtype=np.uint32)
+    n = len(codes) - k + 1
+    h = np.zeros(n, dtype=np.uint32)
+    for i in range(k):  # polynomial hash of every window (mod 2**32), as in shingle_hashes
+        h = h * np.uint32(1000003) + codes[i : i + n]
+    valid = np.ones(n, dtype=bool)  # drop windows that straddle two texts
+    for back in range(1, k):
+        ends = np.cumsum(lengths) - back
+        valid[ends[ends < n]] = False
+    doc = np.repeat(np.arange(len(block)), lengths)[:n][valid]
+    h = h[valid]
+    c1, m1, c2, m2, c3 = (
+        np.uint32(16),
+        np.uint32(0x85EBCA6B),
+        np.uint32(13),
+        np.uint32(0xC2B2AE35),
+        np.uint32(16),
+    )
+    h = h ^ (h >> c1)
+    h = h * m1
+    h = h ^ (h >> c2)
+    h = h * m2
+    h = h ^ (h >> c3)
+    a, b = (x.astype(np.uint32) for x in _permutations())
+    firsts = np.searchsorted(doc, np.arange(len(block)))
+    mins = np.empty((len(block), len(a)), dtype=np.uint32)
+    for j in range(len(a)):  # one permutation at a time: 1-D arrays stay in cache
+        mins[:, j] = np.minimum.reduceat(h * a[j] + b[j], firsts)
+    for row, i in enumerate(block):
+        out[i] = mins[row].astype(np.uint32)
+
+
+@cache
+def _band_multipliers() -> np.ndarray:
+    return np.random.RandomState(settings().seed).randint(
+        1, 2**62, settings().num_perm, dtype=np.int64
+    ).astype(np.uint64) * np.uint64(2) + np.uint64(1)
+
+
+def band_hashes_many(sigs: np.ndarray) -> np.ndarray:
+    """One 64-bit hash per LSH band (columns) for each signature (rows): a random linear combination of
+    the band's minima, so equal bands give equal hashes."""
+    weighted = sigs.astype(np.uint64) * _band_multipliers()[None, :]
+    out = np.empty((len(sigs), len(settings().bands)), dtype=np.uint64)
+    for i, (start, end) in enumerate(settings().bands):
+        out[:, i] = weighted[:, start:end].sum(axis=1, dtype=np.uint64)
+    return out.view(np.int64)
+
+
+def band_hashes(sig: np.ndarray) -> list[int]:
+    return band_hashes_many(sig[None, :])[0].tolist()
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -380,7 +460,7 @@ def _decide(
     procs: dict[str, _Proc],
     candidates: Any,
     by_id: dict[str, _Pending],
-    store_sigs: dict[str, np.ndarray],
+    store_sigs: dict[str, tuple[np.ndarray, str]],
     link_of: dict[str, str],
 ) -> tuple[str | None, str, float, str | None]:
     if p.ocid and p.ocid in ocid_map:
@@ -398,13 +478,17 @@ def _decide(
             pid = link_of.get(other)
             if pid is None:
                 continue  # a later notice of this run; it will find this one
-            other_sig = by_id[other].sig if other in by_id else store_sigs.get(other)
+            if other in by_id:
+                other_sig, other_title = by_id[other].sig, by_id[other].title_key
+            else:
+                other_sig, other_title = store_sigs.get(other, (None, ""))
             if other_sig is None:
                 continue
             score = jaccard(p.sig, other_sig)
             if (
                 score >= s.near_duplicate
                 and (best is None or score > best[0])
+                and titles_agree(p.title_key, other_title, s)
                 and not _keys_conflict(p, procs[pid])
             ):
                 best = (score, other)
@@ -417,15 +501,31 @@ def _decide(
             proc for proc in pool.values() if proc.near(p.published, s.window) and not _keys_conflict(p, proc)
         ]
         if choices:
-            match = process.extractOne(
-                p.title_key,
-                [c.title_key for c in choices],
-                scorer=fuzz.ratio,
-                score_cutoff=s.title_similarity,
-            )
-            if match is not None:
-                return choices[match[2]].id, "similarity", round(match[1] / 100, 4), None
+            titles = [c.title_key for c in choices]
+            for _, score, index in process.extract(
+                p.title_key, titles, scorer=fuzz.ratio, score_cutoff=s.title_similarity, limit=5
+            ):
+                if titles_close(p.title_key, titles[index], s.title_edits):
+                    return choices[index].id, "similarity", round(score / 100, 4), None
     return None, "first", 1.0, None
+
+
+def titles_agree(a: str, b: str, s: Settings) -> bool:
+    """Templated notices share most of their text; a near-duplicate must also say the same in its title."""
+    if not a or not b:
+        return a == b
+    return titles_close(a, b, s.near_duplicate_title_edits)
+
+
+def titles_close(a: str, b: str, edit_ratio: float) -> bool:
+    """One title contains the other, or a few characters were inserted or deleted, none replaced."""
+    if min(len(a), len(b)) >= 6 and (a in b or b in a):
+        return True
+    limit = max(2, round(edit_ratio * min(len(a), len(b))))
+    if Levenshtein.distance(a, b, score_cutoff=limit + 1) > limit:
+        return False
+    # Only insertions and deletions (年→年度, 项目→采购项目); a changed word (体脂秤→健康手环) is another purchase.
+    return all(op.tag != "replace" for op in Levenshtein.editops(a, b))
 
 
 def _buyers_conflict(a: str | None, b: str | None, s: Settings) -> bool:
@@ -458,7 +558,10 @@ def _read_pending(con: duckdb.DuckDBPyConnection) -> list[_Pending]:
         key_rows: dict[str, list[Any]] = {
             k: [] for k in ("notice_id", "buyer_key", "title_key", "code_key", "cancelled")
         }
-        for nid, fp, published, ocid, buyer, title, code, ntype, text in chunk:
+        sigs_of_chunk = signatures([normalise_text(r[-1]) for r in chunk])
+        for (nid, fp, published, ocid, buyer, title, code, ntype, _), sig in zip(
+            chunk, sigs_of_chunk, strict=True
+        ):
             item = _Pending(
                 id=nid,
                 fingerprint=fp,
@@ -469,19 +572,22 @@ def _read_pending(con: duckdb.DuckDBPyConnection) -> list[_Pending]:
                 code_key=code_key(code),
                 cancelled=is_cancellation(ntype, title),
             )
-            item.sig = signature(normalise_text(text))
+            item.sig = sig
             if item.sig is not None:
                 sig_rows["notice_id"].append(nid)
                 sig_rows["signature"].append(item.sig.tobytes())
-                for band, value in enumerate(band_hashes(item.sig)):
-                    band_rows["notice_id"].append(nid)
-                    band_rows["band"].append(band)
-                    band_rows["hash"].append(value)
             for key, value in zip(
                 key_rows, (nid, item.buyer_key, item.title_key, item.code_key, item.cancelled), strict=True
             ):
                 key_rows[key].append(value)
             out.append(item)
+        if sig_rows["notice_id"]:
+            matrix = np.stack(_sig_arrays(sig_rows))
+            hashes = band_hashes_many(matrix)
+            nbands = hashes.shape[1]
+            band_rows["notice_id"] = np.repeat(np.array(sig_rows["notice_id"], dtype=object), nbands).tolist()
+            band_rows["band"] = np.tile(np.arange(nbands, dtype=np.int16), len(matrix)).tolist()
+            band_rows["hash"] = hashes.reshape(-1).tolist()
         sigs = pa.table(sig_rows, schema=pa.schema([("notice_id", pa.string()), ("signature", pa.binary())]))
         bands = pa.table(
             band_rows,
@@ -510,18 +616,31 @@ def _read_pending(con: duckdb.DuckDBPyConnection) -> list[_Pending]:
     return out
 
 
+def _sig_arrays(sig_rows: dict[str, list[Any]]) -> list[np.ndarray]:
+    return [np.frombuffer(blob, dtype=np.uint32) for blob in sig_rows["signature"]]
+
+
 def _near_duplicate_candidates(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     """Per pending notice, the notices (stored, or earlier in this run) sharing an LSH band, best first."""
     con.execute("DROP TABLE IF EXISTS _candidates")
     con.execute(
         f"""CREATE TEMP TABLE _candidates AS
-            WITH pairs AS (
-                SELECT a.notice_id AS id, b.notice_id AS other, count(*) AS shared
-                FROM notice_lsh_bands a
-                JOIN _pending pa ON pa.id = a.notice_id
-                JOIN notice_lsh_bands b ON a.band = b.band AND a.hash = b.hash AND b.notice_id <> a.notice_id
+            WITH mine AS (
+                SELECT a.notice_id AS id, a.band, a.hash, pa.ord
+                FROM notice_lsh_bands a JOIN _pending pa ON pa.id = a.notice_id
+            ),
+            sizes AS (  -- a band shared by very many notices is boilerplate, not evidence
+                SELECT b.band, b.hash FROM notice_lsh_bands b
+                SEMI JOIN mine m ON m.band = b.band AND m.hash = b.hash
+                GROUP BY ALL HAVING count(*) <= {int(settings().max_bucket)}
+            ),
+            pairs AS (
+                SELECT m.id, b.notice_id AS other, count(*) AS shared
+                FROM mine m
+                JOIN sizes s ON s.band = m.band AND s.hash = m.hash
+                JOIN notice_lsh_bands b ON b.band = m.band AND b.hash = m.hash AND b.notice_id <> m.id
                 LEFT JOIN _pending pb ON pb.id = b.notice_id
-                WHERE pb.ord IS NULL OR pb.ord < pa.ord
+                WHERE pb.ord IS NULL OR pb.ord < m.ord
                 GROUP BY ALL
             )
             SELECT id, other, shared FROM pairs
@@ -535,13 +654,14 @@ def _near_duplicate_candidates(con: duckdb.DuckDBPyConnection) -> dict[str, list
     return out
 
 
-def _store_signatures(con: duckdb.DuckDBPyConnection) -> dict[str, np.ndarray]:
+def _store_signatures(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[np.ndarray, str]]:
     rows = con.execute(
-        """SELECT m.notice_id, m.signature FROM notice_minhash m
+        """SELECT m.notice_id, m.signature, coalesce(k.title_key, '') FROM notice_minhash m
            JOIN (SELECT DISTINCT other FROM _candidates) c ON c.other = m.notice_id
+           LEFT JOIN notice_keys k ON k.notice_id = m.notice_id
            ANTI JOIN _pending p ON p.id = m.notice_id"""
     ).fetchall()
-    return {nid: np.frombuffer(blob, dtype=np.uint32) for nid, blob in rows}
+    return {nid: (np.frombuffer(blob, dtype=np.uint32), title) for nid, blob, title in rows}
 
 
 def _store_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
