@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 
 from charset_normalizer import from_bytes
 
@@ -113,8 +114,15 @@ def decode_text(data: bytes, declared: str | None = None) -> str:
 
 
 def looks_binary(text: str) -> bool:
-    """True when control characters (other than tab, newlines, form feed) make up more than 1% of a sample."""
+    """True when control, unassigned or private-use characters make up more than 1% of a sample:
+    what bytes that are not text look like after a lenient decode."""
     sample = text[:65536]
     if not sample:
         return False
-    return "\x00" in sample or len(_CONTROL.findall(sample)) > len(sample) / 100
+    if "\x00" in sample or len(_CONTROL.findall(sample)) > len(sample) / 100:
+        return True
+    odd = sum(1 for ch in sample if ch >= "\u0370" and unicodedata.category(ch) in _ODD_CATEGORIES)
+    return odd > len(sample) / 100
+
+
+_ODD_CATEGORIES = frozenset(("Cn", "Co", "Cs"))

@@ -49,6 +49,7 @@ class Leaf:
 @dataclass(frozen=True, slots=True)
 class FieldData:
     synonyms: dict[str, dict[str, int]]  # canonical field -> normalised synonym -> rank
+    lookup: dict[str, tuple[tuple[str, int], ...]]  # normalised synonym -> ((canonical field, rank), ...)
     amount_kinds: dict[str, tuple[str | None, int]]  # normalised name -> (kind, rank)
     amount_units: frozenset[str]
     not_amount_units: tuple[str, ...]
@@ -84,6 +85,10 @@ def field_data() -> FieldData:
         name: {normalise_key(s): rank for rank, s in reversed(list(enumerate(words)))}
         for name, words in raw["fields"].items()
     }
+    lookup: dict[str, tuple[tuple[str, int], ...]] = {}
+    for name, words in synonyms.items():
+        for word, rank in words.items():
+            lookup[word] = (*lookup.get(word, ()), (name, rank))
     amount_kinds: dict[str, tuple[str | None, int]] = {}
     rank = 0
     for kind, words in raw["amounts"].items():
@@ -93,6 +98,7 @@ def field_data() -> FieldData:
     separators = "|".join(re.escape(s) for s in raw["supplier_list_separators"])
     return FieldData(
         synonyms=synonyms,
+        lookup=lookup,
         amount_kinds=amount_kinds,
         amount_units=frozenset(u.lower() for u in raw["amount_units"]),
         not_amount_units=tuple(raw["not_amount_units"]),
@@ -143,9 +149,10 @@ def record_to_document(
     data = field_data()
     if not isinstance(record, dict):
         record = {"value": record}
+    field_map = canonical_field_map(field_map or {})
     leaves = flatten(record)
     by_path = {leaf.path: leaf for leaf in leaves}
-    chosen = _match_fields(leaves, by_path, data, field_map or {})
+    chosen = _match_fields(leaves, by_path, data, field_map)
 
     title_leaf = chosen.get("title")
     title = _one_line(title_leaf.value) if title_leaf else ""
@@ -157,7 +164,7 @@ def record_to_document(
     suppliers = _suppliers(chosen.get("supplier"), leaves, data)
     if suppliers:
         hints["suppliers"] = suppliers
-    amounts = _amounts(leaves, data, field_map or {}, by_path)
+    amounts = _amounts(leaves, data, field_map, by_path)
     if amounts:
         hints["amounts"] = amounts
     for name, hint in (("published", "published"), ("project_code", "project_code"), ("region", "region")):
@@ -183,33 +190,68 @@ def record_to_document(
 def _match_fields(
     leaves: list[Leaf], by_path: dict[str, Leaf], data: FieldData, field_map: dict[str, str]
 ) -> dict[str, Leaf]:
+    """The best leaf for each hint field: lowest synonym rank, then shallowest, then first."""
     chosen: dict[str, Leaf] = {}
+    best: dict[str, tuple[int, int, int]] = {}
+    for position, leaf in enumerate(leaves):
+        if leaf.in_table:
+            continue
+        matches = data.lookup.get(normalise_key(leaf.path)) or data.lookup.get(normalise_key(leaf.key))
+        if not matches or _is_not_stated(leaf.value, data):
+            continue
+        for name, rank in matches:
+            if name == "url" and not leaf.value.startswith(("http://", "https://")):
+                rank += 1000  # a relative link is a last resort
+            elif name == "region" and len(leaf.value) > 40:
+                continue
+            score = (rank, leaf.path.count("."), position)
+            if name not in best or score < best[name]:
+                best[name] = score
+                chosen[name] = leaf
     for name in HINT_FIELDS:
-        if name in field_map or (name == "supplier" and "suppliers" in field_map):
-            mapped = field_map.get(name) or field_map["suppliers"]
+        if mapped := field_map.get(name):
             leaf = by_path.get(mapped) or _first_under(leaves, mapped)
             if leaf:
                 chosen[name] = leaf
-            continue
-        best: tuple[int, int, int] | None = None
-        synonyms = data.synonyms[name]
-        for position, leaf in enumerate(leaves):
-            if leaf.in_table or _is_not_stated(leaf.value, data):
-                continue
-            rank = synonyms.get(normalise_key(leaf.path))
-            if rank is None:
-                rank = synonyms.get(normalise_key(leaf.key))
-            if rank is None:
-                continue
-            if name == "url" and not leaf.value.startswith(("http://", "https://")):
-                rank += 1000  # a relative link is a last resort
-            if name == "region" and len(leaf.value) > 40:
-                continue
-            score = (rank, leaf.path.count("."), position)
-            if best is None or score < best:
-                best = score
-                chosen[name] = leaf
+            else:
+                chosen.pop(name, None)
     return chosen
+
+
+def canonical_field_map(field_map: dict[str, str]) -> dict[str, str]:
+    """--field names as canonical hint names: 'date', '发布日期' → 'published'; 'suppliers' → 'supplier'.
+
+    Amount names stay as given ('amount', 'amount.budget', 'budget' → 'amount.budget').
+    """
+    data = field_data()
+    out: dict[str, str] = {}
+    for name, path in field_map.items():
+        key = normalise_key(name)
+        lowered = name.strip().lower()
+        if lowered in ("amount", "amounts") or lowered.startswith(("amount.", "amounts.")):
+            out[name] = path
+        elif name in ("budget", "award", "contract"):
+            out[f"amount.{name}"] = path
+        elif name in HINT_FIELDS:
+            out[name] = path
+        elif key in ("suppliers", "winner", "date", "code", "projectcode", "type", "noticetype"):
+            out[_ALIASES[key]] = path
+        elif data.lookup.get(key):
+            out[min(data.lookup[key], key=lambda match: match[1])[0]] = path
+        else:
+            out[name] = path
+    return out
+
+
+_ALIASES = {
+    "suppliers": "supplier",
+    "winner": "supplier",
+    "date": "published",
+    "code": "project_code",
+    "projectcode": "project_code",
+    "type": "notice_type",
+    "noticetype": "notice_type",
+}
 
 
 def _first_under(leaves: list[Leaf], prefix: str) -> Leaf | None:

@@ -53,6 +53,7 @@ BLOCK_TAGS = frozenset(
 CELL_TAGS = frozenset(("td", "th"))
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\u00a0\u3000\u200b\ufeff\r\x0b\x0c]+")
+_SOURCE_WHITESPACE = re.compile(r"[\r\n\t ]+")
 _XML_PROLOG = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 _TITLE_SPLIT = re.compile(r"\s+[-|_–—]\s+|[_|]")
 
@@ -126,24 +127,35 @@ def _drop_unseen(root: lxml.html.HtmlElement) -> None:
 
 
 def html_text(root: lxml.html.HtmlElement) -> str:
-    """Readable text: one line per block, cells separated by spaces, whitespace normalised."""
+    """Readable text: one line per block, cells separated by spaces, whitespace normalised.
+
+    Newlines in the source are plain whitespace in HTML, except inside <pre>.
+    """
     parts: list[str] = []
+    in_pre = 0
+
+    def add(text: str | None) -> None:
+        if text:
+            parts.append(text if in_pre else _SOURCE_WHITESPACE.sub(" ", text))
+
     for event, el in etree.iterwalk(root, events=("start", "end")):
         tag = el.tag if isinstance(el.tag, str) else ""
         if event == "start":
+            in_pre += tag == "pre"
             if tag in BLOCK_TAGS or tag == "br":
                 parts.append("\n")
             elif tag in CELL_TAGS:
                 parts.append(" ")
-            if el.text and tag:
-                parts.append(el.text)
+            if tag:
+                add(el.text)
         else:
+            in_pre -= tag == "pre"
             if tag in BLOCK_TAGS:
                 parts.append("\n")
             elif tag in CELL_TAGS:
                 parts.append(" ")
-            if el.tail and el is not root:
-                parts.append(el.tail)
+            if el is not root:
+                add(el.tail)
     lines = (_SPACES.sub(" ", line).strip() for line in "".join(parts).split("\n"))
     return "\n".join(line for line in lines if line)
 

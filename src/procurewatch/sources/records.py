@@ -35,7 +35,7 @@ def read_records(
     if first == "[":
         yield from _json_array(input_file, head, field_map)
     elif first == "{":
-        if looks_like_jsonl(head):
+        if input_file.name.lower().endswith((".jsonl", ".ndjson", ".jsonlines")) or looks_like_jsonl(head):
             yield from _jsonl(input_file, head, field_map)
         else:
             yield from _json_object(input_file, head, field_map)
@@ -55,7 +55,7 @@ def looks_like_jsonl(head: bytes) -> bool:
     if len(lines) < 2 or not lines[1].lstrip().startswith(b"{"):
         return False
     try:
-        return isinstance(json.loads(lines[0]), dict)
+        return isinstance(json.loads(lines[0].decode(_json_encoding(head))), dict)
     except ValueError:
         return False
 
