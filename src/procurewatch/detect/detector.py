@@ -1,9 +1,135 @@
-"""Placeholder: replaced by the real detector (detection issue)."""
+"""detect(notice) → Detection: categories with evidence, vendors mentioned, supplier vendors."""
 
 from __future__ import annotations
 
-from procurewatch.model import Detection, Notice, Surveillance
+from collections import defaultdict
+
+from procurewatch.detect.codes import item_codes
+from procurewatch.detect.lexicon import lexicon
+from procurewatch.detect.matching import scan
+from procurewatch.detect.scoring import CategorySignals, combine
+from procurewatch.detect.vendors import resolve_vendor
+from procurewatch.model import (
+    TEXT_FIELDS,
+    CategoryFinding,
+    Detection,
+    Evidence,
+    Notice,
+    Surveillance,
+    VendorMention,
+)
+
+MAX_EVIDENCE = 20
 
 
 def detect(notice: Notice) -> Detection:
-    return Detection(Surveillance(), [], [None] * len(notice.suppliers))
+    lex = lexicon()
+    cfg = lex.scoring
+    strength_w = cfg["strength"]
+    field_w = cfg["field"]
+    signals: dict[str, CategorySignals] = defaultdict(CategorySignals)
+    evidence: dict[str, list[Evidence]] = defaultdict(list)
+    mentions: dict[str, list[Evidence]] = defaultdict(list)
+    support: list[tuple[str, str, float, Evidence | None]] = []
+    code_keys_seen: set[tuple[str, str]] = set()
+
+    for field in TEXT_FIELDS:
+        text = getattr(notice, field) or ""
+        for m in scan(text, lex):
+            ev = Evidence(field, m.start, m.end, text[m.start : m.end])
+            role = m.role
+            if role.kind == "vendor" and role.vendor:
+                mentions[role.vendor].append(ev)
+                vendor = lex.vendors[role.vendor]
+                weight = vendor["weight"] * cfg["vendor_mention_factor"] * field_w[field]
+                for category in vendor["categories"]:
+                    signals[category].add(f"vendor:{role.vendor}", weight, weak=False)
+                    evidence[category].append(ev)
+                continue
+            if not role.category or not role.strength:
+                continue
+            if role.kind == "code":
+                code_keys_seen.add((role.category, m.key))
+            weight = strength_w[role.strength] * field_w[field]
+            if role.strength == "support":
+                support.append((role.category, m.key, weight, ev))
+                continue
+            signals[role.category].add(m.key, weight, weak=role.strength == "weak")
+            evidence[role.category].append(ev)
+
+    for found in item_codes(notice.items, lex):
+        ev = _find_code(notice, found.code)
+        if (found.category, found.code) in code_keys_seen:
+            continue
+        weight = strength_w[found.strength] * field_w["items"]
+        if found.strength == "support":
+            support.append((found.category, found.code, weight, ev))
+            continue
+        signals[found.category].add(found.code, weight, weak=found.strength == "weak")
+        if ev is not None:
+            evidence[found.category].append(ev)
+
+    supplier_vendors = [resolve_vendor(party.name, lex) for party in notice.suppliers]
+    supplier_weights: list[float] = []
+    for party, vendor_id in zip(notice.suppliers, supplier_vendors, strict=True):
+        if vendor_id is None:
+            continue
+        vendor = lex.vendors[vendor_id]
+        weight = vendor["weight"] * cfg["supplier_factor"]
+        supplier_weights.append(weight)
+        ev = _find_text(notice, party.name)
+        for category in vendor["categories"][:1]:
+            signals[category].add(f"supplier:{vendor_id}", weight, weak=False)
+            if ev is not None:
+                evidence[category].append(ev)
+
+    if any(signals.values()):
+        for category, key, weight, ev in support:
+            signals[category].add(key, weight, weak=False)
+            if ev is not None:
+                evidence[category].append(ev)
+
+    cat_scores = {c: s.score(cfg["weak_cap"]) for c, s in signals.items() if s}
+    score = combine([*cat_scores.values(), *supplier_weights])
+    relevant = score >= cfg["threshold"]
+    categories: list[CategoryFinding] = []
+    if relevant:
+        ranked = sorted(cat_scores.items(), key=lambda kv: -kv[1])
+        chosen = [(c, s) for c, s in ranked if s >= cfg["category_threshold"]] or ranked[:1]
+        for category, cat_score in chosen:
+            categories.append(CategoryFinding(category, round(cat_score, 4), _dedupe(evidence[category])))
+    vendors_mentioned = [VendorMention(v, _dedupe(evs)) for v, evs in mentions.items()]
+    return Detection(
+        Surveillance(relevant=relevant, score=round(score, 4), categories=categories),
+        vendors_mentioned,
+        supplier_vendors,
+    )
+
+
+def _dedupe(items: list[Evidence]) -> list[Evidence]:
+    seen: set[tuple[str, int, int]] = set()
+    out: list[Evidence] = []
+    order = {f: i for i, f in enumerate(TEXT_FIELDS)}
+    for ev in sorted(items, key=lambda e: (order.get(e.field, 9), e.start)):
+        key = (ev.field, ev.start, ev.end)
+        if key not in seen:
+            seen.add(key)
+            out.append(ev)
+        if len(out) >= MAX_EVIDENCE:
+            break
+    return out
+
+
+def _find_text(notice: Notice, needle: str) -> Evidence | None:
+    if not needle:
+        return None
+    for field in TEXT_FIELDS:
+        text = getattr(notice, field) or ""
+        pos = text.find(needle)
+        if pos >= 0:
+            return Evidence(field, pos, pos + len(needle), needle)
+    return None
+
+
+def _find_code(notice: Notice, code: str) -> Evidence | None:
+    return _find_text(notice, code)

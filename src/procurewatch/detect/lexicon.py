@@ -1,0 +1,217 @@
+"""All detection knowledge, loaded once from package data into one Aho-Corasick automaton.
+
+Every string the detector looks for — category keywords in every language, vendor aliases,
+not-surveillance phrases, context words of the false-friend rules, classification codes — is
+a key of the same automaton, so each text is scanned once. A key can play several roles.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import ahocorasick
+
+from procurewatch.detect.normalise import normalise_term
+
+STRENGTHS = ("strong", "medium", "weak", "support")
+
+
+@dataclass(slots=True, frozen=True)
+class Role:
+    """What finding a key means. kind: keyword | vendor | blocker | context | code."""
+
+    kind: str
+    category: str | None = None
+    strength: str | None = None
+    vendor: str | None = None
+    code: str | None = None
+    prefix: bool = False  # a stem: no word boundary needed on the right
+
+
+@dataclass(slots=True)
+class Rule:
+    """A false-friend (suppress) or ambiguous-alias (require) rule, with its context keys."""
+
+    id: str
+    action: str  # suppress | require
+    window: int
+    context: frozenset[str]
+    unless: frozenset[str] = frozenset()
+    side: str = "both"  # both | after | before
+    about: str = ""
+
+
+@dataclass(slots=True)
+class Lexicon:
+    automaton: Any
+    roles: dict[str, tuple[Role, ...]]
+    rules_for: dict[str, tuple[Rule, ...]]  # target key → rules
+    rules: list[Rule]
+    categories: dict[str, str]
+    scoring: dict[str, Any]
+    codes: dict[str, dict[str, dict[str, Any]]]  # scheme → 8-digit code → entry
+    vendors: dict[str, dict[str, Any]]
+    context_keys: frozenset[str] = field(default_factory=frozenset)
+
+
+def _data(*parts: str) -> Any:
+    path = _data_dir()
+    for part in parts:
+        path = path / part
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RuntimeError(f"detection data file {'/'.join(parts)} is unreadable: {exc}") from exc
+
+
+def _data_dir() -> Any:
+    return resources.files("procurewatch") / "data"
+
+
+def _key(term: str) -> tuple[str, bool]:
+    prefix = term.endswith("*")
+    return normalise_term(term.rstrip("*")), prefix
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.roles: dict[str, list[Role]] = {}
+
+    def add(self, term: str, role_kwargs: dict[str, Any]) -> str:
+        key, prefix = _key(term)
+        if not key:
+            raise ValueError(f"empty detection term {term!r}")
+        role = Role(prefix=prefix, **role_kwargs)
+        existing = self.roles.setdefault(key, [])
+        if role.kind == "keyword":
+            for i, other in enumerate(existing):
+                if other.kind != "keyword" or other.category != role.category:
+                    continue
+                if STRENGTHS.index(role.strength or "weak") < STRENGTHS.index(other.strength or "weak"):
+                    existing[i] = role
+                return key
+        if role not in existing:
+            existing.append(role)
+        return key
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    b = _Builder()
+    categories = _data("taxonomy", "categories.json")
+    terms_dir = _data_dir() / "taxonomy" / "terms"
+    for entry in sorted(terms_dir.iterdir(), key=lambda p: p.name):
+        if not entry.name.endswith(".json"):
+            continue
+        for category, by_strength in _data("taxonomy", "terms", entry.name).items():
+            if category not in categories:
+                raise ValueError(f"terms/{entry.name}: unknown category {category!r}")
+            for strength, terms in by_strength.items():
+                if strength not in STRENGTHS:
+                    raise ValueError(f"terms/{entry.name}: unknown strength {strength!r}")
+                for term in terms:
+                    b.add(term, {"kind": "keyword", "category": category, "strength": strength})
+
+    for lang, phrases in _data("taxonomy", "not_surveillance.json").items():
+        if lang.startswith("_"):
+            continue
+        for phrase in phrases:
+            b.add(phrase, {"kind": "blocker"})
+
+    rules: list[Rule] = []
+    rules_for: dict[str, list[Rule]] = {}
+    keyword_keys = [(k, r) for k, rs in b.roles.items() for r in rs if r.kind == "keyword"]
+    for spec in _data("taxonomy", "context_rules.json"):
+        rule = Rule(
+            id=spec["id"],
+            action=spec.get("action", "suppress"),
+            window=int(spec.get("window", 20)),
+            context=frozenset(b.add(t, {"kind": "context"}) for t in spec["context"]),
+            unless=frozenset(b.add(t, {"kind": "context"}) for t in spec.get("unless", [])),
+            side=spec.get("side", "both"),
+            about=spec.get("about", ""),
+        )
+        rules.append(rule)
+        targets = {_key(t)[0] for t in spec.get("targets", [])}
+        strengths = set(spec.get("strengths", STRENGTHS))
+        for needle in spec.get("targets_containing", []):
+            n = normalise_term(needle)
+            targets |= {k for k, r in keyword_keys if n in k and r.strength in strengths}
+        for target in targets:
+            if target not in b.roles:
+                raise ValueError(f"context rule {rule.id}: target {target!r} is not a known term")
+            rules_for.setdefault(target, []).append(rule)
+
+    vendor_data = _data("vendors.json")["vendors"]
+    vendors = {}
+    for vendor in vendor_data:
+        vendors[vendor["id"]] = vendor
+        for alias in vendor["aliases"]:
+            b.add(alias, {"kind": "vendor", "vendor": vendor["id"]})
+        for amb in vendor.get("ambiguous", []):
+            key = b.add(amb["alias"], {"kind": "vendor", "vendor": vendor["id"]})
+            rule = Rule(
+                id=f"vendor_{vendor['id']}_{key}",
+                action="require",
+                window=int(amb.get("window", 10)),
+                context=frozenset(b.add(t, {"kind": "context"}) for t in amb["require"]),
+                about=f"{amb['alias']} names {vendor['name']} only near product words",
+            )
+            rules.append(rule)
+            rules_for.setdefault(key, []).append(rule)
+
+    codes_raw = _data("taxonomy", "codes.json")
+    codes: dict[str, dict[str, dict[str, Any]]] = {}
+    code_context = frozenset(
+        b.add(t, {"kind": "context"})
+        for t in ("cpv", "dk", "дк", "unspsc", "code", "код", "cod", "classification")
+    )
+    code_rule = Rule(
+        "code_needs_scheme",
+        "require",
+        16,
+        code_context,
+        side="before",
+        about="a bare number is a code only after a scheme name",
+    )
+    rules.append(code_rule)
+    for scheme, table in codes_raw.items():
+        if scheme.startswith("_"):
+            continue
+        codes[scheme] = table
+        for code, entry in table.items():
+            if not entry.get("category"):
+                continue
+            key = b.add(
+                code,
+                {
+                    "kind": "code",
+                    "category": entry["category"],
+                    "strength": entry["strength"],
+                    "code": f"{scheme} {code}",
+                },
+            )
+            if code_rule not in rules_for.get(key, []):
+                rules_for.setdefault(key, []).append(code_rule)
+
+    automaton = ahocorasick.Automaton()
+    for key in b.roles:
+        automaton.add_word(key, key)
+    automaton.make_automaton()
+    roles = {k: tuple(v) for k, v in b.roles.items()}
+    context_keys = frozenset(k for rule in rules for k in (rule.context | rule.unless))
+    return Lexicon(
+        automaton=automaton,
+        roles=roles,
+        rules_for={k: tuple(v) for k, v in rules_for.items()},
+        rules=rules,
+        categories=categories,
+        scoring=_data("taxonomy", "scoring.json"),
+        codes=codes,
+        vendors=vendors,
+        context_keys=context_keys,
+    )

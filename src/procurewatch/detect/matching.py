@@ -1,0 +1,109 @@
+"""One scan of one text: find every lexicon key, keep the ones that stand, map them back.
+
+A hit stands when (1) Latin/Cyrillic/digit terms sit at word boundaries, (2) no longer
+keyword, vendor alias or not-surveillance phrase covers it (the longer phrase wins), and
+(3) the context rules targeting it allow it (suppress: no false-friend context nearby;
+require: a confirming context nearby).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from procurewatch.detect.lexicon import Lexicon, Role, Rule
+from procurewatch.detect.normalise import normalise
+
+_CLAIMING = frozenset({"keyword", "vendor", "blocker", "code"})
+
+
+@dataclass(slots=True, frozen=True)
+class Match:
+    start: int  # in the ORIGINAL text
+    end: int
+    key: str
+    role: Role
+
+
+def _is_word(char: str) -> bool:
+    """Letters and digits of alphabetic scripts (CJK ideographs are not word characters here)."""
+    return char.isalnum() and not ("\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff")
+
+
+def _boundary_ok(text: str, start: int, end: int, key: str, prefix: bool) -> bool:
+    if _is_word(key[0]) and start > 0 and _is_word(text[start - 1]):
+        return False
+    return prefix or not (_is_word(key[-1]) and end < len(text) and _is_word(text[end]))
+
+
+def scan(text: str, lex: Lexicon) -> list[Match]:
+    if not text:
+        return []
+    norm = normalise(text)
+    ntext = norm.text
+    claims: list[tuple[int, int, str, Role]] = []
+    context: dict[str, list[tuple[int, int]]] = {}
+    roles = lex.roles
+    context_keys = lex.context_keys
+    for last, key in lex.automaton.iter(ntext):
+        end = last + 1
+        start = end - len(key)
+        key_roles = roles[key]
+        if key in context_keys and _boundary_ok(ntext, start, end, key, any(r.prefix for r in key_roles)):
+            context.setdefault(key, []).append((start, end))
+        for role in key_roles:
+            if role.kind in _CLAIMING and _boundary_ok(ntext, start, end, key, role.prefix):
+                claims.append((start, end, key, role))
+    if not claims:
+        return []
+    claims.sort(key=lambda c: (c[0], -c[1]))
+    kept: list[tuple[int, int, str, Role]] = []
+    max_end = -1
+    span_end = -1
+    span_start = -1
+    for claim in claims:
+        start, end = claim[0], claim[1]
+        if end <= max_end and not (start == span_start and end == span_end):
+            continue  # inside a longer claim
+        if end > max_end:
+            max_end, span_start, span_end = end, start, end
+        kept.append(claim)
+    out: list[Match] = []
+    for start, end, key, role in kept:
+        if role.kind == "blocker":
+            continue
+        rules = lex.rules_for.get(key)
+        if rules and not _rules_allow(rules, start, end, context):
+            continue
+        ostart, oend = norm.span(start, end)
+        out.append(Match(ostart, oend, key, role))
+    return out
+
+
+def _near(positions: list[tuple[int, int]] | None, start: int, end: int, rule: Rule) -> bool:
+    if not positions:
+        return False
+    lo = start - rule.window if rule.side != "after" else start
+    hi = end + rule.window if rule.side != "before" else end
+    for cs, ce in positions:
+        if start <= cs and ce <= end:
+            continue  # the context word is part of the hit itself
+        if rule.side == "after" and cs < end:
+            continue
+        if rule.side == "before" and ce > start:
+            continue
+        if ce >= lo and cs <= hi:
+            return True
+    return False
+
+
+def _rules_allow(
+    rules: tuple[Rule, ...], start: int, end: int, context: dict[str, list[tuple[int, int]]]
+) -> bool:
+    for rule in rules:
+        found = any(_near(context.get(k), start, end, rule) for k in rule.context)
+        if rule.action == "require":
+            if not found:
+                return False
+        elif found and not any(_near(context.get(k), start, end, rule) for k in rule.unless):
+            return False
+    return True

@@ -1,0 +1,121 @@
+"""Text normalisation for matching, with an offset map back to the original text.
+
+One character in, one character out (NFKC width folding, lower case, accents stripped,
+Traditional → Simplified Chinese, hyphens and apostrophes unified), then whitespace
+runs are removed between Chinese characters and collapsed to one space elsewhere.
+Only that last step changes length, so the map back is a short list of segments.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+
+_HYPHENS = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u00ad"
+_APOSTROPHES = "\u2019\u2018\u02bc\u0060\u00b4"
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_SPACE_RUN = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])|\s{{2,}}|[\t\n\r\f\v\u3000\xa0]")
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[int, int]:
+    """Code point → code point, for every BMP character whose normal form is one character."""
+    import opencc
+
+    cjk = [chr(i) for r in ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00)) for i in range(*r)]
+    simplified = opencc.OpenCC("t2s").convert("\n".join(cjk)).split("\n")
+    t2s = {a: b for a, b in zip(cjk, simplified, strict=True) if a != b and len(b) == 1}
+    table: dict[int, int] = {}
+    for code in range(0x10000):
+        if 0xD800 <= code < 0xE000:
+            continue
+        char = chr(code)
+        out = unicodedata.normalize("NFKC", char)
+        if len(out) != 1:
+            continue
+        lowered = out.lower()
+        out = lowered if len(lowered) == 1 else out
+        decomposed = unicodedata.normalize("NFD", out)
+        if len(decomposed) > 1 and all(unicodedata.combining(c) for c in decomposed[1:]):
+            out = decomposed[0]
+        out = t2s.get(out, out)
+        if out in _HYPHENS:
+            out = " "
+        elif out in _APOSTROPHES:
+            out = "'"
+        if out != char:
+            table[code] = ord(out)
+    for char in _HYPHENS:
+        table[ord(char)] = ord(" ")
+    return table
+
+
+@dataclass(slots=True, frozen=True)
+class Normalised:
+    """Normalised text and, per removed stretch, where normalised positions resume in the original."""
+
+    text: str
+    seg_norm: tuple[int, ...] = (0,)
+    seg_orig: tuple[int, ...] = (0,)
+
+    def original(self, pos: int) -> int:
+        """Original index of the character at normalised index `pos`."""
+        k = bisect_right(self.seg_norm, pos) - 1
+        return self.seg_orig[k] + (pos - self.seg_norm[k])
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original [start, end) of the normalised span [start, end)."""
+        return self.original(start), self.original(end - 1) + 1
+
+
+def fold(text: str) -> str:
+    """Character-wise folding only (length preserving)."""
+    if text.isascii():
+        return text.lower().replace("-", " ")
+    return text.translate(_table())
+
+
+def normalise(text: str) -> Normalised:
+    folded = fold(text)
+    pieces: list[str] = []
+    seg_norm = [0]
+    seg_orig = [0]
+    last = 0
+    out_len = 0
+    for m in _SPACE_RUN.finditer(folded):
+        a, b = m.span()
+        keep = " " if (m.group()[0] != " " or b - a > 1) and not _between_cjk(folded, a, b) else ""
+        if keep == " " and b - a == 1:
+            # a lone tab/newline becomes a space: length unchanged, no new segment needed
+            pieces.append(folded[last:a])
+            pieces.append(" ")
+            out_len += a - last + 1
+            last = b
+            continue
+        pieces.append(folded[last:a])
+        out_len += a - last
+        pieces.append(keep)
+        out_len += len(keep)
+        last = b
+        seg_norm.append(out_len)
+        seg_orig.append(b)
+    if last == 0:
+        return Normalised(folded)
+    pieces.append(folded[last:])
+    return Normalised("".join(pieces), tuple(seg_norm), tuple(seg_orig))
+
+
+def _between_cjk(text: str, a: int, b: int) -> bool:
+    return a > 0 and b < len(text) and _is_cjk(text[a - 1]) and _is_cjk(text[b])
+
+
+def _is_cjk(char: str) -> bool:
+    code = ord(char)
+    return 0x3400 <= code < 0x4DC0 or 0x4E00 <= code < 0xA000 or 0xF900 <= code < 0xFB00
+
+
+def normalise_term(term: str) -> str:
+    return normalise(term.strip()).text

@@ -1,0 +1,24 @@
+"""Resolve a supplier's name (legal name, subsidiary, brand, any script) to a vendor id."""
+
+from __future__ import annotations
+
+from procurewatch.detect.lexicon import Lexicon, lexicon
+from procurewatch.detect.matching import scan
+
+
+def resolve_vendor(name: str, lex: Lexicon | None = None) -> str | None:
+    """Vendor id named by `name`, or None. The longest alias wins when several match."""
+    if not name:
+        return None
+    lex = lex or lexicon()
+    best: tuple[int, str] | None = None
+    for match in scan(name, lex):
+        if match.role.kind == "vendor" and match.role.vendor:
+            length = match.end - match.start
+            if best is None or length > best[0]:
+                best = (length, match.role.vendor)
+    return best[1] if best else None
+
+
+def vendor_name(vendor_id: str) -> str:
+    return lexicon().vendors[vendor_id]["name"]
