@@ -143,6 +143,80 @@ def demo(
     raise typer.Exit(code)
 
 
+@app.command()
+def index(
+    db: DbOption = Path("procurewatch.duckdb"),
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Throw the index away and rebuild it.")] = False,
+) -> None:
+    """Bring the full-text search index (DB.index/) in step with the store."""
+    from procurewatch.web.commands import run_index
+
+    raise typer.Exit(run_index(db, rebuild=rebuild, console=err))
+
+
+@app.command()
+def search(
+    query: Annotated[
+        str, typer.Argument(help='Words, "phrases", -exclusions: 人脸 卡口 "人脸识别" Hikvision')
+    ],
+    db: DbOption = Path("procurewatch.duckdb"),
+    limit: Annotated[int, typer.Option(help="Results to print.", min=1)] = 20,
+    format: Annotated[str, typer.Option("--format", help="table | jsonl")] = "table",
+) -> None:
+    """Full-text search over the store's notices, best matches first."""
+    from procurewatch.web.commands import run_search
+
+    raise typer.Exit(run_search(db, query, limit=limit, format=format, console=err))
+
+
+@app.command()
+def export(
+    db: DbOption = Path("procurewatch.duckdb"),
+    out: Annotated[Path, typer.Option("--out", help="File to write.")] = Path("procurewatch-export.csv"),
+    format: Annotated[
+        str | None, typer.Option("--format", help="csv | json | parquet (default: --out suffix)")
+    ] = None,
+    query: Annotated[str, typer.Option("--query", "-q", help="Full-text query.")] = "",
+    filter: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--filter", help="NAME=VALUE, as on the search page: category=voiceprint, year=2019 (repeatable)."
+        ),
+    ] = None,
+    relevant: Annotated[
+        bool, typer.Option("--relevant", help="Only notices detected as surveillance.")
+    ] = False,
+    reveal_personal_data: Annotated[bool, typer.Option("--reveal-personal-data")] = False,
+) -> None:
+    """Write a filtered set of notices to CSV, JSON or Parquet."""
+    from procurewatch.web.commands import run_export
+
+    raise typer.Exit(
+        run_export(db, out, format, query, filter or [], relevant, reveal_personal_data, console=err)
+    )
+
+
+@app.command()
+def serve(
+    db: DbOption = Path("procurewatch.duckdb"),
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; non-loopback needs a token.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    token: Annotated[
+        str | None, typer.Option(help="Access token (or env PROCUREWATCH_TOKEN); required off loopback.")
+    ] = None,
+    reveal_personal_data: Annotated[
+        bool,
+        typer.Option("--reveal-personal-data", help="Show contact names and numbers unmasked (operators)."),
+    ] = False,
+) -> None:
+    """Serve the explorer (search, procurements, dashboard, API) read-only over HTTP."""
+    from procurewatch.web.commands import run_serve
+
+    raise typer.Exit(run_serve(db, host, port, token, reveal_personal_data, console=err))
+
+
 def bundled_examples() -> Path:
     return Path(__file__).resolve().parent / "examples"
 

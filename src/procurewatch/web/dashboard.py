@@ -1,0 +1,47 @@
+"""The dashboard's analyses: names, the analysis.py call behind each, and filter mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import duckdb
+
+from procurewatch import analysis
+from procurewatch.web.explorer import buyer_types
+from procurewatch.web.filters import NoticeFilters
+
+Chart = Callable[[duckdb.DuckDBPyConnection, analysis.Filters, str | None], list[dict[str, Any]]]
+
+CHARTS: dict[str, Chart] = {
+    "year_category": lambda con, f, _: analysis.by_year_category(con, f),
+    "province": lambda con, f, _: analysis.by_province(con, f),
+    "prefecture": lambda con, f, province: analysis.by_prefecture(con, f, province=province),
+    "country": lambda con, f, _: analysis.by_country(con, f),
+    "buyers": lambda con, f, _: analysis.top_buyers(con, f, limit=20),
+    "vendors": lambda con, f, _: analysis.top_vendors(con, f, limit=20),
+    "totals": lambda con, f, _: analysis.totals(con, f),
+}
+TABLE_CHARTS = ("totals", "year_category", "province", "country", "buyers", "vendors")
+
+
+def analysis_filters(f: NoticeFilters, relevant_only: bool = True) -> analysis.Filters:
+    years = sorted(f.year)
+    return analysis.Filters(
+        date_from=f.date_from or (years[0] if years else None),
+        date_to=f.date_to or (years[-1] if years else None),
+        categories=list(f.category),
+        countries=list(f.country),
+        provinces=list(f.province),
+        buyer_types=[t for t in f.buyer_type if t in buyer_types()],
+        vendors=list(f.vendor),
+        languages=list(f.language),
+        notice_types=list(f.notice_type),
+        relevant_only=relevant_only,
+    )
+
+
+def chart_rows(
+    con: duckdb.DuckDBPyConnection, chart: str, f: analysis.Filters, province: str | None
+) -> list[dict[str, Any]]:
+    return CHARTS[chart](con, f, province)

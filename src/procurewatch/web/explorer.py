@@ -1,0 +1,437 @@
+"""Read-only queries behind the explorer's pages: search with facets, procurements, profiles.
+
+Search results are notices. The full-text index only says which notices match (and how well);
+filtering, facet counts, sorting and paging happen in DuckDB over those ids, so paging reaches
+the last result however many there are. Every value from a user is a bound parameter.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from procurewatch import analysis
+from procurewatch.store.search import SearchError, SearchHits, SearchIndex, index_dir_for
+from procurewatch.web.filters import NoticeFilters, day
+
+PER_PAGE = 20
+FACET_LIMIT = 12
+SORT_SQL = {
+    "relevance": "h.score DESC, n.published DESC NULLS LAST, n.id",
+    "date": "n.published DESC NULLS LAST, n.id",
+    "date_asc": "n.published ASC NULLS LAST, n.id",
+    "amount": "n.amount_value DESC NULLS LAST, n.id",
+}
+_VENDOR_ROWS = (
+    "SELECT notice_id, vendor FROM vendor_mentions "
+    "UNION SELECT notice_id, vendor FROM parties WHERE role = 'supplier' AND vendor IS NOT NULL"
+)
+FACETS: dict[str, str] = {
+    "year": "CAST(year(n.published) AS VARCHAR)",
+    "country": "n.country",
+    "province": "n.province",
+    "notice_type": "n.notice_type",
+    "language": "n.language",
+}
+EXPORT_COLUMNS = (
+    "id",
+    "procurement_id",
+    "published",
+    "notice_type",
+    "title",
+    "buyer",
+    "amount_value",
+    "amount_currency",
+    "country",
+    "province",
+    "city",
+    "categories",
+    "vendors",
+    "url",
+)
+
+
+@dataclass
+class ResultPage:
+    total: int
+    page: int
+    pages: int
+    rows: list[dict[str, Any]]
+    facets: dict[str, list[tuple[str, int]]]
+    hits: SearchHits | None = None
+    message: str = ""
+    terms: list[str] = field(default_factory=list)
+
+
+def buyer_types() -> dict[str, list[str]]:
+    """Purchaser types and their name patterns; empty when no purchaser lexicon is installed."""
+    try:
+        return analysis.purchaser_patterns()
+    except ValueError:
+        return {}
+
+
+def _rows(result: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, r, strict=True)) for r in result.fetchall()]
+
+
+def _in(values: list[str], params: list[Any]) -> str:
+    params.extend(values)
+    return "(" + ", ".join("?" for _ in values) + ")"
+
+
+class Explorer:
+    """One read-only connection to the store and the opened search index, shared by requests."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = Path(db_path)
+        if not self.db_path.exists():
+            raise FileNotFoundError(f"no store at {self.db_path}: run 'procurewatch ingest' first")
+        self.con = duckdb.connect(str(self.db_path), read_only=True)
+        self._index: SearchIndex | None = None
+        self._lock = threading.Lock()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self.con.cursor()
+
+    @property
+    def index(self) -> SearchIndex:
+        with self._lock:
+            if self._index is None:
+                self._index = SearchIndex(index_dir_for(self.db_path))
+            return self._index
+
+    def close(self) -> None:
+        self.con.close()
+
+    # ------------------------------------------------------------ filters
+
+    def _where(self, f: NoticeFilters, params: list[Any], skip: str | None = None) -> list[str]:
+        conds = ["TRUE"]
+        if f.relevant:
+            conds.append("n.relevant")
+        if f.date_from:
+            conds.append("n.published >= CAST(? AS DATE)")
+            params.append(day(f.date_from, end=False))
+        if f.date_to:
+            conds.append("n.published <= CAST(? AS DATE)")
+            params.append(day(f.date_to, end=True))
+        if f.buyer:
+            conds.append("n.buyer = ?")
+            params.append(f.buyer)
+        if f.city:
+            conds.append("n.city = ?")
+            params.append(f.city)
+        if f.year and skip != "year":
+            conds.append(f"year(n.published) IN {_in([int(y) for y in f.year], params)}")
+        for name, column in (
+            ("country", "n.country"),
+            ("province", "n.province"),
+            ("notice_type", "n.notice_type"),
+            ("language", "n.language"),
+        ):
+            values = getattr(f, name)
+            if values and skip != name:
+                conds.append(f"{column} IN {_in(values, params)}")
+        if f.category and skip != "category":
+            conds.append(
+                f"n.id IN (SELECT notice_id FROM findings WHERE category IN {_in(f.category, params)})"
+            )
+        if f.vendor and skip != "vendor":
+            inner = f"SELECT notice_id FROM ({_VENDOR_ROWS}) WHERE vendor IN {_in(f.vendor, params)}"
+            conds.append(f"n.id IN ({inner})")
+        types = [t for t in f.buyer_type if t in buyer_types()]
+        if types and skip != "buyer_type":
+            conds.append(analysis.buyer_type_condition(types, params, column="n.buyer"))
+        return conds
+
+    def _from(self, cur: duckdb.DuckDBPyConnection, hits: SearchHits | None) -> str:
+        if hits is None:
+            return "notices n"
+        cur.register("pw_hits", pa.table({"id": hits.ids, "score": hits.scores}))
+        return "notices n JOIN pw_hits h ON h.id = n.id"
+
+    def _hits(self, f: NoticeFilters) -> SearchHits | None:
+        return self.index.search(f.q) if f.q else None
+
+    # ------------------------------------------------------------ search
+
+    def search(self, f: NoticeFilters, sort: str = "relevance", page: int = 1) -> ResultPage:
+        try:
+            hits = self._hits(f)
+        except SearchError as exc:
+            return ResultPage(0, 1, 1, [], {}, message=str(exc))
+        if hits is None and sort == "relevance":
+            sort = "date"
+        cur = self.cursor()
+        try:
+            source = self._from(cur, hits)
+            params: list[Any] = []
+            where = " AND ".join(self._where(f, params))
+            total = cur.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchall()[0][0]
+            pages = max(1, -(-total // PER_PAGE))
+            page = min(max(1, page), pages)
+            order = SORT_SQL.get(sort, SORT_SQL["date"])
+            ids = [
+                r[0]
+                for r in cur.execute(
+                    f"SELECT n.id FROM {source} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+                    [*params, PER_PAGE, (page - 1) * PER_PAGE],
+                ).fetchall()
+            ]
+            rows = self.notice_rows(cur, ids)
+            facets = self.facets(cur, f, source)
+        finally:
+            cur.close()
+        return ResultPage(
+            total, page, pages, rows, facets, hits=hits, terms=hits.parsed.highlight_terms() if hits else []
+        )
+
+    def notice_rows(self, cur: duckdb.DuckDBPyConnection, ids: list[str]) -> list[dict[str, Any]]:
+        """Display rows for these notices, in the given order."""
+        if not ids:
+            return []
+        params: list[Any] = []
+        rows = _rows(
+            cur.execute(
+                f"""SELECT n.id, n.title, left(n.body, 2000) AS body, n.published, n.notice_type, n.buyer,
+                       n.amount_value, n.amount_currency, n.country, n.province, n.city, n.language,
+                       n.url, n.relevant, coalesce(l.procurement_id, n.id) AS procurement_id,
+                       (SELECT list(DISTINCT category ORDER BY category) FROM findings f
+                         WHERE f.notice_id = n.id) AS categories,
+                       (SELECT list(DISTINCT vendor ORDER BY vendor) FROM ({_VENDOR_ROWS}) v
+                         WHERE v.notice_id = n.id) AS vendors
+                FROM notices n LEFT JOIN notice_links l ON l.notice_id = n.id
+                WHERE n.id IN {_in(ids, params)}""",
+                params,
+            )
+        )
+        order = {nid: i for i, nid in enumerate(ids)}
+        return sorted(rows, key=lambda r: order[r["id"]])
+
+    def facets(
+        self, cur: duckdb.DuckDBPyConnection, f: NoticeFilters, source: str
+    ) -> dict[str, list[tuple[str, int]]]:
+        """Counts per facet value; each facet is counted under every filter except its own."""
+        out: dict[str, list[tuple[str, int]]] = {}
+        for name, expr in FACETS.items():
+            params: list[Any] = []
+            where = " AND ".join(self._where(f, params, skip=name))
+            out[name] = self._facet_rows(
+                cur,
+                f"SELECT {expr} AS value, count(*) AS n FROM {source} WHERE {where} AND {expr} IS NOT NULL "
+                f"GROUP BY 1 ORDER BY n DESC, value LIMIT {FACET_LIMIT}",
+                params,
+            )
+        for name, table in (("category", "findings"), ("vendor", f"({_VENDOR_ROWS})")):
+            params = []
+            where = " AND ".join(self._where(f, params, skip=name))
+            column = "category" if name == "category" else "vendor"
+            out[name] = self._facet_rows(
+                cur,
+                f"SELECT x.{column} AS value, count(DISTINCT n.id) AS n FROM {source} "
+                f"JOIN {table} x ON x.notice_id = n.id WHERE {where} "
+                f"GROUP BY 1 ORDER BY n DESC, value LIMIT {FACET_LIMIT}",
+                params,
+            )
+        out["buyer_type"] = self._buyer_type_facet(cur, f, source)
+        return out
+
+    @staticmethod
+    def _facet_rows(cur: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[tuple[str, int]]:
+        return [(str(v), int(n)) for v, n in cur.execute(sql, params).fetchall()]
+
+    def _buyer_type_facet(
+        self, cur: duckdb.DuckDBPyConnection, f: NoticeFilters, source: str
+    ) -> list[tuple[str, int]]:
+        types = sorted(buyer_types())
+        if not types:
+            return []
+        params: list[Any] = []
+        counts = []
+        for t in types:
+            counts.append(
+                f"count(*) FILTER (WHERE {analysis.buyer_type_condition([t], params, column='n.buyer')})"
+            )
+        where_params: list[Any] = []
+        where = " AND ".join(self._where(f, where_params, skip="buyer_type"))
+        row = cur.execute(f"SELECT {', '.join(counts)} FROM {source} WHERE {where}", params + where_params)
+        values = row.fetchall()[0]
+        return sorted(((t, int(n)) for t, n in zip(types, values, strict=True) if n), key=lambda x: -x[1])
+
+    # ------------------------------------------------------------ export
+
+    def export_table(self, f: NoticeFilters, sort: str = "date", limit: int | None = None) -> pa.Table:
+        hits = self._hits(f)
+        if hits is None and sort == "relevance":
+            sort = "date"
+        cur = self.cursor()
+        try:
+            source = self._from(cur, hits)
+            params: list[Any] = []
+            where = " AND ".join(self._where(f, params))
+            limit_sql = f"LIMIT {int(limit)}" if limit else ""
+            return cur.sql(
+                f"""SELECT n.id, coalesce(l.procurement_id, n.id) AS procurement_id, n.published,
+                       n.notice_type, n.title, n.buyer, n.amount_value, n.amount_currency, n.country,
+                       n.province, n.city,
+                       (SELECT string_agg(DISTINCT category, ';' ORDER BY category) FROM findings x
+                         WHERE x.notice_id = n.id) AS categories,
+                       (SELECT string_agg(DISTINCT vendor, ';' ORDER BY vendor) FROM ({_VENDOR_ROWS}) v
+                         WHERE v.notice_id = n.id) AS vendors,
+                       n.url
+                FROM {source} LEFT JOIN notice_links l ON l.notice_id = n.id
+                WHERE {where} ORDER BY {SORT_SQL.get(sort, SORT_SQL["date"])} {limit_sql}""",
+                params=params,
+            ).to_arrow_table()
+        finally:
+            cur.close()
+
+    # ------------------------------------------------------------ procurement
+
+    def procurement(self, pid: str) -> dict[str, Any] | None:
+        cur = self.cursor()
+        try:
+            proc = _rows(cur.execute("SELECT * FROM procurements WHERE id = ?", [pid]))
+            notices = analysis.procurement_notices(cur, pid)
+            if not notices:
+                return None
+            ids = [n["id"] for n in notices]
+            params: list[Any] = []
+            details = {
+                r["id"]: r
+                for r in _rows(
+                    cur.execute(
+                        f"""SELECT id, title, body, attachments, country, province, city, district,
+                               language, kind, path, locator FROM notices WHERE id IN {_in(ids, params)}""",
+                        params,
+                    )
+                )
+            }
+            params = []
+            parties = _rows(
+                cur.execute(
+                    f"SELECT notice_id, role, position, name, vendor FROM parties "
+                    f"WHERE notice_id IN {_in(ids, params)} ORDER BY notice_id, role, position",
+                    params,
+                )
+            )
+            params = []
+            amounts = _rows(
+                cur.execute(
+                    f"SELECT notice_id, value, currency, kind FROM amounts "
+                    f"WHERE notice_id IN {_in(ids, params)} ORDER BY notice_id, position",
+                    params,
+                )
+            )
+            params = []
+            findings = _rows(
+                cur.execute(
+                    f"SELECT notice_id, category, score FROM findings WHERE notice_id IN {_in(ids, params)} "
+                    "ORDER BY notice_id, score DESC",
+                    params,
+                )
+            )
+            params = []
+            items = _rows(
+                cur.execute(
+                    f"SELECT notice_id, description, scheme, code FROM items "
+                    f"WHERE notice_id IN {_in(ids, params)} ORDER BY notice_id, position",
+                    params,
+                )
+            )
+            for n in notices:
+                n.update(details.get(n["id"], {}))
+                n["parties"] = [p for p in parties if p["notice_id"] == n["id"]]
+                n["amounts"] = [a for a in amounts if a["notice_id"] == n["id"]]
+                n["findings"] = [x for x in findings if x["notice_id"] == n["id"]]
+                n["items"] = [x for x in items if x["notice_id"] == n["id"]]
+                n["evidence"] = analysis.notice_evidence(cur, n["id"])
+            return {"id": pid, "procurement": proc[0] if proc else None, "notices": notices}
+        finally:
+            cur.close()
+
+    def procurement_of(self, notice_id: str) -> str | None:
+        cur = self.cursor()
+        try:
+            row = cur.execute(
+                "SELECT coalesce(l.procurement_id, n.id) FROM notices n "
+                "LEFT JOIN notice_links l ON l.notice_id = n.id WHERE n.id = ?",
+                [notice_id],
+            ).fetchall()
+            return row[0][0] if row else None
+        finally:
+            cur.close()
+
+    # ------------------------------------------------------------ profiles
+
+    def profile(self, f: NoticeFilters) -> dict[str, Any]:
+        """What a vendor, buyer or place bought or sold: procurements by year × category,
+        counterparts, and the procurements themselves."""
+        cur = self.cursor()
+        try:
+            params: list[Any] = []
+            where = " AND ".join(self._where(f, params))
+            base = f"""
+            WITH sel AS (
+                SELECT n.id, coalesce(l.procurement_id, n.id) AS pid, n.published, n.buyer,
+                       n.amount_value, n.amount_currency
+                FROM notices n LEFT JOIN notice_links l ON l.notice_id = n.id WHERE {where})"""
+            by_year_category = _rows(
+                cur.execute(
+                    f"""{base}
+                    SELECT year(s.published) AS year, coalesce(x.category, '(none)') AS category,
+                           count(DISTINCT s.pid) AS procurements, count(DISTINCT s.id) AS notices
+                    FROM sel s LEFT JOIN findings x ON x.notice_id = s.id
+                    GROUP BY ALL ORDER BY year NULLS LAST, category""",
+                    params,
+                )
+            )
+            totals = _rows(
+                cur.execute(
+                    f"""{base}
+                    SELECT count(DISTINCT pid) AS procurements, count(DISTINCT id) AS notices,
+                           min(published) AS first, max(published) AS last FROM sel""",
+                    params,
+                )
+            )[0]
+            buyers = _rows(
+                cur.execute(
+                    f"""{base}
+                    SELECT buyer, count(DISTINCT pid) AS procurements FROM sel WHERE buyer IS NOT NULL
+                    GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15""",
+                    params,
+                )
+            )
+            vendors = _rows(
+                cur.execute(
+                    f"""{base}
+                    SELECT v.vendor, count(DISTINCT s.pid) AS procurements
+                    FROM sel s JOIN ({_VENDOR_ROWS}) v ON v.notice_id = s.id
+                    GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15""",
+                    params,
+                )
+            )
+            spend = _rows(
+                cur.execute(
+                    f"""{base}
+                    SELECT amount_currency AS currency, sum(amount_value) AS value, count(*) AS notices
+                    FROM sel WHERE amount_value IS NOT NULL GROUP BY 1 ORDER BY 3 DESC""",
+                    params,
+                )
+            )
+            return {
+                "totals": totals,
+                "by_year_category": by_year_category,
+                "buyers": buyers,
+                "vendors": vendors,
+                "notice_spend": spend,
+            }
+        finally:
+            cur.close()

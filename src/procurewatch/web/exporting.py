@@ -1,0 +1,63 @@
+"""Result sets and chart data as CSV, JSON or Parquet downloads."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "parquet": "application/vnd.apache.parquet",
+}
+
+
+class ExportError(ValueError):
+    pass
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def rows_to_table(rows: list[dict[str, Any]]) -> pa.Table:
+    return pa.Table.from_pylist([{k: _plain(v) for k, v in r.items()} for r in rows])
+
+
+def mask_columns(table: pa.Table, columns: tuple[str, ...], mask: Callable[[str | None], str]) -> pa.Table:
+    for name in columns:
+        if name in table.column_names:
+            i = table.column_names.index(name)
+            masked = pa.array(
+                [mask(v) if v is not None else None for v in table.column(i).to_pylist()], pa.string()
+            )
+            table = table.set_column(i, name, masked)
+    return table
+
+
+def encode(table: pa.Table, fmt: str) -> tuple[bytes, str]:
+    """The table as bytes in `fmt`, with its media type."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if fmt == "json":
+        rows = [{k: _plain(v) for k, v in r.items()} for r in table.to_pylist()]
+        return json.dumps(rows, ensure_ascii=False, indent=1).encode("utf-8"), FORMATS[fmt]
+    buffer = io.BytesIO()
+    if fmt == "csv":
+        buffer.write(b"\xef\xbb\xbf")  # so spreadsheet programs read the Chinese text as UTF-8
+        pacsv.write_csv(table, buffer)
+    else:
+        pq.write_table(table, buffer)
+    return buffer.getvalue(), FORMATS[fmt]
