@@ -314,6 +314,8 @@ class _Pending:
     title_key: str
     code_key: str | None
     cancelled: bool
+    phase: str = "other"
+    title_norm: str = ""
     sig: np.ndarray | None = None
 
 
@@ -460,7 +462,7 @@ def _decide(
     procs: dict[str, _Proc],
     candidates: Any,
     by_id: dict[str, _Pending],
-    store_sigs: dict[str, tuple[np.ndarray, str]],
+    store_sigs: dict[str, tuple[np.ndarray, str, tuple[str, str]]],
     link_of: dict[str, str],
 ) -> tuple[str | None, str, float, str | None]:
     if p.ocid and p.ocid in ocid_map:
@@ -473,15 +475,21 @@ def _decide(
             if proc.near(p.published, s.code_window) and not _buyers_conflict(p.buyer_key, proc.buyer_key, s):
                 return proc.id, "project_code", 1.0, None
     if p.sig is not None:
-        best: tuple[float, str] | None = None
+        best: tuple[float, str, bool] | None = None
         for other in candidates:
             pid = link_of.get(other)
             if pid is None:
                 continue  # a later notice of this run; it will find this one
             if other in by_id:
-                other_sig, other_title = by_id[other].sig, by_id[other].title_key
+                o = by_id[other]
+                other_sig, other_title, same = (
+                    o.sig,
+                    o.title_key,
+                    (o.phase, o.title_norm) == (p.phase, p.title_norm),
+                )
             else:
-                other_sig, other_title = store_sigs.get(other, (None, ""))
+                other_sig, other_title, other_same = store_sigs.get(other, (None, "", ("", "")))
+                same = other_same == (p.phase, p.title_norm)
             if other_sig is None:
                 continue
             score = jaccard(p.sig, other_sig)
@@ -491,10 +499,12 @@ def _decide(
                 and titles_agree(p.title_key, other_title, s)
                 and not _keys_conflict(p, procs[pid])
             ):
-                best = (score, other)
+                best = (score, other, same)
         if best is not None:
-            score, other = best
-            return link_of[other], "near_duplicate", round(score, 4), other if score >= s.repost else None
+            score, other, same = best
+            # a re-post: nearly the same text, or the same title and phase with other boilerplate around it
+            repost = score >= s.repost or same
+            return link_of[other], "near_duplicate", round(score, 4), other if repost else None
     if p.title_key:
         pool = (by_buyer.get(p.buyer_key) if p.buyer_key else by_title.get(p.title_key)) or {}
         choices = [
@@ -569,6 +579,8 @@ def _read_pending(con: duckdb.DuckDBPyConnection) -> list[_Pending]:
                 ocid=ocid or None,
                 buyer_key=buyer_key(buyer),
                 title_key=title_key(title),
+                phase=ntype or "other",
+                title_norm=normalise_text(title),
                 code_key=code_key(code),
                 cancelled=is_cancellation(ntype, title),
             )
@@ -654,14 +666,18 @@ def _near_duplicate_candidates(con: duckdb.DuckDBPyConnection) -> dict[str, list
     return out
 
 
-def _store_signatures(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[np.ndarray, str]]:
+def _store_signatures(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[np.ndarray, str, tuple[str, str]]]:
     rows = con.execute(
-        """SELECT m.notice_id, m.signature, coalesce(k.title_key, '') FROM notice_minhash m
+        """SELECT m.notice_id, m.signature, coalesce(k.title_key, ''), n.notice_type, n.title
+           FROM notice_minhash m JOIN notices n ON n.id = m.notice_id
            JOIN (SELECT DISTINCT other FROM _candidates) c ON c.other = m.notice_id
            LEFT JOIN notice_keys k ON k.notice_id = m.notice_id
            ANTI JOIN _pending p ON p.id = m.notice_id"""
     ).fetchall()
-    return {nid: (np.frombuffer(blob, dtype=np.uint32), title) for nid, blob, title in rows}
+    return {
+        nid: (np.frombuffer(blob, dtype=np.uint32), key, (phase, normalise_text(title)))
+        for nid, blob, key, phase, title in rows
+    }
 
 
 def _store_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:

@@ -1,0 +1,283 @@
+"""Linking notices into procurements, on stores built row by row."""
+
+from __future__ import annotations
+
+import numpy as np
+from datasketch import MinHash
+
+from linking.rows import insert, links, new_store, notice
+from procurewatch.dedupe import (
+    _identity,
+    _permutations,
+    link_pending,
+    normalise_text,
+    settings,
+    shingle_hashes,
+    signatures,
+    title_key,
+)
+
+BODY = (
+    "一、项目名称：宜昌市公安局夷陵分局雪亮工程视频监控前端点位建设项目。二、采购内容：高清网络摄像机三百二十台、"
+    "人脸抓拍机四十台、车辆卡口六处、视频汇聚平台一套及安装调试。三、交货期：合同签订后九十日历天内。"
+    "四、供应商资格要求：具有独立承担民事责任的能力，具有良好的商业信誉和健全的财务会计制度；有依法缴纳税收和社会保障资金的"
+    "良好记录；参加政府采购活动前三年内，在经营活动中没有重大违法记录。五、获取招标文件：凡有意参加投标者，请于公告发布之日起"
+    "五个工作日内登录湖北省政府采购网上商城获取招标文件。六、投标截止时间及开标时间：另行通知，开标地点为宜昌市公共资源交易中心"
+    "第三开标室。七、采购项目需要落实的政府采购政策：促进中小企业发展，支持监狱企业发展，促进残疾人就业。"
+)
+BUYER = "宜昌市公安局夷陵分局"
+TITLE = "宜昌市公安局夷陵分局雪亮工程视频监控前端点位建设项目"
+
+
+def tender(**kw):
+    title, body = kw.pop("title", TITLE + "招标公告"), kw.pop("body", BODY)
+    base = dict(buyer=BUYER, notice_type="tender", published="2024-03-01", relevant=True, score=0.9)
+    base.update(kw)
+    return notice(title, body, **base)
+
+
+def procurement_of(con, nid):
+    return links(con)[nid][0]
+
+
+def test_exact_reposts_collapse_into_one_procurement():
+    con = new_store()
+    a = tender(path="portal-a/1.html")
+    b = tender(path="portal-b/9.html", body="\n  " + BODY.replace("。", "。 "), published="2024-03-02")
+    insert(con, a, b)
+    assert link_pending(con) == 2
+    got = links(con)
+    assert got[b["id"]] == (a["id"], "fingerprint", 1.0, a["id"])
+    (count, notices) = con.execute("SELECT count(*), sum(notices) FROM procurements").fetchone()
+    assert (count, notices) == (1, 1)  # the re-post is not a second notice
+
+
+def test_near_duplicate_with_changed_boilerplate_links_as_repost():
+    con = new_store()
+    a = tender(path="a.html", body="中国政府采购网 首页>采购公告\n" + BODY + "\n版权所有 中国政府采购网")
+    b = tender(
+        path="b.html",
+        body="湖北省公共资源交易中心 发布\n" + BODY + "\n联系我们 | 网站地图",
+        published="2024-03-03",
+    )
+    insert(con, a, b)
+    link_pending(con)
+    pid, reason, score, dup = links(con)[b["id"]]
+    assert (pid, reason, dup) == (a["id"], "near_duplicate", a["id"])
+    assert settings().near_duplicate <= score < 1.0
+
+
+def test_templated_notices_for_different_purchases_stay_apart():
+    con = new_store()
+    template = "关于征集中国移动江西公司2026年{}采购项目技术规范及技术评分表相关文件意见的公告"
+    body = "为提高采购文件质量，现就本项目技术规范及技术评分表公开征求意见，请于三个工作日内反馈。" * 3
+    a = notice(template.format("体脂秤"), body, published="2026-01-05", notice_type="other")
+    b = notice(template.format("健康手环"), body, published="2026-01-06", notice_type="other")
+    insert(con, a, b)
+    link_pending(con)
+    assert links(con)[b["id"]][1] == "first"
+    assert con.execute("SELECT count(*) FROM procurements").fetchone() == (2,)
+
+
+def test_tender_and_award_linked_by_project_code():
+    con = new_store()
+    a = tender(
+        project_code="YLZC-2024-017", amount_value=3_200_000.0, amount_currency="CNY", amount_kind="budget"
+    )
+    award = notice(
+        "夷陵区视频点位项目结果公告",
+        "中标供应商：湖北某科技有限公司，中标金额：298.6万元。",
+        buyer=BUYER,
+        notice_type="award",
+        published="2024-05-20",
+        project_code="ylzc 2024-017",
+        amount_value=2_986_000.0,
+        amount_currency="CNY",
+        amount_kind="award",
+        relevant=True,
+        score=0.7,
+    )
+    insert(con, a, award)
+    link_pending(con)
+    assert links(con)[award["id"]][:2] == (a["id"], "project_code")
+    row = con.execute(
+        "SELECT status, notices, spend_value, spend_kind, spend_notice, score FROM procurements"
+    ).fetchone()
+    assert row == ("awarded", 2, 2_986_000.0, "award", award["id"], 0.9)
+
+
+def test_same_code_for_another_buyer_is_not_linked():
+    con = new_store()
+    a = tender(project_code="ZB2024-001")
+    b = notice(
+        "学校食堂设备采购招标公告",
+        "采购食堂设备一批，含冷柜灶具。" * 5,
+        buyer="某市第一中学",
+        notice_type="tender",
+        published="2024-03-05",
+        project_code="ZB2024-001",
+    )
+    insert(con, a, b)
+    link_pending(con)
+    assert links(con)[b["id"]][1] == "first"
+
+
+def test_award_linked_by_buyer_and_title_after_phase_words_are_stripped():
+    con = new_store()
+    a = tender()
+    award = notice(
+        TITLE + "中标结果公告",
+        "中标人：湖北某科技有限公司。",
+        buyer=BUYER,
+        notice_type="award",
+        published="2024-06-01",
+    )
+    far_later = notice(
+        TITLE + "中标结果公告",
+        "中标人：三年后的公司。",
+        buyer=BUYER,
+        notice_type="award",
+        published="2027-09-01",
+    )
+    insert(con, a, award, far_later)
+    link_pending(con)
+    got = links(con)
+    assert got[award["id"]][:2] == (a["id"], "similarity")
+    assert got[far_later["id"]][1] == "first"  # outside the date window
+    assert title_key("关于" + TITLE + "的更正公告") == title_key(TITLE + "招标公告")
+
+
+def test_awards_of_different_lots_stay_apart():
+    con = new_store()
+    lot1 = notice(
+        TITLE + "一标段中标结果公告",
+        "中标人：甲公司。",
+        buyer=BUYER,
+        notice_type="award",
+        published="2024-06-01",
+    )
+    lot2 = notice(
+        TITLE + "二标段中标结果公告",
+        "中标人：乙公司。",
+        buyer=BUYER,
+        notice_type="award",
+        published="2024-06-01",
+    )
+    insert(con, lot1, lot2)
+    link_pending(con)
+    assert [r[1] for r in links(con).values()] == ["first", "first"]
+
+
+def test_ocds_releases_sharing_an_ocid_are_one_procurement():
+    con = new_store()
+    tender_release = notice(
+        "Public Facing CCTV System Upgrade",
+        "Tender for CCTV cameras.",
+        ocid="ocds-h6vhtk-0042",
+        notice_type="tender",
+        published="2021-02-01",
+        language="en",
+        country="GB",
+        amount_value=2_000_000.0,
+        amount_currency="GBP",
+        amount_kind="budget",
+    )
+    award_release = notice(
+        "Contract award: CCTV upgrade",
+        "Awarded to Example Ltd.",
+        ocid="ocds-h6vhtk-0042",
+        notice_type="award",
+        published="2021-06-01",
+        language="en",
+        country="GB",
+        amount_value=1_800_000.0,
+        amount_currency="GBP",
+        amount_kind="award",
+    )
+    insert(con, tender_release, award_release)
+    link_pending(con)
+    assert links(con)[award_release["id"]][:2] == (tender_release["id"], "ocid")
+    assert con.execute("SELECT ocid, spend_value, spend_currency FROM procurements").fetchall() == [
+        ("ocds-h6vhtk-0042", 1_800_000.0, "GBP")
+    ]
+
+
+def test_cancellation_marks_the_procurement():
+    con = new_store()
+    a = tender(project_code="YLZC-2024-099")
+    cancel = notice(
+        TITLE + "废标公告",
+        "因有效供应商不足三家，本项目废标。",
+        buyer=BUYER,
+        notice_type="other",
+        published="2024-04-01",
+        project_code="YLZC-2024-099",
+    )
+    insert(con, a, cancel)
+    link_pending(con)
+    assert con.execute("SELECT status FROM procurements").fetchone() == ("cancelled",)
+
+
+def test_incremental_linking_joins_existing_procurements_without_reprocessing():
+    con = new_store()
+    a = tender(project_code="YLZC-2024-017")
+    insert(con, a)
+    assert link_pending(con) == 1
+    assert link_pending(con) == 0  # nothing pending: nothing reprocessed
+    stored_bands = con.execute("SELECT count(*) FROM notice_lsh_bands").fetchone()
+    award = notice(
+        TITLE + "中标结果公告",
+        "中标人：湖北某科技有限公司。",
+        buyer=BUYER,
+        notice_type="award",
+        published="2024-05-20",
+        project_code="YLZC-2024-017",
+        amount_value=2_986_000.0,
+        amount_currency="CNY",
+        amount_kind="award",
+    )
+    repost = tender(path="mirror.html", body="镜像站点转载\n" + BODY + "\n（转载）", published="2024-03-09")
+    insert(con, award, repost)
+    assert link_pending(con) == 2
+    got = links(con)
+    assert got[award["id"]][:2] == (a["id"], "project_code")
+    assert got[repost["id"]][:2] == (a["id"], "near_duplicate")
+    # the first notice was not re-shingled: its band rows are the ones stored before
+    assert (
+        con.execute("SELECT count(*) FROM notice_lsh_bands WHERE notice_id = ?", [a["id"]]).fetchone()
+        == stored_bands
+    )
+    assert con.execute("SELECT count(*), max(notices), max(spend_kind) FROM procurements").fetchone() == (
+        1,
+        2,
+        "award",
+    )
+
+
+def test_spend_never_adds_budget_and_award_and_keeps_currency():
+    con = new_store()
+    a = tender(project_code="P-2024-0001", amount_value=5e6, amount_currency="CNY", amount_kind="budget")
+    b = tender(
+        project_code="P-2024-0002",
+        title="另一项目视频监控采购招标公告",
+        body="另一项目" + BODY[10:],
+        amount_value=4e6,
+        amount_currency="CNY",
+        amount_kind="budget",
+    )
+    insert(con, a, b)
+    link_pending(con)
+    rows = con.execute("SELECT spend_value, spend_kind FROM procurements ORDER BY spend_value").fetchall()
+    assert rows == [(4e6, "budget"), (5e6, "budget")]
+
+
+def test_batch_signatures_equal_datasketch_minhash():
+    texts = [normalise_text(BODY), normalise_text("宜昌" + BODY[5:]), "短"]
+    batch = signatures(texts)
+    for text, sig in zip(texts[:2], batch[:2], strict=True):
+        m = MinHash(
+            num_perm=settings().num_perm, permutations=_permutations(), scheme="affine32", hashfunc=_identity
+        )
+        m.update_batch(shingle_hashes(text))
+        assert np.array_equal(m.hashvalues.astype(np.uint32), sig)
+    assert batch[2] is None  # too short to judge
