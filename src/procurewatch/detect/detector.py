@@ -33,9 +33,17 @@ def detect(notice: Notice) -> Detection:
     support: list[tuple[str, str, float, Evidence | None]] = []
     code_keys_seen: set[tuple[str, str]] = set()
 
-    for field in TEXT_FIELDS:
+    scans = {field: scan(getattr(notice, field) or "", lex) for field in TEXT_FIELDS}
+    explained_away = (scans["body"].suppressed | scans["attachments"].suppressed) - {
+        m.key for f in ("body", "attachments") for m in scans[f].matches
+    }
+    promote = set(cfg.get("promote_in_short_text", ()))
+    for field, result in scans.items():
         text = getattr(notice, field) or ""
-        for m in scan(text, lex):
+        short = field == "title" or result.length < cfg.get("short_text_chars", 0)
+        for m in result.matches:
+            if field == "title" and m.key in explained_away:
+                continue  # the body shows what the title's word means here (e.g. a physical fence)
             ev = Evidence(field, m.start, m.end, text[m.start : m.end])
             role = m.role
             if role.kind == "vendor" and role.vendor:
@@ -50,11 +58,14 @@ def detect(notice: Notice) -> Detection:
                 continue
             if role.kind == "code":
                 code_keys_seen.add((role.category, m.key))
-            weight = strength_w[role.strength] * field_w[field]
-            if role.strength == "support":
+            strength = role.strength
+            if strength == "weak" and short and m.key in promote:
+                strength = "medium"
+            weight = strength_w[strength] * field_w[field]
+            if strength == "support":
                 support.append((role.category, m.key, weight, ev))
                 continue
-            signals[role.category].add(m.key, weight, weak=role.strength == "weak")
+            signals[role.category].add(m.key, weight, weak=strength == "weak")
             evidence[role.category].append(ev)
 
     for found in item_codes(notice.items, lex):
@@ -70,16 +81,14 @@ def detect(notice: Notice) -> Detection:
             evidence[found.category].append(ev)
 
     supplier_vendors = [resolve_vendor(party.name, lex) for party in notice.suppliers]
-    supplier_weights: list[float] = []
     for party, vendor_id in zip(notice.suppliers, supplier_vendors, strict=True):
         if vendor_id is None:
             continue
         vendor = lex.vendors[vendor_id]
         weight = vendor["weight"] * cfg["supplier_factor"]
-        supplier_weights.append(weight)
         ev = _find_text(notice, party.name)
         for category in vendor["categories"][:1]:
-            signals[category].add(f"supplier:{vendor_id}", weight, weak=False)
+            signals[category].add(f"vendor:{vendor_id}", weight, weak=False)
             if ev is not None:
                 evidence[category].append(ev)
 
@@ -90,7 +99,7 @@ def detect(notice: Notice) -> Detection:
                 evidence[category].append(ev)
 
     cat_scores = {c: s.score(cfg["weak_cap"]) for c, s in signals.items() if s}
-    score = combine([*cat_scores.values(), *supplier_weights])
+    score = combine(cat_scores.values())
     relevant = score >= cfg["threshold"]
     categories: list[CategoryFinding] = []
     if relevant:

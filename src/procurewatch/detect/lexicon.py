@@ -42,6 +42,7 @@ class Rule:
     context: frozenset[str]
     unless: frozenset[str] = frozenset()
     side: str = "both"  # both | after | before
+    clause: bool = False  # context must be in the same clause (no punctuation in between)
     about: str = ""
 
 
@@ -133,6 +134,7 @@ def lexicon() -> Lexicon:
             context=frozenset(b.add(t, {"kind": "context"}) for t in spec["context"]),
             unless=frozenset(b.add(t, {"kind": "context"}) for t in spec.get("unless", [])),
             side=spec.get("side", "both"),
+            clause=bool(spec.get("clause", False)),
             about=spec.get("about", ""),
         )
         rules.append(rule)

@@ -8,12 +8,15 @@ require: a confirming context nearby).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from bisect import bisect_left
+from dataclasses import dataclass, field
 
 from procurewatch.detect.lexicon import Lexicon, Role, Rule
 from procurewatch.detect.normalise import normalise
 
 _CLAIMING = frozenset({"keyword", "vendor", "blocker", "code"})
+_CLAUSE_BREAK = re.compile(r"[，。；;,.!?！？、\n:：()（）\[\]【】]")
 
 
 @dataclass(slots=True, frozen=True)
@@ -22,6 +25,15 @@ class Match:
     end: int
     key: str
     role: Role
+
+
+@dataclass(slots=True)
+class Scan:
+    """What one text yielded: standing matches, and keys a context rule ruled out."""
+
+    matches: list[Match] = field(default_factory=list)
+    suppressed: set[str] = field(default_factory=set)
+    length: int = 0
 
 
 def _is_word(char: str) -> bool:
@@ -35,9 +47,10 @@ def _boundary_ok(text: str, start: int, end: int, key: str, prefix: bool) -> boo
     return prefix or not (_is_word(key[-1]) and end < len(text) and _is_word(text[end]))
 
 
-def scan(text: str, lex: Lexicon) -> list[Match]:
+def scan(text: str, lex: Lexicon) -> Scan:
+    result = Scan(length=len(text))
     if not text:
-        return []
+        return result
     norm = normalise(text)
     ntext = norm.text
     claims: list[tuple[int, int, str, Role]] = []
@@ -54,7 +67,7 @@ def scan(text: str, lex: Lexicon) -> list[Match]:
             if role.kind in _CLAIMING and _boundary_ok(ntext, start, end, key, role.prefix):
                 claims.append((start, end, key, role))
     if not claims:
-        return []
+        return result
     claims.sort(key=lambda c: (c[0], -c[1]))
     kept: list[tuple[int, int, str, Role]] = []
     max_end = -1
@@ -67,19 +80,33 @@ def scan(text: str, lex: Lexicon) -> list[Match]:
         if end > max_end:
             max_end, span_start, span_end = end, start, end
         kept.append(claim)
-    out: list[Match] = []
+    breaks: list[int] | None = None
     for start, end, key, role in kept:
         if role.kind == "blocker":
             continue
         rules = lex.rules_for.get(key)
-        if rules and not _rules_allow(rules, start, end, context):
-            continue
+        if rules:
+            if breaks is None and any(r.clause for r in rules):
+                breaks = [m.start() for m in _CLAUSE_BREAK.finditer(ntext)]
+            if not _rules_allow(rules, start, end, context, breaks):
+                result.suppressed.add(key)
+                continue
         ostart, oend = norm.span(start, end)
-        out.append(Match(ostart, oend, key, role))
-    return out
+        result.matches.append(Match(ostart, oend, key, role))
+    return result
 
 
-def _near(positions: list[tuple[int, int]] | None, start: int, end: int, rule: Rule) -> bool:
+def _crosses(breaks: list[int] | None, a: int, b: int) -> bool:
+    """Whether a clause break lies in [a, b)."""
+    if not breaks or a >= b:
+        return False
+    i = bisect_left(breaks, a)
+    return i < len(breaks) and breaks[i] < b
+
+
+def _near(
+    positions: list[tuple[int, int]] | None, start: int, end: int, rule: Rule, breaks: list[int] | None
+) -> bool:
     if not positions:
         return False
     lo = start - rule.window if rule.side != "after" else start
@@ -92,18 +119,24 @@ def _near(positions: list[tuple[int, int]] | None, start: int, end: int, rule: R
         if rule.side == "before" and ce > start:
             continue
         if ce >= lo and cs <= hi:
+            if rule.clause and (_crosses(breaks, ce, start) or _crosses(breaks, end, cs)):
+                continue
             return True
     return False
 
 
 def _rules_allow(
-    rules: tuple[Rule, ...], start: int, end: int, context: dict[str, list[tuple[int, int]]]
+    rules: tuple[Rule, ...],
+    start: int,
+    end: int,
+    context: dict[str, list[tuple[int, int]]],
+    breaks: list[int] | None,
 ) -> bool:
     for rule in rules:
-        found = any(_near(context.get(k), start, end, rule) for k in rule.context)
+        found = any(_near(context.get(k), start, end, rule, breaks) for k in rule.context)
         if rule.action == "require":
             if not found:
                 return False
-        elif found and not any(_near(context.get(k), start, end, rule) for k in rule.unless):
+        elif found and not any(_near(context.get(k), start, end, rule, breaks) for k in rule.unless):
             return False
     return True

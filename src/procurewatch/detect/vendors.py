@@ -12,7 +12,7 @@ def resolve_vendor(name: str, lex: Lexicon | None = None) -> str | None:
         return None
     lex = lex or lexicon()
     best: tuple[int, str] | None = None
-    for match in scan(name, lex):
+    for match in scan(name, lex).matches:
         if match.role.kind == "vendor" and match.role.vendor:
             length = match.end - match.start
             if best is None or length > best[0]:
