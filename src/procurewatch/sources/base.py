@@ -41,6 +41,8 @@ def read_input(
         yield from _dispatch(input_file, head, field_map)
     except (OSError, EOFError) as exc:  # e.g. a truncated archive member found mid-stream
         yield SourceError(input_file.path, f"cannot read: {exc}")
+    except Exception as exc:  # a hostile file must not stop the run; the reason names the failure
+        yield SourceError(input_file.path, f"could not read file: {exc!r}")
 
 
 def _dispatch(

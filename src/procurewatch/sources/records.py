@@ -225,9 +225,8 @@ def wrapper_list_key(value: Any) -> str | None:
 
 
 def _streamed_wrapper_key(input_file: InputFile, head: bytes) -> str | None:
-    """wrapper_list_key for a file too large to load: scans top-level events only."""
-    list_keys: list[str] = []
-    nested_other = False
+    """For a file too large to load: the first top-level key holding a list of objects, found by
+    reading only up to the start of that list."""
     with _json_stream(input_file, head) as stream:
         events = ijson.parse(stream)
         key = None
@@ -237,12 +236,8 @@ def _streamed_wrapper_key(input_file: InputFile, head: bytes) -> str | None:
             elif key is not None and prefix == key and event == "start_array":
                 _, first_event, _ = next(events)
                 if first_event == "start_map":
-                    list_keys.append(key)
-                else:
-                    nested_other = True
-            elif key is not None and prefix == key and event == "start_map":
-                nested_other = True
-    return list_keys[0] if len(list_keys) == 1 and not nested_other else None
+                    return key
+    return None
 
 
 def _delimited(
