@@ -137,7 +137,7 @@ def _add_notices(
         for notice_id, year, text in zip(ids, years, texts, strict=True):
             text = text or ""
             if replace:
-                writer.delete_documents("id", notice_id)
+                writer.delete_documents_by_term("id", notice_id)
             doc = tantivy.Document(
                 id=notice_id, seg=" ".join(seg_tokens(text)), bigram=" ".join(bigram_tokens(text))
             )
@@ -190,7 +190,7 @@ def sync_index(db_path: Path) -> int:
             return 0
         writer = index.writer(heap_size=WRITER_HEAP)
         for notice_id in stale:
-            writer.delete_documents("id", notice_id)
+            writer.delete_documents_by_term("id", notice_id)
         added = _add_notices(con, writer, "SELECT id FROM pw_missing", replace=True)
         writer.commit()
         writer.wait_merging_threads()
