@@ -120,7 +120,7 @@ def _in(values: list[str], params: list[Any]) -> str:
     return "(" + ", ".join("?" for _ in values) + ")"
 
 
-def buyer_type_condition(types: list[str], params: list[Any], column: str = "p.buyer") -> str:
+def buyer_type_condition(types: list[str], params: list[Any], column: str = "lower(p.buyer)") -> str:
     """SQL that holds when the buyer name matches any of the purchaser types (ChinaFile-style substrings).
     A type with no substrings (e.g. 'other') matches buyers that match no other type."""
     patterns = purchaser_patterns()
@@ -143,13 +143,15 @@ def buyer_type_condition(types: list[str], params: list[Any], column: str = "p.b
 
 
 def purchaser_patterns() -> dict[str, list[str]]:
+    """Purchaser type id -> name substrings, from detection (or its data file when the module is absent)."""
     try:
         from procurewatch.detect.purchaser import purchaser_patterns as patterns
-    except ImportError as exc:  # the purchaser lexicon ships with detection
-        raise ValueError(
-            "buyer-type filters need procurewatch.detect.purchaser, which is not installed"
-        ) from exc
-    return patterns()
+    except ImportError:
+        import json
+
+        raw = json.loads(resources.files("procurewatch").joinpath("data/purchasers.json").read_text("utf-8"))
+        return {k: [str(x).lower() for x in v] for k, v in raw.items() if not k.startswith("_")}
+    return {k: [x.lower() for x in v] for k, v in patterns().items()}
 
 
 def _where(f: Filters, params: list[Any]) -> str:

@@ -116,18 +116,89 @@ def _run_ingest_command(
     return EXIT_SKIPPED if summary.skipped else EXIT_OK
 
 
+ListOption = Annotated[list[str] | None, typer.Option(help="Repeatable.")]
+
+
 @app.command()
 def report(
     db: DbOption = Path("procurewatch.duckdb"),
     format: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First date: YYYY, YYYY-MM or YYYY-MM-DD.")
+    ] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last date (inclusive).")] = None,
+    category: Annotated[
+        list[str] | None, typer.Option("--category", help="Taxonomy id (repeatable).")
+    ] = None,
+    country: Annotated[list[str] | None, typer.Option("--country", help="ISO2 code (repeatable).")] = None,
+    province: Annotated[
+        list[str] | None, typer.Option("--province", help="e.g. 湖北省 (repeatable).")
+    ] = None,
+    buyer_type: Annotated[
+        list[str] | None,
+        typer.Option("--buyer-type", help="Purchaser type, e.g. public_security (repeatable)."),
+    ] = None,
+    vendor: Annotated[list[str] | None, typer.Option("--vendor", help="Vendor id (repeatable).")] = None,
+    language: Annotated[
+        list[str] | None, typer.Option("--language", help="Notice language (repeatable).")
+    ] = None,
+    notice_type: Annotated[
+        list[str] | None,
+        typer.Option("--notice-type", help="tender|amendment|award|contract|cancellation|other."),
+    ] = None,
+    title_only: Annotated[
+        bool, typer.Option("--title-only", help="Only category evidence in a title.")
+    ] = False,
+    min_score: Annotated[float | None, typer.Option("--min-score", help="Minimum detection score.")] = None,
+    all_notices: Annotated[
+        bool, typer.Option("--all", help="Count every procurement, not only surveillance.")
+    ] = False,
+    growth: Annotated[
+        str | None, typer.Option("--growth", help="Growth between two years: 2010:2019.")
+    ] = None,
+    convert_to: Annotated[
+        str | None, typer.Option("--convert-to", help="Convert spend to this currency (dated annual rates).")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Rows in the top-N tables.")] = 20,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write a self-contained HTML report here.")
+    ] = None,
 ) -> None:
-    """Notices and spend by year × category, by province, top buyers and top vendors."""
+    """Procurements and spend by year × category, growth, by province and country, top buyers and vendors."""
     if not db.exists():
         err.print(f"[red]error:[/red] no store at {db}: run 'procurewatch ingest' first")
         raise typer.Exit(EXIT_USAGE)
+    if format not in ("table", "csv", "json"):
+        raise typer.BadParameter("expected table, csv or json", param_hint="--format")
+    from procurewatch.analysis import Filters
     from procurewatch.report import print_report
 
-    print_report(db, format=format)
+    span = None
+    if growth:
+        first, sep, last = growth.partition(":")
+        if not (sep and first.strip().isdigit() and last.strip().isdigit()):
+            raise typer.BadParameter(f"expected YEAR:YEAR, got {growth!r}", param_hint="--growth")
+        span = (int(first), int(last))
+    filters = Filters(
+        date_from=date_from,
+        date_to=date_to,
+        categories=category or [],
+        countries=country or [],
+        provinces=province or [],
+        buyer_types=buyer_type or [],
+        vendors=vendor or [],
+        languages=language or [],
+        notice_types=notice_type or [],
+        title_only=title_only,
+        min_score=min_score,
+        relevant_only=not all_notices,
+        convert_to=convert_to,
+    )
+    try:
+        print_report(db, format=format, filters=filters, growth=span, limit=limit, html=html)
+    except ValueError as exc:  # a bad filter value: say which, no traceback
+        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=False)
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 @app.command()
