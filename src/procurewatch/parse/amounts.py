@@ -42,6 +42,7 @@ MONEY = re.compile(
     rf"|(?P<dx>[{_DAXIE_CHARS}]*[壹贰叁肆伍陆柒捌玖拾佰仟][{_DAXIE_CHARS}]*))"
 )
 _UNIT_IN_NAME = re.compile(r"[(（]\s*(亿元|万元|元)\s*[)）]")
+_LINE_LIMIT = 160  # a labelled value written as components (可研费…元，设计费…元) stays on one line
 _SEGMENT_SPLIT = re.compile(r"[，；;。\n]|,(?!\d{3})")
 
 
@@ -188,7 +189,7 @@ def _label_pattern() -> re.Pattern[str]:
     )
     alternation = "|".join(spaced(label) for label, _ in labels)
     return re.compile(
-        rf"(?P<label>{alternation})\s*(?:[(（]\s*(?:人民币)?\s*(?P<lunit>亿元|万元|元|%)?\s*[)）])?"
+        rf"(?P<label>{alternation})\s*(?:[(（]\s*(?:人民币)?\s*(?P<lunit>亿元|万元|元|%)?(?P<note>[^()（）\n]{{0,10}})[)）])?"
         rf"\s*(?:为|是|约)?\s*[:：]?\s*(?:包\s*\d+\s*[-－:：]\s*)?"
     )
 
@@ -208,7 +209,12 @@ def find_amounts(text: str) -> list[FoundAmount]:
         if lm.group("lunit") == "%":
             continue
         mm = MONEY.match(norm, lm.end())
-        if not mm or mm.end() == mm.start():
+        if not mm or mm.end() == mm.start() or (mm.group("num") is None and mm.group("dx") is None):
+            line_end = norm.find("\n", lm.end())
+            line_end = min(line_end if line_end >= 0 else len(norm), lm.end() + _LINE_LIMIT)
+            value = parse_money(norm[lm.end() : line_end], lm.group(0)) if lm.group("note") else None
+            if value is not None:
+                found.append(FoundAmount(value, "CNY", _LABEL_KIND[label], lm.end(), line_end, 0))
             continue
         tail = norm[mm.end() : mm.end() + 2]
         if tail.startswith(("%", "％")):

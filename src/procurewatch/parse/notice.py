@@ -17,6 +17,7 @@ from procurewatch.parse.parties import (
     clean_name,
     is_operator,
     names_operator,
+    operator_in,
     split_consortium,
     suppliers_from_text,
 )
@@ -78,7 +79,12 @@ def _phase(doc: Document, hints: dict[str, Any]) -> str:
 
 
 def _published(title: str, text: str, hints: dict[str, Any]) -> str | None:
-    return parse_date(hints.get("published")) or published_in_text(text) or parse_date(title)
+    return (
+        parse_date(hints.get("published"))
+        or published_in_text(text)
+        or parse_date(title)
+        or parse_date(text[:_BODY_OPENING])  # portal pages print the date under the title
+    )
 
 
 def _buyer(title: str, text: str, hints: dict[str, Any]) -> str | None:
@@ -88,7 +94,13 @@ def _buyer(title: str, text: str, hints: dict[str, Any]) -> str | None:
     from_title = buyer_from_title(title)
     if hinted:
         return from_title or hinted  # telecom operators: the purchasing branch as the title names it
-    return buyer_from_text(text) or (from_title if names_operator(from_title) else None)
+    labelled = buyer_from_text(text)
+    if labelled:
+        return labelled
+    operator = operator_in(text[:_BODY_OPENING])  # a record's operator field: a telecom notice
+    if operator:
+        return from_title or operator
+    return from_title if names_operator(from_title) else None
 
 
 def _suppliers(text: str, hints: dict[str, Any], phase: str) -> list[str]:

@@ -31,7 +31,7 @@ _ORG_END = re.compile(
 def _label_regex(words: Iterable[str]) -> re.Pattern[str]:
     alternation = "|".join(spaced(w) for w in sorted(words, key=len, reverse=True))
     return re.compile(
-        rf"(?:^|[^\u4e00-\u9fff])(?P<label>{alternation})(?:\s*信息)?(?:\s*名\s*称)?\s*[:：]\s*"
+        rf"(?:^|[^\u4e00-\u9fff])(?P<label>{alternation})(?:\s*信息)?(?:\s*名\s*称)?(?:\s*[:：]\s*|[ \t]+)"
         rf"(?:&{{2,}}[^&\n]{{0,30}}&{{2,}})?(?P<name>{_NAME_CHARS}{{2,80}})"
     )
 
@@ -47,6 +47,7 @@ _TITLE_PREFIX = re.compile(r"^\s*(?:关于(?:征集|征求)?)?\s*(?:\d{4}(?:\s*[
 _TITLE_ORG = re.compile(
     r"^(?P<org>[\u4e00-\u9fff]{2,24}?(?:有限公司|分公司|公司)(?:[\u4e00-\u9fff]{1,12}?(?:分公司|公司))?)"
 )
+_OPERATOR_RE = re.compile("|".join(OPERATORS))
 _NOT_IN_ORG = re.compile(r"征集|征求|采购|项目|关于|公告|服务")
 _TITLE_OPERATOR = re.compile(rf"^(?P<org>[\u4e00-\u9fff]{{2,8}}?(?:{_TOKENS})(?:分公司)?)")
 
@@ -126,6 +127,12 @@ def is_operator(name: str | None) -> bool:
 def names_operator(name: str | None) -> bool:
     """A name with an operator word in it (福建移动, 云霄电信, 铁塔能源福建分公司)."""
     return bool(name) and re.search(_TOKENS, name) is not None
+
+
+def operator_in(text: str) -> str | None:
+    """The first telecom operator named in `text` (中国移动 …), or None."""
+    m = _OPERATOR_RE.search(text)
+    return m.group(0) if m else None
 
 
 def buyer_from_title(title: str) -> str | None:

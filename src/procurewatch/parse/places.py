@@ -1,7 +1,8 @@
 """Chinese places from the offline gazetteer (data/gazetteer/cn_admin.tsv), matched longest-first.
 
-Sources are read in order of trust: the source's region (a province constraint), buyer name,
-title, then (full names only) the body. Each match narrows a context (province → prefecture → district); a match that
+Sources are read in order of trust: the source's region when it is a bare name (江西, a
+province constraint), buyer name, title, a free-text region (an address, full names only), then
+(full names only) the body. Each match narrows a context (province → prefecture → district); a match that
 contradicts the context is ignored, and a name shared by several divisions (鼓楼区) is resolved
 only by that context — never guessed.
 
@@ -19,6 +20,7 @@ import ahocorasick
 from procurewatch.model import Place
 from procurewatch.parse._data import read_text
 
+_BARE_REGION = 6  # longest region hint read as a bare place name (内蒙古自治区)
 MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
 # Words after which a short form that is also an ordinary word (朝阳, 公安) is surely a place: 朝阳分局.
 BRANCH_SUFFIXES = (
@@ -182,8 +184,8 @@ def _body_prefecture(context: _Context, body: str) -> str | None:
     if not counts:
         return None
     ranked = sorted(counts.items(), key=lambda kv: kv[1], reverse=True)
-    if len(ranked) > 1 and ranked[1][1] * 2 > ranked[0][1]:
-        return None  # no clear majority
+    if len(ranked) > 1 and ranked[1][1] * 3 > ranked[0][1] * 2:
+        return None  # the runner-up is named nearly as often: no clear answer
     return ranked[0][0]
 
 
@@ -191,7 +193,14 @@ def find_place(buyer: str, title: str, region: str = "", body: str = "") -> Plac
     """Province / prefecture-level city / district with the most specific 6-digit code, or None."""
     gazetteer = _gazetteer()
     context = _Context()
-    names = _matches(region, True) + _matches(buyer, True) + _matches(title, True)
+    # A bare region ("江西") constrains everything; a free-text region (an address) counts after the title.
+    bare_region = len(region) <= _BARE_REGION
+    names = (
+        (_matches(region, True) if bare_region else [])
+        + _matches(buyer, True)
+        + _matches(title, True)
+        + ([] if bare_region else _matches(region, False))
+    )
     _resolve(context, names)
     if body and context.prefecture is None:
         prefecture = _body_prefecture(context, body)
