@@ -6,10 +6,10 @@ import warnings
 from pathlib import Path
 
 import pytest
+from tests.web.corpus import build_store
 
 from procurewatch.store.search import sync_index
 from procurewatch.web.app import Settings, create_app
-from tests.web.corpus import build_store
 
 warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarning)
 

@@ -9,11 +9,11 @@ import re
 
 import pyarrow.parquet as pq
 import pytest
+from tests.web.conftest import TestClient
+from tests.web.corpus import Row, build_store
 
 from procurewatch.web.app import Settings, create_app
 from procurewatch.web.explorer import PER_PAGE
-from tests.web.conftest import TestClient
-from tests.web.corpus import Row, build_store
 
 PAGES = [
     "/",
@@ -96,7 +96,7 @@ def test_facets_combine_and_count(client):
 
 def test_sorting_by_amount_and_date(client):
     by_amount = client.get("/api/search", params={"q": "卡口", "sort": "amount"}).json()["results"]
-    assert [r["id"] for r in by_amount][0] == "n-tender-1"
+    assert by_amount[0]["id"] == "n-tender-1"
     by_date = client.get("/api/search", params={"sort": "date_asc"}).json()["results"]
     dates = [r["published"] for r in by_date]
     assert dates == sorted(dates)

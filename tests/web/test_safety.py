@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from tests.web.conftest import TestClient
 
 from procurewatch.privacy import mask_personal_data
 from procurewatch.web.app import Settings, create_app
 from procurewatch.web.security import CSP, safe_url
-from tests.web.conftest import TestClient
 
 HOSTILE_PAGES = [
     "/procurement/p-n-xss-1",

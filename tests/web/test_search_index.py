@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from tests.web.corpus import ROWS, Row, build_store
 
 from procurewatch.store.search import (
     SearchError,
@@ -17,7 +18,6 @@ from procurewatch.store.search import (
     seg_tokens,
     sync_index,
 )
-from tests.web.corpus import ROWS, Row, build_store
 
 
 def ids(store: Path, query: str) -> set[str]:
