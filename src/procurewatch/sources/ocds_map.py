@@ -232,8 +232,12 @@ def amounts(release: dict[str, Any]) -> list[dict[str, Any]]:
         ("budget", "tender.value", _collect([tender], "value", "budget")),
         ("budget", "planning.budget.amount", _collect([budget], "amount", "budget")),
     ]
+    currencies = {currency for _, _, entries in groups for _, currency in entries if currency}
+    only = next(iter(currencies)) if len(currencies) == 1 else None
     out: list[dict[str, Any]] = []
-    for kind, field_name, entries in groups:
+    for kind, field_name, raw_entries in groups:
+        # a value without currency takes the release's only currency
+        entries = [(amount, currency or only) for amount, currency in raw_entries]
         for amount, currency in _sum_by_currency(entries):
             out.append({"value": amount, "currency": currency, "kind": kind, "field": field_name})
     return out
@@ -432,7 +436,7 @@ def validation_notes(release: dict[str, Any]) -> list[str]:
     tag = release.get("tag")
     if tag is not None and not isinstance(tag, list):
         notes.append("tag is not an array")
-    for section in ("awards", "contracts", "parties"):
+    for section in ("contracts", "parties"):
         if section in release and not isinstance(release[section], list):
             notes.append(f"{section} is not an array")
     return notes
