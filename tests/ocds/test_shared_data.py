@@ -113,4 +113,4 @@ def test_dispatcher_routes_shared_ocds_files_to_the_ocds_reader(shared_data: Pat
     assert {d.kind for d in docs} == {"ocds"}
     latin1 = [d for d in docs if d.path.endswith("encoding-iso-8859-1.json")]
     assert latin1
-    assert all("SECRETARÍA DE FINANZAS" == d.hints["buyer"] for d in latin1)
+    assert all(d.hints["buyer"] == "SECRETARÍA DE FINANZAS" for d in latin1)
