@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
@@ -10,6 +11,8 @@ LANGUAGES = (
     "zh", "en", "es", "pt", "fr", "ru", "uk", "ro", "hy", "ka", "de", "it", "nl", "pl", "ar", "id", "vi", "tr", "ko", "ja",
 )  # fmt: skip
 _SAMPLE = 600
+_LETTER = re.compile(r"[^\W\d_]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 @cache
@@ -22,10 +25,8 @@ def _identifier() -> Any:
 
 
 def _han_ratio(text: str) -> float:
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        return 0.0
-    return sum(1 for c in letters if "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf") / len(letters)
+    letters = len(_LETTER.findall(text))
+    return len(_HAN.findall(text)) / letters if letters else 0.0
 
 
 def detect_language(title: str, body: str, hint: str | None = None) -> str | None:
@@ -33,7 +34,7 @@ def detect_language(title: str, body: str, hint: str | None = None) -> str | Non
     if hint:
         return str(hint).strip().lower().split("-")[0].split("_")[0] or None
     sample = f"{title}\n{body[:_SAMPLE]}"
-    if not any(c.isalpha() for c in sample):
+    if not _LETTER.search(sample):
         return None
     if _han_ratio(sample) >= 0.3:
         return "zh"

@@ -26,6 +26,7 @@ from procurewatch.parse.places import find_place
 
 _KINDS = ("budget", "award", "contract")
 _BODY_OPENING = 300
+_SCOPE = 40_000  # labels (采购人, 预算金额 …) sit on the first pages of long tender documents
 _SINGLE_SOURCE = "单一来源"
 _OPENING_FOR_ADDRESSEE = 5000
 
@@ -34,6 +35,7 @@ def understand(doc: Document) -> Notice:
     hints: dict[str, Any] = doc.hints or {}
     fp = content_fingerprint(doc.title, doc.body, doc.attachments)
     text = f"{doc.body}\n{doc.attachments}" if doc.attachments else doc.body
+    text = text[:_SCOPE]
     language = detect_language(doc.title, doc.body, _str(hints.get("language")))
     chinese = language == "zh"
     phase = _phase(doc, hints)
