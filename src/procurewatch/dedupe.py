@@ -28,7 +28,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -151,6 +151,7 @@ def buyer_key(name: str | None) -> str | None:
     return normalise_text(name) or None
 
 
+@lru_cache(maxsize=65536)
 def distinguishing_tokens(key: str) -> frozenset[str]:
     """Numbers and lot/phase markers (二标段, 第3批): titles differing in them are different purchases."""
     lots = settings().lot_pattern.findall(key)
@@ -506,17 +507,22 @@ def _decide(
             repost = score >= s.repost or same
             return link_of[other], "near_duplicate", round(score, 4), other if repost else None
     if p.title_key:
-        pool = (by_buyer.get(p.buyer_key) if p.buyer_key else by_title.get(p.title_key)) or {}
-        choices = [
-            proc for proc in pool.values() if proc.near(p.published, s.window) and not _keys_conflict(p, proc)
-        ]
-        if choices:
-            titles = [c.title_key for c in choices]
-            for _, score, index in process.extract(
-                p.title_key, titles, scorer=fuzz.ratio, score_cutoff=s.title_similarity, limit=5
+        # same buyer (titles compared), or the very same title from a notice that names no buyer
+        pool = dict(by_title.get(p.title_key) or {})
+        if p.buyer_key:
+            pool.update(by_buyer.get(p.buyer_key) or {})
+        choices = list(pool.values())
+        titles = [c.title_key for c in choices]
+        for _, score, index in process.extract(
+            p.title_key, titles, scorer=fuzz.ratio, score_cutoff=s.title_similarity, limit=10
+        ):
+            proc = choices[index]
+            if (
+                proc.near(p.published, s.window)
+                and titles_close(p.title_key, proc.title_key, s.title_edits)
+                and not _keys_conflict(p, proc)
             ):
-                if titles_close(p.title_key, titles[index], s.title_edits):
-                    return choices[index].id, "similarity", round(score / 100, 4), None
+                return proc.id, "similarity", round(score / 100, 4), None
     return None, "first", 1.0, None
 
 
