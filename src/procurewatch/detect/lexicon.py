@@ -57,6 +57,8 @@ class Lexicon:
     codes: dict[str, dict[str, dict[str, Any]]]  # scheme → 8-digit code → entry
     vendors: dict[str, dict[str, Any]]
     context_keys: frozenset[str] = field(default_factory=frozenset)
+    # per key: (is context, left boundary needed, right boundary needed, claiming roles)
+    info: dict[str, tuple[bool, bool, bool, tuple[Role, ...]]] = field(default_factory=dict)
 
 
 def _data(*parts: str) -> Any:
@@ -67,6 +69,11 @@ def _data(*parts: str) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise RuntimeError(f"detection data file {'/'.join(parts)} is unreadable: {exc}") from exc
+
+
+def is_word(char: str) -> bool:
+    """Letters and digits of alphabetic scripts (CJK ideographs are not word characters here)."""
+    return char.isalnum() and not ("\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff")
 
 
 def _data_dir() -> Any:
@@ -206,7 +213,13 @@ def lexicon() -> Lexicon:
     automaton.make_automaton()
     roles = {k: tuple(v) for k, v in b.roles.items()}
     context_keys = frozenset(k for rule in rules for k in (rule.context | rule.unless))
+    info = {}
+    for key, key_roles in roles.items():
+        claiming = tuple(r for r in key_roles if r.kind != "context")
+        right = is_word(key[-1]) and not all(r.prefix for r in key_roles)
+        info[key] = (key in context_keys, is_word(key[0]), right, claiming)
     return Lexicon(
+        info=info,
         automaton=automaton,
         roles=roles,
         rules_for={k: tuple(v) for k, v in rules_for.items()},

@@ -12,11 +12,11 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
-from procurewatch.detect.lexicon import Lexicon, Role, Rule
+from procurewatch.detect.lexicon import Lexicon, Role, Rule, is_word
 from procurewatch.detect.normalise import normalise
 
 _CLAIMING = frozenset({"keyword", "vendor", "blocker", "code"})
-_CLAUSE_BREAK = re.compile(r"[，。；;,.!?！？、\n:：()（）\[\]【】]")
+_CLAUSE_BREAK = re.compile(r"[，。；;,.!?！？、\n:：]")
 
 
 @dataclass(slots=True, frozen=True)
@@ -36,15 +36,12 @@ class Scan:
     length: int = 0
 
 
-def _is_word(char: str) -> bool:
-    """Letters and digits of alphabetic scripts (CJK ideographs are not word characters here)."""
-    return char.isalnum() and not ("\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff")
+def _left_ok(text: str, start: int) -> bool:
+    return start == 0 or not is_word(text[start - 1])
 
 
-def _boundary_ok(text: str, start: int, end: int, key: str, prefix: bool) -> bool:
-    if _is_word(key[0]) and start > 0 and _is_word(text[start - 1]):
-        return False
-    return prefix or not (_is_word(key[-1]) and end < len(text) and _is_word(text[end]))
+def _right_ok(text: str, end: int) -> bool:
+    return end >= len(text) or not is_word(text[end])
 
 
 def scan(text: str, lex: Lexicon) -> Scan:
@@ -55,17 +52,22 @@ def scan(text: str, lex: Lexicon) -> Scan:
     ntext = norm.text
     claims: list[tuple[int, int, str, Role]] = []
     context: dict[str, list[tuple[int, int]]] = {}
-    roles = lex.roles
-    context_keys = lex.context_keys
+    info = lex.info
     for last, key in lex.automaton.iter(ntext):
         end = last + 1
         start = end - len(key)
-        key_roles = roles[key]
-        if key in context_keys and _boundary_ok(ntext, start, end, key, any(r.prefix for r in key_roles)):
+        is_context, left, right, claiming = info[key]
+        if left and not _left_ok(ntext, start):
+            continue
+        if right and not _right_ok(ntext, end):
+            if not any(r.prefix for r in claiming):
+                continue
+            claiming = tuple(r for r in claiming if r.prefix)
+            is_context = False
+        if is_context:
             context.setdefault(key, []).append((start, end))
-        for role in key_roles:
-            if role.kind in _CLAIMING and _boundary_ok(ntext, start, end, key, role.prefix):
-                claims.append((start, end, key, role))
+        for role in claiming:
+            claims.append((start, end, key, role))
     if not claims:
         return result
     claims.sort(key=lambda c: (c[0], -c[1]))
@@ -125,6 +127,17 @@ def _near(
     return False
 
 
+def _any_near(
+    keys: frozenset[str],
+    context: dict[str, list[tuple[int, int]]],
+    start: int,
+    end: int,
+    rule: Rule,
+    breaks: list[int] | None,
+) -> bool:
+    return any(k in keys and _near(positions, start, end, rule, breaks) for k, positions in context.items())
+
+
 def _rules_allow(
     rules: tuple[Rule, ...],
     start: int,
@@ -133,10 +146,10 @@ def _rules_allow(
     breaks: list[int] | None,
 ) -> bool:
     for rule in rules:
-        found = any(_near(context.get(k), start, end, rule, breaks) for k in rule.context)
+        found = _any_near(rule.context, context, start, end, rule, breaks)
         if rule.action == "require":
             if not found:
                 return False
-        elif found and not any(_near(context.get(k), start, end, rule, breaks) for k in rule.unless):
+        elif found and not _any_near(rule.unless, context, start, end, rule, breaks):
             return False
     return True

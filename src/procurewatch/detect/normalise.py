@@ -17,7 +17,8 @@ from functools import lru_cache
 _HYPHENS = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u00ad"
 _APOSTROPHES = "\u2019\u2018\u02bc\u0060\u00b4"
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_SPACE_RUN = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])|\s{{2,}}|[\t\n\r\f\v\u3000\xa0]")
+_WHITESPACE = "\t\n\r\f\v\u3000\xa0\u2028\u2029\u200b"
+_SPACE_RUN = re.compile(rf"(?<=[{_CJK}]) +(?=[{_CJK}])| {{2,}}")
 
 
 @lru_cache(maxsize=1)
@@ -48,7 +49,7 @@ def _table() -> dict[int, int]:
             out = "'"
         if out != char:
             table[code] = ord(out)
-    for char in _HYPHENS:
+    for char in _HYPHENS + _WHITESPACE:
         table[ord(char)] = ord(" ")
     return table
 
@@ -73,32 +74,25 @@ class Normalised:
 
 def fold(text: str) -> str:
     """Character-wise folding only (length preserving)."""
-    if text.isascii():
-        return text.lower().replace("-", " ")
     return text.translate(_table())
 
 
 def normalise(text: str) -> Normalised:
     folded = fold(text)
-    pieces: list[str] = []
     seg_norm = [0]
     seg_orig = [0]
+    pieces: list[str] = []
     last = 0
     out_len = 0
     for m in _SPACE_RUN.finditer(folded):
         a, b = m.span()
-        keep = " " if (m.group()[0] != " " or b - a > 1) and not _between_cjk(folded, a, b) else ""
-        if keep == " " and b - a == 1:
-            # a lone tab/newline becomes a space: length unchanged, no new segment needed
-            pieces.append(folded[last:a])
-            pieces.append(" ")
-            out_len += a - last + 1
-            last = b
-            continue
-        pieces.append(folded[last:a])
-        out_len += a - last
-        pieces.append(keep)
-        out_len += len(keep)
+        keep = (
+            1
+            if (folded[a - 1 : a] and not _is_cjk(folded[a - 1])) or not _is_cjk(folded[b : b + 1] or " ")
+            else 0
+        )
+        pieces.append(folded[last : a + keep])
+        out_len += a + keep - last
         last = b
         seg_norm.append(out_len)
         seg_orig.append(b)
@@ -108,11 +102,9 @@ def normalise(text: str) -> Normalised:
     return Normalised("".join(pieces), tuple(seg_norm), tuple(seg_orig))
 
 
-def _between_cjk(text: str, a: int, b: int) -> bool:
-    return a > 0 and b < len(text) and _is_cjk(text[a - 1]) and _is_cjk(text[b])
-
-
 def _is_cjk(char: str) -> bool:
+    if not char:
+        return False
     code = ord(char)
     return 0x3400 <= code < 0x4DC0 or 0x4E00 <= code < 0xA000 or 0xF900 <= code < 0xFB00
 
