@@ -34,6 +34,8 @@ MAX_TOKEN = 60
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _RUNS = re.compile(rf"([{_CJK}]+)|([^\W{_CJK}]+)")
+_WORDS = re.compile(rf"[{_CJK}]+|[^\W{_CJK}]+")
+_CJK_RUN = re.compile(rf"[{_CJK}]+")
 _YEAR = re.compile(r"(19[89]\d|20\d\d)")
 _QUERY_TOKENS = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
@@ -63,20 +65,14 @@ def _bigrams(run: str) -> list[str]:
 
 
 def seg_tokens(text: str) -> list[str]:
-    tokens: list[str] = []
-    for is_cjk, run in _runs(text):
-        if is_cjk:
-            tokens.extend(t for t in rjieba.cut_for_search(run) if t.strip())
-        else:
-            tokens.append(run.lower())
-    return tokens
+    """rjieba search-mode words, then split at script changes (2019年 → 2019, 年), lower-cased."""
+    return _WORDS.findall(" ".join(rjieba.cut_for_search(text)).lower())
 
 
 def bigram_tokens(text: str) -> list[str]:
     tokens: list[str] = []
-    for is_cjk, run in _runs(text):
-        if is_cjk:
-            tokens.extend(_bigrams(run))
+    for run in _CJK_RUN.findall(text):
+        tokens.extend(_bigrams(run))
     return tokens
 
 
