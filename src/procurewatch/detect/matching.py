@@ -16,6 +16,7 @@ from procurewatch.detect.lexicon import Lexicon, Role, Rule, is_word
 from procurewatch.detect.normalise import normalise
 
 _CLAIMING = frozenset({"keyword", "vendor", "blocker", "code"})
+_OVERLAP_BLOCKABLE = frozenset({"medium", "weak"})
 _CLAUSE_BREAK = re.compile(r"[，。；;,.!?！？、\n:：]")
 
 
@@ -82,10 +83,13 @@ def scan(text: str, lex: Lexicon) -> Scan:
         if end > max_end:
             max_end, span_start, span_end = end, start, end
         kept.append(claim)
+    blocked = [(s, e) for s, e, _, r in kept if r.kind == "blocker"]
     breaks: list[int] | None = None
     for start, end, key, role in kept:
         if role.kind == "blocker":
             continue
+        if blocked and role.strength in _OVERLAP_BLOCKABLE and any(s < end and start < e for s, e in blocked):
+            continue  # shares words with a not-surveillance phrase (动环监控系统, 质量监控服务)
         rules = lex.rules_for.get(key)
         if rules:
             if breaks is None and any(r.clause for r in rules):
