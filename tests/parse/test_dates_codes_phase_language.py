@@ -1,0 +1,98 @@
+"""Dates, project codes, notice phase words and language."""
+
+from __future__ import annotations
+
+import pytest
+
+from procurewatch.parse.codes import project_code
+from procurewatch.parse.dates import parse_date, published_in_text
+from procurewatch.parse.language import detect_language
+from procurewatch.parse.phase import notice_phase, phase_of
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2026年5月28日", "2026-05-28"),
+        ("２０１６年０３月０７日 10:30", "2016-03-07"),
+        ("2026-05-28", "2026-05-28"),
+        ("2026/5/28", "2026-05-28"),
+        ("2013.11.02", "2013-11-02"),
+        ("2026-05-28T14:22:11+08:00", "2026-05-28"),
+        ("20260528", "2026-05-28"),
+        ("2026年13月1日", None),
+        ("公告未明确列示", None),
+    ],
+)
+def test_parse_date(raw: str, expected: str | None) -> None:
+    assert parse_date(raw) == expected
+
+
+def test_published_follows_its_label_not_other_dates() -> None:
+    text = "投标截止时间：2026年6月5日9时00分\n发布日期：2026年5月28日\n"
+    assert published_in_text(text) == "2026-05-28"
+    assert published_in_text("公 告 日 期：2014年2月3日") == "2014-02-03"
+
+
+def test_project_code_from_label_and_from_title() -> None:
+    assert project_code("", "1.项目编号：2024BFFFZ01583\n2.项目名称：运维服务") == "2024BFFFZ01583"
+    assert (
+        project_code("", "项目编号：唐财采购公开-2026-2 \n采购人：唐河县农业农村局") == "唐财采购公开-2026-2"
+    )
+    assert project_code("2026年厦门电信监控服务项目（ICT2026XA7550）", "") == "ICT2026XA7550"
+    assert project_code("", "项目编号：详见招标公告") is None
+
+
+@pytest.mark.parametrize(
+    ("title", "phase"),
+    [
+        ("西陵区配套道路施工中标结果公告", "award"),
+        ("某学校监控采购项目成交结果公告", "award"),
+        ("某道路工程中标候选人公示", "other"),
+        ("某县公安局视频监控项目合同公告", "contract"),
+        ("某县公安局视频监控项目更正公告", "amendment"),
+        ("关于某项目招标文件的澄清", "amendment"),
+        ("某项目废标公告", "cancellation"),
+        ("某项目终止公告", "cancellation"),
+        ("某项目公开招标公告", "tender"),
+        ("中国电信某分公司监控服务询比公告", "tender"),
+        ("某项目竞争性磋商公告", "tender"),
+        ("福建移动征集某项目采购技术规范等文件意见的公告", "other"),
+        ("中国铁塔某分公司维护保养采购项目预公示", "other"),
+        ("某平台维保服务采购项目_直接采购信息公告", "other"),
+        ("某数据库访问服务单一来源公示", "other"),
+    ],
+)
+def test_phase_words(title: str, phase: str) -> None:
+    assert phase_of(title) == phase
+
+
+def test_phase_falls_back_to_source_words_then_other() -> None:
+    assert notice_phase("2026年平和电信数字化转型技术服务", "询比公告") == "tender"
+    assert notice_phase("2026年平和电信数字化转型技术服务", ["采购意见征求公告"]) == "other"
+    assert notice_phase("某项目", None) == "other"
+    # title words decide over the source's category
+    assert notice_phase("某项目直接采购事前公示", "采购公告") == "other"
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "lang"),
+    [
+        ("中国电信2026年视频监控运维项目询比公告", "采购内容：摄像机", "zh"),
+        ("Supply and installation of CCTV cameras", "The council invites tenders for maintenance.", "en"),
+        (
+            "Suministro de cámaras de videovigilancia",
+            "para la Secretaría de Seguridad Pública del estado",
+            "es",
+        ),
+        ("Закупівля відеокамер", "для департаменту муніципальної поліції міської ради", "uk"),
+        ("Achiziție camere video", "Servicii de supraveghere video pentru primăria municipiului", "ro"),
+    ],
+)
+def test_language(title: str, body: str, lang: str) -> None:
+    assert detect_language(title, body) == lang
+
+
+def test_declared_language_wins() -> None:
+    assert detect_language("Supply of cameras", "", hint="pt-BR") == "pt"
+    assert detect_language("", "12345") is None

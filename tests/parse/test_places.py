@@ -1,0 +1,74 @@
+"""Places from the offline gazetteer: longest match, short forms, context, no guessing."""
+
+from __future__ import annotations
+
+import pytest
+
+from procurewatch.parse.places import find_place
+
+
+def _triple(buyer: str = "", title: str = "", region: str = "", body: str = "") -> tuple:
+    place = find_place(buyer, title, region, body)
+    return None if place is None else (place.province, place.city, place.district, place.admin_code)
+
+
+@pytest.mark.parametrize(
+    ("buyer", "expected"),
+    [
+        ("宜昌市公安局", ("湖北省", "宜昌市", None, "420500")),
+        ("合肥市公安局瑶海分局", ("安徽省", "合肥市", "瑶海区", "340102")),
+        ("宜都市水利和湖泊局", ("湖北省", "宜昌市", "宜都市", "420581")),
+        ("五峰土家族自治县住房和城乡建设局", ("湖北省", "宜昌市", "五峰土家族自治县", "420529")),
+        ("上海市长宁区教育局", ("上海市", "上海市", "长宁区", "310105")),
+        ("北京市公安局朝阳分局", ("北京市", "北京市", "朝阳区", "110105")),
+        ("中国电信泉港分公司", ("福建省", "泉州市", "泉港区", "350505")),
+        ("福建移动", ("福建省", None, None, "350000")),
+        ("上海大学", ("上海市", "上海市", None, "310000")),
+        ("杭州市临平区住房和城乡建设局", ("浙江省", "杭州市", "临平区", "330113")),
+    ],
+)
+def test_place_from_buyer(buyer: str, expected: tuple) -> None:
+    assert _triple(buyer) == expected
+
+
+def test_same_named_district_is_not_guessed() -> None:
+    assert _triple("鼓楼区公安分局") is None
+    assert _triple("鼓楼区公安分局", region="福建") == ("福建省", "福州市", "鼓楼区", "350102")
+    assert _triple("鼓楼区公安分局", title="南京市鼓楼区视频监控项目") == (
+        "江苏省",
+        "南京市",
+        "鼓楼区",
+        "320106",
+    )
+
+
+def test_contradicting_places_are_ignored() -> None:
+    # 上海 inside a university's name in a Zhejiang notice is not the place
+    title = "中国铁塔股份有限公司浙江省分公司2026年上海财经大学浙江学院校园设备采购项目"
+    assert _triple(title=title, region="浙江") == ("浙江省", None, None, "330000")
+
+
+def test_title_refines_the_buyer() -> None:
+    title = "中国铁塔股份有限公司浙江省分公司2026年绍兴市分公司传输管道施工采购项目"
+    assert _triple("中国铁塔股份有限公司浙江省分公司", title) == ("浙江省", "绍兴市", None, "330600")
+
+
+def test_county_short_form_within_the_region() -> None:
+    title = "铁塔能源有限公司福建分公司2026年上杭紫金矿区机房备电集成服务项目比选公告"
+    assert _triple(title=title, region="福建") == ("福建省", "龙岩市", "上杭县", "350823")
+
+
+def test_common_words_are_not_places_unless_a_branch_follows() -> None:
+    assert _triple(title="中山路改造工程") is None
+    assert _triple(title="某市公安分局办公家具采购") is None
+
+
+def test_address_region_counts_after_the_buyer() -> None:
+    region = "白马山院区位于伍家乡火光村二组"  # 马山 is also a county in Guangxi
+    assert _triple("宜昌市伍家岗区社会福利院", region=region) == ("湖北省", "宜昌市", "伍家岗区", "420503")
+
+
+def test_body_gives_the_city_by_clear_majority_only() -> None:
+    body = "地点：洛阳市西工区\n送货至洛阳市\n洛阳市内\n郑州市"
+    assert _triple("河南省第四监狱", body=body)[:2] == ("河南省", "洛阳市")
+    assert _triple("河南省第四监狱", body="洛阳市 郑州市")[:2] == ("河南省", None)
