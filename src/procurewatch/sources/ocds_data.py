@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -15,6 +15,7 @@ def load(name: str) -> dict[str, Any]:
     return json.loads(text)
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Case-, accent- and punctuation-insensitive form used to match names."""
     decomposed = unicodedata.normalize("NFKD", text)

@@ -252,7 +252,10 @@ def notice_type(release: dict[str, Any]) -> str:
     """Type from `tag`; a tag whose section holds no facts falls back to the latest stage present below it."""
     table = ocds_data.notice_types()
     rank = {name: i for i, name in enumerate(table["rank"])}
-    present = [kind for section, kind in table["sections_when_untagged"] if has_facts(release.get(section))]
+
+    def present() -> list[str]:
+        return [kind for section, kind in table["sections_when_untagged"] if has_facts(release.get(section))]
+
     raw_tags = release.get("tag")
     tags = [raw_tags] if isinstance(raw_tags, str) else [t for t in as_list(raw_tags) if isinstance(t, str)]
     candidates: list[str] = []
@@ -263,11 +266,12 @@ def notice_type(release: dict[str, Any]) -> str:
         if row["section"] is None or has_facts(release.get(row["section"])):
             candidates.append(row["type"])
         else:
-            lower = [kind for kind in present if rank[kind] < rank[row["type"]]]
+            lower = [kind for kind in present() if rank[kind] < rank[row["type"]]]
             candidates.append(lower[0] if lower else "other")
     if candidates:
         return max(candidates, key=lambda c: rank[c])
-    return present[0] if present else "other"
+    stages = present()
+    return stages[0] if stages else "other"
 
 
 def published(release: dict[str, Any], package: dict[str, Any]) -> str | None:
@@ -364,7 +368,12 @@ def _documents(obj: Any) -> list[dict[str, Any]]:
 
 
 def body_lines(
-    release: dict[str, Any], buyer: str, suppliers: list[str], item_lines: list[str], title: str
+    release: dict[str, Any],
+    buyer: str,
+    suppliers: list[str],
+    item_lines: list[str],
+    title: str,
+    documents: list[dict[str, Any]],
 ) -> list[str]:
     tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
     planning = release.get("planning") if isinstance(release.get("planning"), dict) else {}
@@ -388,7 +397,7 @@ def body_lines(
     lines += [f"Supplier: {name}" for name in suppliers]
     tenderers = unique(org_name(t) for t in dicts(tender.get("tenderers")))
     lines += [f"Tenderer: {name}" for name in tenderers if name not in suppliers]
-    for doc in _all_documents(release):
+    for doc in documents:
         title_text = text(doc.get("title"))
         if title_text:
             lines.append(f"Document: {title_text}")
@@ -419,8 +428,7 @@ def title(release: dict[str, Any]) -> str:
     return ""
 
 
-def url(release: dict[str, Any]) -> str | None:
-    documents = list(_all_documents(release))
+def url(documents: list[dict[str, Any]]) -> str | None:
     ranked = sorted(
         (d for d in documents if text(d.get("url")).startswith(("http://", "https://"))),
         key=lambda d: d.get("documentType") not in NOTICE_DOCUMENT_TYPES,
@@ -472,5 +480,6 @@ def map_release(release: dict[str, Any], package: dict[str, Any]) -> Mapped:
     hints.update({k: v for k, v in optional.items() if v})
     if notes or shape_notes:
         hints["validation"] = "; ".join(notes + shape_notes)
-    body = "\n".join(body_lines(release, buyer_text, suppliers + others, item_lines, head))
-    return Mapped(title=head, body=body, url=url(release), hints=hints)
+    documents = list(_all_documents(release))
+    body = "\n".join(body_lines(release, buyer_text, suppliers + others, item_lines, head, documents))
+    return Mapped(title=head, body=body, url=url(documents), hints=hints)
