@@ -72,3 +72,17 @@ def test_body_gives_the_city_by_clear_majority_only() -> None:
     body = "地点：洛阳市西工区\n送货至洛阳市\n洛阳市内\n郑州市"
     assert _triple("河南省第四监狱", body=body)[:2] == ("河南省", "洛阳市")
     assert _triple("河南省第四监狱", body="洛阳市 郑州市")[:2] == ("河南省", None)
+
+
+def test_portal_host_places_a_notice_that_names_no_place() -> None:
+    url = "https://ggzy.sc.yichang.gov.cn/jyxx/003001/003001004/20251230/x.html"
+    place = find_place("", "某旅游岛项目监理三标段中标候选人公示", url=url)
+    assert place is not None and (place.province, place.city, place.admin_code) == (
+        "湖北省",
+        "宜昌市",
+        "420500",
+    )
+    assert find_place("", "某项目中标候选人公示", url="https://www.ccgp.gov.cn/cggg/x.htm") is None
+    # the portal never overrides what the notice itself says
+    place = find_place("枝江市公路事业发展中心", "", url=url)
+    assert place is not None and place.district == "枝江市"

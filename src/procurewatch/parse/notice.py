@@ -174,7 +174,7 @@ def _place(doc: Document, hints: dict[str, Any], buyer: str | None, text: str, c
         return Place(country=country, province=region or None)
     if not chinese and country is None:
         return None
-    place = find_place(buyer or "", doc.title, region, text)
+    place = find_place(buyer or "", doc.title, region, text, doc.url)
     if place is None:
         return Place(country="CN") if chinese or country == "CN" else None
     return place

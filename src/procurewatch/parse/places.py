@@ -1,8 +1,8 @@
 """Chinese places from the offline gazetteer (data/gazetteer/cn_admin.tsv), matched longest-first.
 
 Sources are read in order of trust: the source's region when it is a bare name (江西, a
-province constraint), buyer name, title, a free-text region (an address, full names only), then
-(full names only) the body. Each match narrows a context (province → prefecture → district); a match that
+province constraint), buyer name, title, a free-text region (an address, full names only), the portal the notice was
+published on (data/gazetteer/portals.tsv), then (full names only) the body. Each match narrows a context (province → prefecture → district); a match that
 contradicts the context is ignored, and a name shared by several divisions (鼓楼区) is resolved
 only by that context — never guessed.
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from urllib.parse import urlsplit
 
 import ahocorasick
 
@@ -189,7 +190,30 @@ def _body_prefecture(context: _Context, body: str) -> str | None:
     return ranked[0][0]
 
 
-def find_place(buyer: str, title: str, region: str = "", body: str = "") -> Place | None:
+@cache
+def _portals() -> dict[str, str]:
+    rows = read_text("gazetteer", "portals.tsv").splitlines()
+    return {
+        host: code
+        for host, code, *_ in (r.split("\t") for r in rows if r and not r.startswith(("#", "host\t")))
+    }
+
+
+def portal_division(url: str | None) -> tuple[Division, ...]:
+    """The division a portal serves, from the notice URL's host (ggzy.sc.yichang.gov.cn → 宜昌市)."""
+    if not url:
+        return ()
+    host = urlsplit(url).hostname or ""
+    for suffix, code in _portals().items():
+        if host == suffix or host.endswith("." + suffix):
+            division = _gazetteer().by_code.get(code)
+            return (division,) if division else ()
+    return ()
+
+
+def find_place(
+    buyer: str, title: str, region: str = "", body: str = "", url: str | None = None
+) -> Place | None:
     """Province / prefecture-level city / district with the most specific 6-digit code, or None."""
     gazetteer = _gazetteer()
     context = _Context()
@@ -201,6 +225,9 @@ def find_place(buyer: str, title: str, region: str = "", body: str = "") -> Plac
         + _matches(title, True)
         + ([] if bare_region else _matches(region, False))
     )
+    portal = portal_division(url)
+    if portal:
+        names.append(portal)
     _resolve(context, names)
     if body and context.prefecture is None:
         prefecture = _body_prefecture(context, body)
