@@ -281,3 +281,17 @@ def test_not_a_package_value_is_reported(tmp_path: Path) -> None:
     assert len(docs) == 1
     assert len(errors) == 1
     assert "line 2" in errors[0].reason
+
+
+def test_top_level_array_of_releases_and_of_packages(ocds_dir: Path, tmp_path: Path) -> None:
+    releases = [json.loads(line) for line in (ocds_dir / "releases.jsonl").read_text("utf-8").splitlines()]
+    bare = tmp_path / "array-of-releases.json"
+    bare.write_text(json.dumps(releases, indent=2), encoding="utf-8")
+    packages = tmp_path / "array-of-packages.json"
+    packages.write_text(
+        json.dumps([{"uri": "u", "publisher": {"name": "p"}, "releases": releases}]), encoding="utf-8"
+    )
+    for path in (bare, packages):
+        docs, errors = read(path)
+        assert errors == []
+        assert [d.hints["ocid"] for d in docs] == [r["ocid"] for r in releases]

@@ -274,7 +274,8 @@ def iter_units(raw: IO[bytes], name: str) -> Iterator[Unit | OcdsFormatError]:
     if _is_json_lines(head):
         yield from _iter_json_lines(io.BufferedReader(stream, buffer_size=CHUNK_SIZE), name)
         return
-    yield from _iter_values(stream, name)
+    # a top-level array is walked element by element, so a huge array of releases stays in flat memory
+    yield from _iter_values(stream, name, "item" if shape.top == "array" else "")
 
 
 def _iter_big_package(
@@ -316,10 +317,10 @@ def _iter_json_lines(stream: IO[bytes], name: str) -> Iterator[Unit | OcdsFormat
         yield from _units_of(obj, {}, name, f"line {number}")
 
 
-def _iter_values(stream: IO[bytes], name: str) -> Iterator[Unit | OcdsFormatError]:
+def _iter_values(stream: IO[bytes], name: str, prefix: str) -> Iterator[Unit | OcdsFormatError]:
     count = 0
     try:
-        for obj in ijson.items(stream, "", multiple_values=True, use_float=True):
+        for obj in ijson.items(stream, prefix, multiple_values=True, use_float=True):
             count += 1
             yield from _units_of(obj, {}, name, f"value {count}")
     except ijson.JSONError as exc:
