@@ -295,3 +295,26 @@ def test_top_level_array_of_releases_and_of_packages(ocds_dir: Path, tmp_path: P
         docs, errors = read(path)
         assert errors == []
         assert [d.hints["ocid"] for d in docs] == [r["ocid"] for r in releases]
+
+
+def test_latin1_bytes_after_an_ascii_head_are_not_lost(ocds_dir: Path, tmp_path: Path) -> None:
+    filler = {
+        "ocid": "ocds-x9test-1",
+        "id": "filler",
+        "date": "2024-01-01",
+        "tag": ["tender"],
+        "note": "a" * 70000,
+    }
+    release = {
+        "ocid": "ocds-x9test-2",
+        "id": "late",
+        "tag": ["tender"],
+        "tender": {"title": "Cámaras de vigilancia"},
+    }
+    path = tmp_path / "late-latin1.jsonl"
+    path.write_bytes(
+        json.dumps(filler).encode() + b"\n" + json.dumps(release, ensure_ascii=False).encode("latin-1")
+    )
+    docs, errors = read(path)
+    assert errors == []
+    assert docs[1].title == "Cámaras de vigilancia"

@@ -3,8 +3,10 @@
 Shapes handled (decided from the first 64 KB, content only):
   a package (release or record) too big for the head  → ijson over `releases.item` / `records.item`
   JSON Lines (the first line is a whole JSON value)   → one `json.loads` per line (a bad line loses that line)
-  anything else (one small value, concatenated stream,
-  a top-level array)                                  → ijson over each top-level value, classified in Python
+  a top-level array                                   → ijson over its elements, classified in Python
+  anything else (one small value, concatenated stream) → ijson over each top-level value, classified in Python
+Bytes that are not valid UTF-8 in a file sniffed as UTF-8 (an ASCII head, Latin-1 further on) are read as
+Latin-1 rather than lost.
 """
 
 from __future__ import annotations
@@ -34,6 +36,16 @@ BOMS: tuple[tuple[bytes, str], ...] = (
 )
 
 UnitKind = Literal["release", "record"]
+LATIN1_FALLBACK = "procurewatch-ocds-latin1"
+
+
+def _latin1_fallback(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return error.object[error.start : error.end].decode("latin-1"), error.end
+
+
+codecs.register_error(LATIN1_FALLBACK, _latin1_fallback)
 
 
 class OcdsFormatError(ValueError):
@@ -77,7 +89,8 @@ class Utf8Reader(io.RawIOBase):
 
     def __init__(self, raw: IO[bytes], encoding: str, prefix: bytes = b"") -> None:
         self._raw = raw
-        self._decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        errors = LATIN1_FALLBACK if codecs.lookup(encoding).name == "utf-8" else "replace"
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
         self._pending = self._decoder.decode(prefix).encode("utf-8") if prefix else b""
         self._done = False
 
