@@ -8,10 +8,9 @@ A crash loses at most the batch in flight; re-running completes it (stored ids a
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,15 +21,12 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from procurewatch.model import SourceError
 from procurewatch.store.db import open_store
+from procurewatch.store.parallel import ordered_results
 from procurewatch.store.reading import CHUNK_DOCS, Chunk, FileEnd, ReadStats, iter_chunks, require_inputs
 from procurewatch.store.summary import IngestSummary, print_summary
-from procurewatch.store.work import ChunkResult, build_chunk
 from procurewatch.store.writer import Batch, FileRow, StoreWriter, done_files
 
 __all__ = ["IngestSummary", "run_ingest"]
-
-# Below this many chunks the whole input is handled in-process: starting workers costs more.
-POOL_AFTER_CHUNKS = 3
 
 
 def default_workers() -> int:
@@ -107,7 +103,8 @@ def _store_all(
         summary.batches += 1
         batch = Batch()
 
-    for result, finished in _results(chunks, workers, summary):
+    for result, finished, used in ordered_results(chunks, workers, summary.notes.append):
+        summary.workers = max(summary.workers, used)
         batch.add(result.tables, result.ids)
         summary.notices_seen += len(result.ids)
         for path, count in result.per_path.items():
@@ -160,38 +157,6 @@ def _file_row(end: FileEnd, tally: _FileTally, summary: IngestSummary) -> FileRo
         errors=len(errors),
         error=errors[0].reason if errors else None,
     )
-
-
-def _results(
-    chunks: Iterator[Chunk], workers: int, summary: IngestSummary
-) -> Iterator[tuple[ChunkResult, list[FileEnd]]]:
-    """Chunk results in input order: inline for small inputs, else from a bounded worker pool."""
-    head: list[Chunk] = []
-    for chunk in chunks:
-        head.append(chunk)
-        if len(head) >= POOL_AFTER_CHUNKS:
-            break
-    if workers <= 1 or len(head) < POOL_AFTER_CHUNKS:
-        for chunk in _chain(head, chunks):
-            yield build_chunk(chunk.docs), chunk.finished
-        return
-    summary.workers = workers
-    in_flight_limit = 2 * workers + 1
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:
-        in_flight: deque = deque()
-        for chunk in _chain(head, chunks):
-            in_flight.append((pool.apply_async(build_chunk, (chunk.docs,)), chunk.finished))
-            if len(in_flight) >= in_flight_limit:
-                pending, finished = in_flight.popleft()
-                yield pending.get(), finished
-        while in_flight:
-            pending, finished = in_flight.popleft()
-            yield pending.get(), finished
-
-
-def _chain(head: list[Chunk], rest: Iterator[Chunk]) -> Iterator[Chunk]:
-    yield from head
-    yield from rest
 
 
 def _progress(console: Console) -> Progress:

@@ -35,6 +35,7 @@ class IngestSummary:
     indexed: int = 0
     index_seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)  # after-steps that failed (linking, index)
+    notes: list[str] = field(default_factory=list)  # worth knowing, nothing lost
 
     @property
     def already_present(self) -> int:
@@ -84,5 +85,7 @@ def print_summary(summary: IngestSummary, console: Console) -> None:
         )
         for where, reason in shown:
             console.print(f"  {escape(where)}: {escape(reason)}", highlight=False, soft_wrap=True)
+    for note in summary.notes:
+        console.print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False, soft_wrap=True)
     for warning in summary.warnings:
         console.print(f"[red]warning:[/red] {escape(warning)}", highlight=False, soft_wrap=True)

@@ -1,0 +1,261 @@
+"""Ingest and extract speed and memory on a generated corpus. Prints figures; asserts nothing.
+
+    python bench/ingest.py                 # 200,000 scraped Chinese JSONL records: ingest and extract
+    python bench/ingest.py --n 5000        # a quick look
+    python bench/ingest.py --ocds          # 200,000 OCDS releases (JSONL): ingest
+
+The corpus is built by replicating the records under ../shared/data/bulk with varied ids and
+titles (or the bundled examples when shared is absent) into a temporary folder. Each command runs
+as a child process; peak RSS is the largest sum over the child and its workers, polled from /proc,
+and the largest single process (getrusage).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("PROCUREWATCH_SHARED", REPO.parent / "shared")) / "data" / "bulk"
+EXAMPLES = REPO / "src" / "procurewatch" / "examples"
+ID_KEYS = {"id", "infoid", "sourceId", "项目编号", "projectNo"}
+TITLE_KEYS = {"title", "标题", "name"}
+LINES_PER_FILE = 20_000
+
+
+# ---------------------------------------------------------------- corpus
+
+
+def scraped_records() -> list[dict[str, Any]]:
+    """Chinese scraped records from bulk (JSONL), else records made from the bundled examples."""
+    files = sorted(SHARED.glob("cn-*/*.jsonl")) if SHARED.is_dir() else []
+    records = [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines() if line]
+    if records:
+        return records
+    sys.path.insert(0, str(REPO / "src"))
+    from procurewatch.model import Document
+    from procurewatch.sources import iter_documents
+
+    return [
+        {"title": d.title, "content": d.body, "url": d.url}
+        for d in iter_documents([EXAMPLES])
+        if isinstance(d, Document) and (d.title or d.body) and d.kind != "ocds"
+    ]
+
+
+def vary(value: Any, copy: int) -> Any:
+    """The same record with its ids and titles made unique for this copy (nested objects too)."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if isinstance(item, str) and key in ID_KEYS:
+                out[key] = f"{item}-{copy}"
+            elif isinstance(item, str) and key in TITLE_KEYS:
+                out[key] = f"{item}（{copy}）"
+            else:
+                out[key] = vary(item, copy)
+        return out
+    if isinstance(value, list):
+        return [vary(v, copy) for v in value]
+    return value
+
+
+def ocds_releases() -> list[dict[str, Any]]:
+    """Releases from the OCDS files under bulk (packages, bare releases, compiled records)."""
+    releases: list[dict[str, Any]] = []
+    for path in sorted(SHARED.glob("ocds-*/**/*.json")):
+        try:
+            data = json.loads(path.read_bytes())
+        except (ValueError, UnicodeDecodeError):
+            continue  # concatenated streams and other encodings are the readers' test cases, not ours
+        for release in _releases_in(data):
+            if isinstance(release, dict) and release.get("ocid"):
+                releases.append(release)
+    return releases
+
+
+def _releases_in(data: Any) -> Iterator[Any]:
+    if isinstance(data, list):
+        for item in data:
+            yield from _releases_in(item)
+    elif isinstance(data, dict):
+        if "releases" in data and isinstance(data["releases"], list):
+            yield from (r for r in data["releases"] if isinstance(r, dict) and "tag" in r)
+        if "records" in data and isinstance(data["records"], list):
+            for record in data["records"]:
+                if isinstance(record, dict) and isinstance(record.get("compiledRelease"), dict):
+                    yield record["compiledRelease"]
+        if "ocid" in data and "tag" in data:
+            yield data
+
+
+def vary_release(release: dict[str, Any], copy: int, index: int) -> dict[str, Any]:
+    out = dict(release)
+    out["ocid"] = f"{release['ocid']}-b{copy}"
+    out["id"] = f"{release.get('id', 'r')}-b{index}"  # bulk holds some releases twice; keep each distinct
+    tender = release.get("tender")
+    if isinstance(tender, dict) and isinstance(tender.get("title"), str):
+        out["tender"] = {**tender, "title": f"{tender['title']} ({copy})"}
+    return out
+
+
+def write_corpus(folder: Path, n: int, ocds: bool) -> tuple[int, int]:
+    """Write n notices as JSONL files; return (notices, bytes)."""
+    base = ocds_releases() if ocds else scraped_records()
+    if not base:
+        raise SystemExit("no source records found (neither ../shared/data/bulk nor examples/)")
+    folder.mkdir(parents=True, exist_ok=True)
+    written = size = 0
+    out = None
+    for i in range(n):
+        if i % LINES_PER_FILE == 0:
+            if out:
+                out.close()
+            out = (folder / f"part-{i // LINES_PER_FILE:04d}.jsonl").open("w", encoding="utf-8")
+        copy, record = divmod(i, len(base))
+        item = vary_release(base[record], copy, i) if ocds else vary(base[record], copy)
+        line = json.dumps(item, ensure_ascii=False) + "\n"
+        size += out.write(line)  # type: ignore[union-attr]
+        written += 1
+    if out:
+        out.close()
+    return written, size
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def tree_rss_kb(root: int) -> int:
+    """Sum of VmRSS over a process and all its descendants, in kB."""
+    total = 0
+    stack = [root]
+    while stack:
+        pid = stack.pop()
+        try:
+            with open(f"/proc/{pid}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as fh:
+                    stack.extend(int(c) for c in fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def measure(cmd: list[str], stdout: Any = subprocess.DEVNULL) -> dict[str, Any]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, text=True)
+    peak_tree = 0
+    while proc.poll() is None:
+        peak_tree = max(peak_tree, tree_rss_kb(proc.pid))
+        time.sleep(0.2)
+    _, err = proc.communicate()
+    seconds = time.perf_counter() - started
+    single = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if proc.returncode not in (0, 3):
+        print(err[-3000:], file=sys.stderr)
+        raise SystemExit(f"{' '.join(cmd)} failed with exit code {proc.returncode}")
+    phases = {
+        name: float(m.group(1))
+        for name in ("storing", "linking", "indexing")
+        if (m := re.search(rf"seconds {name}\s*│\s*([0-9.]+)", err))
+    }
+    return {
+        "seconds": seconds,
+        "phases": phases,  # type: ignore[dict-item]
+        "peak_tree_mb": peak_tree / 1024,
+        # ru_maxrss only grows; when an earlier child was bigger this is that child's figure
+        "peak_single_mb": max(single, before) / 1024,
+        "exit": proc.returncode,
+    }
+
+
+def notices_in(db: Path) -> int:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    (n,) = con.execute("SELECT count(*) FROM notices").fetchone()  # type: ignore[misc]
+    con.close()
+    return int(n)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=200_000, help="notices (or OCDS releases) in the corpus")
+    ap.add_argument("--ocds", action="store_true", help="OCDS releases instead of scraped Chinese records")
+    ap.add_argument("--workers", type=int, default=None, help="ingest --workers (default: CPU count)")
+    ap.add_argument("--batch-size", type=int, default=2000)
+    ap.add_argument("--no-extract", action="store_true", help="measure ingest only")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="pw-bench-"))
+    try:
+        corpus = tmp / "corpus"
+        t0 = time.perf_counter()
+        n, size = write_corpus(corpus, args.n, args.ocds)
+        unit = "releases" if args.ocds else "notices"
+        print(
+            f"corpus: {n:,} {unit} in {len(list(corpus.iterdir()))} JSONL files, {size / 1e6:,.0f} MB "
+            f"(built in {time.perf_counter() - t0:.1f} s) at {corpus}"
+        )
+        cli = [sys.executable, "-m", "procurewatch.cli"]
+        ingest_cmd = [*cli, "ingest", str(corpus), "--db", str(tmp / "bench.duckdb")]
+        ingest_cmd += ["--batch-size", str(args.batch_size)]
+        if args.workers:
+            ingest_cmd += ["--workers", str(args.workers)]
+        rows = []
+        result = measure(ingest_cmd)
+        stored = notices_in(tmp / "bench.duckdb")
+        rows.append(("ingest", result, stored))
+        if not args.no_extract and not args.ocds:
+            result = measure([*cli, "extract", str(corpus), "--format", "jsonl"])
+            rows.append(("extract", result, n))
+
+        print()
+        print(
+            f"{'command':<8} {unit:>10} {'seconds':>9} {unit + '/s':>12} {'peak RSS tree':>14} {'largest proc':>13}"
+        )
+        for name, r, count in rows:
+            print(
+                f"{name:<8} {count:>10,} {r['seconds']:>9.1f} {count / r['seconds']:>12,.0f} "
+                f"{r['peak_tree_mb']:>11,.0f} MB {r['peak_single_mb']:>10,.0f} MB"
+                + ("  (some inputs skipped)" if r["exit"] == 3 else "")
+            )
+        phases = rows[0][1]["phases"]
+        if phases:
+            print(
+                "ingest phases (from its summary): "
+                + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items())  # type: ignore[union-attr]
+                + (
+                    f"; storing alone {stored / phases['storing']:,.0f} {unit}/s"
+                    if phases.get("storing")
+                    else ""
+                )  # type: ignore[index]
+            )
+        if stored != n:
+            print(f"note: {n:,} {unit} written, {stored:,} stored")
+    finally:
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

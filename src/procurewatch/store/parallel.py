@@ -1,0 +1,77 @@
+"""Running `build_chunk` over chunks: inline for small inputs, else in a bounded `spawn` worker pool.
+
+Results come back in input order (the writer relies on it to close files), with at most a few
+chunks in flight so memory stays flat whatever the corpus size. If a worker dies (killed for
+memory, say), the chunks it held and everything after are processed in this process instead.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from procurewatch.store.reading import Chunk, FileEnd
+from procurewatch.store.work import ChunkResult, build_chunk
+
+# Below this many chunks the whole input is handled in-process: starting workers costs more.
+POOL_AFTER_CHUNKS = 3
+
+
+def ordered_results(
+    chunks: Iterator[Chunk], workers: int, warn: Callable[[str], None]
+) -> Iterator[tuple[ChunkResult, list[FileEnd], int]]:
+    """(result, files finished with this chunk, workers used) for every chunk, in input order."""
+    head: list[Chunk] = []
+    for chunk in chunks:
+        head.append(chunk)
+        if len(head) >= POOL_AFTER_CHUNKS:
+            break
+    if workers <= 1 or len(head) < POOL_AFTER_CHUNKS:
+        for chunk in _chain(head, chunks):
+            yield build_chunk(chunk.docs), chunk.finished, 1
+        return
+
+    in_flight: deque[tuple[Future[ChunkResult], Chunk]] = deque()
+    limit = 2 * workers + 1
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_sigint
+    )
+    pending = _chain(head, chunks)
+    submitting: list[Chunk] = []
+    try:
+        for chunk in pending:
+            submitting = [chunk]
+            in_flight.append((pool.submit(build_chunk, chunk.docs), chunk))
+            submitting = []
+            while len(in_flight) >= limit:
+                future, oldest = in_flight[0]
+                result = future.result()
+                in_flight.popleft()
+                yield result, oldest.finished, workers
+        while in_flight:
+            future, oldest = in_flight[0]
+            result = future.result()
+            in_flight.popleft()
+            yield result, oldest.finished, workers
+    except BrokenProcessPool:
+        warn("a worker process died; the rest of the input was processed without workers")
+        lost = [chunk for _, chunk in in_flight] + submitting
+        in_flight.clear()
+        for chunk in _chain(lost, pending):
+            yield build_chunk(chunk.docs), chunk.finished, 1
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C is handled once, by the main process, which stops the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _chain(head: list[Chunk], rest: Iterator[Chunk]) -> Iterator[Chunk]:
+    yield from head
+    yield from rest
