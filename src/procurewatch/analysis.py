@@ -263,13 +263,16 @@ def _query(con: duckdb.DuckDBPyConnection, f: Filters, body: str, params: list[A
     return rows
 
 
-_MEASURES = """
+# Amounts are summed as exact decimals (cents): float sums depend on row order, and a figure must not
+# change because the same notices were read in another order.
+_MONEY = "CAST(sum(CAST({} AS DECIMAL(38, 2))){} AS DOUBLE)"
+_MEASURES = f"""
     count(DISTINCT g.id) AS procurements,
     sum(g.notices) AS notices,
-    sum(g.spend_value) AS spend_value,
+    {_MONEY.format("g.spend_value", "")} AS spend_value,
     g.spend_currency AS spend_currency,
-    sum(g.spend_value) FILTER (WHERE g.spend_kind IN ('award', 'contract')) AS spend_award_value,
-    sum(g.spend_value) FILTER (WHERE g.spend_kind = 'budget') AS spend_budget_value,
+    {_MONEY.format("g.spend_value", " FILTER (WHERE g.spend_kind IN ('award', 'contract'))")} AS spend_award_value,
+    {_MONEY.format("g.spend_value", " FILTER (WHERE g.spend_kind = 'budget')")} AS spend_budget_value,
     count(DISTINCT g.id) FILTER (WHERE g.spend_kind IN ('award', 'contract')) AS procurements_with_award,
     count(DISTINCT g.id) FILTER (WHERE g.spend_kind = 'budget') AS procurements_with_budget_only"""
 
