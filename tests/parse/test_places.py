@@ -86,3 +86,14 @@ def test_portal_host_places_a_notice_that_names_no_place() -> None:
     # the portal never overrides what the notice itself says
     place = find_place("枝江市公路事业发展中心", "", url=url)
     assert place is not None and place.district == "枝江市"
+
+
+def test_county_short_form_inside_a_word_needs_a_known_province() -> None:
+    assert _triple(title="高新区上方山院区房屋安全整治") is None  # 方山县 is in Shanxi
+    title = "福建移动征集仓山园区5号楼客梯采购项目技术规范等文件意见的公告"
+    assert _triple(title=title)[:3] == ("福建省", "福州市", "仓山区")
+
+
+def test_a_bare_name_shared_across_levels_means_the_higher_unit() -> None:
+    # 西安 is 西安市 (Shaanxi) and the short form of 西安区 (Jilin, Heilongjiang)
+    assert _triple(title="西安国际港务区公变工程监理招标公告")[:2] == ("陕西省", "西安市")

@@ -12,6 +12,7 @@ running text they collide with ordinary words (中山路, 长治久安).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlsplit
@@ -21,6 +22,10 @@ import ahocorasick
 from procurewatch.model import Place
 from procurewatch.parse._data import read_text
 
+_FULL, _SHORT_DISTRICT, _GUARDED = 0, 1, 2  # how a gazetteer key names its divisions
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_WORD_BEFORE = frozenset("省市州盟县区旗年")  # a county short form may follow these directly (2026年婺城…)
+_LEVEL_RANK = {"province": 0, "prefecture": 1, "district": 2}
 _BARE_REGION = 6  # longest region hint read as a bare place name (内蒙古自治区)
 MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
 # Words after which a short form that is also an ordinary word (朝阳, 公安) is surely a place: 朝阳分局.
@@ -100,26 +105,43 @@ def _gazetteer() -> _Gazetteer:
             (guarded_names if short in stoplist else short_names).setdefault(short, []).append(division)
     full = ahocorasick.Automaton()
     for name, divisions in full_names.items():
-        full.add_word(name, (tuple(divisions), False))
+        full.add_word(name, (tuple(divisions), _FULL, len(name)))
     full.make_automaton()
     any_form = ahocorasick.Automaton()
     for name in full_names.keys() | short_names.keys() | guarded_names.keys():
         divisions = full_names.get(name, []) + short_names.get(name, [])
-        guarded = not divisions
-        any_form.add_word(name, (tuple(divisions or guarded_names[name]), guarded))
+        if not divisions:
+            form = _GUARDED
+        elif name not in full_names and all(d.level == "district" for d in divisions):
+            form = _SHORT_DISTRICT
+        else:
+            form = _FULL
+        any_form.add_word(name, (tuple(divisions or guarded_names[name]), form, len(name)))
     any_form.make_automaton()
     return _Gazetteer(by_code, full, any_form)
+
+
+class _InsideWord(tuple):  # type: ignore[type-arg]
+    """Candidates of a short county name found inside a longer word (仓山 in 征集仓山园区)."""
 
 
 def _matches(text: str, short_forms: bool) -> list[tuple[Division, ...]]:
     if not text:
         return []
     automaton = _gazetteer().any_form if short_forms else _gazetteer().full
-    return [
-        divisions
-        for end, (divisions, guarded) in automaton.iter_long(text)
-        if not guarded or text.startswith(BRANCH_SUFFIXES, end + 1)
-    ]
+    found = []
+    for end, (divisions, form, length) in automaton.iter_long(text):
+        if form != _FULL:
+            before = text[end - length] if end - length >= 0 else ""
+            branch = text.startswith(BRANCH_SUFFIXES, end + 1)
+            if form == _GUARDED and not branch:
+                continue
+            # 方山 inside 上方山: a county's short form inside a word counts only within a known province
+            if form == _SHORT_DISTRICT and not branch and _HAN.match(before) and before not in _WORD_BEFORE:
+                found.append(_InsideWord(divisions))
+                continue
+        found.append(divisions)
+    return found
 
 
 @dataclass(slots=True)
@@ -145,7 +167,14 @@ class _Context:
             fitting = newer
         provinces = {d.province for d in fitting}
         if len(provinces) != 1:
-            return False
+            # a bare name shared across provinces by units of different levels (西安市 / 西安区)
+            # means the higher-level unit; same-level namesakes (鼓楼区 ×4) stay unresolved
+            top = min(_LEVEL_RANK[d.level] for d in fitting)
+            highest = [d for d in fitting if _LEVEL_RANK[d.level] == top]
+            if top == _LEVEL_RANK["district"] or len(highest) != 1:
+                return False
+            fitting = highest
+            provinces = {highest[0].province}
         self.province = provinces.pop()
         prefectures = {d.prefecture for d in fitting}
         if len(prefectures) == 1 and None not in prefectures:
@@ -165,6 +194,9 @@ def _resolve(context: _Context, names: list[tuple[Division, ...]]) -> None:
         progress = False
         waiting = []
         for candidates in pending:
+            if isinstance(candidates, _InsideWord) and context.province is None:
+                waiting.append(candidates)
+                continue
             before = (context.province, context.prefecture, context.district)
             if context.narrow(candidates):
                 progress = progress or before != (context.province, context.prefecture, context.district)
