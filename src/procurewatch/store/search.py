@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import rjieba
 import tantivy
 
 ANALYZER = "pw_ws"
@@ -66,6 +65,8 @@ def _bigrams(run: str) -> list[str]:
 
 def seg_tokens(text: str) -> list[str]:
     """rjieba search-mode words, then split at script changes (2019年 → 2019, 年), lower-cased."""
+    import rjieba  # loads its dictionary; only indexing needs it, not the server's queries
+
     return _WORDS.findall(" ".join(rjieba.cut_for_search(text)).lower())
 
 
@@ -187,7 +188,12 @@ def sync_index(db_path: Path) -> int:
         writer = index.writer(heap_size=WRITER_HEAP)
         for notice_id in stale:
             writer.delete_documents_by_term("id", notice_id)
-        added = _add_notices(con, writer, "SELECT id FROM pw_missing", replace=True)
+        added = _add_notices(
+            con,
+            writer,
+            "SELECT id FROM pw_missing",
+            replace=ids_file.exists() or index.searcher().num_docs > 0,
+        )
         writer.commit()
         writer.wait_merging_threads()
         _write_ids(

@@ -85,6 +85,7 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
     )
     app.state.explorer = explorer
+    charts = dashboard.ChartCache()
     app.add_middleware(SecurityMiddleware, token=settings.token)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
@@ -179,7 +180,7 @@ def create_app(settings: Settings) -> FastAPI:
         af = dashboard.analysis_filters(f, relevant_only=not scope_all)
         cur = explorer.cursor()
         try:
-            tables = {name: dashboard.chart_rows(cur, name, af, None) for name in dashboard.TABLE_CHARTS}
+            tables = {name: charts.get(cur, name, af, None) for name in dashboard.TABLE_CHARTS}
             vintage = analysis.data_vintage(cur)
         finally:
             cur.close()
@@ -294,7 +295,7 @@ def create_app(settings: Settings) -> FastAPI:
         af = dashboard.analysis_filters(f, relevant_only=request.query_params.get("scope") != "all")
         cur = explorer.cursor()
         try:
-            rows = dashboard.chart_rows(cur, chart, af, province_name or None)
+            rows = charts.get(cur, chart, af, province_name or None)
         finally:
             cur.close()
         if format == "json" and "download" not in request.query_params:

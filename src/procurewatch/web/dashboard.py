@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +41,31 @@ def analysis_filters(f: NoticeFilters, relevant_only: bool = True) -> analysis.F
         notice_types=list(f.notice_type),
         relevant_only=relevant_only,
     )
+
+
+class ChartCache:
+    """Chart rows by (chart, filters, province). The server holds the store open read-only, so
+    DuckDB's file lock keeps writers out while it runs and cached rows cannot go stale."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._rows: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(
+        self, con: duckdb.DuckDBPyConnection, chart: str, f: analysis.Filters, province: str | None
+    ) -> list[dict[str, Any]]:
+        key = repr((chart, f, province))
+        with self._lock:
+            if key in self._rows:
+                self._rows.move_to_end(key)
+                return self._rows[key]
+        rows = chart_rows(con, chart, f, province)
+        with self._lock:
+            self._rows[key] = rows
+            while len(self._rows) > self.size:
+                self._rows.popitem(last=False)
+        return rows
 
 
 def chart_rows(

@@ -56,6 +56,21 @@ EXPORT_COLUMNS = (
 )
 
 
+_NOTICE_COLUMNS = """n.id, n.title, n.notice_type, n.published, n.buyer, n.project_code, n.ocid, n.path,
+    n.locator, n.url, n.amount_value, n.amount_currency, n.amount_kind, n.relevant, n.score"""
+_PHASE = """CASE n.notice_type WHEN 'tender' THEN 0 WHEN 'amendment' THEN 1 WHEN 'award' THEN 2
+    WHEN 'contract' THEN 3 WHEN 'cancellation' THEN 4 ELSE 5 END"""
+# the phases of one procurement in order: tender → amendment → award → contract, then by date
+_PROCUREMENT_NOTICES = f"""
+SELECT {_NOTICE_COLUMNS}, l.reason, l.score AS link_score, l.duplicate_of
+FROM notice_links l JOIN notices n ON n.id = l.notice_id
+WHERE l.procurement_id = ?
+ORDER BY {_PHASE}, n.published NULLS LAST, n.id"""
+_UNLINKED_NOTICE = f"""
+SELECT {_NOTICE_COLUMNS}, 'unlinked' AS reason, 1.0 AS link_score, NULL AS duplicate_of
+FROM notices n WHERE n.id = ? AND n.id NOT IN (SELECT notice_id FROM notice_links WHERE notice_id = n.id)"""
+
+
 @dataclass
 class ResultPage:
     total: int
@@ -299,7 +314,9 @@ class Explorer:
         cur = self.cursor()
         try:
             proc = _rows(cur.execute("SELECT * FROM procurements WHERE id = ?", [pid]))
-            notices = analysis.procurement_notices(cur, pid)
+            notices = _rows(cur.execute(_PROCUREMENT_NOTICES, [pid]))
+            if not notices:
+                notices = _rows(cur.execute(_UNLINKED_NOTICE, [pid]))
             if not notices:
                 return None
             ids = [n["id"] for n in notices]
