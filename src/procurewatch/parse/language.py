@@ -11,6 +11,8 @@ LANGUAGES = (
     "zh", "en", "es", "pt", "fr", "ru", "uk", "ro", "hy", "ka", "de", "it", "nl", "pl", "ar", "id", "vi", "tr", "ko", "ja",
 )  # fmt: skip
 _SAMPLE = 600
+_TITLE_ENOUGH = 8
+_HAN_SHARE = 0.3
 _LETTER = re.compile(r"[^\W\d_]")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
@@ -33,10 +35,12 @@ def detect_language(title: str, body: str, hint: str | None = None) -> str | Non
     """ISO 639-1 code (zh for Chinese), or None for text without letters."""
     if hint:
         return str(hint).strip().lower().split("-")[0].split("_")[0] or None
+    if len(title) >= _TITLE_ENOUGH and _han_ratio(title) >= _HAN_SHARE:
+        return "zh"  # a Chinese title decides; the body need not be read
     sample = f"{title}\n{body[:_SAMPLE]}"
     if not _LETTER.search(sample):
         return None
-    if _han_ratio(sample) >= 0.3:
+    if _han_ratio(sample) >= _HAN_SHARE:
         return "zh"
     lang, _ = _identifier().classify(sample)
     return str(lang)

@@ -233,7 +233,7 @@ def _portals() -> dict[str, str]:
 
 def portal_division(url: str | None) -> tuple[Division, ...]:
     """The division a portal serves, from the notice URL's host (ggzy.sc.yichang.gov.cn → 宜昌市)."""
-    if not url:
+    if not url or not any(suffix in url for suffix in _portals()):
         return ()
     host = urlsplit(url).hostname or ""
     for suffix, code in _portals().items():
