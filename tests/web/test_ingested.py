@@ -6,11 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
+from tests.web.conftest import TestClient
 from typer.testing import CliRunner
 
 from procurewatch.cli import app
 from procurewatch.web.app import Settings, create_app
-from tests.web.conftest import TestClient
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
