@@ -12,6 +12,7 @@ from rich.console import Console
 
 from procurewatch.model import Notice
 from procurewatch.pipeline import extract
+from procurewatch.store import reading
 from procurewatch.store.errors import NoInputsError, StoreError
 from procurewatch.store.ingest import run_ingest
 from procurewatch.store.writer import StoreWriter
@@ -94,9 +95,11 @@ def test_reingest_adds_nothing_and_skips_unchanged_files(tmp_path: Path) -> None
     assert table_counts(db) == before
 
 
-def test_worker_pool_stores_the_same_as_inline(tmp_path: Path) -> None:
-    corpus = write_text_notices(tmp_path / "texts", 40)
-    write_jsonl(corpus / "many.jsonl", many_records(60))
+def test_worker_pool_stores_the_same_as_inline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = write_text_notices(tmp_path / "texts", 40)  # small files: read whole by the workers
+    write_jsonl(corpus / "many.jsonl", many_records(60))  # a big file: read here, cut into chunks
+    monkeypatch.setattr(reading, "WHOLE_FILE_MAX", 1000)
+    assert (corpus / "many.jsonl").stat().st_size > 1000 > (corpus / "notice-000.txt").stat().st_size
     inline_db, pool_db = tmp_path / "inline.duckdb", tmp_path / "pool.duckdb"
     ingest([corpus], inline_db, batch_size=7, workers=1)
     summary = ingest([corpus], pool_db, batch_size=7, workers=2)
@@ -105,6 +108,9 @@ def test_worker_pool_stores_the_same_as_inline(tmp_path: Path) -> None:
     assert table_counts(pool_db)["notices"] == 100
     ids = "SELECT string_agg(id, ',' ORDER BY id) FROM notices"
     assert count(pool_db, f"SELECT hash(({ids}))") == count(inline_db, f"SELECT hash(({ids}))")
+
+
+real_insert_children = StoreWriter._insert_children
 
 
 def crash_after(monkeypatch: pytest.MonkeyPatch, batches_ok: int) -> None:
@@ -121,12 +127,13 @@ def crash_after(monkeypatch: pytest.MonkeyPatch, batches_ok: int) -> None:
     monkeypatch.setattr(StoreWriter, "_insert_children", failing)
 
 
-@pytest.mark.parametrize("shape", ["many text files", "one jsonl file"])
+@pytest.mark.parametrize("shape", ["many text files", "one big jsonl file"])
 def test_crash_mid_batch_then_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shape: str) -> None:
     if shape == "many text files":
         corpus = write_text_notices(tmp_path / "corpus", 11)
-    else:
+    else:  # read in the main process and cut into chunks, like a JSONL of millions of lines
         corpus = write_jsonl(tmp_path / "records.jsonl", many_records(11))
+        monkeypatch.setattr(reading, "WHOLE_FILE_MAX", 100)
     db = tmp_path / "store.duckdb"
     crash_after(monkeypatch, batches_ok=2)
     with pytest.raises(RuntimeError, match="simulated crash"):
@@ -134,7 +141,7 @@ def test_crash_mid_batch_then_resume(tmp_path: Path, monkeypatch: pytest.MonkeyP
     # two batches of three landed whole; the third left no trace in any table
     assert count(db, "SELECT count(*) FROM notices") == 6
     assert count(db, "SELECT count(*) FROM parties WHERE notice_id NOT IN (SELECT id FROM notices)") == 0
-    monkeypatch.undo()
+    monkeypatch.setattr(StoreWriter, "_insert_children", real_insert_children)
 
     summary = ingest([corpus], db, batch_size=3)
     assert summary.notices_added == 5

@@ -65,7 +65,7 @@ def run_ingest(
         chunks = iter_chunks(paths, field_map, done_files(con), stats, chunk_docs=min(CHUNK_DOCS, batch_size))
         with _progress(console) as progress:
             task = progress.add_task("reading", total=None)
-            _store_all(chunks, writer, batch_size, workers, summary, progress, task, stats)
+            _store_all(chunks, writer, batch_size, workers, field_map, summary, progress, task, stats)
         summary.files = stats.files
         summary.files_unchanged = stats.unchanged
         summary.store_seconds = time.perf_counter() - started
@@ -89,6 +89,7 @@ def _store_all(
     writer: StoreWriter,
     batch_size: int,
     workers: int,
+    field_map: dict[str, str] | None,
     summary: IngestSummary,
     progress: Progress,
     task: int,
@@ -103,7 +104,7 @@ def _store_all(
         summary.batches += 1
         batch = Batch()
 
-    for result, finished, used in ordered_results(chunks, workers, summary.notes.append):
+    for result, finished, used in ordered_results(chunks, workers, field_map, summary.notes.append):
         summary.workers = max(summary.workers, used)
         batch.add(result.tables, result.ids)
         summary.notices_seen += len(result.ids)

@@ -22,9 +22,15 @@ POOL_AFTER_CHUNKS = 3
 
 
 def ordered_results(
-    chunks: Iterator[Chunk], workers: int, warn: Callable[[str], None]
+    chunks: Iterator[Chunk],
+    workers: int,
+    field_map: dict[str, str] | None,
+    warn: Callable[[str], None],
 ) -> Iterator[tuple[ChunkResult, list[FileEnd], int]]:
-    """(result, files finished with this chunk, workers used) for every chunk, in input order."""
+    """(result, files finished with this chunk, workers used) for every chunk, in input order.
+
+    The files a chunk finishes are those the worker read whole and those whose last document it held.
+    """
     head: list[Chunk] = []
     for chunk in chunks:
         head.append(chunk)
@@ -32,7 +38,8 @@ def ordered_results(
             break
     if workers <= 1 or len(head) < POOL_AFTER_CHUNKS:
         for chunk in _chain(head, chunks):
-            yield build_chunk(chunk.docs), chunk.finished, 1
+            result = build_chunk(chunk.docs, chunk.files, field_map)
+            yield result, [*result.file_ends, *chunk.finished], 1
         return
 
     in_flight: deque[tuple[Future[ChunkResult], Chunk]] = deque()
@@ -45,24 +52,25 @@ def ordered_results(
     try:
         for chunk in pending:
             submitting = [chunk]
-            in_flight.append((pool.submit(build_chunk, chunk.docs), chunk))
+            in_flight.append((pool.submit(build_chunk, chunk.docs, chunk.files, field_map), chunk))
             submitting = []
             while len(in_flight) >= limit:
                 future, oldest = in_flight[0]
                 result = future.result()
                 in_flight.popleft()
-                yield result, oldest.finished, workers
+                yield result, [*result.file_ends, *oldest.finished], workers
         while in_flight:
             future, oldest = in_flight[0]
             result = future.result()
             in_flight.popleft()
-            yield result, oldest.finished, workers
+            yield result, [*result.file_ends, *oldest.finished], workers
     except BrokenProcessPool:
         warn("a worker process died; the rest of the input was processed without workers")
         lost = [chunk for _, chunk in in_flight] + submitting
         in_flight.clear()
         for chunk in _chain(lost, pending):
-            yield build_chunk(chunk.docs), chunk.finished, 1
+            result = build_chunk(chunk.docs, chunk.files, field_map)
+            yield result, [*result.file_ends, *chunk.finished], 1
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

@@ -1,8 +1,10 @@
-"""The reading half of ingest: input files → chunks of Documents, with each file's end marked.
+"""The reading half of ingest: input files → chunks of work, with each file's end marked.
 
-Chunks span files (many small pages) and split files (one huge JSONL), so the workers get even
-work whatever the corpus looks like. A file is "finished" in the chunk that carries its last
-document (or a later one), which lets the writer record it only after all its notices are stored.
+Small files on disk go to the workers whole (they read, understand and detect them: HTML and PDF
+decoding is CPU work too). Big files and archive members are read here, and their documents are
+cut into chunks, so one huge JSONL spreads over the workers like a folder of pages. A file is
+"finished" in the chunk that carries its last document (or a later one), which lets the writer
+record it only in the transaction that stores its last notice.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from procurewatch.model import Document, SourceError
-from procurewatch.sources import iter_input_files, read_input
+from procurewatch.sources import InputFile, iter_input_files, read_input
 from procurewatch.store.errors import NoInputsError
 
-CHUNK_DOCS = 200
-CHUNK_CHARS = 4_000_000
+CHUNK_DOCS = 200  # documents (or whole small files) per chunk
+CHUNK_CHARS = 4_000_000  # text characters (or file bytes) per chunk
+WHOLE_FILE_MAX = 2_000_000  # files up to this size are read by a worker
+FILE_ITEMS = 4  # a whole file counts as this many documents when filling a chunk
 
 
 @dataclass(slots=True)
@@ -31,9 +35,14 @@ class FileEnd:
 
 @dataclass(slots=True)
 class Chunk:
-    docs: list[Document] = field(default_factory=list)
-    finished: list[FileEnd] = field(default_factory=list)
-    chars: int = 0
+    docs: list[Document] = field(default_factory=list)  # read here, from big files and archives
+    files: list[InputFile] = field(default_factory=list)  # small files, read whole by the worker
+    finished: list[FileEnd] = field(default_factory=list)  # files whose documents are all in `docs` so far
+    weight: int = 0
+
+    def full(self, max_items: int, max_weight: int) -> bool:
+        items = len(self.docs) + FILE_ITEMS * len(self.files)
+        return items >= max_items or self.weight >= max_weight
 
 
 @dataclass(slots=True)
@@ -59,22 +68,42 @@ def iter_chunks(
             stats.unchanged += 1
             continue
         stats.files += 1
+        if _read_by_worker(item):
+            chunk.files.append(item)
+            chunk.weight += item.size
+            if chunk.full(chunk_docs, chunk_chars):
+                yield chunk
+                chunk = Chunk()
+            continue
         errors: list[SourceError] = []
-        try:
-            for doc in read_input(item, field_map):
-                if isinstance(doc, SourceError):
-                    errors.append(doc)
-                    continue
-                chunk.docs.append(doc)
-                chunk.chars += len(doc.title) + len(doc.body) + len(doc.attachments)
-                if len(chunk.docs) >= chunk_docs or chunk.chars >= chunk_chars:
-                    yield chunk
-                    chunk = Chunk()
-        except Exception as exc:  # a reader failing on hostile bytes must not stop the run
-            errors.append(SourceError(item.path, f"could not read: {exc!r}"))
+        for doc in read_documents(item, field_map, errors):
+            chunk.docs.append(doc)
+            chunk.weight += len(doc.title) + len(doc.body) + len(doc.attachments)
+            if chunk.full(chunk_docs, chunk_chars):
+                yield chunk
+                chunk = Chunk()
         chunk.finished.append(FileEnd(item.path, item.size, item.mtime, errors))
-    if chunk.docs or chunk.finished:
+    if chunk.docs or chunk.files or chunk.finished:
         yield chunk
+
+
+def read_documents(
+    item: InputFile, field_map: dict[str, str] | None, errors: list[SourceError]
+) -> Iterator[Document]:
+    """The documents of one file; its problems are appended to `errors`, never raised."""
+    try:
+        for doc in read_input(item, field_map):
+            if isinstance(doc, SourceError):
+                errors.append(doc)
+            else:
+                yield doc
+    except Exception as exc:  # a reader failing on hostile bytes must not stop the run
+        errors.append(SourceError(item.path, f"could not read: {exc!r}"))
+
+
+def _read_by_worker(item: InputFile) -> bool:
+    # archive members need the open archive, which lives in this process
+    return getattr(item, "opener", None) is None and 0 <= item.size <= WHOLE_FILE_MAX
 
 
 def require_inputs(paths: list[Path]) -> None:

@@ -1,7 +1,8 @@
-"""The CPU half of ingest: Documents → Notices → Arrow columns. Runs in worker processes (or inline).
+"""The CPU half of ingest: small files and Documents → Notices → Arrow columns.
 
-Pure apart from the package data the parser and detector load once per process; importable by
-name so a `spawn` pool can pickle a reference to `build_chunk`.
+Runs in worker processes (or inline). Pure apart from reading the small files it is handed and
+the package data the parser and detector load once per process; importable by name so a `spawn`
+pool can pickle a reference to `build_chunk`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import pyarrow as pa
 
 from procurewatch.model import Document, Notice, SourceError
 from procurewatch.pipeline import build_notice
+from procurewatch.sources import InputFile
 from procurewatch.store.columns import notices_to_tables
+from procurewatch.store.reading import FileEnd, read_documents
 
 
 @dataclass(slots=True)
@@ -22,21 +25,35 @@ class ChunkResult:
     ids: list[str]
     per_path: Counter[str] = field(default_factory=Counter)  # notices made, per file
     errors: list[SourceError] = field(default_factory=list)  # notices that could not be understood
+    file_ends: list[FileEnd] = field(default_factory=list)  # the whole files read here
 
 
-def build_chunk(docs: list[Document]) -> ChunkResult:
+def build_chunk(
+    docs: list[Document], files: list[InputFile] | None = None, field_map: dict[str, str] | None = None
+) -> ChunkResult:
     notices: list[Notice] = []
     errors: list[SourceError] = []
     per_path: Counter[str] = Counter()
-    for doc in docs:
+    file_ends: list[FileEnd] = []
+
+    def build(doc: Document) -> None:
         try:
             notices.append(build_notice(doc))
             per_path[doc.path] += 1
         except Exception as exc:  # one hostile notice must not lose the rest of the chunk
             errors.append(SourceError(doc.path, f"could not understand notice: {exc!r}", doc.locator))
+
+    for item in files or []:
+        read_errors: list[SourceError] = []
+        for doc in read_documents(item, field_map, read_errors):
+            build(doc)
+        file_ends.append(FileEnd(item.path, item.size, item.mtime, read_errors))
+    for doc in docs:
+        build(doc)
     return ChunkResult(
         tables=notices_to_tables(notices),
         ids=[n.id for n in notices],
         per_path=per_path,
         errors=errors,
+        file_ends=file_ends,
     )
