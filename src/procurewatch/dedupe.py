@@ -79,6 +79,7 @@ class Settings:
     buyer_conflict_below: float
     phase_words: tuple[str, ...]
     cancel_words: tuple[str, ...]
+    amendment_words: tuple[str, ...]
     lot_pattern: re.Pattern[str]
     bands: tuple[tuple[int, int], ...] = field(default=())
 
@@ -110,6 +111,7 @@ def settings() -> Settings:
         buyer_conflict_below=raw["buyer_conflict_below"],
         phase_words=tuple(sorted(raw["phase_words"], key=len, reverse=True)),
         cancel_words=tuple(raw["cancel_words"]),
+        amendment_words=tuple(raw["amendment_words"]),
         lot_pattern=re.compile(rf"第?[{_CN_NUM}\d]+(?:{markers})"),
         bands=tuple(tuple(r) for r in lsh.hashranges),
     )
@@ -162,6 +164,15 @@ def distinguishing_tokens(key: str) -> frozenset[str]:
 def tokens_conflict(a: str, b: str) -> bool:
     ta, tb = distinguishing_tokens(a), distinguishing_tokens(b)
     return bool(ta and tb and ta != tb)
+
+
+def phase_of(notice_type: str | None, title: str | None) -> str:
+    """The notice type, with corrections named in the title (更正公告) counted as amendments."""
+    if notice_type in (None, "other", "tender") and any(
+        w in (title or "") for w in settings().amendment_words
+    ):
+        return "amendment"
+    return notice_type or "other"
 
 
 def is_cancellation(notice_type: str | None, title: str | None) -> bool:
@@ -476,21 +487,18 @@ def _decide(
             if proc.near(p.published, s.code_window) and not _buyers_conflict(p.buyer_key, proc.buyer_key, s):
                 return proc.id, "project_code", 1.0, None
     if p.sig is not None:
-        best: tuple[float, str, bool] | None = None
+        best: tuple[float, str, tuple[bool, bool]] | None = None
         for other in candidates:
             pid = link_of.get(other)
             if pid is None:
                 continue  # a later notice of this run; it will find this one
             if other in by_id:
                 o = by_id[other]
-                other_sig, other_title, same = (
-                    o.sig,
-                    o.title_key,
-                    (o.phase, o.title_norm) == (p.phase, p.title_norm),
-                )
+                other_sig, other_title, other_said = o.sig, o.title_key, (o.phase, o.title_norm)
             else:
-                other_sig, other_title, other_same = store_sigs.get(other, (None, "", ("", "")))
-                same = other_same == (p.phase, p.title_norm)
+                other_sig, other_title, other_said = store_sigs.get(other, (None, "", ("", "")))
+            # (same phase, same title as published)
+            same = (other_said[0] == p.phase, other_said[1] == p.title_norm)
             if other_sig is None:
                 continue
             score = jaccard(p.sig, other_sig)
@@ -503,8 +511,10 @@ def _decide(
                 best = (score, other, same)
         if best is not None:
             score, other, same = best
-            # a re-post: nearly the same text, or the same title and phase with other boilerplate around it
-            repost = score >= s.repost or same
+            # a re-post: same phase, and nearly the same text or the same title with other boilerplate;
+            # a correction (更正公告) repeating the tender is another notice of the procurement, not a re-post
+            same_phase, same_title = same
+            repost = same_phase and (score >= s.repost or same_title)
             return link_of[other], "near_duplicate", round(score, 4), other if repost else None
     if p.title_key:
         # same buyer (titles compared), or the very same title from a notice that names no buyer
@@ -585,7 +595,7 @@ def _read_pending(con: duckdb.DuckDBPyConnection) -> list[_Pending]:
                 ocid=ocid or None,
                 buyer_key=buyer_key(buyer),
                 title_key=title_key(title),
-                phase=ntype or "other",
+                phase=phase_of(ntype, title),
                 title_norm=normalise_text(title),
                 code_key=code_key(code),
                 cancelled=is_cancellation(ntype, title),
