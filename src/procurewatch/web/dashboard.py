@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 import duckdb
 
 from procurewatch import analysis
-from procurewatch.web.explorer import buyer_types
+from procurewatch.web.explorer import LRU, buyer_types
 from procurewatch.web.filters import NoticeFilters
 
 Chart = Callable[[duckdb.DuckDBPyConnection, analysis.Filters, str | None], list[dict[str, Any]]]
@@ -48,23 +46,16 @@ class ChartCache:
     DuckDB's file lock keeps writers out while it runs and cached rows cannot go stale."""
 
     def __init__(self, size: int = 512) -> None:
-        self.size = size
-        self._rows: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._rows = LRU(size)
 
     def get(
         self, con: duckdb.DuckDBPyConnection, chart: str, f: analysis.Filters, province: str | None
     ) -> list[dict[str, Any]]:
         key = repr((chart, f, province))
-        with self._lock:
-            if key in self._rows:
-                self._rows.move_to_end(key)
-                return self._rows[key]
-        rows = chart_rows(con, chart, f, province)
-        with self._lock:
-            self._rows[key] = rows
-            while len(self._rows) > self.size:
-                self._rows.popitem(last=False)
+        rows = self._rows.get(key)
+        if rows is None:
+            rows = chart_rows(con, chart, f, province)
+            self._rows.put(key, rows)
         return rows
 
 

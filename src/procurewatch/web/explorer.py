@@ -8,6 +8,7 @@ the last result however many there are. Every value from a user is a bound param
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from procurewatch.store.search import SearchError, SearchHits, SearchIndex, inde
 from procurewatch.web.filters import NoticeFilters, day
 
 PER_PAGE = 20
+HIT_CACHE_MAX = 200_000
 FACET_LIMIT = 12
 SORT_SQL = {
     "relevance": "h.score DESC, n.published DESC NULLS LAST, n.id",
@@ -83,6 +85,29 @@ class ResultPage:
     terms: list[str] = field(default_factory=list)
 
 
+class LRU:
+    """A small thread-safe least-recently-used map."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Any:
+        with self._lock:
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            return self._items[key]
+
+    def put(self, key: str, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
 def buyer_types() -> dict[str, list[str]]:
     """Purchaser types and their name patterns; empty when no purchaser lexicon is installed."""
     try:
@@ -111,6 +136,10 @@ class Explorer:
         self.con = duckdb.connect(str(self.db_path), read_only=True)
         self._index: SearchIndex | None = None
         self._lock = threading.Lock()
+        # The store is open read-only and DuckDB's file lock keeps writers out while we run,
+        # so search hits and facet counts can be kept for paging through the same result set.
+        self._hit_cache = LRU(16)
+        self._facet_cache = LRU(256)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self.con.cursor()
@@ -173,7 +202,14 @@ class Explorer:
         return "notices n JOIN pw_hits h ON h.id = n.id"
 
     def _hits(self, f: NoticeFilters) -> SearchHits | None:
-        return self.index.search(f.q) if f.q else None
+        if not f.q:
+            return None
+        hits = self._hit_cache.get(f.q)
+        if hits is None:
+            hits = self.index.search(f.q)
+            if len(hits.ids) <= HIT_CACHE_MAX:
+                self._hit_cache.put(f.q, hits)
+        return hits
 
     # ------------------------------------------------------------ search
 
@@ -201,7 +237,11 @@ class Explorer:
                 ).fetchall()
             ]
             rows = self.notice_rows(cur, ids)
-            facets = self.facets(cur, f, source)
+            key = f.query_string()
+            facets = self._facet_cache.get(key)
+            if facets is None:
+                facets = self.facets(cur, f, source)
+                self._facet_cache.put(key, facets)
         finally:
             cur.close()
         return ResultPage(
