@@ -29,6 +29,11 @@ def open_store(db_path: Path) -> duckdb.DuckDBPyConnection:
     try:
         con = duckdb.connect(str(db_path))
     except duckdb.Error as exc:
+        if "lock" in str(exc).lower():
+            raise StoreError(
+                f"{db_path} is in use by another process (a running 'procurewatch serve'?): "
+                f"stop it or choose another --db. ({_first_line(exc)})"
+            ) from exc
         raise StoreError(f"cannot open {db_path} as a DuckDB store: {_first_line(exc)}") from exc
     try:
         con.execute(schema_sql())
