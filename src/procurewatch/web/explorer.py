@@ -22,9 +22,23 @@ from procurewatch.web.filters import NoticeFilters, day
 
 PER_PAGE = 20
 HIT_CACHE_MAX = 200_000
+BASE_COLUMNS = tuple(
+    f"n.{c}"
+    for c in (
+        "published",
+        "relevant",
+        "buyer",
+        "city",
+        "country",
+        "province",
+        "notice_type",
+        "language",
+        "amount_value",
+    )
+)
 FACET_LIMIT = 12
 SORT_SQL = {
-    "relevance": "h.score DESC, n.published DESC NULLS LAST, n.id",
+    "relevance": "hit_score DESC, n.published DESC NULLS LAST, n.id",
     "date": "n.published DESC NULLS LAST, n.id",
     "date_asc": "n.published ASC NULLS LAST, n.id",
     "amount": "n.amount_value DESC NULLS LAST, n.id",
@@ -198,8 +212,18 @@ class Explorer:
     def _from(self, cur: duckdb.DuckDBPyConnection, hits: SearchHits | None) -> str:
         if hits is None:
             return "notices n"
-        cur.register("pw_hits", pa.table({"id": hits.ids, "score": hits.scores}))
+        cur.register("pw_hits", pa.table({"id": hits.ids, "hit_score": hits.scores}))
         return "notices n JOIN pw_hits h ON h.id = n.id"
+
+    def _base(self, cur: duckdb.DuckDBPyConnection, hits: SearchHits | None) -> str:
+        """The matching notices' filter columns, fetched once for the count, order and facets."""
+        if hits is None:
+            return "notices n"
+        base = cur.sql(
+            f"SELECT n.id, {', '.join(BASE_COLUMNS)}, h.hit_score FROM {self._from(cur, hits)}"
+        ).to_arrow_table()
+        cur.register("pw_base", base)
+        return "pw_base n"
 
     def _hits(self, f: NoticeFilters) -> SearchHits | None:
         if not f.q:
@@ -222,7 +246,7 @@ class Explorer:
             sort = "date"
         cur = self.cursor()
         try:
-            source = self._from(cur, hits)
+            source = self._base(cur, hits)
             params: list[Any] = []
             where = " AND ".join(self._where(f, params))
             total = cur.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchall()[0][0]
