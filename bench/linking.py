@@ -112,6 +112,10 @@ def replica(name: str, rec: dict, n: int) -> dict:
     text = DATE.sub(lambda m: f"{int(m[1]) - shift}-{m[2]}-{m[3]}", text)
     new = json.loads(text)
     set_title(name, new, f"{place}{get_title(name, new)}（第{n}批）")
+    for holder in (new, new.get("parsed_data") or {}):
+        for key, value in holder.items():
+            if isinstance(value, str) and ("编号" in key or "code" in key.lower()):
+                holder[key] = f"{value}-R{n}"
     return new
 
 

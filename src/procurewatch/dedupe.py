@@ -71,6 +71,7 @@ class Settings:
     near_duplicate: float
     near_duplicate_title_edits: float
     title_edits: float
+    max_fuzzy_pool: int
     repost: float
     title_similarity: float
     window: timedelta
@@ -103,6 +104,7 @@ def settings() -> Settings:
         near_duplicate=raw["near_duplicate_jaccard"],
         near_duplicate_title_edits=raw["near_duplicate_title_edits"],
         title_edits=raw["title_edits"],
+        max_fuzzy_pool=raw["max_fuzzy_pool"],
         repost=raw["repost_jaccard"],
         title_similarity=raw["title_similarity"],
         window=timedelta(days=raw["date_window_days"]),
@@ -483,48 +485,44 @@ def _decide(
         first_id, pid = fp_map[p.fingerprint]
         return pid, "fingerprint", 1.0, first_id
     if p.code_key:
-        for proc in by_code.get(p.code_key, {}).values():
+        for proc in list(by_code.get(p.code_key, {}).values())[-s.max_fuzzy_pool :]:
             if proc.near(p.published, s.code_window) and not _buyers_conflict(p.buyer_key, proc.buyer_key, s):
                 return proc.id, "project_code", 1.0, None
     if p.sig is not None:
-        best: tuple[float, str, tuple[bool, bool]] | None = None
+        found = []
         for other in candidates:
             pid = link_of.get(other)
             if pid is None:
                 continue  # a later notice of this run; it will find this one
             if other in by_id:
                 o = by_id[other]
-                other_sig, other_title, other_said = o.sig, o.title_key, (o.phase, o.title_norm)
+                entry = (o.sig, o.title_key, (o.phase, o.title_norm))
             else:
-                other_sig, other_title, other_said = store_sigs.get(other, (None, "", ("", "")))
-            # (same phase, same title as published)
-            same = (other_said[0] == p.phase, other_said[1] == p.title_norm)
-            if other_sig is None:
-                continue
-            score = jaccard(p.sig, other_sig)
-            if (
-                score >= s.near_duplicate
-                and (best is None or score > best[0])
-                and titles_agree(p.title_key, other_title, s)
-                and not _keys_conflict(p, procs[pid])
-            ):
-                best = (score, other, same)
-        if best is not None:
-            score, other, same = best
-            # a re-post: same phase, and nearly the same text or the same title with other boilerplate;
-            # a correction (更正公告) repeating the tender is another notice of the procurement, not a re-post
-            same_phase, same_title = same
-            repost = same_phase and (score >= s.repost or same_title)
-            return link_of[other], "near_duplicate", round(score, 4), other if repost else None
+                entry = store_sigs.get(other, (None, "", ("", "")))
+            if entry[0] is not None:
+                found.append((other, pid, *entry))
+        if found:
+            scores = np.count_nonzero(np.stack([f[2] for f in found]) == p.sig, axis=1) / len(p.sig)
+            for i in np.argsort(-scores, kind="stable"):
+                score = float(scores[i])
+                if score < s.near_duplicate:
+                    break
+                other, pid, _, other_title, (other_phase, other_norm) = found[i]
+                if titles_agree(p.title_key, other_title, s) and not _keys_conflict(p, procs[pid]):
+                    # a re-post: same phase, and nearly the same text or the same title with other
+                    # boilerplate; a correction (更正公告) repeating the tender is not a re-post
+                    repost = other_phase == p.phase and (score >= s.repost or other_norm == p.title_norm)
+                    return pid, "near_duplicate", round(score, 4), other if repost else None
     if p.title_key:
         # same buyer (titles compared), or the very same title from a notice that names no buyer
         pool = dict(by_title.get(p.title_key) or {})
-        if p.buyer_key:
-            pool.update(by_buyer.get(p.buyer_key) or {})
+        same_buyer = by_buyer.get(p.buyer_key) or {} if p.buyer_key else {}
+        if len(same_buyer) <= s.max_fuzzy_pool:  # a buyer with thousands of purchases: exact titles only
+            pool.update(same_buyer)
         choices = list(pool.values())
         titles = [c.title_key for c in choices]
         for _, score, index in process.extract(
-            p.title_key, titles, scorer=fuzz.ratio, score_cutoff=s.title_similarity, limit=10
+            p.title_key, titles, scorer=fuzz.ratio, score_cutoff=s.title_similarity, limit=3
         ):
             proc = choices[index]
             if (
