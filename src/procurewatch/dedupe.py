@@ -69,8 +69,7 @@ class Settings:
     max_candidates: int
     max_bucket: int
     near_duplicate: float
-    near_duplicate_title_edits: float
-    title_edits: float
+    title_max_edits: int
     max_fuzzy_pool: int
     repost: float
     title_similarity: float
@@ -102,8 +101,7 @@ def settings() -> Settings:
         max_candidates=mh["max_candidates"],
         max_bucket=mh["max_bucket"],
         near_duplicate=raw["near_duplicate_jaccard"],
-        near_duplicate_title_edits=raw["near_duplicate_title_edits"],
-        title_edits=raw["title_edits"],
+        title_max_edits=raw["title_max_edits"],
         max_fuzzy_pool=raw["max_fuzzy_pool"],
         repost=raw["repost_jaccard"],
         title_similarity=raw["title_similarity"],
@@ -527,7 +525,7 @@ def _decide(
             proc = choices[index]
             if (
                 proc.near(p.published, s.window)
-                and titles_close(p.title_key, proc.title_key, s.title_edits)
+                and titles_close(p.title_key, proc.title_key, s.title_max_edits)
                 and not _keys_conflict(p, proc)
             ):
                 return proc.id, "similarity", round(score / 100, 4), None
@@ -538,17 +536,17 @@ def titles_agree(a: str, b: str, s: Settings) -> bool:
     """Templated notices share most of their text; a near-duplicate must also say the same in its title."""
     if not a or not b:
         return a == b
-    return titles_close(a, b, s.near_duplicate_title_edits)
+    return titles_close(a, b, s.title_max_edits)
 
 
-def titles_close(a: str, b: str, edit_ratio: float) -> bool:
-    """One title contains the other, or a few characters were inserted or deleted, none replaced."""
+def titles_close(a: str, b: str, max_edits: int) -> bool:
+    """One title contains the other (a portal tag, 第2次公示), or at most `max_edits` characters were
+    inserted or deleted (年→年度, 规范→规范书) and none replaced: 体脂秤→健康手环 or an inserted 监理
+    is another purchase."""
     if min(len(a), len(b)) >= 6 and (a in b or b in a):
         return True
-    limit = max(2, round(edit_ratio * min(len(a), len(b))))
-    if Levenshtein.distance(a, b, score_cutoff=limit + 1) > limit:
+    if Levenshtein.distance(a, b, score_cutoff=max_edits + 1) > max_edits:
         return False
-    # Only insertions and deletions (年→年度, 项目→采购项目); a changed word (体脂秤→健康手环) is another purchase.
     return all(op.tag != "replace" for op in Levenshtein.editops(a, b))
 
 
