@@ -110,3 +110,28 @@ def test_unwritable_store_path_exit_2(tmp_path: Path) -> None:
     result = run_cli("ingest", tmp_path / "corpus", "--db", tmp_path / "a-file" / "store.duckdb")
     assert result.returncode == 2
     assert "store.duckdb" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_store_in_use_by_another_process_exit_2(tmp_path: Path) -> None:
+    write_good(tmp_path / "corpus")
+    db = tmp_path / "store.duckdb"
+    holder = duckdb.connect(str(db))  # like a running `procurewatch serve`
+    try:
+        result = run_cli("ingest", tmp_path / "corpus", "--db", db)
+    finally:
+        holder.close()
+    assert result.returncode == 2
+    assert "in use by another process" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_demo_ingests_the_bundled_examples(tmp_path: Path) -> None:
+    db = tmp_path / "demo.duckdb"
+    result = run_cli("demo", "--db", db)
+    assert result.returncode == 0, result.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    (stored,) = con.execute("SELECT count(*) FROM notices").fetchone()
+    con.close()
+    assert stored >= 20  # the examples hold 20–50 notices
+    again = run_cli("demo", "--db", db)
+    assert again.returncode == 0
+    assert "files unchanged" in again.stderr

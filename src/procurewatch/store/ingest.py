@@ -109,6 +109,13 @@ def _store_all(
         summary.batches += 1
         batch = Batch()
 
+    def show() -> None:
+        progress.update(
+            task,
+            completed=summary.notices_seen,
+            description=f"files {stats.files:,} · added {summary.notices_added:,} · skipped {summary.errors:,}",
+        )
+
     for result, finished, used in ordered_results(chunks, workers, field_map, summary.notes.append):
         summary.workers = max(summary.workers, used)
         batch.add(result.tables, result.ids)
@@ -122,20 +129,10 @@ def _store_all(
             batch.files.append(_file_row(end, tallies.pop(end.path, _FileTally()), summary))
         if batch.notices >= batch_size:
             commit()
-        progress.update(
-            task,
-            completed=summary.notices_seen,
-            description=(
-                f"files {stats.files:,} · added {summary.notices_added:,} · skipped {summary.errors:,}"
-            ),
-        )
+        show()
     if batch.notices or batch.files:
         commit()
-    progress.update(
-        task,
-        completed=summary.notices_seen,
-        description=f"files {stats.files:,} · added {summary.notices_added:,} · skipped {summary.errors:,}",
-    )
+    show()
 
 
 def _file_row(end: FileEnd, tally: _FileTally, summary: IngestSummary) -> FileRow:
