@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -160,11 +161,19 @@ def measure(cmd: list[str], stdout: Any = subprocess.DEVNULL) -> dict[str, Any]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, text=True)
-    peak_tree = 0
+    err_lines: list[str] = []
+    reader = threading.Thread(target=lambda: err_lines.extend(proc.stderr), daemon=True)  # type: ignore[arg-type]
+    reader.start()
+    peak_tree = peak_storing = 0
     while proc.poll() is None:
-        peak_tree = max(peak_tree, tree_rss_kb(proc.pid))
+        rss = tree_rss_kb(proc.pid)
+        peak_tree = max(peak_tree, rss)
+        if not storing_done(err_lines):
+            peak_storing = max(peak_storing, rss)
         time.sleep(0.2)
-    _, err = proc.communicate()
+    proc.wait()
+    reader.join()
+    err = "".join(err_lines)
     seconds = time.perf_counter() - started
     single = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if proc.returncode not in (0, 3):
@@ -177,12 +186,21 @@ def measure(cmd: list[str], stdout: Any = subprocess.DEVNULL) -> dict[str, Any]:
     }
     return {
         "seconds": seconds,
-        "phases": phases,  # type: ignore[dict-item]
+        "phases": phases,
         "peak_tree_mb": peak_tree / 1024,
+        "peak_storing_mb": peak_storing / 1024,
         # ru_maxrss only grows; when an earlier child was bigger this is that child's figure
         "peak_single_mb": max(single, before) / 1024,
         "exit": proc.returncode,
     }
+
+
+LINKING_STARTS = "linking the phases"
+
+
+def storing_done(err_lines: list[str]) -> bool:
+    """True once ingest has said it moved on from storing to linking."""
+    return any(LINKING_STARTS in line for line in err_lines)
 
 
 def notices_in(db: Path) -> int:
@@ -239,6 +257,9 @@ def main() -> None:
             )
         phases = rows[0][1]["phases"]
         if phases:
+            print(
+                f"ingest peak RSS (tree) while storing, before linking: {rows[0][1]['peak_storing_mb']:,.0f} MB"
+            )
             print(
                 "ingest phases (from its summary): "
                 + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items())  # type: ignore[union-attr]
