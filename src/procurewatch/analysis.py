@@ -120,7 +120,7 @@ def _in(values: list[str], params: list[Any]) -> str:
     return "(" + ", ".join("?" for _ in values) + ")"
 
 
-def buyer_type_condition(types: list[str], params: list[Any], column: str = "lower(p.buyer)") -> str:
+def buyer_type_condition(types: list[str], params: list[Any], column: str = "p.buyer") -> str:
     """SQL that holds when the buyer name matches any of the purchaser types (ChinaFile-style substrings).
     A type with no substrings (e.g. 'other') matches buyers that match no other type."""
     patterns = purchaser_patterns()
@@ -130,7 +130,7 @@ def buyer_type_condition(types: list[str], params: list[Any], column: str = "low
 
     def any_of(subs: list[str]) -> str:
         params.extend(subs)
-        return "(" + " OR ".join(f"contains({column}, ?)" for _ in subs) + ")" if subs else "FALSE"
+        return "(" + " OR ".join(f"contains(lower({column}), ?)" for _ in subs) + ")" if subs else "FALSE"
 
     parts = []
     for t in types:

@@ -23,10 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import tantivy
 
 ANALYZER = "pw_ws"
 IDS_FILE = "indexed_ids.parquet"
+FORMAT_FILE = "procurewatch-index-format"
+FORMAT = "2"
 WRITER_HEAP = 256_000_000
 BATCH = 5_000
 MAX_TOKEN = 60
@@ -86,6 +90,9 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("seg", stored=False, tokenizer_name=ANALYZER)
     builder.add_text_field("bigram", stored=False, tokenizer_name=ANALYZER)
     builder.add_integer_field("year", stored=False, indexed=True)
+    # a per-index ordinal, mapped to the notice id by indexed_ids.parquet: hits resolve to ids
+    # through a fast-field column instead of a stored-document fetch per hit
+    builder.add_unsigned_field("key", stored=False, indexed=False, fast=True)
     return builder.build()
 
 
@@ -94,6 +101,14 @@ def open_index(index_dir: Path, create: bool = False) -> tantivy.Index:
         index_dir.mkdir(parents=True, exist_ok=True)
     elif not (index_dir / "meta.json").exists():
         raise SearchError(f"no search index at {index_dir}: run 'procurewatch index --db <store>'")
+    if not create and not _current_format(index_dir):
+        raise SearchError(
+            f"the search index at {index_dir} is of an older layout: run 'procurewatch index --rebuild'"
+        )
+    if create and (index_dir / "meta.json").exists() and not _current_format(index_dir):
+        shutil.rmtree(index_dir)  # an index of an older layout: rebuilt from the store
+        index_dir.mkdir(parents=True)
+    (index_dir / FORMAT_FILE).write_text(FORMAT)
     index = tantivy.Index(_schema(), path=str(index_dir), reuse=True)
     analyzer = (
         tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
@@ -105,6 +120,16 @@ def open_index(index_dir: Path, create: bool = False) -> tantivy.Index:
     return index
 
 
+def index_is_current(db_path: Path) -> bool:
+    index_dir = index_dir_for(db_path)
+    return (index_dir / "meta.json").exists() and _current_format(index_dir)
+
+
+def _current_format(index_dir: Path) -> bool:
+    marker = index_dir / FORMAT_FILE
+    return marker.exists() and marker.read_text().strip() == FORMAT
+
+
 def _connect(db_path: Path) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(db_path), read_only=True)
@@ -114,30 +139,31 @@ def _connect(db_path: Path) -> duckdb.DuckDBPyConnection:
 
 
 _TEXT_SQL = """
-SELECT n.id, year(n.published) AS year,
+SELECT n.id, m.key, year(n.published) AS year,
        concat_ws(' ', n.title, n.body, n.attachments, n.buyer, n.project_code,
                  (SELECT string_agg(p.name, ' ') FROM parties p
                    WHERE p.notice_id = n.id AND p.role = 'supplier')) AS text
-FROM notices n
+FROM notices n JOIN pw_missing m ON m.id = n.id
 """
 
 
-def _add_notices(
-    con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, ids_sql: str, replace: bool
-) -> int:
+def _add_notices(con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, replace: bool) -> int:
+    """Index the notices of temp table pw_missing (id, key)."""
     added = 0
-    reader = con.sql(f"{_TEXT_SQL} WHERE n.id IN ({ids_sql})").to_arrow_reader(BATCH)
+    reader = con.sql(_TEXT_SQL).to_arrow_reader(BATCH)
     for batch in reader:
         ids = batch.column(0).to_pylist()
-        years = batch.column(1).to_pylist()
-        texts = batch.column(2).to_pylist()
-        for notice_id, year, text in zip(ids, years, texts, strict=True):
+        keys = batch.column(1).to_pylist()
+        years = batch.column(2).to_pylist()
+        texts = batch.column(3).to_pylist()
+        for notice_id, key, year, text in zip(ids, keys, years, texts, strict=True):
             text = text or ""
             if replace:
                 writer.delete_documents_by_term("id", notice_id)
             doc = tantivy.Document(
                 id=notice_id, seg=" ".join(seg_tokens(text)), bigram=" ".join(bigram_tokens(text))
             )
+            doc.add_unsigned("key", key)
             if year is not None:
                 doc.add_integer("year", year)
             writer.add_document(doc)
@@ -167,14 +193,17 @@ def sync_index(db_path: Path) -> int:
     con = _connect(db_path)
     try:
         indexed = (
-            f"SELECT id FROM read_parquet('{_sql_path(ids_file)}')"
+            f"SELECT id, key FROM read_parquet('{_sql_path(ids_file)}')"
             if ids_file.exists()
-            else "SELECT NULL::VARCHAR AS id WHERE false"
+            else "SELECT NULL::VARCHAR AS id, NULL::UBIGINT AS key WHERE false"
         )
         con.execute(f"CREATE OR REPLACE TEMP VIEW pw_indexed AS {indexed}")
+        next_key = con.execute("SELECT coalesce(max(key) + 1, 0) FROM pw_indexed").fetchall()[0][0]
         con.execute(
             "CREATE OR REPLACE TEMP TABLE pw_missing AS "
-            "SELECT id FROM notices WHERE id NOT IN (SELECT id FROM pw_indexed)"
+            "SELECT id, CAST(? + row_number() OVER () - 1 AS UBIGINT) AS key "
+            "FROM notices WHERE id NOT IN (SELECT id FROM pw_indexed)",
+            [next_key],
         )
         stale = [
             r[0]
@@ -188,19 +217,14 @@ def sync_index(db_path: Path) -> int:
         writer = index.writer(heap_size=WRITER_HEAP)
         for notice_id in stale:
             writer.delete_documents_by_term("id", notice_id)
-        added = _add_notices(
-            con,
-            writer,
-            "SELECT id FROM pw_missing",
-            replace=ids_file.exists() or index.searcher().num_docs > 0,
-        )
+        added = _add_notices(con, writer, replace=ids_file.exists() or index.searcher().num_docs > 0)
         writer.commit()
         writer.wait_merging_threads()
         _write_ids(
             con,
             index_dir,
-            "SELECT id FROM pw_indexed WHERE id IN (SELECT id FROM notices) "
-            "UNION ALL SELECT id FROM pw_missing",
+            "SELECT id, key FROM pw_indexed WHERE id IN (SELECT id FROM notices) "
+            "UNION ALL SELECT id, key FROM pw_missing ORDER BY key",
         )
         return added
     finally:
@@ -319,9 +343,27 @@ def build_query(schema: tantivy.Schema, parsed: ParsedQuery) -> tantivy.Query:
 
 @dataclass(slots=True)
 class SearchHits:
-    ids: list[str]
+    """Matching notices as index keys with BM25 scores, best first; `keymap` (key, id) resolves them."""
+
+    keys: list[int]
     scores: list[float]
     parsed: ParsedQuery
+    keymap: pa.Table
+
+    @property
+    def ids(self) -> list[str]:
+        if not self.keys:
+            return []
+        ids = dict(
+            zip(self.keymap.column("key").to_pylist(), self.keymap.column("id").to_pylist(), strict=True)
+        )
+        return [ids[k] for k in self.keys]
+
+    def table(self) -> pa.Table:
+        """(key, hit_score) as an Arrow table, for joining with `keymap` in DuckDB."""
+        return pa.table(
+            {"key": pa.array(self.keys, pa.uint64()), "hit_score": pa.array(self.scores, pa.float64())}
+        )
 
 
 class SearchIndex:
@@ -330,9 +372,18 @@ class SearchIndex:
     def __init__(self, index_dir: Path) -> None:
         self.index = open_index(index_dir)
         self.schema = self.index.schema
+        self.index_dir = index_dir
+        self.keymap = self._keymap()
+
+    def _keymap(self) -> pa.Table:
+        ids_file = self.index_dir / IDS_FILE
+        if not ids_file.exists():
+            return pa.table({"id": pa.array([], pa.string()), "key": pa.array([], pa.uint64())})
+        return pq.read_table(ids_file, columns=["id", "key"])
 
     def reload(self) -> None:
         self.index.reload()
+        self.keymap = self._keymap()
 
     @property
     def num_docs(self) -> int:
@@ -350,8 +401,8 @@ class SearchIndex:
             hits = searcher.search(query, max(total, 1)).hits if total else []
         except ValueError as exc:
             raise SearchError(f"the query could not be run: {exc}") from exc
-        ids = [searcher.doc(address)["id"][0] for _, address in hits]
-        return SearchHits(ids=ids, scores=[score for score, _ in hits], parsed=parsed)
+        keys = searcher.fast_field_values("key", [address for _, address in hits]) if hits else []
+        return SearchHits(keys=keys, scores=[score for score, _ in hits], parsed=parsed, keymap=self.keymap)
 
 
 def search_ids(db_path: Path, text: str) -> SearchHits:

@@ -13,7 +13,14 @@ from rich.table import Table
 from rich.text import Text
 from starlette.datastructures import QueryParams
 
-from procurewatch.store.search import SearchError, index_dir_for, rebuild_index, search_ids, sync_index
+from procurewatch.store.search import (
+    SearchError,
+    index_dir_for,
+    index_is_current,
+    rebuild_index,
+    search_ids,
+    sync_index,
+)
 from procurewatch.web.exporting import FORMATS, encode, mask_columns
 from procurewatch.web.filters import NoticeFilters
 from procurewatch.web.security import TOKEN_ENV, is_loopback
@@ -139,8 +146,8 @@ def run_serve(db: Path, host: str, port: int, token: str | None, reveal: bool, c
 
     from procurewatch.web.app import Settings, create_app
 
-    if not index_dir_for(db).exists():
-        console.print("building the search index (first run)…")
+    if not index_is_current(db):
+        console.print("building the search index…")
         sync_index(db)
     app = create_app(Settings(db_path=db, token=token, reveal_personal_data=reveal))
     where = f"http://{host}:{port}/"

@@ -212,8 +212,12 @@ class Explorer:
     def _from(self, cur: duckdb.DuckDBPyConnection, hits: SearchHits | None) -> str:
         if hits is None:
             return "notices n"
-        cur.register("pw_hits", pa.table({"id": hits.ids, "hit_score": hits.scores}))
-        return "notices n JOIN pw_hits h ON h.id = n.id"
+        cur.register("pw_keys", hits.table())
+        cur.register("pw_keymap", hits.keymap)
+        return (
+            "notices n JOIN (SELECT m.id, k.hit_score FROM pw_keys k JOIN pw_keymap m ON m.key = k.key) h "
+            "ON h.id = n.id"
+        )
 
     def _base(self, cur: duckdb.DuckDBPyConnection, hits: SearchHits | None) -> str:
         """The matching notices' filter columns, fetched once for the count, order and facets."""
