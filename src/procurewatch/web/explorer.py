@@ -87,6 +87,22 @@ SELECT {_NOTICE_COLUMNS}, 'unlinked' AS reason, 1.0 AS link_score, NULL AS dupli
 FROM notices n WHERE n.id = ? AND n.id NOT IN (SELECT notice_id FROM notice_links WHERE notice_id = n.id)"""
 
 
+_PER_NOTICE = {
+    "details": """SELECT id AS notice_id, title, body, attachments, country, province, city, district,
+                  language, kind, path, locator FROM notices WHERE id IN {ids}""",
+    "parties": """SELECT notice_id, role, position, name, vendor FROM parties WHERE notice_id IN {ids}
+                  ORDER BY notice_id, role, position""",
+    "amounts": """SELECT notice_id, value, currency, kind FROM amounts WHERE notice_id IN {ids}
+                  ORDER BY notice_id, position""",
+    "findings": """SELECT notice_id, category, score FROM findings WHERE notice_id IN {ids}
+                   ORDER BY notice_id, score DESC""",
+    "items": """SELECT notice_id, description, scheme, code FROM items WHERE notice_id IN {ids}
+                ORDER BY notice_id, position""",
+    "evidence": """SELECT notice_id, subject_kind, subject, field, start_offset, end_offset, text FROM evidence
+                   WHERE notice_id IN {ids} ORDER BY notice_id, field, start_offset""",
+}
+
+
 @dataclass
 class ResultPage:
     total: int
@@ -388,57 +404,21 @@ class Explorer:
             if not notices:
                 return None
             ids = [n["id"] for n in notices]
-            params: list[Any] = []
-            details = {
-                r["id"]: r
-                for r in _rows(
-                    cur.execute(
-                        f"""SELECT id, title, body, attachments, country, province, city, district,
-                               language, kind, path, locator FROM notices WHERE id IN {_in(ids, params)}""",
-                        params,
-                    )
-                )
-            }
-            params = []
-            parties = _rows(
-                cur.execute(
-                    f"SELECT notice_id, role, position, name, vendor FROM parties "
-                    f"WHERE notice_id IN {_in(ids, params)} ORDER BY notice_id, role, position",
-                    params,
-                )
-            )
-            params = []
-            amounts = _rows(
-                cur.execute(
-                    f"SELECT notice_id, value, currency, kind FROM amounts "
-                    f"WHERE notice_id IN {_in(ids, params)} ORDER BY notice_id, position",
-                    params,
-                )
-            )
-            params = []
-            findings = _rows(
-                cur.execute(
-                    f"SELECT notice_id, category, score FROM findings WHERE notice_id IN {_in(ids, params)} "
-                    "ORDER BY notice_id, score DESC",
-                    params,
-                )
-            )
-            params = []
-            items = _rows(
-                cur.execute(
-                    f"SELECT notice_id, description, scheme, code FROM items "
-                    f"WHERE notice_id IN {_in(ids, params)} ORDER BY notice_id, position",
-                    params,
-                )
-            )
+            found = {name: self._per_notice(sql, ids) for name, sql in _PER_NOTICE.items()}
+            details = {r["notice_id"]: r for r in found["details"]}
             for n in notices:
                 n.update(details.get(n["id"], {}))
-                n["parties"] = [p for p in parties if p["notice_id"] == n["id"]]
-                n["amounts"] = [a for a in amounts if a["notice_id"] == n["id"]]
-                n["findings"] = [x for x in findings if x["notice_id"] == n["id"]]
-                n["items"] = [x for x in items if x["notice_id"] == n["id"]]
-                n["evidence"] = analysis.notice_evidence(cur, n["id"])
+                for name in ("parties", "amounts", "findings", "items", "evidence"):
+                    n[name] = [r for r in found[name] if r["notice_id"] == n["id"]]
             return {"id": pid, "procurement": proc[0] if proc else None, "notices": notices}
+        finally:
+            cur.close()
+
+    def _per_notice(self, sql: str, ids: list[str]) -> list[dict[str, Any]]:
+        cur = self.cursor()
+        try:
+            params: list[Any] = []
+            return _rows(cur.execute(sql.format(ids=_in(ids, params)), params))
         finally:
             cur.close()
 
