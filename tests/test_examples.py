@@ -37,14 +37,7 @@ DETECT = "detect (surveillance detector, issues 2-3)"
 # (file, locator or "*", field) -> what is still missing for that check; the xfail reason names the
 # stage that owns the field (CHECKS). Filled from a run of this file; remove entries as the stages
 # land (the xfail is not strict, so a fixed gap shows as XPASS).
-KNOWN_GAPS: dict[tuple[str, str, str], str] = {
-    ("text/2023-beijing-brand-yuqing-award.txt", "", "surveillance"): (
-        "false friend: 舆情分析 for a company's brand (品牌, 口碑, 竞品) is not state opinion monitoring"
-    ),
-    ("html/2021-shandong-jinan-exam-portrait-award.html", "", "surveillance"): (
-        "false friend: 人像比对 for exam check-in (考生身份验证, 考点入场) is read as facial recognition"
-    ),
-}
+KNOWN_GAPS: dict[tuple[str, str, str], str] = {}
 
 
 def _ocds_reader_ready() -> bool:

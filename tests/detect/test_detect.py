@@ -190,6 +190,28 @@ def test_body_explains_title_word() -> None:
     assert not detect(notice).surveillance.relevant
 
 
+def test_title_establishes_false_friend_for_the_body() -> None:
+    exam = make(
+        "某市教育考试院考生身份验证系统（人像比对）采购项目成交公告",
+        "采购内容：用于考点入场身份核验，考生刷身份证后现场采集照片与报名照片进行人像比对，结果上传考务系统。",
+    )
+    assert categories(exam) == set()
+    brand = make(
+        "某文旅集团品牌舆情监测服务采购项目成交结果公告",
+        "服务内容：对景区产品的网络口碑开展监测，提供传播效果评估、竞品分析、负面信息预警及月度舆情分析报告。",
+    )
+    assert categories(brand) == set()
+
+
+def test_title_false_friend_does_not_silence_other_rules() -> None:
+    # The exam rule fired on the title; the body's police video network is another matter.
+    mixed = make(
+        "某市考试院考生人像比对设备采购",
+        "另含：市公安局雪亮工程视频监控点位扩容，新建高清摄像机200路。",
+    )
+    assert {"video_surveillance", "campaign_programs"} <= categories(mixed)
+
+
 def test_weak_word_alone_in_long_body_does_not_flip() -> None:
     filler = "本项目为办公楼装修工程，包括墙面、地面、门窗、给排水、强电、弱电等内容。" * 30
     notice = make("某单位办公楼装修工程", filler + "监控" + filler)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from procurewatch.detect.codes import item_codes
-from procurewatch.detect.lexicon import lexicon
+from procurewatch.detect.lexicon import Lexicon, lexicon
 from procurewatch.detect.matching import scan
 from procurewatch.detect.scoring import CategorySignals, combine
 from procurewatch.detect.vendors import resolve_vendor
@@ -37,6 +37,9 @@ def detect(notice: Notice) -> Detection:
     explained_away = (scans["body"].suppressed | scans["attachments"].suppressed) - {
         m.key for f in ("body", "attachments") for m in scans[f].matches
     }
+    # The title names what is bought: a false friend it establishes (品牌舆情监测, 考生人像比对)
+    # governs the same rule's terms in the body, even where the body's own context is too far away.
+    title_rules = scans["title"].suppressing_rules
     promote = set(cfg.get("promote_in_short_text", ()))
     for field, result in scans.items():
         text = getattr(notice, field) or ""
@@ -44,6 +47,8 @@ def detect(notice: Notice) -> Detection:
         for m in result.matches:
             if field == "title" and m.key in explained_away:
                 continue  # the body shows what the title's word means here (e.g. a physical fence)
+            if field != "title" and title_rules and _ruled_out_by_title(m.key, title_rules, lex):
+                continue
             ev = Evidence(field, m.start, m.end, text[m.start : m.end])
             role = m.role
             if role.kind == "vendor" and role.vendor:
@@ -113,6 +118,10 @@ def detect(notice: Notice) -> Detection:
         vendors_mentioned,
         supplier_vendors,
     )
+
+
+def _ruled_out_by_title(key: str, title_rules: set[str], lex: Lexicon) -> bool:
+    return any(rule.action == "suppress" and rule.id in title_rules for rule in lex.rules_for.get(key, ()))
 
 
 def _dedupe(items: list[Evidence]) -> list[Evidence]:

@@ -34,6 +34,7 @@ class Scan:
 
     matches: list[Match] = field(default_factory=list)
     suppressed: set[str] = field(default_factory=set)
+    suppressing_rules: set[str] = field(default_factory=set)  # ids of suppress rules that fired
     length: int = 0
 
 
@@ -94,8 +95,11 @@ def scan(text: str, lex: Lexicon) -> Scan:
         if rules:
             if breaks is None and any(r.clause for r in rules):
                 breaks = [m.start() for m in _CLAUSE_BREAK.finditer(ntext)]
-            if not _rules_allow(rules, start, end, context, breaks):
+            blocking = _blocking_rule(rules, start, end, context, breaks)
+            if blocking is not None:
                 result.suppressed.add(key)
+                if blocking.action == "suppress":
+                    result.suppressing_rules.add(blocking.id)
                 continue
         ostart, oend = norm.span(start, end)
         result.matches.append(Match(ostart, oend, key, role))
@@ -142,18 +146,19 @@ def _any_near(
     return any(k in keys and _near(positions, start, end, rule, breaks) for k, positions in context.items())
 
 
-def _rules_allow(
+def _blocking_rule(
     rules: tuple[Rule, ...],
     start: int,
     end: int,
     context: dict[str, list[tuple[int, int]]],
     breaks: list[int] | None,
-) -> bool:
+) -> Rule | None:
+    """The first rule that rules this hit out, or None when every rule allows it."""
     for rule in rules:
         found = _any_near(rule.context, context, start, end, rule, breaks)
         if rule.action == "require":
             if not found:
-                return False
+                return rule
         elif found and not _any_near(rule.unless, context, start, end, rule, breaks):
-            return False
-    return True
+            return rule
+    return None
