@@ -29,6 +29,8 @@ from typing import Any, Literal
 import duckdb
 import pyarrow as pa
 
+from procurewatch.detect.purchaser import purchaser_patterns as detect_purchaser_patterns
+
 FX_FILE = "data/fx_rates.csv"
 
 # Every notice belongs to one procurement; notices not yet linked stand alone.
@@ -143,15 +145,8 @@ def buyer_type_condition(types: list[str], params: list[Any], column: str = "p.b
 
 
 def purchaser_patterns() -> dict[str, list[str]]:
-    """Purchaser type id -> name substrings, from detection (or its data file when the module is absent)."""
-    try:
-        from procurewatch.detect.purchaser import purchaser_patterns as patterns
-    except ImportError:
-        import json
-
-        raw = json.loads(resources.files("procurewatch").joinpath("data/purchasers.json").read_text("utf-8"))
-        return {k: [str(x).lower() for x in v] for k, v in raw.items() if not k.startswith("_")}
-    return {k: [x.lower() for x in v] for k, v in patterns().items()}
+    """Purchaser type id -> lower-cased name substrings, as detection defines them."""
+    return {k: [x.lower() for x in v] for k, v in detect_purchaser_patterns().items()}
 
 
 def _where(f: Filters, params: list[Any]) -> str:
