@@ -28,8 +28,6 @@ from procurewatch.store.writer import Batch, FileRow, StoreWriter, done_files
 
 __all__ = ["IngestSummary", "run_ingest"]
 
-WRITE_MEMORY_LIMIT = "256MB"
-
 
 def default_workers() -> int:
     env = os.environ.get("PROCUREWATCH_WORKERS")
@@ -62,8 +60,8 @@ def run_ingest(
     summary = IngestSummary(db_path=db_path, workers=1)
     con = open_store(db_path)
     try:
-        # bounded while streaming batches (DuckDB would otherwise cache most of what it wrote)
-        con.execute(f"SET memory_limit = '{WRITE_MEMORY_LIMIT}'")
+        # No memory_limit cap here: the primary-key index that makes re-ingest idempotent must stay
+        # in memory (~100 bytes per notice), and a cap makes DuckDB fail with "Out of Memory" at scale.
         writer = StoreWriter(con)
         stats = ReadStats()
         chunks = iter_chunks(paths, field_map, done_files(con), stats, chunk_docs=min(CHUNK_DOCS, batch_size))
@@ -73,7 +71,6 @@ def run_ingest(
         summary.files = stats.files
         summary.files_unchanged = stats.unchanged
         summary.store_seconds = time.perf_counter() - started
-        con.execute("RESET memory_limit")
         _link(con, summary, console)
     finally:
         con.close()
