@@ -352,18 +352,20 @@ class SearchHits:
 
     @property
     def ids(self) -> list[str]:
-        if not self.keys:
-            return []
-        ids = dict(
-            zip(self.keymap.column("key").to_pylist(), self.keymap.column("id").to_pylist(), strict=True)
-        )
-        return [ids[k] for k in self.keys]
+        return self.table().column("id").to_pylist() if self.keys else []
 
     def table(self) -> pa.Table:
-        """(key, hit_score) as an Arrow table, for joining with `keymap` in DuckDB."""
-        return pa.table(
-            {"key": pa.array(self.keys, pa.uint64()), "hit_score": pa.array(self.scores, pa.float64())}
-        )
+        """(id, hit_score) as an Arrow table, resolved without a Python object per hit."""
+        import numpy as np
+
+        all_keys = self.keymap.column("key").to_numpy()  # sorted: the id map is written in key order
+        keys = np.asarray(self.keys, dtype=np.uint64)
+        positions = np.minimum(np.searchsorted(all_keys, keys), max(len(all_keys) - 1, 0))
+        # a key the id map lacks (a sync interrupted between its two writes) is dropped, not misread
+        known = all_keys[positions] == keys if len(all_keys) else np.zeros(len(keys), dtype=bool)
+        ids = self.keymap.column("id").take(pa.array(positions[known], pa.int64()))
+        scores = np.asarray(self.scores, dtype=np.float64)[known]
+        return pa.table({"id": ids, "hit_score": pa.array(scores, pa.float64())})
 
 
 class SearchIndex:

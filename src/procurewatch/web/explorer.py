@@ -168,11 +168,23 @@ class Explorer:
         self._lock = threading.Lock()
         # The store is open read-only and DuckDB's file lock keeps writers out while we run,
         # so search hits and facet counts can be kept for paging through the same result set.
+        self._vendors: pa.Table | None = None
         self._hit_cache = LRU(16)
+        self._base_cache = LRU(16)
         self._facet_cache = LRU(256)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        return self.con.cursor()
+        """A connection for one request, with the (small) vendor rows table registered."""
+        cur = self.con.cursor()
+        cur.register("pw_vendor_rows", self._vendor_rows())
+        return cur
+
+    def _vendor_rows(self) -> pa.Table:
+        # (notice_id, vendor) as supplier or mentioned: read once, the store does not change under us
+        with self._lock:
+            if self._vendors is None:
+                self._vendors = self.con.cursor().sql(_VENDOR_ROWS).to_arrow_table()
+            return self._vendors
 
     @property
     def index(self) -> SearchIndex:
@@ -218,7 +230,7 @@ class Explorer:
                 f"n.id IN (SELECT notice_id FROM findings WHERE category IN {_in(f.category, params)})"
             )
         if f.vendor and skip != "vendor":
-            inner = f"SELECT notice_id FROM ({_VENDOR_ROWS}) WHERE vendor IN {_in(f.vendor, params)}"
+            inner = f"SELECT notice_id FROM pw_vendor_rows WHERE vendor IN {_in(f.vendor, params)}"
             conds.append(f"n.id IN ({inner})")
         types = [t for t in f.buyer_type if t in buyer_types()]
         if types and skip != "buyer_type":
@@ -228,20 +240,21 @@ class Explorer:
     def _from(self, cur: duckdb.DuckDBPyConnection, hits: SearchHits | None) -> str:
         if hits is None:
             return "notices n"
-        cur.register("pw_keys", hits.table())
-        cur.register("pw_keymap", hits.keymap)
-        return (
-            "notices n JOIN (SELECT m.id, k.hit_score FROM pw_keys k JOIN pw_keymap m ON m.key = k.key) h "
-            "ON h.id = n.id"
-        )
+        cur.register("pw_hits", hits.table())
+        return "notices n JOIN pw_hits h ON h.id = n.id"
 
-    def _base(self, cur: duckdb.DuckDBPyConnection, hits: SearchHits | None) -> str:
-        """The matching notices' filter columns, fetched once for the count, order and facets."""
+    def _base(self, cur: duckdb.DuckDBPyConnection, hits: SearchHits | None, q: str = "") -> str:
+        """The matching notices' filter columns, fetched once per query (kept for its next pages
+        and facet choices) and used for the count, the order and the facets."""
         if hits is None:
             return "notices n"
-        base = cur.sql(
-            f"SELECT n.id, {', '.join(BASE_COLUMNS)}, h.hit_score FROM {self._from(cur, hits)}"
-        ).to_arrow_table()
+        base = self._base_cache.get(q) if q else None
+        if base is None:
+            base = cur.sql(
+                f"SELECT n.id, {', '.join(BASE_COLUMNS)}, h.hit_score FROM {self._from(cur, hits)}"
+            ).to_arrow_table()
+            if q and base.num_rows <= HIT_CACHE_MAX:
+                self._base_cache.put(q, base)
         cur.register("pw_base", base)
         return "pw_base n"
 
@@ -266,7 +279,7 @@ class Explorer:
             sort = "date"
         cur = self.cursor()
         try:
-            source = self._base(cur, hits)
+            source = self._base(cur, hits, f.q)
             params: list[Any] = []
             where = " AND ".join(self._where(f, params))
             total = cur.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchall()[0][0]
@@ -297,18 +310,22 @@ class Explorer:
         if not ids:
             return []
         params: list[Any] = []
+        id_list = _in(ids, params)
         rows = _rows(
             cur.execute(
-                f"""SELECT n.id, n.title, left(n.body, 2000) AS body, n.published, n.notice_type, n.buyer,
+                f"""WITH cats AS (SELECT notice_id, list(DISTINCT category ORDER BY category) AS categories
+                                  FROM findings WHERE notice_id IN {id_list} GROUP BY 1),
+                         vends AS (SELECT notice_id, list(DISTINCT vendor ORDER BY vendor) AS vendors
+                                   FROM pw_vendor_rows WHERE notice_id IN {id_list} GROUP BY 1),
+                         links AS (SELECT notice_id, procurement_id FROM notice_links WHERE notice_id IN {id_list})
+                SELECT n.id, n.title, left(n.body, 2000) AS body, n.published, n.notice_type, n.buyer,
                        n.amount_value, n.amount_currency, n.country, n.province, n.city, n.language,
                        n.url, n.relevant, coalesce(l.procurement_id, n.id) AS procurement_id,
-                       (SELECT list(DISTINCT category ORDER BY category) FROM findings f
-                         WHERE f.notice_id = n.id) AS categories,
-                       (SELECT list(DISTINCT vendor ORDER BY vendor) FROM ({_VENDOR_ROWS}) v
-                         WHERE v.notice_id = n.id) AS vendors
-                FROM notices n LEFT JOIN notice_links l ON l.notice_id = n.id
-                WHERE n.id IN {_in(ids, params)}""",
-                params,
+                       c.categories, v.vendors
+                FROM notices n LEFT JOIN links l ON l.notice_id = n.id
+                LEFT JOIN cats c ON c.notice_id = n.id LEFT JOIN vends v ON v.notice_id = n.id
+                WHERE n.id IN {id_list}""",
+                params * 4,
             )
         )
         order = {nid: i for i, nid in enumerate(ids)}
@@ -328,7 +345,7 @@ class Explorer:
                 f"GROUP BY 1 ORDER BY n DESC, value LIMIT {FACET_LIMIT}",
                 params,
             )
-        for name, table in (("category", "findings"), ("vendor", f"({_VENDOR_ROWS})")):
+        for name, table in (("category", "findings"), ("vendor", "pw_vendor_rows")):
             params = []
             where = " AND ".join(self._where(f, params, skip=name))
             column = "category" if name == "category" else "vendor"
@@ -382,7 +399,7 @@ class Explorer:
                        n.province, n.city,
                        (SELECT string_agg(DISTINCT category, ';' ORDER BY category) FROM findings x
                          WHERE x.notice_id = n.id) AS categories,
-                       (SELECT string_agg(DISTINCT vendor, ';' ORDER BY vendor) FROM ({_VENDOR_ROWS}) v
+                       (SELECT string_agg(DISTINCT vendor, ';' ORDER BY vendor) FROM pw_vendor_rows v
                          WHERE v.notice_id = n.id) AS vendors,
                        n.url
                 FROM {source} LEFT JOIN notice_links l ON l.notice_id = n.id
@@ -478,7 +495,7 @@ class Explorer:
                 cur.execute(
                     f"""{base}
                     SELECT v.vendor, count(DISTINCT s.pid) AS procurements
-                    FROM sel s JOIN ({_VENDOR_ROWS}) v ON v.notice_id = s.id
+                    FROM sel s JOIN pw_vendor_rows v ON v.notice_id = s.id
                     GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15""",
                     params,
                 )
