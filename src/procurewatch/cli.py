@@ -83,7 +83,10 @@ def ingest(
     batch_size: Annotated[int, typer.Option(help="Notices per transaction.", min=1)] = 2000,
     workers: Annotated[
         int | None,
-        typer.Option(help="Worker processes for understanding notices (default: CPU count).", min=1),
+        typer.Option(
+            help="Worker processes for understanding notices (default: 1 on up to 2 CPUs, else CPUs - 1).",
+            min=1,
+        ),
     ] = None,
 ) -> None:
     """Read, understand and detect every notice under PATHS and keep them in the store."""
