@@ -1,8 +1,9 @@
 """Ingest: read → understand → detect → store, in batches of one transaction each.
 
-The main process reads documents and writes to DuckDB; a `spawn` pool of workers understands,
-detects and turns notices into Arrow columns. Work flows in bounded, ordered chunks, so memory
-stays flat and a file is recorded as done only in the transaction that stores its last notice.
+The main process reads big files and writes to DuckDB; the understanding, detecting and turning
+of notices into Arrow columns runs inline or, with `workers` > 1, in a `spawn` pool (which also
+reads small files whole). Work flows in bounded, ordered chunks, so memory stays flat and a file
+is recorded as done only in the transaction that stores its last notice.
 A crash loses at most the batch in flight; re-running completes it (stored ids are not rewritten).
 """
 
