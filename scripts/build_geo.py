@@ -34,9 +34,7 @@ process.stdout.write(JSON.stringify(out));
 
 
 def load_js_map(path: Path) -> dict:
-    result = subprocess.run(
-        ["node", "-e", NODE_STUB, str(path)], capture_output=True, text=True, check=True
-    )
+    result = subprocess.run(["node", "-e", NODE_STUB, str(path)], capture_output=True, text=True, check=True)
     return json.loads(result.stdout)
 
 
@@ -70,7 +68,9 @@ def decode_feature(feature: dict) -> dict | None:
         return None
     decoded = []
     for rings, ring_offsets in polygons:
-        out = [decode_ring(r, o) if isinstance(r, str) else r for r, o in zip(rings, ring_offsets, strict=True)]
+        out = [
+            decode_ring(r, o) if isinstance(r, str) else r for r, o in zip(rings, ring_offsets, strict=True)
+        ]
         out = [r for r in out if len(r) >= 4]
         if out:
             decoded.append(out)
