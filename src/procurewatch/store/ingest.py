@@ -69,8 +69,6 @@ def run_ingest(
     summary = IngestSummary(db_path=db_path, workers=1)
     con = open_store(db_path)
     try:
-        # No memory_limit cap here: the primary-key index that makes re-ingest idempotent must stay
-        # in memory (~100 bytes per notice), and a cap makes DuckDB fail with "Out of Memory" at scale.
         writer = StoreWriter(con)
         stats = ReadStats()
         chunks = iter_chunks(paths, field_map, done_files(con), stats, chunk_docs=min(CHUNK_DOCS, batch_size))
@@ -80,6 +78,7 @@ def run_ingest(
         summary.files = stats.files
         summary.files_unchanged = stats.unchanged
         summary.store_seconds = time.perf_counter() - started
+        writer.release_memory()
         _link(con, summary, console)
     finally:
         con.close()
