@@ -64,6 +64,39 @@ proc_mentions AS (
 )"""
 
 
+BASE_TABLES = ("members", "procs", "proc_categories", "proc_suppliers", "proc_mentions")
+
+
+class MaterializedBase:
+    """A connection whose common CTEs (members, procs, proc_categories, ...) read tables computed
+    once by `materialize_base` instead of being recomputed from the store by every query.
+
+    Only for a store that cannot change while the tables are used (a read-only server holding
+    DuckDB's file lock); everything else about the connection is passed through."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, catalog: str) -> None:
+        self._con = con
+        self.pw_base_catalog = catalog
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
+def materialize_base(con: duckdb.DuckDBPyConnection, catalog: str) -> None:
+    """Write the common CTEs as tables of `catalog` (e.g. an attached in-memory database)."""
+    for name in BASE_TABLES:
+        # procurements in date order: date filters then skip whole row groups (zone maps)
+        order = " ORDER BY relevant, first_published" if name == "procs" else ""
+        con.execute(f"CREATE OR REPLACE TABLE {catalog}.{name} AS WITH {_BASE} SELECT * FROM {name}{order}")
+
+
+def _base_sql(con: Any) -> str:
+    catalog = getattr(con, "pw_base_catalog", None)
+    if catalog is None:
+        return _BASE
+    return ",\n".join(f"{name} AS (SELECT * FROM {catalog}.{name})" for name in BASE_TABLES)
+
+
 @dataclass
 class Filters:
     date_from: str | None = None  # 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD', inclusive
@@ -225,7 +258,9 @@ def fx_note(target: str) -> str:
     )
 
 
-def _query(con: duckdb.DuckDBPyConnection, f: Filters, body: str, params: list[Any]) -> list[dict[str, Any]]:
+def _query(
+    con: duckdb.DuckDBPyConnection | MaterializedBase, f: Filters, body: str, params: list[Any]
+) -> list[dict[str, Any]]:
     """Run `body` (which selects FROM fp, the filtered procurements) with the common CTEs."""
     where_params: list[Any] = []
     where = _where(f, where_params)
@@ -246,7 +281,9 @@ def _query(con: duckdb.DuckDBPyConnection, f: Filters, body: str, params: list[A
             raise ValueError(f"currency {f.convert_to!r}: expected an ISO 4217 code such as USD")
     else:
         spend = "SELECT p.*, FALSE AS converted FROM procs p"
-    sql = f"WITH {_BASE},\nspent AS ({spend}),\nfp AS (SELECT p.* FROM spent p WHERE {where})\n{body}"
+    sql = (
+        f"WITH {_base_sql(con)},\nspent AS ({spend}),\nfp AS (SELECT p.* FROM spent p WHERE {where})\n{body}"
+    )
     result = con.execute(sql, where_params + params)
     names = [d[0] for d in result.description]
     rows = [dict(zip(names, r, strict=True)) for r in result.fetchall()]

@@ -171,6 +171,23 @@ def _add_notices(con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, re
     return added
 
 
+def _ensure_read_indexes(db_path: Path) -> None:
+    """Create the store's missing lookup indexes when the store can be opened for writing.
+
+    Skipped (the explorer still works, only slower) while another process holds the store,
+    e.g. a running server: indexing then reads the store without locking it for writing."""
+    from procurewatch.store.read_indexes import ensure_read_indexes
+
+    try:
+        con = duckdb.connect(str(db_path))
+    except duckdb.Error:
+        return
+    try:
+        ensure_read_indexes(con)
+    finally:
+        con.close()
+
+
 def _write_ids(con: duckdb.DuckDBPyConnection, index_dir: Path, select_sql: str) -> None:
     tmp = index_dir / f"{IDS_FILE}.tmp"
     con.execute(f"COPY ({select_sql}) TO '{_sql_path(tmp)}' (FORMAT parquet)")
@@ -182,11 +199,13 @@ def _sql_path(path: Path) -> str:
 
 
 def sync_index(db_path: Path) -> int:
-    """Add every stored notice missing from the index (and drop ids gone from the store).
+    """Add every stored notice missing from the index (and drop ids gone from the store), after
+    creating the store's lookup indexes if they are missing (store/read_indexes.py).
 
     Returns how many notices were added. Creates the index on first use.
     """
     db_path = Path(db_path)
+    _ensure_read_indexes(db_path)
     index_dir = index_dir_for(db_path)
     index = open_index(index_dir, create=True)
     ids_file = index_dir / IDS_FILE

@@ -75,7 +75,7 @@ def _int(value: str | None, default: int = 1) -> int:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    explorer = Explorer(settings.db_path)
+    explorer = Explorer(settings.db_path, prepare=True)
     masker = Masker(reveal=settings.reveal_personal_data)
     templates = _templates(masker)
     app = FastAPI(
@@ -178,7 +178,7 @@ def create_app(settings: Settings) -> FastAPI:
         f = NoticeFilters.from_params(request.query_params)
         scope_all = request.query_params.get("scope") == "all"
         af = dashboard.analysis_filters(f, relevant_only=not scope_all)
-        cur = explorer.cursor()
+        cur = explorer.analysis_cursor()
         try:
             tables = {name: charts.get(cur, name, af, None) for name in dashboard.TABLE_CHARTS}
             vintage = analysis.data_vintage(cur)
@@ -293,7 +293,7 @@ def create_app(settings: Settings) -> FastAPI:
             raise HTTPException(404, f"unknown chart; one of {', '.join(dashboard.CHARTS)}")
         f = NoticeFilters.from_params(request.query_params)
         af = dashboard.analysis_filters(f, relevant_only=request.query_params.get("scope") != "all")
-        cur = explorer.cursor()
+        cur = explorer.analysis_cursor()
         try:
             rows = charts.get(cur, chart, af, province_name or None)
         finally:

@@ -7,20 +7,27 @@ the last result however many there are. Every value from a user is a bound param
 
 from __future__ import annotations
 
+import logging
 import threading
+import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from procurewatch import analysis
 from procurewatch.store.search import SearchError, SearchHits, SearchIndex, index_dir_for
 from procurewatch.web.filters import NoticeFilters, day
+from procurewatch.web.notice_columns import NoticeColumns
+
+log = logging.getLogger("procurewatch.web")
 
 PER_PAGE = 20
+PREPARE_WAIT = 120.0  # seconds a request waits for the in-memory columns before using plain SQL
 HIT_CACHE_MAX = 200_000
 BASE_COLUMNS = tuple(
     f"n.{c}"
@@ -159,7 +166,7 @@ def _in(values: list[str], params: list[Any]) -> str:
 class Explorer:
     """One read-only connection to the store and the opened search index, shared by requests."""
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, prepare: bool = False) -> None:
         self.db_path = Path(db_path)
         if not self.db_path.exists():
             raise FileNotFoundError(f"no store at {self.db_path}: run 'procurewatch ingest' first")
@@ -172,6 +179,61 @@ class Explorer:
         self._hit_cache = LRU(16)
         self._base_cache = LRU(16)
         self._facet_cache = LRU(256)
+        self._position_cache = LRU(16)
+        self._order_cache = LRU(32)
+        # Read once in the background after start (the server answers meanwhile): every notice's
+        # filter/facet columns for search, and the analyses' per-procurement tables.
+        self._columns: NoticeColumns | None = None
+        self._columns_ready = threading.Event()
+        self._analysis_ready = threading.Event()
+        self.analysis_catalog: str | None = None
+        # not a daemon: interpreter exit waits for it rather than tearing DuckDB down mid-query
+        self._preparing: threading.Thread | None = None
+        if prepare:
+            self._preparing = threading.Thread(target=self._prepare, name="explorer-prepare")
+            self._preparing.start()
+        else:  # one-off use (the CLI): plain SQL, nothing read up front
+            self._columns_ready.set()
+            self._analysis_ready.set()
+
+    def _prepare(self) -> None:
+        try:
+            cur = self.cursor()
+            try:
+                try:
+                    keymap = self.index.keymap
+                except SearchError:
+                    keymap = pa.table({"id": pa.array([], pa.string()), "key": pa.array([], pa.uint64())})
+                self._columns = NoticeColumns(cur, keymap)
+            finally:
+                cur.close()
+        except Exception:  # the SQL path still answers; say why it is slower
+            log.exception("could not read the notice columns; searching through SQL")
+        finally:
+            self._columns_ready.set()
+        try:
+            catalog = f"pw_read_{uuid.uuid4().hex[:12]}"
+            cur = self.con.cursor()
+            try:
+                cur.execute(f"ATTACH ':memory:' AS {catalog} (READ_WRITE)")
+                analysis.materialize_base(cur, catalog)
+                self.analysis_catalog = catalog
+            finally:
+                cur.close()
+        except Exception:
+            log.exception("could not prepare the analysis tables; the dashboard reads the store directly")
+        finally:
+            self._analysis_ready.set()
+
+    def notice_columns(self) -> NoticeColumns | None:
+        self._columns_ready.wait(PREPARE_WAIT)
+        return self._columns
+
+    def analysis_cursor(self) -> duckdb.DuckDBPyConnection | analysis.MaterializedBase:
+        """A cursor for analysis.py: its common tables read once at start when they are ready."""
+        self._analysis_ready.wait(PREPARE_WAIT)
+        cur = self.cursor()
+        return analysis.MaterializedBase(cur, self.analysis_catalog) if self.analysis_catalog else cur
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A connection for one request, with the (small) vendor rows table registered."""
@@ -194,6 +256,8 @@ class Explorer:
             return self._index
 
     def close(self) -> None:
+        if self._preparing is not None:
+            self._preparing.join()
         self.con.close()
 
     # ------------------------------------------------------------ filters
@@ -264,7 +328,7 @@ class Explorer:
         hits = self._hit_cache.get(f.q)
         if hits is None:
             hits = self.index.search(f.q)
-            if len(hits.ids) <= HIT_CACHE_MAX:
+            if len(hits.keys) <= HIT_CACHE_MAX:
                 self._hit_cache.put(f.q, hits)
         return hits
 
@@ -277,6 +341,13 @@ class Explorer:
             return ResultPage(0, 1, 1, [], {}, message=str(exc))
         if hits is None and sort == "relevance":
             sort = "date"
+        columns = self.notice_columns()
+        if columns is not None:
+            return self._search_columns(columns, f, hits, sort, page)
+        return self._search_sql(f, hits, sort, page)
+
+    def _search_sql(self, f: NoticeFilters, hits: SearchHits | None, sort: str, page: int) -> ResultPage:
+        """search() through DuckDB, while the in-memory columns are not (yet) available."""
         cur = self.cursor()
         try:
             source = self._base(cur, hits, f.q)
@@ -303,6 +374,43 @@ class Explorer:
             cur.close()
         return ResultPage(
             total, page, pages, rows, facets, hits=hits, terms=hits.parsed.highlight_terms() if hits else []
+        )
+
+    def _search_columns(
+        self, columns: NoticeColumns, f: NoticeFilters, hits: SearchHits | None, sort: str, page: int
+    ) -> ResultPage:
+        """search() over the in-memory columns: same filters, counts, order and pages."""
+        if hits is None:
+            rows, scores = np.arange(columns.n, dtype=np.int64), None
+        else:
+            found = self._position_cache.get(f.q)
+            if found is None:
+                found = columns.positions_of_keys(hits.keys, hits.scores)
+                self._position_cache.put(f.q, found)
+            rows, scores = found
+        conds = columns.conditions(f, rows)
+        key = f.query_string(sort=sort)
+        ordered = self._order_cache.get(key)
+        if ordered is None:
+            mask = columns.combined(conds, len(rows))
+            ordered = columns.order(rows[mask], scores[mask] if scores is not None else None, sort)
+            self._order_cache.put(key, ordered)
+        total = len(ordered)
+        pages = max(1, -(-total // PER_PAGE))
+        page = min(max(1, page), pages)
+        ids = columns.ids_at(ordered[(page - 1) * PER_PAGE : page * PER_PAGE])
+        facet_key = f.query_string()
+        facets = self._facet_cache.get(facet_key)
+        if facets is None:
+            facets = columns.facets(rows, conds, FACET_LIMIT)
+            self._facet_cache.put(facet_key, facets)
+        cur = self.cursor()
+        try:
+            shown = self.notice_rows(cur, ids)
+        finally:
+            cur.close()
+        return ResultPage(
+            total, page, pages, shown, facets, hits=hits, terms=hits.parsed.highlight_terms() if hits else []
         )
 
     def notice_rows(self, cur: duckdb.DuckDBPyConnection, ids: list[str]) -> list[dict[str, Any]]:
@@ -422,7 +530,7 @@ class Explorer:
             if not notices:
                 return None
             ids = [n["id"] for n in notices]
-            found = {name: self._per_notice(sql, ids) for name, sql in _PER_NOTICE.items()}
+            found = {name: self._per_notice(cur, sql, ids) for name, sql in _PER_NOTICE.items()}
             details = {r["notice_id"]: r for r in found["details"]}
             for n in notices:
                 n.update(details.get(n["id"], {}))
@@ -432,13 +540,10 @@ class Explorer:
         finally:
             cur.close()
 
-    def _per_notice(self, sql: str, ids: list[str]) -> list[dict[str, Any]]:
-        cur = self.cursor()
-        try:
-            params: list[Any] = []
-            return _rows(cur.execute(sql.format(ids=_in(ids, params)), params))
-        finally:
-            cur.close()
+    @staticmethod
+    def _per_notice(cur: duckdb.DuckDBPyConnection, sql: str, ids: list[str]) -> list[dict[str, Any]]:
+        params: list[Any] = []
+        return _rows(cur.execute(sql.format(ids=_in(ids, params)), params))
 
     def procurement_of(self, notice_id: str) -> str | None:
         cur = self.cursor()
