@@ -26,6 +26,7 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache, lru_cache
@@ -138,7 +139,10 @@ def normalise_text(text: str | None) -> str:
 
 def title_key(title: str | None) -> str:
     """The title with phase words (招标公告, 中标结果, 更正公告 ...) removed, for comparing phases."""
-    key = normalise_text(title)
+    return _strip_phase_words(normalise_text(title))
+
+
+def _strip_phase_words(key: str) -> str:
     for word in settings().phase_words:
         key = key.replace(word, "")
     return key
@@ -328,7 +332,6 @@ class _Pending:
     cancelled: bool
     phase: str = "other"
     title_norm: str = ""
-    sig: np.ndarray | None = None
 
 
 _KeyIndex = defaultdict[str, dict[str, _Proc]]
@@ -377,10 +380,9 @@ def _link(con: duckdb.DuckDBPyConnection) -> int:
     for table in ("notice_minhash", "notice_lsh_bands", "notice_keys"):  # leftovers of an interrupted run
         con.execute(f"DELETE FROM {table} WHERE notice_id IN (SELECT id FROM _pending)")
 
-    pending = _read_pending(con)
-    candidates = _near_duplicate_candidates(con)
-    store_sigs = _store_signatures(con)
-    by_id = {p.id: p for p in pending}
+    batch = _read_pending(con)
+    pending = batch.pending
+    candidates = _near_duplicates(con, batch)
 
     fp_map = _store_fingerprints(con)
     ocid_map: dict[str, str] = dict(
@@ -398,14 +400,14 @@ def _link(con: duckdb.DuckDBPyConnection) -> int:
     link_of: dict[str, str] = dict(
         con.execute(
             """SELECT l.notice_id, l.procurement_id FROM notice_links l
-               JOIN (SELECT DISTINCT other FROM _candidates) c ON c.other = l.notice_id"""
+               JOIN _candidates c ON c.other = l.notice_id"""
         ).fetchall()
     )
 
     rows: dict[str, list[Any]] = {
         k: [] for k in ("notice_id", "procurement_id", "reason", "score", "duplicate_of")
     }
-    for p in pending:
+    for i, p in enumerate(pending):
         pid, reason, score, dup = _decide(
             p,
             s,
@@ -415,9 +417,7 @@ def _link(con: duckdb.DuckDBPyConnection) -> int:
             by_buyer,
             by_title,
             procs,
-            candidates.get(p.id, ()),
-            by_id,
-            store_sigs,
+            candidates.of(i),
             link_of,
         )
         if pid is None:
@@ -472,9 +472,7 @@ def _decide(
     by_buyer: _KeyIndex,
     by_title: _KeyIndex,
     procs: dict[str, _Proc],
-    candidates: Any,
-    by_id: dict[str, _Pending],
-    store_sigs: dict[str, tuple[np.ndarray, str, tuple[str, str]]],
+    near: Iterable[tuple[_Other, float]],
     link_of: dict[str, str],
 ) -> tuple[str | None, str, float, str | None]:
     if p.ocid and p.ocid in ocid_map:
@@ -486,31 +484,15 @@ def _decide(
         for proc in list(by_code.get(p.code_key, {}).values())[-s.max_fuzzy_pool :]:
             if proc.near(p.published, s.code_window) and not _buyers_conflict(p.buyer_key, proc.buyer_key, s):
                 return proc.id, "project_code", 1.0, None
-    if p.sig is not None:
-        found = []
-        for other in candidates:
-            pid = link_of.get(other)
-            if pid is None:
-                continue  # a later notice of this run; it will find this one
-            if other in by_id:
-                o = by_id[other]
-                entry = (o.sig, o.title_key, (o.phase, o.title_norm))
-            else:
-                entry = store_sigs.get(other, (None, "", ("", "")))
-            if entry[0] is not None:
-                found.append((other, pid, *entry))
-        if found:
-            scores = np.count_nonzero(np.stack([f[2] for f in found]) == p.sig, axis=1) / len(p.sig)
-            for i in np.argsort(-scores, kind="stable"):
-                score = float(scores[i])
-                if score < s.near_duplicate:
-                    break
-                other, pid, _, other_title, (other_phase, other_norm) = found[i]
-                if titles_agree(p.title_key, other_title, s) and not _keys_conflict(p, procs[pid]):
-                    # a re-post: same phase, and nearly the same text or the same title with other
-                    # boilerplate; a correction (更正公告) repeating the tender is not a re-post
-                    repost = other_phase == p.phase and (score >= s.repost or other_norm == p.title_norm)
-                    return pid, "near_duplicate", round(score, 4), other if repost else None
+    for other, score in near:  # best first, all at or above near_duplicate
+        pid = link_of.get(other.id)
+        if pid is None:
+            continue  # a later notice of this run; it will find this one
+        if titles_agree(p.title_key, other.title_key, s) and not _keys_conflict(p, procs[pid]):
+            # a re-post: same phase, and nearly the same text or the same title with other
+            # boilerplate; a correction (更正公告) repeating the tender is not a re-post
+            repost = other.phase == p.phase and (score >= s.repost or other.title_norm == p.title_norm)
+            return pid, "near_duplicate", round(score, 4), other.id if repost else None
     if p.title_key:
         # same buyer (titles compared), or the very same title from a notice that names no buyer
         pool = dict(by_title.get(p.title_key) or {})
@@ -563,10 +545,25 @@ def _keys_conflict(p: _Pending, proc: _Proc) -> bool:
     return tokens_conflict(p.title_key, proc.title_key)
 
 
-def _read_pending(con: duckdb.DuckDBPyConnection) -> list[_Pending]:
+@dataclass(frozen=True)
+class _Batch:
+    """The pending notices in link order, with their MinHash signatures (row i is pending[i]; rows of
+    notices too short to judge are zero and unused) and LSH band hashes."""
+
+    pending: list[_Pending]
+    sigs: np.ndarray
+    has_sig: np.ndarray
+    bands: np.ndarray
+
+
+def _read_pending(con: duckdb.DuckDBPyConnection) -> _Batch:
     """Pending notices in link order; signatures, bands and keys are written as we go."""
+    s = settings()
     out: list[_Pending] = []
     (total,) = con.execute("SELECT count(*) FROM _pending").fetchone() or (0,)
+    sigs = np.zeros((total, s.num_perm), dtype=np.uint32)
+    has_sig = np.zeros(total, dtype=bool)
+    bands = np.zeros((total, len(s.bands)), dtype=np.int64)
     step = 20_000
     for low in range(1, total + 1, step):
         chunk = con.execute(
@@ -575,8 +572,7 @@ def _read_pending(con: duckdb.DuckDBPyConnection) -> list[_Pending]:
                FROM notices n JOIN _pending p ON p.id = n.id WHERE p.ord >= ? AND p.ord < ? ORDER BY p.ord""",
             [low, low + step],
         ).fetchall()
-        sig_rows: dict[str, list[Any]] = {"notice_id": [], "signature": []}
-        band_rows: dict[str, list[Any]] = {"notice_id": [], "band": [], "hash": []}
+        first = len(out)
         key_rows: dict[str, list[Any]] = {
             k: [] for k in ("notice_id", "buyer_key", "title_key", "code_key", "cancelled")
         }
@@ -584,38 +580,43 @@ def _read_pending(con: duckdb.DuckDBPyConnection) -> list[_Pending]:
         for (nid, fp, published, ocid, buyer, title, code, ntype, _), sig in zip(
             chunk, sigs_of_chunk, strict=True
         ):
+            title_norm = normalise_text(title)
             item = _Pending(
                 id=nid,
                 fingerprint=fp,
                 published=published,
                 ocid=ocid or None,
                 buyer_key=buyer_key(buyer),
-                title_key=title_key(title),
+                title_key=_strip_phase_words(title_norm),
                 phase=phase_of(ntype, title),
-                title_norm=normalise_text(title),
+                title_norm=title_norm,
                 code_key=code_key(code),
                 cancelled=is_cancellation(ntype, title),
             )
-            item.sig = sig
-            if item.sig is not None:
-                sig_rows["notice_id"].append(nid)
-                sig_rows["signature"].append(item.sig.tobytes())
+            if sig is not None:
+                sigs[len(out)] = sig
+                has_sig[len(out)] = True
             for key, value in zip(
                 key_rows, (nid, item.buyer_key, item.title_key, item.code_key, item.cancelled), strict=True
             ):
                 key_rows[key].append(value)
             out.append(item)
-        if sig_rows["notice_id"]:
-            matrix = np.stack(_sig_arrays(sig_rows))
-            hashes = band_hashes_many(matrix)
-            nbands = hashes.shape[1]
-            band_rows["notice_id"] = np.repeat(np.array(sig_rows["notice_id"], dtype=object), nbands).tolist()
-            band_rows["band"] = np.tile(np.arange(nbands, dtype=np.int16), len(matrix)).tolist()
-            band_rows["hash"] = hashes.reshape(-1).tolist()
-        sigs = pa.table(sig_rows, schema=pa.schema([("notice_id", pa.string()), ("signature", pa.binary())]))
-        bands = pa.table(
-            band_rows,
-            schema=pa.schema([("notice_id", pa.string()), ("band", pa.int16()), ("hash", pa.int64())]),
+        rows = first + np.flatnonzero(has_sig[first : len(out)])
+        bands[rows] = band_hashes_many(sigs[rows])
+        ids = pa.array(key_rows["notice_id"], pa.string())
+        local = pa.array(rows - first)
+        matrix = sigs[rows]
+        signature_blobs = pa.FixedSizeBinaryArray.from_buffers(
+            pa.binary(matrix.shape[1] * 4), len(matrix), [None, pa.py_buffer(matrix.tobytes())]
+        ).cast(pa.binary())
+        nbands = bands.shape[1]
+        sig_table = pa.table({"notice_id": ids.take(local), "signature": signature_blobs})
+        band_table = pa.table(
+            {
+                "notice_id": ids.take(pa.array(np.repeat(rows - first, nbands))),
+                "band": pa.array(np.tile(np.arange(nbands, dtype=np.int16), len(rows))),
+                "hash": pa.array(bands[rows].reshape(-1)),
+            }
         )
         keys = pa.table(
             key_rows,
@@ -629,67 +630,157 @@ def _read_pending(con: duckdb.DuckDBPyConnection) -> list[_Pending]:
                 ]
             ),
         )
-        con.register("_sigs", sigs)
-        con.register("_bands", bands)
+        con.register("_sigs", sig_table)
+        con.register("_bands", band_table)
         con.register("_keys", keys)
         con.execute("INSERT INTO notice_minhash SELECT * FROM _sigs")
         con.execute("INSERT INTO notice_lsh_bands SELECT * FROM _bands")
         con.execute("INSERT INTO notice_keys SELECT * FROM _keys")
         for name in ("_sigs", "_bands", "_keys"):
             con.unregister(name)
-    return out
+    return _Batch(out, sigs, has_sig, bands)
 
 
-def _sig_arrays(sig_rows: dict[str, list[Any]]) -> list[np.ndarray]:
-    return [np.frombuffer(blob, dtype=np.uint32) for blob in sig_rows["signature"]]
+@dataclass(frozen=True)
+class _Other:
+    """A notice a pending notice may be a near-duplicate of: stored, or earlier in this run."""
+
+    id: str
+    title_key: str
+    phase: str
+    title_norm: str
 
 
-def _near_duplicate_candidates(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
-    """Per pending notice, the notices (stored, or earlier in this run) sharing an LSH band, best first."""
+@dataclass(frozen=True)
+class _Near:
+    """Per pending notice, its near-duplicate candidates at or above `near_duplicate`, best first."""
+
+    offsets: list[int]
+    others: list[_Other]
+    scores: list[float]
+
+    def of(self, i: int) -> zip[tuple[_Other, float]]:
+        lo, hi = self.offsets[i], self.offsets[i + 1]
+        return zip(self.others[lo:hi], self.scores[lo:hi], strict=True)
+
+
+def _near_duplicates(con: duckdb.DuckDBPyConnection, batch: _Batch) -> _Near:
+    """Candidates of each pending notice by LSH (stored notices, or earlier ones of this run, that share
+    a band bucket), scored by estimated Jaccard. Fills the temp table `_candidates(other)` with the
+    stored notices among them."""
+    s = settings()
+    n = len(batch.pending)
+    x, y, store_ids = _lsh_pairs(con, batch)
+    store_sigs, store_info = _store_candidates(con, store_ids, np.unique(y[y >= n]) - n)
+    store_known = np.zeros(len(store_ids), dtype=bool)
+    store_known[list(store_info)] = True
+    known = np.ones(len(y), dtype=bool)
+    known[y >= n] = store_known[y[y >= n] - n]
+    scores = np.zeros(len(y))
+    step = 262_144
+    for lo in range(0, len(x), step):  # estimated Jaccard: the share of equal minima
+        xs, ys = x[lo : lo + step], y[lo : lo + step]
+        theirs = np.empty((len(ys), s.num_perm), dtype=np.uint32)
+        stored = ys >= n
+        theirs[~stored] = batch.sigs[ys[~stored]]
+        theirs[stored] = store_sigs[ys[stored] - n]
+        scores[lo : lo + len(xs)] = np.count_nonzero(batch.sigs[xs] == theirs, axis=1) / s.num_perm
+    keep = known & (scores >= s.near_duplicate)
+    x, y, scores = x[keep], y[keep], scores[keep]
+    order = np.lexsort((np.arange(len(x)), -scores, x))  # stable: ties keep the candidate order
+    x, y, scores = x[order], y[order], scores[order]
+    used = np.unique(y[y >= n]) - n
     con.execute("DROP TABLE IF EXISTS _candidates")
-    con.execute(
-        f"""CREATE TEMP TABLE _candidates AS
-            WITH mine AS (
-                SELECT a.notice_id AS id, a.band, a.hash, pa.ord
-                FROM notice_lsh_bands a JOIN _pending pa ON pa.id = a.notice_id
-            ),
-            sizes AS (  -- a band shared by very many notices is boilerplate, not evidence
-                SELECT b.band, b.hash FROM notice_lsh_bands b
-                SEMI JOIN mine m ON m.band = b.band AND m.hash = b.hash
-                GROUP BY ALL HAVING count(*) <= {int(settings().max_bucket)}
-            ),
-            pairs AS (
-                SELECT m.id, b.notice_id AS other, count(*) AS shared
-                FROM mine m
-                JOIN sizes s ON s.band = m.band AND s.hash = m.hash
-                JOIN notice_lsh_bands b ON b.band = m.band AND b.hash = m.hash AND b.notice_id <> m.id
-                LEFT JOIN _pending pb ON pb.id = b.notice_id
-                WHERE pb.ord IS NULL OR pb.ord < m.ord
-                GROUP BY ALL
-            )
-            SELECT id, other, shared FROM pairs
-            QUALIFY row_number() OVER (PARTITION BY id ORDER BY shared DESC, other) <= {int(settings().max_candidates)}"""
+    con.register("_candidate_ids", pa.table({"other": pa.array([store_ids[i] for i in used], pa.string())}))
+    con.execute("CREATE TEMP TABLE _candidates AS SELECT other FROM _candidate_ids")
+    con.unregister("_candidate_ids")
+    pending_info = {}
+    others = []
+    for node in y.tolist():
+        if node < n:
+            if node not in pending_info:
+                p = batch.pending[node]
+                pending_info[node] = _Other(p.id, p.title_key, p.phase, p.title_norm)
+            others.append(pending_info[node])
+        else:
+            others.append(store_info[node - n])
+    offsets = np.searchsorted(x, np.arange(n + 1)).tolist()
+    return _Near(offsets, others, scores.tolist())
+
+
+def _lsh_pairs(con: duckdb.DuckDBPyConnection, batch: _Batch) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Node pairs (x, y): x a pending notice (its index), y a notice sharing an LSH band bucket of at most
+    `max_bucket` notices with it: an earlier pending one (its index) or a stored one (n + its index in
+    the returned ids). Per x at most `max_candidates`, ordered by shared bands (most first), then id.
+    A numpy self-join over sorted (band, hash) keys."""
+    s = settings()
+    n = len(batch.pending)
+    rows = np.flatnonzero(batch.has_sig)
+    nbands = batch.bands.shape[1]
+    mine_band = np.tile(np.arange(nbands, dtype=np.int16), len(rows))
+    mine_hash = batch.bands[rows].reshape(-1)
+    con.register("_mine", pa.table({"band": pa.array(mine_band), "hash": pa.array(mine_hash)}))
+    stored = con.sql(
+        """SELECT b.notice_id, b.band, b.hash FROM notice_lsh_bands b
+           SEMI JOIN _mine m ON m.band = b.band AND m.hash = b.hash
+           ANTI JOIN _pending p ON p.id = b.notice_id"""
+    ).to_arrow_table()
+    con.unregister("_mine")
+    encoded = stored.column("notice_id").combine_chunks().dictionary_encode()
+    store_ids: list[str] = encoded.dictionary.to_pylist()
+    node = np.concatenate([np.repeat(rows, nbands), n + encoded.indices.to_numpy(zero_copy_only=False)])
+    band = np.concatenate([mine_band, stored.column("band").to_numpy()])
+    hashes = np.concatenate([mine_hash, stored.column("hash").to_numpy()])
+    earliness = np.where(node < n, node, -1)  # stored notices come before every pending one
+
+    order = np.lexsort((hashes, band))
+    band, hashes, node, earliness = band[order], hashes[order], node[order], earliness[order]
+    starts = np.flatnonzero(np.r_[True, (band[1:] != band[:-1]) | (hashes[1:] != hashes[:-1])])
+    sizes = np.diff(np.r_[starts, len(order)])
+    xs, ys = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
+    for size in range(2, s.max_bucket + 1):  # a bigger bucket is boilerplate, not evidence
+        first = starts[sizes == size]
+        if not len(first):
+            continue
+        members = first[:, None] + np.arange(size)
+        before = earliness[members][:, None, :] < earliness[members][:, :, None]  # [bucket, x, y]
+        bucket, a, b = np.nonzero(before)
+        xs.append(node[members[bucket, a]])
+        ys.append(node[members[bucket, b]])
+    total = n + len(store_ids)
+    pairs, shared = np.unique(np.concatenate(xs) * total + np.concatenate(ys), return_counts=True)
+    x, y = pairs // total, pairs % total
+    ids = np.array([p.id for p in batch.pending] + store_ids)
+    rank = np.empty(total, dtype=np.int64)
+    rank[np.argsort(ids, kind="stable")] = np.arange(total)
+    order = np.lexsort((rank[y], -shared, x))
+    x, y = x[order], y[order]
+    keep = np.arange(len(x)) - np.searchsorted(x, x) < s.max_candidates
+    return x[keep], y[keep], store_ids
+
+
+def _store_candidates(
+    con: duckdb.DuckDBPyConnection, store_ids: list[str], wanted: np.ndarray
+) -> tuple[np.ndarray, dict[int, _Other]]:
+    """Signatures (row = index in store_ids) and comparison keys of the wanted stored candidates."""
+    sigs = np.zeros((len(store_ids), settings().num_perm), dtype=np.uint32)
+    if not len(wanted):
+        return sigs, {}
+    con.register(
+        "_wanted",
+        pa.table({"other": pa.array([store_ids[i] for i in wanted], pa.string()), "node": pa.array(wanted)}),
     )
-    out: dict[str, list[str]] = defaultdict(list)
-    for nid, other in con.execute(
-        "SELECT id, other FROM _candidates ORDER BY id, shared DESC, other"
-    ).fetchall():
-        out[nid].append(other)
-    return out
-
-
-def _store_signatures(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[np.ndarray, str, tuple[str, str]]]:
     rows = con.execute(
-        """SELECT m.notice_id, m.signature, coalesce(k.title_key, ''), n.notice_type, n.title
-           FROM notice_minhash m JOIN notices n ON n.id = m.notice_id
-           JOIN (SELECT DISTINCT other FROM _candidates) c ON c.other = m.notice_id
-           LEFT JOIN notice_keys k ON k.notice_id = m.notice_id
-           ANTI JOIN _pending p ON p.id = m.notice_id"""
+        """SELECT w.node, m.signature, coalesce(k.title_key, ''), n.notice_type, n.title
+           FROM notice_minhash m JOIN _wanted w ON w.other = m.notice_id JOIN notices n ON n.id = m.notice_id
+           LEFT JOIN notice_keys k ON k.notice_id = m.notice_id"""
     ).fetchall()
-    return {
-        nid: (np.frombuffer(blob, dtype=np.uint32), key, (phase, normalise_text(title)))
-        for nid, blob, key, phase, title in rows
-    }
+    con.unregister("_wanted")
+    info: dict[int, _Other] = {}
+    for node, blob, key, ntype, title in rows:
+        sigs[node] = np.frombuffer(blob, dtype=np.uint32)
+        info[node] = _Other(store_ids[node], key, ntype, normalise_text(title))
+    return sigs, info
 
 
 def _store_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
