@@ -38,7 +38,7 @@ import numpy as np
 import pyarrow as pa
 from datasketch import MinHash, MinHashLSH
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import Indel, Levenshtein
 
 EXTRA_SCHEMA = """
 CREATE TABLE IF NOT EXISTS notice_minhash (notice_id VARCHAR NOT NULL, signature BLOB NOT NULL);
@@ -334,7 +334,7 @@ class _Pending:
     title_norm: str = ""
 
 
-_KeyIndex = defaultdict[str, dict[str, _Proc]]
+_KeyIndex = defaultdict[str, dict[str, str]]  # key -> {procurement id: its title key}, in insertion order
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -460,7 +460,7 @@ def _index(
     ):
         for key in keys:
             if key:
-                index[key][proc.id] = proc
+                index[key][proc.id] = proc.title_key
 
 
 def _decide(
@@ -481,7 +481,8 @@ def _decide(
         first_id, pid = fp_map[p.fingerprint]
         return pid, "fingerprint", 1.0, first_id
     if p.code_key:
-        for proc in list(by_code.get(p.code_key, {}).values())[-s.max_fuzzy_pool :]:
+        for pid in list(by_code.get(p.code_key, {}))[-s.max_fuzzy_pool :]:
+            proc = procs[pid]
             if proc.near(p.published, s.code_window) and not _buyers_conflict(p.buyer_key, proc.buyer_key, s):
                 return proc.id, "project_code", 1.0, None
     for other, score in near:  # best first, all at or above near_duplicate
@@ -499,12 +500,10 @@ def _decide(
         same_buyer = by_buyer.get(p.buyer_key) or {} if p.buyer_key else {}
         if len(same_buyer) <= s.max_fuzzy_pool:  # a buyer with thousands of purchases: exact titles only
             pool.update(same_buyer)
-        choices = list(pool.values())
-        titles = [c.title_key for c in choices]
-        for _, score, index in process.extract(
-            p.title_key, titles, scorer=fuzz.ratio, score_cutoff=s.title_similarity, limit=3
+        for _, score, pid in process.extract(
+            p.title_key, pool, scorer=fuzz.ratio, score_cutoff=s.title_similarity, limit=3
         ):
-            proc = choices[index]
+            proc = procs[pid]
             if (
                 proc.near(p.published, s.window)
                 and titles_close(p.title_key, proc.title_key, s.title_max_edits)
@@ -687,6 +686,11 @@ def _near_duplicates(con: duckdb.DuckDBPyConnection, batch: _Batch) -> _Near:
         scores[lo : lo + len(xs)] = np.count_nonzero(batch.sigs[xs] == theirs, axis=1) / s.num_perm
     keep = known & (scores >= s.near_duplicate)
     x, y, scores = x[keep], y[keep], scores[keep]
+    titles = [p.title_key for p in batch.pending] + [
+        store_info[i].title_key if i in store_info else "" for i in range(len(store_ids))
+    ]
+    keep = _titles_may_agree([titles[i] for i in x.tolist()], [titles[i] for i in y.tolist()], s)
+    x, y, scores = x[keep], y[keep], scores[keep]
     order = np.lexsort((np.arange(len(x)), -scores, x))  # stable: ties keep the candidate order
     x, y, scores = x[order], y[order], scores[order]
     used = np.unique(y[y >= n]) - n
@@ -706,6 +710,19 @@ def _near_duplicates(con: duckdb.DuckDBPyConnection, batch: _Batch) -> _Near:
             others.append(store_info[node - n])
     offsets = np.searchsorted(x, np.arange(n + 1)).tolist()
     return _Near(offsets, others, scores.tolist())
+
+
+def _titles_may_agree(a: list[str], b: list[str], s: Settings) -> np.ndarray:
+    """For many pairs at once, a necessary condition of `titles_agree`: one title empty, at most
+    `title_max_edits` insertions and deletions apart, or the shorter a subsequence of the longer (as it is
+    when one contains the other). Pairs failing it never agree, so they are not looked at one by one."""
+    if not a:
+        return np.zeros(0, dtype=bool)
+    edits = process.cpdist(a, b, scorer=Indel.distance, workers=1)
+    la = np.fromiter(map(len, a), dtype=np.int64, count=len(a))
+    lb = np.fromiter(map(len, b), dtype=np.int64, count=len(b))
+    subsequence = (edits == np.abs(la - lb)) & (np.minimum(la, lb) >= 6)
+    return (edits <= s.title_max_edits) | subsequence | (la == 0) | (lb == 0)
 
 
 def _lsh_pairs(con: duckdb.DuckDBPyConnection, batch: _Batch) -> tuple[np.ndarray, np.ndarray, list[str]]:
