@@ -29,7 +29,7 @@ import duckdb
 import httpx
 
 from procurewatch.store.db import open_store
-from procurewatch.store.search import index_dir_for, index_is_current, rebuild_index
+from procurewatch.store.search import index_dir_for, index_is_current, rebuild_index, sync_index
 
 REPO = Path(__file__).resolve().parents[1]
 BULK = Path(os.environ.get("PROCUREWATCH_SHARED", REPO.parent / "shared")) / "data" / "bulk"
@@ -203,6 +203,10 @@ def main() -> None:
         t = time.perf_counter()
         indexed = rebuild_index(db)
         print(f"index: {indexed:,} notices in {time.perf_counter() - t:.1f} s")
+    else:
+        t = time.perf_counter()
+        sync_index(db)  # also creates the store's lookup indexes when missing (store/read_indexes.py)
+        print(f"index sync and lookup indexes: {time.perf_counter() - t:.1f} s")
 
     proc, base, started = start_server(db)
     print(f"server start (process launch to first answer): {started:.2f} s  target < 3 s")

@@ -1,5 +1,6 @@
-"""The in-memory search columns must give exactly what the SQL path gives: totals, every page,
-every facet count, every sort, under combined filters — on the corpus of tests/web/corpus.py."""
+"""The in-memory search columns, and the filtering and counting inside the index used for broad
+searches, must give exactly what the SQL path gives: totals, every page, every facet count, every
+sort, under combined filters — on the corpus of tests/web/corpus.py."""
 
 from __future__ import annotations
 
@@ -50,6 +51,14 @@ def test_columns_match_sql(explorer, q, pairs):
         assert (mem.total, mem.pages) == (sql.total, sql.pages)
         assert [r["id"] for r in mem.rows] == [r["id"] for r in sql.rows]
         assert mem.facets == sql.facets
+    if hits is not None:  # the broad-search path, whatever the number of hits
+        for page in (1, 2):
+            sql = explorer._search_sql(f, hits, "relevance", page)
+            indexed = explorer._search_indexed(columns, f, page)
+            assert (indexed.total, indexed.pages, indexed.page) == (sql.total, sql.pages, sql.page)
+            assert [r["id"] for r in indexed.rows] == [r["id"] for r in sql.rows]
+            assert indexed.facets == sql.facets
+            assert indexed.terms == sql.terms
     if sql.total:
         last = -(-sql.total // PER_PAGE)
         assert [r["id"] for r in explorer._search_columns(columns, f, hits, "date", last).rows] == [
@@ -62,3 +71,28 @@ def test_columns_cover_every_stored_notice(explorer):
     assert explorer.notice_columns().n == stored
     facets = explorer.search(NoticeFilters()).facets
     assert sum(n for _, n in facets["notice_type"]) == stored
+
+
+def test_broad_path_breaks_score_ties_like_sql_on_every_page(tmp_path):
+    from tests.web.corpus import Row, build_store
+
+    from procurewatch.store.search import sync_index
+
+    # identical texts score identically: page edges fall inside ties, resolved by date then id
+    rows = [
+        Row(f"tie-{i:03d}", "卡口设备采购", "车辆卡口", f"2020-{1 + i % 12:02d}-{1 + i % 5:02d}")
+        for i in range(150)
+    ]
+    db = build_store(tmp_path / "ties.duckdb", rows)
+    sync_index(db)
+    e = Explorer(db, prepare=True)
+    try:
+        f = NoticeFilters(q="卡口")
+        hits = e._hits(f)
+        for page in range(1, 9):
+            sql = e._search_sql(f, hits, "relevance", page)
+            indexed = e._search_indexed(e.notice_columns(), f, page)
+            assert [r["id"] for r in indexed.rows] == [r["id"] for r in sql.rows]
+            assert (indexed.total, indexed.page) == (sql.total, sql.page) == (150, min(page, 8))
+    finally:
+        e.close()

@@ -21,6 +21,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -30,11 +31,23 @@ import tantivy
 ANALYZER = "pw_ws"
 IDS_FILE = "indexed_ids.parquet"
 FORMAT_FILE = "procurewatch-index-format"
-FORMAT = "2"
+FORMAT = "3"
 WRITER_HEAP = 256_000_000
 BATCH = 5_000
 MAX_TOKEN = 60
 
+# notice columns indexed as exact values (category, vendor and buyer_type hold several per notice)
+FACET_FIELDS = (
+    "country",
+    "province",
+    "notice_type",
+    "language",
+    "buyer",
+    "city",
+    "category",
+    "vendor",
+    "buyer_type",
+)
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _RUNS = re.compile(rf"([{_CJK}]+)|([^\W{_CJK}]+)")
 _WORDS = re.compile(rf"[{_CJK}]+|[^\W{_CJK}]+")
@@ -89,7 +102,12 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("id", stored=True, tokenizer_name="raw")
     builder.add_text_field("seg", stored=False, tokenizer_name=ANALYZER)
     builder.add_text_field("bigram", stored=False, tokenizer_name=ANALYZER)
-    builder.add_integer_field("year", stored=False, indexed=True)
+    builder.add_integer_field("year", stored=False, indexed=True, fast=True)
+    # the explorer's filters and facets, so broad searches filter and count inside tantivy
+    builder.add_integer_field("day", stored=False, indexed=True, fast=True)  # days since 1970-01-01
+    builder.add_unsigned_field("relevant", stored=False, indexed=True)
+    for name in FACET_FIELDS:
+        builder.add_text_field(name, stored=False, tokenizer_name="raw", index_option="basic", fast=True)
     # a per-index ordinal, mapped to the notice id by indexed_ids.parquet: hits resolve to ids
     # through a fast-field column instead of a stored-document fetch per hit
     builder.add_unsigned_field("key", stored=False, indexed=False, fast=True)
@@ -142,21 +160,45 @@ _TEXT_SQL = """
 SELECT n.id, m.key, year(n.published) AS year,
        concat_ws(' ', n.title, n.body, n.attachments, n.buyer, n.project_code,
                  (SELECT string_agg(p.name, ' ') FROM parties p
-                   WHERE p.notice_id = n.id AND p.role = 'supplier')) AS text
+                   WHERE p.notice_id = n.id AND p.role = 'supplier')) AS text,
+       CAST(n.published - DATE '1970-01-01' AS INTEGER) AS day, n.relevant,
+       n.country, n.province, n.notice_type, n.language, n.buyer, n.city,
+       (SELECT list(DISTINCT f.category) FROM findings f WHERE f.notice_id = n.id) AS category,
+       (SELECT list(DISTINCT v.vendor) FROM (
+            SELECT notice_id, vendor FROM vendor_mentions
+            UNION SELECT notice_id, vendor FROM parties WHERE role = 'supplier' AND vendor IS NOT NULL) v
+         WHERE v.notice_id = n.id) AS vendor,
+       list_filter([{buyer_types}], lambda t: t IS NOT NULL) AS buyer_type
 FROM notices n JOIN pw_missing m ON m.id = n.id
 """
+
+
+def _text_sql() -> tuple[str, list[Any]]:
+    """The indexing query, with each purchaser type tested by the SQL the analyses use."""
+    from procurewatch.analysis import buyer_type_condition, purchaser_patterns
+
+    params: list[Any] = []
+    tests = []
+    for name in sorted(purchaser_patterns()):
+        condition = buyer_type_condition([name], params, column="n.buyer")
+        tests.append(f"CASE WHEN {condition} THEN '{name}' END")
+    return _TEXT_SQL.format(buyer_types=", ".join(tests) or "NULL"), params
 
 
 def _add_notices(con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, replace: bool) -> int:
     """Index the notices of temp table pw_missing (id, key)."""
     added = 0
-    reader = con.sql(_TEXT_SQL).to_arrow_reader(BATCH)
+    sql, params = _text_sql()
+    reader = con.sql(sql, params=params).to_arrow_reader(BATCH)
     for batch in reader:
         ids = batch.column(0).to_pylist()
         keys = batch.column(1).to_pylist()
         years = batch.column(2).to_pylist()
         texts = batch.column(3).to_pylist()
-        for notice_id, key, year, text in zip(ids, keys, years, texts, strict=True):
+        days = batch.column(4).to_pylist()
+        relevant = batch.column(5).to_pylist()
+        facets = [(name, batch.column(6 + i).to_pylist()) for i, name in enumerate(FACET_FIELDS)]
+        for row, (notice_id, key, year, text) in enumerate(zip(ids, keys, years, texts, strict=True)):
             text = text or ""
             if replace:
                 writer.delete_documents_by_term("id", notice_id)
@@ -166,6 +208,14 @@ def _add_notices(con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, re
             doc.add_unsigned("key", key)
             if year is not None:
                 doc.add_integer("year", year)
+            if days[row] is not None:
+                doc.add_integer("day", days[row])
+            doc.add_unsigned("relevant", int(bool(relevant[row])))
+            for name, values in facets:
+                value = values[row]
+                for item in value if isinstance(value, list) else [value]:
+                    if item is not None:
+                        doc.add_text(name, item)
             writer.add_document(doc)
             added += 1
     return added
@@ -410,6 +460,16 @@ class SearchIndex:
     def num_docs(self) -> int:
         return self.index.searcher().num_docs
 
+    def count(self, text: str) -> int:
+        """How many notices match (no hits fetched); raises SearchError like search()."""
+        parsed = parse_user_query(text)
+        if not parsed.parts:
+            raise SearchError("the query has no words to search for")
+        try:
+            return self.index.searcher().search(build_query(self.schema, parsed), 1, count=True).count or 0
+        except ValueError as exc:
+            raise SearchError(f"the query could not be run: {exc}") from exc
+
     def search(self, text: str) -> SearchHits:
         """Every notice matching the query, best first, with BM25 scores."""
         parsed = parse_user_query(text)
@@ -429,3 +489,103 @@ class SearchIndex:
 def search_ids(db_path: Path, text: str) -> SearchHits:
     """One-off search (the CLI); the web server keeps a SearchIndex open instead."""
     return SearchIndex(index_dir_for(db_path)).search(text)
+
+
+# ---------------------------------------------------------------- filtering and counting in the index
+
+AGG_SIZE = 1_000_000  # every value of a facet: counts are exact, never a top-n estimate
+
+
+class InexactCounts(RuntimeError):
+    """tantivy reported a facet count that may be approximate; the caller counts another way."""
+
+
+def filter_clauses(
+    schema: tantivy.Schema,
+    *,
+    values: dict[str, list[str]],
+    years: list[int],
+    day_from: int | None,
+    day_to: int | None,
+    relevant: bool,
+) -> dict[str, tantivy.Query]:
+    """Notice filters as index queries, keyed by the facet each belongs to (`values` by field:
+    a notice matches when it has any of the field's values; NULL matches nothing)."""
+    clauses: dict[str, tantivy.Query] = {}
+
+    def any_of(field_name: str, items: list[Any]) -> tantivy.Query:
+        if not items:
+            return tantivy.Query.empty_query()
+        return tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, tantivy.Query.term_query(schema, field_name, v)) for v in items]
+        )
+
+    if relevant:
+        clauses["relevant"] = tantivy.Query.term_query(schema, "relevant", 1)
+    if day_from is not None or day_to is not None:
+        clauses["date"] = tantivy.Query.range_query(
+            schema, "day", tantivy.FieldType.Integer, day_from, day_to
+        )
+    if years:
+        clauses["year"] = any_of("year", years)
+    for name, items in values.items():
+        if name not in FACET_FIELDS:
+            raise ValueError(f"{name!r} is not an indexed filter field")
+        clauses[name] = any_of(name, items)
+    return clauses
+
+
+def _filtered(
+    query: tantivy.Query, clauses: dict[str, tantivy.Query], skip: str | None = None
+) -> tantivy.Query:
+    # filters add nothing to the score: hits rank exactly as the bare query ranks them
+    parts = [(tantivy.Occur.Must, query)] + [
+        (tantivy.Occur.Must, tantivy.Query.const_score_query(c, 0.0))
+        for name, c in clauses.items()
+        if name != skip
+    ]
+    return tantivy.Query.boolean_query(parts) if len(parts) > 1 else query
+
+
+class IndexedSearch:
+    """One query with filters, answered inside tantivy: count, exact facet counts, top hits."""
+
+    def __init__(self, index: SearchIndex, parsed: ParsedQuery, clauses: dict[str, tantivy.Query]) -> None:
+        self.searcher = index.index.searcher()
+        self.query = build_query(index.schema, parsed)
+        self.clauses = clauses
+        self.parsed = parsed
+
+    def count(self) -> int:
+        return self.searcher.search(_filtered(self.query, self.clauses), 1, count=True).count or 0
+
+    def facet_counts(self, facets: list[str]) -> dict[str, list[tuple[str, int]]]:
+        """Every value's count per facet, each facet under every filter except its own."""
+        groups: dict[str | None, list[str]] = {}
+        for name in facets:
+            groups.setdefault(name if name in self.clauses else None, []).append(name)
+        out: dict[str, list[tuple[str, int]]] = {}
+        for skip, names in groups.items():
+            spec = {name: {"terms": {"field": name, "size": AGG_SIZE}} for name in names}
+            result = self.searcher.aggregate(_filtered(self.query, self.clauses, skip), spec)
+            for name in names:
+                agg = result.get(name) or {}
+                if agg.get("sum_other_doc_count", 0) or agg.get("doc_count_error_upper_bound", 0):
+                    raise InexactCounts(name)
+                out[name] = [(str(b["key"]), int(b["doc_count"])) for b in agg.get("buckets", [])]
+        return out
+
+    def top(self, k: int, limit: int) -> tuple[list[int], list[float]] | None:
+        """Index keys and scores of the best `k` hits and of every hit tied with the k-th,
+        so the caller can break ties its own way; None when that needs more than `limit` hits."""
+        query = _filtered(self.query, self.clauses)
+        fetch = k + 64
+        while True:
+            hits = self.searcher.search(query, fetch, count=False).hits
+            if len(hits) < fetch or len(hits) <= k or hits[-1][0] < hits[k - 1][0]:
+                break
+            if fetch >= limit:
+                return None
+            fetch = min(fetch * 4, limit)
+        keys = self.searcher.fast_field_values("key", [a for _, a in hits]) if hits else []
+        return keys, [score for score, _ in hits]

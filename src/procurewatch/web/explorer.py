@@ -12,6 +12,7 @@ import threading
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +21,27 @@ import numpy as np
 import pyarrow as pa
 
 from procurewatch import analysis
-from procurewatch.store.search import SearchError, SearchHits, SearchIndex, index_dir_for
+from procurewatch.store.search import (
+    IndexedSearch,
+    InexactCounts,
+    SearchError,
+    SearchHits,
+    SearchIndex,
+    filter_clauses,
+    index_dir_for,
+    parse_user_query,
+)
 from procurewatch.web.filters import NoticeFilters, day
 from procurewatch.web.notice_columns import NoticeColumns
 
 log = logging.getLogger("procurewatch.web")
 
 PER_PAGE = 20
+# A search matching more notices than this, ranked by relevance, is filtered and counted inside
+# the index (fetching every hit into Python costs ~0.3 s per 400k); smaller ones in memory.
+BROAD_HITS = 50_000
+BROAD_FETCH_LIMIT = 50_000  # deeper pages of a broad search fetch every hit instead
+INDEX_FACETS = ("year", "country", "province", "notice_type", "language", "category", "vendor", "buyer_type")
 PREPARE_WAIT = 120.0  # seconds a request waits for the in-memory columns before using plain SQL
 HIT_CACHE_MAX = 200_000
 BASE_COLUMNS = tuple(
@@ -335,6 +350,15 @@ class Explorer:
     # ------------------------------------------------------------ search
 
     def search(self, f: NoticeFilters, sort: str = "relevance", page: int = 1) -> ResultPage:
+        if f.q and sort == "relevance" and self._hit_cache.get(f.q) is None:
+            columns = self.notice_columns()
+            try:
+                if columns is not None and self.index.count(f.q) > BROAD_HITS:
+                    found = self._search_indexed(columns, f, page)
+                    if found is not None:
+                        return found
+            except SearchError as exc:
+                return ResultPage(0, 1, 1, [], {}, message=str(exc))
         try:
             hits = self._hits(f)
         except SearchError as exc:
@@ -412,6 +436,56 @@ class Explorer:
         return ResultPage(
             total, page, pages, shown, facets, hits=hits, terms=hits.parsed.highlight_terms() if hits else []
         )
+
+    def _index_clauses(self, f: NoticeFilters) -> dict[str, Any]:
+        values = {name: list(getattr(f, name)) for name in ("country", "province", "notice_type", "language")}
+        values |= {"category": list(f.category), "vendor": list(f.vendor)}
+        values["buyer_type"] = [t for t in f.buyer_type if t in buyer_types()]
+        values |= {"buyer": [f.buyer] if f.buyer else [], "city": [f.city] if f.city else []}
+        epoch = date(1970, 1, 1)
+        return filter_clauses(
+            self.index.schema,
+            values={name: items for name, items in values.items() if items},
+            years=[int(y) for y in f.year],
+            day_from=(date.fromisoformat(day(f.date_from, end=False)) - epoch).days if f.date_from else None,
+            day_to=(date.fromisoformat(day(f.date_to, end=True)) - epoch).days if f.date_to else None,
+            relevant=f.relevant,
+        )
+
+    def _search_indexed(self, columns: NoticeColumns, f: NoticeFilters, page: int) -> ResultPage | None:
+        """A broad search ranked by relevance: filtered, counted and cut to its page inside the
+        index, ties at the page edge broken in memory as SORT_SQL does. None when it cannot be
+        answered that way (a deep page, or counts the index could only estimate)."""
+        parsed = parse_user_query(f.q)
+        indexed = IndexedSearch(self.index, parsed, self._index_clauses(f))
+        total = indexed.count()
+        pages = max(1, -(-total // PER_PAGE))
+        page = min(max(1, page), pages)
+        top = indexed.top(page * PER_PAGE, BROAD_FETCH_LIMIT) if total else ([], [])
+        if top is None:
+            return None
+        facet_key = f.query_string()
+        facets = self._facet_cache.get(facet_key)
+        if facets is None:
+            try:
+                counted = indexed.facet_counts(list(INDEX_FACETS))
+            except InexactCounts:
+                return None
+            facets = {name: _top_values(counted[name]) for name in INDEX_FACETS if name != "buyer_type"}
+            known = dict(counted["buyer_type"])
+            facets["buyer_type"] = sorted(
+                ((t, known[t]) for t in sorted(buyer_types()) if known.get(t)), key=lambda x: -x[1]
+            )
+            self._facet_cache.put(facet_key, facets)
+        positions, scores = columns.positions_of_keys(*top)
+        ordered = columns.order(positions, scores, "relevance")
+        ids = columns.ids_at(ordered[(page - 1) * PER_PAGE : page * PER_PAGE])
+        cur = self.cursor()
+        try:
+            shown = self.notice_rows(cur, ids)
+        finally:
+            cur.close()
+        return ResultPage(total, page, pages, shown, facets, terms=parsed.highlight_terms())
 
     def notice_rows(self, cur: duckdb.DuckDBPyConnection, ids: list[str]) -> list[dict[str, Any]]:
         """Display rows for these notices, in the given order."""
@@ -623,3 +697,7 @@ class Explorer:
             }
         finally:
             cur.close()
+
+
+def _top_values(pairs: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    return sorted(pairs, key=lambda x: (-x[1], x[0]))[:FACET_LIMIT]
