@@ -208,6 +208,7 @@ def main() -> None:
         sync_index(db)  # also creates the store's lookup indexes when missing (store/read_indexes.py)
         print(f"index sync and lookup indexes: {time.perf_counter() - t:.1f} s")
 
+    print("load average (1/5/15 min) before serving: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     proc, base, started = start_server(db)
     print(f"server start (process launch to first answer): {started:.2f} s  target < 3 s")
     rng = random.Random(7)
@@ -250,6 +251,7 @@ def main() -> None:
             proc_urls = [f"/procurement/{rng.choice(pids)}" for _ in range(n)]
             report("procurement page", timed(client, proc_urls), 50)
     finally:
+        print("load average (1/5/15 min) after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         proc.terminate()
         proc.wait(timeout=10)
 

@@ -295,18 +295,20 @@ def _query(
     return rows
 
 
+# g holds each (procurement, key) once (see _grouped), so count(*) counts procurements, as
+# sum(g.notices) already relies on; count(DISTINCT id) would cost 3-4x the time on large groups.
 # Amounts are summed as exact decimals (cents): float sums depend on row order, and a figure must not
 # change because the same notices were read in another order.
 _MONEY = "CAST(sum(CAST({} AS DECIMAL(38, 2))){} AS DOUBLE)"
 _MEASURES = f"""
-    count(DISTINCT g.id) AS procurements,
+    count(*) AS procurements,
     sum(g.notices) AS notices,
     {_MONEY.format("g.spend_value", "")} AS spend_value,
     g.spend_currency AS spend_currency,
     {_MONEY.format("g.spend_value", " FILTER (WHERE g.spend_kind IN ('award', 'contract'))")} AS spend_award_value,
     {_MONEY.format("g.spend_value", " FILTER (WHERE g.spend_kind = 'budget')")} AS spend_budget_value,
-    count(DISTINCT g.id) FILTER (WHERE g.spend_kind IN ('award', 'contract')) AS procurements_with_award,
-    count(DISTINCT g.id) FILTER (WHERE g.spend_kind = 'budget') AS procurements_with_budget_only"""
+    count(*) FILTER (WHERE g.spend_kind IN ('award', 'contract')) AS procurements_with_award,
+    count(*) FILTER (WHERE g.spend_kind = 'budget') AS procurements_with_budget_only"""
 
 
 def _grouped(
@@ -330,7 +332,7 @@ def _grouped(
         on = " AND ".join(f"r.{k} IS NOT DISTINCT FROM g.{k}" for k in keys)
         ranked = f""",
         ranked AS (
-            SELECT {names}, count(DISTINCT id) AS total FROM g GROUP BY ALL
+            SELECT {names}, count(*) AS total FROM g GROUP BY ALL
             ORDER BY total DESC, {names} LIMIT {int(limit)}
         )"""
         ranked_join = f"JOIN ranked r ON {on}"
