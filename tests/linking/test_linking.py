@@ -10,6 +10,7 @@ from procurewatch.dedupe import (
     _identity,
     _permutations,
     link_pending,
+    normalise_many,
     normalise_text,
     settings,
     shingle_hashes,
@@ -281,3 +282,17 @@ def test_batch_signatures_equal_datasketch_minhash():
         m.update_batch(shingle_hashes(text))
         assert np.array_equal(m.hashvalues.astype(np.uint32), sig)
     assert batch[2] is None  # too short to judge
+
+
+def test_normalise_many_equals_normalise_text_one_by_one():
+    texts = [
+        BODY,
+        None,
+        "",
+        "  ，。！？\n\t",
+        "ＡＢＣ１２３　全角：公告（第２批）",  # full width: NFKC after punctuation is gone
+        "e\u0301cole CAFÉ ΟΔΟΣ Straße İstanbul ﬁle ½ ①",  # combining mark, final sigma, ligature, numbers
+        "项目编号：YLZC-2024-017_a b",
+        "한국 ᄀ\u1161 Hangul jamo",
+    ]
+    assert normalise_many(texts) == [normalise_text(t) for t in texts]
