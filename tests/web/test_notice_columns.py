@@ -96,3 +96,30 @@ def test_broad_path_breaks_score_ties_like_sql_on_every_page(tmp_path):
             assert (indexed.total, indexed.page) == (sql.total, sql.page) == (150, min(page, 8))
     finally:
         e.close()
+
+
+def test_broad_searches_go_through_the_index_only_with_the_lexicon_they_were_indexed_with(store, monkeypatch):
+    from procurewatch.store import search as search_module
+    from procurewatch.web import explorer as explorer_module
+
+    monkeypatch.setattr(explorer_module, "BROAD_HITS", 0)
+    used = []
+    real = Explorer._search_indexed
+    monkeypatch.setattr(Explorer, "_search_indexed", lambda self, *a: used.append(1) or real(self, *a))
+    f = NoticeFilters(q="人脸")
+    e = Explorer(store, prepare=True)
+    try:
+        assert e.index.facets_current
+        expected = e.search(f)
+        assert used and expected.total == 5
+    finally:
+        e.close()
+    used.clear()
+    monkeypatch.setattr(search_module, "purchasers_fingerprint", lambda: "another lexicon")
+    e = Explorer(store, prepare=True)
+    try:
+        assert not e.index.facets_current
+        again = e.search(f)  # answered in memory instead, with the same counts
+        assert not used and again.facets == expected.facets and again.total == expected.total
+    finally:
+        e.close()

@@ -5,6 +5,10 @@ Two text fields are indexed, both pre-tokenised here and split on whitespace by 
   bigram  overlapping character pairs of every CJK run, so any Chinese substring of two or
           more characters is found by a phrase of its pairs (人脸, 卡口, 声纹, "人脸识别")
 
+Each notice also carries the explorer's filter and facet values (year, day, relevant, country,
+province, notice type, language, buyer, city, categories, vendors, purchaser types) as exact,
+fast-field terms, so a broad search is filtered and its facets counted inside tantivy.
+
 Only the notice id is stored; DuckDB stays the source of truth and the index can always be
 rebuilt from it (`procurewatch index --rebuild`). `indexed_ids.parquet` beside the segments
 records which store ids the index holds, so `sync_index` adds only what is missing.
@@ -32,6 +36,8 @@ ANALYZER = "pw_ws"
 IDS_FILE = "indexed_ids.parquet"
 FORMAT_FILE = "procurewatch-index-format"
 FORMAT = "3"
+# the purchaser lexicon the buyer_type terms were derived with; a changed lexicon leaves them stale
+PURCHASERS_FILE = "procurewatch-index-purchasers"
 WRITER_HEAP = 256_000_000
 BATCH = 5_000
 MAX_TOKEN = 60
@@ -238,6 +244,15 @@ def _ensure_read_indexes(db_path: Path) -> None:
         con.close()
 
 
+def purchasers_fingerprint() -> str:
+    import hashlib
+    import json
+
+    from procurewatch.analysis import purchaser_patterns
+
+    return hashlib.sha256(json.dumps(purchaser_patterns(), sort_keys=True).encode()).hexdigest()[:16]
+
+
 def _write_ids(con: duckdb.DuckDBPyConnection, index_dir: Path, select_sql: str) -> None:
     tmp = index_dir / f"{IDS_FILE}.tmp"
     con.execute(f"COPY ({select_sql}) TO '{_sql_path(tmp)}' (FORMAT parquet)")
@@ -283,6 +298,8 @@ def sync_index(db_path: Path) -> int:
         missing = con.execute("SELECT count(*) FROM pw_missing").fetchall()[0][0]
         if not missing and not stale and ids_file.exists():
             return 0
+        if not (index_dir / PURCHASERS_FILE).exists():  # a new index: every document gets this lexicon
+            (index_dir / PURCHASERS_FILE).write_text(purchasers_fingerprint())
         writer = index.writer(heap_size=WRITER_HEAP)
         for notice_id in stale:
             writer.delete_documents_by_term("id", notice_id)
@@ -445,6 +462,9 @@ class SearchIndex:
         self.schema = self.index.schema
         self.index_dir = index_dir
         self.keymap = self._keymap()
+        marker = index_dir / PURCHASERS_FILE
+        # buyer_type terms match the analyses only when indexed with today's purchaser lexicon
+        self.facets_current = marker.exists() and marker.read_text().strip() == purchasers_fingerprint()
 
     def _keymap(self) -> pa.Table:
         ids_file = self.index_dir / IDS_FILE

@@ -1,8 +1,14 @@
 """Read-only queries behind the explorer's pages: search with facets, procurements, profiles.
 
-Search results are notices. The full-text index only says which notices match (and how well);
-filtering, facet counts, sorting and paging happen in DuckDB over those ids, so paging reaches
-the last result however many there are. Every value from a user is a bound parameter.
+Search results are notices. The full-text index says which notices match (and how well); the
+same filters, exact facet counts, order and pages then come from one of three places, which give
+identical answers (tests/web/test_notice_columns.py):
+- broad searches by relevance (> BROAD_HITS hits): inside tantivy, from the facet fields indexed
+  with each notice (terms aggregations, top hits with ties at the page edge resolved here);
+- other searches and browsing: numpy over every notice's columns, read when the server starts
+  (notice_columns.py), so paging reaches the last result however many there are;
+- until those columns are read (or for one-off CLI use): DuckDB over the hit ids.
+Every value from a user is a bound parameter or an index term, never query syntax.
 """
 
 from __future__ import annotations
@@ -353,7 +359,8 @@ class Explorer:
         if f.q and sort == "relevance" and self._hit_cache.get(f.q) is None:
             columns = self.notice_columns()
             try:
-                if columns is not None and self.index.count(f.q) > BROAD_HITS:
+                index = self.index
+                if columns is not None and index.facets_current and index.count(f.q) > BROAD_HITS:
                     found = self._search_indexed(columns, f, page)
                     if found is not None:
                         return found
