@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
 from procurewatch import analysis
@@ -412,7 +411,7 @@ class Explorer:
     ) -> ResultPage:
         """search() over the in-memory columns: same filters, counts, order and pages."""
         if hits is None:
-            rows, scores = np.arange(columns.n, dtype=np.int64), None
+            rows, scores = columns.all_rows, None
         else:
             found = self._position_cache.get(f.q)
             if found is None:

@@ -56,6 +56,12 @@ class Coded:
     def wanted(self, values: list[str]) -> np.ndarray:
         return np.array([self.lookup[v] for v in values if v in self.lookup], dtype=np.int32)
 
+    def matches(self, codes: np.ndarray, values: list[str]) -> np.ndarray:
+        """codes ∈ values, by a lookup table (NULL, code -1, reads the table's last slot: False)."""
+        table = np.zeros(len(self.values) + 1, dtype=bool)
+        table[self.wanted(values)] = True
+        return table[codes]
+
 
 @dataclass
 class Pairs:
@@ -79,6 +85,7 @@ class NoticeColumns:
         table = cur.sql(_NOTICES_SQL).to_arrow_table()
         cur.unregister("pw_keymap")
         self.n = table.num_rows
+        self.all_rows = np.arange(self.n, dtype=np.int64)
         self.ids = table.column("id").combine_chunks()
         keys = table.column("key").combine_chunks()
         known = np.flatnonzero(keys.is_valid().to_numpy(zero_copy_only=False))
@@ -162,13 +169,13 @@ class NoticeColumns:
             conds["date_to"] = (self.day[rows] <= last) & ~self.day_null[rows]
         for name, value in (("buyer", f.buyer), ("city", f.city)):
             if value:
-                conds[name] = np.isin(self.coded[name].codes[rows], self.coded[name].wanted([value]))
+                conds[name] = self.coded[name].matches(self.coded[name].codes[rows], [value])
         if f.year:
             conds["year"] = np.isin(self.year[rows], [int(y) for y in f.year]) & (self.year[rows] != 0)
         for name in ("country", "province", "notice_type", "language"):
             values = getattr(f, name)
             if values:
-                conds[name] = np.isin(self.coded[name].codes[rows], self.coded[name].wanted(values))
+                conds[name] = self.coded[name].matches(self.coded[name].codes[rows], values)
         for name in MULTI_FACETS:
             values = getattr(f, name)
             if values:
