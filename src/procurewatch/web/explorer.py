@@ -646,11 +646,16 @@ class Explorer:
         try:
             params: list[Any] = []
             where = " AND ".join(self._where(f, params))
-            base = f"""
-            WITH sel AS (
-                SELECT n.id, coalesce(l.procurement_id, n.id) AS pid, n.published, n.buyer,
+            # the selected notices are read once; the five summaries below run over them
+            selected = cur.sql(
+                f"""SELECT n.id, coalesce(l.procurement_id, n.id) AS pid, n.published, n.buyer,
                        n.amount_value, n.amount_currency
-                FROM notices n LEFT JOIN notice_links l ON l.notice_id = n.id WHERE {where})"""
+                FROM notices n LEFT JOIN notice_links l ON l.notice_id = n.id WHERE {where}""",
+                params=params,
+            ).to_arrow_table()
+            cur.register("pw_selected", selected)
+            params = []
+            base = "WITH sel AS (SELECT * FROM pw_selected)"
             by_year_category = _rows(
                 cur.execute(
                     f"""{base}
