@@ -744,11 +744,9 @@ def _near_duplicates(con: duckdb.DuckDBPyConnection, batch: _Batch) -> _Near:
     s = settings()
     n = len(batch.pending)
     x, y, store_ids = _lsh_pairs(con, batch)
-    store_sigs, store_info = _store_candidates(con, store_ids, np.unique(y[y >= n]) - n)
-    store_known = np.zeros(len(store_ids), dtype=bool)
-    store_known[list(store_info)] = True
+    store_sigs, row_of, store_info = _store_candidates(con, store_ids, np.unique(y[y >= n]) - n)
     known = np.ones(len(y), dtype=bool)
-    known[y >= n] = store_known[y[y >= n] - n]
+    known[y >= n] = row_of[y[y >= n] - n] >= 0
     scores = np.zeros(len(y))
     step = 262_144
     for lo in range(0, len(x), step):  # estimated Jaccard: the share of equal minima
@@ -756,7 +754,7 @@ def _near_duplicates(con: duckdb.DuckDBPyConnection, batch: _Batch) -> _Near:
         theirs = np.empty((len(ys), s.num_perm), dtype=np.uint32)
         stored = ys >= n
         theirs[~stored] = batch.sigs[ys[~stored]]
-        theirs[stored] = store_sigs[ys[stored] - n]
+        theirs[stored] = store_sigs[row_of[ys[stored] - n]]
         scores[lo : lo + len(xs)] = np.count_nonzero(batch.sigs[xs] == theirs, axis=1) / s.num_perm
     keep = known & (scores >= s.near_duplicate)
     x, y, scores = x[keep], y[keep], scores[keep]
@@ -818,7 +816,10 @@ def _lsh_pairs(con: duckdb.DuckDBPyConnection, batch: _Batch) -> tuple[np.ndarra
     stored = con.sql(
         """SELECT b.notice_id, b.band, b.hash FROM notice_lsh_bands b
            SEMI JOIN _mine m ON m.band = b.band AND m.hash = b.hash
-           ANTI JOIN _pending p ON p.id = b.notice_id"""
+           ANTI JOIN _pending p ON p.id = b.notice_id
+           -- a bucket already too big in the store stays too big: its members are never candidates
+           QUALIFY count(*) OVER (PARTITION BY b.band, b.hash) <= ?""",
+        params=[s.max_bucket],
     ).to_arrow_table()
     con.unregister("_mine")
     encoded = stored.column("notice_id").combine_chunks().dictionary_encode()
@@ -856,11 +857,13 @@ def _lsh_pairs(con: duckdb.DuckDBPyConnection, batch: _Batch) -> tuple[np.ndarra
 
 def _store_candidates(
     con: duckdb.DuckDBPyConnection, store_ids: list[str], wanted: np.ndarray
-) -> tuple[np.ndarray, dict[int, _Other]]:
-    """Signatures (row = index in store_ids) and comparison keys of the wanted stored candidates."""
-    sigs = np.zeros((len(store_ids), settings().num_perm), dtype=np.uint32)
+) -> tuple[np.ndarray, np.ndarray, dict[int, _Other]]:
+    """Signatures and comparison keys of the wanted stored candidates (indices in store_ids): the
+    signature of store_ids[i] is sigs[row_of[i]], row_of[i] = -1 when it has none."""
+    sigs = np.zeros((len(wanted), settings().num_perm), dtype=np.uint32)
+    row_of = np.full(len(store_ids), -1, dtype=np.int64)
     if not len(wanted):
-        return sigs, {}
+        return sigs, row_of, {}
     con.register(
         "_wanted",
         pa.table({"other": pa.array([store_ids[i] for i in wanted], pa.string()), "node": pa.array(wanted)}),
@@ -872,10 +875,11 @@ def _store_candidates(
     ).fetchall()
     con.unregister("_wanted")
     info: dict[int, _Other] = {}
-    for node, blob, key, ntype, title in rows:
-        sigs[node] = np.frombuffer(blob, dtype=np.uint32)
+    for row, (node, blob, key, ntype, title) in enumerate(rows):
+        sigs[row] = np.frombuffer(blob, dtype=np.uint32)
+        row_of[node] = row
         info[node] = _Other(store_ids[node], key, ntype, normalise_text(title))
-    return sigs, info
+    return sigs, row_of, info
 
 
 def _store_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:

@@ -296,3 +296,61 @@ def test_normalise_many_equals_normalise_text_one_by_one():
         "한국 ᄀ\u1161 Hangul jamo",
     ]
     assert normalise_many(texts) == [normalise_text(t) for t in texts]
+
+
+ITEMS = ["高清网络摄像机", "人脸识别门禁", "车辆卡口抓拍系统", "视频汇聚平台", "无人机反制设备", "智能安检门"]
+
+
+def _families() -> tuple[list[dict], list[dict]]:
+    """Per purchase: a tender early in the year; later its re-post, its correction and its award."""
+    early, late = [], []
+    for i, item in enumerate(ITEMS):
+        buyer = f"某市公安局第{i + 1}分局"
+        title = f"{buyer}{item}采购项目"
+        body = BODY.replace("高清网络摄像机", item).replace("夷陵分局", f"第{i + 1}分局")
+        early.append(
+            tender(title=title + "招标公告", body=body, buyer=buyer, published=f"2024-0{1 + i % 3}-1{i}")
+        )
+        late.append(
+            tender(
+                path="mirror.html",
+                title=title + "招标公告",
+                body="转载自政府采购网\n" + body + "\n网站地图",
+                buyer=buyer,
+                published=f"2024-0{4 + i % 3}-1{i}",
+            )
+        )
+        late.append(
+            tender(
+                title="关于" + title + "的更正公告",
+                body=body + "投标截止时间顺延三个工作日。",
+                buyer=buyer,
+                published=f"2024-0{4 + i % 3}-2{i}",
+            )
+        )
+        late.append(
+            notice(
+                title + "中标结果公告",
+                f"中标供应商：某科技有限公司{i}。",
+                buyer=buyer,
+                notice_type="award",
+                published=f"2024-0{7 + i % 3}-0{i + 1}",
+            )
+        )
+    return early, late
+
+
+def test_incremental_linking_gives_the_links_of_one_run():
+    early, late = _families()
+    at_once = new_store()
+    insert(at_once, *early, *late)
+    link_pending(at_once)
+    in_two = new_store()
+    insert(in_two, *early)
+    link_pending(in_two)
+    insert(in_two, *late)
+    assert link_pending(in_two) == len(late)
+    assert links(in_two) == links(at_once)
+    reasons = sorted(r[1] for r in links(at_once).values())
+    assert reasons.count("near_duplicate") == 2 * len(ITEMS)  # re-posts and corrections
+    assert at_once.execute("SELECT count(*) FROM procurements").fetchone() == (len(ITEMS),)
