@@ -44,7 +44,7 @@ log = logging.getLogger("procurewatch.web")
 PER_PAGE = 20
 # A search matching more notices than this, ranked by relevance, is filtered and counted inside
 # the index (fetching every hit into Python costs ~0.3 s per 400k); smaller ones in memory.
-BROAD_HITS = 50_000
+BROAD_HITS = 10_000
 BROAD_FETCH_LIMIT = 50_000  # deeper pages of a broad search fetch every hit instead
 INDEX_FACETS = ("year", "country", "province", "notice_type", "language", "category", "vendor", "buyer_type")
 PREPARE_WAIT = 120.0  # seconds a request waits for the in-memory columns before using plain SQL
@@ -359,8 +359,9 @@ class Explorer:
             columns = self.notice_columns()
             try:
                 index = self.index
-                if columns is not None and index.facets_current and index.count(f.q) > BROAD_HITS:
-                    found = self._search_indexed(columns, f, page)
+                matching = index.count(f.q) if columns is not None and index.facets_current else 0
+                if columns is not None and matching > BROAD_HITS:
+                    found = self._search_indexed(columns, f, page, matching)
                     if found is not None:
                         return found
             except SearchError as exc:
@@ -458,13 +459,17 @@ class Explorer:
             relevant=f.relevant,
         )
 
-    def _search_indexed(self, columns: NoticeColumns, f: NoticeFilters, page: int) -> ResultPage | None:
+    def _search_indexed(
+        self, columns: NoticeColumns, f: NoticeFilters, page: int, matching: int | None = None
+    ) -> ResultPage | None:
         """A broad search ranked by relevance: filtered, counted and cut to its page inside the
         index, ties at the page edge broken in memory as SORT_SQL does. None when it cannot be
         answered that way (a deep page, or counts the index could only estimate)."""
         parsed = parse_user_query(f.q)
-        indexed = IndexedSearch(self.index, parsed, self._index_clauses(f))
-        total = indexed.count()
+        clauses = self._index_clauses(f)
+        indexed = IndexedSearch(self.index, parsed, clauses)
+        # `matching`: the unfiltered count the caller already has
+        total = matching if matching is not None and not clauses else indexed.count()
         pages = max(1, -(-total // PER_PAGE))
         page = min(max(1, page), pages)
         top = indexed.top(page * PER_PAGE, BROAD_FETCH_LIMIT) if total else ([], [])
