@@ -81,6 +81,7 @@ class Settings:
     code_min_chars: int
     buyer_conflict_below: float
     phase_words: tuple[str, ...]
+    phase_first_chars: frozenset[str]
     cancel_words: tuple[str, ...]
     amendment_words: tuple[str, ...]
     lot_pattern: re.Pattern[str]
@@ -115,6 +116,7 @@ def settings() -> Settings:
         code_min_chars=raw["project_code_min_chars"],
         buyer_conflict_below=raw["buyer_conflict_below"],
         phase_words=tuple(sorted(raw["phase_words"], key=len, reverse=True)),
+        phase_first_chars=frozenset(w[0] for w in raw["phase_words"] if w),
         cancel_words=tuple(raw["cancel_words"]),
         amendment_words=tuple(raw["amendment_words"]),
         lot_pattern=re.compile(rf"第?[{_CN_NUM}\d]+(?:{markers})"),
@@ -165,7 +167,8 @@ def normalise_many(texts: list[str | None]) -> list[str]:
     except UnicodeEncodeError:  # a lone surrogate somewhere: one text at a time
         return [normalise_text(t) for t in plain]
     keep = _word_chars()[codes]
-    kept_before = np.r_[0, np.cumsum(keep)]
+    kept_before = np.zeros(len(keep) + 1, dtype=np.int64)
+    np.cumsum(keep, out=kept_before[1:])
     ends = np.cumsum(np.fromiter(map(len, plain), dtype=np.int64, count=len(plain)))
     starts = kept_before[np.r_[0, ends[:-1]]].tolist()
     joined = codes[keep].tobytes().decode("utf-32-le")
@@ -184,9 +187,16 @@ def title_key(title: str | None) -> str:
 
 
 def _strip_phase_words(key: str) -> str:
-    for word in settings().phase_words:
+    for word in _phase_words_starting_with(settings().phase_first_chars.intersection(key)):
         key = key.replace(word, "")
     return key
+
+
+@lru_cache(maxsize=4096)
+def _phase_words_starting_with(present: frozenset[str]) -> tuple[str, ...]:
+    """The phase words, in removal order, that start with one of these characters: the only ones that
+    can occur in a title with these characters, since removing words adds no characters."""
+    return tuple(w for w in settings().phase_words if w and w[0] in present)
 
 
 def code_key(code: str | None) -> str | None:
@@ -307,11 +317,14 @@ def _signature_block(texts: list[str], block: list[int], out: list[np.ndarray | 
     h = h ^ (h >> c3)
     a, b = (x.astype(np.uint32) for x in _permutations())
     firsts = np.searchsorted(doc, np.arange(len(block)))
-    mins = np.empty((len(block), len(a)), dtype=np.uint32)
-    for j in range(len(a)):  # one permutation at a time: 1-D arrays stay in cache
-        mins[:, j] = np.minimum.reduceat(h * a[j] + b[j], firsts)
+    mins = np.empty((len(a), len(block)), dtype=np.uint32)
+    permuted = np.empty_like(h)
+    for j in range(len(a)):  # one permutation at a time, in place: 1-D arrays stay in cache
+        np.multiply(h, a[j], out=permuted)
+        permuted += b[j]
+        np.minimum.reduceat(permuted, firsts, out=mins[j])
     for row, i in enumerate(block):
-        out[i] = mins[row].astype(np.uint32)
+        out[i] = mins[:, row].copy()
 
 
 @cache
@@ -761,7 +774,7 @@ def _near_duplicates(con: duckdb.DuckDBPyConnection, batch: _Batch) -> _Near:
     titles = [p.title_key for p in batch.pending] + [
         store_info[i].title_key if i in store_info else "" for i in range(len(store_ids))
     ]
-    keep = _titles_may_agree([titles[i] for i in x.tolist()], [titles[i] for i in y.tolist()], s)
+    keep = _titles_may_agree(titles, x, y, s)
     x, y, scores = x[keep], y[keep], scores[keep]
     order = np.lexsort((np.arange(len(x)), -scores, x))  # stable: ties keep the candidate order
     x, y, scores = x[order], y[order], scores[order]
@@ -784,17 +797,28 @@ def _near_duplicates(con: duckdb.DuckDBPyConnection, batch: _Batch) -> _Near:
     return _Near(offsets, others, scores.tolist())
 
 
-def _titles_may_agree(a: list[str], b: list[str], s: Settings) -> np.ndarray:
-    """For many pairs at once, a necessary condition of `titles_agree`: one title empty, at most
-    `title_max_edits` insertions and deletions apart, or the shorter a subsequence of the longer (as it is
-    when one contains the other). Pairs failing it never agree, so they are not looked at one by one."""
-    if not a:
-        return np.zeros(0, dtype=bool)
-    edits = process.cpdist(a, b, scorer=Indel.distance, workers=1)
-    la = np.fromiter(map(len, a), dtype=np.int64, count=len(a))
-    lb = np.fromiter(map(len, b), dtype=np.int64, count=len(b))
-    subsequence = (edits == np.abs(la - lb)) & (np.minimum(la, lb) >= 6)
-    return (edits <= s.title_max_edits) | subsequence | (la == 0) | (lb == 0)
+def _titles_may_agree(titles: list[str], x: np.ndarray, y: np.ndarray, s: Settings) -> np.ndarray:
+    """For many pairs (x, y) of nodes with these titles, a necessary condition of `titles_agree`: one
+    title empty, at most `title_max_edits` insertions and deletions apart, or the shorter a subsequence
+    of the longer (as it is when one contains the other). Pairs failing it never agree, so they are not
+    looked at one by one."""
+    lengths = np.fromiter(map(len, titles), dtype=np.int64, count=len(titles))
+    la, lb = lengths[x], lengths[y]
+    gap = np.abs(la - lb)
+    empty = (la == 0) | (lb == 0)
+    may = empty.copy()
+    check = ~empty & ((gap <= s.title_max_edits) | (np.minimum(la, lb) >= 6))
+    if s.title_max_edits < 2:  # equal lengths are an even number of edits apart: only equal titles agree
+        same = check & (gap == 0)
+        title_id = pa.array(titles, pa.string()).dictionary_encode().indices.to_numpy(zero_copy_only=False)
+        may[same] = title_id[x[same]] == title_id[y[same]]
+        check &= gap != 0
+    xs, ys = x[check].tolist(), y[check].tolist()
+    edits = process.cpdist(
+        [titles[i] for i in xs], [titles[i] for i in ys], scorer=Indel.distance, workers=1
+    ).astype(np.int64)
+    may[check] = (edits <= s.title_max_edits) | ((edits == gap[check]) & (np.minimum(la, lb)[check] >= 6))
+    return may
 
 
 def _lsh_pairs(con: duckdb.DuckDBPyConnection, batch: _Batch) -> tuple[np.ndarray, np.ndarray, list[str]]:

@@ -354,3 +354,24 @@ def test_incremental_linking_gives_the_links_of_one_run():
     reasons = sorted(r[1] for r in links(at_once).values())
     assert reasons.count("near_duplicate") == 2 * len(ITEMS)  # re-posts and corrections
     assert at_once.execute("SELECT count(*) FROM procurements").fetchone() == (len(ITEMS),)
+
+
+def test_title_key_removes_phase_words_one_after_another():
+    def one_by_one(title):
+        key = normalise_text(title)
+        for word in settings().phase_words:
+            key = key.replace(word, "")
+        return key
+
+    titles = [
+        "关于" + TITLE + "的更正公告",
+        TITLE + "中标候选人公示",
+        "公的告" + TITLE,  # removing 的 joins 公告, after 公告 had its turn: it stays
+        "结果公的示公告",
+        "中标结果的公告",
+        "ABC采购项目",
+        "",
+    ]
+    for title in titles:
+        assert title_key(title) == one_by_one(title)
+    assert title_key("公的告监控") == "公告监控"
