@@ -250,6 +250,10 @@ def main() -> None:
             )
             proc_urls = [f"/procurement/{rng.choice(pids)}" for _ in range(n)]
             report("procurement page", timed(client, proc_urls), 50)
+            places = [f"/place?country=CN&province={p}" for p in sorted({x[0] for x in PROVINCES})]
+            report("place page (province profile + list)", timed(client, places), None)
+            vendors = [f"/vendor/{v['value']}" for v in client.get("/api/search").json()["facets"]["vendor"]]
+            report("vendor page (profile + list)", timed(client, vendors), None)
     finally:
         print("load average (1/5/15 min) after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         proc.terminate()
