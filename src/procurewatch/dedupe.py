@@ -167,13 +167,16 @@ def normalise_many(texts: list[str | None]) -> list[str]:
     except UnicodeEncodeError:  # a lone surrogate somewhere: one text at a time
         return [normalise_text(t) for t in plain]
     keep = _word_chars()[codes]
-    kept_before = np.zeros(len(keep) + 1, dtype=np.int64)
-    np.cumsum(keep, out=kept_before[1:])
-    ends = np.cumsum(np.fromiter(map(len, plain), dtype=np.int64, count=len(plain)))
-    starts = kept_before[np.r_[0, ends[:-1]]].tolist()
+    lengths = np.fromiter(map(len, plain), dtype=np.int64, count=len(plain))
+    kept = np.zeros(len(plain), dtype=np.int64)  # characters kept per text
+    nonempty = np.flatnonzero(lengths)
+    if len(nonempty):
+        kept[nonempty] = np.add.reduceat(keep, (np.cumsum(lengths) - lengths)[nonempty], dtype=np.int64)
+    ends = np.cumsum(kept)
+    starts = (ends - kept).tolist()
     joined = codes[keep].tobytes().decode("utf-32-le")
     out = []
-    for start, end in zip(starts, kept_before[ends].tolist(), strict=True):
+    for start, end in zip(starts, ends.tolist(), strict=True):
         text = joined[start:end]
         if not unicodedata.is_normalized("NFKC", text):
             text = _NON_WORD.sub("", unicodedata.normalize("NFKC", text))
