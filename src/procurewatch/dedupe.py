@@ -477,9 +477,7 @@ def _link(con: duckdb.DuckDBPyConnection) -> int:
         ).fetchall()
     )
 
-    rows: dict[str, list[Any]] = {
-        k: [] for k in ("notice_id", "procurement_id", "reason", "score", "duplicate_of")
-    }
+    decided: list[tuple[str, str, str, float, str | None]] = []
     for i, p in enumerate(pending):
         pid, reason, score, dup = _decide(
             p,
@@ -508,10 +506,10 @@ def _link(con: duckdb.DuckDBPyConnection) -> int:
             _index(proc, by_code, by_buyer, by_title, p)
         link_of[p.id] = pid
         fp_map.setdefault(p.fingerprint, (p.id, pid))
-        for key, value in zip(rows, (p.id, pid, reason, score, dup), strict=True):
-            rows[key].append(value)
+        decided.append((p.id, pid, reason, score, dup))
 
-    con.register("_links", pa.table(rows))
+    names = ("notice_id", "procurement_id", "reason", "score", "duplicate_of")
+    con.register("_links", pa.table(dict(zip(names, map(list, zip(*decided, strict=True)), strict=True))))
     con.execute(
         "INSERT INTO notice_links SELECT notice_id, procurement_id, reason, score, duplicate_of FROM _links"
     )
@@ -951,7 +949,9 @@ INSERT INTO procurements (id, title, buyer, project_code, ocid, first_published,
                           country, province, city, admin_code, buyer_key, title_key, code_key, notices_all,
                           spend_notice)
 WITH m AS (
-    SELECT l.procurement_id AS pid, l.duplicate_of, n.*, k.buyer_key, k.title_key, k.code_key,
+    SELECT l.procurement_id AS pid, l.duplicate_of, n.id, n.title, n.buyer, n.project_code, n.ocid,
+           n.published, n.notice_type, n.amount_value, n.amount_currency, n.amount_kind, n.relevant, n.score,
+           n.title_match, n.country, n.province, n.city, n.admin_code, k.buyer_key, k.title_key, k.code_key,
            coalesce(k.cancelled, n.notice_type = 'cancellation') AS cancelled,
            coalesce(n.published, DATE '9999-12-31') AS sort_day
     FROM notice_links l JOIN notices n ON n.id = l.notice_id
