@@ -19,6 +19,7 @@ import argparse
 import io
 import itertools
 import json
+import os
 import random
 import re
 import shutil
@@ -140,6 +141,7 @@ def speed(records: list[tuple[str, dict]], n: int, work: Path) -> None:
     corpus = work / "corpus"
     build_corpus(records, n, corpus)
     db = work / "speed.duckdb"
+    load_before = os.getloadavg()[0]
     summary = run_ingest([corpus], db, field_map={}, batch_size=2000, console=Console(file=io.StringIO()))
     ingest_s = summary.store_seconds
     print(
@@ -155,6 +157,10 @@ def speed(records: list[tuple[str, dict]], n: int, work: Path) -> None:
     (procs,) = con.execute("SELECT count(*) FROM procurements").fetchone()
     con.close()
     print(f"speed: {procs:,} procurements; links by reason: {dict(reasons)}")
+    print(
+        f"speed: 1-minute load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after, "
+        f"on {os.cpu_count()} CPUs (other processes slow both figures; repeat when loaded)"
+    )
 
 
 def repost(name: str, rec: dict, rng: random.Random) -> dict:
