@@ -160,7 +160,15 @@ def _word_chars() -> np.ndarray:
 
 
 def normalise_many(texts: list[str | None]) -> list[str]:
-    """`normalise_text` of many texts: non-word characters dropped with one table lookup for all."""
+    """`normalise_text` of many texts: non-word characters dropped with one table lookup per few
+    thousand texts (small enough for the arrays to stay in cache)."""
+    out: list[str] = []
+    for start in range(0, len(texts), 4096):
+        out += _normalise_block(texts[start : start + 4096])
+    return out
+
+
+def _normalise_block(texts: list[str | None]) -> list[str]:
     plain = [t or "" for t in texts]
     try:
         codes = np.frombuffer("".join(plain).encode("utf-32-le"), dtype=np.uint32)
@@ -762,13 +770,16 @@ def _near_duplicates(con: duckdb.DuckDBPyConnection, batch: _Batch) -> _Near:
     known = np.ones(len(y), dtype=bool)
     known[y >= n] = row_of[y[y >= n] - n] >= 0
     scores = np.zeros(len(y))
-    step = 262_144
+    step = 16_384  # pairs at a time: a few MB of minima, which stay in cache
     for lo in range(0, len(x), step):  # estimated Jaccard: the share of equal minima
         xs, ys = x[lo : lo + step], y[lo : lo + step]
-        theirs = np.empty((len(ys), s.num_perm), dtype=np.uint32)
         stored = ys >= n
-        theirs[~stored] = batch.sigs[ys[~stored]]
-        theirs[stored] = store_sigs[row_of[ys[stored] - n]]
+        if stored.any():
+            theirs = np.empty((len(ys), s.num_perm), dtype=np.uint32)
+            theirs[~stored] = batch.sigs[ys[~stored]]
+            theirs[stored] = store_sigs[row_of[ys[stored] - n]]
+        else:
+            theirs = batch.sigs[ys]
         scores[lo : lo + len(xs)] = np.count_nonzero(batch.sigs[xs] == theirs, axis=1) / s.num_perm
     keep = known & (scores >= s.near_duplicate)
     x, y, scores = x[keep], y[keep], scores[keep]
