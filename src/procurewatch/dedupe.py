@@ -74,6 +74,7 @@ class Settings:
     near_duplicate: float
     title_max_edits: int
     max_fuzzy_pool: int
+    pending_chunk: int
     repost: float
     title_similarity: float
     window: timedelta
@@ -109,6 +110,7 @@ def settings() -> Settings:
         near_duplicate=raw["near_duplicate_jaccard"],
         title_max_edits=raw["title_max_edits"],
         max_fuzzy_pool=raw["max_fuzzy_pool"],
+        pending_chunk=raw["pending_chunk"],
         repost=raw["repost_jaccard"],
         title_similarity=raw["title_similarity"],
         window=timedelta(days=raw["date_window_days"]),
@@ -411,19 +413,29 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def link_pending(con: duckdb.DuckDBPyConnection) -> int:
-    """Link every notice without a notice_links row; return how many were linked."""
+    """Link every notice without a notice_links row; return how many were linked.
+
+    Pending notices are linked in date-ordered passes of `pending_chunk` (one transaction each when
+    the caller holds none): each pass links against the store as the passes before it left it, so
+    the result is that of linking incrementally, and memory stays flat for any number of notices.
+    """
     ensure_tables(con)
-    own_transaction = _begin(con)
-    try:
-        with _collector_paused():
-            linked = _link(con)
-        if own_transaction:
-            con.execute("COMMIT")
-    except BaseException:
-        if own_transaction:
-            con.execute("ROLLBACK")
-        raise
-    return linked
+    chunk = settings().pending_chunk
+    linked = 0
+    while True:
+        own_transaction = _begin(con)
+        try:
+            with _collector_paused():
+                done = _link(con, chunk)
+            if own_transaction:
+                con.execute("COMMIT")
+        except BaseException:
+            if own_transaction:
+                con.execute("ROLLBACK")
+            raise
+        linked += done
+        if done < chunk:
+            return linked
 
 
 @contextmanager
@@ -447,13 +459,15 @@ def _begin(con: duckdb.DuckDBPyConnection) -> bool:
     return True
 
 
-def _link(con: duckdb.DuckDBPyConnection) -> int:
+def _link(con: duckdb.DuckDBPyConnection, limit: int) -> int:
     s = settings()
     con.execute("DROP TABLE IF EXISTS _pending")
     con.execute(
         """CREATE TEMP TABLE _pending AS
-           SELECT n.id, row_number() OVER (ORDER BY n.published NULLS LAST, n.id) AS ord
-           FROM notices n ANTI JOIN notice_links l ON l.notice_id = n.id"""
+           SELECT id, row_number() OVER (ORDER BY published NULLS LAST, id) AS ord
+           FROM (SELECT n.id, n.published FROM notices n ANTI JOIN notice_links l ON l.notice_id = n.id
+                 ORDER BY n.published NULLS LAST, n.id LIMIT ?)""",
+        [limit],
     )
     (count,) = con.execute("SELECT count(*) FROM _pending").fetchone() or (0,)
     if not count:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from datasketch import MinHash
 
@@ -354,6 +356,22 @@ def test_incremental_linking_gives_the_links_of_one_run():
     reasons = sorted(r[1] for r in links(at_once).values())
     assert reasons.count("near_duplicate") == 2 * len(ITEMS)  # re-posts and corrections
     assert at_once.execute("SELECT count(*) FROM procurements").fetchone() == (len(ITEMS),)
+
+
+def test_linking_in_small_passes_gives_the_links_of_one_pass(monkeypatch):
+    early, late = _families()
+    one_pass = new_store()
+    insert(one_pass, *early, *late)
+    assert link_pending(one_pass) == len(early) + len(late)
+    monkeypatch.setattr("procurewatch.dedupe.settings", lambda: replace(settings(), pending_chunk=3))
+    small_passes = new_store()
+    insert(small_passes, *early, *late)
+    assert link_pending(small_passes) == len(early) + len(late)
+    assert links(small_passes) == links(one_pass)
+    pending = small_passes.execute(
+        "SELECT count(*) FROM notices n ANTI JOIN notice_links l ON l.notice_id = n.id"
+    ).fetchone()
+    assert pending == (0,)
 
 
 def test_title_key_removes_phase_words_one_after_another():
