@@ -129,6 +129,14 @@ def test_dashboard_draws_chart_and_maps_with_data(page, server):
     assert not page.outside, page.outside
 
 
+def test_vendor_profile_draws_its_year_category_chart(page, server):
+    page.goto(server + "/vendor/hikvision")
+    page.wait_for_selector("#profile-chart[data-rendered]", timeout=15000)
+    assert int(page.get_attribute("#profile-chart", "data-rendered")) > 0
+    assert page.locator("#profile-chart canvas").count() >= 1
+    assert not page.errors, page.errors
+
+
 def test_province_drill_down(page, server):
     page.goto(server + "/dashboard")
     page.wait_for_selector("#map-china[data-rendered]", timeout=15000)

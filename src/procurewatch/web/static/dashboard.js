@@ -39,24 +39,7 @@
     var c = chartIn("chart-year");
     if (!c) { return; }
     api("year_category").then(function (rows) {
-      var years = [], cats = [], cell = {};
-      rows.forEach(function (r) {
-        var y = r.year === null ? "?" : String(r.year), k = r.category || "(none)";
-        if (years.indexOf(y) < 0) { years.push(y); }
-        if (cats.indexOf(k) < 0) { cats.push(k); }
-        cell[y + "|" + k] = (cell[y + "|" + k] || 0) + (r.procurements || 0);
-      });
-      years.sort();
-      c.chart.setOption({
-        tooltip: {trigger: "axis", renderMode: "richText"},
-        legend: {type: "scroll", top: 0},
-        grid: {top: 40, left: 50, right: 20, bottom: 30},
-        xAxis: {type: "category", data: years},
-        yAxis: {type: "value", name: "procurements"},
-        series: cats.map(function (k) {
-          return {name: k, type: "bar", stack: "all", data: years.map(function (y) { return cell[y + "|" + k] || 0; })};
-        })
-      });
+      c.chart.setOption(window.pwYearCategoryOption(rows));
       mark(c.el, rows.length);
     }).catch(function (e) { c.el.textContent = String(e); });
   }
