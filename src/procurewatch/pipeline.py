@@ -22,15 +22,17 @@ def build_notice(doc: Document) -> Notice:
     return notice
 
 
+def notice_or_error(doc: Document) -> Notice | SourceError:
+    """build_notice, with a failure reported as the notice's SourceError: a hostile notice must not stop a batch."""
+    try:
+        return build_notice(doc)
+    except Exception as exc:
+        return SourceError(doc.path, f"could not understand notice: {exc!r}", doc.locator)
+
+
 def extract(
     paths: Iterable[str | Path], field_map: dict[str, str] | None = None
 ) -> Iterator[Notice | SourceError]:
     """Every notice under `paths`, understood and detected; unreadable inputs come as SourceError."""
     for item in iter_documents(paths, field_map=field_map):
-        if isinstance(item, SourceError):
-            yield item
-            continue
-        try:
-            yield build_notice(item)
-        except Exception as exc:  # a hostile notice must not stop the batch
-            yield SourceError(item.path, f"could not understand notice: {exc!r}", item.locator)
+        yield item if isinstance(item, SourceError) else notice_or_error(item)

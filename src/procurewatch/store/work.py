@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from procurewatch.model import Document, Notice, SourceError
-from procurewatch.pipeline import build_notice
+from procurewatch.pipeline import notice_or_error
 from procurewatch.sources import InputFile
 from procurewatch.store.columns import notices_to_tables
 from procurewatch.store.reading import FileEnd, read_documents
@@ -37,11 +37,12 @@ def build_chunk(
     file_ends: list[FileEnd] = []
 
     def build(doc: Document) -> None:
-        try:
-            notices.append(build_notice(doc))
+        result = notice_or_error(doc)
+        if isinstance(result, SourceError):
+            errors.append(result)
+        else:
+            notices.append(result)
             per_path[doc.path] += 1
-        except Exception as exc:  # one hostile notice must not lose the rest of the chunk
-            errors.append(SourceError(doc.path, f"could not understand notice: {exc!r}", doc.locator))
 
     for item in files or []:
         read_errors: list[SourceError] = []
