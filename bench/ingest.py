@@ -164,12 +164,13 @@ def measure(cmd: list[str], stdout: Any = subprocess.DEVNULL) -> dict[str, Any]:
     err_lines: list[str] = []
     reader = threading.Thread(target=lambda: err_lines.extend(proc.stderr), daemon=True)  # type: ignore[arg-type]
     reader.start()
-    peak_tree = peak_storing = 0
+    peak_tree = 0
+    peak_by_phase: dict[str, int] = {}
     while proc.poll() is None:
         rss = tree_rss_kb(proc.pid)
         peak_tree = max(peak_tree, rss)
-        if not storing_done(err_lines):
-            peak_storing = max(peak_storing, rss)
+        phase = current_phase(err_lines)
+        peak_by_phase[phase] = max(peak_by_phase.get(phase, 0), rss)
         time.sleep(0.2)
     proc.wait()
     reader.join()
@@ -188,19 +189,23 @@ def measure(cmd: list[str], stdout: Any = subprocess.DEVNULL) -> dict[str, Any]:
         "seconds": seconds,
         "phases": phases,
         "peak_tree_mb": peak_tree / 1024,
-        "peak_storing_mb": peak_storing / 1024,
+        "peak_storing_mb": peak_by_phase.get("storing", 0) / 1024,
+        "peak_by_phase_mb": {k: v / 1024 for k, v in peak_by_phase.items()},
         # ru_maxrss only grows; when an earlier child was bigger this is that child's figure
         "peak_single_mb": max(single, before) / 1024,
         "exit": proc.returncode,
     }
 
 
-LINKING_STARTS = "linking the phases"
+PHASE_STARTS = (("indexing", "updating the search index"), ("linking", "linking the phases"))
 
 
-def storing_done(err_lines: list[str]) -> bool:
-    """True once ingest has said it moved on from storing to linking."""
-    return any(LINKING_STARTS in line for line in err_lines)
+def current_phase(err_lines: list[str]) -> str:
+    """The ingest phase the child has announced last on stderr: storing, linking or indexing."""
+    for phase, marker in PHASE_STARTS:
+        if any(marker in line for line in err_lines):
+            return phase
+    return "storing"
 
 
 def notices_in(db: Path) -> int:
@@ -258,7 +263,8 @@ def main() -> None:
         phases = rows[0][1]["phases"]
         if phases:
             print(
-                f"ingest peak RSS (tree) while storing, before linking: {rows[0][1]['peak_storing_mb']:,.0f} MB"
+                "ingest peak RSS (tree) by phase: "
+                + ", ".join(f"{k} {v:,.0f} MB" for k, v in rows[0][1]["peak_by_phase_mb"].items())
             )
             print(
                 "ingest phases (from its summary): "

@@ -10,14 +10,13 @@ from tests.web.corpus import ROWS, Row, build_store
 
 from procurewatch.store.search import (
     SearchError,
-    bigram_tokens,
     index_dir_for,
     parse_user_query,
     rebuild_index,
     search_ids,
-    seg_tokens,
     sync_index,
 )
+from procurewatch.store.tokens import bigram_tokens, seg_tokens
 
 
 def ids(store: Path, query: str) -> set[str]:

@@ -1,6 +1,6 @@
 """The full-text index: tantivy, beside the store in `<db>.index/`, keyed by notice id.
 
-Two text fields are indexed, both pre-tokenised here and split on whitespace by tantivy:
+Two text fields are indexed, both pre-tokenised by store/tokens.py and split on whitespace by tantivy:
   seg     rjieba `cut_for_search` words for CJK runs, lower-cased words for everything else
   bigram  overlapping character pairs of every CJK run, so any Chinese substring of two or
           more characters is found by a phrase of its pairs (人脸, 卡口, 声纹, "人脸识别")
@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,15 +31,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import tantivy
 
-ANALYZER = "pw_ws"
+from procurewatch.store.tokens import MAX_TOKEN, index_texts, pair_analyzer, pairs, runs, seg_analyzer
+
+ANALYZER = "pw_ws"  # the bigram field: pre-made pairs split on whitespace
+SEG_ANALYZER = "pw_seg"
 IDS_FILE = "indexed_ids.parquet"
 FORMAT_FILE = "procurewatch-index-format"
-FORMAT = "3"
+FORMAT = "4"  # 4: seg words split by tantivy (SEG_ANALYZER), not in Python
 # the purchaser lexicon the buyer_type terms were derived with; a changed lexicon leaves them stale
 PURCHASERS_FILE = "procurewatch-index-purchasers"
-WRITER_HEAP = 256_000_000
+# tantivy's buffer before it writes a segment: at 200k notices 128 MB indexes as fast as 256 MB and
+# peaks ~90 MB lower; 64 MB is 30% slower (more segments to merge)
+WRITER_HEAP = 128_000_000
+WRITER_THREADS = 0  # tantivy's choice: one per core
 BATCH = 5_000
-MAX_TOKEN = 60
 
 # notice columns indexed as exact values (category, vendor and buyer_type hold several per notice)
 FACET_FIELDS = (
@@ -54,10 +58,6 @@ FACET_FIELDS = (
     "vendor",
     "buyer_type",
 )
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_RUNS = re.compile(rf"([{_CJK}]+)|([^\W{_CJK}]+)")
-_WORDS = re.compile(rf"[{_CJK}]+|[^\W{_CJK}]+")
-_CJK_RUN = re.compile(rf"[{_CJK}]+")
 _YEAR = re.compile(r"(19[89]\d|20\d\d)")
 _QUERY_TOKENS = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
@@ -70,43 +70,13 @@ def index_dir_for(db_path: Path | str) -> Path:
     return Path(f"{db_path}.index")
 
 
-# ---------------------------------------------------------------- tokenising
-
-
-def _runs(text: str) -> Iterator[tuple[bool, str]]:
-    """(is_cjk, run) for each run of CJK characters or of other word characters."""
-    for match in _RUNS.finditer(text):
-        cjk, word = match.groups()
-        yield (True, cjk) if cjk else (False, word)
-
-
-def _bigrams(run: str) -> list[str]:
-    if len(run) == 1:
-        return [run]
-    return list(map(str.__add__, run, run[1:]))
-
-
-def seg_tokens(text: str) -> list[str]:
-    """rjieba search-mode words, then split at script changes (2019年 → 2019, 年), lower-cased."""
-    import rjieba  # loads its dictionary; only indexing needs it, not the server's queries
-
-    return _WORDS.findall(" ".join(rjieba.cut_for_search(text)).lower())
-
-
-def bigram_tokens(text: str) -> list[str]:
-    tokens: list[str] = []
-    for run in _CJK_RUN.findall(text):
-        tokens.extend(_bigrams(run))
-    return tokens
-
-
 # ---------------------------------------------------------------- the index
 
 
 def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("id", stored=True, tokenizer_name="raw")
-    builder.add_text_field("seg", stored=False, tokenizer_name=ANALYZER)
+    builder.add_text_field("seg", stored=False, tokenizer_name=SEG_ANALYZER)
     builder.add_text_field("bigram", stored=False, tokenizer_name=ANALYZER)
     builder.add_integer_field("year", stored=False, indexed=True, fast=True)
     # the explorer's filters and facets, so broad searches filter and count inside tantivy
@@ -134,13 +104,8 @@ def open_index(index_dir: Path, create: bool = False) -> tantivy.Index:
         index_dir.mkdir(parents=True)
     (index_dir / FORMAT_FILE).write_text(FORMAT)
     index = tantivy.Index(_schema(), path=str(index_dir), reuse=True)
-    analyzer = (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
-        .filter(tantivy.Filter.remove_long(MAX_TOKEN))
-        .filter(tantivy.Filter.lowercase())
-        .build()
-    )
-    index.register_tokenizer(ANALYZER, analyzer)
+    index.register_tokenizer(ANALYZER, pair_analyzer())
+    index.register_tokenizer(SEG_ANALYZER, seg_analyzer())
     return index
 
 
@@ -204,13 +169,11 @@ def _add_notices(con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, re
         days = batch.column(4).to_pylist()
         relevant = batch.column(5).to_pylist()
         facets = [(name, batch.column(6 + i).to_pylist()) for i, name in enumerate(FACET_FIELDS)]
-        for row, (notice_id, key, year, text) in enumerate(zip(ids, keys, years, texts, strict=True)):
-            text = text or ""
+        segs, bigrams = index_texts([t or "" for t in texts])
+        for row, (notice_id, key, year) in enumerate(zip(ids, keys, years, strict=True)):
             if replace:
                 writer.delete_documents_by_term("id", notice_id)
-            doc = tantivy.Document(
-                id=notice_id, seg=" ".join(seg_tokens(text)), bigram=" ".join(bigram_tokens(text))
-            )
+            doc = tantivy.Document(id=notice_id, seg=segs[row], bigram=bigrams[row])
             doc.add_unsigned("key", key)
             if year is not None:
                 doc.add_integer("year", year)
@@ -300,7 +263,7 @@ def sync_index(db_path: Path) -> int:
             return 0
         if not (index_dir / PURCHASERS_FILE).exists():  # a new index: every document gets this lexicon
             (index_dir / PURCHASERS_FILE).write_text(purchasers_fingerprint())
-        writer = index.writer(heap_size=WRITER_HEAP)
+        writer = index.writer(heap_size=WRITER_HEAP, num_threads=WRITER_THREADS)
         for notice_id in stale:
             writer.delete_documents_by_term("id", notice_id)
         added = _add_notices(con, writer, replace=ids_file.exists() or index.searcher().num_docs > 0)
@@ -348,7 +311,7 @@ class ParsedQuery:
         """Strings to mark in result text: CJK runs as typed, other words as typed."""
         terms: list[str] = []
         for part in self.positive:
-            terms.extend(run for _, run in _runs(part.text))
+            terms.extend(run for _, run in runs(part.text))
         return sorted(set(terms), key=len, reverse=True)
 
 
@@ -362,7 +325,7 @@ def parse_user_query(text: str) -> ParsedQuery:
         else:
             negate = bare.startswith("-") and len(bare) > 1
             part = QueryPart(bare[1:] if negate else bare, negate=negate)
-        if any(True for _ in _runs(part.text)):
+        if any(True for _ in runs(part.text)):
             parsed.parts.append(part)
     return parsed
 
@@ -376,11 +339,11 @@ def _cjk_query(schema: tantivy.Schema, run: str) -> tantivy.Query:
                 (tantivy.Occur.Should, tantivy.Query.regex_query(schema, "bigram", f"{char}.|.{char}")),
             ]
         )
-    pairs = _bigrams(run)
+    run_pairs = pairs(run)
     exact = (
-        tantivy.Query.term_query(schema, "bigram", pairs[0])
-        if len(pairs) == 1
-        else tantivy.Query.phrase_query(schema, "bigram", pairs)
+        tantivy.Query.term_query(schema, "bigram", run_pairs[0])
+        if len(run_pairs) == 1
+        else tantivy.Query.phrase_query(schema, "bigram", run_pairs)
     )
     # a whole-word match in the segmented field ranks higher
     boost = tantivy.Query.term_query(schema, "seg", run.lower())
@@ -402,7 +365,7 @@ def _words_query(schema: tantivy.Schema, words: list[str]) -> tantivy.Query:
 def _part_query(schema: tantivy.Schema, part: QueryPart) -> tantivy.Query:
     clauses: list[tantivy.Query] = []
     words: list[str] = []
-    for is_cjk, run in _runs(part.text):
+    for is_cjk, run in runs(part.text):
         if is_cjk:
             if words:
                 clauses.append(_words_query(schema, words))

@@ -1,0 +1,54 @@
+"""Index tokens: the batch pair-maker gives exactly the pairs of the one-text reference."""
+
+from __future__ import annotations
+
+import pytest
+
+from procurewatch.store.tokens import (
+    MAX_TOKEN,
+    bigram_texts,
+    bigram_tokens,
+    index_texts,
+    seg_analyzer,
+    seg_text,
+    seg_tokens,
+)
+
+TEXTS = [
+    "",
+    "a",
+    "中",
+    "x中y",
+    "中文ab中",
+    "视频监控系统采购项目（第2包）海康威视DS-2CD3T47",
+    "Sistema de videovigilancia — cámaras IP",
+    "\U00020000\U00020001中国",  # outside the BMP: not CJK here, so it splits the run
+    "ひらがなカタカナ한국어",
+    "二〇二三年\n人脸识别，卡口\t 中",
+]
+
+
+def test_batch_pairs_equal_the_reference_for_each_text():
+    assert [t.split() for t in bigram_texts(TEXTS)] == [bigram_tokens(t) for t in TEXTS]
+
+
+def test_no_pair_crosses_two_texts():
+    assert [t.split() for t in bigram_texts(["人脸", "识别"])] == [["人脸"], ["识别"]]
+    assert bigram_texts([]) == []
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_one_text_at_a_time_gives_the_same_pairs(text):
+    assert bigram_texts([text])[0].split() == bigram_tokens(text)
+
+
+def test_index_texts_gives_both_fields():
+    segs, bigrams = index_texts(["2019年海康威视摄像机"])
+    assert seg_analyzer().analyze(segs[0]) == seg_tokens("2019年海康威视摄像机")
+    assert "2019" in segs[0].split() and "海康" in bigrams[0].split()
+
+
+@pytest.mark.parametrize("text", [*TEXTS, "Cámaras ② IP-Kamera №5 ДАХУА Хіквіжн 2019年", "x" * 70 + " ok"])
+def test_tantivy_splits_seg_words_as_the_python_reference_does(text):
+    expected = [w for w in seg_tokens(text) if len(w.encode()) <= MAX_TOKEN]
+    assert seg_analyzer().analyze(seg_text(text)) == expected
