@@ -12,13 +12,23 @@ import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+
+import numpy as np
 
 _HYPHENS = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u00ad"
 _APOSTROPHES = "\u2019\u2018\u02bc\u0060\u00b4"
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WHITESPACE = "\t\n\r\f\v\u3000\xa0\u2028\u2029\u200b"
-_SPACE_RUN = re.compile(rf"(?<=[{_CJK}]) +(?=[{_CJK}])| {{2,}}")
+# a run of spaces between CJK characters, or any run of 2+ (same as (?<=[CJK]) +(?=[CJK])| {2,}, but
+# starting with a literal space, so the regex engine skips ahead to spaces instead of trying everywhere)
+_SPACE_RUN = re.compile(rf" (?<=[{_CJK}] ) *(?=[{_CJK}])| {{2,}}")
+_SPACES = re.compile(" {2,}")
+_CJK_CHAR = re.compile(rf"[{_CJK}]")
+_CJK_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
+# Folding by table lookup on an array beats str.translate (a dict lookup per character) from about
+# this length on: 4-5x faster on notice bodies, where folding took a sixth of detection time
+ARRAY_FROM_CHARS = 256
 
 
 @lru_cache(maxsize=1)
@@ -26,7 +36,7 @@ def _table() -> dict[int, int]:
     """Code point → code point, for every BMP character whose normal form is one character."""
     import opencc
 
-    cjk = [chr(i) for r in ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00)) for i in range(*r)]
+    cjk = [chr(i) for r in _CJK_RANGES for i in range(*r)]
     simplified = opencc.OpenCC("t2s").convert("\n".join(cjk)).split("\n")
     t2s = {a: b for a, b in zip(cjk, simplified, strict=True) if a != b and len(b) == 1}
     table: dict[int, int] = {}
@@ -74,17 +84,23 @@ class Normalised:
 
 def fold(text: str) -> str:
     """Character-wise folding only (length preserving)."""
-    return text.translate(_table())
+    if len(text) < ARRAY_FROM_CHARS:
+        return text.translate(_table())
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return _folding_array()[codes].tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def normalise(text: str) -> Normalised:
     folded = fold(text)
+    # Spaces between CJK characters only matter in text that has some; elsewhere only runs of 2+
+    # do, and that pattern is found far faster (it starts with a literal space).
+    space_runs = _SPACE_RUN if _CJK_CHAR.search(folded) else _SPACES
     seg_norm = [0]
     seg_orig = [0]
     pieces: list[str] = []
     last = 0
     out_len = 0
-    for m in _SPACE_RUN.finditer(folded):
+    for m in space_runs.finditer(folded):
         a, b = m.span()
         keep = (
             1
@@ -100,6 +116,15 @@ def normalise(text: str) -> Normalised:
         return Normalised(folded)
     pieces.append(folded[last:])
     return Normalised("".join(pieces), tuple(seg_norm), tuple(seg_orig))
+
+
+@cache
+def _folding_array() -> np.ndarray:
+    """`_table()` as an array over every code point (identity where the table has no entry)."""
+    table = np.arange(0x110000, dtype=np.uint32)
+    mapping = _table()
+    table[np.fromiter(mapping.keys(), dtype=np.int64)] = np.fromiter(mapping.values(), dtype=np.uint32)
+    return table
 
 
 def _is_cjk(char: str) -> bool:
