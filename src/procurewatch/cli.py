@@ -84,7 +84,7 @@ def ingest(
     workers: Annotated[
         int | None,
         typer.Option(
-            help="Worker processes for understanding notices (default: 1 on up to 2 CPUs, else CPUs - 1).",
+            help="Worker processes for understanding notices (default: one per CPU, up to 8; 1 = no pool, least memory).",
             min=1,
         ),
     ] = None,
