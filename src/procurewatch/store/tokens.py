@@ -7,7 +7,8 @@
 
 Indexing turns a batch of texts into both at once (`index_texts`). The pairs of a whole batch are
 made with a few array operations, and the words are split in tantivy's indexing threads, off the
-Python thread: in Python these two steps took 60% of the indexing time.
+Python thread: in Python these two steps took about half of the indexing time (200k notices: 27.5 s → 25.4 s
+standalone, indexing phase of ingest 26–30 s → 18–22 s together with the heap change).
 """
 
 from __future__ import annotations
