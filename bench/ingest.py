@@ -189,7 +189,6 @@ def measure(cmd: list[str], stdout: Any = subprocess.DEVNULL) -> dict[str, Any]:
         "seconds": seconds,
         "phases": phases,
         "peak_tree_mb": peak_tree / 1024,
-        "peak_storing_mb": peak_by_phase.get("storing", 0) / 1024,
         "peak_by_phase_mb": {k: v / 1024 for k, v in peak_by_phase.items()},
         # ru_maxrss only grows; when an earlier child was bigger this is that child's figure
         "peak_single_mb": max(single, before) / 1024,

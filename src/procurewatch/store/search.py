@@ -1,9 +1,11 @@
 """The full-text index: tantivy, beside the store in `<db>.index/`, keyed by notice id.
 
-Two text fields are indexed, both pre-tokenised by store/tokens.py and split on whitespace by tantivy:
+Two text fields are indexed, their texts made by store/tokens.py:
   seg     rjieba `cut_for_search` words for CJK runs, lower-cased words for everything else
+          (split and lower-cased by tantivy's regex analyzer SEG_ANALYZER)
   bigram  overlapping character pairs of every CJK run, so any Chinese substring of two or
           more characters is found by a phrase of its pairs (人脸, 卡口, 声纹, "人脸识别")
+          (made in Python, split on whitespace by ANALYZER)
 
 Each notice also carries the explorer's filter and facet values (year, day, relevant, country,
 province, notice type, language, buyer, city, categories, vendors, purchaser types) as exact,
@@ -43,7 +45,6 @@ PURCHASERS_FILE = "procurewatch-index-purchasers"
 # tantivy's buffer before it writes a segment: at 200k notices 128 MB indexes as fast as 256 MB and
 # peaks ~90 MB lower; 64 MB is 30% slower (more segments to merge)
 WRITER_HEAP = 128_000_000
-WRITER_THREADS = 0  # tantivy's choice: one per core
 BATCH = 5_000
 
 # notice columns indexed as exact values (category, vendor and buyer_type hold several per notice)
@@ -263,7 +264,7 @@ def sync_index(db_path: Path) -> int:
             return 0
         if not (index_dir / PURCHASERS_FILE).exists():  # a new index: every document gets this lexicon
             (index_dir / PURCHASERS_FILE).write_text(purchasers_fingerprint())
-        writer = index.writer(heap_size=WRITER_HEAP, num_threads=WRITER_THREADS)
+        writer = index.writer(heap_size=WRITER_HEAP)
         for notice_id in stale:
             writer.delete_documents_by_term("id", notice_id)
         added = _add_notices(con, writer, replace=ids_file.exists() or index.searcher().num_docs > 0)

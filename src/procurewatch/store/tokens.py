@@ -56,7 +56,8 @@ def seg_text(text: str) -> str:
 
 
 def seg_tokens(text: str) -> list[str]:
-    """The seg tokens of a text, in Python: what `seg_analyzer` makes of `seg_text` (up to MAX_TOKEN)."""
+    """The seg tokens of a text, in Python: the reference `seg_analyzer` is tested against (it gives
+    the same tokens from `seg_text`, minus those longer than MAX_TOKEN bytes)."""
     return _WORDS.findall(seg_text(text).lower())
 
 
