@@ -3,6 +3,7 @@
     python bench/ingest.py                 # 200,000 scraped Chinese JSONL records: ingest and extract
     python bench/ingest.py --n 5000        # a quick look
     python bench/ingest.py --ocds          # 200,000 OCDS releases (JSONL): ingest
+    python bench/ingest.py --ocds --corpus DIR   # reuse a corpus kept with --keep (DIR/corpus)
 
 The corpus is built by replicating the records under ../shared/data/bulk with varied ids and
 titles (or the bundled examples when shared is absent) into a temporary folder. Each command runs
@@ -224,17 +225,24 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=2000)
     ap.add_argument("--no-extract", action="store_true", help="measure ingest only")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    ap.add_argument("--corpus", type=Path, help="use this folder of JSONL files (from --keep) instead of building one")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="pw-bench-"))
     try:
-        corpus = tmp / "corpus"
         t0 = time.perf_counter()
-        n, size = write_corpus(corpus, args.n, args.ocds)
+        if args.corpus:
+            corpus = args.corpus
+            files = sorted(corpus.glob("*.jsonl"))
+            n = sum(1 for f in files for _ in f.open("rb"))
+            size = sum(f.stat().st_size for f in files)
+        else:
+            corpus = tmp / "corpus"
+            n, size = write_corpus(corpus, args.n, args.ocds)
         unit = "releases" if args.ocds else "notices"
         print(
             f"corpus: {n:,} {unit} in {len(list(corpus.iterdir()))} JSONL files, {size / 1e6:,.0f} MB "
-            f"(built in {time.perf_counter() - t0:.1f} s) at {corpus}"
+            f"({'counted' if args.corpus else 'built'} in {time.perf_counter() - t0:.1f} s) at {corpus}"
         )
         cli = [sys.executable, "-m", "procurewatch.cli"]
         ingest_cmd = [*cli, "ingest", str(corpus), "--db", str(tmp / "bench.duckdb")]

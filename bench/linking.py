@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 from rich.console import Console
 
-from procurewatch.dedupe import normalise_text, title_key
+from procurewatch.link_keys import normalise_text, title_key
 from procurewatch.store.ingest import run_ingest
 
 BULK = Path(__file__).resolve().parents[2] / "shared" / "data" / "bulk"

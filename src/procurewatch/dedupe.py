@@ -13,9 +13,9 @@ that holds decides, and the link keeps its reason and score:
                   (招标公告/中标结果/更正公告 ...), dates within the window          score = ratio/100
   first           none of the above: the notice starts a new procurement          score 1
 
-Incremental: MinHash signatures and LSH band hashes of linked notices are kept in
-`notice_minhash` / `notice_lsh_bands`, and comparison keys in `notice_keys`, so the store
-is never re-shingled. After linking, the aggregate columns of the touched procurements are
+Incremental: each notice's MinHash signature, LSH band hashes and comparison keys are
+made when it is stored (link_keys.py) and kept in `notice_minhash` / `notice_lsh_bands` /
+`notice_keys`, so linking never re-reads bodies and the store is never re-shingled. After linking, the aggregate columns of the touched procurements are
 recomputed from their member notices (spend = award/contract value when known, else budget).
 Settings live in data/linking.json.
 """
@@ -23,206 +23,41 @@ Settings live in data/linking.json.
 from __future__ import annotations
 
 import gc
-import json
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache, lru_cache
-from importlib import resources
-from typing import Any
+from functools import lru_cache
 
 import duckdb
 import numpy as np
 import pyarrow as pa
-from datasketch import MinHash, MinHashLSH
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel, Levenshtein
 
+from procurewatch.link_keys import (
+    LINK_SCHEMAS,
+    Settings,
+    band_hashes_many,
+    link_rows,
+    normalise_many,
+    normalise_text,
+    phase_of,
+    settings,
+)
+
+_DIGITS = re.compile(r"\d+")
+
+# The link tables are in schema.sql; these columns came after the first stores were made.
 EXTRA_SCHEMA = """
-CREATE TABLE IF NOT EXISTS notice_minhash (notice_id VARCHAR NOT NULL, signature BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS notice_lsh_bands (notice_id VARCHAR NOT NULL, band SMALLINT NOT NULL, hash BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS notice_keys (
-    notice_id VARCHAR NOT NULL, buyer_key VARCHAR, title_key VARCHAR, code_key VARCHAR, cancelled BOOLEAN NOT NULL
-);
 ALTER TABLE procurements ADD COLUMN IF NOT EXISTS buyer_key VARCHAR;
 ALTER TABLE procurements ADD COLUMN IF NOT EXISTS title_key VARCHAR;
 ALTER TABLE procurements ADD COLUMN IF NOT EXISTS code_key VARCHAR;
 ALTER TABLE procurements ADD COLUMN IF NOT EXISTS notices_all INTEGER;
 ALTER TABLE procurements ADD COLUMN IF NOT EXISTS spend_notice VARCHAR;
 """
-
-_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
-_DIGITS = re.compile(r"\d+")
-_CN_NUM = "一二三四五六七八九十百零〇"
-
-
-@dataclass(frozen=True)
-class Settings:
-    raw: dict[str, Any]
-    num_perm: int
-    shingle: int
-    max_chars: int
-    min_chars: int
-    seed: int
-    lsh_threshold: float
-    max_candidates: int
-    max_bucket: int
-    near_duplicate: float
-    title_max_edits: int
-    max_fuzzy_pool: int
-    pending_chunk: int
-    repost: float
-    title_similarity: float
-    window: timedelta
-    code_window: timedelta
-    code_min_chars: int
-    buyer_conflict_below: float
-    phase_words: tuple[str, ...]
-    phase_first_chars: frozenset[str]
-    cancel_words: tuple[str, ...]
-    amendment_words: tuple[str, ...]
-    lot_pattern: re.Pattern[str]
-    amendment_pattern: re.Pattern[str]
-    cancel_pattern: re.Pattern[str]
-    bands: tuple[tuple[int, int], ...] = field(default=())
-
-
-@cache
-def settings() -> Settings:
-    raw = json.loads(resources.files("procurewatch").joinpath("data/linking.json").read_text("utf-8"))
-    mh = raw["minhash"]
-    lsh = MinHashLSH(threshold=mh["lsh_threshold"], num_perm=mh["num_perm"])
-    markers = "|".join(re.escape(m) for m in raw["lot_markers"])
-    return Settings(
-        raw=raw,
-        num_perm=mh["num_perm"],
-        shingle=mh["shingle_chars"],
-        max_chars=mh["max_chars"],
-        min_chars=mh["min_chars"],
-        seed=mh["seed"],
-        lsh_threshold=mh["lsh_threshold"],
-        max_candidates=mh["max_candidates"],
-        max_bucket=mh["max_bucket"],
-        near_duplicate=raw["near_duplicate_jaccard"],
-        title_max_edits=raw["title_max_edits"],
-        max_fuzzy_pool=raw["max_fuzzy_pool"],
-        pending_chunk=raw["pending_chunk"],
-        repost=raw["repost_jaccard"],
-        title_similarity=raw["title_similarity"],
-        window=timedelta(days=raw["date_window_days"]),
-        code_window=timedelta(days=raw["project_code_window_days"]),
-        code_min_chars=raw["project_code_min_chars"],
-        buyer_conflict_below=raw["buyer_conflict_below"],
-        phase_words=tuple(sorted(raw["phase_words"], key=len, reverse=True)),
-        phase_first_chars=frozenset(w[0] for w in raw["phase_words"] if w),
-        cancel_words=tuple(raw["cancel_words"]),
-        amendment_words=tuple(raw["amendment_words"]),
-        lot_pattern=re.compile(rf"第?[{_CN_NUM}\d]+(?:{markers})"),
-        amendment_pattern=_any_of(raw["amendment_words"]),
-        cancel_pattern=_any_of(raw["cancel_words"]),
-        bands=tuple(tuple(r) for r in lsh.hashranges),
-    )
-
-
-def _any_of(words: list[str]) -> re.Pattern[str]:
-    """A pattern found in a text exactly when one of the words is in it."""
-    return re.compile("|".join(re.escape(w) for w in words if w) or "(?!)")
-
-
-@cache
-def _permutations() -> np.ndarray:
-    s = settings()
-    return MinHash(num_perm=s.num_perm, seed=s.seed).permutations
-
-
-# ---------------------------------------------------------------- normalisation
-
-
-def normalise_text(text: str | None) -> str:
-    """Lower case, NFKC, without whitespace or punctuation: what re-posts have in common."""
-    if not text:
-        return ""
-    text = _NON_WORD.sub("", text)
-    if not unicodedata.is_normalized("NFKC", text):  # full-width letters and digits; rare, and NFKC is slow
-        text = _NON_WORD.sub("", unicodedata.normalize("NFKC", text))
-    return text.lower()
-
-
-@cache
-def _word_chars() -> np.ndarray:
-    """keep[c]: code point c is not removed by `normalise_text` (found with the very same pattern)."""
-    keep = np.ones(0x110000, dtype=bool)
-    for match in _NON_WORD.finditer("".join(map(chr, range(0x110000)))):
-        keep[match.start() : match.end()] = False
-    return keep
-
-
-def normalise_many(texts: list[str | None]) -> list[str]:
-    """`normalise_text` of many texts: non-word characters dropped with one table lookup per few
-    thousand texts (small enough for the arrays to stay in cache)."""
-    out: list[str] = []
-    for start in range(0, len(texts), 4096):
-        out += _normalise_block(texts[start : start + 4096])
-    return out
-
-
-def _normalise_block(texts: list[str | None]) -> list[str]:
-    plain = [t or "" for t in texts]
-    try:
-        codes = np.frombuffer("".join(plain).encode("utf-32-le"), dtype=np.uint32)
-    except UnicodeEncodeError:  # a lone surrogate somewhere: one text at a time
-        return [normalise_text(t) for t in plain]
-    keep = _word_chars()[codes]
-    lengths = np.fromiter(map(len, plain), dtype=np.int64, count=len(plain))
-    kept = np.zeros(len(plain), dtype=np.int64)  # characters kept per text
-    nonempty = np.flatnonzero(lengths)
-    if len(nonempty):
-        kept[nonempty] = np.add.reduceat(keep, (np.cumsum(lengths) - lengths)[nonempty], dtype=np.int64)
-    ends = np.cumsum(kept)
-    starts = (ends - kept).tolist()
-    joined = codes[keep].tobytes().decode("utf-32-le")
-    out = []
-    for start, end in zip(starts, ends.tolist(), strict=True):
-        text = joined[start:end]
-        if not unicodedata.is_normalized("NFKC", text):
-            text = _NON_WORD.sub("", unicodedata.normalize("NFKC", text))
-        out.append(text.lower())
-    return out
-
-
-def title_key(title: str | None) -> str:
-    """The title with phase words (招标公告, 中标结果, 更正公告 ...) removed, for comparing phases."""
-    return _strip_phase_words(normalise_text(title))
-
-
-def _strip_phase_words(key: str) -> str:
-    for word in _phase_words_starting_with(settings().phase_first_chars.intersection(key)):
-        key = key.replace(word, "")
-    return key
-
-
-@lru_cache(maxsize=4096)
-def _phase_words_starting_with(present: frozenset[str]) -> tuple[str, ...]:
-    """The phase words, in removal order, that start with one of these characters: the only ones that
-    can occur in a title with these characters, since removing words adds no characters."""
-    return tuple(w for w in settings().phase_words if w and w[0] in present)
-
-
-def code_key(code: str | None) -> str | None:
-    return _code_key_of(normalise_text(code))
-
-
-def _code_key_of(normalised: str) -> str | None:
-    key = normalised.upper()
-    return key if len(key) >= settings().code_min_chars else None
-
-
-def buyer_key(name: str | None) -> str | None:
-    return normalise_text(name) or None
 
 
 @lru_cache(maxsize=65536)
@@ -236,129 +71,6 @@ def distinguishing_tokens(key: str) -> frozenset[str]:
 def tokens_conflict(a: str, b: str) -> bool:
     ta, tb = distinguishing_tokens(a), distinguishing_tokens(b)
     return bool(ta and tb and ta != tb)
-
-
-def phase_of(notice_type: str | None, title: str | None) -> str:
-    """The notice type, with corrections named in the title (更正公告) counted as amendments."""
-    if notice_type in (None, "other", "tender") and settings().amendment_pattern.search(title or ""):
-        return "amendment"
-    return notice_type or "other"
-
-
-def is_cancellation(notice_type: str | None, title: str | None) -> bool:
-    return notice_type == "cancellation" or bool(settings().cancel_pattern.search(title or ""))
-
-
-# ---------------------------------------------------------------- MinHash
-
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-def shingle_hashes(text: str) -> np.ndarray:
-    """32-bit hashes of the character shingles of already-normalised text (vectorised)."""
-    s = settings()
-    codes = np.frombuffer(text[: s.max_chars].encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    k = s.shingle
-    if len(codes) < k:
-        return np.empty(0, dtype=np.uint32)
-    h = np.zeros(len(codes) - k + 1, dtype=np.uint64)
-    for i in range(k):  # polynomial hash of each window, modulo 2**32
-        h = (h * np.uint64(1000003) + codes[i : len(codes) - k + 1 + i]) & np.uint64(0xFFFFFFFF)
-    return np.unique(h.astype(np.uint32))
-
-
-def signature(normalised: str) -> np.ndarray | None:
-    """MinHash signature (uint32 array) of one text with datasketch, or None when too short to judge."""
-    s = settings()
-    if len(normalised) < s.min_chars:
-        return None
-    m = MinHash(num_perm=s.num_perm, permutations=_permutations(), scheme="affine32", hashfunc=_identity)
-    m.update_batch(shingle_hashes(normalised))
-    return m.hashvalues.astype(np.uint32)
-
-
-def signatures(texts: list[str]) -> list[np.ndarray | None]:
-    """`signature` for many texts at once, vectorised over all their shingles.
-
-    Same values as datasketch's affine32 scheme (MurmurHash3 finaliser, then h -> a*h + b mod 2**32,
-    minimum per permutation), computed for a whole batch instead of per text."""
-    s = settings()
-    out: list[np.ndarray | None] = [None] * len(texts)
-    todo = [i for i, t in enumerate(texts) if len(t) >= s.min_chars]
-    block: list[int] = []
-    size = 0
-    for i in todo:
-        block.append(i)
-        size += min(len(texts[i]), s.max_chars)
-        if size >= 250_000:
-            _signature_block(texts, block, out)
-            block, size = [], 0
-    if block:
-        _signature_block(texts, block, out)
-    return out
-
-
-def _signature_block(texts: list[str], block: list[int], out: list[np.ndarray | None]) -> None:
-    s = settings()
-    k = s.shingle
-    pieces = [texts[i][: s.max_chars] for i in block]
-    lengths = np.fromiter((len(t) for t in pieces), dtype=np.int64, count=len(pieces))
-    codes = np.frombuffer("".join(pieces).encode("utf-32-le"), dtype=np.uint32)
-    n = len(codes) - k + 1
-    h = np.zeros(n, dtype=np.uint32)
-    for i in range(k):  # polynomial hash of every window (mod 2**32), as in shingle_hashes
-        h = h * np.uint32(1000003) + codes[i : i + n]
-    valid = np.ones(n, dtype=bool)  # drop windows that straddle two texts
-    for back in range(1, k):
-        ends = np.cumsum(lengths) - back
-        valid[ends[ends < n]] = False
-    doc = np.repeat(np.arange(len(block)), lengths)[:n][valid]
-    h = h[valid]
-    c1, m1, c2, m2, c3 = (
-        np.uint32(16),
-        np.uint32(0x85EBCA6B),
-        np.uint32(13),
-        np.uint32(0xC2B2AE35),
-        np.uint32(16),
-    )
-    h = h ^ (h >> c1)
-    h = h * m1
-    h = h ^ (h >> c2)
-    h = h * m2
-    h = h ^ (h >> c3)
-    a, b = (x.astype(np.uint32) for x in _permutations())
-    firsts = np.searchsorted(doc, np.arange(len(block)))
-    mins = np.empty((len(a), len(block)), dtype=np.uint32)
-    permuted = np.empty_like(h)
-    for j in range(len(a)):  # one permutation at a time, in place: 1-D arrays stay in cache
-        np.multiply(h, a[j], out=permuted)
-        permuted += b[j]
-        np.minimum.reduceat(permuted, firsts, out=mins[j])
-    for row, i in enumerate(block):
-        out[i] = mins[:, row].copy()
-
-
-@cache
-def _band_multipliers() -> np.ndarray:
-    return np.random.RandomState(settings().seed).randint(
-        1, 2**62, settings().num_perm, dtype=np.int64
-    ).astype(np.uint64) * np.uint64(2) + np.uint64(1)
-
-
-def band_hashes_many(sigs: np.ndarray) -> np.ndarray:
-    """One 64-bit hash per LSH band (columns) for each signature (rows): a random linear combination of
-    the band's minima, so equal bands give equal hashes."""
-    weighted = sigs.astype(np.uint64) * _band_multipliers()[None, :]
-    out = np.empty((len(sigs), len(settings().bands)), dtype=np.uint64)
-    for i, (start, end) in enumerate(settings().bands):
-        out[:, i] = weighted[:, start:end].sum(axis=1, dtype=np.uint64)
-    return out.view(np.int64)
-
-
-def band_hashes(sig: np.ndarray) -> list[int]:
-    return band_hashes_many(sig[None, :])[0].tolist()
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -472,9 +184,6 @@ def _link(con: duckdb.DuckDBPyConnection, limit: int) -> int:
     (count,) = con.execute("SELECT count(*) FROM _pending").fetchone() or (0,)
     if not count:
         return 0
-    for table in ("notice_minhash", "notice_lsh_bands", "notice_keys"):  # leftovers of an interrupted run
-        con.execute(f"DELETE FROM {table} WHERE notice_id IN (SELECT id FROM _pending)")
-
     batch = _read_pending(con)
     pending = batch.pending
     candidates = _near_duplicates(con, batch)
@@ -649,105 +358,85 @@ class _Batch:
 
 
 def _read_pending(con: duckdb.DuckDBPyConnection) -> _Batch:
-    """Pending notices in link order; signatures, bands and keys are written as we go."""
+    """Pending notices in link order, with the keys and signatures stored beside them."""
+    _complete_link_rows(con)
     s = settings()
-    out: list[_Pending] = []
-    (total,) = con.execute("SELECT count(*) FROM _pending").fetchone() or (0,)
-    sigs = np.zeros((total, s.num_perm), dtype=np.uint32)
-    has_sig = np.zeros(total, dtype=bool)
-    bands = np.zeros((total, len(s.bands)), dtype=np.int64)
-    step = 20_000
-    for low in range(1, total + 1, step):
-        chunk = con.execute(
-            """SELECT n.id, n.fingerprint, n.published, n.ocid, n.buyer, n.title, n.project_code, n.notice_type,
-                      coalesce(n.title, '') || ' ' || coalesce(n.body, '') AS text
-               FROM notices n JOIN _pending p ON p.id = n.id WHERE p.ord >= ? AND p.ord < ? ORDER BY p.ord""",
-            [low, low + step],
-        ).fetchall()
-        if not chunk:
-            continue
-        first = len(out)
-        ids, fps, days, ocids, buyers, titles, codes, types, texts = (
-            list(c) for c in zip(*chunk, strict=True)
+    table = con.sql(
+        """SELECT n.id, n.fingerprint, n.published, n.ocid, n.title, n.notice_type,
+                  k.buyer_key, k.title_key, k.code_key, k.cancelled, m.signature
+           FROM _pending p JOIN notices n ON n.id = p.id JOIN notice_keys k ON k.notice_id = p.id
+           LEFT JOIN notice_minhash m ON m.notice_id = p.id ORDER BY p.ord"""
+    ).to_arrow_table()
+    ids, fps, days, ocids, titles, types, buyer_keys, title_keys, code_keys, cancelled, blobs = (
+        table.column(i).to_pylist() for i in range(table.num_columns)
+    )
+    sigs = np.zeros((len(ids), s.num_perm), dtype=np.uint32)
+    has_sig = np.fromiter((b is not None for b in blobs), dtype=bool, count=len(blobs))
+    rows = np.flatnonzero(has_sig)
+    if len(rows):
+        sigs[rows] = np.frombuffer(b"".join(b for b in blobs if b is not None), dtype=np.uint32).reshape(
+            len(rows), s.num_perm
         )
-        k = len(chunk)
-        normalised = normalise_many(texts + titles + buyers + codes)
-        for i, sig in enumerate(signatures(normalised[:k])):
-            if sig is not None:
-                sigs[first + i] = sig
-                has_sig[first + i] = True
-        for nid, fp, published, ocid, title, ntype, title_norm, buyer_norm, code_norm in zip(
+    bands = np.zeros((len(ids), len(s.bands)), dtype=np.int64)
+    bands[rows] = band_hashes_many(sigs[rows])
+    title_norms = normalise_many(titles)
+    pending = [
+        _Pending(
+            id=nid,
+            fingerprint=fp,
+            published=published,
+            ocid=ocid or None,
+            buyer_key=buyer,
+            title_key=tkey or "",
+            phase=phase_of(ntype, title),
+            title_norm=title_norm,
+            code_key=code,
+            cancelled=cancel,
+        )
+        for nid, fp, published, ocid, title, ntype, buyer, tkey, code, cancel, title_norm in zip(
             ids,
             fps,
             days,
             ocids,
             titles,
             types,
-            normalised[k : 2 * k],
-            normalised[2 * k : 3 * k],
-            normalised[3 * k :],
+            buyer_keys,
+            title_keys,
+            code_keys,
+            cancelled,
+            title_norms,
             strict=True,
-        ):
-            out.append(
-                _Pending(
-                    id=nid,
-                    fingerprint=fp,
-                    published=published,
-                    ocid=ocid or None,
-                    buyer_key=buyer_norm or None,
-                    title_key=_strip_phase_words(title_norm),
-                    phase=phase_of(ntype, title),
-                    title_norm=title_norm,
-                    code_key=_code_key_of(code_norm),
-                    cancelled=is_cancellation(ntype, title),
-                )
-            )
-        items = out[first:]
-        key_rows = {
-            "notice_id": ids,
-            "buyer_key": [p.buyer_key for p in items],
-            "title_key": [p.title_key for p in items],
-            "code_key": [p.code_key for p in items],
-            "cancelled": [p.cancelled for p in items],
-        }
-        rows = first + np.flatnonzero(has_sig[first : len(out)])
-        bands[rows] = band_hashes_many(sigs[rows])
-        ids = pa.array(key_rows["notice_id"], pa.string())
-        local = pa.array(rows - first)
-        matrix = sigs[rows]
-        signature_blobs = pa.FixedSizeBinaryArray.from_buffers(
-            pa.binary(matrix.shape[1] * 4), len(matrix), [None, pa.py_buffer(matrix.tobytes())]
-        ).cast(pa.binary())
-        nbands = bands.shape[1]
-        sig_table = pa.table({"notice_id": ids.take(local), "signature": signature_blobs})
-        band_table = pa.table(
-            {
-                "notice_id": ids.take(pa.array(np.repeat(rows - first, nbands))),
-                "band": pa.array(np.tile(np.arange(nbands, dtype=np.int16), len(rows))),
-                "hash": pa.array(bands[rows].reshape(-1)),
-            }
         )
-        keys = pa.table(
-            key_rows,
-            schema=pa.schema(
-                [
-                    ("notice_id", pa.string()),
-                    ("buyer_key", pa.string()),
-                    ("title_key", pa.string()),
-                    ("code_key", pa.string()),
-                    ("cancelled", pa.bool_()),
-                ]
-            ),
-        )
-        con.register("_sigs", sig_table)
-        con.register("_bands", band_table)
-        con.register("_keys", keys)
-        con.execute("INSERT INTO notice_minhash SELECT * FROM _sigs")
-        con.execute("INSERT INTO notice_lsh_bands SELECT * FROM _bands")
-        con.execute("INSERT INTO notice_keys SELECT * FROM _keys")
-        for name in ("_sigs", "_bands", "_keys"):
-            con.unregister(name)
-    return _Batch(out, sigs, has_sig, bands)
+    ]
+    return _Batch(pending, sigs, has_sig, bands)
+
+
+def _complete_link_rows(con: duckdb.DuckDBPyConnection, step: int = 20_000) -> None:
+    """Give pending notices stored without link rows (by a version that made them while linking)
+    their keys, signatures and bands, from their stored text."""
+    con.execute("DROP TABLE IF EXISTS _unkeyed")
+    con.execute(
+        """CREATE TEMP TABLE _unkeyed AS SELECT id, row_number() OVER (ORDER BY ord) AS r
+           FROM _pending p ANTI JOIN notice_keys k ON k.notice_id = p.id"""
+    )
+    (total,) = con.execute("SELECT count(*) FROM _unkeyed").fetchone() or (0,)
+    if not total:
+        con.execute("DROP TABLE _unkeyed")
+        return
+    for name in LINK_SCHEMAS:  # half-made rows: made again below
+        con.execute(f"DELETE FROM {name} WHERE notice_id IN (SELECT id FROM _unkeyed)")
+    for low in range(1, total + 1, step):
+        chunk = con.sql(
+            """SELECT n.id, n.title, n.body, n.buyer, n.project_code, n.notice_type
+               FROM notices n JOIN _unkeyed u ON u.id = n.id WHERE u.r >= ? AND u.r < ? ORDER BY u.r""",
+            params=[low, low + step],
+        ).to_arrow_table()
+        made = link_rows(*(chunk.column(i).to_pylist() for i in range(chunk.num_columns)))
+        for name, rows in made.tables.items():
+            con.register("_link_rows", rows)
+            con.execute(f"INSERT INTO {name} SELECT * FROM _link_rows")
+            con.unregister("_link_rows")
+    con.execute("DROP TABLE IF EXISTS _unkeyed")
 
 
 @dataclass(frozen=True)
@@ -866,7 +555,8 @@ def _lsh_pairs(con: duckdb.DuckDBPyConnection, batch: _Batch) -> tuple[np.ndarra
     stored = con.sql(
         """SELECT b.notice_id, b.band, b.hash FROM notice_lsh_bands b
            SEMI JOIN _mine m ON m.band = b.band AND m.hash = b.hash
-           ANTI JOIN _pending p ON p.id = b.notice_id
+           -- linked notices only: a notice of a later pass is not in the store yet
+           SEMI JOIN notice_links l ON l.notice_id = b.notice_id
            -- a bucket already too big in the store stays too big: its members are never candidates
            QUALIFY count(*) OVER (PARTITION BY b.band, b.hash) <= ?""",
         params=[s.max_bucket],
@@ -928,7 +618,7 @@ def _store_candidates(
     for row, (node, blob, key, ntype, title) in enumerate(rows):
         sigs[row] = np.frombuffer(blob, dtype=np.uint32)
         row_of[node] = row
-        info[node] = _Other(store_ids[node], key, ntype, normalise_text(title))
+        info[node] = _Other(store_ids[node], key, phase_of(ntype, title), normalise_text(title))
     return sigs, row_of, info
 
 

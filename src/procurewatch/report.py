@@ -84,7 +84,7 @@ def _year_span(rows: list[dict[str, Any]]) -> tuple[int, int] | None:
 
 def methods(con: duckdb.DuckDBPyConnection, f: Filters, growth: tuple[int, int] | None) -> dict[str, Any]:
     """What was counted and how: generated from the settings used, for the METHODS section."""
-    from procurewatch.dedupe import settings
+    from procurewatch.link_keys import settings
 
     link = settings().raw
     return {

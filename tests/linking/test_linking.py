@@ -8,10 +8,10 @@ import numpy as np
 from datasketch import MinHash
 
 from linking.rows import insert, links, new_store, notice
-from procurewatch.dedupe import (
+from procurewatch.dedupe import link_pending
+from procurewatch.link_keys import (
     _identity,
     _permutations,
-    link_pending,
     normalise_many,
     normalise_text,
     settings,

@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from procurewatch.link_keys import LINK_SCHEMAS, link_tables
 from procurewatch.model import Evidence, Notice
 
 STR = pa.string()
@@ -73,6 +74,9 @@ SCHEMAS: dict[str, pa.Schema] = {
     ),
 }
 
+# What linking compares of each notice is made here too, so linking need not read bodies back.
+SCHEMAS.update(LINK_SCHEMAS)
+
 CHILD_TABLES: tuple[str, ...] = tuple(name for name in SCHEMAS if name != "notices")
 
 
@@ -83,11 +87,12 @@ def empty_tables() -> dict[str, pa.Table]:
 def notices_to_tables(notices: Sequence[Notice]) -> dict[str, pa.Table]:
     """Columns for every store table holding these notices' rows."""
     cols: dict[str, dict[str, list[Any]]] = {
-        name: {f.name: [] for f in schema} for name, schema in SCHEMAS.items()
+        name: {f.name: [] for f in schema} for name, schema in SCHEMAS.items() if name not in LINK_SCHEMAS
     }
     for n in notices:
         _add_notice(cols, n)
-    return {name: pa.table(cols[name], schema=SCHEMAS[name]) for name in SCHEMAS}
+    tables = {name: pa.table(values, schema=SCHEMAS[name]) for name, values in cols.items()}
+    return tables | link_tables(tables["notices"])
 
 
 def _add_notice(cols: dict[str, dict[str, list[Any]]], n: Notice) -> None:

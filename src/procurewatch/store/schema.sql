@@ -119,3 +119,23 @@ CREATE TABLE IF NOT EXISTS notice_links (
     score          DOUBLE NOT NULL,
     duplicate_of   VARCHAR              -- set when this notice is a re-post of another notice
 );
+
+-- What linking compares of each notice (link_keys.py), written with the notice while storing.
+CREATE TABLE IF NOT EXISTS notice_minhash (
+    notice_id VARCHAR NOT NULL,
+    signature BLOB NOT NULL             -- MinHash of the normalised title and body (num_perm uint32)
+);
+
+CREATE TABLE IF NOT EXISTS notice_lsh_bands (
+    notice_id VARCHAR NOT NULL,
+    band      SMALLINT NOT NULL,
+    hash      BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS notice_keys (
+    notice_id VARCHAR NOT NULL,
+    buyer_key VARCHAR,
+    title_key VARCHAR,
+    code_key  VARCHAR,
+    cancelled BOOLEAN NOT NULL
+);

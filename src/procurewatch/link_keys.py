@@ -1,0 +1,430 @@
+"""What linking compares of each notice: normalised keys, a MinHash signature and its LSH bands.
+
+Computed where notices are made (the ingest workers, `link_tables`), so that linking (dedupe.py)
+never reads notice bodies back from the store; a notice stored without these rows (an older
+store) gets them when it is linked. Settings live in data/linking.json; the MinHash permutations
+and LSH bands that datasketch derives from them are kept in data/minhash_params.json, so neither
+storing nor linking imports datasketch.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_DIGITS = re.compile(r"\d+")
+_CN_NUM = "一二三四五六七八九十百零〇"
+
+
+@dataclass(frozen=True)
+class Settings:
+    raw: dict[str, Any]
+    num_perm: int
+    shingle: int
+    max_chars: int
+    min_chars: int
+    seed: int
+    lsh_threshold: float
+    max_candidates: int
+    max_bucket: int
+    near_duplicate: float
+    title_max_edits: int
+    max_fuzzy_pool: int
+    pending_chunk: int
+    repost: float
+    title_similarity: float
+    window: timedelta
+    code_window: timedelta
+    code_min_chars: int
+    buyer_conflict_below: float
+    phase_words: tuple[str, ...]
+    phase_first_chars: frozenset[str]
+    cancel_words: tuple[str, ...]
+    amendment_words: tuple[str, ...]
+    lot_pattern: re.Pattern[str]
+    amendment_pattern: re.Pattern[str]
+    cancel_pattern: re.Pattern[str]
+    bands: tuple[tuple[int, int], ...] = field(default=())
+
+
+@cache
+def settings() -> Settings:
+    raw = json.loads(resources.files("procurewatch").joinpath("data/linking.json").read_text("utf-8"))
+    mh = raw["minhash"]
+    markers = "|".join(re.escape(m) for m in raw["lot_markers"])
+    return Settings(
+        raw=raw,
+        num_perm=mh["num_perm"],
+        shingle=mh["shingle_chars"],
+        max_chars=mh["max_chars"],
+        min_chars=mh["min_chars"],
+        seed=mh["seed"],
+        lsh_threshold=mh["lsh_threshold"],
+        max_candidates=mh["max_candidates"],
+        max_bucket=mh["max_bucket"],
+        near_duplicate=raw["near_duplicate_jaccard"],
+        title_max_edits=raw["title_max_edits"],
+        max_fuzzy_pool=raw["max_fuzzy_pool"],
+        pending_chunk=raw["pending_chunk"],
+        repost=raw["repost_jaccard"],
+        title_similarity=raw["title_similarity"],
+        window=timedelta(days=raw["date_window_days"]),
+        code_window=timedelta(days=raw["project_code_window_days"]),
+        code_min_chars=raw["project_code_min_chars"],
+        buyer_conflict_below=raw["buyer_conflict_below"],
+        phase_words=tuple(sorted(raw["phase_words"], key=len, reverse=True)),
+        phase_first_chars=frozenset(w[0] for w in raw["phase_words"] if w),
+        cancel_words=tuple(raw["cancel_words"]),
+        amendment_words=tuple(raw["amendment_words"]),
+        lot_pattern=re.compile(rf"第?[{_CN_NUM}\d]+(?:{markers})"),
+        amendment_pattern=_any_of(raw["amendment_words"]),
+        cancel_pattern=_any_of(raw["cancel_words"]),
+        bands=tuple(
+            (int(a), int(b)) for a, b in _minhash_params(mh["num_perm"], mh["seed"], mh["lsh_threshold"])[1]
+        ),
+    )
+
+
+def _minhash_params(num_perm: int, seed: int, threshold: float) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """datasketch's MinHash permutations (2 x num_perm) and LSH band ranges for these settings: from
+    data/minhash_params.json when it was made for them, else from datasketch (slow to import)."""
+    kept = json.loads(resources.files("procurewatch").joinpath("data/minhash_params.json").read_text("utf-8"))
+    if (kept["num_perm"], kept["seed"], kept["lsh_threshold"]) == (num_perm, seed, threshold):
+        return np.array([kept["a"], kept["b"]], dtype=np.uint32), [tuple(r) for r in kept["bands"]]
+    return _datasketch_params(num_perm, seed, threshold)
+
+
+def _datasketch_params(
+    num_perm: int, seed: int, threshold: float
+) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return MinHash(num_perm=num_perm, seed=seed).permutations, [tuple(r) for r in lsh.hashranges]
+
+
+@cache
+def _permutations() -> np.ndarray:
+    s = settings()
+    return _minhash_params(s.num_perm, s.seed, s.lsh_threshold)[0]
+
+
+def _any_of(words: list[str]) -> re.Pattern[str]:
+    """A pattern found in a text exactly when one of the words is in it."""
+    return re.compile("|".join(re.escape(w) for w in words if w) or "(?!)")
+
+
+def normalise_text(text: str | None) -> str:
+    """Lower case, NFKC, without whitespace or punctuation: what re-posts have in common."""
+    if not text:
+        return ""
+    text = _NON_WORD.sub("", text)
+    if not unicodedata.is_normalized("NFKC", text):  # full-width letters and digits; rare, and NFKC is slow
+        text = _NON_WORD.sub("", unicodedata.normalize("NFKC", text))
+    return text.lower()
+
+
+@cache
+def _word_chars() -> np.ndarray:
+    """keep[c]: code point c is not removed by `normalise_text` (found with the very same pattern)."""
+    keep = np.ones(0x110000, dtype=bool)
+    for match in _NON_WORD.finditer("".join(map(chr, range(0x110000)))):
+        keep[match.start() : match.end()] = False
+    return keep
+
+
+def normalise_many(texts: list[str | None]) -> list[str]:
+    """`normalise_text` of many texts: non-word characters dropped with one table lookup per few
+    thousand texts (small enough for the arrays to stay in cache)."""
+    out: list[str] = []
+    for start in range(0, len(texts), 4096):
+        out += _normalise_block(texts[start : start + 4096])
+    return out
+
+
+def _normalise_block(texts: list[str | None]) -> list[str]:
+    plain = [t or "" for t in texts]
+    try:
+        codes = np.frombuffer("".join(plain).encode("utf-32-le"), dtype=np.uint32)
+    except UnicodeEncodeError:  # a lone surrogate somewhere: one text at a time
+        return [normalise_text(t) for t in plain]
+    keep = _word_chars()[codes]
+    lengths = np.fromiter(map(len, plain), dtype=np.int64, count=len(plain))
+    kept = np.zeros(len(plain), dtype=np.int64)  # characters kept per text
+    nonempty = np.flatnonzero(lengths)
+    if len(nonempty):
+        kept[nonempty] = np.add.reduceat(keep, (np.cumsum(lengths) - lengths)[nonempty], dtype=np.int64)
+    ends = np.cumsum(kept)
+    starts = (ends - kept).tolist()
+    joined = codes[keep].tobytes().decode("utf-32-le")
+    out = []
+    for start, end in zip(starts, ends.tolist(), strict=True):
+        text = joined[start:end]
+        if not unicodedata.is_normalized("NFKC", text):
+            text = _NON_WORD.sub("", unicodedata.normalize("NFKC", text))
+        out.append(text.lower())
+    return out
+
+
+def title_key(title: str | None) -> str:
+    """The title with phase words (招标公告, 中标结果, 更正公告 ...) removed, for comparing phases."""
+    return _strip_phase_words(normalise_text(title))
+
+
+def _strip_phase_words(key: str) -> str:
+    for word in _phase_words_starting_with(settings().phase_first_chars.intersection(key)):
+        key = key.replace(word, "")
+    return key
+
+
+@lru_cache(maxsize=4096)
+def _phase_words_starting_with(present: frozenset[str]) -> tuple[str, ...]:
+    """The phase words, in removal order, that start with one of these characters: the only ones that
+    can occur in a title with these characters, since removing words adds no characters."""
+    return tuple(w for w in settings().phase_words if w and w[0] in present)
+
+
+def code_key(code: str | None) -> str | None:
+    return _code_key_of(normalise_text(code))
+
+
+def _code_key_of(normalised: str) -> str | None:
+    key = normalised.upper()
+    return key if len(key) >= settings().code_min_chars else None
+
+
+def buyer_key(name: str | None) -> str | None:
+    return normalise_text(name) or None
+
+
+def phase_of(notice_type: str | None, title: str | None) -> str:
+    """The notice type, with corrections named in the title (更正公告) counted as amendments."""
+    if notice_type in (None, "other", "tender") and settings().amendment_pattern.search(title or ""):
+        return "amendment"
+    return notice_type or "other"
+
+
+def is_cancellation(notice_type: str | None, title: str | None) -> bool:
+    return notice_type == "cancellation" or bool(settings().cancel_pattern.search(title or ""))
+
+
+# ---------------------------------------------------------------- MinHash
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def shingle_hashes(text: str) -> np.ndarray:
+    """32-bit hashes of the character shingles of already-normalised text (vectorised)."""
+    s = settings()
+    codes = np.frombuffer(text[: s.max_chars].encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    k = s.shingle
+    if len(codes) < k:
+        return np.empty(0, dtype=np.uint32)
+    h = np.zeros(len(codes) - k + 1, dtype=np.uint64)
+    for i in range(k):  # polynomial hash of each window, modulo 2**32
+        h = (h * np.uint64(1000003) + codes[i : len(codes) - k + 1 + i]) & np.uint64(0xFFFFFFFF)
+    return np.unique(h.astype(np.uint32))
+
+
+def signature(normalised: str) -> np.ndarray | None:
+    """MinHash signature (uint32 array) of one text with datasketch, or None when too short to judge."""
+    from datasketch import MinHash
+
+    s = settings()
+    if len(normalised) < s.min_chars:
+        return None
+    m = MinHash(num_perm=s.num_perm, permutations=_permutations(), scheme="affine32", hashfunc=_identity)
+    m.update_batch(shingle_hashes(normalised))
+    return m.hashvalues.astype(np.uint32)
+
+
+def signatures(texts: list[str]) -> list[np.ndarray | None]:
+    """`signature` for many texts at once, vectorised over all their shingles.
+
+    Same values as datasketch's affine32 scheme (MurmurHash3 finaliser, then h -> a*h + b mod 2**32,
+    minimum per permutation), computed for a whole batch instead of per text."""
+    s = settings()
+    out: list[np.ndarray | None] = [None] * len(texts)
+    todo = [i for i, t in enumerate(texts) if len(t) >= s.min_chars]
+    block: list[int] = []
+    size = 0
+    for i in todo:
+        block.append(i)
+        size += min(len(texts[i]), s.max_chars)
+        if size >= 250_000:
+            _signature_block(texts, block, out)
+            block, size = [], 0
+    if block:
+        _signature_block(texts, block, out)
+    return out
+
+
+def _signature_block(texts: list[str], block: list[int], out: list[np.ndarray | None]) -> None:
+    s = settings()
+    k = s.shingle
+    pieces = [texts[i][: s.max_chars] for i in block]
+    lengths = np.fromiter((len(t) for t in pieces), dtype=np.int64, count=len(pieces))
+    codes = np.frombuffer("".join(pieces).encode("utf-32-le"), dtype=np.uint32)
+    n = len(codes) - k + 1
+    h = np.zeros(n, dtype=np.uint32)
+    for i in range(k):  # polynomial hash of every window (mod 2**32), as in shingle_hashes
+        h = h * np.uint32(1000003) + codes[i : i + n]
+    valid = np.ones(n, dtype=bool)  # drop windows that straddle two texts
+    for back in range(1, k):
+        ends = np.cumsum(lengths) - back
+        valid[ends[ends < n]] = False
+    doc = np.repeat(np.arange(len(block)), lengths)[:n][valid]
+    h = h[valid]
+    c1, m1, c2, m2, c3 = (
+        np.uint32(16),
+        np.uint32(0x85EBCA6B),
+        np.uint32(13),
+        np.uint32(0xC2B2AE35),
+        np.uint32(16),
+    )
+    h = h ^ (h >> c1)
+    h = h * m1
+    h = h ^ (h >> c2)
+    h = h * m2
+    h = h ^ (h >> c3)
+    a, b = (x.astype(np.uint32) for x in _permutations())
+    firsts = np.searchsorted(doc, np.arange(len(block)))
+    mins = np.empty((len(a), len(block)), dtype=np.uint32)
+    permuted = np.empty_like(h)
+    for j in range(len(a)):  # one permutation at a time, in place: 1-D arrays stay in cache
+        np.multiply(h, a[j], out=permuted)
+        permuted += b[j]
+        np.minimum.reduceat(permuted, firsts, out=mins[j])
+    for row, i in enumerate(block):
+        out[i] = mins[:, row].copy()
+
+
+@cache
+def _band_multipliers() -> np.ndarray:
+    return np.random.RandomState(settings().seed).randint(
+        1, 2**62, settings().num_perm, dtype=np.int64
+    ).astype(np.uint64) * np.uint64(2) + np.uint64(1)
+
+
+def band_hashes_many(sigs: np.ndarray) -> np.ndarray:
+    """One 64-bit hash per LSH band (columns) for each signature (rows): a random linear combination of
+    the band's minima, so equal bands give equal hashes."""
+    weighted = sigs.astype(np.uint64) * _band_multipliers()[None, :]
+    out = np.empty((len(sigs), len(settings().bands)), dtype=np.uint64)
+    for i, (start, end) in enumerate(settings().bands):
+        out[:, i] = weighted[:, start:end].sum(axis=1, dtype=np.uint64)
+    return out.view(np.int64)
+
+
+def band_hashes(sig: np.ndarray) -> list[int]:
+    return band_hashes_many(sig[None, :])[0].tolist()
+
+
+# ---------------------------------------------------------------- the stored rows
+
+LINK_SCHEMAS: dict[str, pa.Schema] = {
+    "notice_minhash": pa.schema([("notice_id", pa.string()), ("signature", pa.binary())]),
+    "notice_lsh_bands": pa.schema([("notice_id", pa.string()), ("band", pa.int16()), ("hash", pa.int64())]),
+    "notice_keys": pa.schema(
+        [
+            ("notice_id", pa.string()),
+            ("buyer_key", pa.string()),
+            ("title_key", pa.string()),
+            ("code_key", pa.string()),
+            ("cancelled", pa.bool_()),
+        ]
+    ),
+}
+
+
+@dataclass(frozen=True)
+class LinkRows:
+    """The link tables' rows of some notices, with the signature matrix they were made from (row i
+    belongs to the i-th notice; rows of notices too short to judge are zero and `has_sig` is false)."""
+
+    tables: dict[str, pa.Table]
+    sigs: np.ndarray
+    has_sig: np.ndarray
+
+
+def link_tables(notices: pa.Table) -> dict[str, pa.Table]:
+    """Rows of notice_minhash, notice_lsh_bands and notice_keys for an Arrow table of notices (columns
+    id, title, body, buyer, project_code, notice_type, as stored)."""
+    return link_rows(
+        *(
+            notices.column(c).to_pylist()
+            for c in ("id", "title", "body", "buyer", "project_code", "notice_type")
+        )
+    ).tables
+
+
+def link_rows(
+    ids: list[str],
+    titles: list[str | None],
+    bodies: list[str | None],
+    buyers: list[str | None],
+    codes: list[str | None],
+    types: list[str | None],
+) -> LinkRows:
+    s = settings()
+    k = len(ids)
+    texts = [f"{t or ''} {b or ''}" for t, b in zip(titles, bodies, strict=True)]
+    normalised = normalise_many(texts + titles + buyers + codes)
+    del texts
+    sigs = np.zeros((k, s.num_perm), dtype=np.uint32)
+    has_sig = np.zeros(k, dtype=bool)
+    for i, sig in enumerate(signatures(normalised[:k])):
+        if sig is not None:
+            sigs[i] = sig
+            has_sig[i] = True
+    title_norms, buyer_norms, code_norms = (
+        normalised[k : 2 * k],
+        normalised[2 * k : 3 * k],
+        normalised[3 * k :],
+    )
+    keys = pa.table(
+        {
+            "notice_id": ids,
+            "buyer_key": [b or None for b in buyer_norms],
+            "title_key": [_strip_phase_words(t) for t in title_norms],
+            "code_key": [_code_key_of(c) for c in code_norms],
+            "cancelled": [is_cancellation(ntype, title) for ntype, title in zip(types, titles, strict=True)],
+        },
+        schema=LINK_SCHEMAS["notice_keys"],
+    )
+    rows = np.flatnonzero(has_sig)
+    matrix = sigs[rows]
+    bands = band_hashes_many(matrix)
+    id_array = pa.array(ids, pa.string())
+    signature_blobs = pa.FixedSizeBinaryArray.from_buffers(
+        pa.binary(s.num_perm * 4), len(matrix), [None, pa.py_buffer(matrix.tobytes())]
+    ).cast(pa.binary())
+    nbands = bands.shape[1]
+    tables = {
+        "notice_minhash": pa.table(
+            {"notice_id": id_array.take(pa.array(rows)), "signature": signature_blobs},
+            schema=LINK_SCHEMAS["notice_minhash"],
+        ),
+        "notice_lsh_bands": pa.table(
+            {
+                "notice_id": id_array.take(pa.array(np.repeat(rows, nbands))),
+                "band": pa.array(np.tile(np.arange(nbands, dtype=np.int16), len(rows))),
+                "hash": pa.array(bands.reshape(-1)),
+            },
+            schema=LINK_SCHEMAS["notice_lsh_bands"],
+        ),
+        "notice_keys": keys,
+    }
+    return LinkRows(tables, sigs, has_sig)

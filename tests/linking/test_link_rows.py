@@ -1,0 +1,57 @@
+"""The link rows (keys, MinHash signature, LSH bands) made while storing are those linking would make."""
+
+from __future__ import annotations
+
+import io
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import numpy as np
+from rich.console import Console
+
+from procurewatch.dedupe import link_pending
+from procurewatch.link_keys import LINK_SCHEMAS, _datasketch_params, _minhash_params, settings
+from procurewatch.store.ingest import run_ingest
+
+EXAMPLES = Path(str(resources.files("procurewatch").joinpath("examples")))
+
+
+def test_kept_minhash_params_are_datasketchs():
+    s = settings()
+    kept_perms, kept_bands = _minhash_params(s.num_perm, s.seed, s.lsh_threshold)
+    perms, bands = _datasketch_params(s.num_perm, s.seed, s.lsh_threshold)
+    assert np.array_equal(kept_perms, perms.astype(np.uint32))
+    assert kept_bands == bands and len(bands) == len(s.bands)
+
+
+def test_other_settings_fall_back_to_datasketch():
+    perms, bands = _minhash_params(64, 3, 0.5)
+    ref_perms, ref_bands = _datasketch_params(64, 3, 0.5)
+    assert perms.shape == (2, 64) and np.array_equal(perms, ref_perms) and bands == ref_bands
+
+
+def _rows(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    return {name: sorted(con.execute(f"SELECT * FROM {name}").fetchall()) for name in LINK_SCHEMAS}
+
+
+def _links(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    return sorted(con.execute("SELECT * FROM notice_links").fetchall())
+
+
+def test_rows_made_while_storing_equal_rows_made_while_linking(tmp_path):
+    db = tmp_path / "s.duckdb"
+    summary = run_ingest([EXAMPLES], db, console=Console(file=io.StringIO()), workers=1)
+    assert summary.notices_added >= 20
+    con = duckdb.connect(str(db))
+    stored, linked = _rows(con), _links(con)
+    with_signature = len(stored["notice_minhash"])
+    assert len(stored["notice_keys"]) == summary.notices_added and with_signature >= 20
+    assert len(stored["notice_lsh_bands"]) == with_signature * len(settings().bands)
+
+    # a store written before the rows were made while storing: linking makes them from the text
+    for table in (*LINK_SCHEMAS, "notice_links", "procurements"):
+        con.execute(f"DELETE FROM {table}")
+    assert link_pending(con) == summary.notices_added
+    assert _rows(con) == stored
+    assert _links(con) == linked
