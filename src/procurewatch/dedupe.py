@@ -147,6 +147,7 @@ def link_pending(con: duckdb.DuckDBPyConnection) -> int:
             raise
         linked += done
         if done < chunk:
+            distinguishing_tokens.cache_clear()  # tens of MB of one run's titles, useless afterwards
             return linked
 
 

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from procurewatch.model import SourceError
-from procurewatch.store.db import open_store
+from procurewatch.store.db import limit_memory, open_store
 from procurewatch.store.parallel import ordered_results
 from procurewatch.store.reading import CHUNK_DOCS, Chunk, FileEnd, ReadStats, iter_chunks, require_inputs
 from procurewatch.store.summary import IngestSummary, print_summary
@@ -78,7 +78,9 @@ def run_ingest(
         summary.files = stats.files
         summary.files_unchanged = stats.unchanged
         summary.store_seconds = time.perf_counter() - started
-        writer.release_memory()
+        con.close()  # frees what DuckDB cached while writing; linking reads little of it
+        con = open_store(db_path)
+        limit_memory(con, writer.stored)
         _link(con, summary, console)
     finally:
         con.close()

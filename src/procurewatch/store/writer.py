@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from procurewatch.store.columns import CHILD_TABLES, SCHEMAS, empty_tables
+from procurewatch.store.db import limit_memory, memory_limit_for
 
 FILES_SCHEMA = pa.schema(
     [
@@ -94,33 +95,18 @@ def _notice_select() -> str:
     return f"SELECT {cols}, now()::TIMESTAMP FROM batch_notices"
 
 
-# DuckDB keeps what it wrote cached up to its memory limit (80% of RAM by default), so memory would
-# grow with the corpus. While writing, the limit follows the store instead: the notice-id index must
-# stay in memory (~100 bytes a notice, measured: a 64 MB limit fails at ~600k notices), so allow three
-# times that plus a working base, and let DuckDB evict the cached table blocks beyond it.
-MEMORY_BASE = 256 * 2**20
-MEMORY_PER_NOTICE = 300
-
-
 class StoreWriter:
-    """Commits batches to an open store connection."""
+    """Commits batches to an open store connection, with DuckDB's memory following the store's size."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
         self.batches_written = 0
         (self.stored,) = con.execute("SELECT count(*) FROM notices").fetchall()[0]
-        self._memory_limit = 0
-        self._fit_memory()
+        self._memory_limit = limit_memory(con, self.stored)
 
     def _fit_memory(self) -> None:
-        limit = MEMORY_BASE + MEMORY_PER_NOTICE * self.stored
-        if limit > self._memory_limit * 1.1:
-            self.con.execute(f"SET memory_limit = '{limit // 2**20}MB'")
-            self._memory_limit = limit
-
-    def release_memory(self) -> None:
-        """Give DuckDB its default limit back (for the queries that follow ingest)."""
-        self.con.execute("RESET memory_limit")
+        if memory_limit_for(self.stored) > self._memory_limit * 1.1:
+            self._memory_limit = limit_memory(self.con, self.stored)
 
     def write(self, batch: Batch) -> int:
         """Commit one batch in one transaction; return how many notices were new."""
