@@ -24,6 +24,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,9 +45,19 @@ FORMAT = "4"  # 4: seg words split by tantivy (SEG_ANALYZER), not in Python
 # the purchaser lexicon the buyer_type terms were derived with; a changed lexicon leaves them stale
 PURCHASERS_FILE = "procurewatch-index-purchasers"
 # tantivy's buffer before it writes a segment: at 200k notices 128 MB indexes as fast as 256 MB and
-# peaks ~90 MB lower; 64 MB is 30% slower (more segments to merge)
+# peaks ~90 MB lower; 64 MB is 30% slower (more segments to merge). Less also peaks higher: 96 MB
+# makes enough equal segments at 200k for tantivy to merge 8 of them while indexing (+80 MB)
 WRITER_HEAP = 128_000_000
-BATCH = 5_000
+# notices per Arrow batch: each batch's texts, tokens and pair arrays (~60 bytes a character) are
+# held at once; at 200k notices 5,000 peaked ~120 MB higher than 500, at the same speed
+BATCH = 500
+# DuckDB caches every block it reads up to its memory limit (80% of RAM by default), so indexing
+# would keep most of the store's text in memory. Under this limit, on one thread, it evicts them;
+# what must stay (the query's hash tables, the missing-id table) grows ~125 bytes a notice: the
+# query needed 57-59 MiB at 200k notices, 80-84 MiB at 400k, under 67 MiB at 200k with three times
+# the suppliers. At 200k notices this takes ~135 MB off the indexing peak (595 → ~457 MB).
+INDEX_MEMORY_BASE = 48 * 2**20
+INDEX_MEMORY_PER_NOTICE = 160
 
 # notice columns indexed as exact values (category, vendor and buyer_type hold several per notice)
 FACET_FIELDS = (
@@ -191,6 +203,30 @@ def _add_notices(con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, re
     return added
 
 
+def _add_changes(
+    con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, stale: list[str], replace: bool
+) -> int:
+    for notice_id in stale:
+        writer.delete_documents_by_term("id", notice_id)
+    return _add_notices(con, writer, replace)
+
+
+@contextmanager
+def _memory_limited(con: duckdb.DuckDBPyConnection, limit: int) -> Iterator[None]:
+    """Run DuckDB under `limit` bytes on one thread, then restore both settings: they belong to the
+    database instance, which the process's other connections to the store may share."""
+    memory, threads = con.execute(
+        "SELECT current_setting('memory_limit'), current_setting('threads')"
+    ).fetchall()[0]
+    con.execute(f"SET memory_limit = '{limit // 2**20}MiB'")
+    con.execute("SET threads = 1")  # two threads need 20-40 MiB more at 200k notices
+    try:
+        yield
+    finally:
+        con.execute(f"SET memory_limit = '{memory}'")
+        con.execute(f"SET threads = {int(threads)}")
+
+
 def _ensure_read_indexes(db_path: Path) -> None:
     """Create the store's missing lookup indexes when the store can be opened for writing.
 
@@ -265,9 +301,18 @@ def sync_index(db_path: Path) -> int:
         if not (index_dir / PURCHASERS_FILE).exists():  # a new index: every document gets this lexicon
             (index_dir / PURCHASERS_FILE).write_text(purchasers_fingerprint())
         writer = index.writer(heap_size=WRITER_HEAP)
-        for notice_id in stale:
-            writer.delete_documents_by_term("id", notice_id)
-        added = _add_notices(con, writer, replace=ids_file.exists() or index.searcher().num_docs > 0)
+        replace = ids_file.exists() or index.searcher().num_docs > 0
+        stored = con.execute("SELECT count(*) FROM notices").fetchall()[0][0]
+        try:
+            with _memory_limited(con, INDEX_MEMORY_BASE + INDEX_MEMORY_PER_NOTICE * stored):
+                added = _add_changes(con, writer, stale, replace)
+        except (duckdb.OutOfMemoryException, OSError) as exc:
+            # the Arrow reader reports DuckDB's error as an OSError
+            if "Out of Memory" not in str(exc):
+                raise
+            # a store the limit does not fit: start again under DuckDB's own limit
+            writer.rollback()
+            added = _add_changes(con, writer, stale, replace)
         writer.commit()
         writer.wait_merging_threads()
         _write_ids(

@@ -1,0 +1,76 @@
+"""Indexing under a DuckDB memory limit: the limit and one thread hold only while indexing, the
+process's other connections get their settings back, and a store the limit does not fit is
+indexed all the same."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from tests.web.corpus import ROWS, build_store
+
+from procurewatch.store import search
+from procurewatch.store.search import SearchIndex, index_dir_for, rebuild_index, search_ids, sync_index
+
+
+def settings(con: duckdb.DuckDBPyConnection) -> tuple[str, int]:
+    return con.execute("SELECT current_setting('memory_limit'), current_setting('threads')").fetchall()[0]
+
+
+def test_the_limit_holds_while_indexing_and_a_shared_instance_gets_its_settings_back(tmp_path, monkeypatch):
+    db = build_store(tmp_path / "s.duckdb")
+    holder = duckdb.connect(str(db))  # the process already holds the store: indexing shares it
+    holder.execute("SET memory_limit = '300MiB'")
+    holder.execute("SET threads = 2")
+    seen = []
+    add_notices = search._add_notices
+
+    def recording(con, writer, replace):
+        seen.append(settings(con))
+        return add_notices(con, writer, replace)
+
+    monkeypatch.setattr(search, "_add_notices", recording)
+    monkeypatch.setattr(search, "BATCH", 2)  # several batches
+    try:
+        assert sync_index(db) == len(ROWS)
+        assert settings(holder) == ("300.0 MiB", 2)
+    finally:
+        holder.close()
+    limit = (search.INDEX_MEMORY_BASE + search.INDEX_MEMORY_PER_NOTICE * len(ROWS)) // 2**20
+    assert seen == [(f"{limit}.0 MiB", 1)]
+    assert set(search_ids(db, "声纹").ids) == {"n-voice-1"}
+
+
+def test_a_store_the_limit_does_not_fit_is_indexed_again_without_it(tmp_path, monkeypatch):
+    db = build_store(tmp_path / "s.duckdb")
+    queries = ("人脸", "声纹", "supraveghere")
+    rebuild_index(db)
+    expected = {q: set(search_ids(db, q).ids) for q in queries}
+    add_notices = search._add_notices
+    calls = []
+
+    def out_of_memory_once(con, writer, replace):
+        calls.append(settings(con))
+        added = add_notices(con, writer, replace)
+        if len(calls) == 1:  # as the Arrow reader reports it, after some documents were added
+            raise OSError("Out of Memory Error: failed to allocate data of size 1.0 MiB")
+        return added
+
+    monkeypatch.setattr(search, "_add_notices", out_of_memory_once)
+    assert rebuild_index(db) == len(ROWS)
+    limited, unlimited = calls
+    assert limited[1] == 1 and unlimited != limited  # the second run under DuckDB's own settings
+    assert SearchIndex(index_dir_for(db)).num_docs == len(ROWS)  # the first run's documents rolled back
+    assert {q: set(search_ids(db, q).ids) for q in queries} == expected
+
+
+def test_other_errors_are_not_retried(tmp_path, monkeypatch):
+    db = build_store(tmp_path / "s.duckdb")
+
+    def failing(con, writer, replace):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(search, "_add_notices", failing)
+    with pytest.raises(OSError, match="disk full"):
+        sync_index(Path(db))
