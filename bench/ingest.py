@@ -138,24 +138,42 @@ def write_corpus(folder: Path, n: int, ocds: bool) -> tuple[int, int]:
 # ---------------------------------------------------------------- measuring
 
 
-def tree_rss_kb(root: int) -> int:
-    """Sum of VmRSS over a process and all its descendants, in kB."""
-    total = 0
+def tree_pids(root: int) -> list[int]:
+    """A process and all its descendants."""
+    pids = []
     stack = [root]
     while stack:
         pid = stack.pop()
+        pids.append(pid)
         try:
-            with open(f"/proc/{pid}/status") as fh:
-                for line in fh:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-                        break
             for task in os.listdir(f"/proc/{pid}/task"):
                 with open(f"/proc/{pid}/task/{task}/children") as fh:
                     stack.extend(int(c) for c in fh.read().split())
         except (OSError, ValueError):
             continue
-    return total
+    return pids
+
+
+def process_memory_kb(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of one process in kB. PSS shares each page among the processes mapping it, so the
+    libraries a pool of workers all load count once in a sum over the tree; RSS counts them in each."""
+    rss = pss = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Rss:"):
+                    rss = int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss = int(line.split()[1])
+    except OSError:
+        pass
+    return rss, pss
+
+
+def tree_memory_kb(root: int) -> tuple[int, int, list[int]]:
+    """(sum of RSS, sum of PSS, RSS of each process, the root first) over a process tree, in kB."""
+    each = [process_memory_kb(pid) for pid in tree_pids(root)]
+    return sum(r for r, _ in each), sum(p for _, p in each), [r for r, _ in each]
 
 
 def measure(cmd: list[str], stdout: Any = subprocess.DEVNULL) -> dict[str, Any]:
@@ -165,13 +183,18 @@ def measure(cmd: list[str], stdout: Any = subprocess.DEVNULL) -> dict[str, Any]:
     err_lines: list[str] = []
     reader = threading.Thread(target=lambda: err_lines.extend(proc.stderr), daemon=True)  # type: ignore[arg-type]
     reader.start()
-    peak_tree = 0
+    peak_tree = peak_pss = 0
+    peak_split: list[int] = []
     peak_by_phase: dict[str, int] = {}
+    pss_by_phase: dict[str, int] = {}
     while proc.poll() is None:
-        rss = tree_rss_kb(proc.pid)
-        peak_tree = max(peak_tree, rss)
+        rss, pss, split = tree_memory_kb(proc.pid)
+        if rss > peak_tree:
+            peak_tree, peak_split = rss, split
+        peak_pss = max(peak_pss, pss)
         phase = current_phase(err_lines)
         peak_by_phase[phase] = max(peak_by_phase.get(phase, 0), rss)
+        pss_by_phase[phase] = max(pss_by_phase.get(phase, 0), pss)
         time.sleep(0.2)
     proc.wait()
     reader.join()
@@ -190,7 +213,10 @@ def measure(cmd: list[str], stdout: Any = subprocess.DEVNULL) -> dict[str, Any]:
         "seconds": seconds,
         "phases": phases,
         "peak_tree_mb": peak_tree / 1024,
+        "peak_pss_mb": peak_pss / 1024,
+        "peak_split_mb": [kb / 1024 for kb in peak_split],
         "peak_by_phase_mb": {k: v / 1024 for k, v in peak_by_phase.items()},
+        "pss_by_phase_mb": {k: v / 1024 for k, v in pss_by_phase.items()},
         # ru_maxrss only grows; when an earlier child was bigger this is that child's figure
         "peak_single_mb": max(single, before) / 1024,
         "exit": proc.returncode,
@@ -269,9 +295,17 @@ def main() -> None:
             )
         phases = rows[0][1]["phases"]
         if phases:
+            first = rows[0][1]
             print(
                 "ingest peak RSS (tree) by phase: "
-                + ", ".join(f"{k} {v:,.0f} MB" for k, v in rows[0][1]["peak_by_phase_mb"].items())
+                + ", ".join(f"{k} {v:,.0f} MB" for k, v in first["peak_by_phase_mb"].items())
+                + " (at the peak, per process: "
+                + " + ".join(f"{v:,.0f}" for v in first["peak_split_mb"])
+                + " MB)"
+            )
+            print(
+                f"ingest peak PSS (tree, shared pages counted once) {first['peak_pss_mb']:,.0f} MB; by phase: "
+                + ", ".join(f"{k} {v:,.0f} MB" for k, v in first["pss_by_phase_mb"].items())
             )
             print(
                 "ingest phases (from its summary): "
