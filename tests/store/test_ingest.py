@@ -97,7 +97,9 @@ def test_reingest_adds_nothing_and_skips_unchanged_files(tmp_path: Path) -> None
 
 def test_worker_pool_stores_the_same_as_inline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     corpus = write_text_notices(tmp_path / "texts", 40)  # small files: read whole by the workers
-    write_jsonl(corpus / "many.jsonl", many_records(60))  # a big file: read here, cut into chunks
+    write_jsonl(corpus / "many.jsonl", many_records(60))  # a big JSON Lines file: cut into slices of lines
+    array = many_records(90)[60:]
+    (corpus / "many.json").write_text(json.dumps(array, ensure_ascii=False), encoding="utf-8")  # read here
     monkeypatch.setattr(reading, "WHOLE_FILE_MAX", 1000)
     assert (corpus / "many.jsonl").stat().st_size > 1000 > (corpus / "notice-000.txt").stat().st_size
     inline_db, pool_db = tmp_path / "inline.duckdb", tmp_path / "pool.duckdb"
@@ -105,7 +107,8 @@ def test_worker_pool_stores_the_same_as_inline(tmp_path: Path, monkeypatch: pyte
     summary = ingest([corpus], pool_db, batch_size=7, workers=2)
     assert summary.workers == 2  # enough chunks to start the pool
     assert table_counts(pool_db) == table_counts(inline_db)
-    assert table_counts(pool_db)["notices"] == 100
+    assert table_counts(pool_db)["notices"] == 130
+    assert count(pool_db, "SELECT count(*) FROM files WHERE status = 'done'") == 42
     ids = "SELECT string_agg(id, ',' ORDER BY id) FROM notices"
     assert count(pool_db, f"SELECT hash(({ids}))") == count(inline_db, f"SELECT hash(({ids}))")
 

@@ -12,7 +12,7 @@ Contract:
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 from procurewatch.model import Document, SourceError
@@ -55,30 +55,37 @@ def read_ocds(input_file: InputFile) -> Iterator[Document | SourceError]:
         yield SourceError(path, f"cannot read: {exc.strerror or exc}")
         return
     with stream:
-        index = 0
-        for unit in iter_units(stream, path):
-            if isinstance(unit, OcdsFormatError):
-                yield SourceError(path, str(unit))
-                continue
-            try:
-                yield to_document(unit, input_file, index)
-            except Exception as exc:  # one odd release must not lose the rest of the file
-                yield SourceError(
-                    path, f"cannot map OCDS {unit.kind} #{index}: {exc!r}", _locator(unit, index)
-                )
-            index += 1
+        yield from documents_of(iter_units(stream, path), path, input_file.source_key)
+
+
+def documents_of(
+    units: Iterable[Unit | OcdsFormatError], path: str, source_key: str
+) -> Iterator[Document | SourceError]:
+    """The units of one file (or of a slice of its lines) as Documents; problems as SourceError."""
+    index = 0
+    for unit in units:
+        if isinstance(unit, OcdsFormatError):
+            yield SourceError(path, str(unit))
+            continue
+        try:
+            yield to_document(unit, path, source_key, index)
+        except Exception as exc:  # one odd release must not lose the rest of the file
+            where = unit.position or f"#{index}"
+            yield SourceError(path, f"cannot map OCDS {unit.kind} {where}: {exc!r}", _locator(unit, index))
+        index += 1
 
 
 def _locator(unit: Unit, index: int) -> str:
     data = unit.data
+    fallback_place = unit.position or f"#{index}"
     if unit.kind == "record":
         compiled = data.get("compiledRelease")
         fallback = compiled.get("ocid") if isinstance(compiled, dict) else None
-        return text(data.get("ocid")) or text(fallback) or f"#{index}"
-    return text(data.get("id")) or text(data.get("ocid")) or f"#{index}"
+        return text(data.get("ocid")) or text(fallback) or fallback_place
+    return text(data.get("id")) or text(data.get("ocid")) or fallback_place
 
 
-def to_document(unit: Unit, input_file: InputFile, index: int) -> Document:
+def to_document(unit: Unit, path: str, source_key: str, index: int) -> Document:
     release: dict[str, Any] = unit.data
     how = ""
     if unit.kind == "record":
@@ -92,7 +99,7 @@ def to_document(unit: Unit, input_file: InputFile, index: int) -> Document:
             f"{mapped.hints['validation']}; {note}" if "validation" in mapped.hints else note
         )
     return Document(
-        path=input_file.path,
+        path=path,
         locator=_locator(unit, index)
         if unit.kind == "release"
         else text(release.get("ocid")) or _locator(unit, index),
@@ -101,5 +108,5 @@ def to_document(unit: Unit, input_file: InputFile, index: int) -> Document:
         body=mapped.body,
         url=mapped.url,
         hints=mapped.hints,
-        source_key=input_file.source_key,
+        source_key=source_key,
     )

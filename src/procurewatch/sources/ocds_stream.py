@@ -59,6 +59,7 @@ class Unit:
     kind: UnitKind
     data: dict[str, Any]
     package: dict[str, Any] = field(default_factory=dict)
+    position: str = ""  # where it sits when that does not depend on what came before: "line 12", "line 12.2"
 
 
 # ----------------------------------------------------------------------------- encoding
@@ -277,18 +278,24 @@ def iter_units(raw: IO[bytes], name: str) -> Iterator[Unit | OcdsFormatError]:
     if shape.error and not shape.keys:
         yield OcdsFormatError(f"{name}: not JSON ({shape.error})")
         return
+    layout = _layout(head, shape)
+    if layout.startswith("package:"):
+        yield from _iter_big_package(stream, layout.partition(":")[2], shape.package, name)
+    elif layout == "lines":
+        yield from _iter_json_lines(io.BufferedReader(stream, buffer_size=CHUNK_SIZE), name)
+    else:
+        # a top-level array is walked element by element, so a huge array of releases stays in flat memory
+        yield from _iter_values(stream, name, "item" if shape.top == "array" else "")
+
+
+def _layout(head: bytes, shape: HeadShape) -> str:
+    """How a file whose UTF-8 head is `head` is walked: "package:<container prefix>", "lines" or "values"."""
     if not shape.first_value_complete and shape.array_keys & {"releases", "records"}:
         container = "records" if "records" in shape.array_keys else "releases"
         is_record = container == "releases" and bool(set(shape.keys) & ({"ocid"} | RECORD_KEYS))
         if not is_record:
-            base = "item." if shape.top == "array" else ""
-            yield from _iter_big_package(stream, base + container, shape.package, name)
-            return
-    if _is_json_lines(head):
-        yield from _iter_json_lines(io.BufferedReader(stream, buffer_size=CHUNK_SIZE), name)
-        return
-    # a top-level array is walked element by element, so a huge array of releases stays in flat memory
-    yield from _iter_values(stream, name, "item" if shape.top == "array" else "")
+            return "package:" + ("item." if shape.top == "array" else "") + container
+    return "lines" if _is_json_lines(head) else "values"
 
 
 def _iter_big_package(
@@ -320,14 +327,51 @@ def _is_json_lines(head: bytes) -> bool:
 
 def _iter_json_lines(stream: IO[bytes], name: str) -> Iterator[Unit | OcdsFormatError]:
     for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
+        yield from json_line_units(line, number, name)
+
+
+def json_line_units(line: bytes, number: int, name: str) -> Iterator[Unit | OcdsFormatError]:
+    """The releases/records of line `number` (UTF-8) of a JSON Lines file. Shared by the whole-file reader
+    and sources/lines.py, so a file read in slices gives the same units."""
+    if not line.strip():
+        return
+    try:
+        obj = json.loads(line)
+    except ValueError as exc:
+        yield OcdsFormatError(f"{name}: line {number} is not valid JSON ({exc})")
+        return
+    units = list(_units_of(obj, {}, name, f"line {number}"))
+    several = sum(isinstance(u, Unit) for u in units) > 1
+    k = 0
+    for unit in units:
+        if isinstance(unit, Unit):
+            k += 1
+            unit.position = f"line {number}.{k}" if several else f"line {number}"
+        yield unit
+
+
+def utf8_line(raw: bytes, encoding: str) -> bytes:
+    """One line of a file in `encoding` as the UTF-8 `Utf8Reader` makes of it (newline-safe encodings)."""
+    if codecs.lookup(encoding).name == "utf-8":
         try:
-            obj = json.loads(line)
-        except ValueError as exc:
-            yield OcdsFormatError(f"{name}: line {number} is not valid JSON ({exc})")
-            continue
-        yield from _units_of(obj, {}, name, f"line {number}")
+            raw.decode("utf-8")
+            return raw
+        except UnicodeDecodeError:
+            return raw.decode("utf-8", errors=LATIN1_FALLBACK).encode("utf-8")
+    return raw.decode(encoding, errors="replace").encode("utf-8")
+
+
+def json_lines_encoding(head: bytes) -> tuple[str, int] | None:
+    """(encoding, BOM length) when an OCDS file is JSON Lines, as `iter_units` decides, else None."""
+    encoding, skip = sniff_encoding(head)
+    errors = LATIN1_FALLBACK if codecs.lookup(encoding).name == "utf-8" else "replace"
+    utf8 = codecs.getincrementaldecoder(encoding)(errors=errors).decode(head[skip:]).encode("utf-8")[:HEAD_SIZE]
+    if not utf8.strip():
+        return None
+    shape = sniff_shape(utf8)
+    if shape.error and not shape.keys:
+        return None
+    return (encoding, skip) if _layout(utf8, shape) == "lines" else None
 
 
 def _iter_values(stream: IO[bytes], name: str, prefix: str) -> Iterator[Unit | OcdsFormatError]:

@@ -93,11 +93,15 @@ def _delimiter(text: str) -> str:
 def _document(
     input_file: InputFile, record: Any, locator: str, field_map: dict[str, str] | None
 ) -> Document | SourceError:
+    return _record_document(record, input_file.path, input_file.source_key, locator, field_map)
+
+
+def _record_document(
+    record: Any, path: str, source_key: str, locator: str, field_map: dict[str, str] | None
+) -> Document | SourceError:
     if not isinstance(record, dict):
-        return SourceError(input_file.path, f"not a record (a JSON {type(record).__name__})", locator)
-    return record_to_document(
-        record, path=input_file.path, locator=locator, source_key=input_file.source_key, field_map=field_map
-    )
+        return SourceError(path, f"not a record (a JSON {type(record).__name__})", locator)
+    return record_to_document(record, path=path, locator=locator, source_key=source_key, field_map=field_map)
 
 
 def _jsonl(
@@ -106,19 +110,36 @@ def _jsonl(
     encoding = _json_encoding(head)
     with input_file.open() as stream:
         for number, raw in enumerate(stream, start=1):
-            line = raw.strip()
-            if not line:
-                continue
-            locator = str(number)
-            try:
-                record = json.loads(line if encoding == "utf-8" else line.decode(encoding))
-            except UnicodeDecodeError:
-                yield SourceError(input_file.path, "line is not valid text in the file's encoding", locator)
-                continue
-            except ValueError as exc:
-                yield SourceError(input_file.path, f"broken JSON line: {exc}", locator)
-                continue
-            yield _document(input_file, record, locator, field_map)
+            made = jsonl_line(raw, number, encoding, input_file.path, input_file.source_key, field_map)
+            if made is not None:
+                yield made
+
+
+def jsonl_line(
+    raw: bytes, number: int, encoding: str, path: str, source_key: str, field_map: dict[str, str] | None
+) -> Document | SourceError | None:
+    """Line `number` of a JSON Lines file of records (None when it is blank). Shared by the whole-file
+    reader and sources/lines.py, so a file read in slices gives the same notices."""
+    line = raw.strip()
+    if not line:
+        return None
+    locator = str(number)
+    try:
+        record = json.loads(line if encoding == "utf-8" else line.decode(encoding))
+    except UnicodeDecodeError:
+        return SourceError(path, "line is not valid text in the file's encoding", locator)
+    except ValueError as exc:
+        return SourceError(path, f"broken JSON line: {exc}", locator)
+    return _record_document(record, path, source_key, locator, field_map)
+
+
+def jsonl_encoding(input_file: InputFile, head: bytes) -> str | None:
+    """The encoding of a file `read_records` reads as JSON Lines of records, else None."""
+    if _first_char(head) != "{":
+        return None
+    if input_file.name.lower().endswith((".jsonl", ".ndjson", ".jsonlines")) or looks_like_jsonl(head):
+        return _json_encoding(head)
+    return None
 
 
 def _json_encoding(head: bytes) -> str:

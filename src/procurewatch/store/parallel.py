@@ -38,7 +38,7 @@ def ordered_results(
             break
     if workers <= 1 or len(head) < POOL_AFTER_CHUNKS:
         for chunk in _chain(head, chunks):
-            result = build_chunk(chunk.docs, chunk.files, field_map)
+            result = build_chunk(chunk.docs, chunk.files, field_map, chunk.slices)
             yield result, [*result.file_ends, *chunk.finished], 1
         return
 
@@ -52,7 +52,7 @@ def ordered_results(
     try:
         for chunk in pending:
             submitting = [chunk]
-            in_flight.append((pool.submit(build_chunk, chunk.docs, chunk.files, field_map), chunk))
+            in_flight.append((pool.submit(build_chunk, chunk.docs, chunk.files, field_map, chunk.slices), chunk))
             submitting = []
             while len(in_flight) >= limit:
                 future, oldest = in_flight[0]
@@ -69,7 +69,7 @@ def ordered_results(
         lost = [chunk for _, chunk in in_flight] + submitting
         in_flight.clear()
         for chunk in _chain(lost, pending):
-            result = build_chunk(chunk.docs, chunk.files, field_map)
+            result = build_chunk(chunk.docs, chunk.files, field_map, chunk.slices)
             yield result, [*result.file_ends, *chunk.finished], 1
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

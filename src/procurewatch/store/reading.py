@@ -1,10 +1,12 @@
 """The reading half of ingest: input files → chunks of work, with each file's end marked.
 
 Small files on disk go to the workers whole (they read, understand and detect them: HTML and PDF
-decoding is CPU work too). Big files and archive members are read here, and their documents are
-cut into chunks, so one huge JSONL spreads over the workers like a folder of pages. A file is
-"finished" in the chunk that carries its last document (or a later one), which lets the writer
-record it only in the transaction that stores its last notice.
+decoding is CPU work too). Big JSON Lines files on disk go to the workers as slices of whole lines
+(sources/lines.py): this process only finds the line breaks, the workers decode and map the lines.
+Other big files and archive members are read here, and their documents are cut into chunks. Either
+way one huge file spreads over the workers like a folder of pages. A file is "finished" in the chunk
+that carries its last document or slice (or a later one), which lets the writer record it only in
+the transaction that stores its last notice.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from procurewatch.model import Document, SourceError
 from procurewatch.sources import InputFile, iter_input_files, read_input
+from procurewatch.sources.lines import LineSlice, iter_slices, line_plan
 from procurewatch.store.errors import NoInputsError
 
 CHUNK_DOCS = 200  # documents (or whole small files) per chunk
@@ -37,11 +40,12 @@ class FileEnd:
 class Chunk:
     docs: list[Document] = field(default_factory=list)  # read here, from big files and archives
     files: list[InputFile] = field(default_factory=list)  # small files, read whole by the worker
+    slices: list[LineSlice] = field(default_factory=list)  # lines of big JSON Lines files, read by the worker
     finished: list[FileEnd] = field(default_factory=list)  # files whose documents are all in `docs` so far
     weight: int = 0
 
     def full(self, max_items: int, max_weight: int) -> bool:
-        items = len(self.docs) + FILE_ITEMS * len(self.files)
+        items = len(self.docs) + FILE_ITEMS * len(self.files) + sum(s.lines for s in self.slices)
         return items >= max_items or self.weight >= max_weight
 
 
@@ -76,6 +80,19 @@ def iter_chunks(
                 chunk = Chunk()
             continue
         errors: list[SourceError] = []
+        plan = line_plan(item)
+        if plan is not None:
+            try:
+                for line_slice in iter_slices(item, plan, chunk_docs, chunk_chars):
+                    chunk.slices.append(line_slice)
+                    chunk.weight += line_slice.end - line_slice.start
+                    if chunk.full(chunk_docs, chunk_chars):
+                        yield chunk
+                        chunk = Chunk()
+            except OSError as exc:
+                errors.append(SourceError(item.path, f"cannot read: {exc.strerror or exc}"))
+            chunk.finished.append(FileEnd(item.path, item.size, item.mtime, errors))
+            continue
         for doc in read_documents(item, field_map, errors):
             chunk.docs.append(doc)
             chunk.weight += len(doc.title) + len(doc.body) + len(doc.attachments)
@@ -83,7 +100,7 @@ def iter_chunks(
                 yield chunk
                 chunk = Chunk()
         chunk.finished.append(FileEnd(item.path, item.size, item.mtime, errors))
-    if chunk.docs or chunk.files or chunk.finished:
+    if chunk.docs or chunk.files or chunk.slices or chunk.finished:
         yield chunk
 
 

@@ -1,4 +1,4 @@
-"""The CPU half of ingest: small files and Documents → Notices → Arrow columns.
+"""The CPU half of ingest: small files, slices of big JSON Lines files and Documents → Notices → Arrow columns.
 
 Runs in worker processes (or inline). Pure apart from reading the small files it is handed and
 the package data the parser and detector load once per process; importable by name so a `spawn`
@@ -15,6 +15,7 @@ import pyarrow as pa
 from procurewatch.model import Document, Notice, SourceError
 from procurewatch.pipeline import notice_or_error
 from procurewatch.sources import InputFile
+from procurewatch.sources.lines import LineSlice, read_slice
 from procurewatch.store.columns import notices_to_tables
 from procurewatch.store.reading import FileEnd, read_documents
 
@@ -29,7 +30,10 @@ class ChunkResult:
 
 
 def build_chunk(
-    docs: list[Document], files: list[InputFile] | None = None, field_map: dict[str, str] | None = None
+    docs: list[Document],
+    files: list[InputFile] | None = None,
+    field_map: dict[str, str] | None = None,
+    slices: list[LineSlice] | None = None,
 ) -> ChunkResult:
     notices: list[Notice] = []
     errors: list[SourceError] = []
@@ -49,6 +53,12 @@ def build_chunk(
         for doc in read_documents(item, field_map, read_errors):
             build(doc)
         file_ends.append(FileEnd(item.path, item.size, item.mtime, read_errors))
+    for line_slice in slices or []:
+        for made in read_slice(line_slice, field_map):
+            if isinstance(made, SourceError):
+                errors.append(made)  # counted against the file, which the reading process closes
+            else:
+                build(made)
     for doc in docs:
         build(doc)
     return ChunkResult(
