@@ -25,7 +25,7 @@ from procurewatch.store.db import limit_memory, open_store
 from procurewatch.store.parallel import ordered_results
 from procurewatch.store.reading import CHUNK_DOCS, Chunk, FileEnd, ReadStats, iter_chunks, require_inputs
 from procurewatch.store.summary import IngestSummary, print_summary
-from procurewatch.store.writer import Batch, FileRow, StoreWriter, done_files
+from procurewatch.store.writer import BackgroundWriter, Batch, FileRow, StoreWriter, done_files
 
 __all__ = ["IngestSummary", "run_ingest"]
 
@@ -109,36 +109,39 @@ def _store_all(
 ) -> None:
     tallies: dict[str, _FileTally] = defaultdict(_FileTally)
     batch = Batch()
-
-    def commit() -> None:
-        nonlocal batch
-        summary.notices_added += writer.write(batch)
-        summary.batches += 1
-        batch = Batch()
+    background = BackgroundWriter(writer)
 
     def show() -> None:
         progress.update(
             task,
             completed=summary.notices_seen,
-            description=f"files {stats.files:,} · added {summary.notices_added:,} · skipped {summary.errors:,}",
+            description=f"files {stats.files:,} · added {background.added:,} · skipped {summary.errors:,}",
         )
 
-    for result, finished, used in ordered_results(chunks, workers, field_map, summary.notes.append):
-        summary.workers = max(summary.workers, used)
-        batch.add(result.tables, result.ids)
-        summary.notices_seen += len(result.ids)
-        for path, count in result.per_path.items():
-            tallies[path].notices += count
-        for error in result.errors:
-            tallies[error.path].errors.append(error)
-            summary.record_error(error)
-        for end in finished:
-            batch.files.append(_file_row(end, tallies.pop(end.path, _FileTally()), summary))
-        if batch.notices >= batch_size:
-            commit()
-        show()
-    if batch.notices or batch.files:
-        commit()
+    try:
+        for result, finished, used in ordered_results(chunks, workers, field_map, summary.notes.append):
+            summary.workers = max(summary.workers, used)
+            batch.add(result.tables, result.ids)
+            summary.notices_seen += len(result.ids)
+            for path, count in result.per_path.items():
+                tallies[path].notices += count
+            for error in result.errors:
+                tallies[error.path].errors.append(error)
+                summary.record_error(error)
+            for end in finished:
+                batch.files.append(_file_row(end, tallies.pop(end.path, _FileTally()), summary))
+            if batch.notices >= batch_size:
+                background.submit(batch)
+                summary.batches += 1
+                batch = Batch()
+            show()
+        if batch.notices or batch.files:
+            background.submit(batch)
+            summary.batches += 1
+        background.wait()
+    finally:
+        background.close()
+    summary.notices_added += background.added
     show()
 
 

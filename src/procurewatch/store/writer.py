@@ -6,6 +6,7 @@ an interrupted ingest completes the batch in flight without duplicates.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import duckdb
@@ -164,6 +165,39 @@ class StoreWriter:
             f"INSERT OR REPLACE INTO files ({cols}, ingested_at) "
             f"SELECT {cols}, now()::TIMESTAMP FROM batch_files"
         )
+
+
+class BackgroundWriter:
+    """Commits batches on a thread of its own while the caller gathers the next one.
+
+    DuckDB releases the GIL while it inserts and commits, so the worker processes' results keep being
+    collected meanwhile instead of the pool waiting on each commit. One batch at most is being
+    written: `submit` first waits for the one before, and re-raises what it failed with.
+    """
+
+    def __init__(self, writer: StoreWriter) -> None:
+        self.writer = writer
+        self.added = 0
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="procurewatch-writer")
+        self._pending: Future[int] | None = None
+
+    def submit(self, batch: Batch) -> None:
+        self.wait()
+        self._pending = self._thread.submit(self.writer.write, batch)
+
+    def wait(self) -> None:
+        """Block until the batch being written is committed (or has failed: its error is raised)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self.added += pending.result()
+
+    def close(self) -> None:
+        """Wait for the last write without raising (the caller is already leaving), then stop the thread."""
+        try:
+            if self._pending is not None:
+                self._pending.exception()
+        finally:
+            self._thread.shutdown(wait=True)
 
 
 def _files_table(rows: list[FileRow]) -> pa.Table:
