@@ -103,6 +103,7 @@ def _run_ingest_command(
 
     from procurewatch.store.errors import IngestUsageError
     from procurewatch.store.ingest import run_ingest
+    from procurewatch.store.phases import PhaseError
 
     try:
         summary = run_ingest(
@@ -114,6 +115,14 @@ def _run_ingest_command(
     except KeyboardInterrupt:
         err.print("interrupted: every batch committed so far is kept; run the same command again to finish")
         return 130
+    except PhaseError as exc:
+        err.print(
+            f"[red]error:[/red] {escape(str(exc))}; every batch committed so far is kept: run the same "
+            "command again to finish",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return 1
     if summary.warnings:
         return 1
     return EXIT_SKIPPED if summary.skipped else EXIT_OK

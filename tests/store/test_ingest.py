@@ -12,9 +12,10 @@ from rich.console import Console
 
 from procurewatch.model import Notice
 from procurewatch.pipeline import extract
+from procurewatch.store import ingest as ingest_module
 from procurewatch.store import reading
 from procurewatch.store.errors import NoInputsError, StoreError
-from procurewatch.store.ingest import run_ingest
+from procurewatch.store.ingest import input_bytes, run_ingest
 from procurewatch.store.writer import StoreWriter
 
 from .corpus import (
@@ -22,6 +23,7 @@ from .corpus import (
     count,
     many_records,
     table_counts,
+    write_bad_inputs,
     write_corpus,
     write_jsonl,
 )
@@ -191,3 +193,36 @@ def test_a_file_that_is_not_a_store_is_refused(tmp_path: Path) -> None:
     db.write_text("this is not a database\n" * 100)
     with pytest.raises(StoreError, match=r"store\.duckdb"):
         ingest([corpus], db)
+
+
+def test_phases_in_processes_of_their_own_store_link_and_report_the_same(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus")
+    write_bad_inputs(corpus / "bad")
+    here, apart = tmp_path / "here.duckdb", tmp_path / "apart.duckdb"
+    in_process = run_ingest([corpus], here, field_map={}, console=quiet(), workers=1, isolate=False)
+    isolated = run_ingest([corpus], apart, field_map={}, console=quiet(), workers=1, isolate=True)
+    assert table_counts(apart) == table_counts(here)
+    for sql in (
+        "SELECT hash(string_agg(id, ',' ORDER BY id)) FROM notices",
+        "SELECT hash(string_agg(notice_id || procurement_id || reason, ',' ORDER BY notice_id)) FROM notice_links",
+        "SELECT count(*) FROM procurements",
+    ):
+        assert count(apart, sql) == count(here, sql)
+    for name in ("notices_seen", "notices_added", "files", "files_skipped", "errors", "skipped", "linked", "indexed"):
+        assert getattr(isolated, name) == getattr(in_process, name), name
+    assert isolated.skipped and isolated.linked == 6 and isolated.indexed == 6
+    assert isolated.db_path == apart and not isolated.warnings
+
+
+def test_a_usage_error_in_a_phase_process_reaches_the_caller(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus")
+    not_a_store = tmp_path / "store.duckdb"
+    not_a_store.write_bytes(b"this is not a DuckDB file" * 100)
+    with pytest.raises(StoreError, match="cannot open"):
+        run_ingest([corpus], not_a_store, console=quiet(), workers=1, isolate=True)
+
+
+def test_big_inputs_are_isolated_small_ones_are_not(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus")
+    assert 0 < input_bytes([corpus], ingest_module.ISOLATE_FROM_BYTES) < ingest_module.ISOLATE_FROM_BYTES
+    assert input_bytes([corpus], 10) >= 10  # stops counting once it has enough

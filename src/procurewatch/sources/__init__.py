@@ -10,6 +10,21 @@ Contract used by the rest of the package:
       both of the above.
 """
 
-from procurewatch.sources.base import InputFile, iter_documents, iter_input_files, read_input
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from procurewatch.sources.base import InputFile, iter_documents, iter_input_files, read_input
 
 __all__ = ["InputFile", "iter_documents", "iter_input_files", "read_input"]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use, so that `procurewatch.sources.files` (walking inputs) can be used without
+    # loading every reader's libraries: ingest's coordinating process stays small.
+    if name in __all__:
+        from procurewatch.sources import base
+
+        return getattr(base, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

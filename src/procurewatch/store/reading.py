@@ -18,7 +18,6 @@ from pathlib import Path
 from procurewatch.model import Document, SourceError
 from procurewatch.sources import InputFile, iter_input_files, read_input
 from procurewatch.sources.lines import LineSlice, iter_slices, line_plan
-from procurewatch.store.errors import NoInputsError
 
 CHUNK_DOCS = 200  # documents (or whole small files) per chunk
 CHUNK_CHARS = 4_000_000  # text characters (or file bytes) per chunk
@@ -121,9 +120,3 @@ def read_documents(
 def _read_by_worker(item: InputFile) -> bool:
     # archive members need the open archive, which lives in this process
     return getattr(item, "opener", None) is None and 0 <= item.size <= WHOLE_FILE_MAX
-
-
-def require_inputs(paths: list[Path]) -> None:
-    """Fail before the store is touched when the paths hold nothing to read."""
-    if next(iter(iter_input_files(paths)), None) is None:
-        raise NoInputsError(f"no input files found under {', '.join(str(p) for p in paths)}")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -44,6 +45,18 @@ class IngestSummary:
     @property
     def notices_per_second(self) -> float:
         return self.notices_seen / self.store_seconds if self.store_seconds > 0 else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON values, for a summary made in another process (store/phases.py)."""
+        return {**asdict(self), "db_path": str(self.db_path)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> IngestSummary:
+        known = {f.name for f in fields(cls)}
+        summary = cls(**{k: v for k, v in data.items() if k in known})
+        summary.db_path = Path(summary.db_path)
+        summary.skipped = [(where, reason) for where, reason in summary.skipped]
+        return summary
 
     def record_error(self, error: SourceError) -> None:
         self.errors += 1

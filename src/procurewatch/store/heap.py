@@ -1,0 +1,26 @@
+"""Keeping big freed blocks from staying in a process's memory (glibc's allocator)."""
+
+from __future__ import annotations
+
+import ctypes
+import platform
+
+M_MMAP_THRESHOLD = -3  # mallopt parameter, from glibc's malloc.h
+BIG_BLOCK = 128 * 1024
+
+
+def give_back_big_blocks() -> None:
+    """Serve every allocation of 128 KiB or more from a mapping of its own, unmapped when it is freed.
+
+    That is glibc's default, but once such a block is freed glibc raises the threshold (up to 32 MiB),
+    and later big arrays, Arrow buffers and query results come from the heap, which fragments and does
+    not shrink. Setting the threshold fixes it. Measured on linking 200,000 stored notices in a fresh
+    process: peak RSS 505-555 MB with the moving threshold, 458-467 MB fixed. Not used while storing,
+    where it cost ~8% of the time (a mapping per big buffer) for ~10 MB. Does nothing where the C
+    library is not glibc."""
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, BIG_BLOCK)
+    except (OSError, AttributeError):
+        return

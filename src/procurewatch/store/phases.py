@@ -1,0 +1,140 @@
+"""The phases of ingest after reading (linking, indexing), and running a phase in a process of its own.
+
+A process keeps most of the memory it has used: DuckDB's caches, the heap its allocator cannot give
+back, the libraries each phase loads. Run one after the other in one process, the phases of a big
+ingest stack up (at 200,000 notices: ~300 MB left by storing under linking's ~430, and linking's
+remains under indexing). So `run_ingest` runs storing and linking each in a child process started
+for it (`python -m procurewatch.store.phases <phase> <result file>`, the request as JSON on stdin,
+the summary as JSON in the result file; the child's messages go to the same terminal) and indexes
+in its own process, which has loaded nothing heavy until then.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from procurewatch.store import errors
+from procurewatch.store.heap import give_back_big_blocks
+from procurewatch.store.summary import IngestSummary
+
+PHASES = ("store", "link")
+
+
+class PhaseError(Exception):
+    """A phase's process ended without a result (killed, or it crashed: its traceback is above)."""
+
+
+# ---------------------------------------------------------------- the phases
+
+
+def link_phase(db_path: Path, summary: IngestSummary, console: Console) -> None:
+    """Link every notice not linked yet into procurements. A failure is a warning: the notices are stored."""
+    from procurewatch.dedupe import link_pending
+    from procurewatch.store.db import limit_memory, open_store
+
+    t0 = time.perf_counter()
+    give_back_big_blocks()
+    console.print("linking the phases of each procurement …", highlight=False)
+    try:
+        con = open_store(db_path)
+        try:
+            (stored,) = con.execute("SELECT count(*) FROM notices").fetchall()[0]
+            limit_memory(con, stored)
+            summary.linked = link_pending(con) or 0
+        finally:
+            con.close()
+    except Exception as exc:  # the notices are stored; say what failed and carry on
+        summary.warnings.append(f"linking failed (notices are stored; re-run ingest to retry): {exc!r}")
+    summary.link_seconds = time.perf_counter() - t0
+
+
+def index_phase(db_path: Path, summary: IngestSummary, console: Console) -> None:
+    from procurewatch.store.search import sync_index
+
+    t0 = time.perf_counter()
+    give_back_big_blocks()
+    console.print("updating the search index …", highlight=False)
+    try:
+        summary.indexed = sync_index(db_path) or 0
+    except Exception as exc:
+        summary.warnings.append(f"search index update failed (re-run ingest to retry): {exc!r}")
+    summary.index_seconds = time.perf_counter() - t0
+
+
+def run_phase(phase: str, request: dict[str, Any], console: Console) -> IngestSummary:
+    """Run `phase` here on a request as `run_in_child` sends it."""
+    db_path = Path(request["db_path"])
+    if phase == "store":
+        from procurewatch.store.storing import store_phase
+
+        return store_phase(
+            [Path(p) for p in request["paths"]],
+            db_path,
+            request["field_map"],
+            request["batch_size"],
+            request["workers"],
+            console,
+        )
+    summary = IngestSummary.from_json(request["summary"])
+    link_phase(db_path, summary, console)
+    return summary
+
+
+# ---------------------------------------------------------------- in a child process
+
+
+def run_in_child(phase: str, request: dict[str, Any], quiet: bool) -> IngestSummary:
+    """Run `phase` in a new Python process and return its summary.
+
+    Raises the child's IngestUsageError (same class and message), KeyboardInterrupt when the run is
+    interrupted (the child, in the same process group, stops on the same Ctrl-C), and PhaseError
+    when the child ends without a result."""
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    with tempfile.TemporaryDirectory(prefix="procurewatch-phase-") as folder:
+        result_file = Path(folder) / "result.json"
+        command = [sys.executable, "-m", "procurewatch.store.phases", phase, str(result_file)]
+        child = subprocess.Popen(command, stdin=subprocess.PIPE, env=env)
+        try:
+            child.communicate(json.dumps({**request, "quiet": quiet}).encode("utf-8"))
+        except KeyboardInterrupt:
+            child.wait()
+            raise
+        if child.returncode in (130, -2):
+            raise KeyboardInterrupt
+        if child.returncode != 0 or not result_file.exists():
+            raise PhaseError(f"the {phase} process ended with exit code {child.returncode} and no result")
+        result = json.loads(result_file.read_text(encoding="utf-8"))
+    if "error" in result:
+        kind = getattr(errors, result["error"]["kind"], errors.IngestUsageError)
+        raise kind(result["error"]["message"])
+    return IngestSummary.from_json(result["summary"])
+
+
+def _child_main(argv: list[str]) -> int:
+    phase, result_file = argv
+    request = json.loads(sys.stdin.buffer.read())
+    console = Console(stderr=True, quiet=bool(request.get("quiet")))
+    try:
+        result: dict[str, Any] = {"summary": run_phase(phase, request, console).to_json()}
+    except errors.IngestUsageError as exc:
+        result = {"error": {"kind": type(exc).__name__, "message": str(exc)}}
+    except KeyboardInterrupt:
+        return 130
+    written = Path(result_file).with_suffix(".tmp")
+    written.write_text(json.dumps(result), encoding="utf-8")
+    written.replace(result_file)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child_main(sys.argv[1:]))

@@ -1,0 +1,146 @@
+"""The storing phase of ingest: read → understand → detect → store, in batches of one transaction each.
+
+This process reads big files (or cuts big JSON Lines files into slices of lines) and writes to
+DuckDB; the understanding, detecting and turning of notices into Arrow columns runs inline or, with
+`workers` > 1, in a `spawn` pool. Work flows in bounded, ordered chunks, so memory stays flat and a
+file is recorded as done only in the transaction that stores its last notice. A crash loses at most
+the batches in flight; re-running completes them (stored ids are not rewritten).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from procurewatch.model import SourceError
+from procurewatch.store.db import open_store
+from procurewatch.store.parallel import ordered_results
+from procurewatch.store.reading import CHUNK_DOCS, Chunk, FileEnd, ReadStats, iter_chunks
+from procurewatch.store.summary import IngestSummary
+from procurewatch.store.writer import BackgroundWriter, Batch, FileRow, StoreWriter, done_files
+
+
+def store_phase(
+    paths: list[Path],
+    db_path: Path,
+    field_map: dict[str, str] | None,
+    batch_size: int,
+    workers: int,
+    console: Console,
+) -> IngestSummary:
+    """Store every notice under `paths`; the summary says what was read, added and skipped."""
+    started = time.perf_counter()
+    summary = IngestSummary(db_path=db_path, workers=1)
+    con = open_store(db_path)
+    try:
+        writer = StoreWriter(con)
+        stats = ReadStats()
+        chunks = iter_chunks(paths, field_map, done_files(con), stats, chunk_docs=min(CHUNK_DOCS, batch_size))
+        with _progress(console) as progress:
+            task = progress.add_task("reading", total=None)
+            _store_all(chunks, writer, batch_size, workers, field_map, summary, progress, task, stats)
+    finally:
+        con.close()
+    summary.files = stats.files
+    summary.files_unchanged = stats.unchanged
+    summary.store_seconds = time.perf_counter() - started
+    return summary
+
+
+@dataclass
+class _FileTally:
+    notices: int = 0
+    errors: list[SourceError] = field(default_factory=list)
+
+
+def _store_all(
+    chunks: Iterator[Chunk],
+    writer: StoreWriter,
+    batch_size: int,
+    workers: int,
+    field_map: dict[str, str] | None,
+    summary: IngestSummary,
+    progress: Progress,
+    task: int,
+    stats: ReadStats,
+) -> None:
+    tallies: dict[str, _FileTally] = defaultdict(_FileTally)
+    batch = Batch()
+    background = BackgroundWriter(writer)
+
+    def show() -> None:
+        progress.update(
+            task,
+            completed=summary.notices_seen,
+            description=f"files {stats.files:,} · added {background.added:,} · skipped {summary.errors:,}",
+        )
+
+    try:
+        for result, finished, used in ordered_results(chunks, workers, field_map, summary.notes.append):
+            summary.workers = max(summary.workers, used)
+            batch.add(result.tables, result.ids)
+            summary.notices_seen += len(result.ids)
+            for path, count in result.per_path.items():
+                tallies[path].notices += count
+            for error in result.errors:
+                tallies[error.path].errors.append(error)
+                summary.record_error(error)
+            for end in finished:
+                batch.files.append(_file_row(end, tallies.pop(end.path, _FileTally()), summary))
+            if batch.notices >= batch_size:
+                background.submit(batch)
+                summary.batches += 1
+                batch = Batch()
+            show()
+        if batch.notices or batch.files:
+            background.submit(batch)
+            summary.batches += 1
+        background.wait()
+    finally:
+        background.close()
+    summary.notices_added += background.added
+    show()
+
+
+def _file_row(end: FileEnd, tally: _FileTally, summary: IngestSummary) -> FileRow:
+    for error in end.errors:
+        summary.record_error(error)
+    errors = [*end.errors, *tally.errors]
+    if tally.notices == 0 and not errors:
+        nothing = SourceError(end.path, "no notices found in the file")
+        summary.record_error(nothing)
+        errors.append(nothing)
+    if tally.notices and not errors:
+        status = "done"
+    elif tally.notices:
+        status = "partial"
+        summary.files_partial += 1
+    else:
+        status = "skipped"
+        summary.files_skipped += 1
+    return FileRow(
+        path=end.path,
+        size=end.size,
+        mtime=end.mtime,
+        status=status,
+        notices=tally.notices,
+        errors=len(errors),
+        error=errors[0].reason if errors else None,
+    )
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.completed:,} notices"),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
