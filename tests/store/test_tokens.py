@@ -52,3 +52,25 @@ def test_index_texts_gives_both_fields():
 def test_tantivy_splits_seg_words_as_the_python_reference_does(text):
     expected = [w for w in seg_tokens(text) if len(w.encode()) <= MAX_TOKEN]
     assert seg_analyzer().analyze(seg_text(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Закупівля камер відеоспостереження", ["закупівля", "камер", "відеоспостереження"]),
+        ("Achiziție sisteme cu recunoaștere facială", ["achiziție", "sisteme", "cu", "recunoaștere", "facială"]),
+        ("Videoüberwachung 视频监控 Überwachungskamera", ["videoüberwachung", "überwachungskamera"]),
+        ("Хіквіжн: 海康威视摄像机", ["хіквіжн", "海康"]),
+    ],
+)
+def test_words_beyond_ascii_stay_whole_with_or_without_chinese(text, words):
+    tokens = seg_analyzer().analyze(seg_text(text))
+    assert all(word in tokens for word in words), tokens
+    cut_into_letters = [t for t in tokens if len(t) == 1 and not t.isascii() and not "\u4e00" <= t <= "\u9fff"]
+    assert cut_into_letters == []
+
+
+def test_text_without_cjk_is_indexed_as_written():
+    text = "Supply of CCTV-cameras, 2019 (lot 2)"
+    assert seg_text(text) == text
+    assert seg_tokens(text) == ["supply", "of", "cctv", "cameras", "2019", "lot", "2"]

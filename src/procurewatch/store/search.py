@@ -2,6 +2,7 @@
 
 Two text fields are indexed, their texts made by store/tokens.py:
   seg     rjieba `cut_for_search` words for CJK runs, lower-cased words for everything else
+          (in any script: Cyrillic and accented words stay whole)
           (split and lower-cased by tantivy's regex analyzer SEG_ANALYZER)
   bigram  overlapping character pairs of every CJK run, so any Chinese substring of two or
           more characters is found by a phrase of its pairs (人脸, 卡口, 声纹, "人脸识别")
@@ -41,7 +42,7 @@ ANALYZER = "pw_ws"  # the bigram field: pre-made pairs split on whitespace
 SEG_ANALYZER = "pw_seg"
 IDS_FILE = "indexed_ids.parquet"
 FORMAT_FILE = "procurewatch-index-format"
-FORMAT = "4"  # 4: seg words split by tantivy (SEG_ANALYZER), not in Python
+FORMAT = "5"  # 4: seg words split by tantivy (SEG_ANALYZER), not in Python; 5: rjieba on CJK runs only
 # the purchaser lexicon the buyer_type terms were derived with; a changed lexicon leaves them stale
 PURCHASERS_FILE = "procurewatch-index-purchasers"
 # tantivy's buffer before it writes a segment: at 200k notices 128 MB indexes as fast as 256 MB and

@@ -26,6 +26,7 @@ _CJK = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _CJK_RANGES)
 _RUNS = re.compile(rf"([{_CJK}]+)|([^\W{_CJK}]+)")
 _WORDS = re.compile(rf"[{_CJK}]+|[^\W{_CJK}]+")
 _CJK_RUN = re.compile(rf"[{_CJK}]+")
+_OTHER_LETTER = re.compile(rf"[^\W\x00-\x7f{_CJK}]")  # a word character beyond ASCII and the CJK scripts
 _SPACE = 0x20
 MAX_TOKEN = 60  # bytes; longer tokens (base64, hashes) are dropped
 
@@ -49,10 +50,22 @@ def pairs(run: str) -> list[str]:
 
 
 def seg_text(text: str) -> str:
-    """rjieba search-mode words separated by spaces: the seg field's text before `seg_analyzer`."""
+    """The seg field's text before `seg_analyzer`: rjieba search-mode words for CJK runs, the rest as
+    it is (the analyzer splits it into words).
+
+    rjieba is given no text without CJK, and no other text with letters beyond ASCII, whole: it cuts
+    Cyrillic and accented Latin words into letters (Закупівля → З а к у п і в л я, recunoaștere →
+    recunoa ș tere), which no word query then finds. On text without CJK (most OCDS notices) it
+    also took two thirds of indexing time. A Chinese text of ASCII words and CJK is cut whole, as
+    before: one call, where a call per CJK run is 60% slower."""
+    if not _CJK_RUN.search(text):
+        return text
     import rjieba  # loads its dictionary; only indexing needs it, not the server's queries
 
-    return " ".join(rjieba.cut_for_search(text))
+    cut = rjieba.cut_for_search
+    if not _OTHER_LETTER.search(text):
+        return " ".join(cut(text))
+    return _CJK_RUN.sub(lambda run: f" {' '.join(cut(run.group()))} ", text)
 
 
 def seg_tokens(text: str) -> list[str]:
