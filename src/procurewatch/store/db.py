@@ -36,6 +36,7 @@ def open_store(db_path: Path) -> duckdb.DuckDBPyConnection:
             ) from exc
         raise StoreError(f"cannot open {db_path} as a DuckDB store: {_first_line(exc)}") from exc
     try:
+        con.execute("SET enable_progress_bar = false")  # for queries over 2 s DuckDB would draw over ours
         con.execute(schema_sql())
     except duckdb.Error as exc:
         con.close()

@@ -135,10 +135,12 @@ def _current_format(index_dir: Path) -> bool:
 
 def _connect(db_path: Path) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(str(db_path), read_only=True)
+        con = duckdb.connect(str(db_path), read_only=True)
     except duckdb.ConnectionException:
         # The same process already holds the store open for writing (ingest calls us then).
-        return duckdb.connect(str(db_path))
+        con = duckdb.connect(str(db_path))
+    con.execute("SET enable_progress_bar = false")  # DuckDB's own bar would be drawn over ours
+    return con
 
 
 _TEXT_SQL = """
