@@ -146,8 +146,10 @@ def link_pending(con: duckdb.DuckDBPyConnection) -> int:
                 con.execute("ROLLBACK")
             raise
         linked += done
+        # up to 65,536 titles' tokens (~30 MB), mostly of this pass: kept, they raised each later
+        # pass's peak (200k notices in a fresh process: 469 -> 439 MB when cleared, no slower)
+        distinguishing_tokens.cache_clear()
         if done < chunk:
-            distinguishing_tokens.cache_clear()  # tens of MB of one run's titles, useless afterwards
             return linked
 
 
