@@ -99,7 +99,8 @@ def run_in_child(phase: str, request: dict[str, Any], quiet: bool) -> IngestSumm
     interrupted (the child, in the same process group, stops on the same Ctrl-C), and PhaseError
     when the child ends without a result."""
     package_root = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    search_path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": search_path}
     with tempfile.TemporaryDirectory(prefix="procurewatch-phase-") as folder:
         result_file = Path(folder) / "result.json"
         command = [sys.executable, "-m", "procurewatch.store.phases", phase, str(result_file)]
