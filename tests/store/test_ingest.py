@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -13,7 +14,7 @@ from rich.console import Console
 from procurewatch.model import Notice
 from procurewatch.pipeline import extract
 from procurewatch.store import ingest as ingest_module
-from procurewatch.store import reading
+from procurewatch.store import phases, reading
 from procurewatch.store.errors import NoInputsError, StoreError
 from procurewatch.store.ingest import input_bytes, run_ingest
 from procurewatch.store.writer import StoreWriter
@@ -226,3 +227,12 @@ def test_big_inputs_are_isolated_small_ones_are_not(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "corpus")
     assert 0 < input_bytes([corpus], ingest_module.ISOLATE_FROM_BYTES) < ingest_module.ISOLATE_FROM_BYTES
     assert input_bytes([corpus], 10) >= 10  # stops counting once it has enough
+
+
+def test_a_phase_process_that_ends_without_a_result_is_a_phase_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = write_corpus(tmp_path / "corpus")
+    monkeypatch.setattr(phases.sys, "executable", shutil.which("false") or "/bin/false")
+    with pytest.raises(phases.PhaseError, match="store process ended with exit code 1"):
+        run_ingest([corpus], tmp_path / "store.duckdb", console=quiet(), workers=1, isolate=True)
