@@ -9,6 +9,7 @@ This module imports nothing heavy at the top, so the coordinating process stays 
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -60,8 +61,10 @@ def run_ingest(
             "batch_size": batch_size,
             "workers": workers or default_workers(),
         }
-        summary = run_in_child("store", request, console.quiet)
-        summary = run_in_child("link", {**request, "summary": summary.to_json()}, console.quiet)
+        # a child process can only write to the terminal: silent when the caller's console goes elsewhere
+        quiet = console.quiet or console.file not in (sys.stderr, sys.stdout)
+        summary = run_in_child("store", request, quiet)
+        summary = run_in_child("link", {**request, "summary": summary.to_json()}, quiet)
     else:
         from procurewatch.store.storing import store_phase
 
