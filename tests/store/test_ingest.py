@@ -223,7 +223,7 @@ def test_a_usage_error_in_a_phase_process_reaches_the_caller(tmp_path: Path) -> 
         run_ingest([corpus], not_a_store, console=quiet(), workers=1, isolate=True)
 
 
-def test_big_inputs_are_isolated_small_ones_are_not(tmp_path: Path) -> None:
+def test_input_bytes_counts_until_enough_and_a_small_corpus_stays_below_the_threshold(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "corpus")
     assert 0 < input_bytes([corpus], ingest_module.ISOLATE_FROM_BYTES) < ingest_module.ISOLATE_FROM_BYTES
     assert input_bytes([corpus], 10) >= 10  # stops counting once it has enough

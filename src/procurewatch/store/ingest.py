@@ -79,11 +79,11 @@ def run_ingest(
 def default_workers() -> int:
     """Worker processes when the user does not say (`--workers`, PROCUREWATCH_WORKERS).
 
-    One per core (up to 8), beside the main process that reads big files and writes the store.
-    Measured on 2 cores at 200,000 notices (bench/ingest.py): storing took 32 s with 2 workers
-    against 53 s inline (scraped JSONL), 44 s against 64 s (OCDS). The workers hold their own
-    parser and detector data: peak RSS while storing 682 MB against 468 MB, which stays below
-    the whole run's peak (linking). Inputs of fewer than 3 chunks are always handled inline.
+    One per core (up to 8), beside the process that writes the store. Measured on 2 cores at 200,000
+    notices (bench/ingest.py): storing took 52-65 s with 2 workers against 92-109 s inline (scraped
+    JSONL and OCDS); the workers hold their own parser and detector data: peak RSS summed while
+    storing 599-615 MB against 370-374 MB (`--workers 1` keeps the whole run under 500 MB). Inputs of
+    fewer than 3 chunks are always handled inline.
     """
     env = os.environ.get("PROCUREWATCH_WORKERS")
     if env and env.isdigit():

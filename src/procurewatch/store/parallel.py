@@ -38,8 +38,7 @@ def ordered_results(
             break
     if workers <= 1 or len(head) < POOL_AFTER_CHUNKS:
         for chunk in _chain(head, chunks):
-            result = build_chunk(chunk.docs, chunk.files, field_map, chunk.slices)
-            yield result, [*result.file_ends, *chunk.finished], 1
+            yield _inline(chunk, field_map)
         return
 
     in_flight: deque[tuple[Future[ChunkResult], Chunk]] = deque()
@@ -69,10 +68,15 @@ def ordered_results(
         lost = [chunk for _, chunk in in_flight] + submitting
         in_flight.clear()
         for chunk in _chain(lost, pending):
-            result = build_chunk(chunk.docs, chunk.files, field_map, chunk.slices)
-            yield result, [*result.file_ends, *chunk.finished], 1
+            yield _inline(chunk, field_map)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _inline(chunk: Chunk, field_map: dict[str, str] | None) -> tuple[ChunkResult, list[FileEnd], int]:
+    """The chunk built in this process."""
+    result = build_chunk(chunk.docs, chunk.files, field_map, chunk.slices)
+    return result, [*result.file_ends, *chunk.finished], 1
 
 
 def _ignore_sigint() -> None:

@@ -26,8 +26,6 @@ from procurewatch.store import errors
 from procurewatch.store.heap import give_back_big_blocks
 from procurewatch.store.summary import IngestSummary
 
-PHASES = ("store", "link")
-
 
 class PhaseError(Exception):
     """A phase's process ended without a result (killed, or it crashed: its traceback is above)."""

@@ -171,8 +171,9 @@ class BackgroundWriter:
     """Commits batches on a thread of its own while the caller gathers the next one.
 
     DuckDB releases the GIL while it inserts and commits, so the worker processes' results keep being
-    collected meanwhile instead of the pool waiting on each commit. One batch at most is being
-    written: `submit` first waits for the one before, and re-raises what it failed with.
+    collected meanwhile. Measured at 200,000 OCDS releases the gain is within the machine's noise
+    (storing 60.0-60.8 s against 61.7-62.1 s). One batch at most is being written: `submit` first
+    waits for the one before, and re-raises what it failed with.
     """
 
     def __init__(self, writer: StoreWriter) -> None:
