@@ -38,7 +38,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel, Levenshtein
 
 from procurewatch.link_keys import (
-    LINK_SCHEMAS,
+    LINK_COLUMNS,
     Settings,
     band_hashes_many,
     link_rows,
@@ -47,6 +47,7 @@ from procurewatch.link_keys import (
     phase_of,
     settings,
 )
+from procurewatch.store.columns import to_tables
 
 _DIGITS = re.compile(r"\d+")
 
@@ -426,7 +427,7 @@ def _complete_link_rows(con: duckdb.DuckDBPyConnection, step: int = 20_000) -> N
     if not total:
         con.execute("DROP TABLE _unkeyed")
         return
-    for name in LINK_SCHEMAS:  # half-made rows: made again below
+    for name in LINK_COLUMNS:  # half-made rows: made again below
         con.execute(f"DELETE FROM {name} WHERE notice_id IN (SELECT id FROM _unkeyed)")
     for low in range(1, total + 1, step):
         chunk = con.sql(
@@ -435,7 +436,7 @@ def _complete_link_rows(con: duckdb.DuckDBPyConnection, step: int = 20_000) -> N
             params=[low, low + step],
         ).to_arrow_table()
         made = link_rows(*(chunk.column(i).to_pylist() for i in range(chunk.num_columns)))
-        for name, rows in made.tables.items():
+        for name, rows in to_tables(made.columns).items():
             con.register("_link_rows", rows)
             con.execute(f"INSERT INTO {name} SELECT * FROM _link_rows")
             con.unregister("_link_rows")

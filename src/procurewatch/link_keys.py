@@ -1,6 +1,6 @@
 """What linking compares of each notice: normalised keys, a MinHash signature and its LSH bands.
 
-Computed where notices are made (the ingest workers, `link_tables`), so that linking (dedupe.py)
+Computed where notices are made (the ingest workers, `link_rows`), so that linking (dedupe.py)
 never reads notice bodies back from the store; a notice stored without these rows (an older
 store) gets them when it is linked. Settings live in data/linking.json; the MinHash permutations
 and LSH bands that datasketch derives from them are kept in data/minhash_params.json, so neither
@@ -19,7 +19,6 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _DIGITS = re.compile(r"\d+")
@@ -334,40 +333,33 @@ def band_hashes(sig: np.ndarray) -> list[int]:
 
 # ---------------------------------------------------------------- the stored rows
 
-LINK_SCHEMAS: dict[str, pa.Schema] = {
-    "notice_minhash": pa.schema([("notice_id", pa.string()), ("signature", pa.binary())]),
-    "notice_lsh_bands": pa.schema([("notice_id", pa.string()), ("band", pa.int16()), ("hash", pa.int64())]),
-    "notice_keys": pa.schema(
-        [
-            ("notice_id", pa.string()),
-            ("buyer_key", pa.string()),
-            ("title_key", pa.string()),
-            ("code_key", pa.string()),
-            ("cancelled", pa.bool_()),
-        ]
+# Column names and types of the link tables (store/columns.py makes Arrow schemas of them). Kept
+# free of Arrow, which the ingest workers that make these rows do not load (~40 MB each).
+LINK_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "notice_minhash": (("notice_id", "string"), ("signature", "binary")),
+    "notice_lsh_bands": (("notice_id", "string"), ("band", "int16"), ("hash", "int64")),
+    "notice_keys": (
+        ("notice_id", "string"),
+        ("buyer_key", "string"),
+        ("title_key", "string"),
+        ("code_key", "string"),
+        ("cancelled", "bool"),
     ),
 }
+
+# One column's values: a list, or a NumPy array (a 2-D one for a binary column: one row per value).
+Column = list[Any] | np.ndarray
 
 
 @dataclass(frozen=True)
 class LinkRows:
-    """The link tables' rows of some notices, with the signature matrix they were made from (row i
-    belongs to the i-th notice; rows of notices too short to judge are zero and `has_sig` is false)."""
+    """The link tables' rows of some notices, as columns, with the signature matrix they were made
+    from (row i belongs to the i-th notice; rows of notices too short to judge are zero and
+    `has_sig` is false)."""
 
-    tables: dict[str, pa.Table]
+    columns: dict[str, dict[str, Column]]
     sigs: np.ndarray
     has_sig: np.ndarray
-
-
-def link_tables(notices: pa.Table) -> dict[str, pa.Table]:
-    """Rows of notice_minhash, notice_lsh_bands and notice_keys for an Arrow table of notices (columns
-    id, title, body, buyer, project_code, notice_type, as stored)."""
-    return link_rows(
-        *(
-            notices.column(c).to_pylist()
-            for c in ("id", "title", "body", "buyer", "project_code", "notice_type")
-        )
-    ).tables
 
 
 def link_rows(
@@ -394,37 +386,24 @@ def link_rows(
         normalised[2 * k : 3 * k],
         normalised[3 * k :],
     )
-    keys = pa.table(
-        {
-            "notice_id": ids,
-            "buyer_key": [b or None for b in buyer_norms],
-            "title_key": [_strip_phase_words(t) for t in title_norms],
-            "code_key": [_code_key_of(c) for c in code_norms],
-            "cancelled": [is_cancellation(ntype, title) for ntype, title in zip(types, titles, strict=True)],
-        },
-        schema=LINK_SCHEMAS["notice_keys"],
-    )
+    keys: dict[str, Column] = {
+        "notice_id": ids,
+        "buyer_key": [b or None for b in buyer_norms],
+        "title_key": [_strip_phase_words(t) for t in title_norms],
+        "code_key": [_code_key_of(c) for c in code_norms],
+        "cancelled": [is_cancellation(ntype, title) for ntype, title in zip(types, titles, strict=True)],
+    }
     rows = np.flatnonzero(has_sig)
     matrix = sigs[rows]
     bands = band_hashes_many(matrix)
-    id_array = pa.array(ids, pa.string())
-    signature_blobs = pa.FixedSizeBinaryArray.from_buffers(
-        pa.binary(s.num_perm * 4), len(matrix), [None, pa.py_buffer(matrix.tobytes())]
-    ).cast(pa.binary())
     nbands = bands.shape[1]
-    tables = {
-        "notice_minhash": pa.table(
-            {"notice_id": id_array.take(pa.array(rows)), "signature": signature_blobs},
-            schema=LINK_SCHEMAS["notice_minhash"],
-        ),
-        "notice_lsh_bands": pa.table(
-            {
-                "notice_id": id_array.take(pa.array(np.repeat(rows, nbands))),
-                "band": pa.array(np.tile(np.arange(nbands, dtype=np.int16), len(rows))),
-                "hash": pa.array(bands.reshape(-1)),
-            },
-            schema=LINK_SCHEMAS["notice_lsh_bands"],
-        ),
+    columns: dict[str, dict[str, Column]] = {
+        "notice_minhash": {"notice_id": [ids[i] for i in rows.tolist()], "signature": matrix},
+        "notice_lsh_bands": {
+            "notice_id": [ids[i] for i in np.repeat(rows, nbands).tolist()],
+            "band": np.tile(np.arange(nbands, dtype=np.int16), len(rows)),
+            "hash": bands.reshape(-1),
+        },
         "notice_keys": keys,
     }
-    return LinkRows(tables, sigs, has_sig)
+    return LinkRows(columns, sigs, has_sig)

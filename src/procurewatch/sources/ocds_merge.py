@@ -7,18 +7,20 @@ default downloads the release schema at run time, which this project never does.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
-
-import ocdsmerge
-from ocdsmerge.exceptions import OCDSMergeError
+from typing import TYPE_CHECKING, Any
 
 from procurewatch.sources.ocds_data import load
+
+if TYPE_CHECKING:
+    import ocdsmerge
 
 VERSION_KEYS = frozenset({"releaseDate", "releaseID", "value"})
 
 
 @cache
 def _merger() -> ocdsmerge.Merger:
+    import ocdsmerge  # only records without a compiled release need it; it loads requests (~9 MB)
+
     raw = load("merge_rules.json")
     rules = {tuple(path): "omitWhenMerged" for path in raw["omitWhenMerged"]}
     rules.update({tuple(path): "wholeListMerge" for path in raw["wholeListMerge"]})
@@ -45,6 +47,8 @@ def merge_releases(releases: list[dict[str, Any]]) -> dict[str, Any]:
     """Compiled release of embedded releases: latest value wins, in date order."""
     if len(releases) == 1:
         return releases[0]
+    from ocdsmerge.exceptions import OCDSMergeError
+
     dated = sorted(releases, key=lambda r: r.get("date") if isinstance(r.get("date"), str) else "")
     try:
         compiled = _merger().create_compiled_release(dated)

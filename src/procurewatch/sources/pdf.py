@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import re
 
-import pypdfium2 as pdfium
-
 from procurewatch.model import Document
 from procurewatch.sources.fields import field_data
 
@@ -41,6 +39,8 @@ def read_pdf(source: str | bytes, *, path: str, source_key: str) -> Document:
 
 
 def pdf_pages(source: str | bytes) -> list[str]:
+    import pypdfium2 as pdfium  # loaded with the first PDF: ~5 MB in every process that reads none
+
     try:
         document = pdfium.PdfDocument(source)
     except pdfium.PdfiumError as exc:

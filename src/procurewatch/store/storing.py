@@ -19,7 +19,9 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from procurewatch.model import SourceError
+from procurewatch.store.columns import to_tables
 from procurewatch.store.db import open_store
+from procurewatch.store.heap import arrow_allocates_from_the_system
 from procurewatch.store.parallel import ordered_results
 from procurewatch.store.reading import CHUNK_DOCS, Chunk, FileEnd, ReadStats, iter_chunks
 from procurewatch.store.summary import IngestSummary
@@ -36,6 +38,7 @@ def store_phase(
 ) -> IngestSummary:
     """Store every notice under `paths`; the summary says what was read, added and skipped."""
     started = time.perf_counter()
+    arrow_allocates_from_the_system()
     summary = IngestSummary(db_path=db_path, workers=1)
     con = open_store(db_path)
     try:
@@ -84,7 +87,7 @@ def _store_all(
     try:
         for result, finished, used in ordered_results(chunks, workers, field_map, summary.notes.append):
             summary.workers = max(summary.workers, used)
-            batch.add(result.tables, result.ids)
+            batch.add(to_tables(result.columns), result.ids)
             summary.notices_seen += len(result.ids)
             for path, count in result.per_path.items():
                 tallies[path].notices += count

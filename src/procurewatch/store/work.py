@@ -1,4 +1,4 @@
-"""The CPU half of ingest: small files, slices of big JSON Lines files and Documents → Notices → Arrow columns.
+"""The CPU half of ingest: small files, slices of big JSON Lines files and Documents → Notices → columns.
 
 Runs in worker processes (or inline). Pure apart from reading the small files it is handed and
 the package data the parser and detector load once per process; importable by name so a `spawn`
@@ -10,19 +10,17 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-import pyarrow as pa
-
 from procurewatch.model import Document, Notice, SourceError
 from procurewatch.pipeline import notice_or_error
 from procurewatch.sources import InputFile
 from procurewatch.sources.lines import LineSlice, read_slice
-from procurewatch.store.columns import notices_to_tables
 from procurewatch.store.reading import FileEnd, read_documents
+from procurewatch.store.rows import TableColumns, notice_columns
 
 
 @dataclass(slots=True)
 class ChunkResult:
-    tables: dict[str, pa.Table]
+    columns: dict[str, TableColumns]  # the rows of every store table (Arrow is made by the writer)
     ids: list[str]
     per_path: Counter[str] = field(default_factory=Counter)  # notices made, per file
     errors: list[SourceError] = field(default_factory=list)  # notices that could not be understood
@@ -62,7 +60,7 @@ def build_chunk(
     for doc in docs:
         build(doc)
     return ChunkResult(
-        tables=notices_to_tables(notices),
+        columns=notice_columns(notices),
         ids=[n.id for n in notices],
         per_path=per_path,
         errors=errors,
