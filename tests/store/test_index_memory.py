@@ -37,7 +37,7 @@ def test_the_limit_holds_while_indexing_and_a_shared_instance_gets_its_settings_
         assert settings(holder) == ("300.0 MiB", 2)
     finally:
         holder.close()
-    limit = (search.INDEX_MEMORY_BASE + search.INDEX_MEMORY_PER_NOTICE * len(ROWS)) // 2**20
+    limit = search.index_memory_limit(len(ROWS)) // 2**20
     assert seen == [(f"{limit}.0 MiB", 1)]
     assert set(search_ids(db, "声纹").ids) == {"n-voice-1"}
 
@@ -74,3 +74,54 @@ def test_other_errors_are_not_retried(tmp_path, monkeypatch):
     monkeypatch.setattr(search, "_add_notices", failing)
     with pytest.raises(OSError, match="disk full"):
         sync_index(Path(db))
+
+
+def _indexed_ids(db: Path) -> list[tuple[str, int]]:
+    ids_file = index_dir_for(db) / search.IDS_FILE
+    return duckdb.sql(f"SELECT id, key FROM read_parquet('{ids_file}') ORDER BY key").fetchall()
+
+
+def test_sessions_of_a_few_notices_index_what_one_session_does(tmp_path, monkeypatch):
+    db = build_store(tmp_path / "s.duckdb")
+    queries = ("人脸", "声纹", "supraveghere", "camera")
+    rebuild_index(db)
+    expected = {q: set(search_ids(db, q).ids) for q in queries}
+    monkeypatch.setattr(search, "INDEX_SESSION", 2)
+    sessions = []
+    add_notices = search._add_notices
+
+    def counting(con, writer, replace):
+        sessions.append(con.execute("SELECT count(*) FROM pw_session").fetchall()[0][0])
+        return add_notices(con, writer, replace)
+
+    monkeypatch.setattr(search, "_add_notices", counting)
+    assert rebuild_index(db) == len(ROWS)
+    assert sessions == [2] * (len(ROWS) // 2) + ([1] if len(ROWS) % 2 else [])
+    assert SearchIndex(index_dir_for(db)).num_docs == len(ROWS)
+    assert {q: set(search_ids(db, q).ids) for q in queries} == expected
+    assert [key for _, key in _indexed_ids(db)] == list(range(len(ROWS)))
+
+
+def test_a_run_stopped_between_sessions_resumes_without_indexing_a_notice_twice(tmp_path, monkeypatch):
+    db = build_store(tmp_path / "s.duckdb")
+    monkeypatch.setattr(search, "INDEX_SESSION", 2)
+    add_notices = search._add_notices
+    calls = []
+
+    def stopping_in_the_second_session(con, writer, replace):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return add_notices(con, writer, replace)
+
+    monkeypatch.setattr(search, "_add_notices", stopping_in_the_second_session)
+    with pytest.raises(KeyboardInterrupt):
+        sync_index(db)
+    assert SearchIndex(index_dir_for(db)).num_docs == 2  # the first session's, not yet in the ids file
+
+    monkeypatch.setattr(search, "_add_notices", add_notices)
+    assert sync_index(db) == len(ROWS)
+    ids = _indexed_ids(db)
+    assert len({i for i, _ in ids}) == len(ids) == len(ROWS)
+    assert SearchIndex(index_dir_for(db)).num_docs == len(ROWS)
+    assert set(search_ids(db, "声纹").ids) == {"n-voice-1"}

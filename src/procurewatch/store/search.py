@@ -49,16 +49,32 @@ PURCHASERS_FILE = "procurewatch-index-purchasers"
 # peaks ~90 MB lower; 64 MB is 30% slower (more segments to merge). Less also peaks higher: 96 MB
 # makes enough equal segments at 200k for tantivy to merge 8 of them while indexing (+80 MB)
 WRITER_HEAP = 128_000_000
+# notices indexed per writer session (commit, then wait for tantivy's merges). In one session, the
+# segments tantivy flushes as its buffers fill are merged while it goes on indexing, beside full
+# buffers: measured in a fresh process, one session peaked at 611 MB for 400k notices (394 MB at
+# 200k); sessions of 100k at 409 MB (396 MB at 200k), 150k at 454 MB, 200k at 559 MB. Time: 63.7
+# against 61.2 s at 400k, 30.1 against 26.9 s at 200k (the merges are waited for in each session).
+INDEX_SESSION = 100_000
 # notices per Arrow batch: each batch's texts, tokens and pair arrays (~60 bytes a character) are
 # held at once; at 200k notices 5,000 peaked ~120 MB higher than 500, at the same speed
 BATCH = 500
 # DuckDB caches every block it reads up to its memory limit (80% of RAM by default), so indexing
 # would keep most of the store's text in memory. Under this limit, on one thread, it evicts them;
-# what must stay (the query's hash tables, the missing-id table) grows ~125 bytes a notice: the
-# query needed 57-59 MiB at 200k notices, 80-84 MiB at 400k, under 67 MiB at 200k with three times
-# the suppliers. At 200k notices this takes ~135 MB off the indexing peak (595 → ~457 MB).
+# what must stay is the query's hash tables, which grow ~125 bytes a notice of the session (one
+# query over all notices needed 57-59 MiB at 200k, 80-84 MiB at 400k, under 67 MiB at 200k with
+# three times the suppliers), and the table of ids to index (36 bytes a notice, measured).
 INDEX_MEMORY_BASE = 48 * 2**20
-INDEX_MEMORY_PER_NOTICE = 160
+INDEX_MEMORY_PER_NOTICE = 160  # of a session
+INDEX_MEMORY_PER_MISSING = 40  # of all the notices to index
+
+
+def index_memory_limit(missing: int) -> int:
+    """DuckDB's memory limit while indexing `missing` notices, in bytes."""
+    return (
+        INDEX_MEMORY_BASE
+        + INDEX_MEMORY_PER_NOTICE * min(missing, INDEX_SESSION)
+        + INDEX_MEMORY_PER_MISSING * missing
+    )
 
 # notice columns indexed as exact values (category, vendor and buyer_type hold several per notice)
 FACET_FIELDS = (
@@ -156,7 +172,7 @@ SELECT n.id, m.key, year(n.published) AS year,
             UNION SELECT notice_id, vendor FROM parties WHERE role = 'supplier' AND vendor IS NOT NULL) v
          WHERE v.notice_id = n.id) AS vendor,
        list_filter([{buyer_types}], lambda t: t IS NOT NULL) AS buyer_type
-FROM notices n JOIN pw_missing m ON m.id = n.id
+FROM notices n JOIN pw_session m ON m.id = n.id
 """
 
 
@@ -173,7 +189,7 @@ def _text_sql() -> tuple[str, list[Any]]:
 
 
 def _add_notices(con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, replace: bool) -> int:
-    """Index the notices of temp table pw_missing (id, key)."""
+    """Index the notices of temp table pw_session (id, key)."""
     added = 0
     sql, params = _text_sql()
     reader = con.sql(sql, params=params).to_arrow_reader(BATCH)
@@ -204,14 +220,6 @@ def _add_notices(con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, re
             writer.add_document(doc)
             added += 1
     return added
-
-
-def _add_changes(
-    con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, stale: list[str], replace: bool
-) -> int:
-    for notice_id in stale:
-        writer.delete_documents_by_term("id", notice_id)
-    return _add_notices(con, writer, replace)
 
 
 @contextmanager
@@ -256,6 +264,30 @@ def purchasers_fingerprint() -> str:
     return hashlib.sha256(json.dumps(purchaser_patterns(), sort_keys=True).encode()).hexdigest()[:16]
 
 
+def _index_session(
+    con: duckdb.DuckDBPyConnection, index: tantivy.Index, stale: list[str], replace: bool, limit: int
+) -> int:
+    """Drop the stale ids and index the notices of pw_session in one writer session."""
+    writer = index.writer(heap_size=WRITER_HEAP)
+    for notice_id in stale:
+        writer.delete_documents_by_term("id", notice_id)
+    try:
+        with _memory_limited(con, limit):
+            added = _add_notices(con, writer, replace)
+    except (duckdb.OutOfMemoryException, OSError) as exc:
+        # the Arrow reader reports DuckDB's error as an OSError
+        if "Out of Memory" not in str(exc):
+            raise
+        # a store the limit does not fit: start the session again under DuckDB's own limit
+        writer.rollback()
+        for notice_id in stale:
+            writer.delete_documents_by_term("id", notice_id)
+        added = _add_notices(con, writer, replace)
+    writer.commit()
+    writer.wait_merging_threads()
+    return added
+
+
 def _write_ids(con: duckdb.DuckDBPyConnection, index_dir: Path, select_sql: str) -> None:
     tmp = index_dir / f"{IDS_FILE}.tmp"
     con.execute(f"COPY ({select_sql}) TO '{_sql_path(tmp)}' (FORMAT parquet)")
@@ -285,45 +317,48 @@ def sync_index(db_path: Path) -> int:
             else "SELECT NULL::VARCHAR AS id, NULL::UBIGINT AS key WHERE false"
         )
         con.execute(f"CREATE OR REPLACE TEMP VIEW pw_indexed AS {indexed}")
-        next_key = con.execute("SELECT coalesce(max(key) + 1, 0) FROM pw_indexed").fetchall()[0][0]
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE pw_missing AS "
-            "SELECT id, CAST(? + row_number() OVER () - 1 AS UBIGINT) AS key "
-            "FROM notices WHERE id NOT IN (SELECT id FROM pw_indexed)",
-            [next_key],
-        )
-        stale = [
-            r[0]
-            for r in con.execute(
-                "SELECT id FROM pw_indexed WHERE id NOT IN (SELECT id FROM notices)"
-            ).fetchall()
-        ]
-        missing = con.execute("SELECT count(*) FROM pw_missing").fetchall()[0][0]
+        (stored,) = con.execute("SELECT count(*) FROM notices").fetchall()[0]
+        # under the limit too: DuckDB would otherwise keep the blocks these scans read (~80 MB at 400k)
+        with _memory_limited(con, index_memory_limit(stored)):
+            next_key = con.execute("SELECT coalesce(max(key) + 1, 0) FROM pw_indexed").fetchall()[0][0]
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE pw_missing AS "
+                "SELECT id, CAST(? + row_number() OVER () - 1 AS UBIGINT) AS key "
+                "FROM notices WHERE id NOT IN (SELECT id FROM pw_indexed)",
+                [next_key],
+            )
+            stale = [
+                r[0]
+                for r in con.execute(
+                    "SELECT id FROM pw_indexed WHERE id NOT IN (SELECT id FROM notices)"
+                ).fetchall()
+            ]
+            missing = con.execute("SELECT count(*) FROM pw_missing").fetchall()[0][0]
         if not missing and not stale and ids_file.exists():
             return 0
         if not (index_dir / PURCHASERS_FILE).exists():  # a new index: every document gets this lexicon
             (index_dir / PURCHASERS_FILE).write_text(purchasers_fingerprint())
-        writer = index.writer(heap_size=WRITER_HEAP)
         replace = ids_file.exists() or index.searcher().num_docs > 0
-        stored = con.execute("SELECT count(*) FROM notices").fetchall()[0][0]
-        try:
-            with _memory_limited(con, INDEX_MEMORY_BASE + INDEX_MEMORY_PER_NOTICE * stored):
-                added = _add_changes(con, writer, stale, replace)
-        except (duckdb.OutOfMemoryException, OSError) as exc:
-            # the Arrow reader reports DuckDB's error as an OSError
-            if "Out of Memory" not in str(exc):
-                raise
-            # a store the limit does not fit: start again under DuckDB's own limit
-            writer.rollback()
-            added = _add_changes(con, writer, stale, replace)
-        writer.commit()
-        writer.wait_merging_threads()
-        _write_ids(
-            con,
-            index_dir,
-            "SELECT id, key FROM pw_indexed WHERE id IN (SELECT id FROM notices) "
-            "UNION ALL SELECT id, key FROM pw_missing ORDER BY key",
-        )
+        limit = index_memory_limit(missing)
+        added = 0
+        for low in range(next_key, next_key + max(missing, 1), INDEX_SESSION):
+            high = low + INDEX_SESSION
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE pw_session AS SELECT id, key FROM pw_missing "
+                "WHERE key >= ? AND key < ?",
+                [low, high],
+            )
+            added += _index_session(con, index, stale if low == next_key else [], replace, limit)
+        # written once, at the end (each session's write cost ~20 MB at 200k): a run stopped after a
+        # session leaves documents the file does not list; the next run is then in replace mode
+        # (the index is not empty) and deletes each notice's document before adding it again
+        with _memory_limited(con, limit):
+            _write_ids(
+                con,
+                index_dir,
+                "SELECT id, key FROM pw_indexed WHERE id IN (SELECT id FROM notices) "
+                "UNION ALL SELECT id, key FROM pw_missing ORDER BY key",
+            )
         return added
     finally:
         con.close()
