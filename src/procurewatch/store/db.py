@@ -45,14 +45,15 @@ def open_store(db_path: Path) -> duckdb.DuckDBPyConnection:
 
 
 # DuckDB keeps what it reads and writes cached up to its memory limit (80% of RAM by default), so
-# memory would grow with the corpus. While ingesting, the limit follows the store instead: the
-# notice-id index must stay in memory (~100 bytes a notice, measured: a 64 MB limit fails at ~600k
-# notices), so allow three times that plus a working base, and let DuckDB evict cached blocks beyond
-# it. Measured at 200k notices (bench/ingest.py): a 64 MB base instead of 256 MB took the storing
-# process from 460 to 302 MB at the same speed; linking under the limit (121 MB) peaked at 520 MB
-# against 795 MB uncapped, in the same 17 s.
-MEMORY_BASE = 64 * 2**20
-MEMORY_PER_NOTICE = 300
+# memory would grow with the corpus. While ingesting, the limit follows the store instead: its key
+# indexes must stay in memory (ART_INDEX ~110 bytes a notice: 32 MB at 200k notices with the read
+# indexes, 44 MB at 400k without), and so must each linking pass's temporary tables (~16 MB) and
+# hash tables; DuckDB evicts cached blocks beyond the limit. Measured linking in a fresh process:
+# 103 MB runs out of memory at 200k (with read indexes) and at 400k; 115 MB at 200k peaked at
+# 424 MB (437 under the former 64 MB + 300 bytes a notice), 134 MB at 400k at 509 MB (554), no
+# slower. Linking that still runs out goes on under DuckDB's own limit (store/phases.py).
+MEMORY_BASE = 96 * 2**20
+MEMORY_PER_NOTICE = 100
 
 
 def memory_limit_for(notices: int) -> int:
