@@ -199,7 +199,7 @@ def _link(con: duckdb.DuckDBPyConnection, limit: int) -> int:
                WHERE ocid IN (SELECT n.ocid FROM notices n JOIN _pending p ON p.id = n.id) GROUP BY ocid"""
         ).fetchall()
     )
-    procs = _store_procurements(con, pending)
+    procs, crowded = _store_procurements(con, pending, s.max_fuzzy_pool)
     by_code: _KeyIndex = defaultdict(dict)
     by_buyer: _KeyIndex = defaultdict(dict)
     by_title: _KeyIndex = defaultdict(dict)
@@ -223,6 +223,7 @@ def _link(con: duckdb.DuckDBPyConnection, limit: int) -> int:
             by_buyer,
             by_title,
             procs,
+            crowded,
             candidates.of(i),
             link_of,
         )
@@ -278,6 +279,7 @@ def _decide(
     by_buyer: _KeyIndex,
     by_title: _KeyIndex,
     procs: dict[str, _Proc],
+    crowded: set[str],
     near: Iterable[tuple[_Other, float]],
     link_of: dict[str, str],
 ) -> tuple[str | None, str, float, str | None]:
@@ -304,7 +306,8 @@ def _decide(
         # same buyer (titles compared), or the very same title from a notice that names no buyer
         pool = dict(by_title.get(p.title_key) or {})
         same_buyer = by_buyer.get(p.buyer_key) or {} if p.buyer_key else {}
-        if len(same_buyer) <= s.max_fuzzy_pool:  # a buyer with thousands of purchases: exact titles only
+        # a buyer with thousands of purchases: exact titles only
+        if p.buyer_key not in crowded and len(same_buyer) <= s.max_fuzzy_pool:
             pool.update(same_buyer)
         for _, score, pid in process.extract(
             p.title_key, pool, scorer=fuzz.ratio, score_cutoff=s.title_similarity, limit=3
@@ -637,9 +640,13 @@ def _store_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, 
     return {fp: (nid, pid) for fp, nid, pid in rows}
 
 
-def _store_procurements(con: duckdb.DuckDBPyConnection, pending: list[_Pending]) -> dict[str, _Proc]:
+def _store_procurements(
+    con: duckdb.DuckDBPyConnection, pending: list[_Pending], max_pool: int
+) -> tuple[dict[str, _Proc], set[str]]:
     """Stored procurements that could receive a pending notice: same code, buyer or title key, or linked
-    to a near-duplicate candidate."""
+    to a near-duplicate candidate; and the crowded buyer keys, those with more than `max_pool` stored
+    procurements. A crowded buyer's procurements are only compared by exact title, so they are not
+    read by buyer (the last pass of 400k notices read 128k procurements, most of them for nothing)."""
     keys = pa.table(
         {
             "code_key": [p.code_key for p in pending],
@@ -648,16 +655,26 @@ def _store_procurements(con: duckdb.DuckDBPyConnection, pending: list[_Pending])
         }
     )
     con.register("_pkeys", keys)
+    crowded = {
+        key
+        for (key,) in con.execute(
+            """SELECT buyer_key FROM procurements WHERE buyer_key IN (SELECT buyer_key FROM _pkeys)
+               GROUP BY buyer_key HAVING count(*) > ?""",
+            [max_pool],
+        ).fetchall()
+    }
+    con.register("_crowded", pa.table({"buyer_key": pa.array(sorted(crowded), pa.string())}))
     rows = con.execute(
         """SELECT id, title_key, buyer_key, code_key, first_published, last_published FROM procurements
            WHERE code_key IN (SELECT code_key FROM _pkeys)
-              OR buyer_key IN (SELECT buyer_key FROM _pkeys)
+              OR (buyer_key IN (SELECT buyer_key FROM _pkeys) AND buyer_key NOT IN (SELECT buyer_key FROM _crowded))
               OR title_key IN (SELECT title_key FROM _pkeys)
               OR id IN (SELECT l.procurement_id FROM notice_links l
                         JOIN (SELECT DISTINCT other FROM _candidates) c ON c.other = l.notice_id)"""
     ).fetchall()
     con.unregister("_pkeys")
-    return {r[0]: _Proc(r[0], r[1] or "", r[2], r[3], r[4], r[5]) for r in rows}
+    con.unregister("_crowded")
+    return {r[0]: _Proc(r[0], r[1] or "", r[2], r[3], r[4], r[5]) for r in rows}, crowded
 
 
 # ---------------------------------------------------------------- aggregates

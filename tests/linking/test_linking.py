@@ -393,3 +393,44 @@ def test_title_key_removes_phase_words_one_after_another():
     for title in titles:
         assert title_key(title) == one_by_one(title)
     assert title_key("公的告监控") == "公告监控"
+
+
+def _crowded_and_calm() -> tuple[list[dict], list[dict]]:
+    """Buyer 甲 has four purchases, 乙 one; later, each posts a title one character longer, and 甲 a
+    new purchase and then its title one character longer."""
+    base = "雪亮工程视频监控前端点位建设项目"
+    items = ["高清摄像机", "人脸门禁", "车辆卡口", "视频平台"]
+
+    def purchase(buyer: str, title: str, day: int) -> dict:
+        return notice(title, "", buyer=buyer, notice_type="tender", published=f"2024-03-{day:02d}")
+
+    stored = [purchase("甲市公安局", f"甲市公安局{item}{base}", i + 1) for i, item in enumerate(items)]
+    stored.append(purchase("乙市公安局", f"乙市公安局{items[0]}{base}", 5))
+    later = [
+        purchase("甲市公安局", f"甲市公安局{items[0]}新{base}", 20),
+        purchase("乙市公安局", f"乙市公安局{items[0]}新{base}", 21),
+        purchase("甲市公安局", f"甲市公安局无人机{base}", 22),
+        purchase("甲市公安局", f"甲市公安局无人机新{base}", 23),
+    ]
+    return stored, later
+
+
+def test_a_buyer_with_more_purchases_than_the_fuzzy_pool_is_matched_by_exact_title_only(monkeypatch):
+    monkeypatch.setattr("procurewatch.dedupe.settings", lambda: replace(settings(), max_fuzzy_pool=3))
+    stored, later = _crowded_and_calm()
+    incremental = new_store()
+    insert(incremental, *stored)
+    link_pending(incremental)
+    insert(incremental, *later)
+    assert link_pending(incremental) == 4
+    got = links(incremental)
+    crowded, calm, new, new_longer = later
+    assert got[crowded["id"]][:2] == (crowded["id"], "first")  # four purchases: no fuzzy titles
+    assert got[new["id"]][:2] == (new["id"], "first")
+    assert got[new_longer["id"]][:2] == (new_longer["id"], "first")
+    assert got[calm["id"]][:2] == (stored[-1]["id"], "similarity")
+
+    at_once = new_store()  # the crowding counted among the notices of one pass
+    insert(at_once, *stored, *later)
+    link_pending(at_once)
+    assert links(at_once) == got
