@@ -135,3 +135,15 @@ def test_a_file_that_shrinks_after_slicing_is_reported(tmp_path: Path) -> None:
     path.write_bytes(records_lines()[:50])
     [error] = list(read_slice(slices[-1], None))
     assert isinstance(error, SourceError) and "changed while it was read" in error.reason
+
+
+def test_records_quoting_a_pdf_header_are_records_whole_and_in_slices(tmp_path: Path) -> None:
+    # one decision (base.content_kind) for both readers: "%PDF" in the first KB of a JSON Lines
+    # file made the whole-file reader take it for a PDF, while slicing read its records
+    quoted = {**RECORD, "内容": "附件原文：%PDF-1.7 招标文件（扫描件）。" + RECORD["内容"]}
+    lines = [json.dumps({**quoted, "标题": f"{RECORD['标题']}（{i}）"}, ensure_ascii=False) for i in range(3)]
+    path = tmp_path / "records.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    whole = read_whole(path)
+    assert [d.title for d in whole if isinstance(d, Document)] == [f"{RECORD['标题']}（{i}）" for i in range(3)]
+    assert read_in_slices(path, 2) == whole

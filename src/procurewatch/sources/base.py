@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Literal
 
 from procurewatch.model import Document, SourceError
 from procurewatch.sources import ocds
@@ -45,33 +46,50 @@ def read_input(
         yield SourceError(input_file.path, f"could not read file: {exc!r}")
 
 
+ContentKind = Literal[
+    "empty", "pdf", "nested archive", "ocds", "json records", "html", "records table", "text"
+]
+_BOM_AND_SPACE = b"\xef\xbb\xbf \t\r\n"
+
+
+def content_kind(head: bytes, name: str) -> ContentKind:
+    """Which reader a file takes, from its first bytes (after any gzip layer) and its name. The
+    one place this is decided: `read_input` and the slicing of big JSON Lines files both ask here."""
+    stripped = head.lstrip(_BOM_AND_SPACE)
+    if not stripped:
+        return "empty"
+    if stripped[:1] in (b"{", b"["):  # before the PDF test: a record may quote "%PDF" in its text
+        return "ocds" if ocds.is_ocds(head) else "json records"
+    if PDF_MAGIC in head[:1024]:
+        return "pdf"
+    if stripped.startswith(ZIP_MAGIC):
+        return "nested archive"
+    if looks_like_html(head):
+        return "html"
+    if b"\x00" not in head[:8192] and looks_like_records_table(head, name):
+        return "records table"
+    return "text"
+
+
 def _dispatch(
     input_file: InputFile, head: bytes, field_map: dict[str, str] | None
 ) -> Iterator[Document | SourceError]:
     path = input_file.path
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not stripped:
-        yield SourceError(path, "empty file" if not head else "empty file (only whitespace)")
-        return
-    if PDF_MAGIC in head[:1024]:
-        yield from _pdf(input_file)
-        return
-    if stripped.startswith(ZIP_MAGIC):
-        yield SourceError(path, "archive inside an archive (or an office document): not supported")
-        return
-    if stripped[:1] in (b"{", b"["):
-        if ocds.is_ocds(head):
+    match content_kind(head, input_file.name):
+        case "empty":
+            yield SourceError(path, "empty file" if not head else "empty file (only whitespace)")
+        case "pdf":
+            yield from _pdf(input_file)
+        case "nested archive":
+            yield SourceError(path, "archive inside an archive (or an office document): not supported")
+        case "ocds":
             yield from ocds.read_ocds(input_file)
-        else:
+        case "json records" | "records table":
             yield from read_records(input_file, head, field_map)
-        return
-    if looks_like_html(head):
-        yield from _whole(input_file, "html")
-        return
-    if b"\x00" not in head[:8192] and looks_like_records_table(head, input_file.name):
-        yield from read_records(input_file, head, field_map)
-        return
-    yield from _whole(input_file, "text")
+        case "html":
+            yield from _whole(input_file, "html")
+        case "text":
+            yield from _whole(input_file, "text")
 
 
 def _gunzipped(input_file: InputFile) -> tuple[InputFile, bytes]:

@@ -3,7 +3,7 @@
   line_plan(input_file) -> LinePlan | None
       whether a file can be read in slices, and how: a file on disk (not an archive member) holding
       JSON Lines of scraped records or of OCDS, in an encoding whose newline byte is always a line
-      break. Decided from the first bytes, as `read_input` decides.
+      break. The kind of content is `base.content_kind`'s, which `read_input` follows too.
   iter_slices(input_file, plan, max_lines, max_bytes) -> Iterator[LineSlice]
       cuts the file into slices of whole lines (byte offsets and the number of the first line).
   read_slice(line_slice, field_map) -> Iterator[Document | SourceError]
@@ -20,6 +20,7 @@ from typing import Literal
 
 from procurewatch.model import Document, SourceError
 from procurewatch.sources import ocds, records
+from procurewatch.sources.base import content_kind
 from procurewatch.sources.files import GZIP_MAGIC, HEAD_SIZE, InputFile
 from procurewatch.sources.ocds_stream import json_line_units, json_lines_encoding, utf8_line
 
@@ -63,10 +64,12 @@ def line_plan(input_file: InputFile) -> LinePlan | None:
         head = input_file.head(HEAD_SIZE)
     except OSError:
         return None
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not stripped.startswith(b"{") or head.startswith(GZIP_MAGIC):
+    if head.startswith(GZIP_MAGIC):
         return None
-    if ocds.is_ocds(head):
+    kind = content_kind(head, input_file.name)
+    if kind not in ("ocds", "json records") or not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return None  # JSON Lines are objects; an array is read whole, as a stream
+    if kind == "ocds":
         found = json_lines_encoding(head)
         if found is None:
             return None
