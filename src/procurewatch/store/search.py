@@ -63,6 +63,8 @@ BATCH = 500
 # what must stay is the query's hash tables, which grow ~125 bytes a notice of the session (one
 # query over all notices needed 57-59 MiB at 200k, 80-84 MiB at 400k, under 67 MiB at 200k with
 # three times the suppliers), and the table of ids to index (36 bytes a notice, measured).
+# A smaller session is given a whole session's share all the same: indexing 20k new notices into a
+# 420k store needed ~60 MiB (52 failed, and the retry without the limit peaked at 600 MB).
 INDEX_MEMORY_BASE = 48 * 2**20
 INDEX_MEMORY_PER_NOTICE = 160  # of a session
 INDEX_MEMORY_PER_MISSING = 40  # of all the notices to index
@@ -70,11 +72,7 @@ INDEX_MEMORY_PER_MISSING = 40  # of all the notices to index
 
 def index_memory_limit(missing: int) -> int:
     """DuckDB's memory limit while indexing `missing` notices, in bytes."""
-    return (
-        INDEX_MEMORY_BASE
-        + INDEX_MEMORY_PER_NOTICE * min(missing, INDEX_SESSION)
-        + INDEX_MEMORY_PER_MISSING * missing
-    )
+    return INDEX_MEMORY_BASE + INDEX_MEMORY_PER_NOTICE * INDEX_SESSION + INDEX_MEMORY_PER_MISSING * missing
 
 # notice columns indexed as exact values (category, vendor and buyer_type hold several per notice)
 FACET_FIELDS = (
