@@ -4,6 +4,7 @@ indexed all the same."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -58,7 +59,10 @@ def test_a_store_the_limit_does_not_fit_is_indexed_again_without_it(tmp_path, mo
         return added
 
     monkeypatch.setattr(search, "_add_notices", out_of_memory_once)
-    assert rebuild_index(db) == len(ROWS)
+    shutil.rmtree(index_dir_for(db))
+    notes: list[str] = []
+    assert sync_index(db, notes) == len(ROWS)
+    assert notes == [search.RETRY_NOTE]
     limited, unlimited = calls
     assert limited[1] == 1 and unlimited != limited  # the second run under DuckDB's own settings
     assert SearchIndex(index_dir_for(db)).num_docs == len(ROWS)  # the first run's documents rolled back

@@ -80,7 +80,7 @@ def index_phase(db_path: Path, summary: IngestSummary, console: Console) -> None
     give_back_big_blocks()
     console.print("updating the search index …", highlight=False)
     try:
-        summary.indexed = sync_index(db_path) or 0
+        summary.indexed = sync_index(db_path, summary.notes) or 0
     except Exception as exc:
         summary.warnings.append(f"search index update failed (re-run ingest to retry): {exc!r}")
     summary.index_seconds = time.perf_counter() - t0

@@ -74,6 +74,7 @@ def index_memory_limit(missing: int) -> int:
     """DuckDB's memory limit while indexing `missing` notices, in bytes."""
     return INDEX_MEMORY_BASE + INDEX_MEMORY_PER_NOTICE * INDEX_SESSION + INDEX_MEMORY_PER_MISSING * missing
 
+
 # notice columns indexed as exact values (category, vendor and buyer_type hold several per notice)
 FACET_FIELDS = (
     "country",
@@ -262,8 +263,16 @@ def purchasers_fingerprint() -> str:
     return hashlib.sha256(json.dumps(purchaser_patterns(), sort_keys=True).encode()).hexdigest()[:16]
 
 
+RETRY_NOTE = "indexing needed more memory than planned; it went on without DuckDB's limit"
+
+
 def _index_session(
-    con: duckdb.DuckDBPyConnection, index: tantivy.Index, stale: list[str], replace: bool, limit: int
+    con: duckdb.DuckDBPyConnection,
+    index: tantivy.Index,
+    stale: list[str],
+    replace: bool,
+    limit: int,
+    notes: list[str],
 ) -> int:
     """Drop the stale ids and index the notices of pw_session in one writer session."""
     writer = index.writer(heap_size=WRITER_HEAP)
@@ -277,6 +286,8 @@ def _index_session(
         if "Out of Memory" not in str(exc):
             raise
         # a store the limit does not fit: start the session again under DuckDB's own limit
+        if RETRY_NOTE not in notes:
+            notes.append(RETRY_NOTE)
         writer.rollback()
         for notice_id in stale:
             writer.delete_documents_by_term("id", notice_id)
@@ -296,11 +307,12 @@ def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def sync_index(db_path: Path) -> int:
+def sync_index(db_path: Path, notes: list[str] | None = None) -> int:
     """Add every stored notice missing from the index (and drop ids gone from the store), after
     creating the store's lookup indexes if they are missing (store/read_indexes.py).
 
-    Returns how many notices were added. Creates the index on first use.
+    Returns how many notices were added; what the caller should know goes into `notes`. Creates
+    the index on first use.
     """
     db_path = Path(db_path)
     _ensure_read_indexes(db_path)
@@ -346,7 +358,14 @@ def sync_index(db_path: Path) -> int:
                 "WHERE key >= ? AND key < ?",
                 [low, high],
             )
-            added += _index_session(con, index, stale if low == next_key else [], replace, limit)
+            added += _index_session(
+                con,
+                index,
+                stale if low == next_key else [],
+                replace,
+                limit,
+                notes if notes is not None else [],
+            )
         # written once, at the end (each session's write cost ~20 MB at 200k): a run stopped after a
         # session leaves documents the file does not list; the next run is then in replace mode
         # (the index is not empty) and deletes each notice's document before adding it again
