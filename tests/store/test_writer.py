@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from procurewatch.model import (
@@ -165,3 +166,36 @@ def test_bad_date_is_stored_as_null(con) -> None:  # type: ignore[no-untyped-def
     notice.published = "2024-13-45"
     StoreWriter(con).write(batch_of(notice))
     assert con.execute("SELECT published FROM notices").fetchone() == (None,)
+
+
+def test_a_batch_that_runs_out_of_memory_is_written_again_without_the_limit(
+    con, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    insert_children = StoreWriter._insert_children
+    calls = []
+
+    def out_of_memory_once(self, tables, added) -> None:  # type: ignore[no-untyped-def]
+        calls.append(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        if len(calls) == 1:
+            raise duckdb.OutOfMemoryException(
+                "Out of Memory Error: could not allocate block of size 256.0 KiB"
+            )
+        insert_children(self, tables, added)
+
+    monkeypatch.setattr(StoreWriter, "_insert_children", out_of_memory_once)
+    writer = StoreWriter(con)
+    assert writer.write(batch_of(surveillance_notice(), plain_notice())) == 2
+    assert writer.unlimited and calls[0] != calls[1]  # the second try under DuckDB's own limit
+    assert counts(con)["notices"] == 2 and counts(con)["parties"] == 3
+
+
+def test_a_batch_that_runs_out_of_memory_twice_fails_and_leaves_nothing(
+    con, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    def out_of_memory(self, tables, added) -> None:  # type: ignore[no-untyped-def]
+        raise duckdb.OutOfMemoryException("Out of Memory Error")
+
+    monkeypatch.setattr(StoreWriter, "_insert_children", out_of_memory)
+    with pytest.raises(duckdb.OutOfMemoryException):
+        StoreWriter(con).write(batch_of(surveillance_notice()))
+    assert all(v == 0 for v in counts(con).values())

@@ -48,6 +48,8 @@ def store_phase(
         with _progress(console) as progress:
             task = progress.add_task("reading", total=None)
             _store_all(chunks, writer, batch_size, workers, field_map, summary, progress, task, stats)
+        if writer.unlimited:
+            summary.notes.append("storing needed more memory than planned; it went on without DuckDB's limit")
     finally:
         con.close()
     summary.files = stats.files

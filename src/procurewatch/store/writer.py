@@ -104,15 +104,30 @@ class StoreWriter:
         self.batches_written = 0
         (self.stored,) = con.execute("SELECT count(*) FROM notices").fetchall()[0]
         self._memory_limit = limit_memory(con, self.stored)
+        self.unlimited = False  # set once a batch needed more than the limit
 
     def _fit_memory(self) -> None:
-        if memory_limit_for(self.stored) > self._memory_limit * 1.1:
+        if not self.unlimited and memory_limit_for(self.stored) > self._memory_limit * 1.1:
             self._memory_limit = limit_memory(self.con, self.stored)
 
     def write(self, batch: Batch) -> int:
-        """Commit one batch in one transaction; return how many notices were new."""
+        """Commit one batch in one transaction; return how many notices were new.
+
+        A batch that runs out of DuckDB's memory is rolled back and written again under DuckDB's own
+        limit (80% of RAM), which then holds for the rest of the run: the limit is sized from
+        measurements, and a store bigger than those is no reason to lose data."""
         tables = batch.tables()
         files = _files_table(batch.files)
+        try:
+            return self._write(tables, files)
+        except duckdb.OutOfMemoryException:
+            if self.unlimited:
+                raise
+            self.unlimited = True
+            self.con.execute("RESET memory_limit")
+            return self._write(tables, files)
+
+    def _write(self, tables: dict[str, pa.Table], files: pa.Table) -> int:
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
