@@ -49,13 +49,13 @@ def read_input(
 ContentKind = Literal[
     "empty", "pdf", "nested archive", "ocds", "json records", "html", "records table", "text"
 ]
-_BOM_AND_SPACE = b"\xef\xbb\xbf \t\r\n"
+BOM_AND_SPACE = b"\xef\xbb\xbf \t\r\n"  # what may come before a file's first character
 
 
 def content_kind(head: bytes, name: str) -> ContentKind:
     """Which reader a file takes, from its first bytes (after any gzip layer) and its name. The
     one place this is decided: `read_input` and the slicing of big JSON Lines files both ask here."""
-    stripped = head.lstrip(_BOM_AND_SPACE)
+    stripped = head.lstrip(BOM_AND_SPACE)
     if not stripped:
         return "empty"
     if stripped[:1] in (b"{", b"["):  # before the PDF test: a record may quote "%PDF" in its text

@@ -20,7 +20,7 @@ from typing import Literal
 
 from procurewatch.model import Document, SourceError
 from procurewatch.sources import ocds, records
-from procurewatch.sources.base import content_kind
+from procurewatch.sources.base import BOM_AND_SPACE, content_kind
 from procurewatch.sources.files import GZIP_MAGIC, HEAD_SIZE, InputFile
 from procurewatch.sources.ocds_stream import json_line_units, json_lines_encoding, utf8_line
 
@@ -67,7 +67,7 @@ def line_plan(input_file: InputFile) -> LinePlan | None:
     if head.startswith(GZIP_MAGIC):
         return None
     kind = content_kind(head, input_file.name)
-    if kind not in ("ocds", "json records") or not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+    if kind not in ("ocds", "json records") or not head.lstrip(BOM_AND_SPACE).startswith(b"{"):
         return None  # JSON Lines are objects; an array is read whole, as a stream
     if kind == "ocds":
         found = json_lines_encoding(head)

@@ -10,7 +10,8 @@ Contract used by the rest of the package:
   open_store(db_path) -> DuckDBPyConnection   (store.db) the store with every table in place.
 
 Modules: ingest (the phases in order), storing (the storing phase), phases (linking, indexing, a phase
-in a child process), heap (big freed blocks given back), reading (files → chunks), work (chunk → Arrow columns, runs in workers), parallel
-(ordered, bounded worker pool), columns (Notice → rows per table), writer (one batch, one
-transaction), summary (what a run did), search (full-text index; the explorer's).
+in a child process), heap (freed memory given back), reading (files → chunks), work (chunk → plain
+columns, runs in workers), parallel (ordered, bounded worker pool), rows (Notice → plain columns per
+table, without Arrow), columns (those columns → Arrow tables), writer (one batch, one transaction),
+summary (what a run did), search (full-text index; the explorer's).
 """

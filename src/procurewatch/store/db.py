@@ -56,6 +56,11 @@ MEMORY_BASE = 96 * 2**20
 MEMORY_PER_NOTICE = 100
 
 
+def over_limit_note(step: str) -> str:
+    """What the ingest summary says when `step` ran out of memory under the limit and went on without it."""
+    return f"{step} needed more memory than planned; it went on without DuckDB's limit"
+
+
 def memory_limit_for(notices: int) -> int:
     """DuckDB's memory limit while ingesting into a store of this many notices, in bytes."""
     return MEMORY_BASE + MEMORY_PER_NOTICE * notices

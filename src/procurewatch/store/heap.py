@@ -1,4 +1,4 @@
-"""Keeping big freed blocks from staying in a process's memory (glibc's allocator)."""
+"""Keeping freed memory from staying in a process (glibc's allocator, Arrow's memory pool)."""
 
 from __future__ import annotations
 
@@ -29,8 +29,8 @@ def give_back_big_blocks() -> None:
 def arrow_allocates_from_the_system() -> None:
     """Make Arrow allocate with malloc instead of its default mimalloc pool, which keeps freed pages.
 
-    Measured in the storing process (200,000 scraped notices, 2 workers): 25-28 MB less at the end of
-    storing, in the same time."""
+    Measured in the storing process (200,000 scraped notices, 2 workers): 27 MB less at the end of
+    storing (141 against 168 MB of anonymous memory), in the same time."""
     import pyarrow as pa
 
     pa.set_memory_pool(pa.system_memory_pool())

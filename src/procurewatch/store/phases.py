@@ -39,7 +39,7 @@ def link_phase(db_path: Path, summary: IngestSummary, console: Console) -> None:
     import duckdb
 
     from procurewatch.dedupe import link_pending
-    from procurewatch.store.db import limit_memory, open_store
+    from procurewatch.store.db import limit_memory, open_store, over_limit_note
 
     t0 = time.perf_counter()
     give_back_big_blocks()
@@ -56,9 +56,7 @@ def link_phase(db_path: Path, summary: IngestSummary, console: Console) -> None:
                 # the limit is sized from measurements; a store that needs more is linked on (the
                 # passes done are committed) under DuckDB's own limit
                 con.execute("RESET memory_limit")
-                summary.notes.append(
-                    "linking needed more memory than planned; it went on without DuckDB's limit"
-                )
+                summary.notes.append(over_limit_note("linking"))
                 link_pending(con)
                 summary.linked = _links(con) - links
         finally:

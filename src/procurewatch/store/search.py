@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import tantivy
 
+from procurewatch.store.db import over_limit_note
 from procurewatch.store.tokens import MAX_TOKEN, index_texts, pair_analyzer, pairs, runs, seg_analyzer
 
 ANALYZER = "pw_ws"  # the bigram field: pre-made pairs split on whitespace
@@ -62,17 +63,18 @@ BATCH = 500
 # would keep most of the store's text in memory. Under this limit, on one thread, it evicts them;
 # what must stay is the query's hash tables, which grow ~125 bytes a notice of the session (one
 # query over all notices needed 57-59 MiB at 200k, 80-84 MiB at 400k, under 67 MiB at 200k with
-# three times the suppliers), and the table of ids to index (36 bytes a notice, measured).
+# three times the suppliers), and the table of ids to index (36 bytes a notice, measured; the
+# limit counts every stored notice, which the ids to index never outnumber).
 # A smaller session is given a whole session's share all the same: indexing 20k new notices into a
 # 420k store needed ~60 MiB (52 failed, and the retry without the limit peaked at 600 MB).
 INDEX_MEMORY_BASE = 48 * 2**20
 INDEX_MEMORY_PER_NOTICE = 160  # of a session
-INDEX_MEMORY_PER_MISSING = 40  # of all the notices to index
+INDEX_MEMORY_PER_STORED = 40  # of every notice in the store
 
 
-def index_memory_limit(missing: int) -> int:
-    """DuckDB's memory limit while indexing `missing` notices, in bytes."""
-    return INDEX_MEMORY_BASE + INDEX_MEMORY_PER_NOTICE * INDEX_SESSION + INDEX_MEMORY_PER_MISSING * missing
+def index_memory_limit(stored: int) -> int:
+    """DuckDB's memory limit while indexing a store of `stored` notices, in bytes."""
+    return INDEX_MEMORY_BASE + INDEX_MEMORY_PER_NOTICE * INDEX_SESSION + INDEX_MEMORY_PER_STORED * stored
 
 
 # notice columns indexed as exact values (category, vendor and buyer_type hold several per notice)
@@ -263,7 +265,7 @@ def purchasers_fingerprint() -> str:
     return hashlib.sha256(json.dumps(purchaser_patterns(), sort_keys=True).encode()).hexdigest()[:16]
 
 
-RETRY_NOTE = "indexing needed more memory than planned; it went on without DuckDB's limit"
+RETRY_NOTE = over_limit_note("indexing")
 
 
 def _index_session(
@@ -274,10 +276,9 @@ def _index_session(
     limit: int,
     notes: list[str],
 ) -> int:
-    """Drop the stale ids and index the notices of pw_session in one writer session."""
+    """Index the notices of pw_session and drop the stale ids (none of them stored, so none of the
+    notices just added) in one writer session."""
     writer = index.writer(heap_size=WRITER_HEAP)
-    for notice_id in stale:
-        writer.delete_documents_by_term("id", notice_id)
     try:
         with _memory_limited(con, limit):
             added = _add_notices(con, writer, replace)
@@ -289,9 +290,9 @@ def _index_session(
         if RETRY_NOTE not in notes:
             notes.append(RETRY_NOTE)
         writer.rollback()
-        for notice_id in stale:
-            writer.delete_documents_by_term("id", notice_id)
         added = _add_notices(con, writer, replace)
+    for notice_id in stale:
+        writer.delete_documents_by_term("id", notice_id)
     writer.commit()
     writer.wait_merging_threads()
     return added
@@ -328,8 +329,9 @@ def sync_index(db_path: Path, notes: list[str] | None = None) -> int:
         )
         con.execute(f"CREATE OR REPLACE TEMP VIEW pw_indexed AS {indexed}")
         (stored,) = con.execute("SELECT count(*) FROM notices").fetchall()[0]
+        limit = index_memory_limit(stored)
         # under the limit too: DuckDB would otherwise keep the blocks these scans read (~80 MB at 400k)
-        with _memory_limited(con, index_memory_limit(stored)):
+        with _memory_limited(con, limit):
             next_key = con.execute("SELECT coalesce(max(key) + 1, 0) FROM pw_indexed").fetchall()[0][0]
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE pw_missing AS "
@@ -349,7 +351,6 @@ def sync_index(db_path: Path, notes: list[str] | None = None) -> int:
         if not (index_dir / PURCHASERS_FILE).exists():  # a new index: every document gets this lexicon
             (index_dir / PURCHASERS_FILE).write_text(purchasers_fingerprint())
         replace = ids_file.exists() or index.searcher().num_docs > 0
-        limit = index_memory_limit(missing)
         added = 0
         for low in range(next_key, next_key + max(missing, 1), INDEX_SESSION):
             high = low + INDEX_SESSION

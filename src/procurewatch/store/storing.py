@@ -1,8 +1,8 @@
 """The storing phase of ingest: read → understand → detect → store, in batches of one transaction each.
 
-This process reads big files (or cuts big JSON Lines files into slices of lines) and writes to
-DuckDB; the understanding, detecting and turning of notices into Arrow columns runs inline or, with
-`workers` > 1, in a `spawn` pool. Work flows in bounded, ordered chunks, so memory stays flat and a
+This process reads big files (or cuts big JSON Lines files into slices of lines), turns the columns
+it gets back into Arrow tables and writes them to DuckDB; the understanding, detecting and turning
+of notices into plain columns runs inline or, with `workers` > 1, in a `spawn` pool. Work flows in bounded, ordered chunks, so memory stays flat and a
 file is recorded as done only in the transaction that stores its last notice. A crash loses at most
 the batches in flight; re-running completes them (stored ids are not rewritten).
 """
@@ -20,7 +20,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from procurewatch.model import SourceError
 from procurewatch.store.columns import to_tables
-from procurewatch.store.db import open_store
+from procurewatch.store.db import open_store, over_limit_note
 from procurewatch.store.heap import arrow_allocates_from_the_system
 from procurewatch.store.parallel import ordered_results
 from procurewatch.store.reading import CHUNK_DOCS, Chunk, FileEnd, ReadStats, iter_chunks
@@ -49,7 +49,7 @@ def store_phase(
             task = progress.add_task("reading", total=None)
             _store_all(chunks, writer, batch_size, workers, field_map, summary, progress, task, stats)
         if writer.unlimited:
-            summary.notes.append("storing needed more memory than planned; it went on without DuckDB's limit")
+            summary.notes.append(over_limit_note("storing"))
     finally:
         con.close()
     summary.files = stats.files
