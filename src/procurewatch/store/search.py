@@ -52,9 +52,10 @@ PURCHASERS_FILE = "procurewatch-index-purchasers"
 WRITER_HEAP = 128_000_000
 # notices indexed per writer session (commit, then wait for tantivy's merges). In one session, the
 # segments tantivy flushes as its buffers fill are merged while it goes on indexing, beside full
-# buffers: measured in a fresh process, one session peaked at 611 MB for 400k notices (394 MB at
-# 200k); sessions of 100k at 409 MB (396 MB at 200k), 150k at 454 MB, 200k at 559 MB. Time: 63.7
-# against 61.2 s at 400k, 30.1 against 26.9 s at 200k (the merges are waited for in each session).
+# buffers: measured in a fresh process, one session peaked at 611 MB for 400k notices (393 MB at
+# 200k); sessions of 100k at 422 MB (408 MB at 200k); in a trial loop, sessions of 150k at 454 MB
+# and of 200k at 559 MB. Time: 63.8-66.9 against 61.2 s at 400k, 29.4 against 26.9-27.8 s at 200k
+# (each session waits for its merges).
 INDEX_SESSION = 100_000
 # notices per Arrow batch: each batch's texts, tokens and pair arrays (~60 bytes a character) are
 # held at once; at 200k notices 5,000 peaked ~120 MB higher than 500, at the same speed
