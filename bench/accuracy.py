@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from procurewatch.model import SourceError, to_record
+from procurewatch.model import SkippedInput, to_record
 from procurewatch.pipeline import extract
 
 BASELINE_TERMS = ("视频监控", "监控", "摄像", "人脸", "雪亮", "天网", "卡口", "公安")
@@ -101,7 +101,7 @@ def load_cases(directory: Path) -> list[Case]:
     errors: dict[str, str] = {}
     docs = directory / "docs"
     for item in extract([docs / label["file"] for label in labels]):
-        if isinstance(item, SourceError):
+        if isinstance(item, SkippedInput):
             errors[Path(item.path).name] = item.reason
             continue
         name = Path(item.path).name

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from procurewatch.model import TEXT_FIELDS, Notice, SourceError, to_record
+from procurewatch.model import TEXT_FIELDS, Notice, SkippedInput, to_record
 from procurewatch.pipeline import extract
 
 # The package's copy (what `procurewatch demo` ingests), read from the source tree so the hidden
@@ -58,9 +58,9 @@ def _key(e: dict[str, Any]) -> str:
 def extracted() -> dict[str, Any]:
     """Every example file through `pipeline.extract`, once: notices per file and the errors."""
     by_file: dict[str, list[Notice]] = defaultdict(list)
-    errors: list[SourceError] = []
+    errors: list[SkippedInput] = []
     for item in extract([EXAMPLES]):
-        if isinstance(item, SourceError):
+        if isinstance(item, SkippedInput):
             errors.append(item)
         else:
             rel = Path(os.path.relpath(item.path, EXAMPLES)).as_posix()

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from procurewatch.model import SourceError, to_record
+from procurewatch.model import SkippedInput, to_record
 
 app = typer.Typer(
     add_completion=False,
@@ -65,7 +65,7 @@ def extract(
     skipped = 0
     out = sys.stdout
     for item in run_extract(paths, field_map=parse_field_map(field)):
-        if isinstance(item, SourceError):
+        if isinstance(item, SkippedInput):
             skipped += 1
             where = f"{item.path}#{item.locator}" if item.locator else item.path
             err.print(f"[yellow]skipped[/yellow] {where}: {item.reason}", highlight=False, markup=False)

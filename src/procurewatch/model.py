@@ -51,7 +51,7 @@ class Document:
 
 
 @dataclass(slots=True)
-class SourceError:
+class SkippedInput:
     """A file (or one notice inside it) that could not be read; reported and skipped."""
 
     path: str

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from procurewatch.detect import detect
-from procurewatch.model import Document, Notice, SourceError
+from procurewatch.model import Document, Notice, SkippedInput
 from procurewatch.parse import understand
 from procurewatch.sources import iter_documents
 
@@ -22,17 +22,17 @@ def build_notice(doc: Document) -> Notice:
     return notice
 
 
-def notice_or_error(doc: Document) -> Notice | SourceError:
-    """build_notice, with a failure reported as the notice's SourceError: a hostile notice must not stop a batch."""
+def notice_or_error(doc: Document) -> Notice | SkippedInput:
+    """build_notice, with a failure reported as the notice's SkippedInput: a hostile notice must not stop a batch."""
     try:
         return build_notice(doc)
     except Exception as exc:
-        return SourceError(doc.path, f"could not understand notice: {exc!r}", doc.locator)
+        return SkippedInput(doc.path, f"could not understand notice: {exc!r}", doc.locator)
 
 
 def extract(
     paths: Iterable[str | Path], field_map: dict[str, str] | None = None
-) -> Iterator[Notice | SourceError]:
-    """Every notice under `paths`, understood and detected; unreadable inputs come as SourceError."""
+) -> Iterator[Notice | SkippedInput]:
+    """Every notice under `paths`, understood and detected; unreadable inputs come as SkippedInput."""
     for item in iter_documents(paths, field_map=field_map):
-        yield item if isinstance(item, SourceError) else notice_or_error(item)
+        yield item if isinstance(item, SkippedInput) else notice_or_error(item)

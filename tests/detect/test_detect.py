@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from procurewatch.detect import detect
-from procurewatch.detect.normalise import normalise
+from procurewatch.detect.folding import normalise
 from procurewatch.detect.vendors import resolve_vendor
 from procurewatch.model import TEXT_FIELDS, Notice, Party
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from procurewatch.model import Document, SourceError
+from procurewatch.model import Document, SkippedInput
 from procurewatch.sources import InputFile, iter_documents
 from procurewatch.sources.ocds import read_ocds
 
@@ -18,10 +18,10 @@ def input_file(path: Path) -> InputFile:
     return InputFile(str(path), stat.st_size, stat.st_mtime, str(path.resolve()))
 
 
-def read(path: Path) -> tuple[list[Document], list[SourceError]]:
+def read(path: Path) -> tuple[list[Document], list[SkippedInput]]:
     items = list(read_ocds(input_file(path)))
     docs = [i for i in items if isinstance(i, Document)]
-    errors = [i for i in items if isinstance(i, SourceError)]
+    errors = [i for i in items if isinstance(i, SkippedInput)]
     return docs, errors
 
 

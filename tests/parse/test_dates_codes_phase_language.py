@@ -7,7 +7,7 @@ import pytest
 from procurewatch.parse.codes import project_code
 from procurewatch.parse.dates import parse_date, published_in_text
 from procurewatch.parse.language import detect_language
-from procurewatch.parse.phase import notice_phase, phase_of
+from procurewatch.parse.notice_type import notice_phase, phase_of
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from procurewatch.model import SourceError
+from procurewatch.model import SkippedInput
 from procurewatch.parse import understand
 from procurewatch.sources import iter_documents
 
@@ -37,7 +37,7 @@ def test_field_accuracy_on_eval_dev(shared_data: Path) -> None:
     hits = dict.fromkeys(THRESHOLDS, 0)
     totals = dict.fromkeys(THRESHOLDS, 0)
     for label in labels:
-        docs = [d for d in iter_documents([root / "docs" / label["file"]]) if not isinstance(d, SourceError)]
+        docs = [d for d in iter_documents([root / "docs" / label["file"]]) if not isinstance(d, SkippedInput)]
         assert docs, label["file"]
         n = understand(docs[0])
         chinese = label["file"].startswith("cn-")

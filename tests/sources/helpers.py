@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from procurewatch.model import Document, SourceError
+from procurewatch.model import Document, SkippedInput
 from procurewatch.sources import iter_documents
 
 
 def read_all(
     *paths: Path, field_map: dict[str, str] | None = None
-) -> tuple[list[Document], list[SourceError]]:
+) -> tuple[list[Document], list[SkippedInput]]:
     docs: list[Document] = []
-    errors: list[SourceError] = []
+    errors: list[SkippedInput] = []
     for item in iter_documents(list(paths), field_map=field_map):
-        (errors if isinstance(item, SourceError) else docs).append(item)
+        (errors if isinstance(item, SkippedInput) else docs).append(item)
     return docs, errors
 
 

@@ -1,4 +1,4 @@
-"""Each kind of bad input becomes a SourceError naming the file and the reason; the rest still lands."""
+"""Each kind of bad input becomes a SkippedInput naming the file and the reason; the rest still lands."""
 
 from __future__ import annotations
 

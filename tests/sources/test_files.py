@@ -9,7 +9,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-from procurewatch.model import SourceError
+from procurewatch.model import SkippedInput
 from procurewatch.sources import InputFile, iter_input_files, read_input
 
 from .helpers import read_all
@@ -17,7 +17,7 @@ from .helpers import read_all
 RECORD = '{"title": "某市公安局视频监控运维服务采购公告", "采购人": "某市公安局", "date": "2025-01-02"}\n'
 
 
-def _inputs(*paths: Path) -> list[InputFile | SourceError]:
+def _inputs(*paths: Path) -> list[InputFile | SkippedInput]:
     return list(iter_input_files(paths))
 
 
@@ -48,7 +48,7 @@ def test_input_file_keeps_size_mtime_and_resolved_source_key(tmp_path: Path) -> 
 
 def test_missing_path_is_a_source_error_naming_it(tmp_path: Path) -> None:
     (item,) = _inputs(tmp_path / "nope.json")
-    assert isinstance(item, SourceError)
+    assert isinstance(item, SkippedInput)
     assert item.path.endswith("nope.json")
     assert "no such file" in item.reason
 

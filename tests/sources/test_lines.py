@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from procurewatch.model import Document, SourceError
+from procurewatch.model import Document, SkippedInput
 from procurewatch.sources import iter_input_files, read_input
 from procurewatch.sources.lines import LinePlan, iter_slices, line_plan, read_slice
 
@@ -23,14 +23,14 @@ def only_file(path: Path):  # type: ignore[no-untyped-def]
     return item
 
 
-def read_in_slices(path: Path, max_lines: int, max_bytes: int = 1 << 30) -> list[Document | SourceError]:
+def read_in_slices(path: Path, max_lines: int, max_bytes: int = 1 << 30) -> list[Document | SkippedInput]:
     item = only_file(path)
     plan = line_plan(item)
     assert plan is not None
     return [made for s in iter_slices(item, plan, max_lines, max_bytes) for made in read_slice(s, None)]
 
 
-def read_whole(path: Path) -> list[Document | SourceError]:
+def read_whole(path: Path) -> list[Document | SkippedInput]:
     return list(read_input(only_file(path)))
 
 
@@ -52,7 +52,7 @@ def test_records_in_slices_equal_the_whole_file(tmp_path: Path, encoding: str, m
     path.write_bytes(records_lines(encoding))
     whole = read_whole(path)
     assert sum(isinstance(d, Document) for d in whole) == 6
-    assert [e.locator for e in whole if isinstance(e, SourceError)] == ["6", "7"]
+    assert [e.locator for e in whole if isinstance(e, SkippedInput)] == ["6", "7"]
     assert read_in_slices(path, max_lines) == whole
 
 
@@ -104,7 +104,7 @@ def test_ocds_json_lines_in_slices_equal_the_whole_file(tmp_path: Path) -> None:
     assert [d.locator for d in docs] == ["r-1", "r-2", "r-3", "r-4", "line 6"]
     assert docs[1].title == "Sistem de supraveghere video 2"
     assert docs[1].hints["buyer"] == "Câmara Municipal de Évora"
-    [error] = [e for e in whole if isinstance(e, SourceError)]
+    [error] = [e for e in whole if isinstance(e, SkippedInput)]
     assert error.reason.startswith(f"{path}: line 4 is not valid JSON")
     assert line_plan(only_file(path)) == LinePlan("ocds", "utf-8", 3)  # line 1 starts after the BOM
     for max_lines in (1, 2, 3, 10):
@@ -134,7 +134,7 @@ def test_a_file_that_shrinks_after_slicing_is_reported(tmp_path: Path) -> None:
     slices = list(iter_slices(item, plan, 3, 1 << 30))
     path.write_bytes(records_lines()[:50])
     [error] = list(read_slice(slices[-1], None))
-    assert isinstance(error, SourceError) and "changed while it was read" in error.reason
+    assert isinstance(error, SkippedInput) and "changed while it was read" in error.reason
 
 
 def test_records_quoting_a_pdf_header_are_records_whole_and_in_slices(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import ahocorasick
 
-from procurewatch.detect.normalise import normalise_term
+from procurewatch.detect.folding import normalise_term
 
 STRENGTHS = ("strong", "medium", "weak", "support")
 

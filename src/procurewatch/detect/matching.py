@@ -12,8 +12,8 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
+from procurewatch.detect.folding import normalise
 from procurewatch.detect.lexicon import Lexicon, Role, Rule, is_word
-from procurewatch.detect.normalise import normalise
 
 _CLAIMING = frozenset({"keyword", "vendor", "blocker", "code"})
 _OVERLAP_BLOCKABLE = frozenset({"medium", "weak"})

@@ -6,7 +6,7 @@ import json
 from functools import lru_cache
 from importlib import resources
 
-from procurewatch.detect.normalise import fold
+from procurewatch.detect.folding import fold
 
 
 @lru_cache(maxsize=1)

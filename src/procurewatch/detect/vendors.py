@@ -19,6 +19,3 @@ def resolve_vendor(name: str, lex: Lexicon | None = None) -> str | None:
                 best = (length, match.role.vendor)
     return best[1] if best else None
 
-
-def vendor_name(vendor_id: str) -> str:
-    return lexicon().vendors[vendor_id]["name"]

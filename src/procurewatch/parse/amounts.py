@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from procurewatch.parse._data import load_json
-from procurewatch.parse.normalize import halfwidth, spaced
+from procurewatch.parse.widths import halfwidth, spaced
 
 _LABELS = load_json("labels.json")
 RATE_WORDS: tuple[str, ...] = tuple(_LABELS["rate_words"])
@@ -103,10 +103,6 @@ def unit_in_field_name(name: str) -> Decimal | None:
     """'中标价(元)' → 1, '预算（万元）' → 10000; None when the name states no unit."""
     m = _UNIT_IN_NAME.search(halfwidth(name) if name else "")
     return _UNIT_FACTOR[m.group(1)] if m else None
-
-
-def _is_rate_name(name: str) -> bool:
-    return any(w in name for w in RATE_WORDS)
 
 
 def _money_value(m: re.Match[str], default_factor: Decimal | None) -> Decimal | None:

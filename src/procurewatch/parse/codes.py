@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from procurewatch.parse._data import load_json
-from procurewatch.parse.normalize import halfwidth, spaced
+from procurewatch.parse.widths import halfwidth, spaced
 
 _LABELS = sorted(load_json("labels.json")["project_code"], key=len, reverse=True)
 _CODE = r"[A-Za-z0-9\u4e00-\u9fff][A-Za-z0-9\u4e00-\u9fff\-_/\[\]〔〕【】()（）.#]{2,60}"

@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 from procurewatch.parse._data import load_json
-from procurewatch.parse.normalize import halfwidth, spaced
+from procurewatch.parse.widths import halfwidth, spaced
 
 _DATE = re.compile(
     r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*(?:年\s*(?P<m1>\d{1,2})\s*月\s*(?P<d1>\d{1,2})\s*日?"

@@ -10,6 +10,7 @@ from procurewatch.parse.amounts import FoundAmount, find_amounts, kind_from_name
 from procurewatch.parse.codes import project_code
 from procurewatch.parse.dates import parse_date, published_in_text
 from procurewatch.parse.language import detect_language
+from procurewatch.parse.notice_type import PHASES, notice_phase
 from procurewatch.parse.parties import (
     addressee,
     buyer_from_text,
@@ -21,7 +22,6 @@ from procurewatch.parse.parties import (
     split_consortium,
     suppliers_from_text,
 )
-from procurewatch.parse.phase import PHASES, notice_phase
 from procurewatch.parse.places import find_place
 
 _KINDS = ("budget", "award", "contract")

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 
 from procurewatch.parse._data import load_json
-from procurewatch.parse.normalize import halfwidth, spaced
+from procurewatch.parse.widths import halfwidth, spaced
 
 _LABELS = load_json("labels.json")
 _OPERATORS = load_json("operators.json")

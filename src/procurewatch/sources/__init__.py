@@ -1,12 +1,12 @@
 """Readers: files, folders and archives → Documents (one per notice).
 
 Contract used by the rest of the package:
-  iter_input_files(paths) -> Iterator[InputFile | SourceError]
+  iter_input_files(paths) -> Iterator[InputFile | SkippedInput]
       walks folders recursively, opens .zip/.gz/.tar.gz in place (members get
       path "archive.zip!member/name"), never loads a whole archive into memory.
-  read_input(input_file, field_map=None) -> Iterator[Document | SourceError]
+  read_input(input_file, field_map=None) -> Iterator[Document | SkippedInput]
       picks the reader by content (OCDS, scraped records, HTML, PDF, text).
-  iter_documents(paths, field_map=None) -> Iterator[Document | SourceError]
+  iter_documents(paths, field_map=None) -> Iterator[Document | SkippedInput]
       both of the above.
 """
 

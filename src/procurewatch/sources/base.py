@@ -1,6 +1,6 @@
 """Reading inputs: pick the reader for each file by its content, never by its name alone.
 
-read_input never raises for a problem with one file: it yields a SourceError naming the file and the
+read_input never raises for a problem with one file: it yields a SkippedInput naming the file and the
 reason, and the caller moves on to the next file.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 
-from procurewatch.model import Document, SourceError
+from procurewatch.model import Document, SkippedInput
 from procurewatch.sources import ocds
 from procurewatch.sources.decode import DecodeError
 from procurewatch.sources.files import GZIP_MAGIC, HEAD_SIZE, ZIP_MAGIC, InputFile, iter_input_files
@@ -29,21 +29,21 @@ PDF_MAGIC = b"%PDF"
 
 def read_input(
     input_file: InputFile, field_map: dict[str, str] | None = None
-) -> Iterator[Document | SourceError]:
+) -> Iterator[Document | SkippedInput]:
     """Every notice in one input file (OCDS, scraped records, HTML, PDF or text)."""
     try:
         head = input_file.head(HEAD_SIZE)
     except (OSError, EOFError) as exc:
-        yield SourceError(input_file.path, f"cannot read: {getattr(exc, 'strerror', None) or exc}")
+        yield SkippedInput(input_file.path, f"cannot read: {getattr(exc, 'strerror', None) or exc}")
         return
     if head.startswith(GZIP_MAGIC):
         input_file, head = _gunzipped(input_file)
     try:
         yield from _dispatch(input_file, head, field_map)
     except (OSError, EOFError) as exc:  # e.g. a truncated archive member found mid-stream
-        yield SourceError(input_file.path, f"cannot read: {exc}")
+        yield SkippedInput(input_file.path, f"cannot read: {exc}")
     except Exception as exc:  # a hostile file must not stop the run; the reason names the failure
-        yield SourceError(input_file.path, f"could not read file: {exc!r}")
+        yield SkippedInput(input_file.path, f"could not read file: {exc!r}")
 
 
 ContentKind = Literal[
@@ -73,15 +73,15 @@ def content_kind(head: bytes, name: str) -> ContentKind:
 
 def _dispatch(
     input_file: InputFile, head: bytes, field_map: dict[str, str] | None
-) -> Iterator[Document | SourceError]:
+) -> Iterator[Document | SkippedInput]:
     path = input_file.path
     match content_kind(head, input_file.name):
         case "empty":
-            yield SourceError(path, "empty file" if not head else "empty file (only whitespace)")
+            yield SkippedInput(path, "empty file" if not head else "empty file (only whitespace)")
         case "pdf":
             yield from _pdf(input_file)
         case "nested archive":
-            yield SourceError(path, "archive inside an archive (or an office document): not supported")
+            yield SkippedInput(path, "archive inside an archive (or an office document): not supported")
         case "ocds":
             yield from ocds.read_ocds(input_file)
         case "json records" | "records table":
@@ -105,15 +105,15 @@ def _gunzipped(input_file: InputFile) -> tuple[InputFile, bytes]:
         return input_file, input_file.head(HEAD_SIZE)
 
 
-def _whole(input_file: InputFile, kind: str) -> Iterator[Document | SourceError]:
+def _whole(input_file: InputFile, kind: str) -> Iterator[Document | SkippedInput]:
     reader = read_html if kind == "html" else read_text
     try:
         data = input_file.read_bytes(MAX_TEXT_BYTES + 1)
     except (OSError, EOFError) as exc:
-        yield SourceError(input_file.path, f"cannot read: {exc}")
+        yield SkippedInput(input_file.path, f"cannot read: {exc}")
         return
     if len(data) > MAX_TEXT_BYTES:
-        yield SourceError(
+        yield SkippedInput(
             input_file.path,
             f"{kind} file larger than {MAX_TEXT_BYTES // (1024 * 1024)} MB: refused rather than loaded "
             "(split it, or convert it to JSON Lines records)",
@@ -122,31 +122,31 @@ def _whole(input_file: InputFile, kind: str) -> Iterator[Document | SourceError]
     try:
         yield reader(data, path=input_file.path, source_key=input_file.source_key)
     except DecodeError as exc:
-        yield SourceError(input_file.path, str(exc))
+        yield SkippedInput(input_file.path, str(exc))
     except ValueError as exc:
-        yield SourceError(input_file.path, f"cannot read {kind}: {exc}")
+        yield SkippedInput(input_file.path, f"cannot read {kind}: {exc}")
 
 
-def _pdf(input_file: InputFile) -> Iterator[Document | SourceError]:
+def _pdf(input_file: InputFile) -> Iterator[Document | SkippedInput]:
     source: str | bytes
     if input_file.disk_path is not None:
         source = input_file.disk_path
     else:
         source = input_file.read_bytes(MAX_PDF_BYTES_IN_MEMORY + 1)
         if len(source) > MAX_PDF_BYTES_IN_MEMORY:
-            yield SourceError(input_file.path, "PDF inside an archive is too large to read: extract it first")
+            yield SkippedInput(input_file.path, "PDF inside an archive is too large to read: extract it first")
             return
     try:
         yield read_pdf(source, path=input_file.path, source_key=input_file.source_key)
     except PdfError as exc:
-        yield SourceError(input_file.path, str(exc))
+        yield SkippedInput(input_file.path, str(exc))
 
 
 def iter_documents(
     paths: Iterable[str | Path], field_map: dict[str, str] | None = None
-) -> Iterator[Document | SourceError]:
+) -> Iterator[Document | SkippedInput]:
     for item in iter_input_files(paths):
-        if isinstance(item, SourceError):
+        if isinstance(item, SkippedInput):
             yield item
         else:
             yield from read_input(item, field_map)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from procurewatch.model import SourceError
+from procurewatch.model import SkippedInput
 
 HEAD_SIZE = 65536
 SPOOL_IN_MEMORY = 16 * 1024 * 1024
@@ -67,17 +67,17 @@ class InputFile:
         return self.read_bytes(size)
 
 
-def iter_input_files(paths: Iterable[str | Path]) -> Iterator[InputFile | SourceError]:
-    """Every readable file under `paths`, in sorted order; problems come as SourceError, never raised."""
+def iter_input_files(paths: Iterable[str | Path]) -> Iterator[InputFile | SkippedInput]:
+    """Every readable file under `paths`, in sorted order; problems come as SkippedInput, never raised."""
     for raw in paths:
         path = Path(raw)
         try:
             info = path.stat()
         except FileNotFoundError:
-            yield SourceError(str(path), "no such file or folder")
+            yield SkippedInput(str(path), "no such file or folder")
             continue
         except OSError as exc:
-            yield SourceError(str(path), f"cannot read: {exc.strerror or exc}")
+            yield SkippedInput(str(path), f"cannot read: {exc.strerror or exc}")
             continue
         if stat.S_ISDIR(info.st_mode):
             yield from _walk(path)
@@ -85,11 +85,11 @@ def iter_input_files(paths: Iterable[str | Path]) -> Iterator[InputFile | Source
             yield from _expand(path)
 
 
-def _walk(folder: Path) -> Iterator[InputFile | SourceError]:
+def _walk(folder: Path) -> Iterator[InputFile | SkippedInput]:
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
-        yield SourceError(str(folder), f"cannot list folder: {exc.strerror or exc}")
+        yield SkippedInput(str(folder), f"cannot list folder: {exc.strerror or exc}")
         return
     for entry in entries:
         if entry.name.startswith("."):
@@ -104,14 +104,14 @@ def _walk(folder: Path) -> Iterator[InputFile | SourceError]:
             yield from _expand(Path(entry.path))
 
 
-def _expand(path: Path) -> Iterator[InputFile | SourceError]:
+def _expand(path: Path) -> Iterator[InputFile | SkippedInput]:
     """A file on disk: itself, or the members of the archive it is."""
     try:
         info = path.stat()
         with open(path, "rb") as stream:
             magic = stream.read(4)
     except OSError as exc:
-        yield SourceError(str(path), f"cannot read: {exc.strerror or exc}")
+        yield SkippedInput(str(path), f"cannot read: {exc.strerror or exc}")
         return
     key = str(path.resolve())
     lower = path.name.lower()
@@ -139,18 +139,18 @@ def _hidden(member: str) -> bool:
     return any(p.startswith(".") or p == "__MACOSX" for p in parts if p)
 
 
-def _zip_members(path: Path, key: str) -> Iterator[InputFile | SourceError]:
+def _zip_members(path: Path, key: str) -> Iterator[InputFile | SkippedInput]:
     try:
         with zipfile.ZipFile(path) as archive:
             members = sorted((m for m in archive.infolist() if not m.is_dir()), key=lambda m: m.filename)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        yield SourceError(str(path), f"broken zip archive: {exc}")
+        yield SkippedInput(str(path), f"broken zip archive: {exc}")
         return
     for member in members:
         if _hidden(member.filename):
             continue
         if member.flag_bits & 0x1:
-            yield SourceError(f"{path}!{member.filename}", "encrypted zip member")
+            yield SkippedInput(f"{path}!{member.filename}", "encrypted zip member")
             continue
         mtime = _zip_mtime(member)
         yield InputFile(
@@ -183,12 +183,12 @@ def _zip_opener(path: Path, name: str) -> Callable[[], BinaryIO]:
     return opener
 
 
-def _gzip_content(path: Path, key: str, mtime: float) -> Iterator[InputFile | SourceError]:
+def _gzip_content(path: Path, key: str, mtime: float) -> Iterator[InputFile | SkippedInput]:
     try:
         with gzip.open(path, "rb") as stream:
             block = stream.read(512)
     except (OSError, EOFError) as exc:
-        yield SourceError(str(path), f"broken gzip file: {exc}")
+        yield SkippedInput(str(path), f"broken gzip file: {exc}")
         return
     if len(block) == 512 and block[257:262] == b"ustar":
         yield from _tar_members(path, key, "r|gz")
@@ -200,18 +200,18 @@ def _gzip_content(path: Path, key: str, mtime: float) -> Iterator[InputFile | So
     yield InputFile(str(path), -1, mtime, key, opener=opener)
 
 
-def _tar_members(path: Path, key: str, mode: str) -> Iterator[InputFile | SourceError]:
+def _tar_members(path: Path, key: str, mode: str) -> Iterator[InputFile | SkippedInput]:
     try:
         archive = tarfile.open(path, mode)  # type: ignore[call-overload]  # noqa: SIM115
     except (tarfile.TarError, OSError, EOFError) as exc:
-        yield SourceError(str(path), f"broken tar archive: {exc}")
+        yield SkippedInput(str(path), f"broken tar archive: {exc}")
         return
     with archive:
         while True:
             try:
                 member = archive.next()
             except (tarfile.TarError, OSError, EOFError) as exc:
-                yield SourceError(str(path), f"broken tar archive: {exc}")
+                yield SkippedInput(str(path), f"broken tar archive: {exc}")
                 return
             if member is None:
                 return

@@ -6,7 +6,7 @@
       break. The kind of content is `base.content_kind`'s, which `read_input` follows too.
   iter_slices(input_file, plan, max_lines, max_bytes) -> Iterator[LineSlice]
       cuts the file into slices of whole lines (byte offsets and the number of the first line).
-  read_slice(line_slice, field_map) -> Iterator[Document | SourceError]
+  read_slice(line_slice, field_map) -> Iterator[Document | SkippedInput]
       the Documents and errors that reading the whole file gives for those lines: the per-line
       functions are the whole-file readers' own (records.jsonl_line, ocds_stream.json_line_units).
 """
@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from procurewatch.model import Document, SourceError
+from procurewatch.model import Document, SkippedInput
 from procurewatch.sources import ocds, records
 from procurewatch.sources.base import BOM_AND_SPACE, content_kind
 from procurewatch.sources.files import GZIP_MAGIC, HEAD_SIZE, InputFile
@@ -112,17 +112,17 @@ def iter_slices(input_file: InputFile, plan: LinePlan, max_lines: int, max_bytes
             yield cut(start, offset, first_line, lines + unended)
 
 
-def read_slice(line_slice: LineSlice, field_map: dict[str, str] | None) -> Iterator[Document | SourceError]:
+def read_slice(line_slice: LineSlice, field_map: dict[str, str] | None) -> Iterator[Document | SkippedInput]:
     s = line_slice
     try:
         with open(s.path, "rb") as stream:
             stream.seek(s.start)
             data = stream.read(s.end - s.start)
     except OSError as exc:
-        yield SourceError(s.path, f"cannot read: {exc.strerror or exc}")
+        yield SkippedInput(s.path, f"cannot read: {exc.strerror or exc}")
         return
     if len(data) != s.end - s.start:
-        yield SourceError(s.path, f"the file changed while it was read (line {s.first_line} on)")
+        yield SkippedInput(s.path, f"the file changed while it was read (line {s.first_line} on)")
         return
     lines = data.split(b"\n")
     broken_off = lines.pop()  # b"" when the slice ends with a line break, else the file's unended last line

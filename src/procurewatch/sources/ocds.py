@@ -3,10 +3,10 @@
 Contract:
   is_ocds(head: bytes) -> bool
       decides from the first bytes (~64 KB) of a JSON file, whatever its encoding.
-  read_ocds(input_file) -> Iterator[Document | SourceError]
+  read_ocds(input_file) -> Iterator[Document | SkippedInput]
       streams the file (flat memory): one Document per release (locator = release id) or per
       record (locator = ocid, from its compiledRelease, latest versioned values, or a merge of its
-      releases). A broken file yields the releases read before the break, then a SourceError.
+      releases). A broken file yields the releases read before the break, then a SkippedInput.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
-from procurewatch.model import Document, SourceError
+from procurewatch.model import Document, SkippedInput
 from procurewatch.sources.ocds_map import map_release, text
 from procurewatch.sources.ocds_merge import compile_record
 from procurewatch.sources.ocds_stream import (
@@ -46,13 +46,13 @@ def _open(input_file: InputFile) -> IO[bytes]:
     return io.BytesIO(input_file.read_bytes())
 
 
-def read_ocds(input_file: InputFile) -> Iterator[Document | SourceError]:
-    """Every release/record of one OCDS file as a Document; problems as SourceError."""
+def read_ocds(input_file: InputFile) -> Iterator[Document | SkippedInput]:
+    """Every release/record of one OCDS file as a Document; problems as SkippedInput."""
     path = input_file.path
     try:
         stream = _open(input_file)
     except OSError as exc:
-        yield SourceError(path, f"cannot read: {exc.strerror or exc}")
+        yield SkippedInput(path, f"cannot read: {exc.strerror or exc}")
         return
     with stream:
         yield from documents_of(iter_units(stream, path), path, input_file.source_key)
@@ -60,18 +60,18 @@ def read_ocds(input_file: InputFile) -> Iterator[Document | SourceError]:
 
 def documents_of(
     units: Iterable[Unit | OcdsFormatError], path: str, source_key: str
-) -> Iterator[Document | SourceError]:
-    """The units of one file (or of a slice of its lines) as Documents; problems as SourceError."""
+) -> Iterator[Document | SkippedInput]:
+    """The units of one file (or of a slice of its lines) as Documents; problems as SkippedInput."""
     index = 0
     for unit in units:
         if isinstance(unit, OcdsFormatError):
-            yield SourceError(path, str(unit))
+            yield SkippedInput(path, str(unit))
             continue
         try:
             yield to_document(unit, path, source_key, index)
         except Exception as exc:  # one odd release must not lose the rest of the file
             where = unit.position or f"#{index}"
-            yield SourceError(path, f"cannot map OCDS {unit.kind} {where}: {exc!r}", _locator(unit, index))
+            yield SkippedInput(path, f"cannot map OCDS {unit.kind} {where}: {exc!r}", _locator(unit, index))
         index += 1
 
 

@@ -17,7 +17,7 @@ from typing import IO, Any
 
 import ijson
 
-from procurewatch.model import Document, SourceError
+from procurewatch.model import Document, SkippedInput
 from procurewatch.sources.decode import DecodeError, detect_head_encoding
 from procurewatch.sources.fields import field_data, normalise_key, record_to_document
 from procurewatch.sources.files import InputFile
@@ -29,7 +29,7 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 def read_records(
     input_file: InputFile, head: bytes, field_map: dict[str, str] | None
-) -> Iterator[Document | SourceError]:
+) -> Iterator[Document | SkippedInput]:
     """Dispatch on the first bytes: '[' array, '{' object or JSON Lines, anything else CSV/TSV."""
     first = _first_char(head)
     if first == "[":
@@ -92,21 +92,21 @@ def _delimiter(text: str) -> str:
 
 def _document(
     input_file: InputFile, record: Any, locator: str, field_map: dict[str, str] | None
-) -> Document | SourceError:
+) -> Document | SkippedInput:
     return _record_document(record, input_file.path, input_file.source_key, locator, field_map)
 
 
 def _record_document(
     record: Any, path: str, source_key: str, locator: str, field_map: dict[str, str] | None
-) -> Document | SourceError:
+) -> Document | SkippedInput:
     if not isinstance(record, dict):
-        return SourceError(path, f"not a record (a JSON {type(record).__name__})", locator)
+        return SkippedInput(path, f"not a record (a JSON {type(record).__name__})", locator)
     return record_to_document(record, path=path, locator=locator, source_key=source_key, field_map=field_map)
 
 
 def _jsonl(
     input_file: InputFile, head: bytes, field_map: dict[str, str] | None
-) -> Iterator[Document | SourceError]:
+) -> Iterator[Document | SkippedInput]:
     encoding = _json_encoding(head)
     with input_file.open() as stream:
         for number, raw in enumerate(stream, start=1):
@@ -117,7 +117,7 @@ def _jsonl(
 
 def jsonl_line(
     raw: bytes, number: int, encoding: str, path: str, source_key: str, field_map: dict[str, str] | None
-) -> Document | SourceError | None:
+) -> Document | SkippedInput | None:
     """Line `number` of a JSON Lines file of records (None when it is blank). Shared by the whole-file
     reader and sources/lines.py, so a file read in slices gives the same notices."""
     line = raw.strip()
@@ -127,9 +127,9 @@ def jsonl_line(
     try:
         record = json.loads(line if encoding == "utf-8" else line.decode(encoding))
     except UnicodeDecodeError:
-        return SourceError(path, "line is not valid text in the file's encoding", locator)
+        return SkippedInput(path, "line is not valid text in the file's encoding", locator)
     except ValueError as exc:
-        return SourceError(path, f"broken JSON line: {exc}", locator)
+        return SkippedInput(path, f"broken JSON line: {exc}", locator)
     return _record_document(record, path, source_key, locator, field_map)
 
 
@@ -186,32 +186,32 @@ class _Transcoded(io.RawIOBase):
 
 def _json_array(
     input_file: InputFile, head: bytes, field_map: dict[str, str] | None
-) -> Iterator[Document | SourceError]:
+) -> Iterator[Document | SkippedInput]:
     yield from _stream_items(input_file, head, "item", field_map)
 
 
 def _stream_items(
     input_file: InputFile, head: bytes, prefix: str, field_map: dict[str, str] | None
-) -> Iterator[Document | SourceError]:
+) -> Iterator[Document | SkippedInput]:
     index = 0
     try:
         with _json_stream(input_file, head) as stream:
             for index, record in enumerate(ijson.items(stream, prefix, use_float=True)):
                 yield _document(input_file, record, str(index), field_map)
     except (ijson.JSONError, ValueError, UnicodeDecodeError) as exc:
-        yield SourceError(input_file.path, f"broken JSON after record {index}: {exc}", str(index + 1))
+        yield SkippedInput(input_file.path, f"broken JSON after record {index}: {exc}", str(index + 1))
 
 
 def _json_object(
     input_file: InputFile, head: bytes, field_map: dict[str, str] | None
-) -> Iterator[Document | SourceError]:
+) -> Iterator[Document | SkippedInput]:
     """A single record, or a wrapper whose one list of objects holds the records."""
     if 0 <= input_file.size <= SMALL_JSON:
         try:
             with _json_stream(input_file, head) as stream:
                 value = json.loads(stream.read())
         except (ValueError, UnicodeDecodeError) as exc:
-            yield SourceError(input_file.path, f"broken JSON: {exc}")
+            yield SkippedInput(input_file.path, f"broken JSON: {exc}")
             return
         key = wrapper_list_key(value)
         if key is None:
@@ -223,7 +223,7 @@ def _json_object(
     try:
         key = _streamed_wrapper_key(input_file, head)
     except (ijson.JSONError, ValueError, UnicodeDecodeError) as exc:
-        yield SourceError(input_file.path, f"broken JSON: {exc}")
+        yield SkippedInput(input_file.path, f"broken JSON: {exc}")
         return
     if key is None:
         yield from _stream_items(input_file, head, "", field_map)  # one huge record
@@ -263,11 +263,11 @@ def _streamed_wrapper_key(input_file: InputFile, head: bytes) -> str | None:
 
 def _delimited(
     input_file: InputFile, head: bytes, field_map: dict[str, str] | None
-) -> Iterator[Document | SourceError]:
+) -> Iterator[Document | SkippedInput]:
     try:
         encoding = detect_head_encoding(head)
     except DecodeError as exc:
-        yield SourceError(input_file.path, str(exc))
+        yield SkippedInput(input_file.path, str(exc))
         return
     sample = head.decode(encoding, errors="ignore")
     delimiter = "\t" if input_file.name.lower().endswith(".tsv") else _delimiter(sample)
@@ -278,7 +278,7 @@ def _delimited(
             reader = csv.reader(text, delimiter=delimiter)
             header = next(reader, None)
             if not header:
-                yield SourceError(input_file.path, "empty table: no header row")
+                yield SkippedInput(input_file.path, "empty table: no header row")
                 return
             header = [h.strip() for h in header]
             for row_number, row in enumerate(reader, start=1):
@@ -289,8 +289,8 @@ def _delimited(
                     record["_extra"] = row[len(header) :]
                 yield _document(input_file, record, str(row_number), field_map)
         except UnicodeDecodeError:
-            yield SourceError(
+            yield SkippedInput(
                 input_file.path, f"text after row {row_number} is not valid {encoding}", str(row_number + 1)
             )
         except csv.Error as exc:
-            yield SourceError(input_file.path, f"broken table: {exc}", str(row_number + 1))
+            yield SkippedInput(input_file.path, f"broken table: {exc}", str(row_number + 1))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from procurewatch.model import SourceError
+from procurewatch.model import SkippedInput
 from procurewatch.sources.files import iter_input_files
 from procurewatch.store.errors import NoInputsError
 from procurewatch.store.phases import index_phase, link_phase, run_in_child
@@ -102,7 +102,7 @@ def input_bytes(paths: list[Path], enough: int) -> int:
     walked twice for this)."""
     total = 0
     for item in iter_input_files(paths):
-        if not isinstance(item, SourceError):
+        if not isinstance(item, SkippedInput):
             total += max(item.size, 0)
             if total >= enough:
                 break

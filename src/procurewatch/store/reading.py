@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from procurewatch.model import Document, SourceError
+from procurewatch.model import Document, SkippedInput
 from procurewatch.sources import InputFile, iter_input_files, read_input
 from procurewatch.sources.lines import LineSlice, iter_slices, line_plan
 
@@ -32,7 +32,7 @@ class FileEnd:
     path: str
     size: int | None
     mtime: float | None
-    errors: list[SourceError]
+    errors: list[SkippedInput]
 
 
 @dataclass(slots=True)
@@ -64,7 +64,7 @@ def iter_chunks(
 ) -> Iterator[Chunk]:
     chunk = Chunk()
     for item in iter_input_files(paths):
-        if isinstance(item, SourceError):
+        if isinstance(item, SkippedInput):
             chunk.finished.append(FileEnd(item.path, None, None, [item]))
             continue
         if unchanged.get(item.path) == (item.size, item.mtime):
@@ -78,7 +78,7 @@ def iter_chunks(
                 yield chunk
                 chunk = Chunk()
             continue
-        errors: list[SourceError] = []
+        errors: list[SkippedInput] = []
         plan = line_plan(item)
         if plan is not None:
             try:
@@ -89,7 +89,7 @@ def iter_chunks(
                         yield chunk
                         chunk = Chunk()
             except OSError as exc:
-                errors.append(SourceError(item.path, f"cannot read: {exc.strerror or exc}"))
+                errors.append(SkippedInput(item.path, f"cannot read: {exc.strerror or exc}"))
             chunk.finished.append(FileEnd(item.path, item.size, item.mtime, errors))
             continue
         for doc in read_documents(item, field_map, errors):
@@ -104,17 +104,17 @@ def iter_chunks(
 
 
 def read_documents(
-    item: InputFile, field_map: dict[str, str] | None, errors: list[SourceError]
+    item: InputFile, field_map: dict[str, str] | None, errors: list[SkippedInput]
 ) -> Iterator[Document]:
     """The documents of one file; its problems are appended to `errors`, never raised."""
     try:
         for doc in read_input(item, field_map):
-            if isinstance(doc, SourceError):
+            if isinstance(doc, SkippedInput):
                 errors.append(doc)
             else:
                 yield doc
     except Exception as exc:  # a reader failing on hostile bytes must not stop the run
-        errors.append(SourceError(item.path, f"could not read: {exc!r}"))
+        errors.append(SkippedInput(item.path, f"could not read: {exc!r}"))
 
 
 def _read_by_worker(item: InputFile) -> bool:

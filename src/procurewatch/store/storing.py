@@ -18,7 +18,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from procurewatch.model import SourceError
+from procurewatch.model import SkippedInput
 from procurewatch.store.columns import to_tables
 from procurewatch.store.db import open_store, over_limit_note
 from procurewatch.store.heap import arrow_allocates_from_the_system
@@ -61,7 +61,7 @@ def store_phase(
 @dataclass
 class _FileTally:
     notices: int = 0
-    errors: list[SourceError] = field(default_factory=list)
+    errors: list[SkippedInput] = field(default_factory=list)
 
 
 def _store_all(
@@ -118,7 +118,7 @@ def _file_row(end: FileEnd, tally: _FileTally, summary: IngestSummary) -> FileRo
         summary.record_error(error)
     errors = [*end.errors, *tally.errors]
     if tally.notices == 0 and not errors:
-        nothing = SourceError(end.path, "no notices found in the file")
+        nothing = SkippedInput(end.path, "no notices found in the file")
         summary.record_error(nothing)
         errors.append(nothing)
     if tally.notices and not errors:

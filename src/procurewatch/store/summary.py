@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from procurewatch.model import SourceError
+from procurewatch.model import SkippedInput
 
 KEEP_SKIPPED = 1000  # skipped inputs kept for the summary; the rest are only counted
 SHOW_SKIPPED = 20
@@ -58,7 +58,7 @@ class IngestSummary:
         summary.skipped = [(where, reason) for where, reason in summary.skipped]
         return summary
 
-    def record_error(self, error: SourceError) -> None:
+    def record_error(self, error: SkippedInput) -> None:
         self.errors += 1
         if len(self.skipped) < KEEP_SKIPPED:
             where = f"{error.path}#{error.locator}" if error.locator else error.path

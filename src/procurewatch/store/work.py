@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from procurewatch.model import Document, Notice, SourceError
+from procurewatch.model import Document, Notice, SkippedInput
 from procurewatch.pipeline import notice_or_error
 from procurewatch.sources import InputFile
 from procurewatch.sources.lines import LineSlice, read_slice
@@ -23,7 +23,7 @@ class ChunkResult:
     columns: dict[str, TableColumns]  # the rows of every store table (Arrow is made by the writer)
     ids: list[str]
     per_path: Counter[str] = field(default_factory=Counter)  # notices made, per file
-    errors: list[SourceError] = field(default_factory=list)  # notices that could not be understood
+    errors: list[SkippedInput] = field(default_factory=list)  # notices that could not be understood
     file_ends: list[FileEnd] = field(default_factory=list)  # the whole files read here
 
 
@@ -34,26 +34,26 @@ def build_chunk(
     slices: list[LineSlice] | None = None,
 ) -> ChunkResult:
     notices: list[Notice] = []
-    errors: list[SourceError] = []
+    errors: list[SkippedInput] = []
     per_path: Counter[str] = Counter()
     file_ends: list[FileEnd] = []
 
     def build(doc: Document) -> None:
         result = notice_or_error(doc)
-        if isinstance(result, SourceError):
+        if isinstance(result, SkippedInput):
             errors.append(result)
         else:
             notices.append(result)
             per_path[doc.path] += 1
 
     for item in files or []:
-        read_errors: list[SourceError] = []
+        read_errors: list[SkippedInput] = []
         for doc in read_documents(item, field_map, read_errors):
             build(doc)
         file_ends.append(FileEnd(item.path, item.size, item.mtime, read_errors))
     for line_slice in slices or []:
         for made in read_slice(line_slice, field_map):
-            if isinstance(made, SourceError):
+            if isinstance(made, SkippedInput):
                 errors.append(made)  # counted against the file, which the reading process closes
             else:
                 build(made)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from procurewatch.detect import normalise as N
+from procurewatch.detect import folding as N
 
 ALPHABET = [" ", " ", " ", "中", "文", "臺", "a", "B", "\u3000", "\t", "-", "\xa0", "é", "Ａ", "\ud800", "\U00020000"]
 

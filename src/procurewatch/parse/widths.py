@@ -7,18 +7,12 @@ from functools import lru_cache
 
 # Full-width ASCII (U+FF01..U+FF5E) → ASCII, ideographic space → space.
 _HALFWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20, 0xA0: 0x20}
-_SPACES = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=32)  # the extractors of one notice normalise the same text: do it once
 def halfwidth(text: str) -> str:
     """Full-width digits, letters and punctuation as ASCII; offsets are unchanged (1:1 mapping)."""
     return text.translate(_HALFWIDTH)
-
-
-def squash(text: str) -> str:
-    """Whitespace runs collapsed to one space, ends stripped."""
-    return _SPACES.sub(" ", text).strip()
 
 
 def spaced(word: str) -> str:
