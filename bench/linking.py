@@ -31,8 +31,8 @@ from pathlib import Path
 import duckdb
 from rich.console import Console
 
-from procurewatch.link_keys import normalise_text, title_key
-from procurewatch.store.ingest import run_ingest
+from procurewatch.ingest.runner import run_ingest
+from procurewatch.link.keys import normalise_text, title_key
 
 BULK = Path(__file__).resolve().parents[2] / "shared" / "data" / "bulk"
 FILES = {

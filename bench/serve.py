@@ -28,8 +28,8 @@ from pathlib import Path
 import duckdb
 import httpx
 
+from procurewatch.search.index import index_dir_for, index_is_current, rebuild_index, sync_index
 from procurewatch.store.db import open_store
-from procurewatch.store.search import index_dir_for, index_is_current, rebuild_index, sync_index
 
 REPO = Path(__file__).resolve().parents[1]
 BULK = Path(os.environ.get("PROCUREWATCH_SHARED", REPO.parent / "shared")) / "data" / "bulk"
@@ -57,7 +57,7 @@ SEARCH_TERMS = [
 def build_seed(seed: Path) -> None:
     if seed.exists():
         return
-    from procurewatch.store.ingest import run_ingest
+    from procurewatch.ingest.runner import run_ingest
 
     paths = [BULK / name for name in SEED_INPUTS if (BULK / name).exists()]
     if not paths:

@@ -101,9 +101,9 @@ def _run_ingest_command(
     """Run ingest and turn its outcome into an exit code; user errors become a message, not a traceback."""
     from rich.markup import escape
 
+    from procurewatch.ingest.runner import run_ingest
+    from procurewatch.ingest.steps import PhaseError
     from procurewatch.store.errors import IngestUsageError
-    from procurewatch.store.ingest import run_ingest
-    from procurewatch.store.phases import PhaseError
 
     try:
         summary = run_ingest(
@@ -182,8 +182,8 @@ def report(
         raise typer.Exit(EXIT_USAGE)
     if format not in ("table", "csv", "json"):
         raise typer.BadParameter("expected table, csv or json", param_hint="--format")
-    from procurewatch.analysis import Filters
-    from procurewatch.report import print_report
+    from procurewatch.query.counts import Filters
+    from procurewatch.report.tables import print_report
 
     span = None
     if growth:
@@ -218,7 +218,7 @@ def demo(
     db: DbOption = Path("procurewatch.duckdb"),
 ) -> None:
     """Ingest the bundled example corpus into DB and print the report."""
-    from procurewatch.report import print_report
+    from procurewatch.report.tables import print_report
 
     code = _run_ingest_command([bundled_examples()], db, {}, 2000, None)
     if code not in (EXIT_USAGE, 130):

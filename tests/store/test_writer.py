@@ -17,7 +17,7 @@ from procurewatch.model import (
     Surveillance,
     VendorMention,
 )
-from procurewatch.store.columns import notices_to_tables
+from procurewatch.store.arrow_tables import notices_to_tables
 from procurewatch.store.db import open_store
 from procurewatch.store.writer import Batch, FileRow, StoreWriter
 

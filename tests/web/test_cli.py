@@ -6,11 +6,11 @@ import csv
 import json
 
 import pyarrow.parquet as pq
-from tests.web.corpus import build_store
+from tests.corpus import build_store
 from typer.testing import CliRunner
 
 from procurewatch.cli import app
-from procurewatch.store.search import index_dir_for
+from procurewatch.search.index import index_dir_for
 
 runner = CliRunner()
 

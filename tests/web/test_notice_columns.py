@@ -74,9 +74,9 @@ def test_columns_cover_every_stored_notice(explorer):
 
 
 def test_broad_path_breaks_score_ties_like_sql_on_every_page(tmp_path):
-    from tests.web.corpus import Row, build_store
+    from tests.corpus import Row, build_store
 
-    from procurewatch.store.search import sync_index
+    from procurewatch.search.index import sync_index
 
     # identical texts score identically: page edges fall inside ties, resolved by date then id
     rows = [
@@ -99,7 +99,7 @@ def test_broad_path_breaks_score_ties_like_sql_on_every_page(tmp_path):
 
 
 def test_broad_searches_go_through_the_index_only_with_the_lexicon_they_were_indexed_with(store, monkeypatch):
-    from procurewatch.store import search as search_module
+    from procurewatch.search import index as search_module
     from procurewatch.web import explorer as explorer_module
 
     monkeypatch.setattr(explorer_module, "BROAD_HITS", 0)

@@ -9,8 +9,8 @@ import re
 
 import pyarrow.parquet as pq
 import pytest
+from tests.corpus import Row, build_store
 from tests.web.conftest import TestClient
-from tests.web.corpus import Row, build_store
 
 from procurewatch.web.app import Settings, create_app
 from procurewatch.web.explorer import PER_PAGE
@@ -108,7 +108,7 @@ def test_paging_reaches_the_last_result(tmp_path):
         for i in range(47)
     ]
     db = build_store(tmp_path / "many.duckdb", rows)
-    from procurewatch.store.search import sync_index
+    from procurewatch.search.index import sync_index
 
     sync_index(db)
     c = TestClient(create_app(Settings(db_path=db)))

@@ -4,10 +4,10 @@ idempotent, kept by DuckDB through later writes, and used by the procurement pag
 from __future__ import annotations
 
 import duckdb
-from tests.web.corpus import Row, build_store
+from tests.corpus import Row, build_store
 
+from procurewatch.search.index import sync_index
 from procurewatch.store.read_indexes import READ_INDEXES, ensure_read_indexes, missing_read_indexes
-from procurewatch.store.search import sync_index
 
 
 def test_sync_creates_the_lookup_indexes_once_and_lookups_use_them(tmp_path):

@@ -13,7 +13,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from procurewatch.store.columns import CHILD_TABLES, SCHEMAS, empty_tables
+from procurewatch.store.arrow_tables import CHILD_TABLES, SCHEMAS, empty_tables
 from procurewatch.store.db import limit_memory, memory_limit_for
 
 FILES_SCHEMA = pa.schema(

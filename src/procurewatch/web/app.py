@@ -19,9 +19,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
-from procurewatch import analysis
 from procurewatch.privacy import Masker
-from procurewatch.store.search import SearchError
+from procurewatch.query import counts as analysis
+from procurewatch.search.index import SearchError
 from procurewatch.web import dashboard
 from procurewatch.web.explorer import FACETS, PER_PAGE, SORT_SQL, Explorer
 from procurewatch.web.exporting import ExportError, encode, mask_columns, rows_to_table

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 from starlette.datastructures import QueryParams
 
-from procurewatch.store.search import (
+from procurewatch.search.index import (
     SearchError,
     index_dir_for,
     index_is_current,

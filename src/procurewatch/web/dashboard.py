@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from procurewatch import analysis
+from procurewatch.query import counts as analysis
 from procurewatch.web.explorer import LRU, buyer_types
 from procurewatch.web.filters import NoticeFilters
 

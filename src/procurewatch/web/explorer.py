@@ -25,8 +25,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from procurewatch import analysis
-from procurewatch.store.search import (
+from procurewatch.query import counts as analysis
+from procurewatch.search.index import (
     IndexedSearch,
     InexactCounts,
     SearchError,

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from procurewatch import analysis
+from procurewatch.query import counts as analysis
 from procurewatch.web.filters import NoticeFilters, day
 
 CODED = ("buyer", "city", "country", "province", "notice_type", "language")

@@ -9,10 +9,10 @@ from pathlib import Path
 import duckdb
 from rich.console import Console
 
-from procurewatch import dedupe
-from procurewatch.store.ingest import run_ingest
-from procurewatch.store.phases import link_phase
-from procurewatch.store.summary import IngestSummary
+from procurewatch.ingest.runner import run_ingest
+from procurewatch.ingest.steps import link_phase
+from procurewatch.ingest.summary import IngestSummary
+from procurewatch.link import run as dedupe
 
 EXAMPLES = Path(str(resources.files("procurewatch").joinpath("examples")))
 

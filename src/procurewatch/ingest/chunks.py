@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from procurewatch.ingest.reading import FileEnd, read_documents
 from procurewatch.model import Document, Notice, SkippedInput
 from procurewatch.pipeline import notice_or_error
 from procurewatch.sources import InputFile
 from procurewatch.sources.lines import LineSlice, read_slice
-from procurewatch.store.reading import FileEnd, read_documents
-from procurewatch.store.rows import TableColumns, notice_columns
+from procurewatch.store.notice_rows import TableColumns, notice_columns
 
 
 @dataclass(slots=True)

@@ -6,9 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.web.corpus import ROWS, Row, build_store
+from tests.corpus import ROWS, Row, build_store
 
-from procurewatch.store.search import (
+from procurewatch.search.index import (
     SearchError,
     index_dir_for,
     parse_user_query,
@@ -16,7 +16,7 @@ from procurewatch.store.search import (
     search_ids,
     sync_index,
 )
-from procurewatch.store.tokens import bigram_tokens, seg_tokens
+from procurewatch.search.tokens import bigram_tokens, seg_tokens
 
 
 def ids(store: Path, query: str) -> set[str]:

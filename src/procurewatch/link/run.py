@@ -37,7 +37,7 @@ import pyarrow as pa
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel, Levenshtein
 
-from procurewatch.link_keys import (
+from procurewatch.link.keys import (
     LINK_COLUMNS,
     Settings,
     band_hashes_many,
@@ -47,7 +47,7 @@ from procurewatch.link_keys import (
     phase_of,
     settings,
 )
-from procurewatch.store.columns import to_tables
+from procurewatch.store.arrow_tables import to_tables
 
 _DIGITS = re.compile(r"\d+")
 

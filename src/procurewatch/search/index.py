@@ -36,8 +36,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import tantivy
 
+from procurewatch.search.tokens import MAX_TOKEN, index_texts, pair_analyzer, pairs, runs, seg_analyzer
 from procurewatch.store.db import over_limit_note
-from procurewatch.store.tokens import MAX_TOKEN, index_texts, pair_analyzer, pairs, runs, seg_analyzer
 
 ANALYZER = "pw_ws"  # the bigram field: pre-made pairs split on whitespace
 SEG_ANALYZER = "pw_seg"
@@ -180,7 +180,7 @@ FROM notices n JOIN pw_session m ON m.id = n.id
 
 def _text_sql() -> tuple[str, list[Any]]:
     """The indexing query, with each purchaser type tested by the SQL the analyses use."""
-    from procurewatch.analysis import buyer_type_condition, purchaser_patterns
+    from procurewatch.query.counts import buyer_type_condition, purchaser_patterns
 
     params: list[Any] = []
     tests = []
@@ -261,7 +261,7 @@ def purchasers_fingerprint() -> str:
     import hashlib
     import json
 
-    from procurewatch.analysis import purchaser_patterns
+    from procurewatch.query.counts import purchaser_patterns
 
     return hashlib.sha256(json.dumps(purchaser_patterns(), sort_keys=True).encode()).hexdigest()[:16]
 

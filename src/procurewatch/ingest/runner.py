@@ -16,11 +16,11 @@ from pathlib import Path
 
 from rich.console import Console
 
+from procurewatch.ingest.steps import index_phase, link_phase, run_in_child
+from procurewatch.ingest.summary import IngestSummary, print_summary
 from procurewatch.model import SkippedInput
 from procurewatch.sources.files import iter_input_files
 from procurewatch.store.errors import NoInputsError
-from procurewatch.store.phases import index_phase, link_phase, run_in_child
-from procurewatch.store.summary import IngestSummary, print_summary
 
 __all__ = ["IngestSummary", "run_ingest"]
 
@@ -66,7 +66,7 @@ def run_ingest(
         summary = run_in_child("store", request, quiet)
         summary = run_in_child("link", {**request, "summary": summary.to_json()}, quiet)
     else:
-        from procurewatch.store.storing import store_phase
+        from procurewatch.ingest.storing import store_phase
 
         summary = store_phase(paths, db_path, field_map, batch_size, workers or default_workers(), console)
         link_phase(db_path, summary, console)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from linking.rows import insert, new_store, notice
-from procurewatch import analysis as a
-from procurewatch.dedupe import link_pending
+from link.rows import insert, new_store, notice
+from procurewatch.link.run import link_pending
+from procurewatch.query import counts as a
 
 
 def cn(title, body, **kw):

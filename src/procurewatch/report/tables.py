@@ -19,8 +19,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from procurewatch import analysis as a
-from procurewatch.analysis import Filters
+from procurewatch.query import counts as a
+from procurewatch.query.counts import Filters
 
 SECTION_TITLES = {
     "totals": "Totals",
@@ -84,7 +84,7 @@ def _year_span(rows: list[dict[str, Any]]) -> tuple[int, int] | None:
 
 def methods(con: duckdb.DuckDBPyConnection, f: Filters, growth: tuple[int, int] | None) -> dict[str, Any]:
     """What was counted and how: generated from the settings used, for the METHODS section."""
-    from procurewatch.link_keys import settings
+    from procurewatch.link.keys import settings
 
     link = settings().raw
     return {
@@ -130,7 +130,7 @@ def print_report(
         sections = build_report(con, f, growth=growth, limit=limit)
         info = methods(con, f, growth)
         if html is not None:
-            from procurewatch.report_html import render_html
+            from procurewatch.report.html import render_html
 
             html.write_text(render_html(sections, info, SECTION_TITLES), encoding="utf-8")
     finally:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from procurewatch.link_keys import LINK_COLUMNS, Column, link_rows
+from procurewatch.link.keys import LINK_COLUMNS, Column, link_rows
 from procurewatch.model import Evidence, Notice
 
 # Column names and types of every table a notice has rows in; the link tables' come from link_keys.

@@ -10,9 +10,9 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from linking.rows import insert, new_store, notice
+from link.rows import insert, new_store, notice
 from procurewatch.cli import app
-from procurewatch.dedupe import link_pending
+from procurewatch.link.run import link_pending
 
 HOSTILE = '<script>alert("x")</script>[red]公安局'
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from procurewatch.store.tokens import (
+from procurewatch.search.tokens import (
     MAX_TOKEN,
     bigram_texts,
     bigram_tokens,

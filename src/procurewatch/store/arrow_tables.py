@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from procurewatch.model import Notice
-from procurewatch.store.rows import COLUMNS, TableColumns, notice_columns
+from procurewatch.store.notice_rows import COLUMNS, TableColumns, notice_columns
 
 _TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),

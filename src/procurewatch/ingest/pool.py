@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from procurewatch.store.reading import Chunk, FileEnd
-from procurewatch.store.work import ChunkResult, build_chunk
+from procurewatch.ingest.chunks import ChunkResult, build_chunk
+from procurewatch.ingest.reading import Chunk, FileEnd
 
 # Below this many chunks the whole input is handled in-process: starting workers costs more.
 POOL_AFTER_CHUNKS = 3

@@ -4,7 +4,7 @@ A process keeps most of the memory it has used: DuckDB's caches, the heap its al
 back, the libraries each phase loads. Run one after the other in one process, the phases of a big
 ingest stack up (at 200,000 notices: ~300 MB left by storing under linking's ~430, and linking's
 remains under indexing). So `run_ingest` runs storing and linking each in a child process started
-for it (`python -m procurewatch.store.phases <phase> <result file>`, the request as JSON on stdin,
+for it (`python -m procurewatch.ingest.steps <phase> <result file>`, the request as JSON on stdin,
 the summary as JSON in the result file; the child's messages go to the same terminal) and indexes
 in its own process, which has loaded nothing heavy until then.
 """
@@ -22,9 +22,9 @@ from typing import Any
 
 from rich.console import Console
 
+from procurewatch.ingest.memory import give_back_big_blocks
+from procurewatch.ingest.summary import IngestSummary
 from procurewatch.store import errors
-from procurewatch.store.heap import give_back_big_blocks
-from procurewatch.store.summary import IngestSummary
 
 
 class PhaseError(Exception):
@@ -38,7 +38,7 @@ def link_phase(db_path: Path, summary: IngestSummary, console: Console) -> None:
     """Link every notice not linked yet into procurements. A failure is a warning: the notices are stored."""
     import duckdb
 
-    from procurewatch.dedupe import link_pending
+    from procurewatch.link.run import link_pending
     from procurewatch.store.db import limit_memory, open_store, over_limit_note
 
     t0 = time.perf_counter()
@@ -72,7 +72,7 @@ def _links(con: Any) -> int:
 
 
 def index_phase(db_path: Path, summary: IngestSummary, console: Console) -> None:
-    from procurewatch.store.search import sync_index
+    from procurewatch.search.index import sync_index
 
     t0 = time.perf_counter()
     give_back_big_blocks()
@@ -88,7 +88,7 @@ def run_phase(phase: str, request: dict[str, Any], console: Console) -> IngestSu
     """Run `phase` here on a request as `run_in_child` sends it."""
     db_path = Path(request["db_path"])
     if phase == "store":
-        from procurewatch.store.storing import store_phase
+        from procurewatch.ingest.storing import store_phase
 
         return store_phase(
             [Path(p) for p in request["paths"]],
@@ -117,7 +117,7 @@ def run_in_child(phase: str, request: dict[str, Any], quiet: bool) -> IngestSumm
     env = {**os.environ, "PYTHONPATH": search_path}
     with tempfile.TemporaryDirectory(prefix="procurewatch-phase-") as folder:
         result_file = Path(folder) / "result.json"
-        command = [sys.executable, "-m", "procurewatch.store.phases", phase, str(result_file)]
+        command = [sys.executable, "-m", "procurewatch.ingest.steps", phase, str(result_file)]
         child = subprocess.Popen(command, stdin=subprocess.PIPE, env=env)
         try:
             child.communicate(json.dumps({**request, "quiet": quiet}).encode("utf-8"))

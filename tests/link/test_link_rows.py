@@ -10,9 +10,9 @@ import duckdb
 import numpy as np
 from rich.console import Console
 
-from procurewatch.dedupe import link_pending
-from procurewatch.link_keys import LINK_COLUMNS, _datasketch_params, _minhash_params, settings
-from procurewatch.store.ingest import run_ingest
+from procurewatch.ingest.runner import run_ingest
+from procurewatch.link.keys import LINK_COLUMNS, _datasketch_params, _minhash_params, settings
+from procurewatch.link.run import link_pending
 
 EXAMPLES = Path(str(resources.files("procurewatch").joinpath("examples")))
 

@@ -7,9 +7,8 @@ from dataclasses import replace
 import numpy as np
 from datasketch import MinHash
 
-from linking.rows import insert, links, new_store, notice
-from procurewatch.dedupe import link_pending
-from procurewatch.link_keys import (
+from link.rows import insert, links, new_store, notice
+from procurewatch.link.keys import (
     _identity,
     _permutations,
     normalise_many,
@@ -19,6 +18,7 @@ from procurewatch.link_keys import (
     signatures,
     title_key,
 )
+from procurewatch.link.run import link_pending
 
 BODY = (
     "一、项目名称：宜昌市公安局夷陵分局雪亮工程视频监控前端点位建设项目。二、采购内容：高清网络摄像机三百二十台、"
@@ -363,7 +363,7 @@ def test_linking_in_small_passes_gives_the_links_of_one_pass(monkeypatch):
     one_pass = new_store()
     insert(one_pass, *early, *late)
     assert link_pending(one_pass) == len(early) + len(late)
-    monkeypatch.setattr("procurewatch.dedupe.settings", lambda: replace(settings(), pending_chunk=3))
+    monkeypatch.setattr("procurewatch.link.run.settings", lambda: replace(settings(), pending_chunk=3))
     small_passes = new_store()
     insert(small_passes, *early, *late)
     assert link_pending(small_passes) == len(early) + len(late)
@@ -416,7 +416,7 @@ def _crowded_and_calm() -> tuple[list[dict], list[dict]]:
 
 
 def test_a_buyer_with_more_purchases_than_the_fuzzy_pool_is_matched_by_exact_title_only(monkeypatch):
-    monkeypatch.setattr("procurewatch.dedupe.settings", lambda: replace(settings(), max_fuzzy_pool=3))
+    monkeypatch.setattr("procurewatch.link.run.settings", lambda: replace(settings(), max_fuzzy_pool=3))
     stored, later = _crowded_and_calm()
     incremental = new_store()
     insert(incremental, *stored)

@@ -17,7 +17,7 @@ WORKER = """
 import json, sys
 from pathlib import Path
 from procurewatch.sources import InputFile
-from procurewatch.store.work import build_chunk
+from procurewatch.ingest.chunks import build_chunk
 
 files = []
 for name in sys.argv[1:]:

@@ -18,13 +18,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from procurewatch.ingest.memory import arrow_allocates_from_the_system
+from procurewatch.ingest.pool import ordered_results
+from procurewatch.ingest.reading import CHUNK_DOCS, Chunk, FileEnd, ReadStats, iter_chunks
+from procurewatch.ingest.summary import IngestSummary
 from procurewatch.model import SkippedInput
-from procurewatch.store.columns import to_tables
+from procurewatch.store.arrow_tables import to_tables
 from procurewatch.store.db import open_store, over_limit_note
-from procurewatch.store.heap import arrow_allocates_from_the_system
-from procurewatch.store.parallel import ordered_results
-from procurewatch.store.reading import CHUNK_DOCS, Chunk, FileEnd, ReadStats, iter_chunks
-from procurewatch.store.summary import IngestSummary
 from procurewatch.store.writer import BackgroundWriter, Batch, FileRow, StoreWriter, done_files
 
 

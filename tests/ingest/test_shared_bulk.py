@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from procurewatch.store.ingest import run_ingest
+from procurewatch.ingest.runner import run_ingest
 
 from .corpus import count
 

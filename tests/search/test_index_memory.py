@@ -9,10 +9,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from tests.web.corpus import ROWS, build_store
+from tests.corpus import ROWS, build_store
 
-from procurewatch.store import search
-from procurewatch.store.search import SearchIndex, index_dir_for, rebuild_index, search_ids, sync_index
+from procurewatch.search import index as search
+from procurewatch.search.index import SearchIndex, index_dir_for, rebuild_index, search_ids, sync_index
 
 
 def settings(con: duckdb.DuckDBPyConnection) -> tuple[str, int]:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from procurewatch import analysis as a
-from procurewatch.store.ingest import run_ingest
+from procurewatch.ingest.runner import run_ingest
+from procurewatch.query import counts as a
 
 pytestmark = pytest.mark.shared
 

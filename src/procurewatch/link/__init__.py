@@ -1,0 +1,1 @@
+"""Linking notices into procurements: keys made while storing, candidates, the decision, aggregates."""

@@ -1,0 +1,1 @@
+"""The report: the counts as Rich tables, CSV, JSON or one self-contained HTML page."""
