@@ -1,18 +1,27 @@
-"""The command line. Each command is thin: it parses options and calls the module that does the work.
+"""The command line. Each command parses its options, calls one library function and maps what
+happened to an exit code:
 
-Exit codes: 0 when every input landed, 3 when some inputs were skipped, 2 for a usage error.
+  0    done; every input landed
+  1    an ingest step failed or warned (what was committed is kept: run the same command again)
+  2    usage error: a bad option, filter name or value, a missing store (the message says which)
+  3    done, but some inputs were skipped (each is reported with its path and the reason)
+  130  interrupted (Ctrl-C); every batch committed so far is kept
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from procurewatch.errors import StepError, UsageError
 from procurewatch.model import SkippedInput, to_record
 
 app = typer.Typer(
@@ -23,8 +32,11 @@ app = typer.Typer(
 err = Console(stderr=True)
 
 EXIT_OK = 0
+EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_SKIPPED = 3
+EXIT_INTERRUPTED = 130
+EXIT_CODES = (EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_SKIPPED, EXIT_INTERRUPTED)
 
 DbOption = Annotated[Path, typer.Option("--db", help="DuckDB store file.")]
 FieldOption = Annotated[
@@ -99,33 +111,43 @@ def _run_ingest_command(
     paths: list[Path], db: Path, field_map: dict[str, str], batch_size: int, workers: int | None
 ) -> int:
     """Run ingest and turn its outcome into an exit code; user errors become a message, not a traceback."""
-    from rich.markup import escape
-
     from procurewatch.ingest.runner import run_ingest
-    from procurewatch.ingest.steps import PhaseError
-    from procurewatch.store.errors import IngestUsageError
 
     try:
         summary = run_ingest(
             paths, db, field_map=field_map, batch_size=batch_size, console=err, workers=workers
         )
-    except IngestUsageError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+    except UsageError as exc:
+        _error(str(exc))
         return EXIT_USAGE
     except KeyboardInterrupt:
         err.print("interrupted: every batch committed so far is kept; run the same command again to finish")
-        return 130
-    except PhaseError as exc:
-        err.print(
-            f"[red]error:[/red] {escape(str(exc))}; every batch committed so far is kept: run the same "
-            "command again to finish",
-            highlight=False,
-            soft_wrap=True,
-        )
-        return 1
+        return EXIT_INTERRUPTED
+    except StepError as exc:
+        _error(f"{exc}; every batch committed so far is kept: run the same command again to finish")
+        return EXIT_FAILED
     if summary.warnings:
-        return 1
+        return EXIT_FAILED
     return EXIT_SKIPPED if summary.skipped else EXIT_OK
+
+
+def _error(message: str) -> None:
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def _usage_errors_exit(run: Callable[[], int | None]) -> None:
+    """Run a command; a UsageError (bad filter, missing store ...) is a message and exit 2."""
+    try:
+        code = run()
+    except UsageError as exc:
+        _error(str(exc))
+        raise typer.Exit(EXIT_USAGE) from None
+    raise typer.Exit(code or EXIT_OK)
+
+
+def _need_store(db: Path) -> None:
+    if not db.is_file():
+        raise UsageError(f"no store at {db}: run 'procurewatch ingest' first")
 
 
 ListOption = Annotated[list[str] | None, typer.Option(help="Repeatable.")]
@@ -177,40 +199,38 @@ def report(
     ] = None,
 ) -> None:
     """Procurements and spend by year × category, growth, by province and country, top buyers and vendors."""
-    if not db.exists():
-        err.print(f"[red]error:[/red] no store at {db}: run 'procurewatch ingest' first")
-        raise typer.Exit(EXIT_USAGE)
     if format not in ("table", "csv", "json"):
         raise typer.BadParameter("expected table, csv or json", param_hint="--format")
-    from procurewatch.query.counts import Filters
-    from procurewatch.report.tables import print_report
 
-    span = None
-    if growth:
-        first, sep, last = growth.partition(":")
-        if not (sep and first.strip().isdigit() and last.strip().isdigit()):
-            raise typer.BadParameter(f"expected YEAR:YEAR, got {growth!r}", param_hint="--growth")
-        span = (int(first), int(last))
-    filters = Filters(
-        date_from=date_from,
-        date_to=date_to,
-        categories=category or [],
-        countries=country or [],
-        provinces=province or [],
-        buyer_types=buyer_type or [],
-        vendors=vendor or [],
-        languages=language or [],
-        notice_types=notice_type or [],
-        title_only=title_only,
-        min_score=min_score,
-        relevant_only=not all_notices,
-        convert_to=convert_to,
-    )
-    try:
+    def run() -> None:
+        from procurewatch.query.filters import Filters
+        from procurewatch.report.tables import print_report
+
+        _need_store(db)
+        span = None
+        if growth:
+            first, sep, last = growth.partition(":")
+            if not (sep and first.strip().isdigit() and last.strip().isdigit()):
+                raise UsageError(f"--growth: expected YEAR:YEAR, got {growth!r}")
+            span = (int(first), int(last))
+        filters = Filters.read(
+            date_from=date_from,
+            date_to=date_to,
+            categories=category or [],
+            countries=country or [],
+            provinces=province or [],
+            buyer_types=buyer_type or [],
+            vendors=vendor or [],
+            languages=language or [],
+            notice_types=notice_type or [],
+            title_only=title_only,
+            min_score=min_score,
+            relevant_only=not all_notices,
+            convert_to=convert_to,
+        )
         print_report(db, format=format, filters=filters, growth=span, limit=limit, html=html)
-    except ValueError as exc:  # a bad filter value: say which, no traceback
-        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=False)
-        raise typer.Exit(EXIT_USAGE) from None
+
+    _usage_errors_exit(run)
 
 
 @app.command()
@@ -232,9 +252,20 @@ def index(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Throw the index away and rebuild it.")] = False,
 ) -> None:
     """Bring the full-text search index (DB.index/) in step with the store."""
-    from procurewatch.web.commands import run_index
 
-    raise typer.Exit(run_index(db, rebuild=rebuild, console=err))
+    def run() -> None:
+        from procurewatch.search.index import index_dir_for, rebuild_index, sync_index
+
+        _need_store(db)
+        start = time.perf_counter()
+        added = rebuild_index(db) if rebuild else sync_index(db)
+        err.print(
+            f"{'rebuilt' if rebuild else 'synced'} {index_dir_for(db)}: {added} notices indexed "
+            f"in {time.perf_counter() - start:.1f} s",
+            highlight=False,
+        )
+
+    _usage_errors_exit(run)
 
 
 @app.command()
@@ -247,9 +278,16 @@ def search(
     format: Annotated[str, typer.Option("--format", help="table | jsonl")] = "table",
 ) -> None:
     """Full-text search over the store's notices, best matches first."""
-    from procurewatch.web.commands import run_search
+    if format not in ("table", "jsonl"):
+        raise typer.BadParameter("expected table or jsonl", param_hint="--format")
 
-    raise typer.Exit(run_search(db, query, limit=limit, format=format, console=err))
+    def run() -> None:
+        from procurewatch.report.search_results import print_hits
+
+        _need_store(db)
+        print_hits(db, query, limit=limit, format=format)
+
+    _usage_errors_exit(run)
 
 
 @app.command()
@@ -272,11 +310,20 @@ def export(
     reveal_personal_data: Annotated[bool, typer.Option("--reveal-personal-data")] = False,
 ) -> None:
     """Write a filtered set of notices to CSV, JSON or Parquet."""
-    from procurewatch.web.commands import run_export
 
-    raise typer.Exit(
-        run_export(db, out, format, query, filter or [], relevant, reveal_personal_data, console=err)
-    )
+    def run() -> None:
+        from procurewatch.query.filters import NoticeFilters, split_pair
+        from procurewatch.web.exporting import export_notices
+
+        _need_store(db)
+        pairs = [("q", query)] if query else []
+        pairs += [split_pair(item) for item in filter or []]
+        if relevant:
+            pairs.append(("relevant", "1"))
+        rows = export_notices(db, out, format, NoticeFilters.from_pairs(pairs), reveal_personal_data)
+        err.print(f"wrote {rows} notices to {out}", highlight=False)
+
+    _usage_errors_exit(run)
 
 
 @app.command()
@@ -295,9 +342,14 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the explorer (search, procurements, dashboard, API) read-only over HTTP."""
-    from procurewatch.web.commands import run_serve
 
-    raise typer.Exit(run_serve(db, host, port, token, reveal_personal_data, console=err))
+    def run() -> None:
+        from procurewatch.web.serving import serve as run_server
+
+        _need_store(db)
+        run_server(db, host, port, token, reveal_personal_data, console=err)
+
+    _usage_errors_exit(run)
 
 
 def bundled_examples() -> Path:

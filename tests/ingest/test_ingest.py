@@ -11,13 +11,13 @@ import duckdb
 import pytest
 from rich.console import Console
 
+from procurewatch.errors import NoInputsError, StoreError
 from procurewatch.ingest import reading
 from procurewatch.ingest import runner as ingest_module
 from procurewatch.ingest import steps as phases
 from procurewatch.ingest.runner import input_bytes, run_ingest
 from procurewatch.model import Notice
 from procurewatch.pipeline import extract
-from procurewatch.store.errors import NoInputsError, StoreError
 from procurewatch.store.writer import StoreWriter
 
 from .corpus import (

@@ -40,3 +40,28 @@ def test_index_search_export(tmp_path):
     assert pq.read_table(parquet).num_rows == 7
     assert runner.invoke(app, ["export", "--db", str(db), "--out", str(tmp_path / "x.xlsx")]).exit_code == 2
     assert runner.invoke(app, ["export", "--db", str(tmp_path / "none.duckdb")]).exit_code == 2
+
+
+def test_filters_that_do_not_exist_are_refused_with_exit_2(tmp_path):
+    db = build_store(tmp_path / "c.duckdb")
+    for args, named in (
+        (["report", "--category", "face_recognition"], "facial_recognition"),
+        (["report", "--province", "不存在省"], "湖北省"),
+        (["report", "--convert-to", "XYZ"], "USD"),
+        (["report", "--from", "2019-13"], "2019-13"),
+        (["export", "--filter", "categroy=voiceprint", "--out", str(tmp_path / "x.csv")], "category"),
+        (["export", "--filter", "category", "--out", str(tmp_path / "x.csv")], "NAME=VALUE"),
+    ):
+        result = runner.invoke(app, [*args, "--db", str(db)])
+        assert result.exit_code == 2, (args, result.output)
+        assert named in " ".join(result.output.split()) and "Traceback" not in result.output
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_a_province_written_in_pinyin_filters_like_its_chinese_name(tmp_path):
+    db = build_store(tmp_path / "c.duckdb")
+    outputs = [
+        runner.invoke(app, ["report", "--db", str(db), "--format", "json", "--province", written]).stdout
+        for written in ("湖北省", "Hubei", "420000")
+    ]
+    assert outputs[0] == outputs[1] == outputs[2] and "湖北省" in outputs[0]

@@ -185,7 +185,7 @@ def test_chart_export(client):
     r = client.get("/api/dashboard/country", params={"format": "csv", "download": "1"})
     text = r.content.decode("utf-8-sig")
     assert text.splitlines()[0].startswith('"country"') and "RO" in text
-    assert client.get("/api/dashboard/country", params={"format": "xls", "download": "1"}).status_code == 400
+    assert client.get("/api/dashboard/country", params={"format": "xls", "download": "1"}).status_code == 422
     assert client.get("/api/dashboard/nope").status_code == 404
 
 

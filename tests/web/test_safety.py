@@ -153,12 +153,32 @@ def test_query_fuzz_never_500(client, query):
         assert "no words" in r.text
 
 
-@pytest.mark.parametrize(
-    "bad", ["date_from=2019-13", "date_to=abc", "page=-5", "page=99999999999999", "buyer_type=nope"]
-)
-def test_bad_filter_values_are_ignored(client, bad):
+@pytest.mark.parametrize("bad", ["page=-5", "page=99999999999999"])
+def test_out_of_range_pages_are_clamped(client, bad):
     assert client.get(f"/?{bad}").status_code == 200
     assert client.get(f"/api/search?{bad}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("bad", "named"),
+    [
+        ("date_from=2019-13", "2019-13"),
+        ("date_to=abc", "abc"),
+        ("buyer_type=nope", "public_security"),
+        ("category=face_recognition", "facial_recognition"),
+        ("province=不存在省", "湖北省"),
+        ("categroy=voiceprint", "category"),
+        ("sort=cheapest", "relevance"),
+    ],
+)
+def test_bad_filters_are_refused_with_the_valid_values(client, bad, named):
+    page = client.get(f"/?{bad}")
+    assert page.status_code == 422 and named in page.text and "Traceback" not in page.text
+    api = client.get(f"/api/search?{bad}")
+    assert api.status_code == 422
+    body = api.json()
+    assert named in body["error"] and "SELECT" not in body["error"]
+    assert client.get(f"/api/export?{bad}").status_code == 422
 
 
 def test_token_required_when_set(store):

@@ -16,11 +16,11 @@ from pathlib import Path
 
 from rich.console import Console
 
+from procurewatch.errors import NoInputsError
 from procurewatch.ingest.steps import index_phase, link_phase, run_in_child
 from procurewatch.ingest.summary import IngestSummary, print_summary
 from procurewatch.model import SkippedInput
 from procurewatch.sources.files import iter_input_files
-from procurewatch.store.errors import NoInputsError
 
 __all__ = ["IngestSummary", "run_ingest"]
 

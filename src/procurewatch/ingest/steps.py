@@ -22,13 +22,14 @@ from typing import Any
 
 from rich.console import Console
 
+from procurewatch import errors
+from procurewatch.errors import StepError
 from procurewatch.ingest.memory import give_back_big_blocks
 from procurewatch.ingest.summary import IngestSummary
-from procurewatch.store import errors
 
 
-class PhaseError(Exception):
-    """A phase's process ended without a result (killed, or it crashed: its traceback is above)."""
+class PhaseError(StepError):
+    """A step's process ended without a result (killed, or it crashed: its traceback is above)."""
 
 
 # ---------------------------------------------------------------- the phases
@@ -130,7 +131,7 @@ def run_in_child(phase: str, request: dict[str, Any], quiet: bool) -> IngestSumm
             raise PhaseError(f"the {phase} process ended with exit code {child.returncode} and no result")
         result = json.loads(result_file.read_text(encoding="utf-8"))
     if "error" in result:
-        kind = getattr(errors, result["error"]["kind"], errors.IngestUsageError)
+        kind = getattr(errors, result["error"]["kind"], errors.UsageError)
         raise kind(result["error"]["message"])
     return IngestSummary.from_json(result["summary"])
 
@@ -141,7 +142,7 @@ def _child_main(argv: list[str]) -> int:
     console = Console(stderr=True, quiet=bool(request.get("quiet")))
     try:
         result: dict[str, Any] = {"summary": run_phase(phase, request, console).to_json()}
-    except errors.IngestUsageError as exc:
+    except errors.UsageError as exc:
         result = {"error": {"kind": type(exc).__name__, "message": str(exc)}}
     except KeyboardInterrupt:
         return 130

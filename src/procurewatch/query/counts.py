@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import csv
 import re
-from calendar import monthrange
-from dataclasses import dataclass, field, fields
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -30,6 +28,7 @@ import duckdb
 import pyarrow as pa
 
 from procurewatch.detect.purchaser import purchaser_patterns as detect_purchaser_patterns
+from procurewatch.query.filters import Filters, day
 
 FX_FILE = "data/fx_rates.csv"
 
@@ -97,36 +96,6 @@ def _base_sql(con: Any) -> str:
     return ",\n".join(f"{name} AS (SELECT * FROM {catalog}.{name})" for name in BASE_TABLES)
 
 
-@dataclass
-class Filters:
-    date_from: str | None = None  # 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD', inclusive
-    date_to: str | None = None
-    categories: list[str] = field(default_factory=list)  # a procurement matches if it has any
-    countries: list[str] = field(default_factory=list)  # ISO2
-    provinces: list[str] = field(default_factory=list)  # e.g. '湖北省'
-    buyer_types: list[str] = field(default_factory=list)  # detect/purchaser.py type ids
-    vendors: list[str] = field(default_factory=list)  # vendor ids (as supplier or mentioned)
-    languages: list[str] = field(default_factory=list)
-    notice_types: list[str] = field(default_factory=list)  # a procurement matches if a notice has one
-    title_only: bool = False  # only procurements with category evidence in a title
-    min_score: float | None = None
-    relevant_only: bool = True  # only surveillance procurements
-    query: str | list[str] | None = None  # substring of a notice title/body, or a list of notice ids
-    convert_to: str | None = None  # convert spend to this currency (dated rates), only when asked
-
-    def describe(self) -> list[str]:
-        """The filters in words, for the methods section and table captions."""
-        out = []
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if value in (None, [], False) or (f.name == "relevant_only" and value is True):
-                continue
-            out.append(f"{f.name}={', '.join(value) if isinstance(value, list) else value}")
-        if not self.relevant_only:
-            out.append("all procurements, surveillance or not")
-        return out
-
-
 def connect(db_path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     path = Path(db_path)
     if not path.exists():
@@ -135,19 +104,6 @@ def connect(db_path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConne
 
 
 # ---------------------------------------------------------------- filters → SQL
-
-
-def _day(value: str, end: bool) -> str:
-    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", value.strip())
-    if not m:
-        raise ValueError(f"date {value!r}: expected YYYY, YYYY-MM or YYYY-MM-DD")
-    year, month, day = int(m[1]), m[2], m[3]
-    if day:
-        return f"{year:04d}-{int(month):02d}-{int(day):02d}"
-    if month:
-        last = monthrange(year, int(month))[1] if end else 1
-        return f"{year:04d}-{int(month):02d}-{last:02d}"
-    return f"{year:04d}-12-31" if end else f"{year:04d}-01-01"
 
 
 def _in(values: list[str], params: list[Any]) -> str:
@@ -188,10 +144,10 @@ def _where(f: Filters, params: list[Any]) -> str:
         conds.append("p.relevant")
     if f.date_from:
         conds.append("p.first_published >= CAST(? AS DATE)")
-        params.append(_day(f.date_from, end=False))
+        params.append(day(f.date_from, end=False))
     if f.date_to:
         conds.append("p.first_published <= CAST(? AS DATE)")
-        params.append(_day(f.date_to, end=True))
+        params.append(day(f.date_to, end=True))
     if f.categories:
         conds.append(
             f"p.id IN (SELECT pid FROM proc_categories WHERE category IN {_in(f.categories, params)})"

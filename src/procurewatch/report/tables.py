@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from procurewatch.query import counts as a
-from procurewatch.query.counts import Filters
+from procurewatch.query.filters import Filters
 
 SECTION_TITLES = {
     "totals": "Totals",

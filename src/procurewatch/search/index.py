@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import tantivy
 
+from procurewatch.errors import ProcurewatchError, SearchError
 from procurewatch.search.tokens import MAX_TOKEN, index_texts, pair_analyzer, pairs, runs, seg_analyzer
 from procurewatch.store.db import over_limit_note
 
@@ -92,10 +93,6 @@ FACET_FIELDS = (
 )
 _YEAR = re.compile(r"(19[89]\d|20\d\d)")
 _QUERY_TOKENS = re.compile(r'(-?)"([^"]*)"?|(\S+)')
-
-
-class SearchError(ValueError):
-    """A query that cannot be run; the message is meant for the user."""
 
 
 def index_dir_for(db_path: Path | str) -> Path:
@@ -582,7 +579,7 @@ def search_ids(db_path: Path, text: str) -> SearchHits:
 AGG_SIZE = 1_000_000  # every value of a facet: counts are exact, never a top-n estimate
 
 
-class InexactCounts(RuntimeError):
+class InexactCounts(ProcurewatchError):
     """tantivy reported a facet count that may be approximate; the caller counts another way."""
 
 

@@ -12,6 +12,8 @@ import unicodedata
 
 from charset_normalizer import from_bytes
 
+from procurewatch.errors import InputError
+
 # gb2312 and gbk are subsets of gb18030: decoding with the superset never loses a character.
 _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "ascii": "utf-8"}
 _BOMS = (
@@ -26,7 +28,7 @@ _XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_\-.]+)
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
-class DecodeError(ValueError):
+class DecodeError(InputError):
     """The bytes are not text in any encoding we can recognise."""
 
 

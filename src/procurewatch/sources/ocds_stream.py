@@ -21,6 +21,8 @@ from typing import IO, Any, Literal
 import ijson
 from charset_normalizer import from_bytes
 
+from procurewatch.errors import InputError
+
 HEAD_SIZE = 64 * 1024
 CHUNK_SIZE = 256 * 1024
 PACKAGE_KEYS = frozenset({"uri", "publisher", "publishedDate", "version", "license", "publicationPolicy"})
@@ -48,7 +50,7 @@ def _latin1_fallback(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error(LATIN1_FALLBACK, _latin1_fallback)
 
 
-class OcdsFormatError(ValueError):
+class OcdsFormatError(InputError):
     """The file is not OCDS JSON or breaks off; the message says where."""
 
 

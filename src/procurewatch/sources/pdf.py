@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from procurewatch.errors import InputError
 from procurewatch.model import Document
 from procurewatch.sources.fields import field_data
 
@@ -21,7 +22,7 @@ _SPACE_INSIDE = re.compile(r"\s+")
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 
 
-class PdfError(ValueError):
+class PdfError(InputError):
     """The PDF cannot be read (encrypted, damaged, or without a text layer)."""
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from procurewatch.store.errors import StoreError
+from procurewatch.errors import StoreError
 
 
 def schema_sql() -> str:

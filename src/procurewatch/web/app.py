@@ -19,13 +19,13 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
+from procurewatch.errors import UsageError
 from procurewatch.privacy import Masker
 from procurewatch.query import counts as analysis
-from procurewatch.search.index import SearchError
+from procurewatch.query.filters import MULTI, SORTS, FilterError, Filters, NoticeFilters
 from procurewatch.web import dashboard
-from procurewatch.web.explorer import FACETS, PER_PAGE, SORT_SQL, Explorer
-from procurewatch.web.exporting import ExportError, encode, mask_columns, rows_to_table
-from procurewatch.web.filters import MULTI, NoticeFilters
+from procurewatch.web.explorer import FACETS, PER_PAGE, Explorer
+from procurewatch.web.exporting import encode, mask_columns, rows_to_table
 from procurewatch.web.highlight import Span, segments, snippet
 from procurewatch.web.security import SecurityMiddleware, safe_url, set_token_cookie
 
@@ -67,6 +67,19 @@ def _money(value: float | None, currency: str | None = None) -> str:
     return f"{value:,.0f} {currency or ''}".strip()
 
 
+def read_filters(request: Request, *allowed: str) -> NoticeFilters:
+    """The request's filters, read by the one vocabulary; any other parameter than the route's own
+    (`allowed`) and the access token is refused (FilterError, answered 422)."""
+    return NoticeFilters.from_pairs(request.query_params.multi_items(), allowed=(*allowed, "token"))
+
+
+def read_sort(request: Request, default: str) -> str:
+    sort = request.query_params.get("sort") or default
+    if sort not in SORTS:
+        raise FilterError("sort", sort, "unknown order", list(SORTS))
+    return sort
+
+
 def _int(value: str | None, default: int = 1) -> int:
     try:
         return max(1, min(int(value or default), 10**9))
@@ -93,9 +106,8 @@ def create_app(settings: Settings) -> FastAPI:
         return templates.TemplateResponse(request, name, context, status_code=status)
 
     def search_view(request: Request) -> dict[str, Any]:
-        f = NoticeFilters.from_params(request.query_params)
-        sort = request.query_params.get("sort") or ("relevance" if f.q else "date")
-        sort = sort if sort in SORT_SQL else "date"
+        f = read_filters(request, "page", "sort")
+        sort = read_sort(request, "relevance" if f.q else "date")
         result = explorer.search(f, sort=sort, page=_int(request.query_params.get("page")))
         for row in result.rows:
             row["title_segments"] = snippet(masker(row["title"]), result.terms, width=300)
@@ -153,7 +165,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/vendor/{vendor}", response_class=HTMLResponse, include_in_schema=False)
     def vendor_page(request: Request, vendor: str) -> HTMLResponse:
-        f = NoticeFilters.from_params(request.query_params)
+        f = read_filters(request, "page")
         f.vendor = [vendor]
         return profile_page(request, "vendor", vendor, f, f.without("vendor"))
 
@@ -161,13 +173,13 @@ def create_app(settings: Settings) -> FastAPI:
     def buyer_page(request: Request, name: str = "") -> HTMLResponse:
         if not name.strip():
             return page(request, "error.html", 400, message="Give a buyer name: /buyer?name=…")
-        f = NoticeFilters.from_params(request.query_params)
+        f = read_filters(request, "page", "name")
         f.buyer = name.strip()[:300]
         return profile_page(request, "buyer", f.buyer, f, urlencode([("name", f.buyer)]))
 
     @app.get("/place", response_class=HTMLResponse, include_in_schema=False)
     def place_page(request: Request) -> HTMLResponse:
-        f = NoticeFilters.from_params(request.query_params)
+        f = read_filters(request, "page")
         if not (f.country or f.province or f.city):
             return page(request, "error.html", 400, message="Give a place: /place?country=CN&province=…")
         title = " / ".join([*f.country, *f.province, *([f.city] if f.city else [])])
@@ -175,9 +187,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
     def dashboard_page(request: Request) -> HTMLResponse:
-        f = NoticeFilters.from_params(request.query_params)
+        f = read_filters(request, "scope")
         scope_all = request.query_params.get("scope") == "all"
-        af = dashboard.analysis_filters(f, relevant_only=not scope_all)
+        af = Filters.of_notices(f, relevant_only=not scope_all)
         cur = explorer.analysis_cursor()
         try:
             tables = {name: charts.get(cur, name, af, None) for name in dashboard.TABLE_CHARTS}
@@ -282,7 +294,7 @@ def create_app(settings: Settings) -> FastAPI:
         province: list[str] | None = None,
         city: str = "",
     ) -> JSONResponse:
-        f = NoticeFilters.from_params(request.query_params)
+        f = read_filters(request)
         return JSONResponse(_jsonable(explorer.profile(f)))
 
     @app.get("/api/dashboard/{chart}", summary="Rows of one dashboard analysis (add format=csv|json|parquet)")
@@ -291,8 +303,8 @@ def create_app(settings: Settings) -> FastAPI:
     ) -> Response:
         if chart not in dashboard.CHARTS:
             raise HTTPException(404, f"unknown chart; one of {', '.join(dashboard.CHARTS)}")
-        f = NoticeFilters.from_params(request.query_params)
-        af = dashboard.analysis_filters(f, relevant_only=request.query_params.get("scope") != "all")
+        f = read_filters(request, "format", "province_name", "scope", "download")
+        af = Filters.of_notices(f, relevant_only=request.query_params.get("scope") != "all")
         cur = explorer.analysis_cursor()
         try:
             rows = charts.get(cur, chart, af, province_name or None)
@@ -307,18 +319,21 @@ def create_app(settings: Settings) -> FastAPI:
         return export_results(request, format)
 
     def export_results(request: Request, fmt: str) -> Response:
-        f = NoticeFilters.from_params(request.query_params)
-        sort = request.query_params.get("sort") or "date"
-        try:
-            table = explorer.export_table(f, sort=sort if sort in SORT_SQL else "date", limit=EXPORT_LIMIT)
-        except SearchError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
+        f = read_filters(request, "format", "sort")
+        table = explorer.export_table(f, sort=read_sort(request, "date"), limit=EXPORT_LIMIT)
         table = mask_columns(table, ("title",), masker)
         return _download(table, fmt, "procurewatch-results")
 
-    @app.exception_handler(ExportError)
-    async def export_error(request: Request, exc: ExportError) -> JSONResponse:
-        return JSONResponse({"error": str(exc)}, status_code=400)
+    @app.exception_handler(UsageError)
+    async def usage_error(request: Request, exc: UsageError) -> Response:
+        """A filter, query or format the app does not understand: 422 with the reason, as JSON for
+        the API and exports, as a page otherwise."""
+        if request.url.path.startswith(("/api/", "/export")):
+            body: dict[str, Any] = {"error": str(exc)}
+            if isinstance(exc, FilterError):
+                body.update(parameter=exc.name, value=exc.value, valid=exc.valid)
+            return JSONResponse(body, status_code=422)
+        return page(request, "error.html", 422, message=str(exc))
 
     return app
 

@@ -8,10 +8,10 @@ from typing import Any
 import duckdb
 
 from procurewatch.query import counts as analysis
-from procurewatch.web.explorer import LRU, buyer_types
-from procurewatch.web.filters import NoticeFilters
+from procurewatch.query.filters import Filters
+from procurewatch.web.explorer import LRU
 
-Chart = Callable[[duckdb.DuckDBPyConnection, analysis.Filters, str | None], list[dict[str, Any]]]
+Chart = Callable[[duckdb.DuckDBPyConnection, Filters, str | None], list[dict[str, Any]]]
 
 CHARTS: dict[str, Chart] = {
     "year_category": lambda con, f, _: analysis.by_year_category(con, f),
@@ -25,22 +25,6 @@ CHARTS: dict[str, Chart] = {
 TABLE_CHARTS = ("totals", "year_category", "province", "country", "buyers", "vendors")
 
 
-def analysis_filters(f: NoticeFilters, relevant_only: bool = True) -> analysis.Filters:
-    years = sorted(f.year)
-    return analysis.Filters(
-        date_from=f.date_from or (years[0] if years else None),
-        date_to=f.date_to or (years[-1] if years else None),
-        categories=list(f.category),
-        countries=list(f.country),
-        provinces=list(f.province),
-        buyer_types=[t for t in f.buyer_type if t in buyer_types()],
-        vendors=list(f.vendor),
-        languages=list(f.language),
-        notice_types=list(f.notice_type),
-        relevant_only=relevant_only,
-    )
-
-
 class ChartCache:
     """Chart rows by (chart, filters, province). The server holds the store open read-only, so
     DuckDB's file lock keeps writers out while it runs and cached rows cannot go stale."""
@@ -49,7 +33,7 @@ class ChartCache:
         self._rows = LRU(size)
 
     def get(
-        self, con: duckdb.DuckDBPyConnection, chart: str, f: analysis.Filters, province: str | None
+        self, con: duckdb.DuckDBPyConnection, chart: str, f: Filters, province: str | None
     ) -> list[dict[str, Any]]:
         key = repr((chart, f, province))
         rows = self._rows.get(key)
@@ -60,6 +44,6 @@ class ChartCache:
 
 
 def chart_rows(
-    con: duckdb.DuckDBPyConnection, chart: str, f: analysis.Filters, province: str | None
+    con: duckdb.DuckDBPyConnection, chart: str, f: Filters, province: str | None
 ) -> list[dict[str, Any]]:
     return CHARTS[chart](con, f, province)

@@ -26,6 +26,7 @@ import duckdb
 import pyarrow as pa
 
 from procurewatch.query import counts as analysis
+from procurewatch.query.filters import NoticeFilters, day
 from procurewatch.search.index import (
     IndexedSearch,
     InexactCounts,
@@ -36,7 +37,6 @@ from procurewatch.search.index import (
     index_dir_for,
     parse_user_query,
 )
-from procurewatch.web.filters import NoticeFilters, day
 from procurewatch.web.notice_columns import NoticeColumns
 
 log = logging.getLogger("procurewatch.web")

@@ -7,21 +7,21 @@ import json
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from procurewatch.errors import ExportError
+from procurewatch.query.filters import NoticeFilters
+
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
     "parquet": "application/vnd.apache.parquet",
 }
-
-
-class ExportError(ValueError):
-    pass
 
 
 def _plain(value: Any) -> Any:
@@ -61,3 +61,21 @@ def encode(table: pa.Table, fmt: str) -> tuple[bytes, str]:
     else:
         pq.write_table(table, buffer)
     return buffer.getvalue(), FORMATS[fmt]
+
+
+def export_notices(db: Path, out: Path, fmt: str | None, filters: NoticeFilters, reveal: bool) -> int:
+    """Write the notices `filters` select to `out` (format from `fmt`, else the file's suffix), titles
+    masked unless `reveal`; return how many were written."""
+    from procurewatch.privacy import Masker
+    from procurewatch.search.index import index_dir_for, sync_index
+    from procurewatch.web.explorer import Explorer
+
+    fmt = fmt or out.suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if filters.q and not index_dir_for(db).exists():
+        sync_index(db)
+    table = Explorer(db).export_table(filters, sort="relevance" if filters.q else "date")
+    data, _ = encode(mask_columns(table, ("title",), Masker(reveal)), fmt)
+    out.write_bytes(data)
+    return table.num_rows

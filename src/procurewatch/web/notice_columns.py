@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from procurewatch.query import counts as analysis
-from procurewatch.web.filters import NoticeFilters, day
+from procurewatch.query.filters import NoticeFilters, day
 
 CODED = ("buyer", "city", "country", "province", "notice_type", "language")
 VALUE_FACETS = ("year", "country", "province", "notice_type", "language")
