@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from procurewatch.detect.folding import fold
 
@@ -46,3 +47,25 @@ def buyer_types(name: str) -> list[str]:
         return []
     folded = fold(name)
     return [kind for kind, patterns in _folded().items() if any(p in folded for p in patterns)]
+
+
+def buyer_type_condition(types: list[str], params: list[Any], column: str = "p.buyer") -> str:
+    """SQL that holds when the buyer name matches any of the purchaser types (ChinaFile-style substrings).
+    A type with no substrings (e.g. 'other') matches buyers that match no other type."""
+    patterns = purchaser_patterns()
+    unknown = [t for t in types if t not in patterns]
+    if unknown:
+        raise ValueError(f"unknown buyer type(s) {', '.join(unknown)}; known: {', '.join(sorted(patterns))}")
+
+    def any_of(subs: list[str]) -> str:
+        params.extend(subs)
+        return "(" + " OR ".join(f"contains(lower({column}), ?)" for _ in subs) + ")" if subs else "FALSE"
+
+    parts = []
+    for t in types:
+        if patterns[t]:
+            parts.append(any_of(patterns[t]))
+        else:
+            everything = [s for subs in patterns.values() for s in subs]
+            parts.append(f"({column} IS NOT NULL AND NOT {any_of(everything)})")
+    return "(" + " OR ".join(parts) + ")"

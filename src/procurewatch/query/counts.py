@@ -27,7 +27,7 @@ from typing import Any, Literal
 import duckdb
 import pyarrow as pa
 
-from procurewatch.detect.purchaser import purchaser_patterns as detect_purchaser_patterns
+from procurewatch.detect.purchaser import buyer_type_condition
 from procurewatch.query.filters import Filters, day
 
 FX_FILE = "data/fx_rates.csv"
@@ -109,33 +109,6 @@ def connect(db_path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConne
 def _in(values: list[str], params: list[Any]) -> str:
     params.extend(values)
     return "(" + ", ".join("?" for _ in values) + ")"
-
-
-def buyer_type_condition(types: list[str], params: list[Any], column: str = "p.buyer") -> str:
-    """SQL that holds when the buyer name matches any of the purchaser types (ChinaFile-style substrings).
-    A type with no substrings (e.g. 'other') matches buyers that match no other type."""
-    patterns = purchaser_patterns()
-    unknown = [t for t in types if t not in patterns]
-    if unknown:
-        raise ValueError(f"unknown buyer type(s) {', '.join(unknown)}; known: {', '.join(sorted(patterns))}")
-
-    def any_of(subs: list[str]) -> str:
-        params.extend(subs)
-        return "(" + " OR ".join(f"contains(lower({column}), ?)" for _ in subs) + ")" if subs else "FALSE"
-
-    parts = []
-    for t in types:
-        if patterns[t]:
-            parts.append(any_of(patterns[t]))
-        else:
-            everything = [s for subs in patterns.values() for s in subs]
-            parts.append(f"({column} IS NOT NULL AND NOT {any_of(everything)})")
-    return "(" + " OR ".join(parts) + ")"
-
-
-def purchaser_patterns() -> dict[str, list[str]]:
-    """Purchaser type id -> lower-cased name substrings, as detection defines them."""
-    return {k: [x.lower() for x in v] for k, v in detect_purchaser_patterns().items()}
 
 
 def _where(f: Filters, params: list[Any]) -> str:

@@ -177,7 +177,7 @@ FROM notices n JOIN pw_session m ON m.id = n.id
 
 def _text_sql() -> tuple[str, list[Any]]:
     """The indexing query, with each purchaser type tested by the SQL the analyses use."""
-    from procurewatch.query.counts import buyer_type_condition, purchaser_patterns
+    from procurewatch.detect.purchaser import buyer_type_condition, purchaser_patterns
 
     params: list[Any] = []
     tests = []
@@ -258,7 +258,7 @@ def purchasers_fingerprint() -> str:
     import hashlib
     import json
 
-    from procurewatch.query.counts import purchaser_patterns
+    from procurewatch.detect.purchaser import purchaser_patterns
 
     return hashlib.sha256(json.dumps(purchaser_patterns(), sort_keys=True).encode()).hexdigest()[:16]
 

@@ -25,6 +25,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from procurewatch.detect.purchaser import buyer_type_condition, purchaser_patterns
 from procurewatch.query import counts as analysis
 from procurewatch.query.filters import NoticeFilters, day
 from procurewatch.search.index import (
@@ -168,7 +169,7 @@ class LRU:
 def buyer_types() -> dict[str, list[str]]:
     """Purchaser types and their name patterns; empty when no purchaser lexicon is installed."""
     try:
-        return analysis.purchaser_patterns()
+        return purchaser_patterns()
     except ValueError:
         return {}
 
@@ -318,7 +319,7 @@ class Explorer:
             conds.append(f"n.id IN ({inner})")
         types = [t for t in f.buyer_type if t in buyer_types()]
         if types and skip != "buyer_type":
-            conds.append(analysis.buyer_type_condition(types, params, column="n.buyer"))
+            conds.append(buyer_type_condition(types, params, column="n.buyer"))
         return conds
 
     def _from(self, cur: duckdb.DuckDBPyConnection, hits: SearchHits | None) -> str:
@@ -567,7 +568,7 @@ class Explorer:
         counts = []
         for t in types:
             counts.append(
-                f"count(*) FILTER (WHERE {analysis.buyer_type_condition([t], params, column='n.buyer')})"
+                f"count(*) FILTER (WHERE {buyer_type_condition([t], params, column='n.buyer')})"
             )
         where_params: list[Any] = []
         where = " AND ".join(self._where(f, where_params, skip="buyer_type"))

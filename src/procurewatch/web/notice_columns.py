@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from procurewatch.query import counts as analysis
+from procurewatch.detect.purchaser import buyer_type_condition
 from procurewatch.query.filters import NoticeFilters, day
 
 CODED = ("buyer", "city", "country", "province", "notice_type", "language")
@@ -134,7 +134,7 @@ class NoticeColumns:
         if not types or not names:
             return types, np.zeros((len(names), len(types)), dtype=bool)
         params: list[Any] = []
-        conds = [analysis.buyer_type_condition([t], params, column="b.buyer") for t in types]
+        conds = [buyer_type_condition([t], params, column="b.buyer") for t in types]
         cur.register("pw_buyer_names", pa.table({"code": np.arange(len(names)), "buyer": names}))
         rows = cur.execute(
             f"SELECT code, {', '.join(f'coalesce({c}, FALSE)' for c in conds)} FROM pw_buyer_names b ORDER BY code",
