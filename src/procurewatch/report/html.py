@@ -12,7 +12,7 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup, escape
 
-from procurewatch.report.tables import _SHOWN, fmt
+from procurewatch.report.columns import SHOWN_COLUMNS, fmt
 
 PALETTE = ["#1f5f8b", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d6a9f", "#2e4057", "#c47f3a"]
 
@@ -27,7 +27,7 @@ def render_html(
         {
             "name": name,
             "title": titles.get(name, name),
-            "columns": _SHOWN.get(name) or list(rows[0]),
+            "columns": SHOWN_COLUMNS.get(name) or list(rows[0]),
             "rows": rows,
         }
         for name, rows in sections.items()

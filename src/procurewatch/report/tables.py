@@ -21,6 +21,7 @@ from rich.text import Text
 
 from procurewatch.query import counts as a
 from procurewatch.query.filters import Filters
+from procurewatch.report.columns import SHOWN_COLUMNS, fmt
 
 SECTION_TITLES = {
     "totals": "Totals",
@@ -181,61 +182,12 @@ def _cell(value: Any) -> Any:
     return value
 
 
-_SHOWN = {
-    "totals": [
-        "procurements",
-        "notices",
-        "spend_currency",
-        "spend_value",
-        "spend_award_value",
-        "spend_budget_value",
-    ],
-    "by_year_category": [
-        "year",
-        "category",
-        "procurements",
-        "notices",
-        "spend_currency",
-        "spend_value",
-        "spend_award_value",
-        "spend_budget_value",
-    ],
-    "growth": [
-        "category",
-        "base",
-        "current",
-        "base_count",
-        "current_count",
-        "change_pct",
-        "spend_currency",
-        "base_spend",
-        "current_spend",
-    ],
-    "by_province": ["province", "admin_code", "procurements", "notices", "spend_currency", "spend_value"],
-    "by_prefecture": [
-        "province",
-        "city",
-        "admin_code",
-        "procurements",
-        "notices",
-        "spend_currency",
-        "spend_value",
-    ],
-    "by_country": ["country", "procurements", "notices", "spend_currency", "spend_value"],
-    "top_buyers": ["buyer", "procurements", "notices", "spend_currency", "spend_value"],
-    "top_vendors_awards": ["vendor", "procurements", "notices", "spend_currency", "spend_value"],
-    "top_vendors_mentions": ["vendor", "procurements", "notices", "spend_currency", "spend_value"],
-    "top_suppliers": ["supplier", "procurements", "notices", "spend_currency", "spend_value"],
-    "categories_by_vendor": ["vendor", "category", "procurements"],
-}
-
-
 def print_tables(sections: dict[str, list[dict[str, Any]]], info: dict[str, Any]) -> None:
     console = Console()
     for name, rows in sections.items():
         if not rows:
             continue
-        columns = _SHOWN.get(name) or list(rows[0])
+        columns = SHOWN_COLUMNS.get(name) or list(rows[0])
         table = Table(title=SECTION_TITLES.get(name, name), title_justify="left")
         for col in columns:
             numeric = col in ("procurements", "notices", "base_count", "current_count") or "spend" in col
@@ -250,15 +202,3 @@ def print_tables(sections: dict[str, list[dict[str, Any]]], info: dict[str, Any]
         f"currencies never summed. Filters: {', '.join(info['filters'])}.[/dim]",
         highlight=False,
     )
-
-
-def fmt(value: Any, column: str = "") -> str:
-    if value is None:
-        return "—"
-    if column == "change_pct":
-        return f"{value:+,.1f}%"
-    if isinstance(value, float):
-        return f"{value:,.0f}"
-    if isinstance(value, int) and column != "year" and column not in ("base", "current"):
-        return f"{value:,}"
-    return str(value)
