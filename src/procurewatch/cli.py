@@ -96,7 +96,7 @@ def ingest(
     workers: Annotated[
         int | None,
         typer.Option(
-            help="Processes that understand notices (default: one per CPU, up to 8; 1 = no pool, least memory: under 500 MB at 200,000 notices).",
+            help="Processes that understand notices (default: one per CPU, up to 8; 1 = no pool, least memory).",
             min=1,
         ),
     ] = None,

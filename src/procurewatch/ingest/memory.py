@@ -14,10 +14,9 @@ def give_back_big_blocks() -> None:
 
     That is glibc's default, but once such a block is freed glibc raises the threshold (up to 32 MiB),
     and later big arrays, Arrow buffers and query results come from the heap, which fragments and does
-    not shrink. Setting the threshold fixes it. Measured on linking 200,000 stored notices in a fresh
-    process: peak RSS 505-555 MB with the moving threshold, 458-467 MB fixed. Not used while storing,
-    where it cost ~8% of the time (a mapping per big buffer) for ~10 MB. Does nothing where the C
-    library is not glibc."""
+    not shrink. Setting the threshold fixes it for linking and indexing, which hold big blocks briefly.
+    Not used while storing, where a mapping per big buffer costs more time than it saves memory.
+    Does nothing where the C library is not glibc."""
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         return
     try:
@@ -29,8 +28,7 @@ def give_back_big_blocks() -> None:
 def arrow_allocates_from_the_system() -> None:
     """Make Arrow allocate with malloc instead of its default mimalloc pool, which keeps freed pages.
 
-    Measured in the storing process (200,000 scraped notices, 2 workers): 27 MB less at the end of
-    storing (141 against 168 MB of anonymous memory), in the same time."""
+    The storing process frees Arrow tables batch after batch; with malloc the pages go back."""
     import pyarrow as pa
 
     pa.set_memory_pool(pa.system_memory_pool())

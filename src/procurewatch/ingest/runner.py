@@ -79,11 +79,10 @@ def run_ingest(
 def default_workers() -> int:
     """Worker processes when the user does not say (`--workers`, PROCUREWATCH_WORKERS).
 
-    One per core (up to 8), beside the process that writes the store. Measured on 2 cores at 200,000
-    notices (bench/ingest.py): storing took 54-61 s with 2 workers against 81-94 s inline (scraped
-    JSONL and OCDS); the workers hold their own parser and detector data (~70 MB each): peak RSS
-    summed while storing 473-486 MB against 337-341 MB. Inputs of fewer than 3 chunks are always
-    handled inline.
+    One per core (up to 8), beside the process that writes the store: understanding and detecting is
+    the slow part of storing, and each worker holds its own parser and detector data, so more
+    workers buy speed with memory (bench/ingest.py prints both). Inputs of fewer than 3 chunks are
+    always handled inline.
     """
     env = os.environ.get("PROCUREWATCH_WORKERS")
     if env and env.isdigit():

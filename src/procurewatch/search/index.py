@@ -47,28 +47,23 @@ FORMAT_FILE = "procurewatch-index-format"
 FORMAT = "5"  # 4: seg words split by tantivy (SEG_ANALYZER), not in Python; 5: rjieba on CJK runs only
 # the purchaser lexicon the buyer_type terms were derived with; a changed lexicon leaves them stale
 PURCHASERS_FILE = "procurewatch-index-purchasers"
-# tantivy's buffer before it writes a segment: at 200k notices 128 MB indexes as fast as 256 MB and
-# peaks ~90 MB lower; 64 MB is 30% slower (more segments to merge). Less also peaks higher: 96 MB
-# makes enough equal segments at 200k for tantivy to merge 8 of them while indexing (+80 MB)
+# tantivy's buffer before it writes a segment: a smaller one makes more segments to merge (slower,
+# and equal segments get merged while indexing goes on); a bigger one holds more memory for no speed
 WRITER_HEAP = 128_000_000
-# notices indexed per writer session (commit, then wait for tantivy's merges). In one session, the
-# segments tantivy flushes as its buffers fill are merged while it goes on indexing, beside full
-# buffers: measured in a fresh process, one session peaked at 611 MB for 400k notices (393 MB at
-# 200k); sessions of 100k at 422 MB (408 MB at 200k); in a trial loop, sessions of 150k at 454 MB
-# and of 200k at 559 MB. Time: 63.8-66.9 against 61.2 s at 400k, 29.4 against 26.9-27.8 s at 200k
-# (each session waits for its merges).
+# notices indexed per writer session (commit, then wait for tantivy's merges). In one long session,
+# the segments tantivy flushes as its buffers fill are merged while it goes on indexing, beside full
+# buffers, so memory grows with the corpus; sessions keep it flat at a small cost in time
+# (docs/measurements.md)
 INDEX_SESSION = 100_000
-# notices per Arrow batch: each batch's texts, tokens and pair arrays (~60 bytes a character) are
-# held at once; at 200k notices 5,000 peaked ~120 MB higher than 500, at the same speed
+# notices per Arrow batch: each batch's texts, tokens and pair arrays are held at once, and bigger
+# batches are no faster
 BATCH = 500
 # DuckDB caches every block it reads up to its memory limit (80% of RAM by default), so indexing
 # would keep most of the store's text in memory. Under this limit, on one thread, it evicts them;
-# what must stay is the query's hash tables, which grow ~125 bytes a notice of the session (one
-# query over all notices needed 57-59 MiB at 200k, 80-84 MiB at 400k, under 67 MiB at 200k with
-# three times the suppliers), and the table of ids to index (36 bytes a notice, measured; the
-# limit counts every stored notice, which the ids to index never outnumber).
-# A smaller session is given a whole session's share all the same: indexing 20k new notices into a
-# 420k store needed ~60 MiB (52 failed, and the retry without the limit peaked at 600 MB).
+# what must stay is the query's hash tables, which grow with the notices of the session, and the
+# table of ids to index, which grows with the store (the limit counts every stored notice, which the
+# ids to index never outnumber). A smaller session is given a whole session's share all the same: a
+# small incremental session into a big store needs about as much as a full one.
 INDEX_MEMORY_BASE = 48 * 2**20
 INDEX_MEMORY_PER_NOTICE = 160  # of a session
 INDEX_MEMORY_PER_STORED = 40  # of every notice in the store
@@ -229,7 +224,7 @@ def _memory_limited(con: duckdb.DuckDBPyConnection, limit: int) -> Iterator[None
         "SELECT current_setting('memory_limit'), current_setting('threads')"
     ).fetchall()[0]
     con.execute(f"SET memory_limit = '{limit // 2**20}MiB'")
-    con.execute("SET threads = 1")  # two threads need 20-40 MiB more at 200k notices
+    con.execute("SET threads = 1")  # each thread has hash tables of its own
     try:
         yield
     finally:
@@ -328,7 +323,7 @@ def sync_index(db_path: Path, notes: list[str] | None = None) -> int:
         con.execute(f"CREATE OR REPLACE TEMP VIEW pw_indexed AS {indexed}")
         (stored,) = con.execute("SELECT count(*) FROM notices").fetchall()[0]
         limit = index_memory_limit(stored)
-        # under the limit too: DuckDB would otherwise keep the blocks these scans read (~80 MB at 400k)
+        # under the limit too: DuckDB would otherwise keep the blocks these scans read
         with _memory_limited(con, limit):
             next_key = con.execute("SELECT coalesce(max(key) + 1, 0) FROM pw_indexed").fetchall()[0][0]
             con.execute(
@@ -365,7 +360,7 @@ def sync_index(db_path: Path, notes: list[str] | None = None) -> int:
                 limit,
                 notes if notes is not None else [],
             )
-        # written once, at the end (each session's write cost ~20 MB at 200k): a run stopped after a
+        # written once, at the end (writing it per session costs memory): a run stopped after a
         # session leaves documents the file does not list; the next run is then in replace mode
         # (the index is not empty) and deletes each notice's document before adding it again
         with _memory_limited(con, limit):

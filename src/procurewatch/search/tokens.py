@@ -1,4 +1,4 @@
-"""Tokens of the full-text index (store/search.py): rjieba words and CJK character pairs.
+"""Tokens of the full-text index (search/index.py): rjieba words and CJK character pairs.
 
   seg     rjieba `cut_for_search` words, split where the script changes (2019年 → 2019, 年) and
           lower-cased by tantivy's analyzer `seg_analyzer` (a regex tokenizer, SEG_PATTERN)
@@ -7,8 +7,7 @@
 
 Indexing turns a batch of texts into both at once (`index_texts`). The pairs of a whole batch are
 made with a few array operations, and the words are split in tantivy's indexing threads, off the
-Python thread: in Python these two steps took about half of the indexing time (200k notices: 27.5 s → 25.4 s
-standalone, indexing phase of ingest 26–30 s → 18–22 s together with the heap change).
+Python thread, where per-token Python loops were about half of the indexing time.
 """
 
 from __future__ import annotations
@@ -55,9 +54,9 @@ def seg_text(text: str) -> str:
 
     rjieba is given no text without CJK, and no other text with letters beyond ASCII, whole: it cuts
     Cyrillic and accented Latin words into letters (Закупівля → З а к у п і в л я, recunoaștere →
-    recunoa ș tere), which no word query then finds. On text without CJK (most OCDS notices) it
-    also took two thirds of indexing time. A Chinese text of ASCII words and CJK is cut whole, as
-    before: one call, where a call per CJK run is 60% slower."""
+    recunoa ș tere), which no word query then finds, and on text without CJK (most OCDS notices) it
+    is the slowest step of indexing. A Chinese text of ASCII words and CJK is cut whole: one call
+    is faster than a call per CJK run."""
     return _seg(text, bool(_CJK_RUN.search(text)), bool(_OTHER_LETTER.search(text)))
 
 
