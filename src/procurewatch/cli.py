@@ -293,7 +293,7 @@ def search(
 @app.command()
 def export(
     db: DbOption = Path("procurewatch.duckdb"),
-    out: Annotated[Path, typer.Option("--out", help="File to write.")] = Path("procurewatch-export.csv"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")] = Path("procurewatch-export.csv"),
     format: Annotated[
         str | None, typer.Option("--format", help="csv | json | parquet (default: --out suffix)")
     ] = None,
