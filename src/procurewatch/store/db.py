@@ -57,13 +57,10 @@ def add_missing_tables_and_columns(con: duckdb.DuckDBPyConnection) -> None:
 
 
 # DuckDB keeps what it reads and writes cached up to its memory limit (80% of RAM by default), so
-# memory would grow with the corpus. While ingesting, the limit follows the store instead: its key
-# indexes must stay in memory (ART_INDEX ~110 bytes a notice: 32 MB at 200k notices with the read
-# indexes, 44 MB at 400k without), and so must each linking pass's temporary tables (~16 MB) and
-# hash tables; DuckDB evicts cached blocks beyond the limit. Measured linking in a fresh process:
-# 103 MB runs out of memory at 200k (with read indexes) and at 400k; 115 MB at 200k peaked at
-# 424 MB (437 under the former 64 MB + 300 bytes a notice), 134 MB at 400k at 509 MB (554), no
-# slower. Linking that still runs out goes on under DuckDB's own limit (store/phases.py).
+# memory would grow with the corpus. While ingesting, the limit follows the store instead: what must
+# stay in memory grows with the notices stored (the key indexes, MEMORY_PER_NOTICE a notice), and
+# MEMORY_BASE holds each linking pass's temporary tables and hash tables; DuckDB evicts cached blocks
+# beyond the limit. A step that still runs out goes on under DuckDB's own limit (ingest/steps.py).
 MEMORY_BASE = 96 * 2**20
 MEMORY_PER_NOTICE = 100
 

@@ -104,8 +104,8 @@ class StoreWriter:
         """Commit one batch in one transaction; return how many notices were new.
 
         A batch that runs out of DuckDB's memory is rolled back and written again under DuckDB's own
-        limit (80% of RAM), which then holds for the rest of the run: the limit is sized from
-        measurements, and a store bigger than those is no reason to lose data."""
+        limit (80% of RAM), which then holds for the rest of the run: the limit is an estimate, and a
+        store it falls short for is no reason to lose data."""
         tables = batch.tables()
         files = _files_table(batch.files)
         try:
@@ -170,9 +170,8 @@ class BackgroundWriter:
     """Commits batches on a thread of its own while the caller gathers the next one.
 
     DuckDB releases the GIL while it inserts and commits, so the worker processes' results keep being
-    collected meanwhile. Measured at 200,000 OCDS releases the gain is within the machine's noise
-    (storing 60.0-60.8 s against 61.7-62.1 s). One batch at most is being written: `submit` first
-    waits for the one before, and re-raises what it failed with.
+    collected meanwhile. One batch at most is being written: `submit` first waits for the one before,
+    and re-raises what it failed with.
     """
 
     def __init__(self, writer: StoreWriter) -> None:
