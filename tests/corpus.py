@@ -220,7 +220,10 @@ def build_store(db_path: Path, rows: list[Row] = ROWS) -> Path:
         first = members[0]
         spend = members[-1]
         con.execute(
-            "INSERT INTO procurements VALUES (?,?,?,?,NULL,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO procurements (id, title, buyer, project_code, ocid, first_published,"
+            " last_published, status, notices, spend_value, spend_currency, spend_kind, relevant, score,"
+            " title_match, country, province, city, admin_code)"
+            " VALUES (?,?,?,?,NULL,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 pid,
                 first.title,

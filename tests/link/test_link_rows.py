@@ -11,8 +11,9 @@ import numpy as np
 from rich.console import Console
 
 from procurewatch.ingest.runner import run_ingest
-from procurewatch.link.keys import LINK_COLUMNS, _datasketch_params, _minhash_params, settings
+from procurewatch.link.keys import _datasketch_params, _minhash_params, settings
 from procurewatch.link.run import link_pending
+from procurewatch.store.tables import LINK_KEY_TABLES
 
 EXAMPLES = Path(str(resources.files("procurewatch").joinpath("examples")))
 
@@ -32,7 +33,7 @@ def test_other_settings_fall_back_to_datasketch():
 
 
 def _rows(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
-    return {name: sorted(con.execute(f"SELECT * FROM {name}").fetchall()) for name in LINK_COLUMNS}
+    return {name: sorted(con.execute(f"SELECT * FROM {name}").fetchall()) for name in LINK_KEY_TABLES}
 
 
 def _links(con: duckdb.DuckDBPyConnection) -> list[tuple]:
@@ -50,7 +51,7 @@ def test_rows_made_while_storing_equal_rows_made_while_linking(tmp_path):
     assert len(stored["notice_lsh_bands"]) == with_signature * len(settings().bands)
 
     # a store written before the rows were made while storing: linking makes them from the text
-    for table in (*LINK_COLUMNS, "notice_links", "procurements"):
+    for table in (*LINK_KEY_TABLES, "notice_links", "procurements"):
         con.execute(f"DELETE FROM {table}")
     assert link_pending(con) == summary.notices_added
     assert _rows(con) == stored

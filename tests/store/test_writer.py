@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from procurewatch.ingest.chunks import notice_tables
 from procurewatch.model import (
     Amount,
     CategoryFinding,
@@ -17,7 +18,7 @@ from procurewatch.model import (
     Surveillance,
     VendorMention,
 )
-from procurewatch.store.arrow_tables import notices_to_tables
+from procurewatch.store.arrow_tables import to_tables
 from procurewatch.store.db import open_store
 from procurewatch.store.writer import Batch, FileRow, StoreWriter
 
@@ -75,7 +76,7 @@ def plain_notice(nid: str = "n2") -> Notice:
 
 def batch_of(*notices: Notice, files: list[FileRow] | None = None) -> Batch:
     batch = Batch()
-    batch.add(notices_to_tables(list(notices)), [n.id for n in notices])
+    batch.add(to_tables(notice_tables(list(notices))), [n.id for n in notices])
     batch.files.extend(files or [])
     return batch
 
@@ -144,7 +145,7 @@ def test_rewriting_a_stored_notice_adds_nothing(con) -> None:  # type: ignore[no
 def test_same_notice_twice_in_one_batch_is_written_once(con) -> None:  # type: ignore[no-untyped-def]
     batch = Batch()
     for _ in range(2):
-        batch.add(notices_to_tables([surveillance_notice()]), ["n1"])
+        batch.add(to_tables(notice_tables([surveillance_notice()])), ["n1"])
     assert batch.notices == 1
     StoreWriter(con).write(batch)
     assert counts(con)["notices"] == 1

@@ -1,4 +1,6 @@
-"""The CPU half of ingest: small files, slices of big JSON Lines files and Documents → Notices → columns.
+"""The CPU half of ingest: small files, slices of big JSON Lines files and Documents → Notices → the
+plain columns of every table holding each notice's rows: the notice's own (store/plain_columns.py)
+and what linking compares of it (link/keys.py), made here so that linking never reads bodies back.
 
 Runs in worker processes (or inline). Pure apart from reading the small files it is handed and
 the package data the parser and detector load once per process; importable by name so a `spawn`
@@ -11,16 +13,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from procurewatch.ingest.reading import FileEnd, read_documents
+from procurewatch.link.keys import link_rows
 from procurewatch.model import Document, Notice, SkippedInput
 from procurewatch.pipeline import notice_or_error
 from procurewatch.sources import InputFile
 from procurewatch.sources.lines import LineSlice, read_slice
-from procurewatch.store.notice_rows import TableColumns, notice_columns
+from procurewatch.store.plain_columns import plain_columns
+from procurewatch.store.tables import PlainColumns
 
 
 @dataclass(slots=True)
 class ChunkResult:
-    columns: dict[str, TableColumns]  # the rows of every store table (Arrow is made by the writer)
+    columns: dict[str, PlainColumns]  # the rows of every notice table (Arrow is made by the writer)
     ids: list[str]
     per_path: Counter[str] = field(default_factory=Counter)  # notices made, per file
     errors: list[SkippedInput] = field(default_factory=list)  # notices that could not be understood
@@ -60,9 +64,17 @@ def build_chunk(
     for doc in docs:
         build(doc)
     return ChunkResult(
-        columns=notice_columns(notices),
+        columns=notice_tables(notices),
         ids=[n.id for n in notices],
         per_path=per_path,
         errors=errors,
         file_ends=file_ends,
     )
+
+
+def notice_tables(notices: list[Notice]) -> dict[str, PlainColumns]:
+    """The columns of every table of `store.tables.NOTICE_TABLES`, with these notices' rows."""
+    own = plain_columns(notices)
+    linked = own["notices"]
+    keys = link_rows(*(linked[c] for c in ("id", "title", "body", "buyer", "project_code", "notice_type")))
+    return own | keys.columns

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from procurewatch.store.tables import PlainColumns
+
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _DIGITS = re.compile(r"\d+")
 _CN_NUM = "一二三四五六七八九十百零〇"
@@ -333,31 +335,13 @@ def band_hashes(sig: np.ndarray) -> list[int]:
 
 # ---------------------------------------------------------------- the stored rows
 
-# Column names and types of the link tables (store/columns.py makes Arrow schemas of them). Kept
-# free of Arrow, which the ingest workers that make these rows do not load (~40 MB each).
-LINK_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
-    "notice_minhash": (("notice_id", "string"), ("signature", "binary")),
-    "notice_lsh_bands": (("notice_id", "string"), ("band", "int16"), ("hash", "int64")),
-    "notice_keys": (
-        ("notice_id", "string"),
-        ("buyer_key", "string"),
-        ("title_key", "string"),
-        ("code_key", "string"),
-        ("cancelled", "bool"),
-    ),
-}
-
-# One column's values: a list, or a NumPy array (a 2-D one for a binary column: one row per value).
-Column = list[Any] | np.ndarray
-
-
 @dataclass(frozen=True)
 class LinkRows:
-    """The link tables' rows of some notices, as columns, with the signature matrix they were made
-    from (row i belongs to the i-th notice; rows of notices too short to judge are zero and
-    `has_sig` is false)."""
+    """The rows of the link key tables (store.tables.LINK_KEY_TABLES) of some notices, as columns,
+    with the signature matrix they were made from (row i belongs to the i-th notice; rows of notices
+    too short to judge are zero and `has_sig` is false)."""
 
-    columns: dict[str, dict[str, Column]]
+    columns: dict[str, PlainColumns]
     sigs: np.ndarray
     has_sig: np.ndarray
 
@@ -386,7 +370,7 @@ def link_rows(
         normalised[2 * k : 3 * k],
         normalised[3 * k :],
     )
-    keys: dict[str, Column] = {
+    keys: PlainColumns = {
         "notice_id": ids,
         "buyer_key": [b or None for b in buyer_norms],
         "title_key": [_strip_phase_words(t) for t in title_norms],
@@ -397,7 +381,7 @@ def link_rows(
     matrix = sigs[rows]
     bands = band_hashes_many(matrix)
     nbands = bands.shape[1]
-    columns: dict[str, dict[str, Column]] = {
+    columns: dict[str, PlainColumns] = {
         "notice_minhash": {"notice_id": [ids[i] for i in rows.tolist()], "signature": matrix},
         "notice_lsh_bands": {
             "notice_id": [ids[i] for i in np.repeat(rows, nbands).tolist()],

@@ -38,7 +38,6 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel, Levenshtein
 
 from procurewatch.link.keys import (
-    LINK_COLUMNS,
     Settings,
     band_hashes_many,
     link_rows,
@@ -48,17 +47,9 @@ from procurewatch.link.keys import (
     settings,
 )
 from procurewatch.store.arrow_tables import to_tables
+from procurewatch.store.tables import LINK_KEY_TABLES
 
 _DIGITS = re.compile(r"\d+")
-
-# The link tables are in schema.sql; these columns came after the first stores were made.
-EXTRA_SCHEMA = """
-ALTER TABLE procurements ADD COLUMN IF NOT EXISTS buyer_key VARCHAR;
-ALTER TABLE procurements ADD COLUMN IF NOT EXISTS title_key VARCHAR;
-ALTER TABLE procurements ADD COLUMN IF NOT EXISTS code_key VARCHAR;
-ALTER TABLE procurements ADD COLUMN IF NOT EXISTS notices_all INTEGER;
-ALTER TABLE procurements ADD COLUMN IF NOT EXISTS spend_notice VARCHAR;
-"""
 
 
 @lru_cache(maxsize=65536)
@@ -119,12 +110,6 @@ class _Pending:
 _KeyIndex = defaultdict[str, dict[str, str]]  # key -> {procurement id: its title key}, in insertion order
 
 
-def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    for statement in EXTRA_SCHEMA.split(";"):
-        if statement.strip():
-            con.execute(statement)
-
-
 def link_pending(con: duckdb.DuckDBPyConnection) -> int:
     """Link every notice without a notice_links row; return how many were linked.
 
@@ -132,7 +117,6 @@ def link_pending(con: duckdb.DuckDBPyConnection) -> int:
     the caller holds none): each pass links against the store as the passes before it left it, so
     the result is that of linking incrementally, and memory stays flat for any number of notices.
     """
-    ensure_tables(con)
     chunk = settings().pending_chunk
     linked = 0
     while True:
@@ -430,7 +414,7 @@ def _complete_link_rows(con: duckdb.DuckDBPyConnection, step: int = 20_000) -> N
     if not total:
         con.execute("DROP TABLE _unkeyed")
         return
-    for name in LINK_COLUMNS:  # half-made rows: made again below
+    for name in LINK_KEY_TABLES:  # half-made rows: made again below
         con.execute(f"DELETE FROM {name} WHERE notice_id IN (SELECT id FROM _unkeyed)")
     for low in range(1, total + 1, step):
         chunk = con.sql(
@@ -735,7 +719,6 @@ FROM agg a LEFT JOIN spend s ON s.pid = a.pid
 
 def refresh_procurements(con: duckdb.DuckDBPyConnection, touched_sql: str | None = None) -> None:
     """Recompute the aggregate row of each touched procurement (all of them when touched_sql is None)."""
-    ensure_tables(con)
     con.execute("DROP TABLE IF EXISTS _touched")
     con.execute(
         f"CREATE TEMP TABLE _touched AS {touched_sql or 'SELECT DISTINCT procurement_id FROM notice_links'}"

@@ -1,2 +1,3 @@
-"""Keeping notices: one DuckDB file, its schema and column specification, the batch writer and the
-read indexes. Nothing here knows how notices are read, linked or searched."""
+"""Keeping notices: one DuckDB file and its tables (tables.py, the one place they are written down),
+the notices' rows as plain columns (plain_columns.py) and as Arrow tables (arrow_tables.py), the batch
+writer and the read indexes. Nothing here knows how notices are read, linked or searched."""

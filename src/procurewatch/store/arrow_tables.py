@@ -1,14 +1,12 @@
-"""Plain columns (store/rows.py) → one Arrow table per store table, for `INSERT ... SELECT` in one statement each."""
+"""Plain columns (`store/plain_columns.py`, `link/keys.py`) → Arrow tables, one a store table, each
+inserted by the writer in one `INSERT ... SELECT`. Their schemas come from `store/tables.py`."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import numpy as np
 import pyarrow as pa
 
-from procurewatch.model import Notice
-from procurewatch.store.notice_rows import COLUMNS, TableColumns, notice_columns
+from procurewatch.store.tables import NOTICE_TABLES, TABLE, PlainColumns, Values
 
 _TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),
@@ -20,33 +18,31 @@ _TYPES: dict[str, pa.DataType] = {
     "float64": pa.float64(),
 }
 
-SCHEMAS: dict[str, pa.Schema] = {
-    name: pa.schema([(column, _TYPES[kind]) for column, kind in spec]) for name, spec in COLUMNS.items()
-}
 
-CHILD_TABLES: tuple[str, ...] = tuple(name for name in SCHEMAS if name != "notices")
+def _schema(table: str) -> pa.Schema:
+    return pa.schema([(c.name, _TYPES[c.row_kind]) for c in TABLE[table].row_columns])
+
+
+# The tables holding each notice's rows (`notices` first), and the files table.
+SCHEMAS: dict[str, pa.Schema] = {name: _schema(name) for name in NOTICE_TABLES}
+FILES_SCHEMA = _schema("files")
 
 
 def empty_tables() -> dict[str, pa.Table]:
     return {name: schema.empty_table() for name, schema in SCHEMAS.items()}
 
 
-def to_tables(columns: dict[str, TableColumns]) -> dict[str, pa.Table]:
+def to_tables(columns: dict[str, PlainColumns]) -> dict[str, pa.Table]:
     """Arrow tables of these tables' columns."""
     return {name: to_table(name, cols) for name, cols in columns.items()}
 
 
-def to_table(name: str, columns: TableColumns) -> pa.Table:
+def to_table(name: str, columns: PlainColumns) -> pa.Table:
     schema = SCHEMAS[name]
     return pa.Table.from_arrays([_array(columns[f.name], f.type) for f in schema], schema=schema)
 
 
-def notices_to_tables(notices: Sequence[Notice]) -> dict[str, pa.Table]:
-    """Arrow tables for every store table holding these notices' rows."""
-    return to_tables(notice_columns(notices))
-
-
-def _array(values: list | np.ndarray, kind: pa.DataType) -> pa.Array:
+def _array(values: Values, kind: pa.DataType) -> pa.Array:
     if isinstance(values, np.ndarray) and values.ndim == 2:  # one binary value a row
         width = values.shape[1] * values.itemsize
         data = pa.py_buffer(np.ascontiguousarray(values).tobytes())

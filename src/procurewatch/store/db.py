@@ -1,21 +1,17 @@
-"""Opening the DuckDB store and applying its schema."""
+"""Opening the DuckDB store, with every table of `store/tables.py` in place, and its memory limit."""
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 import duckdb
 
 from procurewatch.errors import StoreError
-
-
-def schema_sql() -> str:
-    return resources.files("procurewatch.store").joinpath("schema.sql").read_text(encoding="utf-8")
+from procurewatch.store.tables import TABLES, schema_sql
 
 
 def open_store(db_path: Path) -> duckdb.DuckDBPyConnection:
-    """Open (or create) the store at `db_path` with every table in place.
+    """Open (or create) the store at `db_path` with every table and column of `store/tables.py` in place.
 
     Raises StoreError with a readable reason when the file cannot be used.
     """
@@ -37,21 +33,34 @@ def open_store(db_path: Path) -> duckdb.DuckDBPyConnection:
         raise StoreError(f"cannot open {db_path} as a DuckDB store: {_first_line(exc)}") from exc
     try:
         con.execute("SET enable_progress_bar = false")  # for queries over 2 s DuckDB would draw over ours
-        con.execute(schema_sql())
+        add_missing_tables_and_columns(con)
     except duckdb.Error as exc:
         con.close()
         raise StoreError(f"cannot write the schema into {db_path}: {_first_line(exc)}") from exc
     return con
 
 
+def add_missing_tables_and_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the tables the store lacks, and add to the older tables of an older store the columns
+    added to them since (at the end, as the spec has them; nullable, as the stored rows have no value)."""
+    con.execute(schema_sql())
+    present = set(
+        con.execute(
+            """SELECT table_name, column_name FROM duckdb_columns()
+               WHERE database_name = current_database() AND schema_name = current_schema()"""
+        ).fetchall()
+    )
+    for table in TABLES:
+        for column in table.columns:
+            if (table.name, column.name) not in present:
+                con.execute(f"ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS {column.name} {column.type}")
+
+
 # DuckDB keeps what it reads and writes cached up to its memory limit (80% of RAM by default), so
-# memory would grow with the corpus. While ingesting, the limit follows the store instead: its key
-# indexes must stay in memory (ART_INDEX ~110 bytes a notice: 32 MB at 200k notices with the read
-# indexes, 44 MB at 400k without), and so must each linking pass's temporary tables (~16 MB) and
-# hash tables; DuckDB evicts cached blocks beyond the limit. Measured linking in a fresh process:
-# 103 MB runs out of memory at 200k (with read indexes) and at 400k; 115 MB at 200k peaked at
-# 424 MB (437 under the former 64 MB + 300 bytes a notice), 134 MB at 400k at 509 MB (554), no
-# slower. Linking that still runs out goes on under DuckDB's own limit (store/phases.py).
+# memory would grow with the corpus. While ingesting, the limit follows the store instead: what must
+# stay in memory grows with the notices stored (the key indexes, MEMORY_PER_NOTICE a notice), and
+# MEMORY_BASE holds each linking pass's temporary tables and hash tables; DuckDB evicts cached blocks
+# beyond the limit. A step that still runs out goes on under DuckDB's own limit (ingest/steps.py).
 MEMORY_BASE = 96 * 2**20
 MEMORY_PER_NOTICE = 100
 

@@ -1,7 +1,7 @@
 """Indexes for the explorer's point lookups: a procurement's notices and each notice's rows.
 
 Child tables are read by `notice_id IN (...)` and `notice_links` by `procurement_id = ?`; without
-an index each lookup scans the whole table (1M notices: 10-15 ms per table). DuckDB's ART indexes
+an index each lookup scans the whole table, which grows with the corpus. DuckDB's ART indexes
 are kept up to date by DuckDB itself on every insert and delete, so they can never go stale;
 `ensure_read_indexes` only creates the missing ones and is cheap to call again.
 

@@ -1,43 +1,44 @@
 -- procurewatch store: one DuckDB file. Facts per notice, findings with evidence, and
 -- procurements (linked notices). Every table is keyed by notice id, so a notice's rows
 -- are written in the same transaction and re-ingesting replaces nothing.
+-- Generated from store/tables.py, which is what to edit.
 
 CREATE TABLE IF NOT EXISTS notices (
-    id            VARCHAR PRIMARY KEY,
-    fingerprint   VARCHAR NOT NULL,     -- normalised-content hash: re-posts share it
-    path          VARCHAR NOT NULL,     -- file as given ("archive.zip!member" inside archives)
-    locator       VARCHAR NOT NULL,     -- "" for a one-notice file, index/key/release id otherwise
-    url           VARCHAR,
-    kind          VARCHAR NOT NULL,     -- html | pdf | text | record | ocds
-    title         VARCHAR,
-    body          VARCHAR,
-    attachments   VARCHAR,
-    notice_type   VARCHAR NOT NULL,     -- tender | amendment | award | contract | cancellation | other
-    published     DATE,
-    project_code  VARCHAR,
-    ocid          VARCHAR,
-    buyer         VARCHAR,
-    language      VARCHAR,
-    country       VARCHAR,
-    province      VARCHAR,
-    city          VARCHAR,
-    district      VARCHAR,
-    admin_code    VARCHAR,
-    amount_value    DOUBLE,             -- headline figure (award/contract preferred over budget)
+    id              VARCHAR PRIMARY KEY,
+    fingerprint     VARCHAR NOT NULL,     -- normalised-content hash: re-posts share it
+    path            VARCHAR NOT NULL,     -- file as given ("archive.zip!member" inside archives)
+    locator         VARCHAR NOT NULL,     -- "" for a one-notice file, index/key/release id otherwise
+    url             VARCHAR,
+    kind            VARCHAR NOT NULL,     -- html | pdf | text | record | ocds
+    title           VARCHAR,
+    body            VARCHAR,
+    attachments     VARCHAR,
+    notice_type     VARCHAR NOT NULL,     -- tender | amendment | award | contract | cancellation | other
+    published       DATE,                 -- cast from the notice's text on insert: NULL when it is no date
+    project_code    VARCHAR,
+    ocid            VARCHAR,
+    buyer           VARCHAR,
+    language        VARCHAR,
+    country         VARCHAR,
+    province        VARCHAR,
+    city            VARCHAR,
+    district        VARCHAR,
+    admin_code      VARCHAR,
+    amount_value    DOUBLE,               -- headline figure (award/contract preferred over budget)
     amount_currency VARCHAR,
-    amount_kind     VARCHAR,            -- budget | award | contract
-    relevant      BOOLEAN NOT NULL,
-    score         DOUBLE NOT NULL,
-    title_match   BOOLEAN NOT NULL,     -- some category evidence lies in the title (strict count)
-    ingested_at   TIMESTAMP NOT NULL
+    amount_kind     VARCHAR,              -- budget | award | contract
+    relevant        BOOLEAN NOT NULL,
+    score           DOUBLE NOT NULL,
+    title_match     BOOLEAN NOT NULL,     -- some category evidence lies in the title (strict count)
+    ingested_at     TIMESTAMP NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS parties (
     notice_id VARCHAR NOT NULL,
-    role      VARCHAR NOT NULL,         -- buyer | supplier
+    role      VARCHAR NOT NULL,  -- buyer | supplier
     position  INTEGER NOT NULL,
     name      VARCHAR NOT NULL,
-    vendor    VARCHAR                   -- vendor id when the name resolves to a known vendor
+    vendor    VARCHAR            -- vendor id when the name resolves to a known vendor
 );
 
 CREATE TABLE IF NOT EXISTS amounts (
@@ -50,7 +51,7 @@ CREATE TABLE IF NOT EXISTS amounts (
 
 CREATE TABLE IF NOT EXISTS findings (
     notice_id VARCHAR NOT NULL,
-    category  VARCHAR NOT NULL,         -- taxonomy id
+    category  VARCHAR NOT NULL,  -- taxonomy id
     score     DOUBLE NOT NULL
 );
 
@@ -61,9 +62,9 @@ CREATE TABLE IF NOT EXISTS vendor_mentions (
 
 CREATE TABLE IF NOT EXISTS evidence (
     notice_id    VARCHAR NOT NULL,
-    subject_kind VARCHAR NOT NULL,      -- category | vendor
-    subject      VARCHAR NOT NULL,      -- taxonomy id or vendor id
-    field        VARCHAR NOT NULL,      -- title | body | attachments
+    subject_kind VARCHAR NOT NULL,  -- category | vendor
+    subject      VARCHAR NOT NULL,  -- taxonomy id or vendor id
+    field        VARCHAR NOT NULL,  -- title | body | attachments
     start_offset INTEGER NOT NULL,
     end_offset   INTEGER NOT NULL,
     text         VARCHAR NOT NULL
@@ -73,7 +74,7 @@ CREATE TABLE IF NOT EXISTS items (
     notice_id   VARCHAR NOT NULL,
     position    INTEGER NOT NULL,
     description VARCHAR,
-    scheme      VARCHAR,                -- CPV | UNSPSC | DK021 | CUCOP ...
+    scheme      VARCHAR,           -- CPV | UNSPSC | DK021 | CUCOP ...
     code        VARCHAR
 );
 
@@ -82,14 +83,14 @@ CREATE TABLE IF NOT EXISTS files (
     path        VARCHAR PRIMARY KEY,
     size        BIGINT,
     mtime       DOUBLE,
-    status      VARCHAR NOT NULL,       -- done | skipped | partial
+    status      VARCHAR NOT NULL,     -- done | skipped | partial
     notices     INTEGER NOT NULL,
     errors      INTEGER NOT NULL,
-    error       VARCHAR,
+    error       VARCHAR,              -- the first reason something was skipped
     ingested_at TIMESTAMP NOT NULL
 );
 
--- Linking (dedupe.py): every notice belongs to exactly one procurement.
+-- Linking (link/run.py): every notice belongs to exactly one procurement.
 CREATE TABLE IF NOT EXISTS procurements (
     id              VARCHAR PRIMARY KEY,
     title           VARCHAR,
@@ -98,9 +99,9 @@ CREATE TABLE IF NOT EXISTS procurements (
     ocid            VARCHAR,
     first_published DATE,
     last_published  DATE,
-    status          VARCHAR,            -- open | awarded | contracted | cancelled
+    status          VARCHAR,              -- open | awarded | contracted | cancelled
     notices         INTEGER NOT NULL,
-    spend_value     DOUBLE,             -- award/contract value when known, else budget (see spend_kind)
+    spend_value     DOUBLE,               -- award/contract value when known, else budget (see spend_kind)
     spend_currency  VARCHAR,
     spend_kind      VARCHAR,
     relevant        BOOLEAN NOT NULL,
@@ -109,21 +110,26 @@ CREATE TABLE IF NOT EXISTS procurements (
     country         VARCHAR,
     province        VARCHAR,
     city            VARCHAR,
-    admin_code      VARCHAR
+    admin_code      VARCHAR,
+    buyer_key       VARCHAR,              -- the earliest notice's link keys (notice_keys) that are set
+    title_key       VARCHAR,
+    code_key        VARCHAR,
+    notices_all     INTEGER,              -- notices with re-posts (notices leaves them out)
+    spend_notice    VARCHAR               -- the notice spend_value is taken from
 );
 
 CREATE TABLE IF NOT EXISTS notice_links (
     notice_id      VARCHAR PRIMARY KEY,
     procurement_id VARCHAR NOT NULL,
-    reason         VARCHAR NOT NULL,    -- first | fingerprint | near_duplicate | project_code | ocid | similarity
+    reason         VARCHAR NOT NULL,     -- first | fingerprint | near_duplicate | project_code | ocid | similarity
     score          DOUBLE NOT NULL,
-    duplicate_of   VARCHAR              -- set when this notice is a re-post of another notice
+    duplicate_of   VARCHAR               -- set when this notice is a re-post of another notice
 );
 
--- What linking compares of each notice (link_keys.py), written with the notice while storing.
+-- What linking compares of each notice (link/keys.py), written with the notice while storing.
 CREATE TABLE IF NOT EXISTS notice_minhash (
     notice_id VARCHAR NOT NULL,
-    signature BLOB NOT NULL             -- MinHash of the normalised title and body (num_perm uint32)
+    signature BLOB NOT NULL      -- MinHash of the normalised title and body (num_perm uint32)
 );
 
 CREATE TABLE IF NOT EXISTS notice_lsh_bands (

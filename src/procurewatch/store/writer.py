@@ -13,24 +13,15 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from procurewatch.store.arrow_tables import CHILD_TABLES, SCHEMAS, empty_tables
+from procurewatch.store.arrow_tables import FILES_SCHEMA, SCHEMAS, empty_tables
 from procurewatch.store.db import limit_memory, memory_limit_for
-
-FILES_SCHEMA = pa.schema(
-    [
-        ("path", pa.string()),
-        ("size", pa.int64()),
-        ("mtime", pa.float64()),
-        ("status", pa.string()),
-        ("notices", pa.int32()),
-        ("errors", pa.int32()),
-        ("error", pa.string()),
-    ]
-)
+from procurewatch.store.tables import CHILD_TABLES, TABLE
 
 
 @dataclass(slots=True)
 class FileRow:
+    """A `files` row (store/tables.py), but for ingested_at, which the writer fills."""
+
     path: str
     size: int | None
     mtime: float | None
@@ -86,14 +77,13 @@ def _only_ids(tables: dict[str, pa.Table], keep: list[str]) -> dict[str, pa.Tabl
     return out
 
 
-NOTICE_COLUMNS = [f.name for f in SCHEMAS["notices"]]
-
-
-def _notice_select() -> str:
-    cols = ", ".join(
-        "TRY_CAST(published AS DATE)" if name == "published" else name for name in NOTICE_COLUMNS
-    )
-    return f"SELECT {cols}, now()::TIMESTAMP FROM batch_notices"
+def _insert(table: str, rows: str, verb: str = "INSERT") -> str:
+    """`INSERT INTO table (...) SELECT ... FROM rows`, with every column of the table: those the rows
+    do not carry as the writer fills them, and those of another kind in the rows cast."""
+    columns = TABLE[table].columns
+    names = ", ".join(c.name for c in columns)
+    values = ", ".join(c.value_sql for c in columns)
+    return f"{verb} INTO {table} ({names}) SELECT {values} FROM {rows}"
 
 
 class StoreWriter:
@@ -114,8 +104,8 @@ class StoreWriter:
         """Commit one batch in one transaction; return how many notices were new.
 
         A batch that runs out of DuckDB's memory is rolled back and written again under DuckDB's own
-        limit (80% of RAM), which then holds for the rest of the run: the limit is sized from
-        measurements, and a store bigger than those is no reason to lose data."""
+        limit (80% of RAM), which then holds for the rest of the run: the limit is an estimate, and a
+        store it falls short for is no reason to lose data."""
         tables = batch.tables()
         files = _files_table(batch.files)
         try:
@@ -151,9 +141,8 @@ class StoreWriter:
         if not notices.num_rows:
             return []
         self.con.register("batch_notices", notices)
-        cols = ", ".join([*NOTICE_COLUMNS, "ingested_at"])
         rows = self.con.execute(
-            f"INSERT INTO notices ({cols}) {_notice_select()} ON CONFLICT DO NOTHING RETURNING id"
+            f"{_insert('notices', 'batch_notices')} ON CONFLICT DO NOTHING RETURNING id"
         ).fetchall()
         return [r[0] for r in rows]
 
@@ -167,28 +156,22 @@ class StoreWriter:
                 continue
             view = f"batch_{name}"
             self.con.register(view, table)
-            cols = ", ".join(f.name for f in SCHEMAS[name])
             where = "" if everything_new else " WHERE notice_id IN (SELECT id FROM batch_new)"
-            self.con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {view}{where}")
+            self.con.execute(_insert(name, view) + where)
 
     def _upsert_files(self, files: pa.Table) -> None:
         if not files.num_rows:
             return
         self.con.register("batch_files", files)
-        cols = ", ".join(f.name for f in FILES_SCHEMA)
-        self.con.execute(
-            f"INSERT OR REPLACE INTO files ({cols}, ingested_at) "
-            f"SELECT {cols}, now()::TIMESTAMP FROM batch_files"
-        )
+        self.con.execute(_insert("files", "batch_files", "INSERT OR REPLACE"))
 
 
 class BackgroundWriter:
     """Commits batches on a thread of its own while the caller gathers the next one.
 
     DuckDB releases the GIL while it inserts and commits, so the worker processes' results keep being
-    collected meanwhile. Measured at 200,000 OCDS releases the gain is within the machine's noise
-    (storing 60.0-60.8 s against 61.7-62.1 s). One batch at most is being written: `submit` first
-    waits for the one before, and re-raises what it failed with.
+    collected meanwhile. One batch at most is being written: `submit` first waits for the one before,
+    and re-raises what it failed with.
     """
 
     def __init__(self, writer: StoreWriter) -> None:

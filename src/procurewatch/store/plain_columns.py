@@ -1,8 +1,9 @@
-"""Notices → the rows of every store table, as plain columns (lists and NumPy arrays).
+"""Notices → plain columns (lists) of the tables holding each notice's own rows.
 
-Made where the notices are made, in the ingest workers, which do not load Arrow: `store/columns.py`
-turns these columns into Arrow tables in the writing process. Column names match `schema.sql`;
-`notices.published` stays text here and is cast to DATE on insert.
+Made where the notices are made, in the ingest workers, which do not load Arrow: the writing process
+turns these columns into Arrow tables (`store/arrow_tables.py`). Column names are those of
+`store/tables.py`; `notices.published` stays text here and is cast to DATE on insert. The link
+tables' columns of the same notices are made by `link/keys.py` (the ingest workers add them).
 """
 
 from __future__ import annotations
@@ -10,91 +11,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from procurewatch.link.keys import LINK_COLUMNS, Column, link_rows
 from procurewatch.model import Evidence, Notice
-
-# Column names and types of every table a notice has rows in; the link tables' come from link_keys.
-COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
-    "notices": (
-        ("id", "string"),
-        ("fingerprint", "string"),
-        ("path", "string"),
-        ("locator", "string"),
-        ("url", "string"),
-        ("kind", "string"),
-        ("title", "string"),
-        ("body", "string"),
-        ("attachments", "string"),
-        ("notice_type", "string"),
-        ("published", "string"),
-        ("project_code", "string"),
-        ("ocid", "string"),
-        ("buyer", "string"),
-        ("language", "string"),
-        ("country", "string"),
-        ("province", "string"),
-        ("city", "string"),
-        ("district", "string"),
-        ("admin_code", "string"),
-        ("amount_value", "float64"),
-        ("amount_currency", "string"),
-        ("amount_kind", "string"),
-        ("relevant", "bool"),
-        ("score", "float64"),
-        ("title_match", "bool"),
-    ),
-    "parties": (
-        ("notice_id", "string"),
-        ("role", "string"),
-        ("position", "int32"),
-        ("name", "string"),
-        ("vendor", "string"),
-    ),
-    "amounts": (
-        ("notice_id", "string"),
-        ("position", "int32"),
-        ("value", "float64"),
-        ("currency", "string"),
-        ("kind", "string"),
-    ),
-    "findings": (("notice_id", "string"), ("category", "string"), ("score", "float64")),
-    "vendor_mentions": (("notice_id", "string"), ("vendor", "string")),
-    "evidence": (
-        ("notice_id", "string"),
-        ("subject_kind", "string"),
-        ("subject", "string"),
-        ("field", "string"),
-        ("start_offset", "int32"),
-        ("end_offset", "int32"),
-        ("text", "string"),
-    ),
-    "items": (
-        ("notice_id", "string"),
-        ("position", "int32"),
-        ("description", "string"),
-        ("scheme", "string"),
-        ("code", "string"),
-    ),
-}
-# What linking compares of each notice is made here too, so linking need not read bodies back.
-COLUMNS.update(LINK_COLUMNS)
-
-TableColumns = dict[str, Column]
+from procurewatch.store.tables import OWN_TABLES, TABLE, PlainColumns
 
 
-def notice_columns(notices: Sequence[Notice]) -> dict[str, TableColumns]:
-    """Columns for every store table holding these notices' rows."""
+def plain_columns(notices: Sequence[Notice]) -> dict[str, PlainColumns]:
+    """The columns of every table of `OWN_TABLES`, with these notices' rows."""
     cols: dict[str, dict[str, list[Any]]] = {
-        name: {column: [] for column, _ in spec} for name, spec in COLUMNS.items() if name not in LINK_COLUMNS
+        name: {column: [] for column in TABLE[name].row_names} for name in OWN_TABLES
     }
     for n in notices:
         _add_notice(cols, n)
-    notice_cols = cols["notices"]
-    link = link_rows(
-        *(notice_cols[c] for c in ("id", "title", "body", "buyer", "project_code", "notice_type"))
-    )
-    out: dict[str, TableColumns] = {name: dict(values) for name, values in cols.items()}
-    return out | link.columns
+    return {name: dict(values) for name, values in cols.items()}
 
 
 def _add_notice(cols: dict[str, dict[str, list[Any]]], n: Notice) -> None:
