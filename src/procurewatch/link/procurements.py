@@ -3,7 +3,9 @@ queries read one row per purchase instead of gathering its notices every time.
 
 A procurement's title, buyer, codes and place are those of its first notice that has them; its spend
 is the award or contract value when one is known, else the budget (never a sum of member notices);
-`notices` counts its notices without their re-posts.
+`notices` counts its notices without their re-posts. The status rule is defined here once
+(`status_sql`) and used also where a notice not linked yet stands for its own procurement
+(query/counts.py).
 """
 
 from __future__ import annotations
@@ -26,7 +28,24 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(statement)
 
 
-_REFRESH = """
+def status_sql(cancelled: str, notice_type: str, *, over_members: bool) -> str:
+    """The status of a procurement as a SQL expression: 'cancelled' when a notice cancels it, else
+    'contracted' when one is a contract, else 'awarded' when one is an award, else 'open'.
+
+    `cancelled` (a boolean) and `notice_type` are SQL expressions of one notice; with `over_members`
+    they are aggregated over a group of member notices, else they describe a notice that stands alone."""
+
+    def any_notice(condition: str) -> str:
+        return f"bool_or({condition})" if over_members else condition
+
+    contract, award = any_notice(f"{notice_type} = 'contract'"), any_notice(f"{notice_type} = 'award'")
+    return (
+        f"CASE WHEN {any_notice(cancelled)} THEN 'cancelled' WHEN {contract} THEN 'contracted'"
+        f" WHEN {award} THEN 'awarded' ELSE 'open' END"
+    )
+
+
+_REFRESH = f"""
 INSERT INTO procurements (id, title, buyer, project_code, ocid, first_published, last_published, status,
                           notices, spend_value, spend_currency, spend_kind, relevant, score, title_match,
                           country, province, city, admin_code, buyer_key, title_key, code_key, notices_all,
@@ -56,10 +75,7 @@ agg AS (
            arg_min(project_code, sort_day) FILTER (WHERE project_code IS NOT NULL) AS project_code,
            arg_min(ocid, sort_day) FILTER (WHERE ocid IS NOT NULL) AS ocid,
            min(published) AS first_published, max(published) AS last_published,
-           CASE WHEN bool_or(cancelled) THEN 'cancelled'
-                WHEN bool_or(notice_type = 'contract') THEN 'contracted'
-                WHEN bool_or(notice_type = 'award') THEN 'awarded'
-                ELSE 'open' END AS status,
+           {status_sql("cancelled", "notice_type", over_members=True)} AS status,
            count(*) FILTER (WHERE duplicate_of IS NULL) AS notices,
            bool_or(relevant) AS relevant, max(score) AS score, bool_or(title_match) AS title_match,
            arg_min(country, sort_day) FILTER (WHERE country IS NOT NULL) AS country,
