@@ -12,7 +12,7 @@ from rich.console import Console
 from procurewatch.ingest.runner import run_ingest
 from procurewatch.ingest.steps import link_phase
 from procurewatch.ingest.summary import IngestSummary
-from procurewatch.link import run as dedupe
+from procurewatch.link import run as linking
 
 EXAMPLES = Path(str(resources.files("procurewatch").joinpath("examples")))
 
@@ -30,19 +30,19 @@ def _unlinked_store(tmp_path: Path) -> tuple[Path, int, list[tuple]]:
 
 def test_linking_that_runs_out_of_memory_goes_on_without_the_limit(tmp_path, monkeypatch):
     db, stored, links = _unlinked_store(tmp_path)
-    link_pending = dedupe.link_pending
+    link_pending = linking.link_pending
     limits = []
 
     def out_of_memory_after_one_pass(con):
         limits.append(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
         if len(limits) == 1:
             con.execute("BEGIN TRANSACTION")
-            dedupe._link(con, 5)  # one pass committed, then DuckDB runs out in the next
+            linking.link_pass(con, 5)  # one pass committed, then DuckDB runs out in the next
             con.execute("COMMIT")
             raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate data of size 2.0 MiB")
         return link_pending(con)
 
-    monkeypatch.setattr(dedupe, "link_pending", out_of_memory_after_one_pass)
+    monkeypatch.setattr(linking, "link_pending", out_of_memory_after_one_pass)
     summary = IngestSummary(db_path=db)
     link_phase(db, summary, Console(file=io.StringIO()))
     assert summary.warnings == []
@@ -60,7 +60,7 @@ def test_other_linking_errors_are_a_warning(tmp_path, monkeypatch):
     def broken(con):
         raise duckdb.IOException("disk full")
 
-    monkeypatch.setattr(dedupe, "link_pending", broken)
+    monkeypatch.setattr(linking, "link_pending", broken)
     summary = IngestSummary(db_path=db)
     link_phase(db, summary, Console(file=io.StringIO()))
     assert summary.linked == 0 and any("disk full" in w for w in summary.warnings)

@@ -1,6 +1,6 @@
 """What linking compares of each notice: normalised keys, a MinHash signature and its LSH bands.
 
-Computed where notices are made (the ingest workers, `link_rows`), so that linking (dedupe.py)
+Computed where notices are made (the ingest workers, `link_rows`), so that linking (run.py)
 never reads notice bodies back from the store; a notice stored without these rows (an older
 store) gets them when it is linked. Settings live in data/linking.json; the MinHash permutations
 and LSH bands that datasketch derives from them are kept in data/minhash_params.json, so neither
@@ -23,7 +23,6 @@ import numpy as np
 from procurewatch.store.tables import PlainColumns
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
-_DIGITS = re.compile(r"\d+")
 _CN_NUM = "一二三四五六七八九十百零〇"
 
 
@@ -327,10 +326,6 @@ def band_hashes_many(sigs: np.ndarray) -> np.ndarray:
     for i, (start, end) in enumerate(settings().bands):
         out[:, i] = weighted[:, start:end].sum(axis=1, dtype=np.uint64)
     return out.view(np.int64)
-
-
-def band_hashes(sig: np.ndarray) -> list[int]:
-    return band_hashes_many(sig[None, :])[0].tolist()
 
 
 # ---------------------------------------------------------------- the stored rows

@@ -1,7 +1,7 @@
 """Trends and rankings computed from the store, under one set of counting rules.
 
 Counting rules (applied by every function here):
-- The unit is the procurement (linked notices, see dedupe.py); `notices` is a secondary count of
+- The unit is the procurement (linked notices, see link/); `notices` is a secondary count of
   distinct notices (re-posts of the same notice count once). Until linking has run, every notice is
   its own procurement.
 - Spend of a procurement = its award or contract value when known, else its budget (`spend_kind`
@@ -28,12 +28,14 @@ import duckdb
 import pyarrow as pa
 
 from procurewatch.detect.purchaser import buyer_type_condition
+from procurewatch.link.procurements import status_sql
 from procurewatch.query.filters import Filters, day
 
 FX_FILE = "data/fx_rates.csv"
 
 # Every notice belongs to one procurement; notices not yet linked stand alone.
-_BASE = """
+_LONE_STATUS = status_sql("n.notice_type = 'cancellation'", "n.notice_type", over_members=False)
+_BASE = f"""
 members AS (
     SELECT notice_id, procurement_id, reason, score AS link_score, duplicate_of FROM notice_links
     UNION ALL
@@ -45,8 +47,7 @@ procs AS (
     FROM procurements
     UNION ALL
     SELECT n.id, n.title, n.buyer, n.published, n.published,
-           CASE n.notice_type WHEN 'cancellation' THEN 'cancelled' WHEN 'contract' THEN 'contracted'
-                              WHEN 'award' THEN 'awarded' ELSE 'open' END,
+           {_LONE_STATUS},
            1, n.amount_value, n.amount_currency, n.amount_kind, n.relevant, n.score, n.title_match,
            n.country, n.province, n.city, n.admin_code
     FROM notices n ANTI JOIN notice_links l ON l.notice_id = n.id

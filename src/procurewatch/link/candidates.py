@@ -1,0 +1,206 @@
+"""Near-duplicate candidates of the pending notices, found by LSH over their MinHash signatures.
+
+Comparing every pending notice with every stored one is out of the question, so each pending notice
+is compared only with the notices that share one of its LSH band buckets (stored and linked ones, or
+earlier ones of the same pass), scored by estimated Jaccard (the share of equal MinHash minima), and
+kept when the score reaches `near_duplicate` and the titles can still agree. The bucket join and the
+scoring are done on whole arrays: linking runs this once per pass, not once per notice. The signatures
+and band hashes were made when the notices were stored (keys.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+from rapidfuzz import process
+from rapidfuzz.distance import Indel
+
+from procurewatch.link.decision import Other, Pending
+from procurewatch.link.keys import Settings, normalise_text, phase_of
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The pending notices in link order, with their MinHash signatures (row i is pending[i]; rows of
+    notices too short to judge are zero and unused) and LSH band hashes."""
+
+    pending: list[Pending]
+    sigs: np.ndarray
+    has_sig: np.ndarray
+    bands: np.ndarray
+
+
+@dataclass(frozen=True)
+class Near:
+    """Per pending notice, its near-duplicate candidates at or above `near_duplicate`, best first."""
+
+    offsets: list[int]
+    others: list[Other]
+    scores: list[float]
+
+    def of(self, i: int) -> zip[tuple[Other, float]]:
+        lo, hi = self.offsets[i], self.offsets[i + 1]
+        return zip(self.others[lo:hi], self.scores[lo:hi], strict=True)
+
+
+def near_duplicates(con: duckdb.DuckDBPyConnection, batch: Batch, s: Settings) -> Near:
+    """Candidates of each pending notice by LSH (stored notices, or earlier ones of this run, that share
+    a band bucket), scored by estimated Jaccard. Fills the temp table `_candidates(other)` with the
+    stored notices among them."""
+    n = len(batch.pending)
+    x, y, store_ids = _lsh_pairs(con, batch, s)
+    store_sigs, row_of, store_info = _store_candidates(con, store_ids, np.unique(y[y >= n]) - n, s)
+    known = np.ones(len(y), dtype=bool)
+    known[y >= n] = row_of[y[y >= n] - n] >= 0
+    scores = np.zeros(len(y))
+    step = 16_384  # pairs at a time: small enough for the minima to stay in cache
+    for lo in range(0, len(x), step):  # estimated Jaccard: the share of equal minima
+        xs, ys = x[lo : lo + step], y[lo : lo + step]
+        stored = ys >= n
+        if stored.any():
+            theirs = np.empty((len(ys), s.num_perm), dtype=np.uint32)
+            theirs[~stored] = batch.sigs[ys[~stored]]
+            theirs[stored] = store_sigs[row_of[ys[stored] - n]]
+        else:
+            theirs = batch.sigs[ys]
+        scores[lo : lo + len(xs)] = np.count_nonzero(batch.sigs[xs] == theirs, axis=1) / s.num_perm
+    keep = known & (scores >= s.near_duplicate)
+    x, y, scores = x[keep], y[keep], scores[keep]
+    titles = [p.title_key for p in batch.pending] + [
+        store_info[i].title_key if i in store_info else "" for i in range(len(store_ids))
+    ]
+    keep = _titles_may_agree(titles, x, y, s)
+    x, y, scores = x[keep], y[keep], scores[keep]
+    order = np.lexsort((np.arange(len(x)), -scores, x))  # stable: ties keep the candidate order
+    x, y, scores = x[order], y[order], scores[order]
+    used = np.unique(y[y >= n]) - n
+    con.execute("DROP TABLE IF EXISTS _candidates")
+    con.register("_candidate_ids", pa.table({"other": pa.array([store_ids[i] for i in used], pa.string())}))
+    con.execute("CREATE TEMP TABLE _candidates AS SELECT other FROM _candidate_ids")
+    con.unregister("_candidate_ids")
+    pending_info = {}
+    others = []
+    for node in y.tolist():
+        if node < n:
+            if node not in pending_info:
+                p = batch.pending[node]
+                pending_info[node] = Other(p.id, p.title_key, p.phase, p.title_norm)
+            others.append(pending_info[node])
+        else:
+            others.append(store_info[node - n])
+    offsets = np.searchsorted(x, np.arange(n + 1)).tolist()
+    return Near(offsets, others, scores.tolist())
+
+
+def _titles_may_agree(titles: list[str], x: np.ndarray, y: np.ndarray, s: Settings) -> np.ndarray:
+    """For many pairs (x, y) of nodes with these titles, a necessary condition of `titles_agree`: one
+    title empty, at most `title_max_edits` insertions and deletions apart, or the shorter a subsequence
+    of the longer (as it is when one contains the other). Pairs failing it never agree, so they are not
+    looked at one by one."""
+    lengths = np.fromiter(map(len, titles), dtype=np.int64, count=len(titles))
+    la, lb = lengths[x], lengths[y]
+    gap = np.abs(la - lb)
+    empty = (la == 0) | (lb == 0)
+    may = empty.copy()
+    check = ~empty & ((gap <= s.title_max_edits) | (np.minimum(la, lb) >= 6))
+    if s.title_max_edits < 2:  # equal lengths are an even number of edits apart: only equal titles agree
+        same = check & (gap == 0)
+        title_id = pa.array(titles, pa.string()).dictionary_encode().indices.to_numpy(zero_copy_only=False)
+        may[same] = title_id[x[same]] == title_id[y[same]]
+        check &= gap != 0
+    xs, ys = x[check].tolist(), y[check].tolist()
+    edits = process.cpdist(
+        [titles[i] for i in xs], [titles[i] for i in ys], scorer=Indel.distance, workers=1
+    ).astype(np.int64)
+    may[check] = (edits <= s.title_max_edits) | ((edits == gap[check]) & (np.minimum(la, lb)[check] >= 6))
+    return may
+
+
+def _lsh_pairs(
+    con: duckdb.DuckDBPyConnection, batch: Batch, s: Settings
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Node pairs (x, y): x a pending notice (its index), y a notice sharing an LSH band bucket of at most
+    `max_bucket` notices with it: an earlier pending one (its index) or a stored one (n + its index in
+    the returned ids). Per x at most `max_candidates`, ordered by shared bands (most first), then id.
+    A numpy self-join over the sorted hashes of each band."""
+    n = len(batch.pending)
+    rows = np.flatnonzero(batch.has_sig)
+    nbands = batch.bands.shape[1]
+    mine = pa.table(
+        {
+            "band": pa.array(np.tile(np.arange(nbands, dtype=np.int16), len(rows))),
+            "hash": pa.array(batch.bands[rows].reshape(-1)),
+        }
+    )
+    con.register("_mine", mine)
+    stored = con.sql(
+        """SELECT b.notice_id, b.band, b.hash FROM notice_lsh_bands b
+           SEMI JOIN _mine m ON m.band = b.band AND m.hash = b.hash
+           -- linked notices only: a notice of a later pass is not in the store yet
+           SEMI JOIN notice_links l ON l.notice_id = b.notice_id
+           -- a bucket already too big in the store stays too big: its members are never candidates
+           QUALIFY count(*) OVER (PARTITION BY b.band, b.hash) <= ?""",
+        params=[s.max_bucket],
+    ).to_arrow_table()
+    con.unregister("_mine")
+    encoded = stored.column("notice_id").combine_chunks().dictionary_encode()
+    store_ids: list[str] = encoded.dictionary.to_pylist()
+    store_node = n + encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    store_band = stored.column("band").to_numpy()
+    store_hash = stored.column("hash").to_numpy()
+    total = n + len(store_ids)
+    by_rank = np.argsort(np.array([p.id for p in batch.pending] + store_ids), kind="stable")
+    rank = np.empty(total, dtype=np.int64)  # ties in shared bands go to the smaller id
+    rank[by_rank] = np.arange(total)
+
+    codes = [np.empty(0, dtype=np.int64)]  # x * total + rank of y, one per shared band
+    for band in range(nbands):
+        here = store_band == band
+        hashes = np.concatenate([batch.bands[rows, band], store_hash[here]])
+        node = np.concatenate([rows, store_node[here]])
+        order = np.argsort(hashes)
+        hashes, node = hashes[order], node[order]
+        starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
+        sizes = np.diff(np.r_[starts, len(hashes)])
+        for size in np.unique(sizes[(sizes >= 2) & (sizes <= s.max_bucket)]).tolist():
+            # buckets of this size; a bigger bucket is boilerplate, not evidence
+            members = node[starts[sizes == size][:, None] + np.arange(size)]
+            earliness = np.where(members < n, members, -1)  # stored notices come before every pending one
+            bucket, a, b = np.nonzero(earliness[:, None, :] < earliness[:, :, None])  # b before a
+            codes.append(members[bucket, a] * total + rank[members[bucket, b]])
+    pairs, shared = np.unique(np.concatenate(codes), return_counts=True)  # by x, then id of y
+    x, y = pairs // total, by_rank[pairs % total]
+    order = np.argsort(x * (nbands + 1) + (nbands - shared), kind="stable")  # most shared bands first
+    x, y = x[order], y[order]
+    keep = np.arange(len(x)) - np.searchsorted(x, x) < s.max_candidates
+    return x[keep], y[keep], store_ids
+
+
+def _store_candidates(
+    con: duckdb.DuckDBPyConnection, store_ids: list[str], wanted: np.ndarray, s: Settings
+) -> tuple[np.ndarray, np.ndarray, dict[int, Other]]:
+    """Signatures and comparison keys of the wanted stored candidates (indices in store_ids): the
+    signature of store_ids[i] is sigs[row_of[i]], row_of[i] = -1 when it has none."""
+    sigs = np.zeros((len(wanted), s.num_perm), dtype=np.uint32)
+    row_of = np.full(len(store_ids), -1, dtype=np.int64)
+    if not len(wanted):
+        return sigs, row_of, {}
+    con.register(
+        "_wanted",
+        pa.table({"other": pa.array([store_ids[i] for i in wanted], pa.string()), "node": pa.array(wanted)}),
+    )
+    rows = con.execute(
+        """SELECT w.node, m.signature, coalesce(k.title_key, ''), n.notice_type, n.title
+           FROM notice_minhash m JOIN _wanted w ON w.other = m.notice_id JOIN notices n ON n.id = m.notice_id
+           LEFT JOIN notice_keys k ON k.notice_id = m.notice_id"""
+    ).fetchall()
+    con.unregister("_wanted")
+    info: dict[int, Other] = {}
+    for row, (node, blob, key, ntype, title) in enumerate(rows):
+        sigs[row] = np.frombuffer(blob, dtype=np.uint32)
+        row_of[node] = row
+        info[node] = Other(store_ids[node], key, phase_of(ntype, title), normalise_text(title))
+    return sigs, row_of, info

@@ -1,0 +1,93 @@
+"""The aggregate row of each procurement, recomputed from its member notices after linking, so that
+queries read one row per purchase instead of gathering its notices every time.
+
+A procurement's title, buyer, codes and place are those of its first notice that has them; its spend
+is the award or contract value when one is known, else the budget (never a sum of member notices);
+`notices` counts its notices without their re-posts. The status rule is defined here once
+(`status_sql`) and used also where a notice not linked yet stands for its own procurement
+(query/counts.py).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+
+# The link tables are in schema.sql; these columns came after the first stores were made.
+def status_sql(cancelled: str, notice_type: str, *, over_members: bool) -> str:
+    """The status of a procurement as a SQL expression: 'cancelled' when a notice cancels it, else
+    'contracted' when one is a contract, else 'awarded' when one is an award, else 'open'.
+
+    `cancelled` (a boolean) and `notice_type` are SQL expressions of one notice; with `over_members`
+    they are aggregated over a group of member notices, else they describe a notice that stands alone."""
+
+    def any_notice(condition: str) -> str:
+        return f"bool_or({condition})" if over_members else condition
+
+    contract, award = any_notice(f"{notice_type} = 'contract'"), any_notice(f"{notice_type} = 'award'")
+    return (
+        f"CASE WHEN {any_notice(cancelled)} THEN 'cancelled' WHEN {contract} THEN 'contracted'"
+        f" WHEN {award} THEN 'awarded' ELSE 'open' END"
+    )
+
+
+_REFRESH = f"""
+INSERT INTO procurements (id, title, buyer, project_code, ocid, first_published, last_published, status,
+                          notices, spend_value, spend_currency, spend_kind, relevant, score, title_match,
+                          country, province, city, admin_code, buyer_key, title_key, code_key, notices_all,
+                          spend_notice)
+WITH m AS (
+    SELECT l.procurement_id AS pid, l.duplicate_of, n.id, n.title, n.buyer, n.project_code, n.ocid,
+           n.published, n.notice_type, n.amount_value, n.amount_currency, n.amount_kind, n.relevant, n.score,
+           n.title_match, n.country, n.province, n.city, n.admin_code, k.buyer_key, k.title_key, k.code_key,
+           coalesce(k.cancelled, n.notice_type = 'cancellation') AS cancelled,
+           coalesce(n.published, DATE '9999-12-31') AS sort_day
+    FROM notice_links l JOIN notices n ON n.id = l.notice_id
+    LEFT JOIN notice_keys k ON k.notice_id = n.id
+    WHERE l.procurement_id IN (SELECT procurement_id FROM _touched)
+),
+spend AS (
+    SELECT pid, id AS spend_notice, amount_value, amount_currency, amount_kind FROM m
+    WHERE amount_value IS NOT NULL AND amount_currency IS NOT NULL AND amount_kind IS NOT NULL
+    QUALIFY row_number() OVER (
+        PARTITION BY pid
+        ORDER BY CASE WHEN amount_kind IN ('award', 'contract') THEN 0 ELSE 1 END,
+                 coalesce(published, DATE '0001-01-01') DESC, id) = 1
+),
+agg AS (
+    SELECT pid,
+           arg_min(title, sort_day) AS title,
+           arg_min(buyer, sort_day) FILTER (WHERE buyer IS NOT NULL) AS buyer,
+           arg_min(project_code, sort_day) FILTER (WHERE project_code IS NOT NULL) AS project_code,
+           arg_min(ocid, sort_day) FILTER (WHERE ocid IS NOT NULL) AS ocid,
+           min(published) AS first_published, max(published) AS last_published,
+           {status_sql("cancelled", "notice_type", over_members=True)} AS status,
+           count(*) FILTER (WHERE duplicate_of IS NULL) AS notices,
+           bool_or(relevant) AS relevant, max(score) AS score, bool_or(title_match) AS title_match,
+           arg_min(country, sort_day) FILTER (WHERE country IS NOT NULL) AS country,
+           arg_min(province, sort_day) FILTER (WHERE province IS NOT NULL) AS province,
+           arg_min(city, sort_day) FILTER (WHERE city IS NOT NULL) AS city,
+           arg_min(admin_code, sort_day) FILTER (WHERE admin_code IS NOT NULL) AS admin_code,
+           arg_min(buyer_key, sort_day) FILTER (WHERE buyer_key IS NOT NULL) AS buyer_key,
+           arg_min(title_key, sort_day) AS title_key,
+           arg_min(code_key, sort_day) FILTER (WHERE code_key IS NOT NULL) AS code_key,
+           count(*) AS notices_all
+    FROM m GROUP BY pid
+)
+SELECT a.pid, a.title, a.buyer, a.project_code, a.ocid, a.first_published, a.last_published, a.status,
+       a.notices, s.amount_value, s.amount_currency, s.amount_kind, a.relevant, a.score, a.title_match,
+       a.country, a.province, a.city, a.admin_code, a.buyer_key, a.title_key, a.code_key, a.notices_all,
+       s.spend_notice
+FROM agg a LEFT JOIN spend s ON s.pid = a.pid
+"""
+
+
+def refresh_procurements(con: duckdb.DuckDBPyConnection, touched_sql: str | None = None) -> None:
+    """Recompute the aggregate row of each touched procurement (all of them when touched_sql is None)."""
+    con.execute("DROP TABLE IF EXISTS _touched")
+    con.execute(
+        f"CREATE TEMP TABLE _touched AS {touched_sql or 'SELECT DISTINCT procurement_id FROM notice_links'}"
+    )
+    con.execute("DELETE FROM procurements WHERE id IN (SELECT procurement_id FROM _touched)")
+    con.execute(_REFRESH)
+    con.execute("DROP TABLE IF EXISTS _touched")
