@@ -29,7 +29,7 @@ from procurewatch.sources.ocds_stream import (
 )
 
 if TYPE_CHECKING:
-    from procurewatch.sources.base import InputFile
+    from procurewatch.sources.files import InputFile
 
 
 def is_ocds(head: bytes) -> bool:
