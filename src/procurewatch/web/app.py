@@ -21,11 +21,13 @@ from jinja2 import Environment, FileSystemLoader
 
 from procurewatch.errors import UsageError
 from procurewatch.privacy import Masker
+from procurewatch.query import charts as dashboard
 from procurewatch.query import counts as analysis
+from procurewatch.query.explorer import Explorer
+from procurewatch.query.facets import FACETS
 from procurewatch.query.filters import MULTI, SORTS, FilterError, Filters, NoticeFilters
-from procurewatch.web import dashboard
-from procurewatch.web.explorer import FACETS, PER_PAGE, Explorer
-from procurewatch.web.exporting import encode, mask_columns, rows_to_table
+from procurewatch.query.notice_search import PER_PAGE
+from procurewatch.report.export import encode, mask_columns, rows_to_table
 from procurewatch.web.highlight import Span, segments, snippet
 from procurewatch.web.security import SecurityMiddleware, safe_url, set_token_cookie
 
