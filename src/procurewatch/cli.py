@@ -313,7 +313,7 @@ def export(
 
     def run() -> None:
         from procurewatch.query.filters import NoticeFilters, split_pair
-        from procurewatch.web.exporting import export_notices
+        from procurewatch.report.export import export_notices
 
         _need_store(db)
         pairs = [("q", query)] if query else []

@@ -12,8 +12,8 @@ import pytest
 from tests.corpus import Row, build_store
 from tests.web.conftest import TestClient
 
+from procurewatch.query.notice_search import PER_PAGE
 from procurewatch.web.app import Settings, create_app
-from procurewatch.web.explorer import PER_PAGE
 
 PAGES = [
     "/",

@@ -4,8 +4,8 @@ Every entry point reads filters through here: the command line's options and `--
 the explorer's query strings and the `/api/` parameters. A name or value that is not understood raises
 `FilterError` listing what is valid, so nothing ever answers an unfiltered or empty result in silence.
 Values are made canonical on the way in (a province written 湖北, Hubei or 420000 is 湖北省; a vendor
-written 海康威视 is `hikvision`), so the renderings (SQL in query/counts.py and web/explorer.py, numpy in
-web/notice_columns.py, tantivy in search/index.py) only ever see canonical values.
+written 海康威视 is `hikvision`), so the renderings (SQL in query/counts.py and query/notices.py, numpy in
+query/columns.py, tantivy in search/index.py) only ever see canonical values.
 """
 
 from __future__ import annotations

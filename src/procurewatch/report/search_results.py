@@ -16,17 +16,16 @@ from procurewatch.search.index import index_dir_for, search_ids, sync_index
 
 def print_hits(db: Path, query: str, limit: int, format: str) -> None:
     """Print the `limit` best notices matching `query` (SearchError when it cannot be run)."""
-    from procurewatch.web.explorer import Explorer
+    from procurewatch.query.explorer import Explorer
 
     if not index_dir_for(db).exists():
         sync_index(db)
     hits = search_ids(db, query)
     explorer = Explorer(db)
-    cur = explorer.cursor()
     try:
-        rows = explorer.notice_rows(cur, hits.ids[:limit])
+        rows = explorer.notice_rows(hits.ids[:limit])
     finally:
-        cur.close()
+        explorer.close()
     if format == "jsonl":
         for r in rows:
             record = {k: r[k] for k in ("id", "procurement_id", "title", "published", "buyer", "categories")}

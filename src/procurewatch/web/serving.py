@@ -30,7 +30,9 @@ def serve(db: Path, host: str, port: int, token: str | None, reveal: bool, conso
     app = create_app(Settings(db_path=db, token=token, reveal_personal_data=reveal))
     where = f"http://{host}:{port}/"
     if token:
-        console.print(f"serving {db} read-only at {where} — access token required (header, cookie or ?token=)")
+        console.print(
+            f"serving {db} read-only at {where} — access token required (header, cookie or ?token=)"
+        )
     else:
         console.print(f"serving {db} read-only at {where} (loopback only, no token)")
     if reveal:

@@ -4,8 +4,8 @@ Joining a search's hits (up to every notice) with the `notices` table scans the 
 each new query; counting facets over those rows again costs more. The server reads these
 columns once when it starts (it holds the store read-only, so they cannot go stale) and then
 filters, counts and orders any set of hits in memory. Counts are exact and follow the same
-rules as the SQL in explorer.py (which still serves while the columns are being read):
-each facet is counted under every filter except its own; NULLs match no value.
+rules as the SQL of query/notices.py and query/facets.py (which still serve while the columns
+are being read): each facet is counted under every filter except its own; NULLs match no value.
 
 Row position = rank of the notice id, so "then by id" orders are the position itself.
 """
@@ -22,7 +22,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from procurewatch.detect.purchaser import buyer_type_condition
+from procurewatch.query.facets import top_values
 from procurewatch.query.filters import NoticeFilters, day
+from procurewatch.query.notices import buyer_types
 
 CODED = ("buyer", "city", "country", "province", "notice_type", "language")
 VALUE_FACETS = ("year", "country", "province", "notice_type", "language")
@@ -126,9 +128,7 @@ class NoticeColumns:
         return Pairs(table.column("pos").to_numpy().astype(np.int64), coded.codes, coded.values, coded.lookup)
 
     def _buyer_types(self, cur: duckdb.DuckDBPyConnection) -> tuple[list[str], np.ndarray]:
-        """Which purchaser types each distinct buyer name belongs to, by the SQL of analysis.py."""
-        from procurewatch.web.explorer import buyer_types
-
+        """Which purchaser types each distinct buyer name belongs to, by the SQL of detect/purchaser.py."""
         types = sorted(buyer_types())
         names = self.coded["buyer"].values
         if not types or not names:
@@ -217,13 +217,13 @@ class NoticeColumns:
                 codes = coded.codes[picked]
                 counts = np.bincount(codes[codes >= 0], minlength=len(coded.values))
                 pairs = [(coded.values[i], int(counts[i])) for i in np.flatnonzero(counts)]
-            out[name] = _top(pairs, limit)
+            out[name] = top_values(pairs, limit)
         for name in MULTI_FACETS:
             chosen = np.zeros(self.n, dtype=bool)
             chosen[rows[self.combined(conds, len(rows), skip=name)]] = True
             p = self.pairs[name]
             counts = np.bincount(p.codes[chosen[p.positions]], minlength=len(p.values))
-            out[name] = _top([(p.values[i], int(counts[i])) for i in np.flatnonzero(counts)], limit)
+            out[name] = top_values([(p.values[i], int(counts[i])) for i in np.flatnonzero(counts)], limit)
         out["buyer_type"] = self._buyer_type_facet(rows[self.combined(conds, len(rows), skip="buyer_type")])
         return out
 
@@ -239,7 +239,7 @@ class NoticeColumns:
     # ------------------------------------------------------------ order
 
     def order(self, rows: np.ndarray, scores: np.ndarray | None, sort: str) -> np.ndarray:
-        """`rows` sorted as explorer.SORT_SQL sorts them (ties by id = by position)."""
+        """`rows` sorted as query/notices.SORT_SQL sorts them (ties by id = by position)."""
         null_day = self.day_null[rows]
         if sort == "amount":
             amount = self.amount[rows]
@@ -254,7 +254,3 @@ class NoticeColumns:
 
     def ids_at(self, positions: np.ndarray) -> list[str]:
         return self.ids.take(pa.array(positions, pa.int64())).to_pylist()
-
-
-def _top(pairs: list[tuple[str, int]], limit: int) -> list[tuple[str, int]]:
-    return sorted(pairs, key=lambda x: (-x[1], x[0]))[:limit]

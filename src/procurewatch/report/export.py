@@ -1,4 +1,5 @@
-"""Result sets and chart data as CSV, JSON or Parquet downloads."""
+"""Result sets and chart rows as CSV, JSON or Parquet: the bytes of the web's downloads and the
+`export` command's file (export_notices)."""
 
 from __future__ import annotations
 
@@ -67,15 +68,19 @@ def export_notices(db: Path, out: Path, fmt: str | None, filters: NoticeFilters,
     """Write the notices `filters` select to `out` (format from `fmt`, else the file's suffix), titles
     masked unless `reveal`; return how many were written."""
     from procurewatch.privacy import Masker
+    from procurewatch.query.explorer import Explorer
     from procurewatch.search.index import index_dir_for, sync_index
-    from procurewatch.web.explorer import Explorer
 
     fmt = fmt or out.suffix.lstrip(".").lower()
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     if filters.q and not index_dir_for(db).exists():
         sync_index(db)
-    table = Explorer(db).export_table(filters, sort="relevance" if filters.q else "date")
+    explorer = Explorer(db)
+    try:
+        table = explorer.export_table(filters, sort="relevance" if filters.q else "date")
+    finally:
+        explorer.close()
     data, _ = encode(mask_columns(table, ("title",), Masker(reveal)), fmt)
     out.write_bytes(data)
     return table.num_rows

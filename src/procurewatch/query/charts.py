@@ -1,4 +1,8 @@
-"""The dashboard's analyses: names, the analysis.py call behind each, and filter mapping."""
+"""The dashboard's analyses by name: the query/counts.py call behind each, and their rows kept per filter set.
+
+The dashboard page and /api/dashboard/{chart} both read charts through here, so a chart has one
+name and one meaning in both.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,8 @@ from typing import Any
 import duckdb
 
 from procurewatch.query import counts as analysis
+from procurewatch.query.cache import LRU
 from procurewatch.query.filters import Filters
-from procurewatch.web.explorer import LRU
 
 Chart = Callable[[duckdb.DuckDBPyConnection, Filters, str | None], list[dict[str, Any]]]
 

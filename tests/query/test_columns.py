@@ -1,6 +1,6 @@
 """The in-memory search columns, and the filtering and counting inside the index used for broad
 searches, must give exactly what the SQL path gives: totals, every page, every facet count, every
-sort, under combined filters — on the corpus of tests/web/corpus.py."""
+sort, under combined filters — on the corpus of tests/corpus.py."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import itertools
 
 import pytest
 
+from procurewatch.query.explorer import Explorer
 from procurewatch.query.filters import NoticeFilters
-from procurewatch.web.explorer import PER_PAGE, Explorer
+from procurewatch.query.notice_search import PER_PAGE, NoticeSearch
 
 QUERIES = ["", "人脸", "卡口", "监控", "-人脸", "hikvision"]
 FILTER_SETS = [
@@ -40,28 +41,28 @@ def explorer(store):
 @pytest.mark.parametrize(("q", "pairs"), list(itertools.product(QUERIES, FILTER_SETS)))
 def test_columns_match_sql(explorer, q, pairs):
     f = NoticeFilters.from_pairs([("q", q), *pairs] if q else pairs)
-    hits = explorer._hits(f)
+    hits = explorer.searcher.hits(f)
     columns = explorer.notice_columns()
     for sort in ("relevance", "date", "date_asc", "amount"):
         if hits is None and sort == "relevance":
             continue
-        sql = explorer._search_sql(f, hits, sort, 1)
-        mem = explorer._search_columns(columns, f, hits, sort, 1)
+        sql = explorer.searcher.search_sql(f, hits, sort, 1)
+        mem = explorer.searcher.search_columns(columns, f, hits, sort, 1)
         assert (mem.total, mem.pages) == (sql.total, sql.pages)
         assert [r["id"] for r in mem.rows] == [r["id"] for r in sql.rows]
         assert mem.facets == sql.facets
     if hits is not None:  # the broad-search path, whatever the number of hits
         for page in (1, 2):
-            sql = explorer._search_sql(f, hits, "relevance", page)
-            indexed = explorer._search_indexed(columns, f, page)
+            sql = explorer.searcher.search_sql(f, hits, "relevance", page)
+            indexed = explorer.searcher.search_indexed(columns, f, page)
             assert (indexed.total, indexed.pages, indexed.page) == (sql.total, sql.pages, sql.page)
             assert [r["id"] for r in indexed.rows] == [r["id"] for r in sql.rows]
             assert indexed.facets == sql.facets
             assert indexed.terms == sql.terms
     if sql.total:
         last = -(-sql.total // PER_PAGE)
-        assert [r["id"] for r in explorer._search_columns(columns, f, hits, "date", last).rows] == [
-            r["id"] for r in explorer._search_sql(f, hits, "date", last).rows
+        assert [r["id"] for r in explorer.searcher.search_columns(columns, f, hits, "date", last).rows] == [
+            r["id"] for r in explorer.searcher.search_sql(f, hits, "date", last).rows
         ]
 
 
@@ -87,10 +88,10 @@ def test_broad_path_breaks_score_ties_like_sql_on_every_page(tmp_path):
     e = Explorer(db, prepare=True)
     try:
         f = NoticeFilters(q="卡口")
-        hits = e._hits(f)
+        hits = e.searcher.hits(f)
         for page in range(1, 9):
-            sql = e._search_sql(f, hits, "relevance", page)
-            indexed = e._search_indexed(e.notice_columns(), f, page)
+            sql = e.searcher.search_sql(f, hits, "relevance", page)
+            indexed = e.searcher.search_indexed(e.notice_columns(), f, page)
             assert [r["id"] for r in indexed.rows] == [r["id"] for r in sql.rows]
             assert (indexed.total, indexed.page) == (sql.total, sql.page) == (150, min(page, 8))
     finally:
@@ -98,13 +99,13 @@ def test_broad_path_breaks_score_ties_like_sql_on_every_page(tmp_path):
 
 
 def test_broad_searches_go_through_the_index_only_with_the_lexicon_they_were_indexed_with(store, monkeypatch):
+    from procurewatch.query import notice_search
     from procurewatch.search import index as search_module
-    from procurewatch.web import explorer as explorer_module
 
-    monkeypatch.setattr(explorer_module, "BROAD_HITS", 0)
+    monkeypatch.setattr(notice_search, "BROAD_HITS", 0)
     used = []
-    real = Explorer._search_indexed
-    monkeypatch.setattr(Explorer, "_search_indexed", lambda self, *a: used.append(1) or real(self, *a))
+    real = NoticeSearch.search_indexed
+    monkeypatch.setattr(NoticeSearch, "search_indexed", lambda self, *a: used.append(1) or real(self, *a))
     f = NoticeFilters(q="人脸")
     e = Explorer(store, prepare=True)
     try:

@@ -1,0 +1,1 @@
+"""The explorer's HTML pages, one module per page family, each an APIRouter wired in by web/app.py."""

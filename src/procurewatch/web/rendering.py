@@ -1,0 +1,63 @@
+"""Answers in the app's forms: pages from the Jinja2 templates, JSON-ready values, file downloads.
+
+Templates autoescape; notice text reaches them through the `mask` filter, links through safe_url.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
+
+from procurewatch.privacy import Masker
+from procurewatch.report.export import encode
+from procurewatch.web.security import safe_url
+from procurewatch.web.state import shared
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def make_templates(masker: Masker) -> Jinja2Templates:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
+    env.filters["mask"] = masker
+    env.filters["money"] = money
+    env.globals["safe_url"] = safe_url
+    env.globals["urlencode"] = lambda pairs: urlencode(pairs)
+    return Jinja2Templates(env=env)
+
+
+def money(value: float | None, currency: str | None = None) -> str:
+    if value is None:
+        return ""
+    return f"{value:,.0f} {currency or ''}".strip()
+
+
+def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """The template `name` rendered with `context`."""
+    return shared(request).templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def jsonable(value: Any) -> Any:
+    """`value` with dates (anything with isoformat) as ISO strings, tuples as lists."""
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def download(table: Any, fmt: str, stem: str) -> Response:
+    """`table` as a file `stem.fmt` to save (ExportError for an unknown format)."""
+    data, media = encode(table, fmt)
+    return Response(
+        data,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'},
+    )
