@@ -11,7 +11,7 @@ import numpy as np
 from rich.console import Console
 
 from procurewatch.ingest.runner import run_ingest
-from procurewatch.link.keys import _datasketch_params, _minhash_params, settings
+from procurewatch.link.keys import datasketch_params, minhash_params, settings
 from procurewatch.link.run import link_pending
 from procurewatch.store.tables import LINK_KEY_TABLES
 
@@ -20,15 +20,15 @@ EXAMPLES = Path(str(resources.files("procurewatch").joinpath("examples")))
 
 def test_kept_minhash_params_are_datasketchs():
     s = settings()
-    kept_perms, kept_bands = _minhash_params(s.num_perm, s.seed, s.lsh_threshold)
-    perms, bands = _datasketch_params(s.num_perm, s.seed, s.lsh_threshold)
+    kept_perms, kept_bands = minhash_params(s.num_perm, s.seed, s.lsh_threshold)
+    perms, bands = datasketch_params(s.num_perm, s.seed, s.lsh_threshold)
     assert np.array_equal(kept_perms, perms.astype(np.uint32))
     assert kept_bands == bands and len(bands) == len(s.bands)
 
 
 def test_other_settings_fall_back_to_datasketch():
-    perms, bands = _minhash_params(64, 3, 0.5)
-    ref_perms, ref_bands = _datasketch_params(64, 3, 0.5)
+    perms, bands = minhash_params(64, 3, 0.5)
+    ref_perms, ref_bands = datasketch_params(64, 3, 0.5)
     assert perms.shape == (2, 64) and np.array_equal(perms, ref_perms) and bands == ref_bands
 
 

@@ -9,10 +9,10 @@ from datasketch import MinHash
 
 from link.rows import insert, links, new_store, notice
 from procurewatch.link.keys import (
-    _identity,
-    _permutations,
+    identity_hash,
     normalise_many,
     normalise_text,
+    permutations,
     settings,
     shingle_hashes,
     signatures,
@@ -279,7 +279,7 @@ def test_batch_signatures_equal_datasketch_minhash():
     batch = signatures(texts)
     for text, sig in zip(texts[:2], batch[:2], strict=True):
         m = MinHash(
-            num_perm=settings().num_perm, permutations=_permutations(), scheme="affine32", hashfunc=_identity
+            num_perm=settings().num_perm, permutations=permutations(), scheme="affine32", hashfunc=identity_hash
         )
         m.update_batch(shingle_hashes(text))
         assert np.array_equal(m.hashvalues.astype(np.uint32), sig)

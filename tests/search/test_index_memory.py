@@ -25,13 +25,13 @@ def test_the_limit_holds_while_indexing_and_a_shared_instance_gets_its_settings_
     holder.execute("SET memory_limit = '300MiB'")
     holder.execute("SET threads = 2")
     seen = []
-    add_notices = search._add_notices
+    add_notices = search.add_notices
 
     def recording(con, writer, replace):
         seen.append(settings(con))
         return add_notices(con, writer, replace)
 
-    monkeypatch.setattr(search, "_add_notices", recording)
+    monkeypatch.setattr(search, "add_notices", recording)
     monkeypatch.setattr(search, "BATCH", 2)  # several batches
     try:
         assert sync_index(db) == len(ROWS)
@@ -48,7 +48,7 @@ def test_a_store_the_limit_does_not_fit_is_indexed_again_without_it(tmp_path, mo
     queries = ("人脸", "声纹", "supraveghere")
     rebuild_index(db)
     expected = {q: set(search_ids(db, q).ids) for q in queries}
-    add_notices = search._add_notices
+    add_notices = search.add_notices
     calls = []
 
     def out_of_memory_once(con, writer, replace):
@@ -58,7 +58,7 @@ def test_a_store_the_limit_does_not_fit_is_indexed_again_without_it(tmp_path, mo
             raise OSError("Out of Memory Error: failed to allocate data of size 1.0 MiB")
         return added
 
-    monkeypatch.setattr(search, "_add_notices", out_of_memory_once)
+    monkeypatch.setattr(search, "add_notices", out_of_memory_once)
     shutil.rmtree(index_dir_for(db))
     notes: list[str] = []
     assert sync_index(db, notes) == len(ROWS)
@@ -75,7 +75,7 @@ def test_other_errors_are_not_retried(tmp_path, monkeypatch):
     def failing(con, writer, replace):
         raise OSError("disk full")
 
-    monkeypatch.setattr(search, "_add_notices", failing)
+    monkeypatch.setattr(search, "add_notices", failing)
     with pytest.raises(OSError, match="disk full"):
         sync_index(Path(db))
 
@@ -92,13 +92,13 @@ def test_sessions_of_a_few_notices_index_what_one_session_does(tmp_path, monkeyp
     expected = {q: set(search_ids(db, q).ids) for q in queries}
     monkeypatch.setattr(search, "INDEX_SESSION", 2)
     sessions = []
-    add_notices = search._add_notices
+    add_notices = search.add_notices
 
     def counting(con, writer, replace):
         sessions.append(con.execute("SELECT count(*) FROM pw_session").fetchall()[0][0])
         return add_notices(con, writer, replace)
 
-    monkeypatch.setattr(search, "_add_notices", counting)
+    monkeypatch.setattr(search, "add_notices", counting)
     assert rebuild_index(db) == len(ROWS)
     assert sessions == [2] * (len(ROWS) // 2) + ([1] if len(ROWS) % 2 else [])
     assert SearchIndex(index_dir_for(db)).num_docs == len(ROWS)
@@ -109,7 +109,7 @@ def test_sessions_of_a_few_notices_index_what_one_session_does(tmp_path, monkeyp
 def test_a_run_stopped_between_sessions_resumes_without_indexing_a_notice_twice(tmp_path, monkeypatch):
     db = build_store(tmp_path / "s.duckdb")
     monkeypatch.setattr(search, "INDEX_SESSION", 2)
-    add_notices = search._add_notices
+    add_notices = search.add_notices
     calls = []
 
     def stopping_in_the_second_session(con, writer, replace):
@@ -118,12 +118,12 @@ def test_a_run_stopped_between_sessions_resumes_without_indexing_a_notice_twice(
             raise KeyboardInterrupt
         return add_notices(con, writer, replace)
 
-    monkeypatch.setattr(search, "_add_notices", stopping_in_the_second_session)
+    monkeypatch.setattr(search, "add_notices", stopping_in_the_second_session)
     with pytest.raises(KeyboardInterrupt):
         sync_index(db)
     assert SearchIndex(index_dir_for(db)).num_docs == 2  # the first session's, not yet in the ids file
 
-    monkeypatch.setattr(search, "_add_notices", add_notices)
+    monkeypatch.setattr(search, "add_notices", add_notices)
     assert sync_index(db) == len(ROWS)
     ids = _indexed_ids(db)
     assert len({i for i, _ in ids}) == len(ids) == len(ROWS)

@@ -90,21 +90,21 @@ def settings() -> Settings:
         amendment_pattern=_any_of(raw["amendment_words"]),
         cancel_pattern=_any_of(raw["cancel_words"]),
         bands=tuple(
-            (int(a), int(b)) for a, b in _minhash_params(mh["num_perm"], mh["seed"], mh["lsh_threshold"])[1]
+            (int(a), int(b)) for a, b in minhash_params(mh["num_perm"], mh["seed"], mh["lsh_threshold"])[1]
         ),
     )
 
 
-def _minhash_params(num_perm: int, seed: int, threshold: float) -> tuple[np.ndarray, list[tuple[int, int]]]:
+def minhash_params(num_perm: int, seed: int, threshold: float) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """datasketch's MinHash permutations (2 x num_perm) and LSH band ranges for these settings: from
     data/minhash_params.json when it was made for them, else from datasketch (slow to import)."""
     kept = json.loads(resources.files("procurewatch").joinpath("data/minhash_params.json").read_text("utf-8"))
     if (kept["num_perm"], kept["seed"], kept["lsh_threshold"]) == (num_perm, seed, threshold):
         return np.array([kept["a"], kept["b"]], dtype=np.uint32), [tuple(r) for r in kept["bands"]]
-    return _datasketch_params(num_perm, seed, threshold)
+    return datasketch_params(num_perm, seed, threshold)
 
 
-def _datasketch_params(
+def datasketch_params(
     num_perm: int, seed: int, threshold: float
 ) -> tuple[np.ndarray, list[tuple[int, int]]]:
     from datasketch import MinHash, MinHashLSH
@@ -114,9 +114,9 @@ def _datasketch_params(
 
 
 @cache
-def _permutations() -> np.ndarray:
+def permutations() -> np.ndarray:
     s = settings()
-    return _minhash_params(s.num_perm, s.seed, s.lsh_threshold)[0]
+    return minhash_params(s.num_perm, s.seed, s.lsh_threshold)[0]
 
 
 def _any_of(words: list[str]) -> re.Pattern[str]:
@@ -221,7 +221,7 @@ def is_cancellation(notice_type: str | None, title: str | None) -> bool:
 # ---------------------------------------------------------------- MinHash
 
 
-def _identity(value: Any) -> Any:
+def identity_hash(value: Any) -> Any:
     return value
 
 
@@ -245,7 +245,7 @@ def signature(normalised: str) -> np.ndarray | None:
     s = settings()
     if len(normalised) < s.min_chars:
         return None
-    m = MinHash(num_perm=s.num_perm, permutations=_permutations(), scheme="affine32", hashfunc=_identity)
+    m = MinHash(num_perm=s.num_perm, permutations=permutations(), scheme="affine32", hashfunc=identity_hash)
     m.update_batch(shingle_hashes(normalised))
     return m.hashvalues.astype(np.uint32)
 
@@ -299,7 +299,7 @@ def _signature_block(texts: list[str], block: list[int], out: list[np.ndarray | 
     h = h ^ (h >> c2)
     h = h * m2
     h = h ^ (h >> c3)
-    a, b = (x.astype(np.uint32) for x in _permutations())
+    a, b = (x.astype(np.uint32) for x in permutations())
     firsts = np.searchsorted(doc, np.arange(len(block)))
     mins = np.empty((len(a), len(block)), dtype=np.uint32)
     permuted = np.empty_like(h)

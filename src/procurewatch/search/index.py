@@ -182,7 +182,7 @@ def _text_sql() -> tuple[str, list[Any]]:
     return _TEXT_SQL.format(buyer_types=", ".join(tests) or "NULL"), params
 
 
-def _add_notices(con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, replace: bool) -> int:
+def add_notices(con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, replace: bool) -> int:
     """Index the notices of temp table pw_session (id, key)."""
     added = 0
     sql, params = _text_sql()
@@ -274,7 +274,7 @@ def _index_session(
     writer = index.writer(heap_size=WRITER_HEAP)
     try:
         with _memory_limited(con, limit):
-            added = _add_notices(con, writer, replace)
+            added = add_notices(con, writer, replace)
     except (duckdb.OutOfMemoryException, OSError) as exc:
         # the Arrow reader reports DuckDB's error as an OSError
         if "Out of Memory" not in str(exc):
@@ -283,7 +283,7 @@ def _index_session(
         if RETRY_NOTE not in notes:
             notes.append(RETRY_NOTE)
         writer.rollback()
-        added = _add_notices(con, writer, replace)
+        added = add_notices(con, writer, replace)
     for notice_id in stale:
         writer.delete_documents_by_term("id", notice_id)
     writer.commit()
