@@ -30,10 +30,8 @@ def _named() -> set[str]:
             continue
         if line.startswith("Top level"):
             folder = ""
-        for name in re.findall(r"`(\w+\.py)`", line):
-            named.add(name if "/" in name else folder + name)
-        for path in re.findall(r"`(\w+/\w+\.py)`", line):
-            named.add(path)
+        for name in re.findall(r"`((?:\w+/)?\w+\.py)`", line):
+            named.add(folder + name)
     return named
 
 
