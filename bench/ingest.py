@@ -251,7 +251,9 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=2000)
     ap.add_argument("--no-extract", action="store_true", help="measure ingest only")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
-    ap.add_argument("--corpus", type=Path, help="use this folder of JSONL files (from --keep) instead of building one")
+    ap.add_argument(
+        "--corpus", type=Path, help="use this folder of JSONL files (from --keep) instead of building one"
+    )
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="pw-bench-"))
@@ -285,7 +287,8 @@ def main() -> None:
 
         print()
         print(
-            f"{'command':<8} {unit:>10} {'seconds':>9} {unit + '/s':>12} {'peak RSS tree':>14} {'largest proc':>13}"
+            f"{'command':<8} {unit:>10} {'seconds':>9} {unit + '/s':>12} {'peak RSS tree':>14} "
+            f"{'largest proc':>13}"
         )
         for name, r, count in rows:
             print(
@@ -304,7 +307,8 @@ def main() -> None:
                 + " MB)"
             )
             print(
-                f"ingest peak PSS (tree, shared pages counted once) {first['peak_pss_mb']:,.0f} MB; by phase: "
+                "ingest peak PSS (tree, shared pages counted once) "
+                f"{first['peak_pss_mb']:,.0f} MB; by phase: "
                 + ", ".join(f"{k} {v:,.0f} MB" for k, v in first["pss_by_phase_mb"].items())
             )
             print(

@@ -149,7 +149,8 @@ def speed(records: list[tuple[str, dict]], n: int, work: Path) -> None:
         f"= {summary.notices_seen / ingest_s:,.0f} notices/s"
     )
     print(
-        f"speed: linking {summary.link_seconds:.1f} s = {summary.linked / max(summary.link_seconds, 1e-9):,.0f} "
+        f"speed: linking {summary.link_seconds:.1f} s = "
+        f"{summary.linked / max(summary.link_seconds, 1e-9):,.0f} "
         f"notices/s; linking adds {summary.link_seconds / ingest_s:.0%} to ingest time (target <= 30%)"
     )
     con = duckdb.connect(str(db), read_only=True)

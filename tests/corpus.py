@@ -125,7 +125,8 @@ ROWS: list[Row] = [
     Row(
         "n-ro-1",
         "Achiziție sisteme de supraveghere video cu recunoaștere facială",
-        "Primăria achiziționează camere Hikvision pentru supraveghere video stradală. Contact: ion.popescu@example.ro",
+        "Primăria achiziționează camere Hikvision pentru supraveghere video stradală. "
+        "Contact: ion.popescu@example.ro",
         "2022-04-04",
         buyer="Primăria Municipiului Cluj-Napoca",
         province=None,

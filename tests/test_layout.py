@@ -10,7 +10,19 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "procurewatch"
 
 # a folder (or top-level module) may not import any of these
 FORBIDDEN = {
-    "sources": {"parse", "detect", "pipeline", "ingest", "store", "link", "search", "query", "report", "web", "cli"},
+    "sources": {
+        "parse",
+        "detect",
+        "pipeline",
+        "ingest",
+        "store",
+        "link",
+        "search",
+        "query",
+        "report",
+        "web",
+        "cli",
+    },
     "parse": {"detect", "pipeline", "ingest", "store", "link", "search", "query", "report", "web", "cli"},
     "detect": {"pipeline", "ingest", "store", "link", "search", "query", "report", "web", "cli"},
     "store": {"ingest", "link", "search", "query", "report", "web", "cli"},
@@ -61,7 +73,10 @@ def test_imports_run_down_the_flow():
 
 def test_no_two_modules_import_each_other():
     modules = _modules()
-    graph = {name: {t for t in _imports(name, path) if t in modules and t != name} for name, path in modules.items()}
+    graph = {
+        name: {t for t in _imports(name, path) if t in modules and t != name}
+        for name, path in modules.items()
+    }
     cycles = sorted(
         f"{a} <-> {b}"
         for a, targets in graph.items()

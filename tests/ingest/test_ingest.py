@@ -206,11 +206,21 @@ def test_phases_in_processes_of_their_own_store_link_and_report_the_same(tmp_pat
     assert table_counts(apart) == table_counts(here)
     for sql in (
         "SELECT hash(string_agg(id, ',' ORDER BY id)) FROM notices",
-        "SELECT hash(string_agg(notice_id || procurement_id || reason, ',' ORDER BY notice_id)) FROM notice_links",
+        "SELECT hash(string_agg(notice_id || procurement_id || reason, ',' ORDER BY notice_id)) "
+        "FROM notice_links",
         "SELECT count(*) FROM procurements",
     ):
         assert count(apart, sql) == count(here, sql)
-    for name in ("notices_seen", "notices_added", "files", "files_skipped", "errors", "skipped", "linked", "indexed"):
+    for name in (
+        "notices_seen",
+        "notices_added",
+        "files",
+        "files_skipped",
+        "errors",
+        "skipped",
+        "linked",
+        "indexed",
+    ):
         assert getattr(isolated, name) == getattr(in_process, name), name
     assert isolated.skipped and isolated.linked == 6 and isolated.indexed == 6
     assert isolated.db_path == apart and not isolated.warnings

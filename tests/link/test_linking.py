@@ -279,7 +279,10 @@ def test_batch_signatures_equal_datasketch_minhash():
     batch = signatures(texts)
     for text, sig in zip(texts[:2], batch[:2], strict=True):
         m = MinHash(
-            num_perm=settings().num_perm, permutations=permutations(), scheme="affine32", hashfunc=identity_hash
+            num_perm=settings().num_perm,
+            permutations=permutations(),
+            scheme="affine32",
+            hashfunc=identity_hash,
         )
         m.update_batch(shingle_hashes(text))
         assert np.array_equal(m.hashvalues.astype(np.uint32), sig)

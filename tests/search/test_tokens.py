@@ -58,7 +58,10 @@ def test_tantivy_splits_seg_words_as_the_python_reference_does(text):
     ("text", "words"),
     [
         ("Закупівля камер відеоспостереження", ["закупівля", "камер", "відеоспостереження"]),
-        ("Achiziție sisteme cu recunoaștere facială", ["achiziție", "sisteme", "cu", "recunoaștere", "facială"]),
+        (
+            "Achiziție sisteme cu recunoaștere facială",
+            ["achiziție", "sisteme", "cu", "recunoaștere", "facială"],
+        ),
         ("Videoüberwachung 视频监控 Überwachungskamera", ["videoüberwachung", "überwachungskamera"]),
         ("Хіквіжн: 海康威视摄像机", ["хіквіжн", "海康"]),
     ],
@@ -66,7 +69,9 @@ def test_tantivy_splits_seg_words_as_the_python_reference_does(text):
 def test_words_beyond_ascii_stay_whole_with_or_without_chinese(text, words):
     tokens = seg_analyzer().analyze(seg_text(text))
     assert all(word in tokens for word in words), tokens
-    cut_into_letters = [t for t in tokens if len(t) == 1 and not t.isascii() and not "\u4e00" <= t <= "\u9fff"]
+    cut_into_letters = [
+        t for t in tokens if len(t) == 1 and not t.isascii() and not "\u4e00" <= t <= "\u9fff"
+    ]
     assert cut_into_letters == []
 
 

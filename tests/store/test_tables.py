@@ -59,7 +59,8 @@ def test_an_older_store_gets_the_columns_added_since(tmp_path: Path):
     con = duckdb.connect(str(db))
     con.execute(OLD_PROCUREMENTS)
     con.execute(
-        "INSERT INTO procurements (id, notices, relevant, score, title_match) VALUES ('p1', 2, true, 0.5, false)"
+        "INSERT INTO procurements (id, notices, relevant, score, title_match) "
+        "VALUES ('p1', 2, true, 0.5, false)"
     )
     con.close()
 

@@ -2,7 +2,8 @@
 
 A process keeps most of the memory it has used: DuckDB's caches, the heap its allocator cannot give
 back, the libraries each phase loads. Run one after the other in one process, the phases of a big
-ingest stack up (what storing leaves stays under linking's peak, and linking's under indexing's). So `run_ingest` runs storing and linking each in a child process started
+ingest stack up (what storing leaves stays under linking's peak, and linking's under indexing's).
+So `run_ingest` runs storing and linking each in a child process started
 for it (`python -m procurewatch.ingest.steps <phase> <result file>`, the request as JSON on stdin,
 the summary as JSON in the result file; the child's messages go to the same terminal) and indexes
 in its own process, which has loaded nothing heavy until then.

@@ -2,7 +2,8 @@
 
 This process reads big files (or cuts big JSON Lines files into slices of lines), turns the columns
 it gets back into Arrow tables and writes them to DuckDB; the understanding, detecting and turning
-of notices into plain columns runs inline or, with `workers` > 1, in a `spawn` pool. Work flows in bounded, ordered chunks, so memory stays flat and a
+of notices into plain columns runs inline or, with `workers` > 1, in a `spawn` pool. Work flows in
+bounded, ordered chunks, so memory stays flat and a
 file is recorded as done only in the transaction that stores its last notice. A crash loses at most
 the batches in flight; re-running completes them (stored ids are not rewritten).
 """

@@ -84,7 +84,8 @@ def print_summary(summary: IngestSummary, console: Console) -> None:
     table.add_row("inputs skipped", f"{summary.errors:,}")
     table.add_row(
         "seconds storing",
-        f"{summary.store_seconds:.1f}  ({summary.notices_per_second:,.0f} notices/s, {summary.workers} worker(s))",
+        f"{summary.store_seconds:.1f}  ({summary.notices_per_second:,.0f} notices/s, "
+        f"{summary.workers} worker(s))",
     )
     table.add_row("seconds linking", f"{summary.link_seconds:.1f}  ({summary.linked:,} notices linked)")
     table.add_row("seconds indexing", f"{summary.index_seconds:.1f}  ({summary.indexed:,} notices indexed)")

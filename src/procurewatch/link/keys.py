@@ -104,9 +104,7 @@ def minhash_params(num_perm: int, seed: int, threshold: float) -> tuple[np.ndarr
     return datasketch_params(num_perm, seed, threshold)
 
 
-def datasketch_params(
-    num_perm: int, seed: int, threshold: float
-) -> tuple[np.ndarray, list[tuple[int, int]]]:
+def datasketch_params(num_perm: int, seed: int, threshold: float) -> tuple[np.ndarray, list[tuple[int, int]]]:
     from datasketch import MinHash, MinHashLSH
 
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
@@ -329,6 +327,7 @@ def band_hashes_many(sigs: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- the stored rows
+
 
 @dataclass(frozen=True)
 class LinkRows:

@@ -258,7 +258,8 @@ def _store_procurements(
     rows = con.execute(
         """SELECT id, title_key, buyer_key, code_key, first_published, last_published FROM procurements
            WHERE code_key IN (SELECT code_key FROM _pkeys)
-              OR (buyer_key IN (SELECT buyer_key FROM _pkeys) AND buyer_key NOT IN (SELECT buyer_key FROM _crowded))
+              OR (buyer_key IN (SELECT buyer_key FROM _pkeys)
+                  AND buyer_key NOT IN (SELECT buyer_key FROM _crowded))
               OR title_key IN (SELECT title_key FROM _pkeys)
               OR id IN (SELECT l.procurement_id FROM notice_links l
                         JOIN (SELECT DISTINCT other FROM _candidates) c ON c.other = l.notice_id)"""

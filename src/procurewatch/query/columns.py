@@ -111,11 +111,13 @@ class NoticeColumns:
         self.pairs = {
             "category": self._pairs(
                 cur,
-                "SELECT DISTINCT p.pos, f.category AS value FROM findings f JOIN pw_positions p ON p.id = f.notice_id",
+                "SELECT DISTINCT p.pos, f.category AS value FROM findings f "
+                "JOIN pw_positions p ON p.id = f.notice_id",
             ),
             "vendor": self._pairs(
                 cur,
-                "SELECT DISTINCT p.pos, v.vendor AS value FROM pw_vendor_rows v JOIN pw_positions p ON p.id = v.notice_id",
+                "SELECT DISTINCT p.pos, v.vendor AS value FROM pw_vendor_rows v "
+                "JOIN pw_positions p ON p.id = v.notice_id",
             ),
         }
         cur.unregister("pw_positions")
@@ -137,7 +139,8 @@ class NoticeColumns:
         conds = [buyer_type_condition([t], params, column="b.buyer") for t in types]
         cur.register("pw_buyer_names", pa.table({"code": np.arange(len(names)), "buyer": names}))
         rows = cur.execute(
-            f"SELECT code, {', '.join(f'coalesce({c}, FALSE)' for c in conds)} FROM pw_buyer_names b ORDER BY code",
+            f"SELECT code, {', '.join(f'coalesce({c}, FALSE)' for c in conds)} "
+            "FROM pw_buyer_names b ORDER BY code",
             params,
         ).fetchall()
         cur.unregister("pw_buyer_names")

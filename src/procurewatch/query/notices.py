@@ -105,7 +105,8 @@ def notice_rows(cur: duckdb.DuckDBPyConnection, ids: list[str]) -> list[dict[str
                               FROM findings WHERE notice_id IN {id_list} GROUP BY 1),
                      vends AS (SELECT notice_id, list(DISTINCT vendor ORDER BY vendor) AS vendors
                                FROM pw_vendor_rows WHERE notice_id IN {id_list} GROUP BY 1),
-                     links AS (SELECT notice_id, procurement_id FROM notice_links WHERE notice_id IN {id_list})
+                     links AS (SELECT notice_id, procurement_id FROM notice_links
+                               WHERE notice_id IN {id_list})
             SELECT n.id, n.title, left(n.body, 2000) AS body, n.published, n.notice_type, n.buyer,
                    n.amount_value, n.amount_currency, n.country, n.province, n.city, n.language,
                    n.url, n.relevant, coalesce(l.procurement_id, n.id) AS procurement_id,

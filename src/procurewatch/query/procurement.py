@@ -36,7 +36,8 @@ _PER_NOTICE = {
                    ORDER BY notice_id, score DESC""",
     "items": """SELECT notice_id, description, scheme, code FROM items WHERE notice_id IN {ids}
                 ORDER BY notice_id, position""",
-    "evidence": """SELECT notice_id, subject_kind, subject, field, start_offset, end_offset, text FROM evidence
+    "evidence": """SELECT notice_id, subject_kind, subject, field, start_offset, end_offset, text
+                   FROM evidence
                    WHERE notice_id IN {ids} ORDER BY notice_id, field, start_offset""",
 }
 
