@@ -358,7 +358,9 @@ def serve(
 
 @app.command("review")
 def review(
-    procurement_id: Annotated[str, typer.Argument(help="Procurement id (as on the procurement page).")],
+    procurement_id: Annotated[
+        str, typer.Argument(help="Procurement id (or a notice's), as in the explorer's /procurement/ID.")
+    ],
     confirm: Annotated[bool, typer.Option("--confirm", help="It is a surveillance purchase.")] = False,
     reject: Annotated[bool, typer.Option("--reject", help="It is not a surveillance purchase.")] = False,
     category: Annotated[
@@ -385,7 +387,8 @@ def review(
             db, procurement_id, decision, categories=category or [], role=role, note=note, reviewer=reviewer
         )
         err.print(
-            f"review {made.id}: {procurement_id} {decision} by {made.reviewer} at {made.decided_at:%Y-%m-%d %H:%M} UTC",
+            f"review {made.id}: {made.decided_on} {decision} by {made.reviewer}"
+            f" at {made.decided_at:%Y-%m-%d %H:%M} UTC",
             highlight=False,
             markup=False,
         )
@@ -438,7 +441,7 @@ def review_import(
 
         _need_store(db)
         recorded, skipped = import_file(db, labels)
-        err.print(f"recorded {recorded} decisions; skipped {skipped} (already here, or notices not in this store)")
+        err.print(f"recorded {recorded} decisions; skipped {skipped} (already here, or notices not here)")
 
     _usage_errors_exit(run)
 

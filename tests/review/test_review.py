@@ -158,6 +158,12 @@ def test_the_latest_decision_counts_and_the_api_says_who_and_when(db: Path):
     con.close()
     assert surveillance_total(db, reviewed=True) == 1
 
+    notice = one(
+        db, f"SELECT max(notice_id) FROM notice_links WHERE procurement_id = '{pid}' AND notice_id <> '{pid}'"
+    )
+    assert rv.record(db, notice, "rejected").decided_on == pid  # a notice's id names its procurement
+    assert surveillance_total(db, reviewed=True) == 0
+
 
 def test_a_rejected_surveillance_procurement_drops_out_and_a_confirmed_one_counts(db: Path):
     before = surveillance_total(db)
@@ -205,20 +211,13 @@ def test_unknown_id_and_bad_usage_exit_2_without_a_traceback(db: Path, tmp_path:
         assert code == 2, (args, out)
         assert "Traceback" not in out and "error" in out.lower()
     code, out = cli("review", "no-such-procurement", "--confirm", "--db", db)
-    assert "no procurement 'no-such-procurement'" in out
+    assert "no procurement or notice 'no-such-procurement'" in out
     assert one(db, "SELECT count(*) FROM reviews") == 0
 
 
 def test_a_store_in_use_refuses_a_decision_with_its_message(db: Path):
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import duckdb, sys, time; c = duckdb.connect({str(db)!r}); print('open', flush=True); time.sleep(60)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    hold = f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('open', flush=True); time.sleep(99)"
+    holder = subprocess.Popen([sys.executable, "-c", hold], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout and holder.stdout.readline().strip() == "open"
         result = subprocess.run(

@@ -40,7 +40,8 @@ ROLES = ("primary", "component")
 _REACHED = """
 WITH reached AS MATERIALIZED (
     SELECT DISTINCT n.id, r.id AS review_id, r.decision
-    FROM reviews r JOIN review_notices rn ON rn.review_id = r.id JOIN notices n ON n.fingerprint = rn.fingerprint
+    FROM reviews r JOIN review_notices rn ON rn.review_id = r.id
+    JOIN notices n ON n.fingerprint = rn.fingerprint
 )
 SELECT coalesce(l.procurement_id, m.id) AS pid, {}
 FROM reached m LEFT JOIN notice_links l ON l.notice_id = m.id
@@ -92,8 +93,8 @@ def default_reviewer() -> str:
 def members(con: duckdb.DuckDBPyConnection, procurement_id: str) -> list[tuple[str, str, str, str]]:
     """(notice id, fingerprint, path, locator) of the procurement's notices today."""
     return con.execute(
-        """SELECT n.id, n.fingerprint, n.path, n.locator FROM notice_links l JOIN notices n ON n.id = l.notice_id
-           WHERE l.procurement_id = $1
+        """SELECT n.id, n.fingerprint, n.path, n.locator
+           FROM notice_links l JOIN notices n ON n.id = l.notice_id WHERE l.procurement_id = $1
            UNION
            SELECT n.id, n.fingerprint, n.path, n.locator FROM notices n
            WHERE n.id = $1 AND NOT EXISTS (SELECT 1 FROM notice_links l WHERE l.notice_id = n.id)
@@ -113,7 +114,8 @@ def record(
     reviewer: str | None = None,
     decided_at: datetime | None = None,
 ) -> Decision:
-    """Record a reviewer's decision on a procurement; return it. `store` is a store path (opened with
+    """Record a reviewer's decision on a procurement (or the procurement holding the notice of that
+    id); return it. `store` is a store path (opened with
     `open_store`: a store in use by a server is refused with its message) or a writable connection.
     Raises UsageError (UnknownProcurement, a bad decision, role or category)."""
     if decision not in DECISIONS:
@@ -128,11 +130,21 @@ def record(
     con = open_store(Path(store)) if isinstance(store, str | Path) else store
     try:
         notices = members(con, procurement_id)
+        if not notices:  # the id of one of its notices will do, as on the explorer's /procurement/ID
+            holder = con.execute(
+                "SELECT procurement_id FROM notice_links WHERE notice_id = ?", [procurement_id]
+            ).fetchone()
+            procurement_id = holder[0] if holder else procurement_id
+            notices = members(con, procurement_id) if holder else []
         if not notices:
-            raise UnknownProcurement(f"no procurement {procurement_id!r} in the store")
+            raise UnknownProcurement(
+                f"no procurement or notice {procurement_id!r} in the store"
+                " (the id is in the address of its page in the explorer: /procurement/ID)"
+            )
         con.execute("BEGIN TRANSACTION")
         try:
-            (review_id,) = con.execute("SELECT coalesce(max(id), 0) + 1 FROM reviews").fetchone()  # type: ignore[misc]
+            next_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM reviews").fetchone()
+            review_id = next_id[0] if next_id else 1
             con.execute(
                 "INSERT INTO reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [review_id, decision, ",".join(chosen) or None, role, note, reviewer, when, procurement_id],
@@ -159,7 +171,11 @@ SELECT r.id, r.decision, r.categories, r.role, r.note, r.reviewer, r.decided_at,
 FROM reviews r LEFT JOIN ({REACHES}) c ON c.review_id = r.id"""
 
 
-def _decisions(rows: list[tuple[Any, ...]]) -> list[Decision]:
+def _read(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[Decision]:
+    try:
+        rows = con.execute(sql, params).fetchall()
+    except duckdb.CatalogException:  # a store made before reviews, opened read-only: none yet
+        return []
     return [
         Decision(rid, dec, cats.split(",") if cats else [], role, note, who, when, on, pid, counts)
         for rid, dec, cats, role, note, who, when, on, pid, counts in rows
@@ -169,16 +185,10 @@ def _decisions(rows: list[tuple[Any, ...]]) -> list[Decision]:
 def decisions(con: duckdb.DuckDBPyConnection) -> list[Decision]:
     """Every decision, newest first, each with the procurement it reaches today (one row per
     procurement when re-linking split its notices; procurement_id None when they are gone)."""
-    return _decisions(con.execute(f"{_SELECT} ORDER BY r.id DESC, c.pid").fetchall())
+    return _read(con, f"{_SELECT} ORDER BY r.id DESC, c.pid", [])
 
 
 def for_procurement(con: duckdb.DuckDBPyConnection, procurement_id: str) -> list[Decision]:
-    """The decisions that reach this procurement today, newest first: the first is the one that counts."""
-    rows = con.execute(
-        f"SELECT * FROM ({_SELECT}) WHERE pid = ? ORDER BY id DESC", [procurement_id]
-    ).fetchall()
-    return _decisions(rows)
-
-
-def has_reviews(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(con.execute("SELECT count(*) FROM reviews").fetchone()[0])  # type: ignore[index]
+    """The decisions that reach this procurement today, newest first: the first is the one that counts.
+    Works on a read-only connection."""
+    return _read(con, f"SELECT * FROM ({_SELECT}) WHERE pid = ? ORDER BY id DESC", [procurement_id])

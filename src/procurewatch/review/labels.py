@@ -34,7 +34,8 @@ ORDER BY c.pid"""
 _NOTICE = """
 SELECT n.id, n.fingerprint, n.path, n.locator, n.title, n.language, n.buyer, n.country, n.province, n.city,
        n.notice_type, n.amount_value, n.amount_currency, n.amount_kind,
-       (SELECT list(p.name ORDER BY p.position) FROM parties p WHERE p.notice_id = n.id AND p.role = 'supplier'),
+       (SELECT list(p.name ORDER BY p.position) FROM parties p
+        WHERE p.notice_id = n.id AND p.role = 'supplier'),
        (SELECT list(DISTINCT f.category ORDER BY f.category) FROM findings f WHERE f.notice_id = n.id)
 FROM notices n WHERE n.id = ?"""
 _NOTICE_NAMES = (

@@ -38,7 +38,9 @@ def print_decisions(db: Path, format: str = "table") -> int:
         for d in found:
             sys.stdout.write(json.dumps(d.as_dict(), ensure_ascii=False, default=str) + "\n")
     else:
-        table = Table("id", "procurement", "decision", "categories", "role", "reviewer", "decided (UTC)", "note")
+        table = Table(
+            "id", "procurement", "decision", "categories", "role", "reviewer", "decided (UTC)", "note"
+        )
         for d in found:
             pid = d.procurement_id or f"(notices gone; was {d.decided_on})"
             verdict = d.decision if d.counts else f"{d.decision} (superseded)"
