@@ -1,6 +1,6 @@
 """Detection and extraction quality against a labelled evaluation set.
 
-    python bench/accuracy.py ../shared/data/eval-dev [--misses 40] [--json out.json]
+    python bench/accuracy.py ../shared/data/eval-dev [--misses 40] [--json out.json] [--reviews labels.jsonl]
 
 DIR holds `docs/` (one notice per file) and `labels.jsonl` (see eval-dev/README.md). The script
 runs the same pipeline as `procurewatch extract` over every file and prints:
@@ -107,6 +107,32 @@ def load_cases(directory: Path) -> list[Case]:
         name = Path(item.path).name
         records.setdefault(name, to_record(item))  # one notice per file; keep the first
     return [Case(lb["file"], lb, records.get(lb["file"]), errors.get(lb["file"])) for lb in labels]
+
+
+def load_review_cases(labels_file: Path) -> list[Case]:
+    """Cases from `procurewatch review-export` (or any labels with `path` + `locator` of a notice's
+    source): each source file (an archive for "archive.zip!member") is read again; a relative path
+    from the current folder."""
+    labels = [json.loads(line) for line in labels_file.read_text("utf-8").splitlines() if line.strip()]
+    records: dict[tuple[str, str], dict[str, Any]] = {}
+    errors: dict[str, str] = {}
+    paths = sorted({lb["path"] for lb in labels})
+    files = sorted({Path(p.split("!", 1)[0]) for p in paths})
+    for item in extract([f for f in files if f.exists()]):
+        if isinstance(item, SkippedInput):
+            errors[item.path] = item.reason
+        else:
+            records.setdefault((str(item.path), item.locator), to_record(item))
+    missing = {p: "no such file" for p in paths if not Path(p.split("!", 1)[0]).exists()}
+    return [
+        Case(
+            f"{lb['path']}#{lb['locator']}",
+            lb,
+            records.get((lb["path"], lb["locator"])),
+            errors.get(lb["path"]) or missing.get(lb["path"]) or "no notice at this locator",
+        )
+        for lb in labels
+    ]
 
 
 def norm_text(value: str | None) -> str | None:
@@ -235,16 +261,23 @@ def evidence_summary(case: Case) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("dir", type=Path, help="evaluation folder with docs/ and labels.jsonl")
+    ap.add_argument("dir", type=Path, nargs="?", help="evaluation folder with docs/ and labels.jsonl")
+    ap.add_argument("--reviews", type=Path, help="also score against a 'procurewatch review-export' file")
     ap.add_argument("--misses", type=int, default=1000, help="how many misses to list per section")
     ap.add_argument("--json", type=Path, help="also write the figures as JSON")
     args = ap.parse_args(argv)
-    if not (args.dir / "labels.jsonl").is_file():
+    if args.dir is None and args.reviews is None:
+        ap.error("give DIR, --reviews FILE or both")
+    if args.dir and not (args.dir / "labels.jsonl").is_file():
         print(f"error: {args.dir}/labels.jsonl not found", file=sys.stderr)
+        return 2
+    if args.reviews and not args.reviews.is_file():
+        print(f"error: {args.reviews} not found", file=sys.stderr)
         return 2
 
     started = time.perf_counter()
-    cases = load_cases(args.dir)
+    cases = load_cases(args.dir) if args.dir else []
+    cases += load_review_cases(args.reviews) if args.reviews else []
     seconds = time.perf_counter() - started
     unread = [c for c in cases if c.record is None]
     print(

@@ -187,6 +187,9 @@ def report(
     all_notices: Annotated[
         bool, typer.Option("--all", help="Count every procurement, not only surveillance.")
     ] = False,
+    reviewed: Annotated[
+        bool, typer.Option("--reviewed", help="Only procurements a reviewer confirmed (see 'review').")
+    ] = False,
     growth: Annotated[
         str | None, typer.Option("--growth", help="Growth between two years: 2010:2019.")
     ] = None,
@@ -227,6 +230,7 @@ def report(
             min_score=min_score,
             relevant_only=not all_notices,
             convert_to=convert_to,
+            reviewed=reviewed,
         )
         print_report(db, format=format, filters=filters, growth=span, limit=limit, html=html)
 
@@ -348,6 +352,96 @@ def serve(
 
         _need_store(db)
         run_server(db, host, port, token, reveal_personal_data, console=err)
+
+    _usage_errors_exit(run)
+
+
+@app.command("review")
+def review(
+    procurement_id: Annotated[
+        str, typer.Argument(help="Procurement id (or a notice's), as in the explorer's /procurement/ID.")
+    ],
+    confirm: Annotated[bool, typer.Option("--confirm", help="It is a surveillance purchase.")] = False,
+    reject: Annotated[bool, typer.Option("--reject", help="It is not a surveillance purchase.")] = False,
+    category: Annotated[
+        list[str] | None, typer.Option("--category", help="Taxonomy id the purchase is in (repeatable).")
+    ] = None,
+    role: Annotated[str | None, typer.Option("--role", help="primary | component")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Why (exported as the label's basis).")] = None,
+    reviewer: Annotated[
+        str | None,
+        typer.Option("--reviewer", help="Who decides (default: env PROCUREWATCH_REVIEWER or the user)."),
+    ] = None,
+    db: DbOption = Path("procurewatch.duckdb"),
+) -> None:
+    """Record a reviewer's decision on a procurement: the last word over the detector in every figure."""
+
+    def run() -> None:
+        from procurewatch.review.decisions import record
+
+        if confirm == reject:
+            raise UsageError("give one of --confirm or --reject")
+        _need_store(db)
+        decision = "confirmed" if confirm else "rejected"
+        made = record(
+            db, procurement_id, decision, categories=category or [], role=role, note=note, reviewer=reviewer
+        )
+        err.print(
+            f"review {made.id}: {made.decided_on} {decision} by {made.reviewer}"
+            f" at {made.decided_at:%Y-%m-%d %H:%M} UTC",
+            highlight=False,
+            markup=False,
+        )
+
+    _usage_errors_exit(run)
+
+
+@app.command("review-list")
+def review_list(
+    db: DbOption = Path("procurewatch.duckdb"),
+    format: Annotated[str, typer.Option("--format", help="table | jsonl")] = "table",
+) -> None:
+    """Every decision, newest first, with who, when and the procurement it applies to now."""
+
+    def run() -> None:
+        from procurewatch.review.show import print_decisions
+
+        _need_store(db)
+        shown = print_decisions(db, format)
+        err.print(f"{shown} decisions", highlight=False)
+
+    _usage_errors_exit(run)
+
+
+@app.command("review-export")
+def review_export(
+    db: DbOption = Path("procurewatch.duckdb"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="labels.jsonl to write.")] = Path("labels.jsonl"),
+) -> None:
+    """Write the decisions as labels in eval-dev's format, one line per notice of a reviewed procurement."""
+
+    def run() -> None:
+        from procurewatch.review.show import export_file
+
+        _need_store(db)
+        err.print(f"wrote {export_file(db, out)} labels to {out}", highlight=False, markup=False)
+
+    _usage_errors_exit(run)
+
+
+@app.command("review-import")
+def review_import(
+    labels: Annotated[Path, typer.Argument(help="A file 'review-export' wrote (from another store).")],
+    db: DbOption = Path("procurewatch.duckdb"),
+) -> None:
+    """Record the decisions of a review-export file in this store (e.g. after ingesting into a fresh one)."""
+
+    def run() -> None:
+        from procurewatch.review.show import import_file
+
+        _need_store(db)
+        recorded, skipped = import_file(db, labels)
+        err.print(f"recorded {recorded} decisions; skipped {skipped} (already here, or notices not here)")
 
     _usage_errors_exit(run)
 

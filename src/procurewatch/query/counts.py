@@ -30,6 +30,7 @@ import pyarrow as pa
 from procurewatch.detect.purchaser import buyer_type_condition
 from procurewatch.link.procurements import status_sql
 from procurewatch.query.filters import Filters, day
+from procurewatch.review.decisions import condition as review_condition
 
 FX_FILE = "data/fx_rates.csv"
 
@@ -114,8 +115,8 @@ def _in(values: list[str], params: list[Any]) -> str:
 
 def _where(f: Filters, params: list[Any]) -> str:
     conds = ["TRUE"]
-    if f.relevant_only:
-        conds.append("p.relevant")
+    if f.relevant_only or f.reviewed:  # a reviewer's decision overrides the detector's
+        conds.append(review_condition(f.relevant_only, f.reviewed))
     if f.date_from:
         conds.append("p.first_published >= CAST(? AS DATE)")
         params.append(day(f.date_from, end=False))

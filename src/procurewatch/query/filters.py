@@ -201,6 +201,7 @@ FILTERS: dict[str, FilterSpec] = {
         FilterSpec("title_only", _bool("title_only"), False, "1: only category evidence in a title"),
         FilterSpec("min_score", _score, False, "minimum detection score, 0 to 1"),
         FilterSpec("convert_to", _closed("convert_to", _currencies), False, "convert spend to this currency"),
+        FilterSpec("reviewed", _bool("reviewed"), False, "1: only procurements a reviewer confirmed"),
     )
 }
 NOTICE_FILTERS = (
@@ -337,6 +338,7 @@ class Filters:
     relevant_only: bool = True  # only surveillance procurements
     query: str | list[str] | None = None  # substring of a notice title/body, or a list of notice ids
     convert_to: str | None = None  # convert spend to this currency (dated rates), only when asked
+    reviewed: bool = False  # only procurements a reviewer confirmed (review/decisions.py)
 
     @classmethod
     def read(
@@ -355,6 +357,7 @@ class Filters:
         min_score: float | None = None,
         relevant_only: bool = True,
         convert_to: str | None = None,
+        reviewed: bool = False,
     ) -> Filters:
         """Filters from values as people type them (command-line options), each read by the vocabulary."""
         return cls(
@@ -371,6 +374,7 @@ class Filters:
             min_score=float(_score(str(min_score))) if min_score is not None else None,
             relevant_only=relevant_only,
             convert_to=read_value("convert_to", convert_to) if convert_to else None,
+            reviewed=reviewed,
         )
 
     @classmethod

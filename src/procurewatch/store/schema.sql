@@ -145,3 +145,24 @@ CREATE TABLE IF NOT EXISTS notice_keys (
     code_key  VARCHAR,
     cancelled BOOLEAN NOT NULL
 );
+
+-- A person's decisions on procurements (review/decisions.py). Kept across re-ingest and re-linking:
+-- a decision holds through its member notices' fingerprints (review_notices), not the procurement id.
+CREATE TABLE IF NOT EXISTS reviews (
+    id             BIGINT PRIMARY KEY,  -- in the order decided: the latest decision on a procurement wins
+    decision       VARCHAR NOT NULL,    -- confirmed | rejected (is it a surveillance purchase)
+    categories     VARCHAR,             -- taxonomy ids the reviewer names, comma-separated
+    role           VARCHAR,             -- primary | component
+    note           VARCHAR,             -- why (exported as the label's basis)
+    reviewer       VARCHAR NOT NULL,
+    decided_at     TIMESTAMP NOT NULL,
+    procurement_id VARCHAR NOT NULL     -- the procurement as linked when decided (ids change on re-linking)
+);
+
+CREATE TABLE IF NOT EXISTS review_notices (
+    review_id   BIGINT NOT NULL,
+    fingerprint VARCHAR NOT NULL,  -- a member notice's normalised-content hash: what the decision follows
+    notice_id   VARCHAR NOT NULL,
+    path        VARCHAR NOT NULL,
+    locator     VARCHAR NOT NULL
+);

@@ -88,7 +88,8 @@ class Column:
 #   link_keys  what linking compares of each notice (link/keys.py), written with the notice too
 #   files      the input files, written by the writer with the batch that finishes them
 #   links      linking (link/run.py), from the stored notices
-Maker = Literal["notice", "link_keys", "files", "links"]
+#   reviews    a person's decisions (review/decisions.py); never touched by ingest or linking
+Maker = Literal["notice", "link_keys", "files", "links", "reviews"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,6 +333,35 @@ TABLES: tuple[Table, ...] = (
         title_key VARCHAR
         code_key  VARCHAR
         cancelled BOOLEAN NOT NULL
+        """,
+    ),
+    table(
+        "reviews",
+        "reviews",
+        """
+        id             BIGINT PRIMARY KEY   -- in the order decided: the latest decision on a procurement wins
+        decision       VARCHAR NOT NULL     -- confirmed | rejected (is it a surveillance purchase)
+        categories     VARCHAR              -- taxonomy ids the reviewer names, comma-separated
+        role           VARCHAR              -- primary | component
+        note           VARCHAR              -- why (exported as the label's basis)
+        reviewer       VARCHAR NOT NULL
+        decided_at     TIMESTAMP NOT NULL
+        procurement_id VARCHAR NOT NULL     -- the procurement as linked when decided (ids change on re-linking)
+        """,
+        comment=(
+            "A person's decisions on procurements (review/decisions.py). Kept across re-ingest and re-linking:\n"
+            "a decision holds through its member notices' fingerprints (review_notices), not the procurement id."
+        ),
+    ),
+    table(
+        "review_notices",
+        "reviews",
+        """
+        review_id   BIGINT NOT NULL
+        fingerprint VARCHAR NOT NULL  -- a member notice's normalised-content hash: what the decision follows
+        notice_id   VARCHAR NOT NULL
+        path        VARCHAR NOT NULL
+        locator     VARCHAR NOT NULL
         """,
     ),
 )
