@@ -28,28 +28,42 @@ import duckdb
 import pyarrow as pa
 
 from procurewatch.detect.purchaser import buyer_type_condition
+from procurewatch.query.amount_checks import flag_ctes
 from procurewatch.query.filters import Filters, day
 
 FX_FILE = "data/fx_rates.csv"
 
-# Every notice belongs to one procurement; notices not yet linked stand alone.
-_BASE = """
+# Every notice belongs to one procurement; notices not yet linked stand alone, except that an unlinked
+# notice stored twice (same fingerprint under another path) is one notice of one procurement.
+# `notices` of a procurement counts distinct contents: a re-post (duplicate_of set) or the same content
+# stored again (same fingerprint, e.g. the same OCDS release under another file name) counts once.
+_BASE_TEMPLATE = """
+unlinked AS (
+    SELECT n.id, first_value(n.id) OVER (PARTITION BY n.fingerprint ORDER BY n.published NULLS LAST, n.id) AS pid
+    FROM notices n ANTI JOIN notice_links l ON l.notice_id = n.id
+),
 members AS (
     SELECT notice_id, procurement_id, reason, score AS link_score, duplicate_of FROM notice_links
     UNION ALL
-    SELECT n.id, n.id, 'unlinked', 1.0, NULL FROM notices n ANTI JOIN notice_links l ON l.notice_id = n.id
+    SELECT u.id, u.pid, 'unlinked', 1.0, CASE WHEN u.id <> u.pid THEN u.pid END FROM unlinked u
 ),
-procs AS (
-    SELECT id, title, buyer, first_published, last_published, status, notices, spend_value,
-           spend_currency, spend_kind, relevant, score, title_match, country, province, city, admin_code
-    FROM procurements
+proc_notice_counts AS (
+    SELECT m.procurement_id AS pid, count(DISTINCT n.fingerprint) FILTER (WHERE m.duplicate_of IS NULL) AS notices
+    FROM members m JOIN notices n ON n.id = m.notice_id GROUP BY ALL
+),
+procs_raw AS (
+    SELECT p.id, p.title, p.buyer, p.first_published, p.last_published, p.status,
+           coalesce(c.notices, p.notices) AS notices, p.spend_value,
+           p.spend_currency, p.spend_kind, p.relevant, p.score, p.title_match, p.country, p.province, p.city,
+           p.admin_code
+    FROM procurements p LEFT JOIN proc_notice_counts c ON c.pid = p.id
     UNION ALL
     SELECT n.id, n.title, n.buyer, n.published, n.published,
            CASE n.notice_type WHEN 'cancellation' THEN 'cancelled' WHEN 'contract' THEN 'contracted'
                               WHEN 'award' THEN 'awarded' ELSE 'open' END,
            1, n.amount_value, n.amount_currency, n.amount_kind, n.relevant, n.score, n.title_match,
            n.country, n.province, n.city, n.admin_code
-    FROM notices n ANTI JOIN notice_links l ON l.notice_id = n.id
+    FROM notices n JOIN unlinked u ON u.id = n.id AND u.pid = n.id
 ),
 proc_categories AS (
     SELECT DISTINCT m.procurement_id AS pid, f.category FROM members m JOIN findings f ON f.notice_id = m.notice_id
@@ -60,10 +74,21 @@ proc_suppliers AS (
 ),
 proc_mentions AS (
     SELECT DISTINCT m.procurement_id AS pid, v.vendor FROM members m JOIN vendor_mentions v ON v.notice_id = m.notice_id
+),
+{flags},
+procs AS (
+    SELECT p.*, coalesce(f.rules, []) AS amount_flags, f.rules IS NOT NULL AS amount_flagged
+    FROM procs_raw p
+    LEFT JOIN (SELECT pid, list(DISTINCT rule ORDER BY rule) AS rules FROM amount_flags GROUP BY pid) f
+           ON f.pid = p.id
 )"""
 
 
-BASE_TABLES = ("members", "procs", "proc_categories", "proc_suppliers", "proc_mentions")
+def _base() -> str:
+    return _BASE_TEMPLATE.replace("{flags}", flag_ctes().strip())
+
+
+BASE_TABLES = ("members", "procs", "proc_categories", "proc_suppliers", "proc_mentions", "amount_flags")
 
 
 class MaterializedBase:
@@ -86,13 +111,13 @@ def materialize_base(con: duckdb.DuckDBPyConnection, catalog: str) -> None:
     for name in BASE_TABLES:
         # procurements in date order: date filters then skip whole row groups (zone maps)
         order = " ORDER BY relevant, first_published" if name == "procs" else ""
-        con.execute(f"CREATE OR REPLACE TABLE {catalog}.{name} AS WITH {_BASE} SELECT * FROM {name}{order}")
+        con.execute(f"CREATE OR REPLACE TABLE {catalog}.{name} AS WITH {_base()} SELECT * FROM {name}{order}")
 
 
 def _base_sql(con: Any) -> str:
     catalog = getattr(con, "pw_base_catalog", None)
     if catalog is None:
-        return _BASE
+        return _base()
     return ",\n".join(f"{name} AS (SELECT * FROM {catalog}.{name})" for name in BASE_TABLES)
 
 
@@ -182,8 +207,9 @@ def fx_note(target: str) -> str:
     years = fx_table().column("year").to_pylist()
     return (
         f"converted to {target.upper()} at annual average rates for the procurement's year "
-        f"(data/fx_rates.csv, {min(years)}–{max(years)}, approximate); amounts without a rate for their "
-        "year stay in their own currency"
+        f"(data/fx_rates.csv, {min(years)}–{max(years)}, approximate; the latest year is a year-to-date "
+        "estimate); amounts without a rate for their year stay in their own currency and say so "
+        "(\"not converted: no rate for YEAR\")"
     )
 
 
@@ -216,12 +242,21 @@ def _query(
     result = con.execute(sql, where_params + params)
     names = [d[0] for d in result.description]
     rows = [dict(zip(names, r, strict=True)) for r in result.fetchall()]
-    if f.convert_to:
-        note = fx_note(f.convert_to)
-        for row in rows:
-            if "spend_currency" in row:
-                row["spend_note"] = note
+    for row in rows:
+        missing = row.pop("unconverted_years", None)
+        if f.convert_to and "spend_currency" in row:
+            row["spend_note"] = _conversion_note(f.convert_to, row.get("spend_currency"), missing)
     return rows
+
+
+def _conversion_note(target: str, currency: str | None, missing: list[str] | None) -> str:
+    """What happened to a row's spend under --convert-to: converted, or why not."""
+    if currency is None:
+        return "no amount"
+    if missing and currency.upper() != target.upper():
+        years = ", ".join(sorted(missing))
+        return f"not converted: no {currency}/{target.upper()} rate for {years} (data/fx_rates.csv)"
+    return fx_note(target)
 
 
 # g holds each (procurement, key) once (see _grouped), so count(*) counts procurements, as
@@ -237,7 +272,12 @@ _MEASURES = f"""
     {_MONEY.format("g.spend_value", " FILTER (WHERE g.spend_kind IN ('award', 'contract'))")} AS spend_award_value,
     {_MONEY.format("g.spend_value", " FILTER (WHERE g.spend_kind = 'budget')")} AS spend_budget_value,
     count(*) FILTER (WHERE g.spend_kind IN ('award', 'contract')) AS procurements_with_award,
-    count(*) FILTER (WHERE g.spend_kind = 'budget') AS procurements_with_budget_only"""
+    count(*) FILTER (WHERE g.spend_kind = 'budget') AS procurements_with_budget_only,
+    {_MONEY.format("g.spend_value", " FILTER (WHERE NOT g.amount_flagged)")} AS spend_value_excl_flagged,
+    {_MONEY.format("g.spend_value", " FILTER (WHERE g.amount_flagged)")} AS spend_flagged_value,
+    count(*) FILTER (WHERE g.amount_flagged AND g.spend_value IS NOT NULL) AS procurements_flagged,
+    list(DISTINCT coalesce(CAST(year(g.first_published) AS VARCHAR), 'undated'))
+        FILTER (WHERE NOT g.converted AND g.spend_value IS NOT NULL) AS unconverted_years"""
 
 
 def _grouped(
