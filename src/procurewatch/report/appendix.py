@@ -73,6 +73,7 @@ def procurement_details(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict
                 "before": masked[:start],
                 "text": masked[start:end],
                 "after": masked[end:],
+                "clipped": start >= CONTEXT,  # the context starts inside the field
             }
         else:
             row.pop("evidence_field")

@@ -261,7 +261,7 @@ flagged amounts are listed in <a href="#flagged_amounts">Flagged amounts</a>.</p
 {% if p.spend_value is not none %}{{ p.spend_value | fmt }} {{ p.spend_currency }} ({{ p.spend_kind }}){% else %}no amount{% endif %}
 {% if p.amount_flags %} · <span class="flag">flagged: {{ p.amount_flags | join(", ") }}</span> (<a href="#flagged_amounts">why</a>){% endif %}<br>
 categories: {{ p.categories | join(", ") or "none" }}{% if p.country %} · {{ p.country }}{% endif %}{% if p.province %} {{ p.province }}{% endif %}{% if p.city %} {{ p.city }}{% endif %}<br>
-{% if p.evidence %}evidence ({{ p.evidence.category }}, {{ p.evidence.field }}): “…{{ p.evidence.before }}<mark>{{ p.evidence.text }}</mark>{{ p.evidence.after }}…”<br>{% endif %}
+{% if p.evidence %}evidence ({{ p.evidence.category }}, {{ p.evidence.field }}): “{% if p.evidence.clipped %}…{% endif %}{{ p.evidence.before }}<mark>{{ p.evidence.text }}</mark>{{ p.evidence.after }}…”<br>{% endif %}
 {% if p.url %}source: <a href="{{ p.url }}" rel="noopener noreferrer">{{ p.url }}</a>{% else %}source: no web address{% endif %}
 {% if p.explorer %} · <a href="{{ p.explorer }}" rel="noopener noreferrer">open in the explorer</a>{% endif %}
 </div>
