@@ -9,24 +9,7 @@ from link.rows import insert, new_store, notice
 from procurewatch.link.run import link_pending
 from procurewatch.query import amount_checks
 from procurewatch.query import counts as a
-
-BODY = "采购高清摄像机、视频汇聚平台及安装调试服务，含三年维保。"
-
-
-def cam(title, value, published="2025-03-01", **kw):
-    base = dict(
-        relevant=True,
-        score=0.8,
-        notice_type="tender",
-        published=published,
-        amount_value=value,
-        amount_currency="CNY",
-        amount_kind="budget",
-        province="湖北省",
-        categories=[("video_surveillance", "摄像机")],
-    )
-    base.update(kw)
-    return notice(title, f"{title}。{BODY}" * 3, **base)
+from query.figure_rows import cam
 
 
 def ordinary(n, year="2025", **kw):

@@ -9,29 +9,18 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from link.rows import insert, new_store, notice
+from link.rows import insert, new_store
 from procurewatch.cli import app
 from procurewatch.link.run import link_pending
 from procurewatch.report.html import compact, line_chart
+from query import figure_rows
 
 HOSTILE = '<img src=x onerror=alert(1)>某公安局'
 BODY = "采购高清摄像机及视频汇聚平台，联系人：张三，电话：13812345678。"
 
 
 def cam(title, value, **kw):
-    base = dict(
-        relevant=True,
-        score=0.8,
-        notice_type="tender",
-        published="2025-03-01",
-        amount_value=value,
-        amount_currency="CNY",
-        amount_kind="budget",
-        province="湖北省",
-        categories=[("video_surveillance", "摄像机")],
-    )
-    base.update(kw)
-    return notice(title, f"{title}。{BODY}" * 2, **base)
+    return figure_rows.cam(title, value, body=BODY, repeat=2, **kw)
 
 
 @pytest.fixture()
@@ -108,6 +97,13 @@ def test_html_links_every_figure_to_its_procurements(db, tmp_path):
     assert "<img" not in page and "&lt;img src=x" in page
     assert not re.search(r"<(?:script|link|iframe|object)\b|<[a-z]+[^>]*\ssrc\s*=", page)  # no external resource
     assert '">11 m</text>' in page  # the spend chart (flagged amounts left out) has compact axis labels
+
+
+def test_converted_report_says_what_was_not_converted(db, tmp_path):
+    result = run("--db", db, "--format", "json", "--convert-to", "USD", "--html", tmp_path / "r.html")
+    assert result.exit_code == 0, result.output
+    totals = json.loads(result.stdout)["sections"]["totals"]
+    assert {r["spend_currency"] for r in totals} == {"USD"}  # 2023 and 2025 rates exist for CNY and GBP
 
 
 def test_explorer_url_must_be_http(db, tmp_path):

@@ -77,6 +77,9 @@ def flag_ctes(s: Settings | None = None) -> str:
     threshold, notices)`: one row per flagged procurement and rule. They read `procs_raw` (id, buyer,
     spend_value, spend_currency), `members`, `proc_categories` and the store's `notices`."""
     s = s or settings()
+    for factor in s.slip_factors:
+        if factor <= 0 or abs(math.log10(factor) - round(math.log10(factor))) > 1e-9:
+            raise ValueError(f"unit_slip factor {factor}: expected a power of ten (10000, 100000000)")
     floor_rows = ", ".join(
         f"('{cur}', {_num(v)})" for cur, v in floors(s).items() if re.fullmatch(r"[A-Z]{3}", cur)
     )
@@ -93,6 +96,13 @@ def flag_ctes(s: Settings | None = None) -> str:
         "'kind': n.amount_kind, 'published': n.published, 'url': n.url}"
     )
     return f"""
+amount_keys AS (
+    -- notices with a positive amount and a buyer, keyed by their first significant digits so that figures
+    -- differing by a power of ten meet in an equi-join (no pairing of every notice of a large buyer)
+    SELECT n.id, n.buyer, n.amount_currency, n.amount_value, n.published,
+           round(n.amount_value / pow(10, floor(log10(n.amount_value))), 3) AS digits
+    FROM notices n WHERE n.amount_value > 0 AND n.buyer IS NOT NULL AND n.amount_currency IS NOT NULL
+),
 spend_notices AS (
     SELECT m.procurement_id AS pid, list({notice_struct} ORDER BY n.published NULLS LAST, n.id) AS notices
     FROM procs_raw p JOIN members m ON m.procurement_id = p.id JOIN notices n ON n.id = m.notice_id
@@ -141,12 +151,13 @@ amount_flags AS (
            NULL, NULL, NULL, NULL,
            list(DISTINCT {notice_struct.replace("n.", "n2.")})
     FROM procs_raw p
-    JOIN members m1 ON m1.procurement_id = p.id JOIN notices n1 ON n1.id = m1.notice_id
-    JOIN notices n2 ON n2.buyer = n1.buyer AND n2.amount_currency = n1.amount_currency AND n2.id <> n1.id
-    JOIN members m2 ON m2.notice_id = n2.id AND m2.procurement_id <> p.id
-    WHERE n1.amount_value = p.spend_value AND n1.amount_currency = p.spend_currency
-      AND n1.amount_value > 0 AND n2.amount_value > 0
-      AND abs(date_diff('day', n1.published, n2.published)) <= {int(s.slip_window_days)}
+    JOIN members m1 ON m1.procurement_id = p.id JOIN amount_keys k1 ON k1.id = m1.notice_id
+    JOIN amount_keys k2 ON k2.buyer = k1.buyer AND k2.amount_currency = k1.amount_currency
+                       AND k2.digits = k1.digits AND k2.id <> k1.id
+    JOIN members m2 ON m2.notice_id = k2.id AND m2.procurement_id <> p.id
+    JOIN notices n1 ON n1.id = k1.id JOIN notices n2 ON n2.id = k2.id
+    WHERE k1.amount_value = p.spend_value AND k1.amount_currency = p.spend_currency
+      AND abs(date_diff('day', k1.published, k2.published)) <= {int(s.slip_window_days)}
       AND ({slip})
     GROUP BY ALL
 )"""

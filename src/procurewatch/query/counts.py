@@ -434,8 +434,8 @@ def _pct(base: float, current: float) -> float | None:
 
 def store_range(con: duckdb.DuckDBPyConnection) -> tuple[Any, Any]:
     """First and last publication date of the store's notices."""
-    row = con.execute("SELECT min(published), max(published) FROM notices").fetchone()
-    return (row[0], row[1]) if row else (None, None)
+    (row,) = con.execute("SELECT min(published), max(published) FROM notices").fetchall()
+    return row[0], row[1]
 
 
 def partial_years(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
@@ -659,9 +659,9 @@ def data_vintage(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     row = con.execute(
         """SELECT count(DISTINCT fingerprint), min(published), max(published), min(ingested_at), max(ingested_at),
                   count(*) FROM notices"""
-    ).fetchone()
-    (procs,) = con.execute("SELECT count(*) FROM procurements").fetchone() or (0,)
-    (linked,) = con.execute("SELECT count(*) FROM notice_links").fetchone() or (0,)
+    ).fetchall()[0]
+    (procs,) = con.execute("SELECT count(*) FROM procurements").fetchall()[0]
+    (linked,) = con.execute("SELECT count(*) FROM notice_links").fetchall()[0]
     keys = ("notices", "published_from", "published_to", "ingested_from", "ingested_to")
     out = dict(zip(keys, (row or (0, None, None, None, None))[:5], strict=True))
     out["stored_notices"] = row[5] if row else 0
@@ -732,7 +732,7 @@ def per_entity(rows: list[dict[str, Any]], keys: list[str]) -> list[dict[str, An
         if cur:
             entity[f"spend_{cur}"] = row.get("spend_value")
             entity[f"spend_{cur}_excl_flagged"] = row.get("spend_value_excl_flagged")
-            if row.get("spend_note"):
+            if (row.get("spend_note") or "").startswith("not converted"):  # the rest is said in methods
                 entity.setdefault("spend_notes", []).append(f"{cur}: {row['spend_note']}")
     result = list(out.values())
     for entity in result:

@@ -213,7 +213,7 @@ flagged amounts are listed in <a href="#flagged_amounts">Flagged amounts</a>.</p
 
 <h2>Trends</h2>
 {% for chart in charts %}
-<figure><figcaption>{{ chart.title }}</figcaption>{{ chart.svg }}</figure>
+<figure><figcaption>{{ chart.title }} <a class="note" href="#by_year_category">(the figures and the procurements behind them)</a></figcaption>{{ chart.svg }}</figure>
 {% else %}
 <p>No dated procurements to chart.</p>
 {% endfor %}
