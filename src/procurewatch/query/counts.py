@@ -1,9 +1,12 @@
 """Trends and rankings computed from the store, under one set of counting rules.
 
 Counting rules (applied by every function here):
-- The unit is the procurement (linked notices, see dedupe.py); `notices` is a secondary count of
-  distinct notices (re-posts of the same notice count once). Until linking has run, every notice is
-  its own procurement.
+- The unit is the procurement (linked notices, see link/run.py); `notices` is a secondary count of
+  distinct notices: a re-post, or the same content stored again under another path (same
+  `notices.fingerprint`), counts once. Until linking has run, every notice is its own procurement
+  (copies of one content together).
+- Amounts a reader should not take on trust are flagged (query/amount_checks.py, over the whole store):
+  every row gives spend with and without them (`spend_value`, `spend_value_excl_flagged`).
 - Spend of a procurement = its award or contract value when known, else its budget (`spend_kind`
   says which); never both, and member notices are never summed.
 - Currencies are never summed together: every row carries one currency (several rows when several
@@ -13,6 +16,9 @@ Counting rules (applied by every function here):
   its notices (a procurement in two categories counts once in each; do not add categories up).
 - Every aggregate row can be opened with `procurements(con, f, **cell)`, and each procurement with
   `procurement_notices` / `notice_evidence`.
+- Every measure is computed over `fp` (the procurements the filters keep, `_where`), so a headline
+  restricted to one kind of procurement (e.g. a future `role` column: primary/component) is one more
+  condition there; the measures themselves need no change.
 """
 
 from __future__ import annotations
