@@ -120,4 +120,6 @@ def test_charts_have_a_continuous_year_axis_and_no_line_for_one_point():
     assert "<polyline" not in single and "<circle" in single
     axis = re.findall(r'text-anchor="end" font-size="11">([^<]*)</text>', single)
     assert axis == ["0", "3.6 bn", "7.2 bn"]  # compact, never clipped to "18,699,258"
+    marked = str(line_chart({"a": {2025: 1, 2026: 2}}, "procurements", partial={2026}))
+    assert re.findall(r">(\d{4}\*?)</text>", marked) == ["2025", "2026*"]
     assert compact(7_218_699_258) == "7.2 bn" and compact(18_700_000) == "18.7 m" and compact(950) == "950"

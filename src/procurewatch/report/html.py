@@ -116,23 +116,38 @@ def trend_charts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for col, value in r.items():
             if col.startswith("spend_") and col.endswith("_excl_flagged") and value:
                 spend[col[6:-13]][r.get("category") or "(none)"][r["year"]] += value
+    partial = {r["year"] for r in rows if r.get("partial") and r.get("year") is not None}
+    note = (
+        " (* partial year: the store does not cover it whole, see Coverage)"
+        if partial & {y for points in by_category.values() for y in points}
+        else ""
+    )
     charts = []
     if by_category:
         charts.append(
-            {"title": "Procurements per year, by category", "svg": line_chart(by_category, "procurements")}
+            {
+                "title": "Procurements per year, by category" + note,
+                "svg": line_chart(by_category, "procurements", partial=partial),
+            }
         )
     for currency, series in sorted(spend.items()):
         charts.append(
             {
                 "title": f"Spend per year in {currency}, by category (award/contract value, else budget; "
-                "flagged amounts left out)",
-                "svg": line_chart(series, currency),
+                "flagged amounts left out)" + note,
+                "svg": line_chart(series, currency, partial=partial),
             }
         )
     return charts
 
 
-def line_chart(series: dict[str, dict[int, float]], unit: str, width: int = 760, height: int = 300) -> Markup:
+def line_chart(
+    series: dict[str, dict[int, float]],
+    unit: str,
+    width: int = 760,
+    height: int = 300,
+    partial: set[int] | frozenset[int] = frozenset(),
+) -> Markup:
     """An SVG chart: one line per series over a continuous year axis (years without data are 0); a
     single year is drawn as dots, never as a line. Labels are escaped and numbers compact (7.2 bn)."""
     present = sorted({y for points in series.values() for y in points})
@@ -163,7 +178,7 @@ def line_chart(series: dict[str, dict[int, float]], unit: str, width: int = 760,
         if i % step == 0 or year == years[-1]:
             parts.append(
                 f'<text x="{x(year):.1f}" y="{height - lower + 16}" text-anchor="middle" font-size="11">'
-                f"{year}</text>"
+                f"{year}{'*' if year in partial else ''}</text>"
             )
     ranked = sorted(series.items(), key=lambda kv: -sum(kv[1].values()))
     for i, (name, points) in enumerate(ranked[: len(PALETTE)]):
