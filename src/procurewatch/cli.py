@@ -200,6 +200,14 @@ def report(
     html: Annotated[
         Path | None, typer.Option("--html", help="Also write a self-contained HTML report here.")
     ] = None,
+    min_base: Annotated[
+        int | None,
+        typer.Option("--min-base", help="Procurements a growth base year needs (default: data/figures.json)."),
+    ] = None,
+    explorer_url: Annotated[
+        str | None,
+        typer.Option("--explorer-url", help="Link each procurement of the HTML report to URL/procurement/<id>."),
+    ] = None,
 ) -> None:
     """Procurements and spend by year × category, growth, by province and country, top buyers and vendors."""
     if format not in ("table", "csv", "json"):
@@ -232,7 +240,18 @@ def report(
             convert_to=convert_to,
             reviewed=reviewed,
         )
-        print_report(db, format=format, filters=filters, growth=span, limit=limit, html=html)
+        if explorer_url and not explorer_url.lower().startswith(("http://", "https://")):
+            raise UsageError(f"--explorer-url: expected an http:// or https:// address, got {explorer_url!r}")
+        print_report(
+            db,
+            format=format,
+            filters=filters,
+            growth=span,
+            limit=limit,
+            html=html,
+            min_base=min_base,
+            explorer_url=explorer_url,
+        )
 
     _usage_errors_exit(run)
 

@@ -173,7 +173,7 @@ def test_filters(store):
 
 
 def test_growth_shows_base_counts(store):
-    g = a.growth(store, a.Filters(), 2010, 2019)
+    g = a.growth(store, a.Filters(), 2010, 2019, min_base=1)
     assert (g["base_count"], g["current_count"], g["change_pct"]) == (1, 2, 100.0)
     assert g["base_notices"] == 1 and g["current_notices"] == 3
     assert {s["currency"] for s in g["spend"]} == {"CNY", "GBP"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ def write(folder: Path, name: str, data: bytes) -> None:
 def test_every_bad_kind_is_reported_and_good_files_land(tmp_path: Path) -> None:
     write(tmp_path, "empty.json", b"")
     write(tmp_path, "blank.txt", b"  \n\t\n")
-    write(tmp_path, "junk.bin", os.urandom(4096) + b"\x00" * 64)
+    write(tmp_path, "junk.bin", random.Random(20261206).randbytes(4096) + b"\x00" * 64)
     write(tmp_path, "broken.json", '{"标题": "某县监控", "采购人": '.encode())
     write(tmp_path, "undecodable.txt", "公告".encode() + b"\x81\x20\xfe\x30\x8d" * 50)
     write(tmp_path, "utf16-junk.txt", b"\xff\xfe" + b"\xfa\xfa\xfe\xfa\x00\xd8" * 40)

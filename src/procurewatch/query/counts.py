@@ -1,9 +1,12 @@
 """Trends and rankings computed from the store, under one set of counting rules.
 
 Counting rules (applied by every function here):
-- The unit is the procurement (linked notices, see link/); `notices` is a secondary count of
-  distinct notices (re-posts of the same notice count once). Until linking has run, every notice is
-  its own procurement.
+- The unit is the procurement (linked notices, see link/run.py); `notices` is a secondary count of
+  distinct notices: a re-post, or the same content stored again under another path (same
+  `notices.fingerprint`), counts once. Until linking has run, every notice is its own procurement
+  (copies of one content together).
+- Amounts a reader should not take on trust are flagged (query/amount_checks.py, over the whole store):
+  every row gives spend with and without them (`spend_value`, `spend_value_excl_flagged`).
 - Spend of a procurement = its award or contract value when known, else its budget (`spend_kind`
   says which); never both, and member notices are never summed.
 - Currencies are never summed together: every row carries one currency (several rows when several
@@ -13,6 +16,9 @@ Counting rules (applied by every function here):
   its notices (a procurement in two categories counts once in each; do not add categories up).
 - Every aggregate row can be opened with `procurements(con, f, **cell)`, and each procurement with
   `procurement_notices` / `notice_evidence`.
+- Every measure is computed over `fp` (the procurements the filters keep, `_where`), so a headline
+  restricted to one kind of procurement (e.g. a future `role` column: primary/component) is one more
+  condition there; the measures themselves need no change.
 """
 
 from __future__ import annotations
@@ -27,31 +33,46 @@ from typing import Any, Literal
 import duckdb
 import pyarrow as pa
 
+from procurewatch import knowledge
 from procurewatch.detect.purchaser import buyer_type_condition
 from procurewatch.link.procurements import status_sql
+from procurewatch.query.amount_checks import explain, flag_ctes
 from procurewatch.query.filters import Filters, day
 from procurewatch.review.decisions import condition as review_condition
 
 FX_FILE = "data/fx_rates.csv"
 
-# Every notice belongs to one procurement; notices not yet linked stand alone.
 _LONE_STATUS = status_sql("n.notice_type = 'cancellation'", "n.notice_type", over_members=False)
-_BASE = f"""
+# Every notice belongs to one procurement; notices not yet linked stand alone, except that an unlinked
+# notice stored twice (same fingerprint under another path) is one notice of one procurement.
+# `notices` of a procurement counts distinct contents: a re-post (duplicate_of set) or the same content
+# stored again (same fingerprint, e.g. the same OCDS release under another file name) counts once.
+_BASE_TEMPLATE = """
+unlinked AS (
+    SELECT n.id, first_value(n.id) OVER (PARTITION BY n.fingerprint ORDER BY n.published NULLS LAST, n.id) AS pid
+    FROM notices n ANTI JOIN notice_links l ON l.notice_id = n.id
+),
 members AS (
     SELECT notice_id, procurement_id, reason, score AS link_score, duplicate_of FROM notice_links
     UNION ALL
-    SELECT n.id, n.id, 'unlinked', 1.0, NULL FROM notices n ANTI JOIN notice_links l ON l.notice_id = n.id
+    SELECT u.id, u.pid, 'unlinked', 1.0, CASE WHEN u.id <> u.pid THEN u.pid END FROM unlinked u
 ),
-procs AS (
-    SELECT id, title, buyer, first_published, last_published, status, notices, spend_value,
-           spend_currency, spend_kind, relevant, score, title_match, country, province, city, admin_code
-    FROM procurements
+proc_notice_counts AS (
+    SELECT m.procurement_id AS pid, count(DISTINCT n.fingerprint) FILTER (WHERE m.duplicate_of IS NULL) AS notices
+    FROM members m JOIN notices n ON n.id = m.notice_id GROUP BY ALL
+),
+procs_raw AS (
+    SELECT p.id, p.title, p.buyer, p.first_published, p.last_published, p.status,
+           coalesce(c.notices, p.notices) AS notices, p.spend_value,
+           p.spend_currency, p.spend_kind, p.relevant, p.score, p.title_match, p.country, p.province, p.city,
+           p.admin_code
+    FROM procurements p LEFT JOIN proc_notice_counts c ON c.pid = p.id
     UNION ALL
     SELECT n.id, n.title, n.buyer, n.published, n.published,
-           {_LONE_STATUS},
+           {lone_status},
            1, n.amount_value, n.amount_currency, n.amount_kind, n.relevant, n.score, n.title_match,
            n.country, n.province, n.city, n.admin_code
-    FROM notices n ANTI JOIN notice_links l ON l.notice_id = n.id
+    FROM notices n JOIN unlinked u ON u.id = n.id AND u.pid = n.id
 ),
 proc_categories AS (
     SELECT DISTINCT m.procurement_id AS pid, f.category FROM members m JOIN findings f ON f.notice_id = m.notice_id
@@ -62,10 +83,21 @@ proc_suppliers AS (
 ),
 proc_mentions AS (
     SELECT DISTINCT m.procurement_id AS pid, v.vendor FROM members m JOIN vendor_mentions v ON v.notice_id = m.notice_id
+),
+{flags},
+procs AS (
+    SELECT p.*, coalesce(f.rules, []) AS amount_flags, f.rules IS NOT NULL AS amount_flagged
+    FROM procs_raw p
+    LEFT JOIN (SELECT pid, list(DISTINCT rule ORDER BY rule) AS rules FROM amount_flags GROUP BY pid) f
+           ON f.pid = p.id
 )"""
 
 
-BASE_TABLES = ("members", "procs", "proc_categories", "proc_suppliers", "proc_mentions")
+def _base() -> str:
+    return _BASE_TEMPLATE.replace("{flags}", flag_ctes().strip()).replace("{lone_status}", _LONE_STATUS)
+
+
+BASE_TABLES = ("members", "procs", "proc_categories", "proc_suppliers", "proc_mentions", "amount_flags")
 
 
 class MaterializedBase:
@@ -88,13 +120,13 @@ def materialize_base(con: duckdb.DuckDBPyConnection, catalog: str) -> None:
     for name in BASE_TABLES:
         # procurements in date order: date filters then skip whole row groups (zone maps)
         order = " ORDER BY relevant, first_published" if name == "procs" else ""
-        con.execute(f"CREATE OR REPLACE TABLE {catalog}.{name} AS WITH {_BASE} SELECT * FROM {name}{order}")
+        con.execute(f"CREATE OR REPLACE TABLE {catalog}.{name} AS WITH {_base()} SELECT * FROM {name}{order}")
 
 
 def _base_sql(con: Any) -> str:
     catalog = getattr(con, "pw_base_catalog", None)
     if catalog is None:
-        return _BASE
+        return _base()
     return ",\n".join(f"{name} AS (SELECT * FROM {catalog}.{name})" for name in BASE_TABLES)
 
 
@@ -184,8 +216,9 @@ def fx_note(target: str) -> str:
     years = fx_table().column("year").to_pylist()
     return (
         f"converted to {target.upper()} at annual average rates for the procurement's year "
-        f"(data/fx_rates.csv, {min(years)}–{max(years)}, approximate); amounts without a rate for their "
-        "year stay in their own currency"
+        f"(data/fx_rates.csv, {min(years)}–{max(years)}, approximate; the latest year is a year-to-date "
+        "estimate); amounts without a rate for their year stay in their own currency and say so "
+        "(\"not converted: no rate for YEAR\")"
     )
 
 
@@ -218,12 +251,21 @@ def _query(
     result = con.execute(sql, where_params + params)
     names = [d[0] for d in result.description]
     rows = [dict(zip(names, r, strict=True)) for r in result.fetchall()]
-    if f.convert_to:
-        note = fx_note(f.convert_to)
-        for row in rows:
-            if "spend_currency" in row:
-                row["spend_note"] = note
+    for row in rows:
+        missing = row.pop("unconverted_years", None)
+        if f.convert_to and "spend_currency" in row:
+            row["spend_note"] = _conversion_note(f.convert_to, row.get("spend_currency"), missing)
     return rows
+
+
+def _conversion_note(target: str, currency: str | None, missing: list[str] | None) -> str:
+    """What happened to a row's spend under --convert-to: converted, or why not."""
+    if currency is None:
+        return "no amount"
+    if missing and currency.upper() != target.upper():
+        years = ", ".join(sorted(y if y != "undated" else "undated procurements" for y in missing))
+        return f"not converted: no {currency}/{target.upper()} rate for {years} (data/fx_rates.csv)"
+    return fx_note(target)
 
 
 # g holds each (procurement, key) once (see _grouped), so count(*) counts procurements, as
@@ -239,7 +281,12 @@ _MEASURES = f"""
     {_MONEY.format("g.spend_value", " FILTER (WHERE g.spend_kind IN ('award', 'contract'))")} AS spend_award_value,
     {_MONEY.format("g.spend_value", " FILTER (WHERE g.spend_kind = 'budget')")} AS spend_budget_value,
     count(*) FILTER (WHERE g.spend_kind IN ('award', 'contract')) AS procurements_with_award,
-    count(*) FILTER (WHERE g.spend_kind = 'budget') AS procurements_with_budget_only"""
+    count(*) FILTER (WHERE g.spend_kind = 'budget') AS procurements_with_budget_only,
+    {_MONEY.format("g.spend_value", " FILTER (WHERE NOT g.amount_flagged)")} AS spend_value_excl_flagged,
+    {_MONEY.format("g.spend_value", " FILTER (WHERE g.amount_flagged)")} AS spend_flagged_value,
+    count(*) FILTER (WHERE g.amount_flagged AND g.spend_value IS NOT NULL) AS procurements_flagged,
+    list(DISTINCT coalesce(CAST(year(g.first_published) AS VARCHAR), 'undated'))
+        FILTER (WHERE NOT g.converted AND g.spend_value IS NOT NULL) AS unconverted_years"""
 
 
 def _grouped(
@@ -291,7 +338,7 @@ def by_year_category(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[st
     """{year, category, procurements, notices, spend_value, spend_currency, ...} per currency."""
     params: list[Any] = []
     join = _category_join(f, params)
-    return _grouped(
+    rows = _grouped(
         con,
         f,
         {"year": "year(fp.first_published)", "category": "c.category"},
@@ -299,17 +346,30 @@ def by_year_category(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[st
         params=params,
         order="year NULLS LAST, category NULLS LAST",
     )
+    return mark_partial(con, rows)
 
 
 def by_year(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[str, Any]]:
     """Procurements per year (all categories together, each procurement once)."""
-    return _grouped(con, f, {"year": "year(fp.first_published)"}, order="year NULLS LAST")
+    return mark_partial(con, _grouped(con, f, {"year": "year(fp.first_published)"}, order="year NULLS LAST"))
 
 
 def growth(
-    con: duckdb.DuckDBPyConnection, f: Filters, year_from: int, year_to: int, category: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    f: Filters,
+    year_from: int,
+    year_to: int,
+    category: str | None = None,
+    min_base: int | None = None,
 ) -> dict[str, Any]:
-    """Change in procurements between two years, with the base counts so a reader can judge it."""
+    """Change in procurements between two years, with the base counts so a reader can judge it.
+
+    A percentage needs at least `min_base` procurements in the base year (data/figures.json, default
+    10): below it `change_pct` is None and `note` says why. A year the store's notices do not cover
+    whole is marked partial (`base_partial`, `current_partial`) and the note says so."""
+    from procurewatch.query.amount_checks import settings
+
+    min_base = settings().growth_min_base if min_base is None else int(min_base)
     params: list[Any] = []
     where = "TRUE"
     join = ""
@@ -320,47 +380,130 @@ def growth(
     rows = _grouped(con, f, {"year": "year(fp.first_published)"}, join=join, where=where, params=params)
     counts = {year_from: 0, year_to: 0}
     notices = {year_from: 0, year_to: 0}
-    spend: dict[str, dict[int, float]] = {}
+    spend: dict[str, dict[int, list[float]]] = {}
     for row in rows:
         if row["year"] in counts:
             counts[row["year"]] += row["procurements"]
             notices[row["year"]] += row["notices"] or 0
             if row["spend_currency"]:
-                spend.setdefault(row["spend_currency"], {})[row["year"]] = row["spend_value"] or 0.0
+                spend.setdefault(row["spend_currency"], {})[row["year"]] = [
+                    row["spend_value"] or 0.0,
+                    row["procurements"],
+                    row["spend_value_excl_flagged"] or 0.0,
+                ]
     base, current = counts[year_from], counts[year_to]
-    return {
+    partial = partial_years(con)
+    notes = _growth_notes(base, min_base, partial, year_from, year_to)
+    out = {
         "base": year_from,
         "current": year_to,
         "category": category,
         "base_count": base,
         "current_count": current,
-        "change_pct": _pct(base, current),
+        "change_pct": _pct(base, current) if base >= min_base else None,
+        "min_base": min_base,
+        "base_partial": year_from in partial,
+        "current_partial": year_to in partial,
+        "note": "; ".join(notes) or None,
         "base_notices": notices[year_from],
         "current_notices": notices[year_to],
-        "spend": [
+        "spend": [],
+    }
+    for cur, v in sorted(spend.items()):
+        b, c = v.get(year_from, [0.0, 0, 0.0]), v.get(year_to, [0.0, 0, 0.0])
+        cur_notes = _growth_notes(b[1], min_base, partial, year_from, year_to)
+        out["spend"].append(
             {
                 "currency": cur,
-                "base_value": v.get(year_from, 0.0),
-                "current_value": v.get(year_to, 0.0),
-                "change_pct": _pct(v.get(year_from, 0.0), v.get(year_to, 0.0)),
+                "base_value": b[0],
+                "current_value": c[0],
+                "base_value_excl_flagged": b[2],
+                "current_value_excl_flagged": c[2],
+                "base_count": b[1],
+                "current_count": c[1],
+                "change_pct": _pct(b[0], c[0]) if b[1] >= min_base else None,
+                "note": "; ".join(cur_notes) or None,
             }
-            for cur, v in sorted(spend.items())
-        ],
-    }
+        )
+    return out
+
+
+def _growth_notes(base: int, min_base: int, partial: dict[int, str], *years: int) -> list[str]:
+    notes = []
+    if base < min_base:
+        notes.append(f"base below {min_base} procurements ({base}): no percentage")
+    notes.extend(f"{y} is partial ({partial[y]})" for y in years if y in partial)
+    return notes
 
 
 def _pct(base: float, current: float) -> float | None:
     return None if not base else round((current - base) / base * 100, 1)
 
 
+def store_range(con: duckdb.DuckDBPyConnection) -> tuple[Any, Any]:
+    """First and last publication date of the store's notices."""
+    (row,) = con.execute("SELECT min(published), max(published) FROM notices").fetchall()
+    return row[0], row[1]
+
+
+def partial_years(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
+    """Years the store's notices do not cover whole: the first year when its first notice is after
+    1 January, the last when its last notice is before 31 December. Year → what is covered."""
+    first, last = store_range(con)
+    out: dict[int, str] = {}
+    if first is None or last is None:
+        return out
+    if (first.month, first.day) != (1, 1):
+        out[first.year] = f"notices from {first.isoformat()}"
+    if (last.month, last.day) != (12, 31):
+        covered = f"notices to {last.isoformat()}"
+        out[last.year] = f"{out[last.year]} {covered}" if last.year in out else covered
+    return out
+
+
+def mark_partial(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Set `partial` (True/False) on rows with a `year`."""
+    partial = partial_years(con)
+    for row in rows:
+        if "year" in row:
+            row["partial"] = row["year"] in partial if row["year"] is not None else None
+    return rows
+
+
 def by_province(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[str, Any]]:
     """{province, admin_code, procurements, notices, spend_value, spend_currency}; admin_code is the
     province-level code (first two digits of the procurement's code + 0000)."""
-    rows = _grouped(con, f, {"province": "fp.province", "country": "fp.country"}, order="province NULLS LAST")
+    params: list[Any] = []
+    rows = _grouped(
+        con,
+        f,
+        {"province": "fp.province", "country": "fp.country"},
+        where=_chinese_province(params),
+        params=params,
+        order="province NULLS LAST",
+    )
     codes = _codes(con, f, "fp.province", 2)
     for row in rows:
         row["admin_code"] = codes.get(row["province"])
     return rows
+
+
+def _chinese_province(params: list[Any]) -> str:
+    """Only provinces of the gazetteer, in China: places elsewhere are counted by country (by_region)."""
+    names = [name for _, name, _ in knowledge.provinces()]
+    return f"fp.province IN {_in(names, params)} AND coalesce(upper(fp.country), 'CN') = 'CN'"
+
+
+def by_region(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[str, Any]]:
+    """{country, region, ...}: places outside China by country and the region (province, state, NUTS
+    code ...) as the source wrote it; never listed as Chinese provinces."""
+    return _grouped(
+        con,
+        f,
+        {"country": "fp.country", "region": "fp.province"},
+        where="coalesce(upper(fp.country), 'CN') <> 'CN' AND fp.province IS NOT NULL",
+        order="country NULLS LAST, region",
+    )
 
 
 def by_prefecture(
@@ -459,6 +602,8 @@ _CELL = {
     "vendor": "fp.id IN (SELECT pid FROM proc_suppliers WHERE vendor = ? UNION SELECT pid FROM proc_mentions WHERE vendor = ?)",
     "supplier": "fp.id IN (SELECT m.procurement_id FROM members m JOIN parties p ON p.notice_id = m.notice_id WHERE p.role = 'supplier' AND p.name = ?)",
     "spend_currency": "fp.spend_currency IS NOT DISTINCT FROM ?",
+    "region": "fp.province IS NOT DISTINCT FROM ?",
+    "amount_flagged": "fp.amount_flagged = ?",
 }
 
 
@@ -466,7 +611,8 @@ def procurements(
     con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 100, offset: int = 0, **cell: Any
 ) -> list[dict[str, Any]]:
     """The procurements behind any aggregate row: pass the row's keys (year, category, province, city,
-    country, buyer, vendor, supplier, spend_currency)."""
+    country, region, buyer, vendor, supplier, spend_currency, amount_flagged). Each row carries its
+    `amount_flags` (rules of query/amount_checks.py; `flagged_amounts` gives the evidence)."""
     conds, params = ["TRUE"], []
     for key, value in cell.items():
         if key not in _CELL:
@@ -477,7 +623,8 @@ def procurements(
     SELECT fp.id, fp.title, fp.buyer, fp.first_published, fp.last_published, fp.status, fp.notices,
            fp.spend_value, fp.spend_currency, fp.spend_kind, fp.country, fp.province, fp.city, fp.admin_code,
            fp.relevant, fp.score, fp.title_match,
-           (SELECT list(category ORDER BY category) FROM proc_categories c WHERE c.pid = fp.id) AS categories
+           (SELECT list(category ORDER BY category) FROM proc_categories c WHERE c.pid = fp.id) AS categories,
+           fp.amount_flags, fp.amount_flagged
     FROM fp WHERE {" AND ".join(conds)}
     ORDER BY fp.first_published NULLS LAST, fp.id LIMIT {int(limit)} OFFSET {int(offset)}"""
     return _query(con, f, body, params)
@@ -515,14 +662,127 @@ def totals(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[str, Any]]:
 
 
 def data_vintage(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """What the store holds: notice dates and when it was ingested."""
+    """What the store holds: distinct notices (the same content stored twice counts once; `stored_notices`
+    counts rows), notice dates and when it was ingested."""
     row = con.execute(
-        "SELECT count(*), min(published), max(published), min(ingested_at), max(ingested_at) FROM notices"
-    ).fetchone()
-    (procs,) = con.execute("SELECT count(*) FROM procurements").fetchone() or (0,)
-    (linked,) = con.execute("SELECT count(*) FROM notice_links").fetchone() or (0,)
+        """SELECT count(DISTINCT fingerprint), min(published), max(published), min(ingested_at), max(ingested_at),
+                  count(*) FROM notices"""
+    ).fetchall()[0]
+    (procs,) = con.execute("SELECT count(*) FROM procurements").fetchall()[0]
+    (linked,) = con.execute("SELECT count(*) FROM notice_links").fetchall()[0]
     keys = ("notices", "published_from", "published_to", "ingested_from", "ingested_to")
-    out = dict(zip(keys, row or (0, None, None, None, None), strict=True))
+    out = dict(zip(keys, (row or (0, None, None, None, None))[:5], strict=True))
+    out["stored_notices"] = row[5] if row else 0
     out["procurements"] = procs
     out["linked_notices"] = linked
+    return out
+
+
+def coverage(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]]:
+    """What the store covers: `sources` (input folders two levels below the inputs' common folder, with
+    their kinds, distinct and stored notices and dates) and `years` (distinct notices per year, partial
+    years marked)."""
+    rows = con.execute(
+        """SELECT regexp_replace(split_part(path, '!', 1), '/[^/]*$', '') AS folder, kind,
+                  count(DISTINCT fingerprint) AS notices, count(*) AS stored, min(published), max(published)
+           FROM notices GROUP BY ALL ORDER BY folder, kind"""
+    ).fetchall()
+    folders = [r[0].split("/") for r in rows]
+    common = 0
+    if folders:
+        first = folders[0]
+        while common < len(first) and all(len(f) > common and f[common] == first[common] for f in folders):
+            common += 1
+        common = min(common, min(len(f) for f in folders))
+    sources: dict[tuple[str, str], dict[str, Any]] = {}
+    for (folder, kind, notices, stored, first_day, last_day), parts in zip(rows, folders, strict=True):
+        name = "/".join(parts[: common + 2]) or folder or "."
+        src = sources.setdefault(
+            (name, kind),
+            {"source": name, "kind": kind, "notices": 0, "stored_notices": 0, "first": None, "last": None},
+        )
+        src["notices"] += notices
+        src["stored_notices"] += stored
+        if first_day and (src["first"] is None or first_day < src["first"]):
+            src["first"] = first_day
+        if last_day and (src["last"] is None or last_day > src["last"]):
+            src["last"] = last_day
+    partial = partial_years(con)
+    years = [
+        {"year": y, "notices": n, "stored_notices": st, "partial": (y in partial) if y is not None else None,
+         "covered": partial.get(y) if y is not None else "undated"}
+        for y, n, st in con.execute(
+            """SELECT year(published), count(DISTINCT fingerprint), count(*) FROM notices
+               GROUP BY ALL ORDER BY 1 NULLS LAST"""
+        ).fetchall()
+    ]
+    return {"sources": list(sources.values()), "years": years}
+
+
+def per_entity(rows: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any]]:
+    """One row per entity (the `keys`) from rows per entity and currency: procurements and notices added
+    up (each procurement has one currency, so the currency rows are disjoint), spend per currency in
+    columns `spend_<CUR>` and `spend_<CUR>_excl_flagged`; no row for "no currency"."""
+    out: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        key = tuple(row.get(k) for k in keys)
+        entity = out.get(key)
+        if entity is None:
+            entity = out[key] = {k: row.get(k) for k in keys}
+            for extra in ("partial", "admin_code", "total_procurements"):
+                if extra in row:
+                    entity[extra] = row[extra]
+            entity.update(procurements=0, notices=0, procurements_flagged=0)
+        entity["procurements"] += row.get("procurements") or 0
+        entity["notices"] += row.get("notices") or 0
+        entity["procurements_flagged"] += row.get("procurements_flagged") or 0
+        cur = row.get("spend_currency")
+        if cur:
+            entity[f"spend_{cur}"] = row.get("spend_value")
+            entity[f"spend_{cur}_excl_flagged"] = row.get("spend_value_excl_flagged")
+            if (row.get("spend_note") or "").startswith("not converted"):  # the rest is said in methods
+                entity.setdefault("spend_notes", []).append(f"{cur}: {row['spend_note']}")
+    result = list(out.values())
+    for entity in result:
+        if "spend_notes" in entity:
+            entity["spend_notes"] = "; ".join(entity["spend_notes"])
+    return result
+
+
+def flagged_amounts(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[str, Any]]:
+    """Every flagged amount among the procurements the filters keep: procurement id, title, buyer, spend,
+    currency, rule, evidence (a sentence) and the notices with their values."""
+    body = """
+    SELECT fp.id AS procurement_id, fp.title, fp.buyer, fp.first_published, fp.spend_value, fp.spend_currency,
+           fp.spend_kind, af.rule, af.currency AS flag_currency, af.value AS flag_value, af.ratio, af.grp,
+           af.group_size, af.group_median, af.threshold, af.notices
+    FROM fp JOIN amount_flags af ON af.pid = fp.id
+    ORDER BY fp.spend_value DESC NULLS LAST, fp.id, af.rule"""
+    out = []
+    for row in _query(con, f, body, []):
+        flag = {
+            "rule": row["rule"],
+            "currency": row["flag_currency"],
+            "value": row["flag_value"],
+            "ratio": row["ratio"],
+            "grp": row["grp"],
+            "group_size": row["group_size"],
+            "group_median": row["group_median"],
+            "threshold": row["threshold"],
+            "notices": row["notices"],
+        }
+        out.append(
+            {
+                "procurement_id": row["procurement_id"],
+                "title": row["title"],
+                "buyer": row["buyer"],
+                "first_published": row["first_published"],
+                "spend_value": row["spend_value"],
+                "spend_currency": row["spend_currency"],
+                "spend_kind": row["spend_kind"],
+                "rule": row["rule"],
+                "evidence": explain(flag),
+                "notices": [n["notice_id"] for n in row["notices"] or []],
+            }
+        )
     return out

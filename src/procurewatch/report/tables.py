@@ -20,16 +20,23 @@ from rich.table import Table
 from rich.text import Text
 
 from procurewatch.query import counts as a
+from procurewatch.query.amount_checks import describe as describe_checks
+from procurewatch.query.amount_checks import settings as figure_settings
 from procurewatch.query.filters import Filters
-from procurewatch.report.columns import SHOWN_COLUMNS, fmt
+from procurewatch.report.columns import columns_for, fmt
 
 SECTION_TITLES = {
-    "totals": "Totals",
+    "coverage": "Coverage: sources",
+    "coverage_years": "Coverage: notices per year",
+    "totals": "Totals (per currency; with and without flagged amounts)",
+    "by_year": "Procurements and spend by year",
     "by_year_category": "Procurements and spend by year × category",
     "growth": "Growth between two years",
-    "by_province": "By province",
-    "by_prefecture": "By prefecture",
+    "flagged_amounts": "Flagged amounts (check before publishing)",
+    "by_province": "By province (China)",
+    "by_prefecture": "By prefecture (China)",
     "by_country": "By country",
+    "by_region": "Outside China: by country and region",
     "top_buyers": "Top buyers",
     "top_vendors_awards": "Top vendors by procurements won",
     "top_vendors_mentions": "Top vendors by procurements mentioning them",
@@ -37,18 +44,44 @@ SECTION_TITLES = {
     "categories_by_vendor": "Categories by vendor",
 }
 
+# The row keys of each entity section (one row per entity, spend per currency in columns).
+ENTITY_KEYS = {
+    "by_year": ["year"],
+    "by_year_category": ["year", "category"],
+    "by_province": ["province"],
+    "by_prefecture": ["province", "city"],
+    "by_country": ["country"],
+    "by_region": ["country", "region"],
+    "top_buyers": ["buyer"],
+    "top_vendors_awards": ["vendor"],
+    "top_vendors_mentions": ["vendor"],
+    "top_suppliers": ["supplier"],
+}
+
 
 def build_report(
-    con: duckdb.DuckDBPyConnection, f: Filters, growth: tuple[int, int] | None = None, limit: int = 20
+    con: duckdb.DuckDBPyConnection,
+    f: Filters,
+    growth: tuple[int, int] | None = None,
+    limit: int = 20,
+    min_base: int | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    sections: dict[str, list[dict[str, Any]]] = {
-        "totals": a.totals(con, f),
+    cover = a.coverage(con)
+    long: dict[str, list[dict[str, Any]]] = {
+        "by_year": a.by_year(con, f),
         "by_year_category": a.by_year_category(con, f),
     }
-    span = growth or _year_span(sections["by_year_category"])
+    sections: dict[str, list[dict[str, Any]]] = {
+        "coverage": cover["sources"],
+        "coverage_years": cover["years"],
+        "totals": a.totals(con, f),
+    }
+    span = growth or _year_span(long["by_year_category"])
+    sections["by_year"] = []
+    sections["by_year_category"] = []
     sections["growth"] = []
     if span:
-        g = a.growth(con, f, span[0], span[1])
+        g = a.growth(con, f, span[0], span[1], min_base=min_base)
         spend = g.pop("spend")
         sections["growth"] = [g] + [
             {
@@ -56,26 +89,37 @@ def build_report(
                 "current": g["current"],
                 "category": None,
                 "spend_currency": s["currency"],
+                "base_count": s["base_count"],
+                "current_count": s["current_count"],
                 "base_spend": s["base_value"],
                 "current_spend": s["current_value"],
+                "base_spend_excl_flagged": s["base_value_excl_flagged"],
+                "current_spend_excl_flagged": s["current_value_excl_flagged"],
                 "change_pct": s["change_pct"],
+                "min_base": g["min_base"],
+                "note": s["note"],
             }
             for s in spend
         ]
-        categories = sorted({r["category"] for r in sections["by_year_category"] if r["category"]})
+        categories = sorted({r["category"] for r in long["by_year_category"] if r["category"]})
         for category in categories:
-            gc = a.growth(con, f, span[0], span[1], category=category)
+            gc = a.growth(con, f, span[0], span[1], category=category, min_base=min_base)
             gc.pop("spend")
             sections["growth"].append(gc)
-    sections["by_province"] = a.by_province(con, f)
-    sections["by_prefecture"] = a.by_prefecture(con, f)
-    sections["by_country"] = a.by_country(con, f)
-    sections["top_buyers"] = a.top_buyers(con, f, limit=limit)
-    sections["top_vendors_awards"] = a.top_vendors(con, f, limit=limit, by="awards")
-    sections["top_vendors_mentions"] = a.top_vendors(con, f, limit=limit, by="mentions")
-    sections["top_suppliers"] = a.top_suppliers(con, f, limit=limit)
+    sections["flagged_amounts"] = a.flagged_amounts(con, f)
+    long["by_province"] = a.by_province(con, f)
+    long["by_prefecture"] = a.by_prefecture(con, f)
+    long["by_country"] = a.by_country(con, f)
+    long["by_region"] = a.by_region(con, f)
+    long["top_buyers"] = a.top_buyers(con, f, limit=limit)
+    long["top_vendors_awards"] = a.top_vendors(con, f, limit=limit, by="awards")
+    long["top_vendors_mentions"] = a.top_vendors(con, f, limit=limit, by="mentions")
+    long["top_suppliers"] = a.top_suppliers(con, f, limit=limit)
+    for name, rows in long.items():
+        sections[name] = a.per_entity(rows, ENTITY_KEYS[name])
     sections["categories_by_vendor"] = a.categories_by_vendor(con, f)
-    return sections
+    order = list(SECTION_TITLES)
+    return {name: sections[name] for name in order if name in sections}
 
 
 def _year_span(rows: list[dict[str, Any]]) -> tuple[int, int] | None:
@@ -83,7 +127,9 @@ def _year_span(rows: list[dict[str, Any]]) -> tuple[int, int] | None:
     return (years[0], years[-1]) if len(years) >= 2 else None
 
 
-def methods(con: duckdb.DuckDBPyConnection, f: Filters, growth: tuple[int, int] | None) -> dict[str, Any]:
+def methods(
+    con: duckdb.DuckDBPyConnection, f: Filters, growth: tuple[int, int] | None, min_base: int | None = None
+) -> dict[str, Any]:
     """What was counted and how: generated from the settings used, for the METHODS section."""
     from procurewatch.link.keys import settings
 
@@ -101,12 +147,25 @@ def methods(con: duckdb.DuckDBPyConnection, f: Filters, growth: tuple[int, int] 
         "categories": "a procurement carries every category found in any of its notices; "
         "category rows overlap and must not be added up",
         "filters": f.describe() or ["none"],
-        "growth": f"{growth[0]} → {growth[1]}" if growth else "earliest to latest year in the data",
+        "growth": (f"{growth[0]} → {growth[1]}" if growth else "earliest to latest year in the data")
+        + f"; a percentage needs at least {min_base or figure_settings().growth_min_base} procurements in the "
+        "base year (else none, with a note); years the store does not cover whole are marked partial",
+        "amount_checks": describe_checks(),
+        "coverage": _coverage_line(con),
         "linking": {k: v for k, v in link.items() if not k.startswith("_") and k not in ("phase_words",)},
         "phase_words_stripped": len(link["phase_words"]),
         "detection_threshold": _detection_threshold(),
         "data": {k: str(v) if isinstance(v, date | datetime) else v for k, v in a.data_vintage(con).items()},
     }
+
+
+def _coverage_line(con: duckdb.DuckDBPyConnection) -> str:
+    first, last = a.store_range(con)
+    partial = a.partial_years(con)
+    text = f"notices published {first} to {last}" if first else "no dated notices"
+    if partial:
+        text += "; partial years: " + ", ".join(f"{y} ({v})" for y, v in sorted(partial.items()))
+    return text
 
 
 def _detection_threshold() -> float | None:
@@ -124,16 +183,23 @@ def print_report(
     growth: tuple[int, int] | None = None,
     limit: int = 20,
     html: Path | None = None,
+    min_base: int | None = None,
+    explorer_url: str | None = None,
 ) -> None:
     f = filters or Filters()
     con = a.connect(db_path)
     try:
-        sections = build_report(con, f, growth=growth, limit=limit)
-        info = methods(con, f, growth)
+        sections = build_report(con, f, growth=growth, limit=limit, min_base=min_base)
+        info = methods(con, f, growth, min_base)
         if html is not None:
+            from procurewatch.report.appendix import build_appendix
             from procurewatch.report.html import render_html
 
-            html.write_text(render_html(sections, info, SECTION_TITLES), encoding="utf-8")
+            appendix = build_appendix(con, f, sections)
+            html.write_text(
+                render_html(sections, info, SECTION_TITLES, appendix=appendix, explorer_url=explorer_url),
+                encoding="utf-8",
+            )
     finally:
         con.close()
     if format == "json":
@@ -187,10 +253,10 @@ def print_tables(sections: dict[str, list[dict[str, Any]]], info: dict[str, Any]
     for name, rows in sections.items():
         if not rows:
             continue
-        columns = SHOWN_COLUMNS.get(name) or list(rows[0])
+        columns = columns_for(name, rows)
         table = Table(title=SECTION_TITLES.get(name, name), title_justify="left")
         for col in columns:
-            numeric = col in ("procurements", "notices", "base_count", "current_count") or "spend" in col
+            numeric = col in ("procurements", "notices", "base_count", "current_count") or "spend_" in col
             table.add_column(
                 col.replace("_", " "), justify="right" if numeric and col != "spend_currency" else "left"
             )
