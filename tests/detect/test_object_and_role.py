@@ -245,3 +245,24 @@ def test_wrap_service_in_title_keeps_title_terms_only() -> None:
     body = "监理范围：前端摄像机、传输网络。"
     assert not relevant("某学校教学楼项目监理", body)
     assert relevant("某学校视频监控项目监理", body)
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        ("某大厦物业管理服务采购", "服务内容：保洁、绿化、监控室值守、消防巡查、秩序维护。"),
+        ("某县融媒体中心摄像机采购", "采购内容：演播室4K摄像机3台、录像机2台。"),
+        ("某道路工程施工图审查服务", "审查范围：道路、排水、交通信号、治安监控。"),
+    ],
+)
+def test_more_services_and_domains(title: str, body: str) -> None:
+    assert not relevant(title, body)
+
+
+def test_operators_watching_cctv_are_surveillance() -> None:
+    assert relevant("某区视频监控值守服务", "服务内容：视频监控中心7x24小时值守。")
+
+
+def test_surveillance_item_in_a_works_title_is_a_component() -> None:
+    assert role("某高速公路互通工程交安设施、监控、声屏障等附属工程") == "component"
+    assert role("视频监控、门禁及停车管理系统采购") == "primary"

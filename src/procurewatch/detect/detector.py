@@ -171,11 +171,11 @@ def detect(notice: Notice) -> Detection:
 
 
 def _placement(field: str, m: Match) -> str:
-    """title | object | plain | list: where a hit sits, for the finding's role."""
+    """title | title_list | object | plain | list: where a hit sits, for the finding's role."""
+    if field == "title":
+        return "title_list" if m.list_items else "title"
     if m.list_items:
         return "list"
-    if field == "title":
-        return "title"
     return "object" if m.zone == "object" else "plain"
 
 
@@ -192,11 +192,12 @@ def _place_weight(
 
 
 def _role(placements: set[str], broad: bool) -> str:
-    """primary when the title names the surveillance, or when evidence outside enumerations stands in a
-    notice whose object is not a larger works or ICT project; component otherwise."""
+    """primary when the title names the surveillance on its own, or when the notice's object is not a
+    larger works or ICT project and evidence stands in its title or outside enumerations; component
+    otherwise (交安设施、监控、声屏障等附属工程; a 监控 item in a renovation's scope)."""
     if "title" in placements:
         return PRIMARY
-    if not broad and placements & {"object", "plain"}:
+    if not broad and placements & {"title_list", "object", "plain"}:
         return PRIMARY
     return COMPONENT
 

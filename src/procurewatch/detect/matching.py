@@ -12,7 +12,7 @@ whether it is one item of a longer enumeration.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from procurewatch.detect.folding import Normalised, normalise
@@ -24,7 +24,11 @@ _CLAUSE_BREAK = re.compile(r"[，。；;,.!?！？、\n:：]")
 # what ends an enumeration, and what separates its items
 _LIST_END = re.compile(r"[。；;!?！？\n:：|()（）【】\[\]]")
 _LIST_SEP = re.compile(r"[、，,/／]|及|和|与|以及")
+_TITLE_LIST_SEP = re.compile(
+    r"[、，,/／]"
+)  # in a title, 及/和/与 join a thing and its works (监控设备及施工)
 _LIST_REACH = 400
+_MAX_POS = 1 << 62
 
 
 @dataclass(slots=True, frozen=True)
@@ -95,11 +99,18 @@ def scan(
             markers.append((start, end, marks))
         for role in claiming:
             claims.append((start, end, key, role))
+    if not claims and not (whole_object or own_object):
+        return result
     zones = [] if whole_object else _zones(markers, lex.sections["zone_chars"])
-    in_object = _object_part(markers, zones, whole_object)
-    result.object_markers = {m for s_, e_, marks in in_object for m in marks if not m.startswith("section:")}
-    result.domains = _domains_in(context, zones, whole_object, lex)
-    domains = object_domains | result.domains if whole_object or own_object else object_domains
+    domains = object_domains
+    if whole_object or own_object:  # this text names the purchase: its object part's markers and domains
+        words = [(c[0], c[1]) for c in claims if c[3].kind in ("keyword", "vendor")]
+        in_object = _object_part(markers, zones, whole_object, words)
+        result.object_markers = {
+            m for _, _, marks in in_object for m in marks if not m.startswith("section:")
+        }
+        result.domains = _domains_in(context, zones, whole_object, lex)
+        domains = object_domains | result.domains
     if not claims:
         return result
     claims.sort(key=lambda c: (c[0], -c[1]))
@@ -133,7 +144,7 @@ def scan(
                     result.suppressing_rules.add(blocking.id)
                 continue
         zone = "object" if whole_object else _zone_of(zones, start)
-        items, item = _enumeration(ntext, start, end, list_cfg)
+        items, item = _enumeration(ntext, start, end, list_cfg, whole_object)
         if items and _bare_in_list(key, item, list_cfg):
             result.suppressed.add(key)  # a bare 安防 among a building's subsystems names no camera
             continue
@@ -181,17 +192,26 @@ def _zones(
 
 
 def _zone_of(zones: list[tuple[int, int, str]], pos: int) -> str:
-    for start, end, kind in zones:
-        if start <= pos < end:
-            return kind
+    """Zones come sorted by start and do not overlap (each ends where the next heading starts)."""
+    i = bisect_right(zones, (pos, _MAX_POS, "~")) - 1
+    if i >= 0 and zones[i][0] <= pos < zones[i][1]:
+        return zones[i][2]
     return "plain"
 
 
 def _object_part(
-    markers: list[tuple[int, int, tuple[str, ...]]], zones: list[tuple[int, int, str]], whole: bool
+    markers: list[tuple[int, int, tuple[str, ...]]],
+    zones: list[tuple[int, int, str]],
+    whole: bool,
+    words: list[tuple[int, int]],
 ) -> list[tuple[int, int, tuple[str, ...]]]:
-    """Markers in the object part, without those inside a longer marker (设计 inside 设计院)."""
-    chosen = [m for m in markers if whole or _zone_of(zones, m[0]) == "object"]
+    """Markers in the object part, without those inside a longer marker (设计 inside 设计院) or sharing
+    characters with a surveillance term (工程 of 雪亮工程, 监控工程)."""
+    chosen = [
+        m
+        for m in markers
+        if (whole or _zone_of(zones, m[0]) == "object") and not any(s < m[1] and m[0] < e for s, e in words)
+    ]
     return [m for m in chosen if not any(o is not m and o[0] <= m[0] and m[1] <= o[1] for o in chosen)]
 
 
@@ -206,7 +226,7 @@ def _domains_in(
     return found
 
 
-def _enumeration(ntext: str, start: int, end: int, cfg: dict) -> tuple[int, str]:
+def _enumeration(ntext: str, start: int, end: int, cfg: dict, title: bool = False) -> tuple[int, str]:
     """(items, the item holding [start, end)) when the hit is one item of a long enough enumeration."""
     lo = max(start - _LIST_REACH, 0)
     before = ntext[lo:start]
@@ -215,9 +235,9 @@ def _enumeration(ntext: str, start: int, end: int, cfg: dict) -> tuple[int, str]
     after = _LIST_END.search(ntext, end, min(end + _LIST_REACH, len(ntext)))
     seg_end = after.start() if after else min(end + _LIST_REACH, len(ntext))
     segment = ntext[seg_start:seg_end]
-    seps = list(_LIST_SEP.finditer(segment))
+    seps = list((_TITLE_LIST_SEP if title else _LIST_SEP).finditer(segment))
     items = len(seps) + 1
-    if items < cfg["min_items"]:
+    if items < (cfg["title_min_items"] if title else cfg["min_items"]):
         return 0, ""
     latin = sum(1 for ch in segment if ch.isascii()) > len(segment) / 2
     limit = cfg["max_item_chars"] * (3 if latin else 1)
@@ -272,6 +292,8 @@ def _any_near(
     rule: Rule,
     breaks: list[int] | None,
 ) -> bool:
+    if len(keys) < len(context):
+        return any(_near(context.get(k), start, end, rule, breaks) for k in keys)
     return any(k in keys and _near(positions, start, end, rule, breaks) for k, positions in context.items())
 
 
