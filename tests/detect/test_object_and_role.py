@@ -266,3 +266,32 @@ def test_operators_watching_cctv_are_surveillance() -> None:
 def test_surveillance_item_in_a_works_title_is_a_component() -> None:
     assert role("某高速公路互通工程交安设施、监控、声屏障等附属工程") == "component"
     assert role("视频监控、门禁及停车管理系统采购") == "primary"
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        ("某县存量森林防火视频监控维保服务采购项目", "服务内容：前端视频监控点位及高点摄像机维护。"),
+        ("某区秸秆禁烧高空瞭望监控服务", "采购内容：高点监控摄像机20路及平台。"),
+        ("某县多行业无人机机场及无人机服务采购项目", "采购内容：无人机机巢10套及飞行服务。"),
+        ("某县综治视联网会议系统项目", "采购内容：会议终端、视联网会议平台扩容。"),
+        ("某村通村客运线路安防工程", "建设内容：波形护栏、轮廓标及安防工程。"),
+        ("某灌区现代化改造工程", "建设内容：渠道衬砌、量水设施、监控系统及调度中心。"),
+        ("Parking enforcement service", "Civil parking enforcement officers and a data analyst."),
+    ],
+)
+def test_environment_network_and_inspection_targets_are_not_surveillance(title: str, body: str) -> None:
+    assert not relevant(title, body)
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        ("某水库防溺水预警及人员闯入视频监控系统", ""),
+        ("某公安局治安巡逻无人机采购", ""),
+        ("某县河道环境综合整治工程", "建设内容：护岸、步道、照明及视频监控摄像机。"),
+        ("中小学一键报警监控服务器采购", ""),
+    ],
+)
+def test_people_watching_in_those_settings_stays(title: str, body: str) -> None:
+    assert relevant(title, body)

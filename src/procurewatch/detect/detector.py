@@ -44,8 +44,17 @@ def detect(notice: Notice) -> Detection:
     code_keys_seen: set[tuple[str, str]] = set()
 
     has_title = bool((notice.title or "").strip())
-    scans: dict[str, Scan] = {"title": scan(notice.title or "", lex, whole_object=True)}
-    title_domains = frozenset(scans["title"].domains)
+    title = scan(notice.title or "", lex, whole_object=True)
+    scans: dict[str, Scan] = {"title": title}
+    # A domain named in the title governs the body when the title is about it (森林防火视频监控: the
+    # domain ruled out the title's own term) or when the title is not a larger works project; in a
+    # works title (河道整治工程) it names the site, and the body's cameras are a component of the works.
+    title_broad = bool(title.object_markers & {"broad", "works"})
+    title_domains = frozenset(
+        d
+        for d in title.domains
+        if not title_broad or d in lex.works_domains or f"domain_{d}" in title.suppressing_rules
+    )
     # Without a title the body's object parts say what is bought. With one, they often list several
     # things (录播系统、跑道监控、广播), so a domain word there only rules out the terms near it.
     for name in TEXT_FIELDS[1:]:

@@ -63,6 +63,7 @@ class Lexicon:
     info: dict[str, tuple[bool, bool, bool, tuple[Role, ...], tuple[str, ...]]] = field(default_factory=dict)
     sections: dict[str, Any] = field(default_factory=dict)  # sections.json: zone lengths, list settings
     domain_of: dict[str, frozenset[str]] = field(default_factory=dict)  # domain word key → domain ids
+    works_domains: frozenset[str] = frozenset()  # domains that govern the body even under a works title
 
 
 def _data(*parts: str) -> Any:
@@ -172,10 +173,13 @@ def lexicon() -> Lexicon:
             b.add(word, {"kind": "marker", "marker": kind})
 
     domain_of: dict[str, set[str]] = {}
+    works_domains: set[str] = set()
     for spec in _data("taxonomy", "domains.json")["domains"]:
         words = frozenset(b.add(t, {"kind": "context"}) for t in spec["words"])
         for key in words:
             domain_of.setdefault(key, set()).add(spec["id"])
+        if spec.get("in_works_titles"):
+            works_domains.add(spec["id"])
         rule = Rule(
             id=f"domain_{spec['id']}",
             action="suppress",
@@ -195,6 +199,8 @@ def lexicon() -> Lexicon:
             targets |= {
                 k for k, r in keyword_keys if n in k and r.strength in strengths and r.category in wanted
             }
+        keep = [normalise_term(t) for t in spec.get("targets_excluding", [])]
+        targets = {t for t in targets if not any(k in t for k in keep)}
         for target in targets:
             if target not in b.roles:
                 raise ValueError(f"domain {spec['id']}: target {target!r} is not a known term")
@@ -277,4 +283,5 @@ def lexicon() -> Lexicon:
         context_keys=context_keys,
         sections=sections,
         domain_of={k: frozenset(v) for k, v in domain_of.items()},
+        works_domains=frozenset(works_domains),
     )
