@@ -59,8 +59,11 @@ class Lexicon:
     codes: dict[str, dict[str, dict[str, Any]]]  # scheme → 8-digit code → entry
     vendors: dict[str, dict[str, Any]]
     context_keys: frozenset[str] = field(default_factory=frozenset)
-    # per key: (is context, left boundary needed, right boundary needed, claiming roles, marker values)
-    info: dict[str, tuple[bool, bool, bool, tuple[Role, ...], tuple[str, ...]]] = field(default_factory=dict)
+    # per key: (is context, left boundary needed, right boundary needed, claiming roles, marker values,
+    # object only: the key only marks what the purchase is, so only the text naming it needs the key)
+    info: dict[str, tuple[bool, bool, bool, tuple[Role, ...], tuple[str, ...], bool]] = field(
+        default_factory=dict
+    )
     sections: dict[str, Any] = field(default_factory=dict)  # sections.json: zone lengths, list settings
     domain_of: dict[str, frozenset[str]] = field(default_factory=dict)  # domain word key → domain ids
     works_domains: frozenset[str] = frozenset()  # domains that govern the body even under a works title
@@ -269,7 +272,13 @@ def lexicon() -> Lexicon:
         claiming = tuple(r for r in key_roles if r.kind not in ("context", "marker"))
         markers = tuple(r.marker for r in key_roles if r.kind == "marker" and r.marker)
         right = is_word(key[-1]) and not all(r.prefix for r in key_roles)
-        info[key] = (key in context_keys, is_word(key[0]), right, claiming, markers)
+        object_only = (
+            bool(markers)
+            and not claiming
+            and key not in context_keys
+            and not any(m.startswith("section:") for m in markers)
+        )
+        info[key] = (key in context_keys, is_word(key[0]), right, claiming, markers, object_only)
     return Lexicon(
         info=info,
         automaton=automaton,

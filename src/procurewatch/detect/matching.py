@@ -81,10 +81,13 @@ def scan(
     context: dict[str, list[tuple[int, int]]] = {}
     markers: list[tuple[int, int, tuple[str, ...]]] = []
     info = lex.info
+    naming = whole_object or own_object
     for last, key in lex.automaton.iter(ntext):
+        is_context, left, right, claiming, marks, object_only = info[key]
+        if object_only and not naming:
+            continue  # a service or works word in a text that does not name the purchase
         end = last + 1
         start = end - len(key)
-        is_context, left, right, claiming, marks = info[key]
         if left and not _left_ok(ntext, start) and not _mangled_break_before(ntext, text, norm, start):
             continue
         if right and not _right_ok(ntext, end) and not _mangled_break_after(ntext, text, norm, end):
@@ -127,6 +130,7 @@ def scan(
         kept.append(claim)
     blocked = [(s, e) for s, e, _, r in kept if r.kind == "blocker"]
     breaks: list[int] | None = None
+    stops: list[int] | None = None
     list_cfg = lex.sections["list"]
     for start, end, key, role in kept:
         if role.kind == "blocker":
@@ -144,7 +148,9 @@ def scan(
                     result.suppressing_rules.add(blocking.id)
                 continue
         zone = "object" if whole_object else _zone_of(zones, start)
-        items, item = _enumeration(ntext, start, end, list_cfg, whole_object)
+        if stops is None:
+            stops = [m.start() for m in _LIST_END.finditer(ntext)]
+        items, item = _enumeration(ntext, start, end, list_cfg, whole_object, stops)
         if items and _bare_in_list(key, item, list_cfg):
             result.suppressed.add(key)  # a bare 安防 among a building's subsystems names no camera
             continue
@@ -226,20 +232,22 @@ def _domains_in(
     return found
 
 
-def _enumeration(ntext: str, start: int, end: int, cfg: dict, title: bool = False) -> tuple[int, str]:
-    """(items, the item holding [start, end)) when the hit is one item of a long enough enumeration."""
-    lo = max(start - _LIST_REACH, 0)
-    before = ntext[lo:start]
-    ends = [m.end() for m in _LIST_END.finditer(before)]
-    seg_start = lo + ends[-1] if ends else lo
-    after = _LIST_END.search(ntext, end, min(end + _LIST_REACH, len(ntext)))
-    seg_end = after.start() if after else min(end + _LIST_REACH, len(ntext))
+def _enumeration(
+    ntext: str, start: int, end: int, cfg: dict, title: bool, stops: list[int]
+) -> tuple[int, str]:
+    """(items, the item holding [start, end)) when the hit is one item of a long enough enumeration.
+
+    `stops`: positions of the characters that end an enumeration in `ntext`, in order."""
+    i = bisect_left(stops, start)
+    seg_start = max(stops[i - 1] + 1 if i else 0, start - _LIST_REACH)
+    j = bisect_left(stops, end)
+    seg_end = min(stops[j] if j < len(stops) else len(ntext), end + _LIST_REACH)
     segment = ntext[seg_start:seg_end]
     seps = list((_TITLE_LIST_SEP if title else _LIST_SEP).finditer(segment))
     items = len(seps) + 1
     if items < (cfg["title_min_items"] if title else cfg["min_items"]):
         return 0, ""
-    latin = sum(1 for ch in segment if ch.isascii()) > len(segment) / 2
+    latin = len(segment.encode("ascii", "ignore")) > len(segment) / 2
     limit = cfg["max_item_chars"] * (3 if latin else 1)
     if len(segment) / items > limit:
         return 0, ""
