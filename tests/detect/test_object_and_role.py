@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from procurewatch.detect import detect
-from procurewatch.model import TEXT_FIELDS, Notice, to_record
+from procurewatch.model import TEXT_FIELDS, Notice, Party, to_record
 
 
 def make(title: str = "", body: str = "", attachments: str = "") -> Notice:
@@ -295,3 +295,12 @@ def test_environment_network_and_inspection_targets_are_not_surveillance(title: 
 )
 def test_people_watching_in_those_settings_stays(title: str, body: str) -> None:
     assert relevant(title, body)
+
+
+def test_buyer_name_in_the_title_is_not_the_object() -> None:
+    notice = make("某县生态环境局机关大院视频监控系统改造", "")
+    notice.buyer = Party("某县生态环境局")
+    assert detect(notice).surveillance.relevant
+    named = make("某市视频监控中心办公家具采购", "")
+    named.buyer = Party("某市视频监控中心")
+    assert not detect(named).surveillance.relevant
