@@ -116,6 +116,7 @@ NOT_SURVEILLANCE = [
         "",
         "采购项目内容：办公设施采购。中标信息：复印机1台，美工用单反套机1套，美工用摄像机1台。",
     ),
+    ("filming a tender opening", "某单位设备采购", "采购内容：开标现场摄像机2台用于全程录像。"),
     (
         "process monitoring of backup power",
         "某矿区机房备电集成服务项目",
