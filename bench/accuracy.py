@@ -1,20 +1,28 @@
 """Detection and extraction quality against a labelled evaluation set.
 
-    python bench/accuracy.py ../shared/data/eval-dev [--misses 40] [--json out.json] [--reviews labels.jsonl]
+    python bench/accuracy.py ../shared/data/eval-dev [--misses 40] [--json out.json]
+    python bench/accuracy.py --labels bench/labels/x.jsonl [--labels more.jsonl] [--shared ../shared/data]
+    python bench/accuracy.py --reviews labels.jsonl   # a 'procurewatch review-export' file
 
-DIR holds `docs/` (one notice per file) and `labels.jsonl` (see eval-dev/README.md). The script
-runs the same pipeline as `procurewatch extract` over every file and prints:
+DIR holds `docs/` (one notice per file) and `labels.jsonl` (see eval-dev/README.md). A label file
+given with --labels names its notices by `path` (relative to --shared) and `locator` (the record's
+`source.locator`, "" for a one-notice file) instead of `file`, and may carry `family` and `role`
+(primary | component | null); each referenced file is extracted once. Both forms can be combined.
+The script runs the same pipeline as `procurewatch extract` and prints:
 surveillance precision/recall/F1 (all labels, confidence != low, random stratum, per language,
-Chinese vs OCDS), per-category P/R/F1 and macro-F1 over categories with >= 3 examples,
-exact-match accuracy of buyer, supplier set, amount (within 0.5 %, same currency), country,
-province, city and notice type, the same figures for a plain keyword baseline, and every miss
-with the evidence used.
+Chinese vs OCDS), every figure per source family (file-name prefix up to the number: cn-tel,
+ted-eu ...: precision, recall, false-positive rate, F1, role accuracy, field accuracy) with the
+worst family named, precision by score band (to choose --min-score), per-category P/R/F1 and
+macro-F1 over categories with >= 3 examples, exact-match accuracy of buyer, supplier set, amount
+(within 0.5 %, same currency), country, province, city and notice type, the same figures for a
+plain keyword baseline, and every miss with the evidence used.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 import unicodedata
@@ -31,18 +39,33 @@ BASELINE_TERMS = ("视频监控", "监控", "摄像", "人脸", "雪亮", "天�
 FIELDS = ("buyer", "suppliers", "amount", "country", "province", "city", "notice_type")
 CHINESE_ONLY_FIELDS = {"province", "city"}  # labelled for Chinese notices only
 MIN_CATEGORY_SUPPORT = 3
+SCORE_BANDS = ((0.1, 0.3), (0.3, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 1.0001))
+DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+_FAMILY = re.compile(r"^(.*?)-?\d")
 
 
 @dataclass
 class Case:
-    file: str
+    file: str  # file name in docs/, or "path#locator" for a notice named by a label file
     label: dict[str, Any]
     record: dict[str, Any] | None
     error: str | None = None
 
     @property
     def family(self) -> str:
-        return "ocds" if self.file.startswith("ocds-") else "chinese"
+        """chinese | ocds | other: the two corpora the first figures compare."""
+        if self.file.startswith("ocds-") or str(self.label.get("family", "")).startswith("ocds"):
+            return "ocds"
+        return "chinese" if str(self.label.get("lang", "")).startswith("zh") else "other"
+
+    @property
+    def source_family(self) -> str:
+        """The label's `family`, else the file name's prefix up to its number (cn-tel-0004.json → cn-tel)."""
+        if self.label.get("family"):
+            return str(self.label["family"])
+        name = Path(self.file.split("#", 1)[0]).name
+        match = _FAMILY.match(name)
+        return match.group(1) if match and match.group(1) else Path(name).stem
 
 
 @dataclass
@@ -93,10 +116,41 @@ class FieldScore:
         return self.hits / self.total if self.total else float("nan")
 
 
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def load_labelled_notices(label_files: list[Path], shared: Path) -> list[Case]:
+    """Cases from label files naming notices by `path` (under `shared`) and `locator`.
+
+    Every referenced file is extracted once; its records are then picked by locator."""
+    labels = [label for path in label_files for label in read_jsonl(path)]
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for label in labels:
+        wanted[label["path"]].add(str(label.get("locator") or ""))
+    records: dict[tuple[str, str], dict[str, Any]] = {}
+    errors: dict[tuple[str, str], str] = {}
+    for rel, locators in wanted.items():
+        for item in extract([shared / rel]):
+            key = (rel, str(item.locator or ""))
+            if key[1] not in locators:
+                continue
+            if isinstance(item, SkippedInput):
+                errors[key] = item.reason
+            else:
+                records.setdefault(key, to_record(item))
+        for locator in locators:
+            if (rel, locator) not in records:
+                errors.setdefault((rel, locator), f"no notice at locator {locator!r} in {shared / rel}")
+    cases = []
+    for label in labels:
+        key = (label["path"], str(label.get("locator") or ""))
+        cases.append(Case(f"{key[0]}#{key[1]}", label, records.get(key), errors.get(key)))
+    return cases
+
+
 def load_cases(directory: Path) -> list[Case]:
-    labels = [
-        json.loads(line) for line in (directory / "labels.jsonl").read_text("utf-8").splitlines() if line
-    ]
+    labels = read_jsonl(directory / "labels.jsonl")
     records: dict[str, dict[str, Any]] = {}
     errors: dict[str, str] = {}
     docs = directory / "docs"
@@ -233,6 +287,124 @@ def category_confusions(cases: list[Case]) -> dict[str, Confusion]:
     return dict(result)
 
 
+def model_role(case: Case) -> str | None:
+    return case.record["surveillance"].get("role") if model_says(case) else None
+
+
+def model_score(case: Case) -> float:
+    return float(case.record["surveillance"]["score"]) if case.record else 0.0
+
+
+@dataclass
+class FamilyFigures:
+    name: str
+    n: int
+    detection: Confusion
+    role_hits: int
+    role_total: int
+    field_hits: int
+    field_total: int
+
+    @property
+    def fp_rate(self) -> float:
+        c = self.detection
+        return c.fp / (c.fp + c.tn) if c.fp + c.tn else float("nan")
+
+    @property
+    def role_accuracy(self) -> float:
+        return self.role_hits / self.role_total if self.role_total else float("nan")
+
+    @property
+    def field_accuracy(self) -> float:
+        return self.field_hits / self.field_total if self.field_total else float("nan")
+
+
+def family_figures(cases: list[Case]) -> list[FamilyFigures]:
+    groups: dict[str, list[Case]] = defaultdict(list)
+    for case in cases:
+        groups[case.source_family].append(case)
+    out = []
+    for name in sorted(groups):
+        group = groups[name]
+        with_role = [c for c in group if "role" in c.label and c.label["role"] is not None]
+        fields = score_fields(group)
+        out.append(
+            FamilyFigures(
+                name,
+                len(group),
+                confusion(group, model_says),
+                sum(1 for c in with_role if model_role(c) == c.label["role"]),
+                len(with_role),
+                sum(f.hits for f in fields.values()),
+                sum(f.total for f in fields.values()),
+            )
+        )
+    return out
+
+
+def worst_family(figures: list[FamilyFigures]) -> FamilyFigures | None:
+    """The family with the highest false-positive rate; ties go to the lowest F1, then the lowest field accuracy."""
+    ranked = [f for f in figures if f.detection.tp + f.detection.fp + f.detection.fn + f.detection.tn]
+    if not ranked:
+        return None
+
+    def badness(f: FamilyFigures) -> tuple[float, float, float]:
+        fp_rate = f.fp_rate if f.fp_rate == f.fp_rate else 0.0
+        f1 = f.detection.f1 if f.detection.f1 == f.detection.f1 else 1.0
+        fields = f.field_accuracy if f.field_accuracy == f.field_accuracy else 1.0
+        return (fp_rate, -f1, -fields)
+
+    return max(ranked, key=badness)
+
+
+def print_family_table(figures: list[FamilyFigures]) -> None:
+    print(
+        f"{'family':<22} {'n':>4} {'pos':>4} {'TP':>4} {'FP':>4} {'FN':>4} {'prec':>6} {'rec':>6} "
+        f"{'FPrate':>7} {'F1':>6} {'role':>13} {'fields':>17}"
+    )
+    for f in figures:
+        c = f.detection
+        role = f"{fmt(f.role_accuracy)} ({f.role_hits}/{f.role_total})" if f.role_total else "n/a"
+        fields = f"{fmt(f.field_accuracy)} ({f.field_hits}/{f.field_total})" if f.field_total else "n/a"
+        print(
+            f"{f.name:<22} {f.n:>4} {c.support:>4} {c.tp:>4} {c.fp:>4} {c.fn:>4} {fmt(c.precision):>6} "
+            f"{fmt(c.recall):>6} {fmt(f.fp_rate):>7} {fmt(c.f1):>6} {role:>13} {fields:>17}"
+        )
+
+
+def score_bands(cases: list[Case]) -> list[dict[str, Any]]:
+    """Per score band: notices, how many are labelled surveillance, precision; and, from the band's
+    lower bound up (what --min-score at that bound keeps), precision and recall."""
+    positives = sum(1 for c in cases if c.label["surveillance"])
+    rows = []
+    for lo, hi in SCORE_BANDS:
+        band = [c for c in cases if lo <= model_score(c) < hi]
+        kept = [c for c in cases if model_score(c) >= lo]
+        true_band = sum(1 for c in band if c.label["surveillance"])
+        true_kept = sum(1 for c in kept if c.label["surveillance"])
+        rows.append(
+            {
+                "band": f"{lo:.1f}-{min(hi, 1.0):.1f}",
+                "n": len(band),
+                "surveillance": true_band,
+                "precision": true_band / len(band) if band else float("nan"),
+                "min_score": lo,
+                "precision_at_min": true_kept / len(kept) if kept else float("nan"),
+                "recall_at_min": true_kept / positives if positives else float("nan"),
+            }
+        )
+    return rows
+
+
+def print_score_bands(rows: list[dict[str, Any]]) -> None:
+    print(f"{'score':<9} {'n':>5} {'true':>5} {'prec':>6}   {'--min-score':>11} {'prec':>6} {'rec':>6}")
+    for r in rows:
+        print(
+            f"{r['band']:<9} {r['n']:>5} {r['surveillance']:>5} {fmt(r['precision']):>6}   "
+            f"{r['min_score']:>11.1f} {fmt(r['precision_at_min']):>6} {fmt(r['recall_at_min']):>6}"
+        )
+
+
 def fmt(x: float) -> str:
     return "  n/a" if x != x else f"{x:5.3f}"
 
@@ -262,21 +434,37 @@ def evidence_summary(case: Case) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("dir", type=Path, nargs="?", help="evaluation folder with docs/ and labels.jsonl")
+    ap.add_argument(
+        "--labels",
+        type=Path,
+        action="append",
+        default=[],
+        help="a JSONL label file naming notices by path and locator (repeatable)",
+    )
+    ap.add_argument(
+        "--shared", type=Path, default=DEFAULT_SHARED, help="folder the label files' paths are relative to"
+    )
     ap.add_argument("--reviews", type=Path, help="also score against a 'procurewatch review-export' file")
     ap.add_argument("--misses", type=int, default=1000, help="how many misses to list per section")
     ap.add_argument("--json", type=Path, help="also write the figures as JSON")
     args = ap.parse_args(argv)
-    if args.dir is None and args.reviews is None:
-        ap.error("give DIR, --reviews FILE or both")
-    if args.dir and not (args.dir / "labels.jsonl").is_file():
-        print(f"error: {args.dir}/labels.jsonl not found", file=sys.stderr)
-        return 2
+    if args.dir is None and not args.labels and args.reviews is None:
+        ap.error("give an evaluation folder, --labels FILE, --reviews FILE, or several")
     if args.reviews and not args.reviews.is_file():
         print(f"error: {args.reviews} not found", file=sys.stderr)
         return 2
+    if args.dir is not None and not (args.dir / "labels.jsonl").is_file():
+        print(f"error: {args.dir}/labels.jsonl not found", file=sys.stderr)
+        return 2
+    for path in args.labels:
+        if not path.is_file():
+            print(f"error: label file {path} not found", file=sys.stderr)
+            return 2
 
     started = time.perf_counter()
-    cases = load_cases(args.dir) if args.dir else []
+    cases = load_cases(args.dir) if args.dir is not None else []
+    if args.labels:
+        cases += load_labelled_notices(args.labels, args.shared)
     cases += load_review_cases(args.reviews) if args.reviews else []
     seconds = time.perf_counter() - started
     unread = [c for c in cases if c.record is None]
@@ -291,25 +479,49 @@ def main(argv: list[str] | None = None) -> int:
         ("model: all", confusion(cases, model_says)),
         (
             "model: confidence != low",
-            confusion([c for c in cases if c.label["confidence"] != "low"], model_says),
+            confusion([c for c in cases if c.label.get("confidence") != "low"], model_says),
         ),
         (
             "model: stratum random",
-            confusion([c for c in cases if c.label["stratum"] == "random"], model_says),
+            confusion([c for c in cases if c.label.get("stratum") == "random"], model_says),
         ),
         ("model: chinese", confusion([c for c in cases if c.family == "chinese"], model_says)),
         ("model: ocds", confusion([c for c in cases if c.family == "ocds"], model_says)),
+        ("model: other", confusion([c for c in cases if c.family == "other"], model_says)),
     ]
-    for lang in sorted({c.label["lang"] for c in cases}):
-        rows.append(
-            (f"model: lang={lang}", confusion([c for c in cases if c.label["lang"] == lang], model_says))
-        )
+    for lang in sorted({c.label.get("lang") or "?" for c in cases}):
+        subset = [c for c in cases if (c.label.get("lang") or "?") == lang]
+        rows.append((f"model: lang={lang}", confusion(subset, model_says)))
     rows += [
         ("baseline (title keywords): all", confusion(cases, baseline_says)),
         ("baseline: chinese", confusion([c for c in cases if c.family == "chinese"], baseline_says)),
         ("baseline: ocds", confusion([c for c in cases if c.family == "ocds"], baseline_says)),
     ]
     print_detection_table(rows)
+
+    print(
+        "\n## Per source family (FPrate = FP / labelled negatives; role where labelled; fields all together)"
+    )
+    families_fig = family_figures(cases)
+    print_family_table(families_fig)
+    worst = worst_family(families_fig)
+    if worst is not None:
+        print(
+            f"worst family (highest FP rate, then lowest F1, then lowest field accuracy): {worst.name} "
+            f"(FP rate {fmt(worst.fp_rate).strip()}, F1 {fmt(worst.detection.f1).strip()}, "
+            f"fields {fmt(worst.field_accuracy).strip()})"
+        )
+    role_cases = [c for c in cases if c.label.get("role") is not None]
+    if role_cases:
+        pairs = Counter((c.label["role"], model_role(c)) for c in role_cases)
+        print(
+            "role (label → model): "
+            + ", ".join(f"{a}→{b}: {n}" for (a, b), n in sorted(pairs.items(), key=str))
+        )
+
+    print("\n## Precision by score band (what --min-score keeps, from each band's lower bound up)")
+    bands = score_bands(cases)
+    print_score_bands(bands)
 
     print("\n## Categories (model; a category counts only on notices the model calls surveillance)")
     cats = category_confusions(cases)
@@ -325,6 +537,7 @@ def main(argv: list[str] | None = None) -> int:
         "all": cases,
         "chinese": [c for c in cases if c.family == "chinese"],
         "ocds": [c for c in cases if c.family == "ocds"],
+        "other": [c for c in cases if c.family == "other"],
     }
     field_scores = {name: score_fields(group) for name, group in families.items()}
     print(f"{'field':<12}" + "".join(f"{name:>18}" for name in families))
@@ -343,8 +556,8 @@ def main(argv: list[str] | None = None) -> int:
             shown += 1
             kind = "FN" if truth else "FP"
             title = ((case.record or {}).get("title") or "")[:70]
-            print(f"  {kind} {case.file} [{case.label['confidence']}] {title}")
-            print(f"      label: {case.label['basis'][:160]}")
+            print(f"  {kind} {case.file} [{case.label.get('confidence')}] {title}")
+            print(f"      label: {(case.label.get('basis') or '')[:160]}")
             print(f"      model: {evidence_summary(case)[:300]}")
 
     print("\n## Misses: categories (on notices both call surveillance)")
@@ -375,6 +588,20 @@ def main(argv: list[str] | None = None) -> int:
                 for k, v in cats.items()
             },
             "category_macro_f1": macro,
+            "families": {
+                f.name: {
+                    "n": f.n,
+                    "precision": f.detection.precision,
+                    "recall": f.detection.recall,
+                    "fp_rate": f.fp_rate,
+                    "f1": f.detection.f1,
+                    "role_accuracy": f.role_accuracy,
+                    "field_accuracy": f.field_accuracy,
+                }
+                for f in families_fig
+            },
+            "worst_family": worst.name if worst else None,
+            "score_bands": bands,
             "fields": {fam: {k: v.accuracy for k, v in sc.items()} for fam, sc in field_scores.items()},
         }
         args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False), "utf-8")

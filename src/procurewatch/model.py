@@ -92,11 +92,16 @@ class Place:
     admin_code: str | None = None  # 6-digit Chinese administrative division code
 
 
+Role = Literal["primary", "component"]
+
+
 @dataclass(slots=True)
 class CategoryFinding:
     id: str  # taxonomy id (design/TAXONOMY.md)
     score: float
     evidence: list[Evidence] = field(default_factory=list)
+    # primary: the purchase is this surveillance; component: a named part of a larger works/ICT purchase
+    role: Role | None = None
 
 
 @dataclass(slots=True)
@@ -110,6 +115,7 @@ class Surveillance:
     relevant: bool = False
     score: float = 0.0
     categories: list[CategoryFinding] = field(default_factory=list)
+    role: Role | None = None  # primary | component when relevant, else None
 
 
 @dataclass(slots=True)
@@ -180,8 +186,14 @@ def to_record(notice: Notice) -> dict[str, Any]:
         "surveillance": {
             "relevant": s.relevant,
             "score": round(s.score, 4),
+            "role": s.role,
             "categories": [
-                {"id": c.id, "score": round(c.score, 4), "evidence": [e.to_dict() for e in c.evidence]}
+                {
+                    "id": c.id,
+                    "score": round(c.score, 4),
+                    "role": c.role,
+                    "evidence": [e.to_dict() for e in c.evidence],
+                }
                 for c in s.categories
             ],
         },

@@ -1,4 +1,12 @@
-"""detect(notice) → Detection: categories with evidence, vendors mentioned, supplier vendors."""
+"""detect(notice) → Detection: categories with evidence and role, vendors mentioned, supplier vendors.
+
+What is bought decides how a term weighs. The title (or, without one, the body's object parts such
+as 采购内容 / 招标范围) names the purchase: its domain (operating theatre, classroom, office ...) rules
+out the terms that domain explains, and a service named there (supervision, design, audit ...) means
+the body describes the works being serviced, so only the title's own terms count. In the body, a term
+in the object part weighs as in the title, a term in bidder or procedure boilerplate does not count,
+and a term that is one item of a long enumeration weighs less and makes the finding a component.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +14,7 @@ from collections import defaultdict
 
 from procurewatch.detect.codes import item_codes
 from procurewatch.detect.lexicon import Lexicon, lexicon
-from procurewatch.detect.matching import scan
+from procurewatch.detect.matching import Match, Scan, scan
 from procurewatch.detect.scoring import CategorySignals, combine
 from procurewatch.detect.vendors import resolve_vendor
 from procurewatch.model import (
@@ -20,6 +28,7 @@ from procurewatch.model import (
 )
 
 MAX_EVIDENCE = 20
+PRIMARY, COMPONENT = "primary", "component"
 
 
 def detect(notice: Notice) -> Detection:
@@ -29,11 +38,40 @@ def detect(notice: Notice) -> Detection:
     field_w = cfg["field"]
     signals: dict[str, CategorySignals] = defaultdict(CategorySignals)
     evidence: dict[str, list[Evidence]] = defaultdict(list)
+    placements: dict[str, set[str]] = defaultdict(set)
     mentions: dict[str, list[Evidence]] = defaultdict(list)
-    support: list[tuple[str, str, float, Evidence | None]] = []
+    support: list[tuple[str, str, float, Evidence | None, str]] = []
     code_keys_seen: set[tuple[str, str]] = set()
 
-    scans = {field: scan(getattr(notice, field) or "", lex) for field in TEXT_FIELDS}
+    has_title = bool((notice.title or "").strip())
+    title = scan(_without_buyer(notice), lex, whole_object=True)
+    scans: dict[str, Scan] = {"title": title}
+    # A domain named in the title governs the body when the title is about it (森林防火视频监控: the
+    # domain ruled out the title's own term) or when the title is not a larger works project; in a
+    # works title (河道整治工程) it names the site, and the body's cameras are a component of the works.
+    title_broad = bool(title.object_markers & {"broad", "works"})
+    title_domains = frozenset(
+        d
+        for d in title.domains
+        if not title_broad or d in lex.works_domains or f"domain_{d}" in title.suppressing_rules
+    )
+    # Without a title the body's object parts say what is bought. With one, they often list several
+    # things (录播系统、跑道监控、广播), so a domain word there only rules out the terms near it.
+    for name in TEXT_FIELDS[1:]:
+        scans[name] = scan(
+            getattr(notice, name) or "", lex, own_object=not has_title, object_domains=title_domains
+        )
+    object_markers = (
+        scans["title"].object_markers
+        if has_title
+        else {m for name in TEXT_FIELDS[1:] for m in scans[name].object_markers}
+    )
+    # a service around works (监理, 设计, 审计 ...) is what is bought; a design-and-build contract is works
+    wrapped = any(m.startswith("service:") for m in object_markers) and "works" not in object_markers
+    broad = bool(object_markers & {"broad", "works"})
+    # in a supplier-qualification scheme a long enumeration is a product-code list, not what is bought
+    long_factor = lex.sections["list"]["long_factor"] if "scheme" in object_markers else 1.0
+
     explained_away = (scans["body"].suppressed | scans["attachments"].suppressed) - {
         m.key for f in ("body", "attachments") for m in scans[f].matches
     }
@@ -41,9 +79,9 @@ def detect(notice: Notice) -> Detection:
     # governs the same rule's terms in the body, even where the body's own context is too far away.
     title_rules = scans["title"].suppressing_rules
     promote = set(cfg.get("promote_in_short_text", ()))
+    list_cfg = lex.sections["list"]
     for field, result in scans.items():
         text = getattr(notice, field) or ""
-        short = field == "title" or result.length < cfg.get("short_text_chars", 0)
         for m in result.matches:
             if field == "title" and m.key in explained_away:
                 continue  # the body shows what the title's word means here (e.g. a physical fence)
@@ -51,27 +89,35 @@ def detect(notice: Notice) -> Detection:
                 continue
             ev = Evidence(field, m.start, m.end, text[m.start : m.end])
             role = m.role
+            counts = m.zone != "boilerplate" and not (wrapped and field != "title")
+            placement = _placement(field, m)
+            weight_here = _place_weight(field, m, field_w, list_cfg, long_factor)
             if role.kind == "vendor" and role.vendor:
                 mentions[role.vendor].append(ev)
+                if not counts:
+                    continue
                 vendor = lex.vendors[role.vendor]
-                weight = vendor["weight"] * cfg["vendor_mention_factor"] * field_w[field]
+                weight = vendor["weight"] * cfg["vendor_mention_factor"] * weight_here
                 for category in vendor["categories"]:
                     signals[category].add(f"vendor:{role.vendor}", weight, weak=False)
                     evidence[category].append(ev)
+                    placements[category].add(placement)
                 continue
-            if not role.category or not role.strength:
+            if not role.category or not role.strength or not counts:
                 continue
             if role.kind == "code":
                 code_keys_seen.add((role.category, m.key))
             strength = role.strength
+            short = field == "title" or m.zone == "object" or result.length < cfg.get("short_text_chars", 0)
             if strength == "weak" and short and m.key in promote:
                 strength = "medium"
-            weight = strength_w[strength] * field_w[field]
+            weight = strength_w[strength] * weight_here
             if strength == "support":
-                support.append((role.category, m.key, weight, ev))
+                support.append((role.category, m.key, weight, ev, placement))
                 continue
             signals[role.category].add(m.key, weight, weak=strength == "weak")
             evidence[role.category].append(ev)
+            placements[role.category].add(placement)
 
     for found in item_codes(notice.items, lex):
         ev = _find_code(notice, found.code)
@@ -79,9 +125,10 @@ def detect(notice: Notice) -> Detection:
             continue
         weight = strength_w[found.strength] * field_w["items"]
         if found.strength == "support":
-            support.append((found.category, found.code, weight, ev))
+            support.append((found.category, found.code, weight, ev, "object"))
             continue
         signals[found.category].add(found.code, weight, weak=found.strength == "weak")
+        placements[found.category].add("object")
         if ev is not None:
             evidence[found.category].append(ev)
 
@@ -94,12 +141,14 @@ def detect(notice: Notice) -> Detection:
         ev = _find_text(notice, party.name)
         for category in vendor["categories"][:1]:
             signals[category].add(f"vendor:{vendor_id}", weight, weak=False)
+            placements[category].add("plain")
             if ev is not None:
                 evidence[category].append(ev)
 
     if any(signals.values()):
-        for category, key, weight, ev in support:
+        for category, key, weight, ev, placement in support:
             signals[category].add(key, weight, weak=False)
+            placements[category].add(placement)
             if ev is not None:
                 evidence[category].append(ev)
 
@@ -111,13 +160,65 @@ def detect(notice: Notice) -> Detection:
         ranked = sorted(cat_scores.items(), key=lambda kv: -kv[1])
         chosen = [(c, s) for c, s in ranked if s >= cfg["category_threshold"]] or ranked[:1]
         for category, cat_score in chosen:
-            categories.append(CategoryFinding(category, round(cat_score, 4), _dedupe(evidence[category])))
+            categories.append(
+                CategoryFinding(
+                    category,
+                    round(cat_score, 4),
+                    _dedupe(evidence[category]),
+                    _role(placements[category], broad),
+                )
+            )
+    notice_role = None
+    if categories:
+        notice_role = PRIMARY if any(c.role == PRIMARY for c in categories) else COMPONENT
     vendors_mentioned = [VendorMention(v, _dedupe(evs)) for v, evs in mentions.items()]
     return Detection(
-        Surveillance(relevant=relevant, score=round(score, 4), categories=categories),
+        Surveillance(relevant=relevant, score=round(score, 4), categories=categories, role=notice_role),
         vendors_mentioned,
         supplier_vendors,
     )
+
+
+def _without_buyer(notice: Notice) -> str:
+    """The title with the buyer's name blanked (same length, so offsets hold): the object phrase is what
+    the buyer buys, and words of its name (生态环境局, 设计院, 视频监控中心) say nothing about that."""
+    title = notice.title or ""
+    buyer = (notice.buyer.name if notice.buyer else "") or ""
+    if len(buyer) < 4 or buyer not in title or len(buyer) > len(title.strip()) - 4:
+        return title  # too short to be sure, absent, or (a misread buyer) most of the title
+    return title.replace(buyer, " " * len(buyer))
+
+
+def _placement(field: str, m: Match) -> str:
+    """title | title_list | object | plain | list: where a hit sits, for the finding's role."""
+    if field == "title":
+        return "title_list" if m.list_items else "title"
+    if m.list_items:
+        return "list"
+    return "object" if m.zone == "object" else "plain"
+
+
+def _place_weight(
+    field: str, m: Match, field_w: dict[str, float], list_cfg: dict, long_factor: float
+) -> float:
+    # the body's object part says what is bought as plainly as a title does
+    weight = 1.0 if m.zone == "object" else field_w[field]
+    if m.list_items >= list_cfg["long_items"]:
+        weight *= long_factor
+    elif m.list_items:
+        weight *= list_cfg["factor"]
+    return weight
+
+
+def _role(placements: set[str], broad: bool) -> str:
+    """primary when the title names the surveillance on its own, or when the notice's object is not a
+    larger works or ICT project and evidence stands in its title or outside enumerations; component
+    otherwise (交安设施、监控、声屏障等附属工程; a 监控 item in a renovation's scope)."""
+    if "title" in placements:
+        return PRIMARY
+    if not broad and placements & {"title_list", "object", "plain"}:
+        return PRIMARY
+    return COMPONENT
 
 
 def _ruled_out_by_title(key: str, title_rules: set[str], lex: Lexicon) -> bool:

@@ -19,12 +19,17 @@ import numpy as np
 _HYPHENS = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u00ad"
 _APOSTROPHES = "\u2019\u2018\u02bc\u0060\u00b4"
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_WHITESPACE = "\t\n\r\f\v\u3000\xa0\u2028\u2029\u200b"
+_WHITESPACE = "\t\n\r\f\v\u3000\xa0\u2028\u2029\u200b\x1c\x1d\x1e\x1f\x85\ufeff"
 # a run of spaces between CJK characters, or any run of 2+ (same as (?<=[CJK]) +(?=[CJK])| {2,}, but
 # starting with a literal space, so the regex engine skips ahead to spaces instead of trying everywhere)
 _SPACE_RUN = re.compile(rf" (?<=[{_CJK}] ) *(?=[{_CJK}])| {{2,}}")
 _SPACES = re.compile(" {2,}")
 _CJK_CHAR = re.compile(rf"[{_CJK}]")
+# Damage that splits words in scraped text: markup tags and entities left in, and line breaks flattened
+# into the letters "rn" or a literal "\r\n" between Chinese characters (视频rn监控). Blanked to spaces of
+# the same length, so the offset map stays one to one and the space step below joins the words again.
+_MARKUP = re.compile(r"<[a-z/!][^<>\n]{0,200}>|&(?:nbsp|amp|lt|gt|quot|apos|#\d{1,5});")
+_FLAT_BREAK = re.compile(rf"(?:rn|\\r\\n|\\n)+(?=[{_CJK}])")  # kept only when a CJK char precedes
 _CJK_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
 # Folding by table lookup on an array beats str.translate (a dict lookup per character) from about
 # this length on: 4-5x faster on notice bodies, where folding took a sixth of detection time
@@ -92,6 +97,10 @@ def fold(text: str) -> str:
 
 def normalise(text: str) -> Normalised:
     folded = fold(text)
+    if "<" in folded or "&" in folded:
+        folded = _MARKUP.sub(_blank, folded)
+    if "rn" in folded or "\\" in folded:
+        folded = _FLAT_BREAK.sub(_blank_after_cjk, folded)
     # Spaces between CJK characters only matter in text that has some; elsewhere only runs of 2+
     # do, and that pattern is found far faster (it starts with a literal space).
     space_runs = _SPACE_RUN if _CJK_CHAR.search(folded) else _SPACES
@@ -125,6 +134,15 @@ def _folding_array() -> np.ndarray:
     mapping = _table()
     table[np.fromiter(mapping.keys(), dtype=np.int64)] = np.fromiter(mapping.values(), dtype=np.uint32)
     return table
+
+
+def _blank(m: re.Match[str]) -> str:
+    return " " * (m.end() - m.start())
+
+
+def _blank_after_cjk(m: re.Match[str]) -> str:
+    start = m.start()
+    return _blank(m) if start and _is_cjk(m.string[start - 1]) else m.group()
 
 
 def _is_cjk(char: str) -> bool:

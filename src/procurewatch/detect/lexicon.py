@@ -24,12 +24,13 @@ STRENGTHS = ("strong", "medium", "weak", "support")
 class Role:
     """What finding a key means. kind: keyword | vendor | blocker | context | code."""
 
-    kind: str
+    kind: str  # keyword | vendor | blocker | context | code | marker
     category: str | None = None
     strength: str | None = None
     vendor: str | None = None
     code: str | None = None
     prefix: bool = False  # a stem: no word boundary needed on the right
+    marker: str | None = None  # kind marker: "section:object", "service:design", "works", "broad" ...
 
 
 @dataclass(slots=True)
@@ -44,6 +45,7 @@ class Rule:
     side: str = "both"  # both | after | before
     clause: bool = False  # context must be in the same clause (no punctuation in between)
     about: str = ""
+    domain: str = ""  # a domain rule (domains.json) also fires when its domain is in the purchase's object
 
 
 @dataclass(slots=True)
@@ -57,8 +59,14 @@ class Lexicon:
     codes: dict[str, dict[str, dict[str, Any]]]  # scheme → 8-digit code → entry
     vendors: dict[str, dict[str, Any]]
     context_keys: frozenset[str] = field(default_factory=frozenset)
-    # per key: (is context, left boundary needed, right boundary needed, claiming roles)
-    info: dict[str, tuple[bool, bool, bool, tuple[Role, ...]]] = field(default_factory=dict)
+    # per key: (is context, left boundary needed, right boundary needed, claiming roles, marker values,
+    # object only: the key only marks what the purchase is, so only the text naming it needs the key)
+    info: dict[str, tuple[bool, bool, bool, tuple[Role, ...], tuple[str, ...], bool]] = field(
+        default_factory=dict
+    )
+    sections: dict[str, Any] = field(default_factory=dict)  # sections.json: zone lengths, list settings
+    domain_of: dict[str, frozenset[str]] = field(default_factory=dict)  # domain word key → domain ids
+    works_domains: frozenset[str] = frozenset()  # domains that govern the body even under a works title
 
 
 def _data(*parts: str) -> Any:
@@ -155,6 +163,52 @@ def lexicon() -> Lexicon:
                 raise ValueError(f"context rule {rule.id}: target {target!r} is not a known term")
             rules_for.setdefault(target, []).append(rule)
 
+    sections = _data("taxonomy", "sections.json")
+    for kind in ("object", "boilerplate", "stop"):
+        for heading in sections[kind]:
+            b.add(heading, {"kind": "marker", "marker": f"section:{kind}"})
+    services = _data("taxonomy", "services.json")
+    for service, words in services["wrap"].items():
+        for word in words:
+            b.add(word, {"kind": "marker", "marker": f"service:{service}"})
+    for kind in ("works", "not_service", "broad", "scheme"):
+        for word in services[kind]:
+            b.add(word, {"kind": "marker", "marker": kind})
+
+    domain_of: dict[str, set[str]] = {}
+    works_domains: set[str] = set()
+    for spec in _data("taxonomy", "domains.json")["domains"]:
+        words = frozenset(b.add(t, {"kind": "context"}) for t in spec["words"])
+        for key in words:
+            domain_of.setdefault(key, set()).add(spec["id"])
+        if spec.get("in_works_titles"):
+            works_domains.add(spec["id"])
+        rule = Rule(
+            id=f"domain_{spec['id']}",
+            action="suppress",
+            window=int(spec.get("window", 20)),
+            context=words,
+            unless=frozenset(b.add(t, {"kind": "context"}) for t in spec.get("unless", [])),
+            clause=bool(spec.get("clause", False)),
+            about=spec.get("about", ""),
+            domain=spec["id"],
+        )
+        rules.append(rule)
+        wanted = set(spec.get("categories") or categories)
+        strengths = set(spec.get("strengths", STRENGTHS))
+        targets = {_key(t)[0] for t in spec.get("targets", [])}
+        for needle in spec.get("targets_containing", []):
+            n = normalise_term(needle)
+            targets |= {
+                k for k, r in keyword_keys if n in k and r.strength in strengths and r.category in wanted
+            }
+        keep = [normalise_term(t) for t in spec.get("targets_excluding", [])]
+        targets = {t for t in targets if not any(k in t for k in keep)}
+        for target in targets:
+            if target not in b.roles:
+                raise ValueError(f"domain {spec['id']}: target {target!r} is not a known term")
+            rules_for.setdefault(target, []).append(rule)
+
     vendor_data = _data("vendors.json")["vendors"]
     vendors = {}
     for vendor in vendor_data:
@@ -215,9 +269,16 @@ def lexicon() -> Lexicon:
     context_keys = frozenset(k for rule in rules for k in (rule.context | rule.unless))
     info = {}
     for key, key_roles in roles.items():
-        claiming = tuple(r for r in key_roles if r.kind != "context")
+        claiming = tuple(r for r in key_roles if r.kind not in ("context", "marker"))
+        markers = tuple(r.marker for r in key_roles if r.kind == "marker" and r.marker)
         right = is_word(key[-1]) and not all(r.prefix for r in key_roles)
-        info[key] = (key in context_keys, is_word(key[0]), right, claiming)
+        object_only = (
+            bool(markers)
+            and not claiming
+            and key not in context_keys
+            and not any(m.startswith("section:") for m in markers)
+        )
+        info[key] = (key in context_keys, is_word(key[0]), right, claiming, markers, object_only)
     return Lexicon(
         info=info,
         automaton=automaton,
@@ -229,4 +290,7 @@ def lexicon() -> Lexicon:
         codes=codes,
         vendors=vendors,
         context_keys=context_keys,
+        sections=sections,
+        domain_of={k: frozenset(v) for k, v in domain_of.items()},
+        works_domains=frozenset(works_domains),
     )

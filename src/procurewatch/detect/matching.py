@@ -3,21 +3,32 @@
 A hit stands when (1) Latin/Cyrillic/digit terms sit at word boundaries, (2) no longer
 keyword, vendor alias or not-surveillance phrase covers it (the longer phrase wins), and
 (3) the context rules targeting it allow it (suppress: no false-friend context nearby;
-require: a confirming context nearby).
+require: a confirming context nearby; a domain rule also fires when its domain is in the
+purchase's object). The same pass finds the section headings, so every standing hit also
+says where it sits: in the object of the purchase, in boilerplate, or elsewhere, and
+whether it is one item of a longer enumeration.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
-from procurewatch.detect.folding import normalise
+from procurewatch.detect.folding import Normalised, normalise
 from procurewatch.detect.lexicon import Lexicon, Role, Rule, is_word
 
 _CLAIMING = frozenset({"keyword", "vendor", "blocker", "code"})
 _OVERLAP_BLOCKABLE = frozenset({"medium", "weak"})
 _CLAUSE_BREAK = re.compile(r"[，。；;,.!?！？、\n:：]")
+# what ends an enumeration, and what separates its items
+_LIST_END = re.compile(r"[。；;!?！？\n:：|()（）【】\[\]]")
+_LIST_SEP = re.compile(r"[、，,/／]|及|和|与|以及")
+_TITLE_LIST_SEP = re.compile(
+    r"[、，,/／]"
+)  # in a title, 及/和/与 join a thing and its works (监控设备及施工)
+_LIST_REACH = 400
+_MAX_POS = 1 << 62
 
 
 @dataclass(slots=True, frozen=True)
@@ -26,6 +37,8 @@ class Match:
     end: int
     key: str
     role: Role
+    zone: str = "plain"  # object | boilerplate | plain: the part of the text the hit sits in
+    list_items: int = 0  # items of the enumeration the hit is one of (0: not in one)
 
 
 @dataclass(slots=True)
@@ -36,6 +49,8 @@ class Scan:
     suppressed: set[str] = field(default_factory=set)
     suppressing_rules: set[str] = field(default_factory=set)  # ids of suppress rules that fired
     length: int = 0
+    domains: set[str] = field(default_factory=set)  # domains named in the object part of this text
+    object_markers: set[str] = field(default_factory=set)  # service/works/broad markers in the object part
 
 
 def _left_ok(text: str, start: int) -> bool:
@@ -46,7 +61,17 @@ def _right_ok(text: str, end: int) -> bool:
     return end >= len(text) or not is_word(text[end])
 
 
-def scan(text: str, lex: Lexicon) -> Scan:
+def scan(
+    text: str,
+    lex: Lexicon,
+    *,
+    whole_object: bool = False,
+    own_object: bool = False,
+    object_domains: frozenset[str] = frozenset(),
+) -> Scan:
+    """Scan `text`. `whole_object`: the text names the purchase (a title). `own_object`: no title names
+    it, so this text's own object parts do. `object_domains`: domains the purchase's object names
+    elsewhere (in the title), which rule out their targets here too."""
     result = Scan(length=len(text))
     if not text:
         return result
@@ -54,22 +79,41 @@ def scan(text: str, lex: Lexicon) -> Scan:
     ntext = norm.text
     claims: list[tuple[int, int, str, Role]] = []
     context: dict[str, list[tuple[int, int]]] = {}
+    markers: list[tuple[int, int, tuple[str, ...]]] = []
     info = lex.info
+    naming = whole_object or own_object
     for last, key in lex.automaton.iter(ntext):
+        is_context, left, right, claiming, marks, object_only = info[key]
+        if object_only and not naming:
+            continue  # a service or works word in a text that does not name the purchase
         end = last + 1
         start = end - len(key)
-        is_context, left, right, claiming = info[key]
-        if left and not _left_ok(ntext, start):
+        if left and not _left_ok(ntext, start) and not _mangled_break_before(ntext, text, norm, start):
             continue
-        if right and not _right_ok(ntext, end):
+        if right and not _right_ok(ntext, end) and not _mangled_break_after(ntext, text, norm, end):
             if not any(r.prefix for r in claiming):
                 continue
             claiming = tuple(r for r in claiming if r.prefix)
             is_context = False
+            marks = ()
         if is_context:
             context.setdefault(key, []).append((start, end))
+        if marks:
+            markers.append((start, end, marks))
         for role in claiming:
             claims.append((start, end, key, role))
+    if not claims and not (whole_object or own_object):
+        return result
+    zones = [] if whole_object else _zones(markers, lex.sections["zone_chars"])
+    domains = object_domains
+    if whole_object or own_object:  # this text names the purchase: its object part's markers and domains
+        words = [(c[0], c[1]) for c in claims if c[3].kind in ("keyword", "vendor")]
+        in_object = _object_part(markers, zones, whole_object, words)
+        result.object_markers = {
+            m for _, _, marks in in_object for m in marks if not m.startswith("section:")
+        }
+        result.domains = _domains_in(context, zones, whole_object, lex)
+        domains = object_domains | result.domains
     if not claims:
         return result
     claims.sort(key=lambda c: (c[0], -c[1]))
@@ -86,6 +130,8 @@ def scan(text: str, lex: Lexicon) -> Scan:
         kept.append(claim)
     blocked = [(s, e) for s, e, _, r in kept if r.kind == "blocker"]
     breaks: list[int] | None = None
+    stops: list[int] | None = None
+    list_cfg = lex.sections["list"]
     for start, end, key, role in kept:
         if role.kind == "blocker":
             continue
@@ -95,15 +141,126 @@ def scan(text: str, lex: Lexicon) -> Scan:
         if rules:
             if breaks is None and any(r.clause for r in rules):
                 breaks = [m.start() for m in _CLAUSE_BREAK.finditer(ntext)]
-            blocking = _blocking_rule(rules, start, end, context, breaks)
+            blocking = _blocking_rule(rules, start, end, context, breaks, domains)
             if blocking is not None:
                 result.suppressed.add(key)
                 if blocking.action == "suppress":
                     result.suppressing_rules.add(blocking.id)
                 continue
+        zone = "object" if whole_object else _zone_of(zones, start)
+        if stops is None:
+            stops = [m.start() for m in _LIST_END.finditer(ntext)]
+        items, item = _enumeration(ntext, start, end, list_cfg, whole_object, stops)
+        if items and _bare_in_list(key, item, list_cfg):
+            result.suppressed.add(key)  # a bare 安防 among a building's subsystems names no camera
+            continue
         ostart, oend = norm.span(start, end)
-        result.matches.append(Match(ostart, oend, key, role))
+        result.matches.append(Match(ostart, oend, key, role, zone, items))
     return result
+
+
+def _mangled_break_before(ntext: str, text: str, norm: Normalised, start: int) -> bool:
+    """A line break flattened into the letters "rn" just before an upper-case term ("...rnCCTV")."""
+    if ntext[max(start - 2, 0) : start] != "rn":
+        return False
+    first = text[norm.original(start)]
+    return first.isupper() or first.isdigit()
+
+
+def _mangled_break_after(ntext: str, text: str, norm: Normalised, end: int) -> bool:
+    """A line break flattened into "rn" right after a term ("CCTVrn", "CCTVrnCameras")."""
+    i = end
+    while ntext[i : i + 2] == "rn":
+        i += 2
+    if i == end:
+        return False
+    if i >= len(ntext) or not is_word(ntext[i]):
+        return True
+    following = text[norm.original(i)]
+    return following.isupper() or following.isdigit()
+
+
+def _zones(
+    markers: list[tuple[int, int, tuple[str, ...]]], zone_chars: dict[str, int]
+) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of the object and boilerplate parts opened by section headings."""
+    headings = sorted(
+        (s, e, m.split(":", 1)[1]) for s, e, marks in markers for m in marks if m.startswith("section:")
+    )
+    zones: list[tuple[int, int, str]] = []
+    for i, (_, end, kind) in enumerate(headings):
+        if kind == "stop":
+            continue
+        limit = end + zone_chars.get(kind, 300)
+        following = next((s for s, _, _ in headings[i + 1 :] if s >= end), limit)
+        zones.append((end, min(limit, following), kind))
+    return zones
+
+
+def _zone_of(zones: list[tuple[int, int, str]], pos: int) -> str:
+    """Zones come sorted by start and do not overlap (each ends where the next heading starts)."""
+    i = bisect_right(zones, (pos, _MAX_POS, "~")) - 1
+    if i >= 0 and zones[i][0] <= pos < zones[i][1]:
+        return zones[i][2]
+    return "plain"
+
+
+def _object_part(
+    markers: list[tuple[int, int, tuple[str, ...]]],
+    zones: list[tuple[int, int, str]],
+    whole: bool,
+    words: list[tuple[int, int]],
+) -> list[tuple[int, int, tuple[str, ...]]]:
+    """Markers in the object part, without those inside a longer marker (设计 inside 设计院) or sharing
+    characters with a surveillance term (工程 of 雪亮工程, 监控工程)."""
+    chosen = [
+        m
+        for m in markers
+        if (whole or _zone_of(zones, m[0]) == "object") and not any(s < m[1] and m[0] < e for s, e in words)
+    ]
+    return [m for m in chosen if not any(o is not m and o[0] <= m[0] and m[1] <= o[1] for o in chosen)]
+
+
+def _domains_in(
+    context: dict[str, list[tuple[int, int]]], zones: list[tuple[int, int, str]], whole: bool, lex: Lexicon
+) -> set[str]:
+    found: set[str] = set()
+    for key, positions in context.items():
+        ids = lex.domain_of.get(key)
+        if ids and (whole or any(_zone_of(zones, s) == "object" for s, _ in positions)):
+            found |= ids
+    return found
+
+
+def _enumeration(
+    ntext: str, start: int, end: int, cfg: dict, title: bool, stops: list[int]
+) -> tuple[int, str]:
+    """(items, the item holding [start, end)) when the hit is one item of a long enough enumeration.
+
+    `stops`: positions of the characters that end an enumeration in `ntext`, in order."""
+    i = bisect_left(stops, start)
+    seg_start = max(stops[i - 1] + 1 if i else 0, start - _LIST_REACH)
+    j = bisect_left(stops, end)
+    seg_end = min(stops[j] if j < len(stops) else len(ntext), end + _LIST_REACH)
+    segment = ntext[seg_start:seg_end]
+    seps = list((_TITLE_LIST_SEP if title else _LIST_SEP).finditer(segment))
+    items = len(seps) + 1
+    if items < (cfg["title_min_items"] if title else cfg["min_items"]):
+        return 0, ""
+    latin = len(segment.encode("ascii", "ignore")) > len(segment) / 2
+    limit = cfg["max_item_chars"] * (3 if latin else 1)
+    if len(segment) / items > limit:
+        return 0, ""
+    rel = start - seg_start
+    left = max((m.end() for m in seps if m.end() <= rel), default=0)
+    right = min((m.start() for m in seps if m.start() >= end - seg_start), default=len(segment))
+    return items, segment[left:right]
+
+
+def _bare_in_list(key: str, item: str, cfg: dict) -> bool:
+    return any(w in key for w in cfg["drop_containing"]) and not any(
+        w in item for w in cfg["keep_containing"]
+    )
 
 
 def _crosses(breaks: list[int] | None, a: int, b: int) -> bool:
@@ -143,6 +300,8 @@ def _any_near(
     rule: Rule,
     breaks: list[int] | None,
 ) -> bool:
+    if len(keys) < len(context):
+        return any(_near(context.get(k), start, end, rule, breaks) for k in keys)
     return any(k in keys and _near(positions, start, end, rule, breaks) for k, positions in context.items())
 
 
@@ -152,10 +311,13 @@ def _blocking_rule(
     end: int,
     context: dict[str, list[tuple[int, int]]],
     breaks: list[int] | None,
+    domains: frozenset[str] | set[str] = frozenset(),
 ) -> Rule | None:
     """The first rule that rules this hit out, or None when every rule allows it."""
     for rule in rules:
-        found = _any_near(rule.context, context, start, end, rule, breaks)
+        found = (rule.domain and rule.domain in domains) or _any_near(
+            rule.context, context, start, end, rule, breaks
+        )
         if rule.action == "require":
             if not found:
                 return rule

@@ -1,0 +1,307 @@
+"""What is bought decides what a term means: object, domain, service, boilerplate, lists, and the role.
+
+Short notices written for these tests, one per error class of issue #14.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from procurewatch.detect import detect
+from procurewatch.model import TEXT_FIELDS, Notice, Party, to_record
+
+
+def make(title: str = "", body: str = "", attachments: str = "") -> Notice:
+    return Notice(
+        id="t",
+        fingerprint="f",
+        path="p",
+        locator="l",
+        kind="record",
+        title=title,
+        body=body,
+        attachments=attachments,
+    )
+
+
+def relevant(title: str = "", body: str = "") -> bool:
+    return detect(make(title, body)).surveillance.relevant
+
+
+def role(title: str = "", body: str = "") -> str | None:
+    return detect(make(title, body)).surveillance.role
+
+
+# (error class, title, body): none of these buys surveillance
+NOT_SURVEILLANCE = [
+    (
+        "operating-room teaching video",
+        "某医院手术室示教系统采购",
+        "采购内容：术野摄像机、全景摄像机、录像存储及示教终端。",
+    ),
+    (
+        "operating-room video monitoring",
+        "某医院手术室视频监控及示教系统",
+        "手术间全景摄像机12台，示教室显示终端。",
+    ),
+    (
+        "face recognition for scrubs",
+        "某医院智能手术衣发放柜采购",
+        "医护人员通过人脸识别领取手术衣，发放柜8台。",
+    ),
+    (
+        "face login in anaesthesia software",
+        "某医院麻醉临床信息系统",
+        "系统支持医护人员人脸识别登录及电子签名。",
+    ),
+    ("lab camera", "某大学实验室设备采购", "采购内容：显微镜成像系统、高速摄像机、光谱分析仪。"),
+    (
+        "bare 安防 among building subsystems",
+        "某小区老旧小区改造工程",
+        "改造内容：给排水、强电、弱电、消防、智慧安防设施、绿化、道路。",
+    ),
+    ("安防工程 as road-safety works", "某县XX路口安防工程（交通安全设施）", ""),
+    (
+        "supervision of works containing CCTV",
+        "某学校新建教学楼项目监理服务",
+        "监理范围：土建、装饰、给排水、电气、视频监控系统、门禁系统等全部内容。",
+    ),
+    (
+        "design of works containing CCTV",
+        "某中学综合楼设计服务",
+        "设计内容：建筑、结构、给排水、电气及智能化（含视频监控、门禁）。",
+    ),
+    (
+        "audit of works containing CCTV",
+        "某区道路改造工程结算审计",
+        "审计范围：道路、排水、照明及治安监控杆迁移。",
+    ),
+    ("cost consulting", "某园区提升工程造价咨询服务", "服务内容：编制工程量清单，含监控系统、广播系统。"),
+    (
+        "qualification boilerplate",
+        "某单位办公楼空调采购",
+        "采购内容：多联机空调。投标人资格要求：具有安防工程企业设计施工维护能力证书。",
+    ),
+    (
+        "past-performance boilerplate",
+        "某单位综合布线采购",
+        "采购内容：网线、配线架。申报的业绩：某医院智能化项目视频监控系统。",
+    ),
+    (
+        "product-code list in a qualification scheme",
+        "Supplier qualification system for estates products",
+        "Product codes: fencing, locks, barriers, lighting, radios, signage, uniforms, vehicles, tools, "
+        "drones, ladders, generators, furniture.",
+    ),
+    (
+        "CCTV named as a capability lacking",
+        "Replacement of door entry handsets",
+        "The existing door entry system lacks CCTV and the handsets are obsolete.",
+    ),
+    (
+        "filming tender openings",
+        "Servicio de captura de video",
+        "Captura de video con equipos de CCTV en circuito cerrado y transmision en vivo de los actos de "
+        "apertura de proposiciones.",
+    ),
+    ("lecture capture", "某中学常态化录播教室建设", "含教师跟踪摄像机、学生全景摄像机、视频管理平台。"),
+    (
+        "lecture capture (en)",
+        "Lecture capture system for the university",
+        "Video management system with cameras in forty lecture theatres for lecture recording.",
+    ),
+    ("office equipment list", "办公设备采购", "采购内容：复印机、打印机、摄像机、投影仪。"),
+    (
+        "photography kit without a title",
+        "",
+        "采购项目内容：办公设施采购。中标信息：复印机1台，美工用单反套机1套，美工用摄像机1台。",
+    ),
+    ("filming a tender opening", "某单位设备采购", "采购内容：开标现场摄像机2台用于全程录像。"),
+    (
+        "process monitoring of backup power",
+        "某矿区机房备电集成服务项目",
+        "本项目采购备电电池、电池监测监控设备、监控服务。",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "title", "body"), NOT_SURVEILLANCE, ids=[c[0] for c in NOT_SURVEILLANCE])
+def test_error_classes_are_not_surveillance(case: str, title: str, body: str) -> None:
+    assert not relevant(title, body), case
+
+
+# (class, title, body, role): the same settings when surveillance is what is bought, or a named part of it
+SURVEILLANCE = [
+    ("hospital security CCTV", "某医院安防监控系统改造", "门诊大厅及停车场新增摄像机40台。", "primary"),
+    ("hospital watch-list", "某医院安防平台人脸抓拍黑名单布控系统", "", "primary"),
+    ("O&M dedicated to CCTV", "视频监控系统运维服务", "", "primary"),
+    (
+        "design dedicated to CCTV",
+        "某县雪亮工程视频监控设计服务",
+        "设计范围：前端点位、传输及平台。",
+        "primary",
+    ),
+    (
+        "supervision of a surveillance project",
+        "某区公共安全视频监控建设项目监理",
+        "监理范围：前端摄像机、传输网络。",
+        "primary",
+    ),
+    (
+        "design-and-build is works",
+        "某园区改造设计施工总承包",
+        "建设内容：道路、绿化、给排水、视频监控系统、门禁系统。",
+        "component",
+    ),
+    (
+        "CCTV named among building subsystems",
+        "某小区老旧小区改造工程",
+        "改造内容：给排水、强电、弱电、消防、视频监控、绿化、道路。",
+        "component",
+    ),
+    ("exam-room cameras", "某中学标准化考场巡考监控及校园安防监控建设", "", "primary"),
+    ("security cameras in an office", "办公楼安防监控改造", "网络摄像机40台、硬盘录像机2台。", "primary"),
+    ("CCTV installed, not lacking", "Supply and installation of CCTV at the depot", "", "primary"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "title", "body", "expected_role"), SURVEILLANCE, ids=[c[0] for c in SURVEILLANCE]
+)
+def test_surveillance_and_its_role(case: str, title: str, body: str, expected_role: str) -> None:
+    found = detect(make(title, body)).surveillance
+    assert found.relevant, case
+    assert found.role == expected_role, case
+    assert all(c.role in ("primary", "component") for c in found.categories)
+
+
+MISSED_VOCABULARY = [
+    ("某市政府机关大院安防提升服务", "video_surveillance"),
+    ("某县政务中心安防平台升级", "video_surveillance"),
+    ("某景区AI视觉防溺水预警系统", "video_surveillance"),
+    ("某水库攀爬检测及人员闯入告警", "video_surveillance"),
+    ("中国移动某分公司行业视频服务采购", "video_surveillance"),
+    ("某区远程视频监察系统建设", "video_surveillance"),
+    ("某县交警前端设备联网项目", "video_surveillance"),
+    ("中小学一键报警监控服务器采购", "video_surveillance"),
+    ("某县司法局社区矫正对象定位监管平台", "predictive_key_persons"),
+    ("某税务局稽查同步录音录像系统采购", "video_surveillance"),
+]
+
+
+@pytest.mark.parametrize(("title", "category"), MISSED_VOCABULARY)
+def test_missed_vocabulary_is_found(title: str, category: str) -> None:
+    found = detect(make(title)).surveillance
+    assert found.relevant
+    assert category in {c.id for c in found.categories}
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "damaged"),
+    [
+        ("Supply of CCTVrn cameras for the depot", "", "CCTV"),
+        ("Depot works", "Scope: supply and installation of CCTVrnCameras at the depot gate.", "CCTV"),
+        ("某单位人脸rn识别系统建设", "", "人脸rn识别"),
+        ("某单位设备采购", "采购内容：<span>视频</span>监控系统&nbsp;一套", "视频</span>监控系统"),
+        ("某单位设备采购", "采购内容：视频\x0c监控系统一套", "视频\x0c监控系统"),
+        ("某单位设备采购", "采购内容：视频\\r\\n监控系统一套", "视频\\r\\n监控系统"),
+    ],
+)
+def test_damaged_text_still_matches(title: str, body: str, damaged: str) -> None:
+    notice = make(title, body)
+    found = detect(notice).surveillance
+    assert found.relevant
+    texts = [e.text for c in found.categories for e in c.evidence]
+    assert damaged in texts  # the whole term, across the damage, is the evidence
+    for c in found.categories:
+        for e in c.evidence:
+            assert e.field in TEXT_FIELDS
+            assert getattr(notice, e.field)[e.start : e.end] == e.text
+
+
+def test_ordinary_words_ending_in_rn_are_not_mangled_breaks() -> None:
+    assert not relevant("Modern cctvrnx upgrade")  # "rn" followed by a lower-case word is a word, not a break
+
+
+def test_role_in_record() -> None:
+    notice = make("某区公共安全视频监控运维服务采购")
+    found = detect(notice)
+    notice.surveillance = found.surveillance
+    record = to_record(notice)
+    assert record["surveillance"]["role"] == "primary"
+    assert record["surveillance"]["categories"][0]["role"] == "primary"
+    assert {"id", "score", "evidence"} <= set(record["surveillance"]["categories"][0])
+    irrelevant = make("某单位办公楼空调采购")
+    irrelevant.surveillance = detect(irrelevant).surveillance
+    assert to_record(irrelevant)["surveillance"]["role"] is None
+
+
+def test_boilerplate_ignored_but_object_part_counts() -> None:
+    # the same words weigh as a title's in the object part, and not at all in bidder requirements
+    assert relevant("某单位设备采购", "采购内容：监控设备一批。")
+    assert not relevant("某单位设备采购", "采购内容：办公桌椅。资格要求：具有监控设备安装业绩。")
+
+
+def test_wrap_service_in_title_keeps_title_terms_only() -> None:
+    body = "监理范围：前端摄像机、传输网络。"
+    assert not relevant("某学校教学楼项目监理", body)
+    assert relevant("某学校视频监控项目监理", body)
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        ("某大厦物业管理服务采购", "服务内容：保洁、绿化、监控室值守、消防巡查、秩序维护。"),
+        ("某县融媒体中心摄像机采购", "采购内容：演播室4K摄像机3台、录像机2台。"),
+        ("某道路工程施工图审查服务", "审查范围：道路、排水、交通信号、治安监控。"),
+    ],
+)
+def test_more_services_and_domains(title: str, body: str) -> None:
+    assert not relevant(title, body)
+
+
+def test_operators_watching_cctv_are_surveillance() -> None:
+    assert relevant("某区视频监控值守服务", "服务内容：视频监控中心7x24小时值守。")
+
+
+def test_surveillance_item_in_a_works_title_is_a_component() -> None:
+    assert role("某高速公路互通工程交安设施、监控、声屏障等附属工程") == "component"
+    assert role("视频监控、门禁及停车管理系统采购") == "primary"
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        ("某县存量森林防火视频监控维保服务采购项目", "服务内容：前端视频监控点位及高点摄像机维护。"),
+        ("某区秸秆禁烧高空瞭望监控服务", "采购内容：高点监控摄像机20路及平台。"),
+        ("某县多行业无人机机场及无人机服务采购项目", "采购内容：无人机机巢10套及飞行服务。"),
+        ("某县综治视联网会议系统项目", "采购内容：会议终端、视联网会议平台扩容。"),
+        ("某村通村客运线路安防工程", "建设内容：波形护栏、轮廓标及安防工程。"),
+        ("某灌区现代化改造工程", "建设内容：渠道衬砌、量水设施、监控系统及调度中心。"),
+        ("Parking enforcement service", "Civil parking enforcement officers and a data analyst."),
+    ],
+)
+def test_environment_network_and_inspection_targets_are_not_surveillance(title: str, body: str) -> None:
+    assert not relevant(title, body)
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        ("某水库防溺水预警及人员闯入视频监控系统", ""),
+        ("某公安局治安巡逻无人机采购", ""),
+        ("某县河道环境综合整治工程", "建设内容：护岸、步道、照明及视频监控摄像机。"),
+        ("中小学一键报警监控服务器采购", ""),
+    ],
+)
+def test_people_watching_in_those_settings_stays(title: str, body: str) -> None:
+    assert relevant(title, body)
+
+
+def test_buyer_name_in_the_title_is_not_the_object() -> None:
+    notice = make("某县生态环境局机关大院视频监控系统改造", "")
+    notice.buyer = Party("某县生态环境局")
+    assert detect(notice).surveillance.relevant
+    named = make("某市视频监控中心办公家具采购", "")
+    named.buyer = Party("某市视频监控中心")
+    assert not detect(named).surveillance.relevant
