@@ -98,12 +98,12 @@ def replicate(seed: Path, db: Path, target: int) -> None:
                CASE WHEN coalesce(n.country, 'CN') = 'CN' THEN pl.city END, NULL,
                CASE WHEN coalesce(n.country, 'CN') = 'CN' THEN pl.ccode END,
                n.amount_value * (0.5 + (hash(p.id) % 1000) / 1000.0), n.amount_currency, n.amount_kind,
-               n.relevant, n.score, n.title_match, n.ingested_at
+               n.relevant, n.score, n.title_match, n.ingested_at, n.role
         FROM pick p JOIN seed.notices n ON n.id = p.src
         JOIN places pl ON pl.k = hash(p.id) % {len(PROVINCES)}"""
     )
     for table, cols in (
-        ("findings", "p.id, t.category, t.score"),
+        ("findings", "p.id, t.category, t.score, t.role"),
         ("vendor_mentions", "p.id, t.vendor"),
         ("parties", "p.id, t.role, t.position, t.name, t.vendor"),
         ("amounts", "p.id, t.position, t.value, t.currency, t.kind"),
@@ -120,12 +120,15 @@ def replicate(seed: Path, db: Path, target: int) -> None:
     )
     con.execute("INSERT INTO notice_links SELECT id, pid, reason, score, NULL FROM plinks")
     con.execute(
-        """INSERT INTO procurements
+        """INSERT INTO procurements (id, title, buyer, project_code, ocid, first_published, last_published,
+                                    status, notices, spend_value, spend_currency, spend_kind, relevant, score,
+                                    title_match, country, province, city, admin_code, role)
            SELECT x.pid, any_value(pr.title), any_value(pr.buyer), any_value(pr.project_code),
                   any_value(pr.ocid), min(n.published), max(n.published), any_value(pr.status), count(*),
                   any_value(pr.spend_value), any_value(pr.spend_currency), any_value(pr.spend_kind),
                   any_value(pr.relevant), any_value(pr.score), any_value(pr.title_match),
-                  any_value(n.country), any_value(n.province), any_value(n.city), any_value(n.admin_code)
+                  any_value(n.country), any_value(n.province), any_value(n.city), any_value(n.admin_code),
+                  any_value(pr.role)
            FROM plinks x JOIN seed.procurements pr ON pr.id = x.seed_pid JOIN notices n ON n.id = x.id
            GROUP BY x.pid"""
     )

@@ -201,7 +201,7 @@ def build_store(db_path: Path, rows: list[Row] = ROWS) -> Path:
         if r.amount:
             con.execute("INSERT INTO amounts VALUES (?, 0, ?, ?, 'budget')", [r.id, r.amount, r.currency])
         for cat in r.categories:
-            con.execute("INSERT INTO findings VALUES (?, ?, 0.9)", [r.id, cat])
+            con.execute("INSERT INTO findings (notice_id, category, score) VALUES (?, ?, 0.9)", [r.id, cat])
         vendors = {v for _, v in r.suppliers if v}
         for subject, fld, snippet in r.evidence:
             start = text[fld].index(snippet)

@@ -94,7 +94,10 @@ def insert(con: duckdb.DuckDBPyConnection, *rows: dict[str, Any]) -> list[str]:
         for pos, (name, vendor) in enumerate(row["suppliers"]):
             con.execute("INSERT INTO parties VALUES (?, 'supplier', ?, ?, ?)", [row["id"], pos, name, vendor])
         for category, text in row["categories"]:
-            con.execute("INSERT INTO findings VALUES (?, ?, ?)", [row["id"], category, row["score"]])
+            con.execute(
+                "INSERT INTO findings (notice_id, category, score) VALUES (?, ?, ?)",
+                [row["id"], category, row["score"]],
+            )
             start = row["title"].find(text)
             field, start = ("title", start) if start >= 0 else ("body", row["body"].find(text))
             con.execute(

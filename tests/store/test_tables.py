@@ -67,10 +67,10 @@ def test_an_older_store_gets_the_columns_added_since(tmp_path: Path):
     con = open_store(db)
     spec = TABLE["procurements"].columns
     assert [name for name, _, _ in columns(con, "procurements")] == [c.name for c in spec]
-    added = ("buyer_key", "title_key", "code_key", "notices_all", "spend_notice")
+    added = ("buyer_key", "title_key", "code_key", "notices_all", "spend_notice", "role")
     assert [c.name for c in spec[-len(added) :]] == list(added)
     row = con.execute(f"SELECT id, notices, {', '.join(added)} FROM procurements").fetchall()
-    assert row == [("p1", 2, None, None, None, None, None)]
+    assert row == [("p1", 2, None, None, None, None, None, None)]
     assert {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()} == set(TABLE)
     con.close()
     open_store(db).close()  # opening it again changes nothing

@@ -35,13 +35,14 @@ _REFRESH = f"""
 INSERT INTO procurements (id, title, buyer, project_code, ocid, first_published, last_published, status,
                           notices, spend_value, spend_currency, spend_kind, relevant, score, title_match,
                           country, province, city, admin_code, buyer_key, title_key, code_key, notices_all,
-                          spend_notice)
+                          spend_notice, role)
 WITH m AS (
     SELECT l.procurement_id AS pid, l.duplicate_of, n.id, n.title, n.buyer, n.project_code, n.ocid,
            n.published, n.notice_type, n.amount_value, n.amount_currency, n.amount_kind, n.relevant, n.score,
            n.title_match, n.country, n.province, n.city, n.admin_code, k.buyer_key, k.title_key, k.code_key,
-           coalesce(k.cancelled, n.notice_type = 'cancellation') AS cancelled,
-           coalesce(n.published, DATE '9999-12-31') AS sort_day
+           coalesce(k.cancelled, n.notice_type = 'cancellation') AS cancelled, n.role,
+           -- the first notice by date, ties broken by id, so that the same notices give the same row
+           CAST(coalesce(n.published, DATE '9999-12-31') AS VARCHAR) || n.id AS sort_day
     FROM notice_links l JOIN notices n ON n.id = l.notice_id
     LEFT JOIN notice_keys k ON k.notice_id = n.id
     WHERE l.procurement_id IN (SELECT procurement_id FROM _touched)
@@ -71,13 +72,15 @@ agg AS (
            arg_min(buyer_key, sort_day) FILTER (WHERE buyer_key IS NOT NULL) AS buyer_key,
            arg_min(title_key, sort_day) AS title_key,
            arg_min(code_key, sort_day) FILTER (WHERE code_key IS NOT NULL) AS code_key,
-           count(*) AS notices_all
+           count(*) AS notices_all,
+           CASE WHEN bool_or(relevant AND role = 'primary') THEN 'primary'
+                WHEN bool_or(relevant AND role = 'component') THEN 'component' END AS role
     FROM m GROUP BY pid
 )
 SELECT a.pid, a.title, a.buyer, a.project_code, a.ocid, a.first_published, a.last_published, a.status,
        a.notices, s.amount_value, s.amount_currency, s.amount_kind, a.relevant, a.score, a.title_match,
        a.country, a.province, a.city, a.admin_code, a.buyer_key, a.title_key, a.code_key, a.notices_all,
-       s.spend_notice
+       s.spend_notice, a.role
 FROM agg a LEFT JOIN spend s ON s.pid = a.pid
 """
 

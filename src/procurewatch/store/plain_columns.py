@@ -56,6 +56,7 @@ def _add_notice(cols: dict[str, dict[str, list[Any]]], n: Notice) -> None:
         "relevant": bool(s.relevant),
         "score": float(s.score),
         "title_match": any(e.field == "title" for c in s.categories for e in c.evidence),
+        "role": s.role if s.relevant else None,
     }
     _append(cols["notices"], row)
 
@@ -80,7 +81,10 @@ def _add_notice(cols: dict[str, dict[str, list[Any]]], n: Notice) -> None:
             {"notice_id": n.id, "position": i, "value": a.value, "currency": a.currency, "kind": a.kind},
         )
     for c in s.categories:
-        _append(cols["findings"], {"notice_id": n.id, "category": c.id, "score": float(c.score)})
+        _append(
+            cols["findings"],
+            {"notice_id": n.id, "category": c.id, "score": float(c.score), "role": c.role},
+        )
         _add_evidence(cols["evidence"], n.id, "category", c.id, c.evidence)
     for v in n.vendors_mentioned:
         _append(cols["vendor_mentions"], {"notice_id": n.id, "vendor": v.vendor})

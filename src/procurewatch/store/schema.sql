@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS notices (
     relevant        BOOLEAN NOT NULL,
     score           DOUBLE NOT NULL,
     title_match     BOOLEAN NOT NULL,     -- some category evidence lies in the title (strict count)
-    ingested_at     TIMESTAMP NOT NULL
+    ingested_at     TIMESTAMP NOT NULL,
+    role            VARCHAR               -- primary | component when relevant: what is bought, or a named part of it
 );
 
 CREATE TABLE IF NOT EXISTS parties (
@@ -52,7 +53,8 @@ CREATE TABLE IF NOT EXISTS amounts (
 CREATE TABLE IF NOT EXISTS findings (
     notice_id VARCHAR NOT NULL,
     category  VARCHAR NOT NULL,  -- taxonomy id
-    score     DOUBLE NOT NULL
+    score     DOUBLE NOT NULL,
+    role      VARCHAR            -- primary | component
 );
 
 CREATE TABLE IF NOT EXISTS vendor_mentions (
@@ -115,7 +117,8 @@ CREATE TABLE IF NOT EXISTS procurements (
     title_key       VARCHAR,
     code_key        VARCHAR,
     notices_all     INTEGER,              -- notices with re-posts (notices leaves them out)
-    spend_notice    VARCHAR               -- the notice spend_value is taken from
+    spend_notice    VARCHAR,              -- the notice spend_value is taken from
+    role            VARCHAR               -- primary when a member notice's purchase is surveillance, else component
 );
 
 CREATE TABLE IF NOT EXISTS notice_links (

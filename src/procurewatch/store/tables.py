@@ -181,6 +181,7 @@ TABLES: tuple[Table, ...] = (
         score           DOUBLE NOT NULL
         title_match     BOOLEAN NOT NULL     -- some category evidence lies in the title (strict count)
         ingested_at     TIMESTAMP NOT NULL
+        role            VARCHAR              -- primary | component when relevant: what is bought, or a named part of it
         """,
         kinds={"published": "string"},
         filled={"ingested_at": NOW},
@@ -214,6 +215,7 @@ TABLES: tuple[Table, ...] = (
         notice_id VARCHAR NOT NULL
         category  VARCHAR NOT NULL  -- taxonomy id
         score     DOUBLE NOT NULL
+        role      VARCHAR           -- primary | component
         """,
     ),
     table(
@@ -292,6 +294,7 @@ TABLES: tuple[Table, ...] = (
         code_key        VARCHAR
         notices_all     INTEGER              -- notices with re-posts (notices leaves them out)
         spend_notice    VARCHAR              -- the notice spend_value is taken from
+        role            VARCHAR              -- primary when a member notice's purchase is surveillance, else component
         """,
         comment="Linking (link/run.py): every notice belongs to exactly one procurement.",
     ),
