@@ -42,6 +42,8 @@ MONEY = re.compile(
     rf"|(?P<dx>[{_DAXIE_CHARS}]*[壹贰叁肆伍陆柒捌玖拾佰仟][{_DAXIE_CHARS}]*))"
 )
 _UNIT_IN_NAME = re.compile(r"[(（]\s*(亿元|万元|元)\s*[)）]")
+_EURO_NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+|\d+),(\d{1,2})(?![\d.,])")
+_FOREIGN_MARK = re.compile(r"€|£|\$|\b(?:EUR|USD|GBP|CHF)\b")
 _LINE_LIMIT = 160  # a labelled value written as components (可研费…元，设计费…元) stays on one line
 _SEGMENT_SPLIT = re.compile(r"[，；;。\n]|,(?!\d{3})")
 
@@ -126,6 +128,17 @@ def _money_value(m: re.Match[str], default_factor: Decimal | None) -> Decimal | 
         return None
 
 
+def european_decimals(text: str) -> str:
+    """'30.008,00' → '30008.00', '32912,00' → '32912.00'; Chinese/English '1,234,567.5' unchanged.
+
+    A comma is a decimal mark only when one or two digits follow it and nothing else is a decimal
+    point; a dot is a thousands mark only in groups of three before such a comma.
+    """
+    if "," not in text:
+        return text
+    return _EURO_NUMBER.sub(lambda m: m.group(1).replace(".", "") + "." + m.group(2), text)
+
+
 def parse_money(raw: Any, field_name: str = "", default_factor: Decimal | None = None) -> Decimal | None:
     """One money value from a structured field: numbers as they are, strings in any notation above.
 
@@ -136,13 +149,16 @@ def parse_money(raw: Any, field_name: str = "", default_factor: Decimal | None =
         return None
     if isinstance(raw, int | float | Decimal):
         try:
-            return Decimal(str(raw))
+            value = Decimal(str(raw))
         except InvalidOperation:
             return None
-    text = halfwidth(str(raw)).strip()
-    if not text or "%" in halfwidth(field_name):
+        return value if value.is_finite() else None
+    text = european_decimals(halfwidth(str(raw)).strip())
+    if not text or "%" in halfwidth(field_name) or text.lower() in ("nan", "inf", "-inf"):
         return None
     factor = unit_in_field_name(field_name) or default_factor
+    if factor is None and _FOREIGN_MARK.search(text):
+        factor = Decimal(1)  # "30008.00 € con IVA": the currency mark says these are units, not 万元
     bare = text.replace(",", "")
     if re.fullmatch(r"-?\d+(?:\.\d+)?", bare):
         return Decimal(bare) * (factor or Decimal(1))

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from procurewatch.model import Amount, Document, Notice, Party, Place, content_fingerprint, notice_id
+from procurewatch.parse._data import load_json
 from procurewatch.parse.amounts import FoundAmount, find_amounts, kind_from_name, parse_money
 from procurewatch.parse.codes import project_code
 from procurewatch.parse.dates import parse_date, published_in_text
@@ -29,6 +30,7 @@ _BODY_OPENING = 300
 _SCOPE = 40_000  # labels (采购人, 预算金额 …) sit on the first pages of long tender documents
 _SINGLE_SOURCE = "单一来源"
 _OPENING_FOR_ADDRESSEE = 5000
+_PLACEHOLDER = Decimal(str(load_json("labels.json")["placeholder_amount_at_most"]))
 
 
 def understand(doc: Document) -> Notice:
@@ -41,7 +43,7 @@ def understand(doc: Document) -> Notice:
     phase = _phase(doc, hints)
     buyer = _buyer(doc.title, text, hints)
     suppliers = _suppliers(text, hints, phase)
-    amounts = _amounts(text, hints, phase, chinese)
+    amounts = _amounts(text, hints, phase, chinese, ocds=doc.kind == "ocds")
     return Notice(
         id=notice_id(doc.source_key or doc.path, doc.locator, fp),
         fingerprint=fp,
@@ -125,8 +127,11 @@ def _suppliers(text: str, hints: dict[str, Any], phase: str) -> list[str]:
     return []
 
 
-def _amounts(text: str, hints: dict[str, Any], phase: str, chinese: bool) -> list[FoundAmount]:
+def _amounts(
+    text: str, hints: dict[str, Any], phase: str, chinese: bool, ocds: bool = False
+) -> list[FoundAmount]:
     found: list[FoundAmount] = []
+    withheld: set[str] = set()  # kinds whose preferred field holds a placeholder
     for raw in hints.get("amounts") or []:
         if not isinstance(raw, dict):
             continue
@@ -137,6 +142,10 @@ def _amounts(text: str, hints: dict[str, Any], phase: str, chinese: bool) -> lis
             continue
         kind = raw.get("kind") if raw.get("kind") in _KINDS else None
         kind = kind or kind_from_name(field) or ("award" if phase == "award" else "budget")
+        if not ocds and (value <= _PLACEHOLDER or kind in withheld):
+            # a withheld lot value (0.01, 1.0) makes the notice total beside it a sum of placeholders too
+            withheld.add(kind)
+            continue
         found.append(FoundAmount(value, (currency or "CNY").upper(), kind))
     if not found and chinese:
         # a tender's "中标金额" is hypothetical (fee examples, formulas): only award/contract notices state one

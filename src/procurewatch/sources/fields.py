@@ -17,6 +17,7 @@ from importlib import resources
 from typing import Any
 
 from procurewatch.model import Document
+from procurewatch.sources.ocds_data import country_from_name
 
 HINT_FIELDS = (
     "title",
@@ -28,12 +29,15 @@ HINT_FIELDS = (
     "url",
     "region",
     "notice_type",
+    "country",
 )
 _BRACKETS = re.compile(r"[(\[（【]([^)\]）】]*)[)\]）】]")
 _SEPARATORS = re.compile(r"[\s_\-.·:：]+")
 _HAS_DIGIT = re.compile(r"[0-9０-９零〇壹贰叁肆伍陆柒捌玖拾佰仟万亿]")
 _BARE_NUMBER = re.compile(r"^[+-]?[0-9][0-9,，]*(\.[0-9]+)?$")
 _WHITESPACE = re.compile(r"\s+")
+_CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
+_COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,10 @@ class FieldData:
     pdf_title_labels: tuple[str, ...]
     pdf_stop_lines: frozenset[str]
     pdf_complete_endings: tuple[str, ...]
+    currency_affixes: tuple[str, ...]  # lower case codes a key may start or end with (lot_value_eur)
+    currency_symbols: dict[str, str]
+    country_aliases: dict[str, str]
+    hard_separators: re.Pattern[str]  # always split a supplier value (TED's '---'), whatever the names
 
 
 @lru_cache(maxsize=65536)
@@ -110,6 +118,10 @@ def field_data() -> FieldData:
         pdf_title_labels=tuple(raw["pdf_cover"]["title_labels"]),
         pdf_stop_lines=frozenset(raw["pdf_cover"]["stop_lines"]),
         pdf_complete_endings=tuple(raw["pdf_cover"]["complete_endings"]),
+        currency_affixes=tuple(c.lower() for c in raw["amount_currency_affixes"]),
+        currency_symbols=dict(raw["currency_symbols"]),
+        country_aliases={k.upper(): v for k, v in raw["country_aliases"].items()},
+        hard_separators=re.compile("|".join(re.escape(s) for s in raw["supplier_list_hard_separators"])),
     )
 
 
@@ -164,9 +176,14 @@ def record_to_document(
     suppliers = _suppliers(chosen.get("supplier"), leaves, data)
     if suppliers:
         hints["suppliers"] = suppliers
-    amounts = _amounts(leaves, data, field_map, by_path)
+    amounts = _amounts(leaves, data, field_map, by_path, _record_currency(chosen.get("currency")))
     if amounts:
         hints["amounts"] = amounts
+    if (leaf := chosen.get("country")) and (code := country_code(leaf.value, data)):
+        hints["country"] = code
+    items = _items(chosen.get("classification"), chosen.get("classification_text"))
+    if items:
+        hints["items"] = items
     for name, hint in (("published", "published"), ("project_code", "project_code"), ("region", "region")):
         if leaf := chosen.get(name):
             hints[hint] = _one_line(leaf.value)
@@ -202,7 +219,9 @@ def _match_fields(
         for name, rank in matches:
             if name == "url" and not leaf.value.startswith(("http://", "https://")):
                 rank += 1000  # a relative link is a last resort
-            elif name == "region" and len(leaf.value) > 40:
+            elif (name == "region" and len(leaf.value) > 40) or (
+                name == "country" and country_code(leaf.value, data) is None
+            ):
                 continue
             score = (rank, leaf.path.count("."), position)
             if name not in best or score < best[name]:
@@ -262,6 +281,54 @@ def _first_under(leaves: list[Leaf], prefix: str) -> Leaf | None:
     return None
 
 
+def country_code(value: str, data: FieldData | None = None) -> str | None:
+    """ISO 3166-1 alpha-2 for a country value as exports write it ('RO', 'UK', 'EL', 'Romania'), else None."""
+    data = data or field_data()
+    text = value.strip()
+    code = data.country_aliases.get(text.upper(), text)
+    if _COUNTRY_CODE.match(code):
+        return code  # a two-letter code in a country field is ISO 3166 alpha-2 (after EU aliases)
+    return country_from_name(code)
+
+
+def _record_currency(leaf: Leaf | None) -> str | None:
+    """A record-wide currency field ('CurrencyCode': 'EUR'), when it holds a 3-letter code."""
+    if leaf is None:
+        return None
+    value = leaf.value.strip().upper()
+    return value if _CURRENCY_CODE.match(value) else None
+
+
+def _amount_key(key: str, data: FieldData) -> tuple[tuple[str | None, int] | None, str | None]:
+    """The (kind, rank) a money field's name gives, and the currency its name carries (lot_value_eur)."""
+    norm = normalise_key(key)
+    for code in data.currency_affixes:
+        suffix = norm[: -len(code)] if norm.endswith(code) else ""
+        prefix = norm[len(code) :] if norm.startswith(code) else ""
+        for rest in (suffix, prefix):
+            if rest and (found := data.amount_kinds.get(norm) or data.amount_kinds.get(rest)) is not None:
+                return found, code.upper()
+    return data.amount_kinds.get(norm), None
+
+
+def _value_currency(value: str, data: FieldData) -> str | None:
+    """The currency a money value names by its symbol or code ('30.008,00 €'), else None."""
+    for symbol, code in data.currency_symbols.items():
+        if symbol in value:
+            return code
+    return None
+
+
+def _items(code_leaf: Leaf | None, text_leaf: Leaf | None) -> list[dict[str, Any]]:
+    """A record's classification code (CPV '77211100', '50312000-2') as an OCDS-like item."""
+    if code_leaf is None:
+        return []
+    digits = re.sub(r"[^0-9]", "", code_leaf.value.split("-")[0])
+    if len(digits) != 8:  # CPV codes are eight digits (plus a check digit after '-')
+        return []
+    return [{"description": text_leaf.value if text_leaf else None, "scheme": "CPV", "id": digits}]
+
+
 def _is_not_stated(value: str, data: FieldData) -> bool:
     return value.strip().lower() in data.not_stated
 
@@ -296,6 +363,8 @@ def split_consortium(value: str, data: FieldData | None = None) -> list[str]:
     """'A公司、B公司联合体' → ['A公司', 'B公司']; a single name (even with 、 inside) stays whole."""
     data = data or field_data()
     text = _one_line(value)
+    if data.hard_separators.search(text):
+        return [p.strip() for p in data.hard_separators.split(text) if p.strip()]
     stripped = text
     for word in data.consortium_words:
         stripped = stripped.replace(word, " ")
@@ -309,18 +378,23 @@ def split_consortium(value: str, data: FieldData | None = None) -> list[str]:
 
 
 def _amounts(
-    leaves: list[Leaf], data: FieldData, field_map: dict[str, str], by_path: dict[str, Leaf]
+    leaves: list[Leaf],
+    data: FieldData,
+    field_map: dict[str, str],
+    by_path: dict[str, Leaf],
+    record_currency: str | None = None,
 ) -> list[dict[str, Any]]:
     found: list[tuple[int, int, dict[str, Any]]] = []
     mapped = {path: name for name, path in field_map.items() if name.startswith("amount")}
     for position, leaf in enumerate(leaves):
         kind_rank = None
+        key_currency = None
         if leaf.path in mapped:
             name = mapped[leaf.path]
             kind = name.split(".", 1)[1] if "." in name else None
             kind_rank = (kind if kind in ("budget", "award", "contract") else None, -1)
         elif not leaf.in_table:
-            kind_rank = data.amount_kinds.get(normalise_key(leaf.key))
+            kind_rank, key_currency = _amount_key(leaf.key, data)
             unit = key_unit(leaf.key)
             if kind_rank and unit and any(u in unit for u in data.not_amount_units):
                 kind_rank = None
@@ -331,7 +405,10 @@ def _amounts(
         if unit in data.amount_units and _BARE_NUMBER.match(value):
             value = f"{value}{unit}"
         kind, rank = kind_rank
-        found.append((rank, position, {"value": value, "currency": None, "kind": kind, "field": leaf.path}))
+        currency = key_currency or _value_currency(value, data) or record_currency
+        found.append(
+            (rank, position, {"value": value, "currency": currency, "kind": kind, "field": leaf.path})
+        )
     found.sort(key=lambda item: (item[0], item[1]))
     return [amount for _, _, amount in found]
 
