@@ -56,6 +56,7 @@ class FoundAmount:
     start: int = -1  # offsets into the text the figure was found in (-1: from a structured field)
     end: int = -1
     rank: int = 0  # lower is a better headline candidate among figures of one kind
+    lot: str = ""  # the table row (lot) it was read from; figures of several lots are summed
 
 
 def chinese_numeral(text: str) -> Decimal | None:

@@ -16,7 +16,10 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
+from lxml import etree
+
 from procurewatch.model import Document
+from procurewatch.sources.html import fragment, looks_like_markup
 from procurewatch.sources.ocds_data import country_from_name
 
 HINT_FIELDS = (
@@ -168,8 +171,11 @@ def record_to_document(
 
     title_leaf = chosen.get("title")
     title = _one_line(title_leaf.value) if title_leaf else ""
-    body = _body_text(leaves, title_leaf, data)
+    tables: list[list[list[str]]] = []
+    body = _body_text(leaves, title_leaf, data, tables)
     hints: dict[str, Any] = {}
+    if tables:
+        hints["tables"] = tables
 
     if leaf := chosen.get("buyer"):
         hints["buyer"] = _one_line(leaf.value)
@@ -337,15 +343,27 @@ def _one_line(text: str) -> str:
     return _WHITESPACE.sub(" ", text).strip()
 
 
-def _body_text(leaves: list[Leaf], title_leaf: Leaf | None, data: FieldData) -> str:
+def _body_text(
+    leaves: list[Leaf], title_leaf: Leaf | None, data: FieldData, tables: list[list[list[str]]]
+) -> str:
+    """Every textual field as 'key: value' lines; a value that is HTML is read as a page (its text, and
+    its tables into `tables`), so that markup is never searched as text."""
     lines = []
     for leaf in leaves:
         if leaf is title_leaf or normalise_key(leaf.key) in data.omit_from_body:
             continue
         if leaf.value.startswith(("http://", "https://", "/")) and " " not in leaf.value:
             continue  # links are kept as the notice url, not as text to search
-        value = leaf.value.replace("\r\n", "\n").replace("\r", "\n")
-        lines.append(f"{leaf.key}: {value}")
+        value = leaf.value
+        if looks_like_markup(value):
+            try:
+                value, found = fragment(value)
+            except (ValueError, etree.ParserError):
+                found = []
+            tables.extend(found)
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        if value.strip():
+            lines.append(f"{leaf.key}: {value}")
     return "\n".join(lines)
 
 

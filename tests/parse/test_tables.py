@@ -1,0 +1,109 @@
+"""Facts from tables of any portal: label cell → value cell, header row → data rows (lots), '|' cells;
+HTML fragments without <html>/<title>; HTML kept inside a scraped record's field. Synthetic fixtures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from procurewatch.model import to_record
+from procurewatch.parse.tables import fields_from_tables, money_cell, normalise_label
+from procurewatch.pipeline import extract
+
+FRAGMENT = """<div class="notice">
+<table border="1">
+<tr><td>示例市第三中学保洁服务采购项目</td></tr>
+<tr><td><p>成 交 公 示</p>
+<table>
+<tr><td>采 购 人</td><td>示例市第三中学</td><td>联系方式</td><td>***</td></tr>
+<tr><td>代理机构名称</td><td colspan="3">示例招标咨询有限公司</td></tr>
+<tr><td>成交单位名称</td><td colspan="3">示例物业服务有限公司</td></tr>
+<tr><td>成交价格</td><td colspan="3">98765.00 元 大写（玖万捌仟柒佰陆拾伍元整）</td></tr>
+</table></td></tr>
+</table></div>
+"""
+
+LOTS = {
+    "title": "示例学院校园网络设备结果公告",
+    "purchaser_name": "示例学院",
+    "announce_type": "结果公告",
+    "content": (
+        "<h4>成交结果</h4><div>分包号：1</div><table><th>分包内容</th><th>金额（元）</th><th>成交供应商</th>"
+        "<tr><td>交换机一批</td><td>￥1,200,000.00</td><td>示例网络有限公司</td></tr></table>"
+        "<div>分包号：2</div><table><th>分包内容</th><th>金额（元）</th><th>成交供应商</th>"
+        "<tr><td>服务器一批</td><td>￥300,500.00</td><td>示例信息技术有限公司</td></tr></table>"
+    ),
+}
+
+PIPES = (
+    "施工招标公告\n招标条件 | \n 招标人 | \n 示例县城市建设投资有限公司\n | \n 工程名称 | \n 示例路改造工程\n |"
+    " \n 项目总投资 | \n 1500.00万元\n | \n 本工程投资 | \n 14987654.32元\n | \n 资金已落实 | \n 100.00%\n |"
+)
+
+
+def _records(tmp_path: Path, name: str, content: str) -> list[dict]:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    return [to_record(n) for n in extract([path])]
+
+
+def test_labels_are_normalised() -> None:
+    assert normalise_label("一、采 购 人：") == "采购人"
+    assert normalise_label("中标金额（万元）") == "中标金额"
+
+
+def test_money_cells_keep_units_and_refuse_ranks_and_rates() -> None:
+    assert money_cell("￥1,339,000.00", "金额（元）") == 1339000
+    assert money_cell("120.5", "中标金额（万元）") == 1205000
+    assert money_cell("第1名", "投标报价") is None
+    assert money_cell("98.5%", "报价") is None
+    assert money_cell("详见附件", "中标金额") is None
+
+
+def test_html_fragment_without_html_or_title(tmp_path: Path) -> None:
+    (record,) = _records(tmp_path, "fragment.html", FRAGMENT)
+    assert record["kind"] == "html"
+    assert record["title"] == "示例市第三中学保洁服务采购项目"  # not the markup of the first line
+    assert record["notice_type"] == "award"  # 成 交 公 示, spaced
+    assert record["buyer"]["name"] == "示例市第三中学"
+    assert [s["name"] for s in record["suppliers"]] == ["示例物业服务有限公司"]
+    assert record["amount"] == {"value": 98765.0, "currency": "CNY", "kind": "award"}
+
+
+def test_header_rows_over_lots_are_summed_and_markup_is_not_body_text(tmp_path: Path) -> None:
+    (record,) = _records(tmp_path, "lots.json", json.dumps(LOTS, ensure_ascii=False))
+    assert "<table" not in record["body"] and "交换机一批" in record["body"]
+    assert [s["name"] for s in record["suppliers"]] == ["示例网络有限公司", "示例信息技术有限公司"]
+    assert record["amount"] == {"value": 1500500.0, "currency": "CNY", "kind": "award"}
+
+
+def test_pipe_cells_give_buyer_and_budget() -> None:
+    cells = fields_from_tables(None, PIPES)
+    by_label = {c.label: c for c in cells}
+    assert by_label["招标人"].value == "示例县城市建设投资有限公司"
+    assert by_label["本工程投资"].kind == "budget"
+    assert "资金已落实" not in by_label  # not a label: its 100.00% is a rate anyway
+
+
+def test_pipe_record(tmp_path: Path) -> None:
+    record = {"title": "[示例县]示例路改造工程", "info_type": "招标公告", "content": PIPES}
+    (out,) = _records(tmp_path, "pipes.json", json.dumps(record, ensure_ascii=False))
+    assert out["buyer"]["name"] == "示例县城市建设投资有限公司"
+    assert out["amount"]["kind"] == "budget"
+    assert out["notice_type"] == "tender"
+
+
+def test_candidates_are_winners_only_when_the_notice_awards(tmp_path: Path) -> None:
+    table = (
+        "<table><tr><td>第一中标候选人</td><td>示例建设有限公司</td></tr>"
+        "<tr><td>投标报价</td><td>2345678.00元</td></tr>"
+        "<tr><td>最高投标限价</td><td>2500000.00元</td></tr></table>"
+    )
+    candidate = {"title": "示例工程中标候选人公示", "content": table}
+    (out,) = _records(tmp_path, "cand.json", json.dumps(candidate, ensure_ascii=False))
+    assert out["notice_type"] == "other" and out["suppliers"] == []
+    assert out["amount"] == {"value": 2500000.0, "currency": "CNY", "kind": "budget"}  # a bid is no award
+    award = {"title": "示例工程中标结果公告", "content": table}
+    (out,) = _records(tmp_path, "award.json", json.dumps(award, ensure_ascii=False))
+    assert [s["name"] for s in out["suppliers"]] == ["示例建设有限公司"]
+    assert out["amount"] == {"value": 2345678.0, "currency": "CNY", "kind": "award"}
