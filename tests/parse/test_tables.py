@@ -107,3 +107,37 @@ def test_candidates_are_winners_only_when_the_notice_awards(tmp_path: Path) -> N
     (out,) = _records(tmp_path, "award.json", json.dumps(award, ensure_ascii=False))
     assert [s["name"] for s in out["suppliers"]] == ["示例建设有限公司"]
     assert out["amount"] == {"value": 2345678.0, "currency": "CNY", "kind": "award"}
+
+
+PLAN = (
+    "示例县示例中学宿舍改造项目招标计划公告\n序号\n | 工程名称\n | 建设单位\n | 建设概况\n | 招标方式\n"
+    " | 总投资额（万元）\n | 资金来源\n | 预计招标时间\n | \n1\n | 示例中学宿舍改造项目\n | 示例县示例中学\n"
+    " | 新建宿舍楼一栋。\n | 公开招标\n | 估算投资881.94万元\n | 上级资金\n | 2026年5月\n | \n注：以招标公告为准。"
+)
+
+
+def test_pipe_header_run_over_a_data_row() -> None:
+    cells = {c.label: c for c in fields_from_tables(None, PLAN)}
+    assert cells["建设单位"].value == "示例县示例中学" and cells["建设单位"].lot
+    assert money_cell(cells["总投资额（万元）"].value, "总投资额（万元）") == 8819400
+    assert "建设概况" not in cells  # a column name, not a label of a fact
+
+
+def test_this_works_figure_wins_over_the_project_total(tmp_path: Path) -> None:
+    text = "招标人 | 示例城投有限公司 | 项目总投资 | 36800万元 | 本工程投资 | 16085463.09元 | 资格审查方式 | 资格后审 |"
+    record_cells = fields_from_tables(None, text)
+    assert {c.label for c in record_cells} == {"招标人", "项目总投资", "本工程投资"}
+    record = {"title": "示例管网改造工程", "info_type": "招标公告", "content": text}
+    (out,) = _records(tmp_path, "works.json", json.dumps(record, ensure_ascii=False))
+    assert out["amount"] == {"value": 16085463.09, "currency": "CNY", "kind": "budget"}
+
+
+def test_buyer_an_agency_acts_for(tmp_path: Path) -> None:
+    text = {
+        "title": "示例体育中心线路改造项目招标公告",
+        "content": "受示例体育中心有限公司（以下简称“招标人”）委托，示例咨询有限公司现进行公开招标。"
+        "2.2本项目投资：449.96万元。",
+    }
+    (out,) = _records(tmp_path, "agency.json", json.dumps(text, ensure_ascii=False))
+    assert out["buyer"]["name"] == "示例体育中心有限公司"
+    assert out["amount"] == {"value": 4499600.0, "currency": "CNY", "kind": "budget"}

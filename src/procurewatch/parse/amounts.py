@@ -208,6 +208,11 @@ def _label_pattern() -> re.Pattern[str]:
 
 
 _LABEL_RE = _label_pattern()
+# budget labels rank by their order in the data (most specific first), lot budgets after the whole
+_BUDGET_RANK = {
+    re.sub(r"\s+", "", label): i + (100 if any(w in label for w in LOT_WORDS) else 0)
+    for i, label in enumerate(_LABELS["amount"]["budget"])
+}
 _LABEL_KIND = {
     re.sub(r"\s+", "", label): kind for kind, names in _LABELS["amount"].items() for label in names
 }
@@ -240,6 +245,15 @@ def find_amounts(text: str) -> list[FoundAmount]:
             start, end = mm.start("num"), mm.end("unit") if mm.group("unit") else mm.end("num")
         else:
             start, end = mm.start("dx"), mm.end("dx")
-        rank = 1 if any(w in label for w in LOT_WORDS) or label in ("预算", "控制价") else 0
+        rank = _BUDGET_RANK.get(label, 0) if _LABEL_KIND[label] == "budget" else 0
         found.append(FoundAmount(value, "CNY", _LABEL_KIND[label], start, end, rank))
     return found
+
+
+def budget_rank(label: str) -> int:
+    """Headline preference of a budget label (lower wins); unknown labels after every known one."""
+    return _BUDGET_RANK.get(normalise_label_text(label), len(_BUDGET_RANK))
+
+
+def normalise_label_text(label: str) -> str:
+    return _UNIT_IN_NAME.sub("", re.sub(r"\s+", "", halfwidth(label))).rstrip(":：")

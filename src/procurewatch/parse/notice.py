@@ -8,7 +8,7 @@ from typing import Any
 
 from procurewatch.model import Amount, Document, Notice, Party, Place, content_fingerprint, notice_id
 from procurewatch.parse._data import load_json
-from procurewatch.parse.amounts import FoundAmount, find_amounts, kind_from_name, parse_money
+from procurewatch.parse.amounts import FoundAmount, budget_rank, find_amounts, kind_from_name, parse_money
 from procurewatch.parse.codes import project_code
 from procurewatch.parse.dates import parse_date, published_in_text
 from procurewatch.parse.language import detect_language
@@ -33,6 +33,7 @@ _SCOPE = 40_000  # labels (采购人, 预算金额 …) sit on the first pages o
 _SINGLE_SOURCE = "单一来源"
 _OPENING_FOR_ADDRESSEE = 5000
 _NAME_MAX = 60
+_PLACEHOLDER_MARK = re.compile(r"&{2,}[^&\n]{0,30}&{2,}")  # a template's stamp slot (&&&招标人盖章位置&&&)
 _SENTENCE = re.compile(r"[，。；;！？]")
 _DIGITS_ONLY = re.compile(r"^[\d\s.,*]+$")
 _PLACEHOLDER = Decimal(str(load_json("labels.json")["placeholder_amount_at_most"]))
@@ -136,6 +137,9 @@ def _buyer(
             _note(trace, "buyer", _cell_note(cell))
             return name
     labelled = buyer_from_text(text)
+    if labelled and from_title and is_operator(labelled):
+        _note(trace, "buyer", "title (telecom branch, as the title names it)")
+        return from_title
     if labelled:
         _note(trace, "buyer", f"text after a buyer label: {labelled}")
         return labelled
@@ -151,7 +155,7 @@ def _buyer(
 
 def _cell_name(value: str) -> str | None:
     """An organisation's name from a labelled cell: the cell is the name, cut at the next label."""
-    name = clean_name(value)
+    name = clean_name(_PLACEHOLDER_MARK.sub("", value))
     if not name or len(name) > _NAME_MAX or _SENTENCE.search(name) or _DIGITS_ONLY.match(name):
         return None
     return name
@@ -260,7 +264,7 @@ def _cell_amounts(
             continue
         if kind not in _KINDS or (kind in ("award", "contract") and not winners_known):
             continue
-        out.append(FoundAmount(value, "CNY", kind, lot=cell.lot))
+        out.append(FoundAmount(value, "CNY", kind, rank=budget_rank(cell.label), lot=cell.lot))
         _note(trace, "amounts", f"{_cell_note(cell)} ({kind})")
     if bids and not any(a.kind in ("award", "contract") for a in out):
         out.extend(bids)

@@ -31,7 +31,7 @@ _ORG_END = re.compile(
 def _label_regex(words: Iterable[str]) -> re.Pattern[str]:
     alternation = "|".join(spaced(w) for w in sorted(words, key=len, reverse=True))
     return re.compile(
-        rf"(?:^|[^\u4e00-\u9fff])(?P<label>{alternation})(?:\s*信息)?(?:\s*名\s*称)?(?:\s*[:：]\s*|[ \t]+)"
+        rf"(?:^|[^\u4e00-\u9fff])(?P<label>{alternation})(?:\s*信息)?(?:\s*名\s*称)?(?:\s*[:：]\s*|[ \t]+|为)"
         rf"(?:&{{2,}}[^&\n]{{0,30}}&{{2,}})?(?P<name>{_NAME_CHARS}{{2,80}})"
     )
 
@@ -40,6 +40,9 @@ _BUYER_RE = _label_regex(_LABELS["buyer"])
 _BUYER_PRIORITY = {label: i for i, label in enumerate(_LABELS["buyer"])}
 _ADDRESSEE = re.compile(rf"^\s*(?P<name>{_NAME_CHARS}{{4,60}})\s*[:：]\s*$", re.MULTILINE)
 _SUPPLIER_RE = _label_regex(_LABELS["supplier"])
+_ENTRUSTED_BY = re.compile(
+    r"受\s*(?P<name>[\u4e00-\u9fffA-Za-z0-9()（）·\-]{4,60}?)\s*(?:[(（]以下简称[^)）]{0,16}[)）])?\s*(?:的)?委托"
+)
 _SUPPLIER_NEEDS_PHASE = frozenset(_LABELS["supplier_needs_phase"])
 
 # Telecom notices: the purchasing entity as first written in the title.
@@ -81,7 +84,20 @@ def split_consortium(name: str) -> list[str]:
 
 
 def buyer_from_text(text: str) -> str | None:
-    """The organisation after the most specific buyer label (采购人 before 采购单位 …), first in the text."""
+    """The organisation after the most specific buyer label (采购人 before 采购单位 …), first in the text;
+    else the organisation an agency acts for (受X委托, X（以下简称“招标人”）)."""
+    found = _labelled_buyer(text)
+    if found:
+        return found
+    m = _ENTRUSTED_BY.search(halfwidth(text))
+    if m:
+        name = clean_name(m.group("name"))
+        if name and _ORG_END.search(name):
+            return name
+    return None
+
+
+def _labelled_buyer(text: str) -> str | None:
     best: tuple[int, str] | None = None
     for m in _BUYER_RE.finditer(halfwidth(text)):
         name = clean_name(m.group("name"))

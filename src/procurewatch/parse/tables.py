@@ -27,7 +27,16 @@ _LABEL_MAX = 24  # a longer cell is text, not a label
 _VALUE_MAX = 120  # a longer cell holds a paragraph, not one name or figure
 _PIPE_MIN = 4  # fewer '|' than this in a text is punctuation, not a table
 _RANK = re.compile(r"第\s*[一二三四五六七八九十\d]+\s*(?:名|中标候选人|候选人)")
-_MONEY_START = re.compile(r"^\s*(?:人民币|RMB|CNY|¥|￥)?\s*[:：]?\s*[\d壹贰叁肆伍陆柒捌玖拾佰仟]")
+_COLUMN_NAME_MAX = 8
+_BARE = re.compile(r"^\s*(?:约)?\s*(?:人民币|RMB|CNY|¥|￥)?\s*[\d,]+(?:\.\d+)?\s*$")
+_HAS_FIGURE = re.compile(r"[\d０-９%％]")
+_ORG_TAIL = re.compile(
+    r"(?:公司|局|院|校|中心|委员会|政府|办公室|站|所|队|处|馆|厅|会|部|集团|医院|大学|社|场|行|室)$"
+)
+# a money cell may name what it is before its figure (估算投资881.94万元, 本项目监理费约1110000.00元)
+_MONEY_START = re.compile(
+    r"^\s*[\u4e00-\u9fff]{0,10}?(?:约|共计|合计|为)?\s*(?:人民币|RMB|CNY|¥|￥)?\s*[:：]?\s*[\d壹贰叁肆伍陆柒捌玖拾佰仟]"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +69,7 @@ def _label_index() -> dict[str, tuple[str, str]]:
     put(labels["supplier"], "supplier", "")
     put(table["supplier"], "supplier", "")
     put(table["candidate"], "candidate", "")
+    put(table["budget"], "amount", "budget")
     put(table["bid"], "amount", "bid")
     put(table["amount"], "amount", "")
     return index
@@ -70,6 +80,15 @@ def normalise_label(cell: str) -> str:
     text = _SPACES.sub("", halfwidth(cell))
     text = _NUMBERING.sub("", text).rstrip(":：")
     return _BRACKETED.sub("", text)
+
+
+@cache
+def _header_words() -> frozenset[str]:
+    return frozenset(normalise_label(w) for w in load_json("labels.json")["table"]["header_words"])
+
+
+def _header_word(cell: str) -> bool:
+    return bool(cell) and len(cell) <= _LABEL_MAX and normalise_label(cell) in _header_words()
 
 
 def label_of(cell: str) -> tuple[str, str] | None:
@@ -89,9 +108,11 @@ def money_cell(value: str, label: str) -> Decimal | None:
     m = MONEY.search(text)
     if not m or (m.group("num") is None and m.group("dx") is None):
         return None
-    factor = unit_in_field_name(label) or Decimal(
-        1
-    )  # a table cell under a money label states 元 unless it says
+    bare = _BARE.match(text) is not None
+    if m.group("num") is not None and not (bare or m.group("unit") or m.group("cur")):
+        return None  # a figure inside words (…2026年第一批…) is no price unless the cell is the bare number
+    # a table cell under a money label states 元 unless it says otherwise
+    factor = unit_in_field_name(label) or Decimal(1)
     return _money_value(m, factor)
 
 
@@ -110,10 +131,62 @@ def fields_from_tables(tables: list[list[list[str]]] | None, text: str = "") -> 
         for item in _table_fields(rows, "html"):
             add(item)
     if text.count("|") >= _PIPE_MIN:
-        cells = [c.strip() for c in text.split("|")]
-        for item in _pair_fields(cells, "text"):
+        cells = _pipe_cells(text)
+        for item in _flat_fields(cells, "text"):
             add(item)
     return found
+
+
+def _column_name(cell: str) -> bool:
+    """A short cell that could name a column (招标组织形式, 项目类型): no figure, not an organisation."""
+    text = _SPACES.sub("", cell)
+    return 2 <= len(text) <= _COLUMN_NAME_MAX and not _HAS_FIGURE.search(text) and not _ORG_TAIL.search(text)
+
+
+def _pipe_cells(text: str) -> list[str]:
+    """Cells between '|'. A cell whose last line is a label (text before a table, then 序号) is two."""
+    cells: list[str] = []
+    for raw in text.split("|"):
+        cell = raw.strip()
+        head, sep, last = cell.rpartition("\n")
+        if sep and head.strip() and (label_of(last.strip()) or _header_word(last.strip())):
+            cells.extend((head.strip(), last.strip()))
+        else:
+            cells.append(cell)
+    return cells
+
+
+def _flat_fields(cells: list[str], source: str) -> list[TableField]:
+    """'|' cells in one sequence, rows not marked: a run of column names (序号 | 项目名称 | 招标人 | …)
+    is a header over the cells that follow, row by row; elsewhere a label cell → the next cell."""
+    out: list[TableField] = []
+    plain: list[str] = []
+    i = 0
+    while i < len(cells):
+        j = i
+        while j < len(cells) and (label_of(cells[j]) or _header_word(cells[j]) or _column_name(cells[j])):
+            j += 1
+        header = cells[i:j]
+        words = sum(1 for c in header if _header_word(c))
+        if len(header) >= 3 and words >= 2 and any(label_of(c) for c in header):
+            out.extend(_pair_fields(plain, source))
+            plain = []
+            n = len(header)
+            k = j
+            while k + n <= len(cells) and not any(label_of(c) or _header_word(c) for c in cells[k : k + n]):
+                row = cells[k : k + n]
+                lot = "\t".join(row)
+                for cell_label, value in zip(header, row, strict=True):
+                    found = label_of(cell_label)
+                    if found and value and len(value) <= _VALUE_MAX:
+                        out.append(TableField(found[0], found[1], cell_label, value, lot, source))
+                k += n
+            i = max(k, j)
+            continue
+        plain.append(cells[i])
+        i += 1
+    out.extend(_pair_fields(plain, source))
+    return out
 
 
 def _table_fields(rows: list[list[str]], source: str) -> list[TableField]:
@@ -155,7 +228,9 @@ def _pair_fields(cells: list[str], source: str) -> list[TableField]:
     for k in range(len(cells) - 1):
         found = label_of(cells[k])
         value = cells[k + 1]
-        if not found or not value or value == cells[k] or len(value) > _VALUE_MAX or label_of(value):
+        if not found or not value or value == cells[k] or len(value) > _VALUE_MAX:
+            continue
+        if label_of(value) or _header_word(value):
             continue
         out.append(TableField(found[0], found[1], cells[k], value, "", source))
     return out
