@@ -141,3 +141,27 @@ def test_buyer_an_agency_acts_for(tmp_path: Path) -> None:
     (out,) = _records(tmp_path, "agency.json", json.dumps(text, ensure_ascii=False))
     assert out["buyer"]["name"] == "示例体育中心有限公司"
     assert out["amount"] == {"value": 4499600.0, "currency": "CNY", "kind": "budget"}
+
+
+def test_ranked_list_gives_only_the_first_ranked_winner(tmp_path: Path) -> None:
+    page = (
+        "<p>示例大学终端采购项目中标结果如下：</p><table>"
+        "<tr><td>排序</td><td>中标供应商名称</td><td>中标金额(万元)</td></tr>"
+        "<tr><td>第一名</td><td>示例云网科技有限公司</td><td>113.2</td></tr>"
+        "<tr><td>第二名</td><td>示例电子科技有限公司</td><td>111.63</td></tr></table>"
+        "<p>采购人：示例大学</p>"
+    )
+    record = {"title": "示例大学终端采购项目中标公告", "content": page}
+    (out,) = _records(tmp_path, "ranked.json", json.dumps(record, ensure_ascii=False))
+    assert [s["name"] for s in out["suppliers"]] == ["示例云网科技有限公司"]
+    assert out["amount"] == {"value": 1132000.0, "currency": "CNY", "kind": "award"}
+
+
+def test_table_drawn_as_lines_and_a_currency_sign_before_a_figure(tmp_path: Path) -> None:
+    text = "现将成交结果公布如下：\n项目名\n成交金额(元)\n供应商\n示例系统建设项目\n197700\n示例信息技术有限公司\n"
+    (out,) = _records(
+        tmp_path, "lines.json", json.dumps({"title": "示例系统建设采购结果公告", "content": text})
+    )
+    assert [s["name"] for s in out["suppliers"]] == ["示例信息技术有限公司"]
+    assert out["amount"]["value"] == 197700.0
+    assert money_cell("$1,090,602.00", "中标金额(元)") == 1090602

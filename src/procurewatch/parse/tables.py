@@ -27,7 +27,10 @@ _LABEL_MAX = 24  # a longer cell is text, not a label
 _VALUE_MAX = 120  # a longer cell holds a paragraph, not one name or figure
 _PIPE_MIN = 4  # fewer '|' than this in a text is punctuation, not a table
 _RANK = re.compile(r"第\s*[一二三四五六七八九十\d]+\s*(?:名|中标候选人|候选人)")
-_COLUMN_NAME_MAX = 8
+_COLUMN_NAME_MAX = 6
+_RANK_FIRST = re.compile(r"^(?:第)?(?:1|一|壹)(?:名|位)?$")
+# a currency sign before a figure in a cell whose label states the unit ('$1,090,602.00' under 中标金额(元))
+_LEADING_MARK = re.compile(r"^[$¥￥€£]\s*(?=\d)")
 _BARE = re.compile(r"^\s*(?:约)?\s*(?:人民币|RMB|CNY|¥|￥)?\s*[\d,]+(?:\.\d+)?\s*$")
 _HAS_FIGURE = re.compile(r"[\d０-９%％]")
 _ORG_TAIL = re.compile(
@@ -101,7 +104,7 @@ def label_of(cell: str) -> tuple[str, str] | None:
 def money_cell(value: str, label: str) -> Decimal | None:
     """The figure of a cell under a money label: units from the cell or the label, bare numbers in 元.
     A rank (第1名), a rate or a cell that does not start with a figure is no amount."""
-    text = halfwidth(value).strip()
+    text = _LEADING_MARK.sub("", halfwidth(value).strip())
     if not text or _RANK.search(text) or any(w in text for w in RATE_WORDS) or not _MONEY_START.match(text):
         return None
     text = european_decimals(text) if re.search(r"\d,\d{1,2}(?!\d)", text) else text
@@ -134,6 +137,13 @@ def fields_from_tables(tables: list[list[list[str]]] | None, text: str = "") -> 
         cells = _pipe_cells(text)
         for item in _flat_fields(cells, "text"):
             add(item)
+    # a table drawn as one cell per line (项目名 / 成交金额(元) / 供应商, then the values), or a label on a
+    # line of its own above its value
+    # (empty cells leave no line, so this is read only when no table of the page gave rows)
+    if not any(item.lot for item in found):
+        lines = [line.strip() for line in text.split("\n") if line.strip() and "|" not in line]
+        for item in _flat_fields(lines, "lines", pairs=False, min_labels=2):
+            add(item)
     return found
 
 
@@ -156,7 +166,7 @@ def _pipe_cells(text: str) -> list[str]:
     return cells
 
 
-def _flat_fields(cells: list[str], source: str) -> list[TableField]:
+def _flat_fields(cells: list[str], source: str, pairs: bool = True, min_labels: int = 1) -> list[TableField]:
     """'|' cells in one sequence, rows not marked: a run of column names (序号 | 项目名称 | 招标人 | …)
     is a header over the cells that follow, row by row; elsewhere a label cell → the next cell."""
     out: list[TableField] = []
@@ -168,24 +178,27 @@ def _flat_fields(cells: list[str], source: str) -> list[TableField]:
             j += 1
         header = cells[i:j]
         words = sum(1 for c in header if _header_word(c))
-        if len(header) >= 3 and words >= 2 and any(label_of(c) for c in header):
-            out.extend(_pair_fields(plain, source))
+        labels = sum(1 for c in header if label_of(c))
+        if len(header) >= 3 and labels >= min_labels and words + labels >= 3:
+            out.extend(_pair_fields(plain, source) if pairs else [])
             plain = []
             n = len(header)
             k = j
             while k + n <= len(cells) and not any(label_of(c) or _header_word(c) for c in cells[k : k + n]):
                 row = cells[k : k + n]
-                lot = "\t".join(row)
+                k += n
+                if not _first_ranked(header, [row]):
+                    continue
+                lot = _lot_key(row)
                 for cell_label, value in zip(header, row, strict=True):
                     found = label_of(cell_label)
                     if found and value and len(value) <= _VALUE_MAX:
                         out.append(TableField(found[0], found[1], cell_label, value, lot, source))
-                k += n
             i = max(k, j)
             continue
         plain.append(cells[i])
         i += 1
-    out.extend(_pair_fields(plain, source))
+    out.extend(_pair_fields(plain, source) if pairs else [])
     return out
 
 
@@ -202,8 +215,8 @@ def _table_fields(rows: list[list[str]], source: str) -> list[TableField]:
                 data.append(rows[j])
                 j += 1
             if data:
-                for row in data:
-                    lot = "\t".join(row)
+                for row in _first_ranked(header, data):
+                    lot = _lot_key(row)
                     for cell_label, found, value in zip(header, labelled, row, strict=True):
                         if found and value and len(value) <= _VALUE_MAX:
                             out.append(TableField(found[0], found[1], cell_label, value, lot, source))
@@ -212,6 +225,24 @@ def _table_fields(rows: list[list[str]], source: str) -> list[TableField]:
         out.extend(_pair_fields(header, source))
         i += 1
     return out
+
+
+def _lot_key(row: list[str]) -> str:
+    """The same data row read from the page and from its text lines is one lot."""
+    return "\t".join(_SPACES.sub("", c) for c in row if c.strip())
+
+
+@cache
+def _rank_columns() -> frozenset[str]:
+    return frozenset(normalise_label(w) for w in load_json("labels.json")["table"]["rank_columns"])
+
+
+def _first_ranked(header: list[str], rows: list[list[str]]) -> list[list[str]]:
+    """Rows of a ranked list (排序 第一名 / 第二名 …) are candidates: only the first-ranked one won."""
+    column = next((i for i, c in enumerate(header) if normalise_label(c) in _rank_columns()), None)
+    if column is None:
+        return rows
+    return [row for row in rows if _RANK_FIRST.match(_SPACES.sub("", row[column]))]
 
 
 def _is_header(row: list[str]) -> bool:
