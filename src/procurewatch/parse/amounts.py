@@ -44,6 +44,7 @@ MONEY = re.compile(
 _UNIT_IN_NAME = re.compile(r"[(（]\s*(亿元|万元|元)\s*[)）]")
 _EURO_NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+|\d+),(\d{1,2})(?![\d.,])")
 _FOREIGN_MARK = re.compile(r"€|£|\$|\b(?:EUR|USD|GBP|CHF)\b")
+_ROW_NUMBER_BELOW = 100
 _LINE_LIMIT = 160  # a labelled value written as components (可研费…元，设计费…元) stays on one line
 _SEGMENT_SPLIT = re.compile(r"[，；;。\n]|,(?!\d{3})")
 
@@ -218,6 +219,18 @@ _LABEL_KIND = {
 }
 
 
+def _row_number(text: str, label: re.Match[str], money: re.Match[str]) -> bool:
+    """A small bare number on the line after a column label (成交金额(万元) / 1) numbers a row or a rank."""
+    if not money.group("num") or money.group("unit") or money.group("cur") or "." in money.group("num"):
+        return False
+    if "\n" not in text[label.end("label") : money.start("num")]:
+        return False
+    try:
+        return Decimal(money.group("num").replace(",", "")) < _ROW_NUMBER_BELOW
+    except InvalidOperation:
+        return False
+
+
 def find_amounts(text: str) -> list[FoundAmount]:
     """Every labelled money figure in `text` (offsets index `text` itself)."""
     norm = halfwidth(text)
@@ -239,7 +252,7 @@ def find_amounts(text: str) -> list[FoundAmount]:
             continue
         factor = _UNIT_FACTOR.get(lm.group("lunit") or "")
         value = _money_value(mm, factor)
-        if value is None:
+        if value is None or _row_number(norm, lm, mm):
             continue
         if mm.group("num"):
             start, end = mm.start("num"), mm.end("unit") if mm.group("unit") else mm.end("num")

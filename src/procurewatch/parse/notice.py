@@ -235,7 +235,10 @@ def _amounts(
     # a tender's "中标金额" is hypothetical (fee examples, formulas): only award/contract notices state one
     winners_known = phase in ("award", "contract")
     found = _cell_amounts(cells, phase, trace)
+    from_cells = {(a.value, a.kind) for a in found}
     for a in find_amounts(text):
+        if (a.value, a.kind) in from_cells:
+            continue  # the cell's own figure, read again in the page's text
         if (winners_known or a.kind == "budget") and a.value > _PLACEHOLDER:
             found.append(a)
             _note(trace, "amounts", f"text [{a.start}:{a.end}] {text[a.start : a.end]} ({a.kind})")
@@ -264,7 +267,11 @@ def _cell_amounts(
             continue
         if kind not in _KINDS or (kind in ("award", "contract") and not winners_known):
             continue
-        out.append(FoundAmount(value, "CNY", kind, rank=budget_rank(cell.label), lot=cell.lot))
+        out.append(
+            FoundAmount(
+                value, "CNY", kind, rank=budget_rank(cell.label) if kind == "budget" else 0, lot=cell.lot
+            )
+        )
         _note(trace, "amounts", f"{_cell_note(cell)} ({kind})")
     if bids and not any(a.kind in ("award", "contract") for a in out):
         out.extend(bids)

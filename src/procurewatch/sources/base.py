@@ -134,7 +134,9 @@ def _pdf(input_file: InputFile) -> Iterator[Document | SkippedInput]:
     else:
         source = input_file.read_bytes(MAX_PDF_BYTES_IN_MEMORY + 1)
         if len(source) > MAX_PDF_BYTES_IN_MEMORY:
-            yield SkippedInput(input_file.path, "PDF inside an archive is too large to read: extract it first")
+            yield SkippedInput(
+                input_file.path, "PDF inside an archive is too large to read: extract it first"
+            )
             return
     try:
         yield read_pdf(source, path=input_file.path, source_key=input_file.source_key)

@@ -41,6 +41,8 @@ _BARE_NUMBER = re.compile(r"^[+-]?[0-9][0-9,，]*(\.[0-9]+)?$")
 _WHITESPACE = re.compile(r"\s+")
 _CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 _COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
+_LIST_INDEX = re.compile(r"(?:^|\.)\d+(?=\.|$)")
+KEY_USE = "key_use"  # hint: which field each source key fed (read by procurewatch.inspection)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +200,7 @@ def record_to_document(
         hints["notice_type"] = notice_types[0] if len(notice_types) == 1 else notice_types
     url_leaf = chosen.get("url")
     url = url_leaf.value if url_leaf else None
+    hints[KEY_USE] = _key_use(leaves, chosen, amounts, data)
     return Document(
         path=path,
         locator=locator,
@@ -208,6 +211,24 @@ def record_to_document(
         hints=hints,
         source_key=source_key,
     )
+
+
+def _key_use(
+    leaves: list[Leaf], chosen: dict[str, Leaf], amounts: list[dict[str, Any]], data: FieldData
+) -> dict[str, str]:
+    """Each source key (dotted path; list members under one path) → the field it fed, '' for unused."""
+    use: dict[str, str] = {}
+    for leaf in leaves:
+        use.setdefault(_LIST_INDEX.sub("", leaf.path), "")
+    for name, leaf in chosen.items():
+        use[_LIST_INDEX.sub("", leaf.path)] = name
+    for amount in amounts:
+        use[_LIST_INDEX.sub("", amount["field"])] = f"amount ({amount['kind'] or 'kind from the notice'})"
+    synonyms = data.synonyms["notice_type"]
+    for leaf in leaves:
+        if not leaf.in_table and normalise_key(leaf.key) in synonyms:
+            use[_LIST_INDEX.sub("", leaf.path)] = "notice_type"
+    return use
 
 
 def _match_fields(
