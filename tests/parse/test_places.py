@@ -97,3 +97,26 @@ def test_county_short_form_inside_a_word_needs_a_known_province() -> None:
 def test_a_bare_name_shared_across_levels_means_the_higher_unit() -> None:
     # 西安 is 西安市 (Shaanxi) and the short form of 西安区 (Jilin, Heilongjiang)
     assert _triple(title="西安国际港务区公变工程监理招标公告")[:2] == ("陕西省", "西安市")
+
+
+def test_region_path_is_read_as_names() -> None:
+    # 山城区 (鹤壁) inside the word 鼎山城区 must not beat the portal's own region path
+    place = find_place("", "鼎山城区老旧楼院综合整治项目中标结果公告", "重庆>>江津区")
+    assert (place.province, place.city, place.district) == ("重庆市", "重庆市", "江津区")
+
+
+def test_county_name_glued_inside_a_word_needs_a_known_province() -> None:
+    assert find_place("", "鼎山城区老旧楼院综合整治项目") is None
+
+
+def test_small_namesake_does_not_outweigh_the_province_named_elsewhere() -> None:
+    place = find_place("鹤山区示例街道办事处", "江西省示例道路工程")
+    assert place.province == "江西省"
+
+
+def test_renamed_prefectures_and_merged_cities_give_current_names() -> None:
+    place = find_place("那曲地区教育局", "")
+    assert (place.province, place.city, place.admin_code) == ("西藏自治区", "那曲市", "540600")
+    assert find_place("", "那曲县示例项目").district == "色尼区"
+    place = find_place("莱芜市公安局", "")
+    assert (place.city, place.district, place.admin_code) == ("济南市", "莱芜区", "370116")

@@ -27,6 +27,7 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _WORD_BEFORE = frozenset("省市州盟县区旗年")  # a county short form may follow these directly (2026年婺城…)
 _LEVEL_RANK = {"province": 0, "prefecture": 1, "district": 2}
 _BARE_REGION = 6  # longest region hint read as a bare place name (内蒙古自治区)
+_REGION_SEPARATORS = re.compile(r"[\s>/|\\,，、\-—]+")
 MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
 # Words after which a short form that is also an ordinary word (朝阳, 公安) is surely a place: 朝阳分局.
 BRANCH_SUFFIXES = (
@@ -87,11 +88,8 @@ def _gazetteer() -> _Gazetteer:
         for word in line.split()
     }
     by_code: dict[str, Division] = {}
-    full_names: dict[str, list[Division]] = {}
-    short_names: dict[str, list[Division]] = {}
-    guarded_names: dict[str, list[Division]] = {}  # short forms that are also ordinary words
-    for code, name, level, short, source in rows:
-        division = Division(
+    for code, name, level, _short, source in rows:
+        by_code[code] = Division(
             code,
             name,
             level,
@@ -99,10 +97,20 @@ def _gazetteer() -> _Gazetteer:
             _prefecture_code(code, level, codes),
             source.startswith("added"),
         )
-        by_code[code] = division
-        full_names.setdefault(name, []).append(division)
+    # a renamed or merged unit's names lead to the current unit (那曲地区 → 那曲市)
+    renamed = _renamed()
+    for old in renamed:
+        current = _current(old, renamed)
+        if current in by_code:
+            by_code[old] = by_code[current]
+    full_names: dict[str, list[Division]] = {}
+    short_names: dict[str, list[Division]] = {}
+    guarded_names: dict[str, list[Division]] = {}  # short forms that are also ordinary words
+    for code, name, _level, short, _source in rows:
+        division = by_code[code]
+        _add_once(full_names.setdefault(name, []), division)
         if short and short not in BRANCH_SUFFIXES:
-            (guarded_names if short in stoplist else short_names).setdefault(short, []).append(division)
+            _add_once((guarded_names if short in stoplist else short_names).setdefault(short, []), division)
     full = ahocorasick.Automaton()
     for name, divisions in full_names.items():
         full.add_word(name, (tuple(divisions), _FULL, len(name)))
@@ -121,8 +129,33 @@ def _gazetteer() -> _Gazetteer:
     return _Gazetteer(by_code, full, any_form)
 
 
+def _add_once(divisions: list[Division], division: Division) -> None:
+    if division not in divisions:
+        divisions.append(division)
+
+
+def _renamed() -> dict[str, str]:
+    rows = read_text("gazetteer", "renamed.tsv").splitlines()
+    return {
+        old: current
+        for old, current, *_ in (r.split("\t") for r in rows if r and not r.startswith(("#", "old\t")))
+    }
+
+
+def _current(code: str, renamed: dict[str, str]) -> str:
+    seen = {code}
+    while code in renamed and renamed[code] not in seen:
+        code = renamed[code]
+        seen.add(code)
+    return code
+
+
 class _InsideWord(tuple):  # type: ignore[type-arg]
     """Candidates of a short county name found inside a longer word (仓山 in 征集仓山园区)."""
+
+
+def _inside_word(before: str) -> bool:
+    return bool(_HAN.match(before)) and before not in _WORD_BEFORE
 
 
 def _matches(text: str, short_forms: bool) -> list[tuple[Division, ...]]:
@@ -131,6 +164,11 @@ def _matches(text: str, short_forms: bool) -> list[tuple[Division, ...]]:
     automaton = _gazetteer().any_form if short_forms else _gazetteer().full
     found = []
     for end, (divisions, form, length) in automaton.iter_long(text):
+        before = text[end - length] if end - length >= 0 else ""
+        if form == _FULL and all(d.level == "district" for d in divisions) and _inside_word(before):
+            # 山城区 inside 鼎山城区: a county-level name glued to other words counts only within a known province
+            found.append(_InsideWord(divisions))
+            continue
         if form != _FULL:
             before = text[end - length] if end - length >= 0 else ""
             branch = text.startswith(BRANCH_SUFFIXES, end + 1)
@@ -243,6 +281,11 @@ def portal_division(url: str | None) -> tuple[Division, ...]:
     return ()
 
 
+def _by_level(names: list[tuple[Division, ...]]) -> list[tuple[Division, ...]]:
+    """Names that can be a province or prefecture before county-level ones, each group in text order."""
+    return sorted(names, key=lambda candidates: min(_LEVEL_RANK[d.level] for d in candidates) == 2)
+
+
 def find_place(
     buyer: str, title: str, region: str = "", body: str = "", url: str | None = None
 ) -> Place | None:
@@ -250,11 +293,13 @@ def find_place(
     gazetteer = _gazetteer()
     context = _Context()
     # A bare region ("江西") constrains everything; a free-text region (an address) counts after the title.
-    bare_region = len(region) <= _BARE_REGION
+    parts = [p for p in _REGION_SEPARATORS.split(region) if p]
+    bare_region = all(len(p) <= _BARE_REGION for p in parts)  # 江西, 重庆>>江津区: names, not an address
+    # a same-named small place must not outweigh the province or city named elsewhere: higher levels first
+    named = _by_level(_matches(buyer, True) + _matches(title, True))
     names = (
-        (_matches(region, True) if bare_region else [])
-        + _matches(buyer, True)
-        + _matches(title, True)
+        ([m for p in parts for m in _matches(p, True)] if bare_region else [])
+        + named
         + ([] if bare_region else _matches(region, False))
     )
     portal = portal_division(url)
