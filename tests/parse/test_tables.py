@@ -165,3 +165,26 @@ def test_table_drawn_as_lines_and_a_currency_sign_before_a_figure(tmp_path: Path
     assert [s["name"] for s in out["suppliers"]] == ["示例信息技术有限公司"]
     assert out["amount"]["value"] == 197700.0
     assert money_cell("$1,090,602.00", "中标金额(元)") == 1090602
+
+
+def test_first_candidate_sentences_per_lot_in_an_award_notice(tmp_path: Path) -> None:
+    text = (
+        "示例县政府采购中心受示例县农业局委托进行了竞争性谈判，现就谈判结果公告如下：\n"
+        "A包示例生物工程有限公司为第一成交候选供应商，谈判报价为290000元人民币。\n"
+        "B包示例农业科技有限公司为第一成交候选供应商，谈判报价为437500元人民币。\n"
+    )
+    award = {"title": "示例县农业局腐熟剂采购项目成交公告", "content": text}
+    (out,) = _records(tmp_path, "lots.json", json.dumps(award, ensure_ascii=False))
+    assert out["buyer"]["name"] == "示例县农业局"
+    assert [s["name"] for s in out["suppliers"]] == ["示例生物工程有限公司", "示例农业科技有限公司"]
+    assert out["amount"] == {"value": 727500.0, "currency": "CNY", "kind": "award"}
+    candidates = {"title": "示例县农业局腐熟剂采购项目成交候选人公示", "content": text}
+    (out,) = _records(tmp_path, "cands.json", json.dumps(candidates, ensure_ascii=False))
+    assert out["suppliers"] == [] and out["amount"] is None
+
+
+def test_result_heading_then_winner_line(tmp_path: Path) -> None:
+    text = "五、公示日期：2016-11-17\n六、成交结果(入围供应商)\n示例工程机械有限公司，总价355000.00元。\n七、其他事项\n"
+    (out,) = _records(tmp_path, "r.json", json.dumps({"title": "示例局装载机采购结果公告", "content": text}))
+    assert [s["name"] for s in out["suppliers"]] == ["示例工程机械有限公司"]
+    assert out["amount"] == {"value": 355000.0, "currency": "CNY", "kind": "award"}

@@ -89,8 +89,8 @@ def _note(trace: dict[str, list[str]] | None, name: str, where: str) -> None:
 
 
 def _cell_note(cell: TableField) -> str:
-    where = {"html": "HTML table", "text": "'|' cells"}.get(cell.source, "label line")
-    row = " (one row of a header table)" if cell.lot else ""
+    where = {"html": "HTML table", "text": "'|' cells", "sentence": "sentence"}.get(cell.source, "label line")
+    row = " (one lot)" if cell.lot else ""
     return f"{where}: {cell.label} → {cell.value}{row}"
 
 

@@ -28,6 +28,22 @@ _VALUE_MAX = 120  # a longer cell holds a paragraph, not one name or figure
 _PIPE_MIN = 4  # fewer '|' than this in a text is punctuation, not a table
 _RANK = re.compile(r"第\s*[一二三四五六七八九十\d]+\s*(?:名|中标候选人|候选人)")
 _COLUMN_NAME_MAX = 6
+# a result heading on its own line, then the winner (and its price) on the next: 六、成交结果 / X公司，总价355000.00元
+_RESULT_LINE = re.compile(
+    r"^[ \t]*(?:[一二三四五六七八九十\d]{1,3}\s*[、.．]\s*)?(?P<heading>(?:中标|成交)(?:结果|供应商|人|单位))"
+    r"(?:\s*[(（][^)）\n]{0,12}[)）])?\s*[:：]?[ \t]*\n[ \t]*"
+    r"(?P<name>[\u4e00-\u9fff()（）A-Za-z]{4,40}?(?:公司|集团|中心|院|所|厂|社))"
+    r"(?:\s*[,，;；]\s*(?P<pricelabel>总价|报价|总报价|中标价|成交价|中标金额|成交金额|金额)\s*(?:为|是|[:：])?\s*"
+    r"(?P<price>(?:人民币)?\s*[\d,.]+\s*(?:万元|元)))?",
+    re.MULTILINE,
+)
+_FIRST_CANDIDATE = re.compile(
+    r"(?:[A-Za-z\d一二三四五六七八九十]+\s*(?:包|标段)\s*[:：,，]?\s*)?"
+    r"(?P<name>[\u4e00-\u9fff()（）A-Za-z]{4,40}?(?:公司|集团|中心|院|所|厂|社))\s*为\s*"
+    r"(?P<role>第[一1]\s*(?:中标|成交)?\s*候选(?:人|供应商|单位))"
+    r"(?:[,，;；]\s*(?P<bidlabel>(?:投标|谈判|磋商|响应|最终)?报价)\s*(?:为|是|[:：])?\s*"
+    r"(?P<bid>(?:人民币)?\s*[\d,.]+\s*(?:万元|元)))?"
+)
 _RANK_FIRST = re.compile(r"^(?:第)?(?:1|一|壹)(?:名|位)?$")
 # a currency sign before a figure in a cell whose label states the unit ('$1,090,602.00' under 中标金额(元))
 _LEADING_MARK = re.compile(r"^[$¥￥€£]\s*(?=\d)")
@@ -139,6 +155,8 @@ def fields_from_tables(tables: list[list[list[str]]] | None, text: str = "") -> 
             add(item)
     # a table drawn as one cell per line (项目名 / 成交金额(元) / 供应商, then the values), or a label on a
     # line of its own above its value
+    for item in _first_candidate_sentences(text):
+        add(item)
     # (empty cells leave no line, so this is read only when no table of the page gave rows)
     if not any(item.lot for item in found):
         lines = [line.strip() for line in text.split("\n") if line.strip() and "|" not in line]
@@ -151,6 +169,23 @@ def _column_name(cell: str) -> bool:
     """A short cell that could name a column (招标组织形式, 项目类型): no figure, not an organisation."""
     text = _SPACES.sub("", cell)
     return 2 <= len(text) <= _COLUMN_NAME_MAX and not _HAS_FIGURE.search(text) and not _ORG_TAIL.search(text)
+
+
+def _first_candidate_sentences(text: str) -> list[TableField]:
+    """'A包X公司为第一成交候选供应商，谈判报价为290000元': one lot's first-ranked bidder and its bid,
+    read like one row of a table (they count as winner and price only where the notice awards)."""
+    out: list[TableField] = []
+    for m in _RESULT_LINE.finditer(halfwidth(text)):
+        lot = m.group(0)
+        out.append(TableField("supplier", "", m.group("heading"), m.group("name"), lot, "sentence"))
+        if m.group("price"):
+            out.append(TableField("amount", "", m.group("pricelabel"), m.group("price"), lot, "sentence"))
+    for m in _FIRST_CANDIDATE.finditer(halfwidth(text)):
+        lot = m.group(0)
+        out.append(TableField("candidate", "", m.group("role"), m.group("name"), lot, "sentence"))
+        if m.group("bid"):
+            out.append(TableField("amount", "bid", m.group("bidlabel"), m.group("bid"), lot, "sentence"))
+    return out
 
 
 def _pipe_cells(text: str) -> list[str]:
