@@ -114,3 +114,49 @@ def test_jianyu_style_english_keys(tmp_path: Path) -> None:
     assert record["project_code"] == "SL-2023-001"
     assert record["source"]["url"] == "https://www.example.cn/article/1"
     assert record["place"]["province"] == "江西省"
+
+
+def test_ted_csv_with_the_official_column_names(tmp_path: Path) -> None:
+    header = (
+        "ID_NOTICE_CAN,DT_DISPATCH,CAE_NAME,ISO_COUNTRY_CODE,CPV,WIN_NAME,AWARD_VALUE_EURO,VALUE_EURO,TITLE\n"
+    )
+    row = "2019123456,12/03/19,Example City Council,UK,32323500,Delta Vision Ltd,45000.5,90000,CCTV upgrade\n"
+    (record,) = _records(tmp_path, "can.csv", header + row)
+    assert record["buyer"]["name"] == "Example City Council"
+    assert [s["name"] for s in record["suppliers"]] == ["Delta Vision Ltd"]
+    assert record["amount"] == {"value": 45000.5, "currency": "EUR", "kind": "award"}
+    assert record["notice_type"] == "award"
+    assert record["place"]["country"] == "GB"
+
+
+def test_ocds_like_flat_record_with_awards_list(tmp_path: Path) -> None:
+    notice = {
+        "id": "r-1",
+        "tender": {"title": "Body cameras", "value": {"amount": 50000, "currency": "USD"}},
+        "buyer": {"name": "Example Police Department"},
+        "awards": [
+            {"suppliers": [{"name": "Epsilon Inc"}], "value": {"amount": 20000, "currency": "USD"}},
+            {"suppliers": [{"name": "Zeta LLC"}], "value": {"amount": 15000, "currency": "USD"}},
+        ],
+    }
+    (record,) = _records(tmp_path, "flat.json", json.dumps(notice))
+    assert record["title"] == "Body cameras"
+    assert record["buyer"]["name"] == "Example Police Department"
+    assert [s["name"] for s in record["suppliers"]] == ["Epsilon Inc", "Zeta LLC"]
+    assert record["amount"] == {"value": 35000.0, "currency": "USD", "kind": "award"}  # awards summed
+    assert {"value": 50000.0, "currency": "USD", "kind": "budget"} in record["amounts"]
+
+
+def test_comma_separated_winners_and_region_path(tmp_path: Path) -> None:
+    notice = {
+        "title": "示例县公安局监控设备采购中标公告",
+        "buyer": "示例县公安局",
+        "s_winner": "甲示例科技有限公司,乙示例工程有限公司",
+        "bidamount": "120.5万元",
+        "area": "江西",
+        "city": "赣州市",
+    }
+    (record,) = _records(tmp_path, "jy.json", json.dumps(notice, ensure_ascii=False))
+    assert [s["name"] for s in record["suppliers"]] == ["甲示例科技有限公司", "乙示例工程有限公司"]
+    assert record["amount"] == {"value": 1205000.0, "currency": "CNY", "kind": "award"}
+    assert (record["place"]["province"], record["place"]["city"]) == ("江西省", "赣州市")

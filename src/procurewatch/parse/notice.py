@@ -228,7 +228,7 @@ def _amounts(
             # a withheld lot value (0.01, 1.0) makes the notice total beside it a sum of placeholders too
             withheld.add(kind)
             continue
-        found.append(FoundAmount(value, (currency or "CNY").upper(), kind))
+        found.append(FoundAmount(value, (currency or "CNY").upper(), kind, lot=str(raw.get("lot") or "")))
         _note(trace, "amounts", f"source field {field or '?'} ({kind})")
     if found or not chinese:
         return found

@@ -35,12 +35,13 @@ HINT_FIELDS = (
     "country",
 )
 _BRACKETS = re.compile(r"[(\[（【]([^)\]）】]*)[)\]）】]")
-_SEPARATORS = re.compile(r"[\s_\-.·:：]+")
+_SEPARATORS = re.compile(r"[\s_\-.·:：/]+")
 _HAS_DIGIT = re.compile(r"[0-9０-９零〇壹贰叁肆伍陆柒捌玖拾佰仟万亿]")
 _BARE_NUMBER = re.compile(r"^[+-]?[0-9][0-9,，]*(\.[0-9]+)?$")
 _WHITESPACE = re.compile(r"\s+")
 _CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 _COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
+_KEY_TOKENS = re.compile(r"[\s_\-.·:：/]+")
 _LIST_INDEX = re.compile(r"(?:^|\.)\d+(?=\.|$)")
 KEY_USE = "key_use"  # hint: which field each source key fed (read by procurewatch.inspection)
 
@@ -70,7 +71,9 @@ class FieldData:
     pdf_title_labels: tuple[str, ...]
     pdf_stop_lines: frozenset[str]
     pdf_complete_endings: tuple[str, ...]
-    currency_affixes: tuple[str, ...]  # lower case codes a key may start or end with (lot_value_eur)
+    currency_affixes: dict[str, str]  # word a key may start, end or be split by (lot_value_eur) -> ISO code
+    path_synonyms: frozenset[str]  # normalised dotted synonyms, matched on a leaf's whole path
+    type_keys: dict[str, str]  # normalised key whose presence names the notice type
     currency_symbols: dict[str, str]
     country_aliases: dict[str, str]
     hard_separators: re.Pattern[str]  # always split a supplier value (TED's '---'), whatever the names
@@ -123,7 +126,14 @@ def field_data() -> FieldData:
         pdf_title_labels=tuple(raw["pdf_cover"]["title_labels"]),
         pdf_stop_lines=frozenset(raw["pdf_cover"]["stop_lines"]),
         pdf_complete_endings=tuple(raw["pdf_cover"]["complete_endings"]),
-        currency_affixes=tuple(c.lower() for c in raw["amount_currency_affixes"]),
+        currency_affixes={k.lower(): v for k, v in raw["amount_currency_affixes"].items()},
+        type_keys={normalise_key(k): v for k, v in raw["notice_type_from_key"].items()},
+        path_synonyms=frozenset(
+            normalise_key(w)
+            for words in (*raw["fields"].values(), *raw["amounts"].values())
+            for w in words
+            if "." in w
+        ),
         currency_symbols=dict(raw["currency_symbols"]),
         country_aliases={k.upper(): v for k, v in raw["country_aliases"].items()},
         hard_separators=re.compile("|".join(re.escape(s) for s in raw["supplier_list_hard_separators"])),
@@ -196,6 +206,10 @@ def record_to_document(
         if leaf := chosen.get(name):
             hints[hint] = _one_line(leaf.value)
     notice_types = _notice_types(leaves, data, field_map.get("notice_type") if field_map else None, by_path)
+    if not notice_types:  # an export whose id column names its form (TED's ID_NOTICE_CAN)
+        notice_types = [
+            data.type_keys[k] for leaf in leaves if (k := normalise_key(leaf.key)) in data.type_keys
+        ][:1]
     if notice_types:
         hints["notice_type"] = notice_types[0] if len(notice_types) == 1 else notice_types
     url_leaf = chosen.get("url")
@@ -211,6 +225,14 @@ def record_to_document(
         hints=hints,
         source_key=source_key,
     )
+
+
+def _path_matches(leaf: Leaf, data: FieldData) -> tuple[tuple[str, int], ...] | None:
+    """Matches of a leaf's whole path, list indices dropped, against dotted synonyms (tender.title)."""
+    if "." not in leaf.path:
+        return None
+    key = normalise_key(_LIST_INDEX.sub("", leaf.path))
+    return data.lookup.get(key) if key in data.path_synonyms else None
 
 
 def _key_use(
@@ -238,9 +260,16 @@ def _match_fields(
     chosen: dict[str, Leaf] = {}
     best: dict[str, tuple[int, int, int]] = {}
     for position, leaf in enumerate(leaves):
+        matches = _path_matches(leaf, data)
         if leaf.in_table:
-            continue
-        matches = data.lookup.get(normalise_key(leaf.path)) or data.lookup.get(normalise_key(leaf.key))
+            if not matches:
+                continue  # inside a list of objects only a whole-path synonym counts (awards.suppliers.name)
+        else:
+            matches = (
+                matches
+                or data.lookup.get(normalise_key(leaf.path))
+                or data.lookup.get(normalise_key(leaf.key))
+            )
         if not matches or _is_not_stated(leaf.value, data):
             continue
         for name, rank in matches:
@@ -329,13 +358,23 @@ def _record_currency(leaf: Leaf | None) -> str | None:
 def _amount_key(key: str, data: FieldData) -> tuple[tuple[str | None, int] | None, str | None]:
     """The (kind, rank) a money field's name gives, and the currency its name carries (lot_value_eur)."""
     norm = normalise_key(key)
-    for code in data.currency_affixes:
-        suffix = norm[: -len(code)] if norm.endswith(code) else ""
-        prefix = norm[len(code) :] if norm.startswith(code) else ""
+    tokens = _KEY_TOKENS.split(unicodedata.normalize("NFKC", key).lower())
+    for word, code in data.currency_affixes.items():
+        suffix = norm[: -len(word)] if norm.endswith(word) else ""
+        prefix = norm[len(word) :] if norm.startswith(word) else ""
         for rest in (suffix, prefix):
             if rest and (found := data.amount_kinds.get(norm) or data.amount_kinds.get(rest)) is not None:
-                return found, code.upper()
+                return found, code
+        if word in tokens and (found := data.amount_kinds.get(norm)) is not None:
+            return found, code  # AWARD_VALUE_EURO_FIN_1
     return data.amount_kinds.get(norm), None
+
+
+def _sibling_currency(leaf: Leaf, by_path: dict[str, Leaf]) -> str | None:
+    """value.amount → value.currency (OCDS-like money objects)."""
+    parent = leaf.path.rsplit(".", 1)[0]
+    sibling = by_path.get(f"{parent}.currency")
+    return _record_currency(sibling)
 
 
 def _value_currency(value: str, data: FieldData) -> str | None:
@@ -395,6 +434,13 @@ def _suppliers(leaf: Leaf | None, leaves: list[Leaf], data: FieldData) -> list[s
         parent = leaf.path.rsplit(".", 1)[0]
         values = [x.value for x in leaves if x.path.rsplit(".", 1)[0] == parent and not x.in_table]
         return [n for v in values for n in split_consortium(v, data)]
+    if leaf.in_table:  # awards.0.suppliers.1.name: every award's every supplier
+        shape = _LIST_INDEX.sub("", leaf.path)
+        names: list[str] = []
+        for x in leaves:
+            if _LIST_INDEX.sub("", x.path) == shape and not _is_not_stated(x.value, data):
+                names.extend(n for n in split_consortium(x.value, data) if n not in names)
+        return names
     return split_consortium(leaf.value, data)
 
 
@@ -432,6 +478,11 @@ def _amounts(
             name = mapped[leaf.path]
             kind = name.split(".", 1)[1] if "." in name else None
             kind_rank = (kind if kind in ("budget", "award", "contract") else None, -1)
+        elif (
+            by_shape := data.amount_kinds.get(normalise_key(_LIST_INDEX.sub("", leaf.path)))
+        ) and "." in leaf.path:
+            kind_rank = by_shape  # a whole-path money field (awards.value.amount), inside lists too
+            key_currency = _sibling_currency(leaf, by_path)
         elif not leaf.in_table:
             kind_rank, key_currency = _amount_key(leaf.key, data)
             unit = key_unit(leaf.key)
@@ -445,9 +496,10 @@ def _amounts(
             value = f"{value}{unit}"
         kind, rank = kind_rank
         currency = key_currency or _value_currency(value, data) or record_currency
-        found.append(
-            (rank, position, {"value": value, "currency": currency, "kind": kind, "field": leaf.path})
-        )
+        amount = {"value": value, "currency": currency, "kind": kind, "field": leaf.path}
+        if leaf.in_table:
+            amount["lot"] = leaf.path.rsplit(".", 1)[0]  # one award or lot of several: they are summed
+        found.append((rank, position, amount))
     found.sort(key=lambda item: (item[0], item[1]))
     return [amount for _, _, amount in found]
 
