@@ -45,6 +45,7 @@ _UNIT_IN_NAME = re.compile(r"[(（]\s*(亿元|万元|元)\s*[)）]")
 _EURO_NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+|\d+),(\d{1,2})(?![\d.,])")
 _FOREIGN_MARK = re.compile(r"€|£|\$|\b(?:EUR|USD|GBP|CHF)\b")
 _ROW_NUMBER_BELOW = 100
+_SPACES_RE = re.compile(r"\s+")
 _LINE_LIMIT = 160  # a labelled value written as components (可研费…元，设计费…元) stays on one line
 _SEGMENT_SPLIT = re.compile(r"[，；;。\n]|,(?!\d{3})")
 
@@ -270,3 +271,32 @@ def budget_rank(label: str) -> int:
 
 def normalise_label_text(label: str) -> str:
     return _UNIT_IN_NAME.sub("", re.sub(r"\s+", "", halfwidth(label))).rstrip(":：")
+
+
+_LOT_MARK = re.compile(
+    r"第\s*[一二三四五六七八九十\d]{1,3}\s*(?:包|标段|标包|分包|合同包|采购包)"
+    r"|(?:采购包|合同包|分包|标包|标段|包)\s*(?:号|编号)?\s*[:：]?\s*(?:[A-Za-z\d]{1,3}|[一二三四五六七八九十]{1,3})(?![\d\u4e00-\u9fff])"
+    r"|[A-Za-z\d]{1,2}\s*包(?![\u4e00-\u9fff])"
+)
+
+
+def with_lots(text: str, found: list[FoundAmount]) -> list[FoundAmount]:
+    """Award and contract figures of running text with the lot (包1, 第二标段 …) written before each. A
+    figure belongs to a new lot only when a lot mark stands between it and the previous figure; the
+    first figure of a lot is kept, a repeat inside one lot (its 大写 form, a total restated) is not."""
+    marks = [(m.start(), _SPACES_RE.sub("", m.group(0))) for m in _LOT_MARK.finditer(halfwidth(text))]
+    out: list[FoundAmount] = []
+    seen_lots: set[tuple[str, str]] = set()
+    previous_end = 0
+    for a in sorted(found, key=lambda a: a.start):
+        if a.kind == "budget" or a.start < 0:
+            out.append(a)
+            continue
+        between = [mark for pos, mark in marks if previous_end <= pos < a.start]
+        lot = between[-1] if between else (out[-1].lot if out and out[-1].kind == a.kind else "")
+        previous_end = a.end
+        if lot and (a.kind, lot) in seen_lots:
+            continue
+        seen_lots.add((a.kind, lot))
+        out.append(FoundAmount(a.value, a.currency, a.kind, a.start, a.end, a.rank, lot))
+    return out

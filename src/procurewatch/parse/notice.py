@@ -8,7 +8,14 @@ from typing import Any
 
 from procurewatch.model import Amount, Document, Notice, Party, Place, content_fingerprint, notice_id
 from procurewatch.parse._data import load_json
-from procurewatch.parse.amounts import FoundAmount, budget_rank, find_amounts, kind_from_name, parse_money
+from procurewatch.parse.amounts import (
+    FoundAmount,
+    budget_rank,
+    find_amounts,
+    kind_from_name,
+    parse_money,
+    with_lots,
+)
 from procurewatch.parse.codes import project_code
 from procurewatch.parse.dates import parse_date, published_in_text
 from procurewatch.parse.language import detect_language
@@ -236,7 +243,7 @@ def _amounts(
     winners_known = phase in ("award", "contract")
     found = _cell_amounts(cells, phase, trace)
     from_cells = {(a.value, a.kind) for a in found}
-    for a in find_amounts(text):
+    for a in with_lots(text, find_amounts(text)):
         if (a.value, a.kind) in from_cells:
             continue  # the cell's own figure, read again in the page's text
         if (winners_known or a.kind == "budget") and a.value > _PLACEHOLDER:
