@@ -188,3 +188,17 @@ def test_result_heading_then_winner_line(tmp_path: Path) -> None:
     (out,) = _records(tmp_path, "r.json", json.dumps({"title": "示例局装载机采购结果公告", "content": text}))
     assert [s["name"] for s in out["suppliers"]] == ["示例工程机械有限公司"]
     assert out["amount"] == {"value": 355000.0, "currency": "CNY", "kind": "award"}
+
+
+def test_award_in_the_text_wins_over_a_crawlers_budget_field(tmp_path: Path) -> None:
+    record = {
+        "title": "示例局视频监控改造项目中标结果公告",
+        "budget": "100万元",
+        "content": "中标供应商：示例安防科技有限公司\n中标金额：95.5万元\n",
+    }
+    (out,) = _records(tmp_path, "b.json", json.dumps(record, ensure_ascii=False))
+    assert out["amount"] == {"value": 955000.0, "currency": "CNY", "kind": "award"}
+    assert {"value": 1000000.0, "currency": "CNY", "kind": "budget"} in out["amounts"]
+    tender = dict(record, title="示例局视频监控改造项目招标公告")
+    (out,) = _records(tmp_path, "t.json", json.dumps(tender, ensure_ascii=False))
+    assert out["amount"] == {"value": 1000000.0, "currency": "CNY", "kind": "budget"}

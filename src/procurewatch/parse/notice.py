@@ -237,18 +237,32 @@ def _amounts(
             continue
         found.append(FoundAmount(value, (currency or "CNY").upper(), kind, lot=str(raw.get("lot") or "")))
         _note(trace, "amounts", f"source field {field or '?'} ({kind})")
-    if found or not chinese:
-        return found
     # a tender's "中标金额" is hypothetical (fee examples, formulas): only award/contract notices state one
     winners_known = phase in ("award", "contract")
-    found = _cell_amounts(cells, phase, trace)
-    from_cells = {(a.value, a.kind) for a in found}
+    if not chinese or ocds:
+        return found
+    if found:
+        if not winners_known or any(a.kind in ("award", "contract") for a in found):
+            return found
+        # a crawler's budget field beside an award notice's text: the award stated in the text wins
+        only_awards = True
+    else:
+        only_awards = False
+    read = _cell_amounts(cells, phase, trace if not only_awards else None)
+    from_cells = {(a.value, a.kind) for a in read}
     for a in with_lots(text, find_amounts(text)):
         if (a.value, a.kind) in from_cells:
             continue  # the cell's own figure, read again in the page's text
         if (winners_known or a.kind == "budget") and a.value > _PLACEHOLDER:
-            found.append(a)
+            read.append(a)
+    for a in read:
+        if only_awards and a.kind not in ("award", "contract"):
+            continue
+        found.append(a)
+        if a.start >= 0:
             _note(trace, "amounts", f"text [{a.start}:{a.end}] {text[a.start : a.end]} ({a.kind})")
+        elif only_awards:
+            _note(trace, "amounts", f"table cell ({a.kind})")
     return found
 
 
