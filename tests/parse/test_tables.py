@@ -202,3 +202,11 @@ def test_award_in_the_text_wins_over_a_crawlers_budget_field(tmp_path: Path) -> 
     tender = dict(record, title="示例局视频监控改造项目招标公告")
     (out,) = _records(tmp_path, "t.json", json.dumps(tender, ensure_ascii=False))
     assert out["amount"] == {"value": 1000000.0, "currency": "CNY", "kind": "budget"}
+
+
+def test_saved_body_opening_with_text_is_read_as_html(tmp_path: Path) -> None:
+    page = "示例中学食堂设备采购成交公告\n<p>采购人：示例中学</p><p>成交供应商：示例厨具有限公司</p><p>成交金额：8.8万元</p>"
+    (out,) = _records(tmp_path, "body.txt", page)
+    assert out["kind"] == "html" and "<p>" not in out["body"]
+    assert out["title"] == "示例中学食堂设备采购成交公告"
+    assert [s["name"] for s in out["suppliers"]] == ["示例厨具有限公司"]

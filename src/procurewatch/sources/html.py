@@ -60,6 +60,8 @@ _FRAGMENT_TAGS = (
     "div|table|tbody|tr|td|p|span|font|center|section|article|h[1-6]|ul|ol|style|strong|b|br|form"
 )
 _FRAGMENT_START = re.compile(rb"<(?:" + _FRAGMENT_TAGS.encode() + rb")[\s>/]")
+_FRAGMENT_CLOSE = re.compile(rb"</(?:" + _FRAGMENT_TAGS.encode() + rb")\s*>")
+_FRAGMENT_MIN_CLOSING = 3
 _MARKUP_TAG = re.compile(r"<(?:" + _FRAGMENT_TAGS + r")[\s>/]")
 _TITLE_MAX = 100  # a first line longer than this is running text, not a heading
 
@@ -72,6 +74,12 @@ def looks_like_html(head: bytes) -> bool:
     ):
         return True
     return _FRAGMENT_START.match(sample.lstrip(b"\xef\xbb\xbf \t\r\n")) is not None and b"</" in sample
+
+
+def looks_like_markup_body(head: bytes) -> bool:
+    """A saved body that opens with text but is markup throughout (…</p><p>…</td>). Asked after the
+    records-table test, so a CSV whose cells hold HTML stays a table."""
+    return len(_FRAGMENT_CLOSE.findall(head[:4096].lower())) >= _FRAGMENT_MIN_CLOSING
 
 
 def looks_like_markup(text: str) -> bool:
