@@ -115,3 +115,8 @@ def test_award_figures_of_several_lots_in_running_text_are_summed() -> None:
         Document(path="y.txt", locator="", kind="text", title="示例医院设备采购中标公告", body=single)
     )
     assert notice.amount.value == 2130000
+
+
+def test_unit_in_brackets_after_the_figure() -> None:
+    (found,) = find_amounts("中标（成交）金额：123.45（万元）")
+    assert found.value == 1234500 and found.kind == "award"

@@ -45,6 +45,7 @@ _UNIT_IN_NAME = re.compile(r"[(（]\s*(亿元|万元|元)\s*[)）]")
 _EURO_NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+|\d+),(\d{1,2})(?![\d.,])")
 _FOREIGN_MARK = re.compile(r"€|£|\$|\b(?:EUR|USD|GBP|CHF)\b")
 _ROW_NUMBER_BELOW = 100
+_UNIT_AFTER = re.compile(r"\s*[(（]\s*(亿元|万元|元)\s*[)）]")
 _SPACES_RE = re.compile(r"\s+")
 _LINE_LIMIT = 160  # a labelled value written as components (可研费…元，设计费…元) stays on one line
 _SEGMENT_SPLIT = re.compile(r"[，；;。\n]|,(?!\d{3})")
@@ -252,6 +253,8 @@ def find_amounts(text: str) -> list[FoundAmount]:
         if tail.startswith(("%", "％")):
             continue
         factor = _UNIT_FACTOR.get(lm.group("lunit") or "")
+        if mm.group("num") and not mm.group("unit") and (after := _UNIT_AFTER.match(norm, mm.end())):
+            factor = _UNIT_FACTOR[after.group(1)]  # 123.45（万元）
         value = _money_value(mm, factor)
         if value is None or _row_number(norm, lm, mm):
             continue

@@ -40,6 +40,7 @@ _SCOPE = 40_000  # labels (采购人, 预算金额 …) sit on the first pages o
 _SINGLE_SOURCE = "单一来源"
 _OPENING_FOR_ADDRESSEE = 5000
 _NAME_MAX = 60
+_CHINA_UTC_OFFSET = 8  # a Chinese portal's Unix times are read as Beijing dates
 _PLACEHOLDER_MARK = re.compile(r"&{2,}[^&\n]{0,30}&{2,}")  # a template's stamp slot (&&&招标人盖章位置&&&)
 _SENTENCE = re.compile(r"[，。；;！？]")
 _DIGITS_ONLY = re.compile(r"^[\d\s.,*]+$")
@@ -76,7 +77,7 @@ def explain(doc: Document) -> tuple[Notice, dict[str, list[str]]]:
         attachments=doc.attachments,
         url=doc.url,
         notice_type=phase,  # type: ignore[arg-type]
-        published=_published(doc.title, text, hints),
+        published=_published(doc.title, text, hints, chinese),
         project_code=_str(hints.get("project_code")) or project_code(doc.title, text),
         buyer=Party(buyer) if buyer else None,
         suppliers=[Party(name) for name in suppliers],
@@ -115,9 +116,9 @@ def _phase(doc: Document, hints: dict[str, Any]) -> str:
     return notice_phase(doc.title, hint, doc.body[:_BODY_OPENING])
 
 
-def _published(title: str, text: str, hints: dict[str, Any]) -> str | None:
+def _published(title: str, text: str, hints: dict[str, Any], chinese: bool = False) -> str | None:
     return (
-        parse_date(hints.get("published"))
+        parse_date(hints.get("published"), _CHINA_UTC_OFFSET if chinese else 0)
         or published_in_text(text)
         or parse_date(title)
         or parse_date(text[:_BODY_OPENING])  # portal pages print the date under the title
