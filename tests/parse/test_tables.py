@@ -210,3 +210,25 @@ def test_saved_body_opening_with_text_is_read_as_html(tmp_path: Path) -> None:
     assert out["kind"] == "html" and "<p>" not in out["body"]
     assert out["title"] == "示例中学食堂设备采购成交公告"
     assert [s["name"] for s in out["suppliers"]] == ["示例厨具有限公司"]
+
+
+def test_pipe_rows_one_per_line_over_lots(tmp_path: Path) -> None:
+    text = (
+        "示例市交通局道路监控工程中标结果公示\n招标人 | 示例市交通运输局\n标段 | 中标人 | 中标价(元)\n"
+        "一标段 | 甲示例建设工程有限公司 | 1000000\n二标段 | 乙示例电子科技有限公司 | 2000000\n"
+    )
+    (out,) = _records(tmp_path, "rows.txt", text)
+    assert out["buyer"]["name"] == "示例市交通运输局"
+    assert [s["name"] for s in out["suppliers"]] == ["甲示例建设工程有限公司", "乙示例电子科技有限公司"]
+    assert out["amount"] == {"value": 3000000.0, "currency": "CNY", "kind": "award"}
+
+
+def test_consortium_members_with_their_roles_in_brackets(tmp_path: Path) -> None:
+    text = (
+        "示例区安防小区建设项目成交公告\n采购单位：示例市公安局示例区分局\n"
+        "成交供应商：甲示例信息技术股份有限公司（联合体牵头人）、乙示例通信工程有限公司（联合体成员）\n"
+        "成交金额：人民币叁佰贰拾万元整（¥3,200,000.00）\n预算金额：350万元\n"
+    )
+    (out,) = _records(tmp_path, "c.txt", text)
+    assert [s["name"] for s in out["suppliers"]] == ["甲示例信息技术股份有限公司", "乙示例通信工程有限公司"]
+    assert out["amount"] == {"value": 3200000.0, "currency": "CNY", "kind": "award"}

@@ -72,9 +72,15 @@ def clean_name(raw: str) -> str | None:
     return name
 
 
+_MEMBER_ROLE = re.compile(
+    r"[(（]\s*(?:联合体)?\s*(?:牵头人|牵头方|牵头单位|主体|成员|成员方|成员单位)\s*[)）]|[(（]\s*联合体\s*[)）]"
+)
+
+
 def split_consortium(name: str) -> list[str]:
     """'A公司、B公司联合体' → ['A公司', 'B公司']; other names unchanged."""
-    core = re.sub(r"[(（]?(?:联合体|牵头人|成员)[)）]?$", "", name.strip()).strip()
+    core = _MEMBER_ROLE.sub("", name.strip())
+    core = re.sub(r"[(（]?(?:联合体|牵头人|成员)[)）]?$", "", core).strip()
     if "、" not in core:
         return [core] if core else []
     members = [m.strip() for m in core.split("、") if m.strip()]

@@ -150,8 +150,10 @@ def fields_from_tables(tables: list[list[list[str]]] | None, text: str = "") -> 
         for item in _table_fields(rows, "html"):
             add(item)
     if text.count("|") >= _PIPE_MIN:
-        cells = _pipe_cells(text)
-        for item in _flat_fields(cells, "text"):
+        # one row per line is read like a page's table when that finds a header over rows; else (cells
+        # broken over lines) the text is one flat run of cells
+        by_rows = _table_fields(rows, "text") if (rows := _pipe_rows(text)) else []
+        for item in by_rows if any(i.lot for i in by_rows) else _flat_fields(_pipe_cells(text), "text"):
             add(item)
     # a table drawn as one cell per line (项目名 / 成交金额(元) / 供应商, then the values), or a label on a
     # line of its own above its value
@@ -186,6 +188,19 @@ def _first_candidate_sentences(text: str) -> list[TableField]:
         if m.group("bid"):
             out.append(TableField("amount", "bid", m.group("bidlabel"), m.group("bid"), lot, "sentence"))
     return out
+
+
+def _pipe_rows(text: str) -> list[list[str]]:
+    """Rows when the text writes one row per line (a | b | c), else []: a cell split over lines (the
+    jiangxi portal's 'label |' newline 'value |') makes the text one flat run of cells instead."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    piped = [line for line in lines if line.count("|") >= 1]
+    if len(piped) < 2:
+        return []
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in piped]
+    if sum(1 for row in rows if sum(1 for c in row if c) >= 2) < len(rows) * 3 // 4:
+        return []
+    return rows
 
 
 def _pipe_cells(text: str) -> list[str]:
