@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from procurewatch.parse._data import load_json
 from procurewatch.parse.amounts import MONEY, RATE_WORDS, _money_value, european_decimals, unit_in_field_name
+from procurewatch.parse.widths import _HALFWIDTH as _HALFWIDTH_TABLE
 from procurewatch.parse.widths import halfwidth
 
 _NUMBERING = re.compile(
@@ -36,6 +37,9 @@ _RESULT_LINE = re.compile(
     r"(?:\s*[,，;；]\s*(?P<pricelabel>总价|报价|总报价|中标价|成交价|中标金额|成交金额|金额)\s*(?:为|是|[:：])?\s*"
     r"(?P<price>(?:人民币)?\s*[\d,.]+\s*(?:万元|元)))?",
     re.MULTILINE,
+)
+_RESULT_HEADING_HINT = re.compile(
+    r"(?:中标|成交)(?:结果|供应商|人|单位)(?:\s*[(（][^)）\n]{0,12}[)）])?\s*[:：]?[ \t]*\n"
 )
 _FIRST_CANDIDATE = re.compile(
     r"(?:[A-Za-z\d一二三四五六七八九十]+\s*(?:包|标段)\s*[:：,，]?\s*)?"
@@ -94,9 +98,10 @@ def _label_index() -> dict[str, tuple[str, str]]:
     return index
 
 
+@lru_cache(maxsize=8192)
 def normalise_label(cell: str) -> str:
     """'一、采 购 人：' → '采购人'; '中标金额（万元）' → '中标金额'."""
-    text = _SPACES.sub("", halfwidth(cell))
+    text = _SPACES.sub("", cell.translate(_HALFWIDTH_TABLE))  # not the shared halfwidth cache: cells are many
     text = _NUMBERING.sub("", text).rstrip(":：")
     return _BRACKETED.sub("", text)
 
@@ -110,6 +115,7 @@ def _header_word(cell: str) -> bool:
     return bool(cell) and len(cell) <= _LABEL_MAX and normalise_label(cell) in _header_words()
 
 
+@lru_cache(maxsize=8192)
 def label_of(cell: str) -> tuple[str, str] | None:
     """(field, kind) when the whole cell is a known label, else None."""
     if not cell or len(cell) > _LABEL_MAX:
@@ -167,6 +173,7 @@ def fields_from_tables(tables: list[list[list[str]]] | None, text: str = "") -> 
     return found
 
 
+@lru_cache(maxsize=8192)
 def _column_name(cell: str) -> bool:
     """A short cell that could name a column (招标组织形式, 项目类型): no figure, not an organisation."""
     text = _SPACES.sub("", cell)
@@ -177,12 +184,15 @@ def _first_candidate_sentences(text: str) -> list[TableField]:
     """'A包X公司为第一成交候选供应商，谈判报价为290000元': one lot's first-ranked bidder and its bid,
     read like one row of a table (they count as winner and price only where the notice awards)."""
     out: list[TableField] = []
-    for m in _RESULT_LINE.finditer(halfwidth(text)):
+    if "中标" not in text and "成交" not in text:
+        return out
+    text = halfwidth(text)
+    for m in _RESULT_LINE.finditer(text) if _RESULT_HEADING_HINT.search(text) else ():
         lot = m.group(0)
         out.append(TableField("supplier", "", m.group("heading"), m.group("name"), lot, "sentence"))
         if m.group("price"):
             out.append(TableField("amount", "", m.group("pricelabel"), m.group("price"), lot, "sentence"))
-    for m in _FIRST_CANDIDATE.finditer(halfwidth(text)):
+    for m in _FIRST_CANDIDATE.finditer(text) if "为第" in text and "候选" in text else ():
         lot = m.group(0)
         out.append(TableField("candidate", "", m.group("role"), m.group("name"), lot, "sentence"))
         if m.group("bid"):
@@ -220,6 +230,8 @@ def _flat_fields(cells: list[str], source: str, pairs: bool = True, min_labels: 
     """'|' cells in one sequence, rows not marked: a run of column names (序号 | 项目名称 | 招标人 | …)
     is a header over the cells that follow, row by row; elsewhere a label cell → the next cell."""
     out: list[TableField] = []
+    if not pairs and sum(1 for c in cells if len(c) <= _LABEL_MAX and label_of(c)) < min_labels:
+        return out  # too few labels for a header: nothing to read (the common case, checked cheaply)
     plain: list[str] = []
     i = 0
     while i < len(cells):
@@ -246,8 +258,9 @@ def _flat_fields(cells: list[str], source: str, pairs: bool = True, min_labels: 
                         out.append(TableField(found[0], found[1], cell_label, value, lot, source))
             i = max(k, j)
             continue
-        plain.append(cells[i])
-        i += 1
+        # no header here: these cells are plain, and none of them starts a header either
+        plain.extend(cells[i : max(j, i + 1)])
+        i = max(j, i + 1)
     out.extend(_pair_fields(plain, source) if pairs else [])
     return out
 
