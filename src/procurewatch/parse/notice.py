@@ -32,7 +32,7 @@ from procurewatch.parse.parties import (
     suppliers_from_text,
 )
 from procurewatch.parse.places import find_place
-from procurewatch.parse.tables import TableField, fields_from_tables, money_cell
+from procurewatch.parse.tables import TableField, fields_from_tables, label_of, money_cell
 
 _KINDS = ("budget", "award", "contract")
 _BODY_OPENING = 300
@@ -166,6 +166,8 @@ def _cell_name(value: str) -> str | None:
     name = clean_name(_PLACEHOLDER_MARK.sub("", value))
     if not name or len(name) > _NAME_MAX or _SENTENCE.search(name) or _DIGITS_ONLY.match(name):
         return None
+    if label_of(name) or "候选" in name:
+        return None  # a label or a rank heading in a value's place (中标候选人情况), not a name
     return name
 
 

@@ -89,6 +89,8 @@ def _label_index() -> dict[str, tuple[str, str]]:
         put(labels["amount"][kind], "amount", kind)
     put(table["buyer"], "buyer", "")
     put(labels["buyer"], "buyer", "")
+    # labels that name a winner only once the notice awards (供应商名称, 预中标人) read like candidates
+    put(labels["supplier_needs_phase"], "candidate", "")
     put(labels["supplier"], "supplier", "")
     put(table["supplier"], "supplier", "")
     put(table["candidate"], "candidate", "")
