@@ -120,3 +120,17 @@ def test_award_figures_of_several_lots_in_running_text_are_summed() -> None:
 def test_unit_in_brackets_after_the_figure() -> None:
     (found,) = find_amounts("中标（成交）金额：123.45（万元）")
     assert found.value == 1234500 and found.kind == "award"
+
+
+def test_an_award_notice_stating_only_the_winners_bid() -> None:
+    from procurewatch.model import Document
+    from procurewatch.parse.notice import understand
+
+    body = "中标人：示例建设工程有限公司，投标报价：1,234,567.00元，工期：90日历天。\n最高投标限价：130万元\n"
+    award = understand(
+        Document(path="a.txt", locator="", kind="text", title="示例道路工程中标结果公告", body=body)
+    )
+    assert award.amount.value == 1234567 and award.amount.kind == "award"
+    title = "示例道路工程中标候选人公示"
+    candidates = understand(Document(path="c.txt", locator="", kind="text", title=title, body=body))
+    assert candidates.amount.kind == "budget" and candidates.amount.value == 1300000

@@ -303,3 +303,29 @@ def with_lots(text: str, found: list[FoundAmount]) -> list[FoundAmount]:
         seen_lots.add((a.kind, lot))
         out.append(FoundAmount(a.value, a.currency, a.kind, a.start, a.end, a.rank, lot))
     return out
+
+
+_BID_WORDS = sorted(_LABELS["table"]["bid"], key=len, reverse=True)
+_BID_RE = re.compile(
+    rf"(?P<label>{'|'.join(spaced(w) for w in _BID_WORDS)})\s*(?:[(（]\s*(?:人民币)?\s*(?P<lunit>亿元|万元|元)\s*[)）])?"
+    rf"\s*(?:为|是)?\s*[:：]?\s*"
+)
+_BID_REACH = 300  # a winner's bid is written right after its name
+
+
+def bid_after(text: str, position: int) -> FoundAmount | None:
+    """The first bid figure (投标报价 …) within reach after `position` (where the winner is named): the
+    price of an award whose notice states no award figure of its own."""
+    norm = halfwidth(text)
+    window_end = min(len(norm), position + _BID_REACH)
+    for lm in _BID_RE.finditer(norm, position, window_end):
+        mm = MONEY.match(norm, lm.end())
+        if not mm or mm.end() == mm.start() or mm.group("pct") or norm[mm.end() : mm.end() + 1] in "%％":
+            continue
+        factor = _UNIT_FACTOR.get(lm.group("lunit") or "")
+        if mm.group("num") and not mm.group("unit") and (after := _UNIT_AFTER.match(norm, mm.end())):
+            factor = _UNIT_FACTOR[after.group(1)]
+        value = _money_value(mm, factor)
+        if value is not None and not _row_number(norm, lm, mm):
+            return FoundAmount(value, "CNY", "award", mm.start(), mm.end(), 0)
+    return None

@@ -10,6 +10,7 @@ from procurewatch.model import Amount, Document, Notice, Party, Place, content_f
 from procurewatch.parse._data import load_json
 from procurewatch.parse.amounts import (
     FoundAmount,
+    bid_after,
     budget_rank,
     find_amounts,
     kind_from_name,
@@ -65,7 +66,9 @@ def explain(doc: Document) -> tuple[Notice, dict[str, list[str]]]:
     cells = fields_from_tables(hints.get("tables"), text) if doc.kind != "ocds" else []
     buyer = _buyer(doc.title, text, hints, cells, trace)
     suppliers = _suppliers(text, hints, phase, cells, trace)
-    amounts = _amounts(text, hints, phase, chinese, ocds=doc.kind == "ocds", cells=cells, trace=trace)
+    amounts = _amounts(
+        text, hints, phase, chinese, ocds=doc.kind == "ocds", cells=cells, trace=trace, suppliers=suppliers
+    )
     notice = Notice(
         id=notice_id(doc.source_key or doc.path, doc.locator, fp),
         fingerprint=fp,
@@ -221,6 +224,7 @@ def _amounts(
     ocds: bool = False,
     cells: list[TableField] = (),  # type: ignore[assignment]
     trace: dict[str, list[str]] | None = None,
+    suppliers: list[str] = (),  # type: ignore[assignment]
 ) -> list[FoundAmount]:
     found: list[FoundAmount] = []
     withheld: set[str] = set()  # kinds whose preferred field holds a placeholder
@@ -258,6 +262,12 @@ def _amounts(
             continue  # the cell's own figure, read again in the page's text
         if (winners_known or a.kind == "budget") and a.value > _PLACEHOLDER:
             read.append(a)
+    if winners_known and suppliers and not any(a.kind in ("award", "contract") for a in read):
+        # an award notice that states only its winner's bid (中标人：X，投标报价：Y元)
+        at = text.find(suppliers[0])
+        bid = bid_after(text, at) if at >= 0 else None
+        if bid is not None and bid.value > _PLACEHOLDER:
+            read.append(bid)
     for a in read:
         if only_awards and a.kind not in ("award", "contract"):
             continue
