@@ -25,6 +25,7 @@ from procurewatch.parse.parties import (
     addressee,
     buyer_from_text,
     buyer_from_title,
+    buyer_opening_title,
     clean_name,
     is_operator,
     names_operator,
@@ -64,7 +65,7 @@ def explain(doc: Document) -> tuple[Notice, dict[str, list[str]]]:
     chinese = language == "zh"
     phase = _phase(doc, hints)
     cells = fields_from_tables(hints.get("tables"), text) if doc.kind != "ocds" else []
-    buyer = _buyer(doc.title, text, hints, cells, trace)
+    buyer = _buyer(doc.title, text, hints, phase, cells, trace)
     suppliers = _suppliers(text, hints, phase, cells, trace)
     amounts = _amounts(
         text, hints, phase, chinese, ocds=doc.kind == "ocds", cells=cells, trace=trace, suppliers=suppliers
@@ -132,6 +133,7 @@ def _buyer(
     title: str,
     text: str,
     hints: dict[str, Any],
+    phase: str = "other",
     cells: list[TableField] = (),  # type: ignore[assignment]
     trace: dict[str, list[str]] | None = None,
 ) -> str | None:
@@ -161,7 +163,11 @@ def _buyer(
     if names_operator(from_title):
         _note(trace, "buyer", "title")
         return from_title
-    return None
+    # only for awards and contracts: the evaluation convention leaves candidate notices without a buyer
+    opening = buyer_opening_title(title) if phase in ("award", "contract") else None
+    if opening:
+        _note(trace, "buyer", "the body the title opens with")
+    return opening
 
 
 def _cell_name(value: str) -> str | None:

@@ -169,3 +169,28 @@ def buyer_from_title(title: str) -> str | None:
     if m:
         return m.group("org")
     return None
+
+
+_TITLE_BUYER = _LABELS["title_buyer"]
+_TITLE_BUYER_RE = re.compile(
+    r"^(?P<org>[\u4e00-\u9fff]{2,24}?(?:"
+    + "|".join(sorted(map(re.escape, _TITLE_BUYER["suffixes"]), key=len, reverse=True))
+    + r"))"
+)
+_TITLE_BUYER_NOT = re.compile("|".join(map(re.escape, _TITLE_BUYER["not_in_name"])))
+
+
+def buyer_opening_title(title: str) -> str | None:
+    """The buying body a title opens with (山西省财政厅…采购项目中标公告), or None."""
+    head = _TITLE_PREFIX.sub("", halfwidth(title).strip(), count=1)
+    m = _TITLE_BUYER_RE.match(head)
+    if not m or _TITLE_BUYER_NOT.search(m.group("org")):
+        return None
+    rest = head[m.end() :]
+    # the longest body the title names before its project (…公安局交警支队): extend while a suffix follows
+    while (more := _TITLE_BUYER_RE.match(rest)) and not _TITLE_BUYER_NOT.search(more.group("org")):
+        if len(more.group("org")) > 8:
+            break
+        rest = rest[more.end() :]
+    org = head[: len(head) - len(rest)]
+    return org if len(org) >= 4 else None
