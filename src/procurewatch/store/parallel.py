@@ -51,9 +51,7 @@ def ordered_results(
     try:
         for chunk in pending:
             submitting = [chunk]
-            in_flight.append(
-                (pool.submit(build_chunk, chunk.docs, chunk.files, field_map, chunk.slices), chunk)
-            )
+            in_flight.append((pool.submit(build_chunk, chunk.docs, chunk.files, field_map, chunk.slices), chunk))
             submitting = []
             while len(in_flight) >= limit:
                 future, oldest = in_flight[0]
