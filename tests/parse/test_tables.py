@@ -232,3 +232,15 @@ def test_consortium_members_with_their_roles_in_brackets(tmp_path: Path) -> None
     (out,) = _records(tmp_path, "c.txt", text)
     assert [s["name"] for s in out["suppliers"]] == ["甲示例信息技术股份有限公司", "乙示例通信工程有限公司"]
     assert out["amount"] == {"value": 3200000.0, "currency": "CNY", "kind": "award"}
+
+
+def test_winner_line_under_a_heading_naming_several_columns(tmp_path: Path) -> None:
+    text = (
+        "四、成交信息\n总成交金额：6.4 万元（人民币）\n成交供应商名称、地址及成交金额：\n"
+        "示例资讯有限公司，地址：示例市示例路1号，成交金额：陆万肆仟元（￥64000.00）\n"
+    )
+    record = {"title": "示例学院期刊平台采购单一来源结果公告", "content": text}
+    (out,) = _records(tmp_path, "s.json", json.dumps(record, ensure_ascii=False))
+    assert out["notice_type"] == "award"
+    assert [s["name"] for s in out["suppliers"]] == ["示例资讯有限公司"]
+    assert out["amount"]["value"] == 64000.0

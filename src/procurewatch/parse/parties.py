@@ -183,6 +183,8 @@ _TITLE_BUYER_NOT = re.compile("|".join(map(re.escape, _TITLE_BUYER["not_in_name"
 def buyer_opening_title(title: str) -> str | None:
     """The buying body a title opens with (山西省财政厅…采购项目中标公告), or None."""
     head = _TITLE_PREFIX.sub("", halfwidth(title).strip(), count=1)
+    for noise in _TITLE_BUYER["opening_noise"]:  # an agency's own words before the body it acts for
+        head = head.removeprefix(noise)
     m = _TITLE_BUYER_RE.match(head)
     if not m or _TITLE_BUYER_NOT.search(m.group("org")):
         return None
