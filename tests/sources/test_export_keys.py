@@ -160,3 +160,27 @@ def test_comma_separated_winners_and_region_path(tmp_path: Path) -> None:
     assert [s["name"] for s in record["suppliers"]] == ["甲示例科技有限公司", "乙示例工程有限公司"]
     assert record["amount"] == {"value": 1205000.0, "currency": "CNY", "kind": "award"}
     assert (record["place"]["province"], record["place"]["city"]) == ("江西省", "赣州市")
+
+
+def test_flattened_ocds_csv_headers(tmp_path: Path) -> None:
+    header = (
+        "tender/title,buyer/name,awards/0/suppliers/0/name,awards/0/value/amount,awards/0/value/currency\n"
+    )
+    row = "Radio equipment,Example Fire Service,Theta Radio Ltd,9900,GBP\n"
+    (record,) = _records(tmp_path, "flat.csv", header + row)
+    assert record["title"] == "Radio equipment"
+    assert record["buyer"]["name"] == "Example Fire Service"
+    assert [s["name"] for s in record["suppliers"]] == ["Theta Radio Ltd"]
+    assert record["amount"] == {"value": 9900.0, "currency": "GBP", "kind": "award"}
+
+
+def test_country_from_the_portal_when_the_record_states_none(tmp_path: Path) -> None:
+    notice = {
+        "Description": "Reparació del gravador de trucades",
+        "TenderResult": {"WinningParty": "EXEMPLE TELECOM, SLU", "WinningTenderAmount": "369,05"},
+        "CurrencyCode": "EUR",
+        "IntellectualProperty": {"URL": "https://contractaciopublica.gencat.cat/ecofin_pscp/notice?id=1"},
+    }
+    (record,) = _records(tmp_path, "cat.json", json.dumps(notice, ensure_ascii=False))
+    assert record["place"]["country"] == "ES"
+    assert record["amount"] == {"value": 369.05, "currency": "EUR", "kind": "award"}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -42,7 +43,7 @@ _WHITESPACE = re.compile(r"\s+")
 _CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 _COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 _KEY_TOKENS = re.compile(r"[\s_\-.·:：/]+")
-_LIST_INDEX = re.compile(r"(?:^|\.)\d+(?=\.|$)")
+_LIST_INDEX = re.compile(r"(?:^|[./])\d+(?=[./]|$)")  # also flattened CSV headers: awards/0/value/amount
 KEY_USE = "key_use"  # hint: which field each source key fed (read by procurewatch.inspection)
 
 
@@ -74,6 +75,7 @@ class FieldData:
     currency_affixes: dict[str, str]  # word a key may start, end or be split by (lot_value_eur) -> ISO code
     path_synonyms: frozenset[str]  # normalised dotted synonyms, matched on a leaf's whole path
     type_keys: dict[str, str]  # normalised key whose presence names the notice type
+    url_countries: tuple[tuple[str, str], ...]  # host suffix -> ISO country, longest suffix first
     currency_symbols: dict[str, str]
     country_aliases: dict[str, str]
     hard_separators: re.Pattern[str]  # always split a supplier value (TED's '---'), whatever the names
@@ -128,6 +130,12 @@ def field_data() -> FieldData:
         pdf_complete_endings=tuple(raw["pdf_cover"]["complete_endings"]),
         currency_affixes={k.lower(): v for k, v in raw["amount_currency_affixes"].items()},
         type_keys={normalise_key(k): v for k, v in raw["notice_type_from_key"].items()},
+        url_countries=tuple(
+            sorted(
+                ((k.lower(), v) for k, v in raw["url_countries"].items() if not k.startswith("_")),
+                key=lambda kv: -len(kv[0]),
+            )
+        ),
         path_synonyms=frozenset(
             normalise_key(w)
             for words in (*raw["fields"].values(), *raw["amounts"].values())
@@ -199,6 +207,8 @@ def record_to_document(
         hints["amounts"] = amounts
     if (leaf := chosen.get("country")) and (code := country_code(leaf.value, data)):
         hints["country"] = code
+    elif (url_leaf := chosen.get("url")) and (code := _url_country(url_leaf.value, data)):
+        hints["country"] = code
     items = _items(chosen.get("classification"), chosen.get("classification_text"))
     if items:
         hints["items"] = items
@@ -229,7 +239,7 @@ def record_to_document(
 
 def _path_matches(leaf: Leaf, data: FieldData) -> tuple[tuple[str, int], ...] | None:
     """Matches of a leaf's whole path, list indices dropped, against dotted synonyms (tender.title)."""
-    if "." not in leaf.path:
+    if "." not in leaf.path and "/" not in leaf.path:
         return None
     key = normalise_key(_LIST_INDEX.sub("", leaf.path))
     return data.lookup.get(key) if key in data.path_synonyms else None
@@ -345,6 +355,15 @@ def country_code(value: str, data: FieldData | None = None) -> str | None:
     if _COUNTRY_CODE.match(code):
         return code  # a two-letter code in a country field is ISO 3166 alpha-2 (after EU aliases)
     return country_from_name(code)
+
+
+def _url_country(url: str, data: FieldData) -> str | None:
+    """The country of the portal a notice URL points to (gencat.cat → ES), else None."""
+    host = (urlsplit(url).hostname or "").lower() if url.startswith(("http://", "https://")) else ""
+    for suffix, code in data.url_countries:
+        if host == suffix.lstrip(".") or host.endswith(suffix if suffix.startswith(".") else "." + suffix):
+            return code
+    return None
 
 
 def _record_currency(leaf: Leaf | None) -> str | None:
@@ -478,9 +497,9 @@ def _amounts(
             name = mapped[leaf.path]
             kind = name.split(".", 1)[1] if "." in name else None
             kind_rank = (kind if kind in ("budget", "award", "contract") else None, -1)
-        elif (
-            by_shape := data.amount_kinds.get(normalise_key(_LIST_INDEX.sub("", leaf.path)))
-        ) and "." in leaf.path:
+        elif (by_shape := data.amount_kinds.get(normalise_key(_LIST_INDEX.sub("", leaf.path)))) and (
+            "." in leaf.path or "/" in leaf.path
+        ):
             kind_rank = by_shape  # a whole-path money field (awards.value.amount), inside lists too
             key_currency = _sibling_currency(leaf, by_path)
         elif not leaf.in_table:
