@@ -205,9 +205,11 @@ def record_to_document(
     amounts = _amounts(leaves, data, field_map, by_path, _record_currency(chosen.get("currency")))
     if amounts:
         hints["amounts"] = amounts
-    if (leaf := chosen.get("country")) and (code := country_code(leaf.value, data)):
-        hints["country"] = code
-    elif (url_leaf := chosen.get("url")) and (code := _url_country(url_leaf.value, data)):
+    country_leaf, url_leaf = chosen.get("country"), chosen.get("url")
+    code = (country_code(country_leaf.value, data) if country_leaf else None) or (
+        _url_country(url_leaf.value, data) if url_leaf else None
+    )
+    if code:
         hints["country"] = code
     items = _items(chosen.get("classification"), chosen.get("classification_text"))
     if items:
