@@ -120,3 +120,21 @@ def test_renamed_prefectures_and_merged_cities_give_current_names() -> None:
     assert find_place("", "那曲县示例项目").district == "色尼区"
     place = find_place("莱芜市公安局", "")
     assert (place.city, place.district, place.admin_code) == ("济南市", "莱芜区", "370116")
+
+
+def test_a_short_prefecture_name_inside_a_town_name_is_no_place_of_its_own() -> None:
+    # 南阳 (河南) inside 南阳镇 of 兴山县 (湖北): only full names of provinces and prefectures go first
+    place = find_place("", "兴山县南阳镇营盘村重点村建设项目中标候选人公示")
+    assert (place.province, place.district) == ("湖北省", "兴山县")
+
+
+def test_a_region_that_lists_villages_is_an_address_not_a_path() -> None:
+    place = find_place(
+        "宜昌示例投资管理有限公司", "夷陵区鸦鹊岭镇道路改造工程中标结果公告", "鸦岭镇梅店村、五龙村、长寿村"
+    )
+    assert (place.city, place.district) == ("宜昌市", "夷陵区")
+
+
+def test_a_renamed_countys_short_form_still_names_the_prefecture() -> None:
+    place = find_place("中国移动江西公司上饶分公司", "")
+    assert (place.city, place.district) == ("上饶市", None)

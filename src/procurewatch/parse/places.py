@@ -26,8 +26,9 @@ _FULL, _SHORT_DISTRICT, _GUARDED = 0, 1, 2  # how a gazetteer key names its divi
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _WORD_BEFORE = frozenset("省市州盟县区旗年")  # a county short form may follow these directly (2026年婺城…)
 _LEVEL_RANK = {"province": 0, "prefecture": 1, "district": 2}
+_GENERIC_DISTRICT = re.compile(r"^[\u4e00-\u9fff]{1,2}区$")  # 城区, 山城区: names that occur inside words
 _BARE_REGION = 6  # longest region hint read as a bare place name (内蒙古自治区)
-_REGION_SEPARATORS = re.compile(r"[\s>/|\\,，、\-—]+")
+_REGION_SEPARATORS = re.compile(r"[\s>/|\\\-—]+")  # a path (重庆>>江津区), not a list (A、B、C)
 MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
 # Words after which a short form that is also an ordinary word (朝阳, 公安) is surely a place: 朝阳分局.
 BRANCH_SUFFIXES = (
@@ -106,9 +107,14 @@ def _gazetteer() -> _Gazetteer:
     full_names: dict[str, list[Division]] = {}
     short_names: dict[str, list[Division]] = {}
     guarded_names: dict[str, list[Division]] = {}  # short forms that are also ordinary words
+    # an old unit's short form that another unit also bears (上饶 of 上饶县 and of 上饶市) names that unit, not
+    # the old unit's successor (广信区)
+    shared = {short for code, _n, _l, short, _s in rows if short and code not in renamed}
     for code, name, _level, short, _source in rows:
         division = by_code[code]
         _add_once(full_names.setdefault(name, []), division)
+        if code in renamed and short in shared and division.name != name:
+            continue
         if short and short not in BRANCH_SUFFIXES:
             _add_once((guarded_names if short in stoplist else short_names).setdefault(short, []), division)
     full = ahocorasick.Automaton()
@@ -154,6 +160,10 @@ class _InsideWord(tuple):  # type: ignore[type-arg]
     """Candidates of a short county name found inside a longer word (仓山 in 征集仓山园区)."""
 
 
+class _FullName(tuple):  # type: ignore[type-arg]
+    """Candidates of a province or prefecture written in full (江西省, 吉安市), not a short form."""
+
+
 def _inside_word(before: str) -> bool:
     return bool(_HAN.match(before)) and before not in _WORD_BEFORE
 
@@ -165,9 +175,14 @@ def _matches(text: str, short_forms: bool) -> list[tuple[Division, ...]]:
     found = []
     for end, (divisions, form, length) in automaton.iter_long(text):
         before = text[end - length] if end - length >= 0 else ""
-        if form == _FULL and all(d.level == "district" for d in divisions) and _inside_word(before):
-            # 山城区 inside 鼎山城区: a county-level name glued to other words counts only within a known province
+        key = text[end - length + 1 : end + 1]
+        if form == _FULL and _GENERIC_DISTRICT.match(key) and _inside_word(before):
+            # 山城区 inside 鼎山城区: a short urban-district name glued to other words counts only within a
+            # known province
             found.append(_InsideWord(divisions))
+            continue
+        if form == _FULL and any(d.name == key and d.level != "district" for d in divisions):
+            found.append(_FullName(divisions))
             continue
         if form != _FULL:
             before = text[end - length] if end - length >= 0 else ""
@@ -282,8 +297,9 @@ def portal_division(url: str | None) -> tuple[Division, ...]:
 
 
 def _by_level(names: list[tuple[Division, ...]]) -> list[tuple[Division, ...]]:
-    """Names that can be a province or prefecture before county-level ones, each group in text order."""
-    return sorted(names, key=lambda candidates: min(_LEVEL_RANK[d.level] for d in candidates) == 2)
+    """Provinces and prefectures written in full (江西省, 吉安市) before every other name, each group in
+    text order: a short form (南阳 in 南阳镇) or a county's name may be a namesake elsewhere."""
+    return sorted(names, key=lambda candidates: not isinstance(candidates, _FullName))
 
 
 def find_place(
