@@ -110,3 +110,11 @@ def test_buyer_a_title_opens_with() -> None:
     assert buyer_opening_title("示例市公安局交警支队车辆管理所供暖改造工程") == "示例市公安局交警支队"
     assert buyer_opening_title("示例市政务服务大厅改造项目") is None
     assert buyer_opening_title("示例区污水系统提升工程中标候选人公示") is None
+
+
+def test_a_portals_area_word_before_the_body_a_title_opens_with() -> None:
+    from procurewatch.parse.parties import buyer_opening_title
+
+    assert buyer_opening_title("高新区示例大学科创大厦改造工程中标公告") == "示例大学"
+    assert buyer_opening_title("[示例区]示例市公安局警体中心建设项目中标公告") == "示例市公安局"
+    assert buyer_opening_title("示例县教育局校园监控采购中标公告") == "示例县教育局"

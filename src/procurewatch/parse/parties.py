@@ -177,14 +177,25 @@ _TITLE_BUYER_RE = re.compile(
     + "|".join(sorted(map(re.escape, _TITLE_BUYER["suffixes"]), key=len, reverse=True))
     + r"))"
 )
+_REGION_TAG = re.compile(
+    r"^\s*[\[【(（][^\]】)）]{1,16}[\]】)）]\s*"
+)  # a portal's [区域] tag before the title
+_AREA_TAG = re.compile(r"^[\u4e00-\u9fff]{1,4}?(?:市区|新区|区|县)")
+_PLACE_OR_BODY = re.compile(r"[省市县]|大学|医院")
+_AREA_LOOKAHEAD = 6
 _TITLE_BUYER_NOT = re.compile("|".join(map(re.escape, _TITLE_BUYER["not_in_name"])))
 
 
 def buyer_opening_title(title: str) -> str | None:
     """The buying body a title opens with (山西省财政厅…采购项目中标公告), or None."""
-    head = _TITLE_PREFIX.sub("", halfwidth(title).strip(), count=1)
+    head = _TITLE_PREFIX.sub("", _REGION_TAG.sub("", halfwidth(title).strip(), count=1), count=1)
     for noise in _TITLE_BUYER["opening_noise"]:  # an agency's own words before the body it acts for
         head = head.removeprefix(noise)
+    # a portal's area word glued before the body's own name (高新区南京大学…, 苏州市区苏州市公安局…)
+    if (tag := _AREA_TAG.match(head)) and _PLACE_OR_BODY.search(
+        head[tag.end() : tag.end() + _AREA_LOOKAHEAD]
+    ):
+        head = head[tag.end() :]
     m = _TITLE_BUYER_RE.match(head)
     if not m or _TITLE_BUYER_NOT.search(m.group("org")):
         return None
