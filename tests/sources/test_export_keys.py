@@ -184,3 +184,22 @@ def test_country_from_the_portal_when_the_record_states_none(tmp_path: Path) -> 
     (record,) = _records(tmp_path, "cat.json", json.dumps(notice, ensure_ascii=False))
     assert record["place"]["country"] == "ES"
     assert record["amount"] == {"value": 369.05, "currency": "EUR", "kind": "award"}
+
+
+def test_eforms_style_keys_with_multilingual_values(tmp_path: Path) -> None:
+    notice = {
+        "publication-number": "00001234-2024",
+        "notice-type": "can-standard",
+        "publication-date": "2024-01-03+01:00",
+        "buyer-name": {"deu": ["Stadt Beispielhausen"]},
+        "buyer-country": ["DEU"],
+        "winner-name": {"deu": ["Kappa Sicherheit GmbH"]},
+        "tender-value": "45000.00 EUR",
+    }
+    (record,) = _records(tmp_path, "eforms.json", json.dumps(notice))
+    assert record["buyer"]["name"] == "Stadt Beispielhausen"
+    assert [s["name"] for s in record["suppliers"]] == ["Kappa Sicherheit GmbH"]
+    assert record["notice_type"] == "award"
+    assert record["published"] == "2024-01-03"
+    assert record["place"]["country"] == "DE"
+    assert record["amount"] == {"value": 45000.0, "currency": "EUR", "kind": "award"}

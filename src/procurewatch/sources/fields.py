@@ -42,6 +42,7 @@ _BARE_NUMBER = re.compile(r"^[+-]?[0-9][0-9,，]*(\.[0-9]+)?$")
 _WHITESPACE = re.compile(r"\s+")
 _CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 _COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")  # eng, deu, fr: keys of multilingual values
 _KEY_TOKENS = re.compile(r"[\s_\-.·:：/]+")
 _LIST_INDEX = re.compile(r"(?:^|[./])\d+(?=[./]|$)")  # also flattened CSV headers: awards/0/value/amount
 KEY_USE = "key_use"  # hint: which field each source key fed (read by procurewatch.inspection)
@@ -239,6 +240,14 @@ def record_to_document(
     )
 
 
+def _language_keyed(leaf: Leaf, data: FieldData) -> tuple[tuple[str, int], ...] | None:
+    """A value under a language code ({"buyer-name": {"deu": ["Stadt X"]}}) is its parent field's."""
+    parts = [p for p in leaf.path.split(".") if not p.isdigit()]
+    if len(parts) >= 2 and _LANGUAGE_CODE.match(parts[-1]):
+        return data.lookup.get(normalise_key(parts[-2]))
+    return None
+
+
 def _path_matches(leaf: Leaf, data: FieldData) -> tuple[tuple[str, int], ...] | None:
     """Matches of a leaf's whole path, list indices dropped, against dotted synonyms (tender.title)."""
     if "." not in leaf.path and "/" not in leaf.path:
@@ -281,6 +290,7 @@ def _match_fields(
                 matches
                 or data.lookup.get(normalise_key(leaf.path))
                 or data.lookup.get(normalise_key(leaf.key))
+                or _language_keyed(leaf, data)
             )
         if not matches or _is_not_stated(leaf.value, data):
             continue
