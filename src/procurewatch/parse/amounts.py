@@ -287,6 +287,8 @@ def with_lots(text: str, found: list[FoundAmount]) -> list[FoundAmount]:
     """Award and contract figures of running text with the lot (包1, 第二标段 …) written before each. A
     figure belongs to a new lot only when a lot mark stands between it and the previous figure; the
     first figure of a lot is kept, a repeat inside one lot (its 大写 form, a total restated) is not."""
+    if sum(1 for a in found if a.kind != "budget") < 2:
+        return found  # one award figure or none: no lots to tell apart
     marks = [(m.start(), _SPACES_RE.sub("", m.group(0))) for m in _LOT_MARK.finditer(halfwidth(text))]
     out: list[FoundAmount] = []
     seen_lots: set[tuple[str, str]] = set()

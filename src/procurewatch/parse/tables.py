@@ -29,6 +29,11 @@ _VALUE_MAX = 120  # a longer cell holds a paragraph, not one name or figure
 _PIPE_MIN = 4  # fewer '|' than this in a text is punctuation, not a table
 _RANK = re.compile(r"第\s*[一二三四五六七八九十\d]+\s*(?:名|中标候选人|候选人)")
 _COLUMN_NAME_MAX = 6
+_LINE_SCAN_MAX = 40
+_CANDIDATE_BEFORE = 60  # the lot mark and the name before '为第一…候选'
+_CANDIDATE_AFTER = (
+    80  # the role and the bid after it  # a longer line (even with the spaces around it) is no label
+)
 # a result heading on its own line, then the winner (and its price) on the next: 六、成交结果 / X公司，总价355000.00元
 _RESULT_LINE = re.compile(
     r"^[ \t]*(?:[一二三四五六七八九十\d]{1,3}\s*[、.．]\s*)?(?P<heading>(?:中标|成交)(?:结果|供应商|人|单位)(?:名称)?)"
@@ -118,8 +123,8 @@ def _header_word(cell: str) -> bool:
 @lru_cache(maxsize=8192)
 def label_of(cell: str) -> tuple[str, str] | None:
     """(field, kind) when the whole cell is a known label, else None."""
-    if not cell or len(cell) > _LABEL_MAX:
-        return None
+    if not cell or len(cell) > _LABEL_MAX or _HAS_FIGURE.search(cell):
+        return None  # no label word holds a figure: rejected before any normalising
     return _label_index().get(normalise_label(cell))
 
 
@@ -166,11 +171,22 @@ def fields_from_tables(tables: list[list[list[str]]] | None, text: str = "") -> 
     for item in _first_candidate_sentences(text):
         add(item)
     # (empty cells leave no line, so this is read only when no table of the page gave rows)
-    if not any(item.lot for item in found):
+    if not any(item.lot for item in found) and _two_label_lines(text):
         lines = [line.strip() for line in text.split("\n") if line.strip() and "|" not in line]
         for item in _flat_fields(lines, "lines", pairs=False, min_labels=2):
             add(item)
     return found
+
+
+def _two_label_lines(text: str) -> bool:
+    """Whether at least two lines of `text` are a label alone (the least a header drawn as lines has)."""
+    seen = 0
+    for line in text.split("\n"):
+        if len(line) <= _LINE_SCAN_MAX and label_of(line.strip()):
+            seen += 1
+            if seen >= 2:
+                return True
+    return False
 
 
 @lru_cache(maxsize=8192)
@@ -192,12 +208,26 @@ def _first_candidate_sentences(text: str) -> list[TableField]:
         out.append(TableField("supplier", "", m.group("heading"), m.group("name"), lot, "sentence"))
         if m.group("price"):
             out.append(TableField("amount", "", m.group("pricelabel"), m.group("price"), lot, "sentence"))
-    for m in _FIRST_CANDIDATE.finditer(text) if "为第" in text and "候选" in text else ():
+    for m in _first_candidate_matches(text) if "候选" in text else ():
         lot = m.group(0)
         out.append(TableField("candidate", "", m.group("role"), m.group("name"), lot, "sentence"))
         if m.group("bid"):
             out.append(TableField("amount", "bid", m.group("bidlabel"), m.group("bid"), lot, "sentence"))
     return out
+
+
+def _first_candidate_matches(text: str) -> list[re.Match[str]]:
+    """_FIRST_CANDIDATE around each '为第' only: the pattern is costly to try at every position."""
+    found: list[re.Match[str]] = []
+    at = text.find("为第")
+    while at >= 0:
+        start = max(0, at - _CANDIDATE_BEFORE)
+        for m in _FIRST_CANDIDATE.finditer(text[start : at + _CANDIDATE_AFTER]):
+            if m.start() <= at - start <= m.end():
+                found.append(m)
+                break
+        at = text.find("为第", at + 2)
+    return found
 
 
 def _pipe_rows(text: str) -> list[list[str]]:

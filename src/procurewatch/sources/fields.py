@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
-from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -242,6 +241,8 @@ def record_to_document(
 
 def _language_keyed(leaf: Leaf, data: FieldData) -> tuple[tuple[str, int], ...] | None:
     """A value under a language code ({"buyer-name": {"deu": ["Stadt X"]}}) is its parent field's."""
+    if not _LANGUAGE_CODE.match(leaf.key):
+        return None
     parts = [p for p in leaf.path.split(".") if not p.isdigit()]
     if len(parts) >= 2 and _LANGUAGE_CODE.match(parts[-1]):
         return data.lookup.get(normalise_key(parts[-2]))
@@ -252,8 +253,14 @@ def _path_matches(leaf: Leaf, data: FieldData) -> tuple[tuple[str, int], ...] | 
     """Matches of a leaf's whole path, list indices dropped, against dotted synonyms (tender.title)."""
     if "." not in leaf.path and "/" not in leaf.path:
         return None
-    key = normalise_key(_LIST_INDEX.sub("", leaf.path))
+    key = normalise_key(_depath(leaf.path))
     return data.lookup.get(key) if key in data.path_synonyms else None
+
+
+@lru_cache(maxsize=65536)
+def _depath(path: str) -> str:
+    """A leaf's path without list indices: awards.0.value.amount → awards.value.amount."""
+    return _LIST_INDEX.sub("", path)
 
 
 def _key_use(
@@ -262,15 +269,15 @@ def _key_use(
     """Each source key (dotted path; list members under one path) → the field it fed, '' for unused."""
     use: dict[str, str] = {}
     for leaf in leaves:
-        use.setdefault(_LIST_INDEX.sub("", leaf.path), "")
+        use.setdefault(_depath(leaf.path), "")
     for name, leaf in chosen.items():
-        use[_LIST_INDEX.sub("", leaf.path)] = name
+        use[_depath(leaf.path)] = name
     for amount in amounts:
-        use[_LIST_INDEX.sub("", amount["field"])] = f"amount ({amount['kind'] or 'kind from the notice'})"
+        use[_depath(amount["field"])] = f"amount ({amount['kind'] or 'kind from the notice'})"
     synonyms = data.synonyms["notice_type"]
     for leaf in leaves:
         if not leaf.in_table and normalise_key(leaf.key) in synonyms:
-            use[_LIST_INDEX.sub("", leaf.path)] = "notice_type"
+            use[_depath(leaf.path)] = "notice_type"
     return use
 
 
@@ -371,8 +378,16 @@ def country_code(value: str, data: FieldData | None = None) -> str | None:
 
 def _url_country(url: str, data: FieldData) -> str | None:
     """The country of the portal a notice URL points to (gencat.cat → ES), else None."""
-    host = (urlsplit(url).hostname or "").lower() if url.startswith(("http://", "https://")) else ""
-    for suffix, code in data.url_countries:
+    if not url.startswith(("http://", "https://")):
+        return None
+    host = url.split("/", 3)[2] if url.count("/") >= 2 else ""
+    return _host_country(host.rsplit("@", 1)[-1].split(":", 1)[0])
+
+
+@lru_cache(maxsize=4096)
+def _host_country(host: str) -> str | None:
+    host = host.lower()
+    for suffix, code in field_data().url_countries:
         if host == suffix.lstrip(".") or host.endswith(suffix if suffix.startswith(".") else "." + suffix):
             return code
     return None
@@ -387,6 +402,15 @@ def _record_currency(leaf: Leaf | None) -> str | None:
 
 
 def _amount_key(key: str, data: FieldData) -> tuple[tuple[str | None, int] | None, str | None]:
+    return _amount_key_cached(key) if data is field_data() else _amount_key_uncached(key, data)
+
+
+@lru_cache(maxsize=65536)
+def _amount_key_cached(key: str) -> tuple[tuple[str | None, int] | None, str | None]:
+    return _amount_key_uncached(key, field_data())
+
+
+def _amount_key_uncached(key: str, data: FieldData) -> tuple[tuple[str | None, int] | None, str | None]:
     """The (kind, rank) a money field's name gives, and the currency its name carries (lot_value_eur)."""
     norm = normalise_key(key)
     tokens = _KEY_TOKENS.split(unicodedata.normalize("NFKC", key).lower())
@@ -466,10 +490,10 @@ def _suppliers(leaf: Leaf | None, leaves: list[Leaf], data: FieldData) -> list[s
         values = [x.value for x in leaves if x.path.rsplit(".", 1)[0] == parent and not x.in_table]
         return [n for v in values for n in split_consortium(v, data)]
     if leaf.in_table:  # awards.0.suppliers.1.name: every award's every supplier
-        shape = _LIST_INDEX.sub("", leaf.path)
+        shape = _depath(leaf.path)
         names: list[str] = []
         for x in leaves:
-            if _LIST_INDEX.sub("", x.path) == shape and not _is_not_stated(x.value, data):
+            if _depath(x.path) == shape and not _is_not_stated(x.value, data):
                 names.extend(n for n in split_consortium(x.value, data) if n not in names)
         return names
     return split_consortium(leaf.value, data)
@@ -509,7 +533,7 @@ def _amounts(
             name = mapped[leaf.path]
             kind = name.split(".", 1)[1] if "." in name else None
             kind_rank = (kind if kind in ("budget", "award", "contract") else None, -1)
-        elif (by_shape := data.amount_kinds.get(normalise_key(_LIST_INDEX.sub("", leaf.path)))) and (
+        elif (by_shape := data.amount_kinds.get(normalise_key(_depath(leaf.path)))) and (
             "." in leaf.path or "/" in leaf.path
         ):
             kind_rank = by_shape  # a whole-path money field (awards.value.amount), inside lists too
