@@ -28,7 +28,8 @@ _LABEL_MAX = 24  # a longer cell is text, not a label
 _VALUE_MAX = 120  # a longer cell holds a paragraph, not one name or figure
 _PIPE_MIN = 4  # fewer '|' than this in a text is punctuation, not a table
 _RANK = re.compile(r"第\s*[一二三四五六七八九十\d]+\s*(?:名|中标候选人|候选人)")
-_COLUMN_NAME_MAX = 6
+_COLUMN_NAME_MAX = 10  # 预计发布招标公告时间
+_LINE_COLUMN_MAX = 6  # one cell per line: a longer line is more likely a value (a project's name)
 _LINE_SCAN_MAX = 40
 _CANDIDATE_BEFORE = 60  # the lot mark and the name before '为第一…候选'
 _CANDIDATE_AFTER = (
@@ -173,7 +174,7 @@ def fields_from_tables(tables: list[list[list[str]]] | None, text: str = "") -> 
     # (empty cells leave no line, so this is read only when no table of the page gave rows)
     if not any(item.lot for item in found) and _two_label_lines(text):
         lines = [line.strip() for line in text.split("\n") if line.strip() and "|" not in line]
-        for item in _flat_fields(lines, "lines", pairs=False, min_labels=2):
+        for item in _flat_fields(lines, "lines", pairs=False, min_labels=2, column_max=_LINE_COLUMN_MAX):
             add(item)
     return found
 
@@ -190,10 +191,10 @@ def _two_label_lines(text: str) -> bool:
 
 
 @lru_cache(maxsize=8192)
-def _column_name(cell: str) -> bool:
+def _column_name(cell: str, longest: int = _COLUMN_NAME_MAX) -> bool:
     """A short cell that could name a column (招标组织形式, 项目类型): no figure, not an organisation."""
     text = _SPACES.sub("", cell)
-    return 2 <= len(text) <= _COLUMN_NAME_MAX and not _HAS_FIGURE.search(text) and not _ORG_TAIL.search(text)
+    return 2 <= len(text) <= longest and not _HAS_FIGURE.search(text) and not _ORG_TAIL.search(text)
 
 
 def _first_candidate_sentences(text: str) -> list[TableField]:
@@ -256,7 +257,9 @@ def _pipe_cells(text: str) -> list[str]:
     return cells
 
 
-def _flat_fields(cells: list[str], source: str, pairs: bool = True, min_labels: int = 1) -> list[TableField]:
+def _flat_fields(
+    cells: list[str], source: str, pairs: bool = True, min_labels: int = 1, column_max: int = _COLUMN_NAME_MAX
+) -> list[TableField]:
     """'|' cells in one sequence, rows not marked: a run of column names (序号 | 项目名称 | 招标人 | …)
     is a header over the cells that follow, row by row; elsewhere a label cell → the next cell."""
     out: list[TableField] = []
@@ -266,7 +269,9 @@ def _flat_fields(cells: list[str], source: str, pairs: bool = True, min_labels: 
     i = 0
     while i < len(cells):
         j = i
-        while j < len(cells) and (label_of(cells[j]) or _header_word(cells[j]) or _column_name(cells[j])):
+        while j < len(cells) and (
+            label_of(cells[j]) or _header_word(cells[j]) or _column_name(cells[j], column_max)
+        ):
             j += 1
         header = cells[i:j]
         words = sum(1 for c in header if _header_word(c))
