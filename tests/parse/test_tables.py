@@ -244,3 +244,15 @@ def test_winner_line_under_a_heading_naming_several_columns(tmp_path: Path) -> N
     assert out["notice_type"] == "award"
     assert [s["name"] for s in out["suppliers"]] == ["示例资讯有限公司"]
     assert out["amount"]["value"] == 64000.0
+
+
+def test_fragment_title_skips_site_furniture_and_a_ranked_publicity_is_no_award(tmp_path: Path) -> None:
+    page = (
+        "<div><p>示例省建设工程招标投标网</p><p>技术支持： 1234567</p><p>中标公示信息（施工）</p>"
+        "<p>工程名称： 示例管网改造工程</p><p>招标人名称： 示例能源股份有限公司</p>"
+        "<p>第一名 单位名称： 甲示例工程有限公司</p><p>投标报价（万元）： 890.06</p>"
+        "<p>第二名 单位名称： 乙示例工程有限公司</p><p>投标报价（万元）： 901.5</p></div>"
+    )
+    (out,) = _records(tmp_path, "publicity.html", page)
+    assert out["title"] == "中标公示信息（施工）"
+    assert out["notice_type"] == "other" and out["suppliers"] == [] and out["amount"] is None

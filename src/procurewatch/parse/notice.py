@@ -20,7 +20,7 @@ from procurewatch.parse.amounts import (
 from procurewatch.parse.codes import project_code
 from procurewatch.parse.dates import parse_date, published_in_text
 from procurewatch.parse.language import detect_language
-from procurewatch.parse.notice_type import PHASES, notice_phase
+from procurewatch.parse.notice_type import PHASES, candidate_publicity, notice_phase
 from procurewatch.parse.parties import (
     addressee,
     buyer_from_text,
@@ -117,7 +117,10 @@ def _phase(doc: Document, hints: dict[str, Any]) -> str:
     hint = hints.get("notice_type")
     if doc.kind == "ocds" and isinstance(hint, str) and hint in PHASES:
         return hint
-    return notice_phase(doc.title, hint, doc.body[:_BODY_OPENING])
+    phase = notice_phase(doc.title, hint, doc.body[:_BODY_OPENING])
+    if phase == "award" and candidate_publicity(doc.title, doc.body[:_SCOPE]):
+        return "other"
+    return phase
 
 
 def _published(title: str, text: str, hints: dict[str, Any], chinese: bool = False) -> str | None:

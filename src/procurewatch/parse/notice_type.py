@@ -40,3 +40,19 @@ def notice_phase(title: str, hint: str | Iterable[str] | None, body_opening: str
             if phase:
                 return phase
     return "other"
+
+
+_RUNNER_UP = _DATA["runner_up"]
+
+
+def candidate_publicity(title: str, body: str) -> bool:
+    """A publicity title (中标公示, not 中标结果公示) over a body that ranks a runner-up: the candidates
+    are shown, nobody has been awarded yet."""
+    squeezed = _SPACES.sub("", title)
+    if not any(w in squeezed for w in _RUNNER_UP["publicity"]) or any(
+        w in squeezed for w in _RUNNER_UP["result"]
+    ):
+        return False
+    if any(w in body for w in _RUNNER_UP["declared"]):
+        return False
+    return any(w in body for w in _RUNNER_UP["words"])

@@ -76,6 +76,7 @@ class FieldData:
     path_synonyms: frozenset[str]  # normalised dotted synonyms, matched on a leaf's whole path
     type_keys: dict[str, str]  # normalised key whose presence names the notice type
     url_countries: tuple[tuple[str, str], ...]  # host suffix -> ISO country, longest suffix first
+    fragment_title_skip: tuple[tuple[str, ...], tuple[str, ...]]  # (line endings, words) of site furniture
     currency_symbols: dict[str, str]
     country_aliases: dict[str, str]
     hard_separators: re.Pattern[str]  # always split a supplier value (TED's '---'), whatever the names
@@ -130,6 +131,10 @@ def field_data() -> FieldData:
         pdf_complete_endings=tuple(raw["pdf_cover"]["complete_endings"]),
         currency_affixes={k.lower(): v for k, v in raw["amount_currency_affixes"].items()},
         type_keys={normalise_key(k): v for k, v in raw["notice_type_from_key"].items()},
+        fragment_title_skip=(
+            tuple(raw["fragment_title_skip"]["endings"]),
+            tuple(raw["fragment_title_skip"]["words"]),
+        ),
         url_countries=tuple(
             sorted(
                 ((k.lower(), v) for k, v in raw["url_countries"].items() if not k.startswith("_")),

@@ -64,6 +64,7 @@ _FRAGMENT_CLOSE = re.compile(rb"</(?:" + _FRAGMENT_TAGS.encode() + rb")\s*>")
 _FRAGMENT_MIN_CLOSING = 3
 _MARKUP_TAG = re.compile(r"<(?:" + _FRAGMENT_TAGS + r")[\s>/]")
 _TITLE_MAX = 100  # a first line longer than this is running text, not a heading
+_TITLE_LINES = 4  # site furniture above a fragment's title is a few lines at most
 
 
 def looks_like_html(head: bytes) -> bool:
@@ -160,9 +161,17 @@ def _cell_text(cell: lxml.html.HtmlElement) -> str:
 
 
 def _first_line(body: str) -> str:
-    """A fragment without <title> or heading: its first line, when it is short enough to be one."""
-    line = body.split("\n", 1)[0].strip() if body else ""
-    return line if len(line) <= _TITLE_MAX else ""
+    """A fragment without <title> or heading: its first line that is not the site's own furniture (the
+    portal's name, 首页 > …, 技术支持), when it is short enough to be a title."""
+    from procurewatch.sources.fields import field_data  # fields reads HTML values with this module
+
+    skip = field_data().fragment_title_skip
+    for line in body.split("\n", _TITLE_LINES)[:_TITLE_LINES] if body else []:
+        line = line.strip()
+        if not line or line.endswith(skip[0]) or any(word in line for word in skip[1]):
+            continue
+        return line if len(line) <= _TITLE_MAX else ""
+    return ""
 
 
 def _meta(root: lxml.html.HtmlElement) -> dict[str, str]:
