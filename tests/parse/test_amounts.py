@@ -95,3 +95,42 @@ def test_kind_from_field_names() -> None:
     assert kind_from_name("最高限价") == "budget"
     assert kind_from_name("budget") == "budget"
     assert kind_from_name("联系电话") is None
+
+
+def test_award_figures_of_several_lots_in_running_text_are_summed() -> None:
+    from procurewatch.model import Document
+    from procurewatch.parse.notice import understand
+
+    body = (
+        "示例医院医疗设备采购项目中标公告\n"
+        "第1包：中标供应商：甲示例医疗器械有限公司，中标金额：213万元（大写：贰佰壹拾叁万元整）\n"
+        "第2包：中标供应商：乙示例科技有限公司，中标金额：300万元\n"
+    )
+    notice = understand(
+        Document(path="x.txt", locator="", kind="text", title="示例医院医疗设备采购中标公告", body=body)
+    )
+    assert notice.amount.value == 5130000 and notice.amount.kind == "award"
+    single = body.split("\n第2包")[0] + "\n总中标金额：213万元\n"
+    notice = understand(
+        Document(path="y.txt", locator="", kind="text", title="示例医院设备采购中标公告", body=single)
+    )
+    assert notice.amount.value == 2130000
+
+
+def test_unit_in_brackets_after_the_figure() -> None:
+    (found,) = find_amounts("中标（成交）金额：123.45（万元）")
+    assert found.value == 1234500 and found.kind == "award"
+
+
+def test_an_award_notice_stating_only_the_winners_bid() -> None:
+    from procurewatch.model import Document
+    from procurewatch.parse.notice import understand
+
+    body = "中标人：示例建设工程有限公司，投标报价：1,234,567.00元，工期：90日历天。\n最高投标限价：130万元\n"
+    award = understand(
+        Document(path="a.txt", locator="", kind="text", title="示例道路工程中标结果公告", body=body)
+    )
+    assert award.amount.value == 1234567 and award.amount.kind == "award"
+    title = "示例道路工程中标候选人公示"
+    candidates = understand(Document(path="c.txt", locator="", kind="text", title=title, body=body))
+    assert candidates.amount.kind == "budget" and candidates.amount.value == 1300000

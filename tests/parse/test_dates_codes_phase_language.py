@@ -96,3 +96,22 @@ def test_language(title: str, body: str, lang: str) -> None:
 def test_declared_language_wins() -> None:
     assert detect_language("Supply of cameras", "", hint="pt-BR") == "pt"
     assert detect_language("", "12345") is None
+
+
+def test_crawler_unix_times_and_day_first_export_dates() -> None:
+    from procurewatch.parse.dates import parse_date
+
+    assert parse_date("1609430400", 8) == "2021-01-01"  # midnight in Beijing, 16:00 UTC the day before
+    assert parse_date("1609430400") == "2020-12-31"
+    assert parse_date("1609430400000", 8) == "2021-01-01"  # milliseconds
+    assert parse_date("18/12/13") == "2013-12-18"  # TED and Spanish exports write the day first
+    assert parse_date("05.03.2021") == "2021-03-05"
+    assert parse_date("2021/3/5") == "2021-03-05"
+
+
+def test_notice_type_codes_count_only_as_whole_field_values() -> None:
+    from procurewatch.parse.notice_type import notice_phase
+
+    assert notice_phase("", "CAN") == "award"
+    assert notice_phase("Scanning equipment", None) == "other"  # 'can' inside a word of a title
+    assert notice_phase("示例项目 成 交 公 示", None) == "award"

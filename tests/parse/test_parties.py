@@ -100,3 +100,21 @@ def test_generic_supplier_label_needs_an_award() -> None:
 def test_single_source_addressee() -> None:
     text = "第一章 单一来源邀请\n中国教育图书进出口有限公司：\n我公司受上海大学的委托……"
     assert addressee(text) == "中国教育图书进出口有限公司"
+
+
+def test_buyer_a_title_opens_with() -> None:
+    from procurewatch.parse.parties import buyer_opening_title
+
+    assert buyer_opening_title("示例省财政厅示例市区会议定点场所采购项目中标公告") == "示例省财政厅"
+    assert buyer_opening_title("示例市国家税务局稽查机构录音录像系统采购中标公告") == "示例市国家税务局"
+    assert buyer_opening_title("示例市公安局交警支队车辆管理所供暖改造工程") == "示例市公安局交警支队"
+    assert buyer_opening_title("示例市政务服务大厅改造项目") is None
+    assert buyer_opening_title("示例区污水系统提升工程中标候选人公示") is None
+
+
+def test_a_portals_area_word_before_the_body_a_title_opens_with() -> None:
+    from procurewatch.parse.parties import buyer_opening_title
+
+    assert buyer_opening_title("高新区示例大学科创大厦改造工程中标公告") == "示例大学"
+    assert buyer_opening_title("[示例区]示例市公安局警体中心建设项目中标公告") == "示例市公安局"
+    assert buyer_opening_title("示例县教育局校园监控采购中标公告") == "示例县教育局"

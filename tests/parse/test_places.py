@@ -97,3 +97,44 @@ def test_county_short_form_inside_a_word_needs_a_known_province() -> None:
 def test_a_bare_name_shared_across_levels_means_the_higher_unit() -> None:
     # 西安 is 西安市 (Shaanxi) and the short form of 西安区 (Jilin, Heilongjiang)
     assert _triple(title="西安国际港务区公变工程监理招标公告")[:2] == ("陕西省", "西安市")
+
+
+def test_region_path_is_read_as_names() -> None:
+    # 山城区 (鹤壁) inside the word 鼎山城区 must not beat the portal's own region path
+    place = find_place("", "鼎山城区老旧楼院综合整治项目中标结果公告", "重庆>>江津区")
+    assert (place.province, place.city, place.district) == ("重庆市", "重庆市", "江津区")
+
+
+def test_county_name_glued_inside_a_word_needs_a_known_province() -> None:
+    assert find_place("", "鼎山城区老旧楼院综合整治项目") is None
+
+
+def test_small_namesake_does_not_outweigh_the_province_named_elsewhere() -> None:
+    place = find_place("鹤山区示例街道办事处", "江西省示例道路工程")
+    assert place.province == "江西省"
+
+
+def test_renamed_prefectures_and_merged_cities_give_current_names() -> None:
+    place = find_place("那曲地区教育局", "")
+    assert (place.province, place.city, place.admin_code) == ("西藏自治区", "那曲市", "540600")
+    assert find_place("", "那曲县示例项目").district == "色尼区"
+    place = find_place("莱芜市公安局", "")
+    assert (place.city, place.district, place.admin_code) == ("济南市", "莱芜区", "370116")
+
+
+def test_a_short_prefecture_name_inside_a_town_name_is_no_place_of_its_own() -> None:
+    # 南阳 (河南) inside 南阳镇 of 兴山县 (湖北): only full names of provinces and prefectures go first
+    place = find_place("", "兴山县南阳镇营盘村重点村建设项目中标候选人公示")
+    assert (place.province, place.district) == ("湖北省", "兴山县")
+
+
+def test_a_region_that_lists_villages_is_an_address_not_a_path() -> None:
+    place = find_place(
+        "宜昌示例投资管理有限公司", "夷陵区鸦鹊岭镇道路改造工程中标结果公告", "鸦岭镇梅店村、五龙村、长寿村"
+    )
+    assert (place.city, place.district) == ("宜昌市", "夷陵区")
+
+
+def test_a_renamed_countys_short_form_still_names_the_prefecture() -> None:
+    place = find_place("中国移动江西公司上饶分公司", "")
+    assert (place.city, place.district) == ("上饶市", None)

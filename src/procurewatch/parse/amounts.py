@@ -42,6 +42,11 @@ MONEY = re.compile(
     rf"|(?P<dx>[{_DAXIE_CHARS}]*[壹贰叁肆伍陆柒捌玖拾佰仟][{_DAXIE_CHARS}]*))"
 )
 _UNIT_IN_NAME = re.compile(r"[(（]\s*(亿元|万元|元)\s*[)）]")
+_EURO_NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+|\d+),(\d{1,2})(?![\d.,])")
+_FOREIGN_MARK = re.compile(r"€|£|\$|\b(?:EUR|USD|GBP|CHF)\b")
+_ROW_NUMBER_BELOW = 100
+_UNIT_AFTER = re.compile(r"\s*[(（]\s*(亿元|万元|元)\s*[)）]")
+_SPACES_RE = re.compile(r"\s+")
 _LINE_LIMIT = 160  # a labelled value written as components (可研费…元，设计费…元) stays on one line
 _SEGMENT_SPLIT = re.compile(r"[，；;。\n]|,(?!\d{3})")
 
@@ -54,6 +59,7 @@ class FoundAmount:
     start: int = -1  # offsets into the text the figure was found in (-1: from a structured field)
     end: int = -1
     rank: int = 0  # lower is a better headline candidate among figures of one kind
+    lot: str = ""  # the table row (lot) it was read from; figures of several lots are summed
 
 
 def chinese_numeral(text: str) -> Decimal | None:
@@ -126,6 +132,17 @@ def _money_value(m: re.Match[str], default_factor: Decimal | None) -> Decimal | 
         return None
 
 
+def european_decimals(text: str) -> str:
+    """'30.008,00' → '30008.00', '32912,00' → '32912.00'; Chinese/English '1,234,567.5' unchanged.
+
+    A comma is a decimal mark only when one or two digits follow it and nothing else is a decimal
+    point; a dot is a thousands mark only in groups of three before such a comma.
+    """
+    if "," not in text:
+        return text
+    return _EURO_NUMBER.sub(lambda m: m.group(1).replace(".", "") + "." + m.group(2), text)
+
+
 def parse_money(raw: Any, field_name: str = "", default_factor: Decimal | None = None) -> Decimal | None:
     """One money value from a structured field: numbers as they are, strings in any notation above.
 
@@ -136,13 +153,16 @@ def parse_money(raw: Any, field_name: str = "", default_factor: Decimal | None =
         return None
     if isinstance(raw, int | float | Decimal):
         try:
-            return Decimal(str(raw))
+            value = Decimal(str(raw))
         except InvalidOperation:
             return None
-    text = halfwidth(str(raw)).strip()
-    if not text or "%" in halfwidth(field_name):
+        return value if value.is_finite() else None
+    text = european_decimals(halfwidth(str(raw)).strip())
+    if not text or "%" in halfwidth(field_name) or text.lower() in ("nan", "inf", "-inf"):
         return None
     factor = unit_in_field_name(field_name) or default_factor
+    if factor is None and _FOREIGN_MARK.search(text):
+        factor = Decimal(1)  # "30008.00 € con IVA": the currency mark says these are units, not 万元
     bare = text.replace(",", "")
     if re.fullmatch(r"-?\d+(?:\.\d+)?", bare):
         return Decimal(bare) * (factor or Decimal(1))
@@ -191,9 +211,26 @@ def _label_pattern() -> re.Pattern[str]:
 
 
 _LABEL_RE = _label_pattern()
+# budget labels rank by their order in the data (most specific first), lot budgets after the whole
+_BUDGET_RANK = {
+    re.sub(r"\s+", "", label): i + (100 if any(w in label for w in LOT_WORDS) else 0)
+    for i, label in enumerate(_LABELS["amount"]["budget"])
+}
 _LABEL_KIND = {
     re.sub(r"\s+", "", label): kind for kind, names in _LABELS["amount"].items() for label in names
 }
+
+
+def _row_number(text: str, label: re.Match[str], money: re.Match[str]) -> bool:
+    """A small bare number on the line after a column label (成交金额(万元) / 1) numbers a row or a rank."""
+    if not money.group("num") or money.group("unit") or money.group("cur") or "." in money.group("num"):
+        return False
+    if "\n" not in text[label.end("label") : money.start("num")]:
+        return False
+    try:
+        return Decimal(money.group("num").replace(",", "")) < _ROW_NUMBER_BELOW
+    except InvalidOperation:
+        return False
 
 
 def find_amounts(text: str) -> list[FoundAmount]:
@@ -216,13 +253,81 @@ def find_amounts(text: str) -> list[FoundAmount]:
         if tail.startswith(("%", "％")):
             continue
         factor = _UNIT_FACTOR.get(lm.group("lunit") or "")
+        if mm.group("num") and not mm.group("unit") and (after := _UNIT_AFTER.match(norm, mm.end())):
+            factor = _UNIT_FACTOR[after.group(1)]  # 123.45（万元）
         value = _money_value(mm, factor)
-        if value is None:
+        if value is None or _row_number(norm, lm, mm):
             continue
         if mm.group("num"):
             start, end = mm.start("num"), mm.end("unit") if mm.group("unit") else mm.end("num")
         else:
             start, end = mm.start("dx"), mm.end("dx")
-        rank = 1 if any(w in label for w in LOT_WORDS) or label in ("预算", "控制价") else 0
+        rank = _BUDGET_RANK.get(label, 0) if _LABEL_KIND[label] == "budget" else 0
         found.append(FoundAmount(value, "CNY", _LABEL_KIND[label], start, end, rank))
     return found
+
+
+def budget_rank(label: str) -> int:
+    """Headline preference of a budget label (lower wins); unknown labels after every known one."""
+    return _BUDGET_RANK.get(normalise_label_text(label), len(_BUDGET_RANK))
+
+
+def normalise_label_text(label: str) -> str:
+    return _UNIT_IN_NAME.sub("", re.sub(r"\s+", "", halfwidth(label))).rstrip(":：")
+
+
+_LOT_MARK = re.compile(
+    r"第\s*[一二三四五六七八九十\d]{1,3}\s*(?:包|标段|标包|分包|合同包|采购包)"
+    r"|(?:采购包|合同包|分包|标包|标段|包)\s*(?:号|编号)?\s*[:：]?\s*(?:[A-Za-z\d]{1,3}|[一二三四五六七八九十]{1,3})(?![\d\u4e00-\u9fff])"
+    r"|[A-Za-z\d]{1,2}\s*包(?![\u4e00-\u9fff])"
+)
+
+
+def with_lots(text: str, found: list[FoundAmount]) -> list[FoundAmount]:
+    """Award and contract figures of running text with the lot (包1, 第二标段 …) written before each. A
+    figure belongs to a new lot only when a lot mark stands between it and the previous figure; the
+    first figure of a lot is kept, a repeat inside one lot (its 大写 form, a total restated) is not."""
+    if sum(1 for a in found if a.kind != "budget") < 2:
+        return found  # one award figure or none: no lots to tell apart
+    marks = [(m.start(), _SPACES_RE.sub("", m.group(0))) for m in _LOT_MARK.finditer(halfwidth(text))]
+    out: list[FoundAmount] = []
+    seen_lots: set[tuple[str, str]] = set()
+    previous_end = 0
+    for a in sorted(found, key=lambda a: a.start):
+        if a.kind == "budget" or a.start < 0:
+            out.append(a)
+            continue
+        between = [mark for pos, mark in marks if previous_end <= pos < a.start]
+        lot = between[-1] if between else (out[-1].lot if out and out[-1].kind == a.kind else "")
+        previous_end = a.end
+        if lot and (a.kind, lot) in seen_lots:
+            continue
+        seen_lots.add((a.kind, lot))
+        out.append(FoundAmount(a.value, a.currency, a.kind, a.start, a.end, a.rank, lot))
+    return out
+
+
+_BID_WORDS = sorted(_LABELS["table"]["bid"], key=len, reverse=True)
+_BID_RE = re.compile(
+    rf"(?P<label>{'|'.join(spaced(w) for w in _BID_WORDS)})\s*(?:[(（]\s*(?:人民币)?\s*(?P<lunit>亿元|万元|元)\s*[)）])?"
+    rf"\s*(?:为|是)?\s*[:：]?\s*"
+)
+_BID_REACH = 300  # a winner's bid is written right after its name
+
+
+def bid_after(text: str, position: int) -> FoundAmount | None:
+    """The first bid figure (投标报价 …) within reach after `position` (where the winner is named): the
+    price of an award whose notice states no award figure of its own."""
+    norm = halfwidth(text)
+    window_end = min(len(norm), position + _BID_REACH)
+    for lm in _BID_RE.finditer(norm, position, window_end):
+        mm = MONEY.match(norm, lm.end())
+        if not mm or mm.end() == mm.start() or mm.group("pct") or norm[mm.end() : mm.end() + 1] in "%％":
+            continue
+        factor = _UNIT_FACTOR.get(lm.group("lunit") or "")
+        if mm.group("num") and not mm.group("unit") and (after := _UNIT_AFTER.match(norm, mm.end())):
+            factor = _UNIT_FACTOR[after.group(1)]
+        value = _money_value(mm, factor)
+        if value is not None and not _row_number(norm, lm, mm):
+            return FoundAmount(value, "CNY", "award", mm.start(), mm.end(), 0)
+    return None

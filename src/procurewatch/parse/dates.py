@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 from procurewatch.parse._data import load_json
 from procurewatch.parse.widths import halfwidth, spaced
@@ -12,6 +12,9 @@ _DATE = re.compile(
     r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*(?:年\s*(?P<m1>\d{1,2})\s*月\s*(?P<d1>\d{1,2})\s*日?"
     r"|[-/.](?P<m2>\d{1,2})[-/.](?P<d2>\d{1,2})(?!\d))"
 )
+_EPOCH = re.compile(r"^1\d{9}(?:\d{3})?$")  # 2001-09 … 2286: seconds, or milliseconds
+_EPOCH_YEARS = (2001, 2100)
+_DAY_FIRST = re.compile(r"^(?P<d>\d{1,2})[/.](?P<m>\d{1,2})[/.](?P<y>\d{4}|\d{2})(?:\s.*)?$")
 _COMPACT = re.compile(r"^(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})(?:\d{6})?$")
 _LABELS = sorted(load_json("labels.json")["published"], key=len, reverse=True)
 _PUBLISHED_LABEL = re.compile(rf"(?:{'|'.join(spaced(w) for w in _LABELS)})\s*[:：]?\s*")
@@ -24,14 +27,24 @@ def _valid(y: str, m: str, d: str) -> str | None:
         return None
 
 
-def parse_date(raw: object) -> str | None:
-    """The first date in `raw` as YYYY-MM-DD, or None."""
-    if raw is None:
+def parse_date(raw: object, utc_offset_hours: int = 0) -> str | None:
+    """The first date in `raw` as YYYY-MM-DD, or None. A whole value that is a Unix time (seconds or
+    milliseconds, as crawlers export it) is read in the given offset from UTC; a whole value written
+    day first (18/12/13, 05.03.2021: TED and Spanish exports) is read day first."""
+    if raw is None or isinstance(raw, bool):
         return None
     text = halfwidth(str(raw)).strip()
+    if _EPOCH.match(text):
+        seconds = int(text[:10])
+        moment = datetime.fromtimestamp(seconds, tz=timezone(timedelta(hours=utc_offset_hours)))
+        return moment.date().isoformat() if _EPOCH_YEARS[0] <= moment.year <= _EPOCH_YEARS[1] else None
     compact = _COMPACT.match(text)
     if compact:
         return _valid(compact["y"], compact["m"], compact["d"])
+    day_first = _DAY_FIRST.match(text)
+    if day_first:
+        year = day_first["y"] if len(day_first["y"]) == 4 else f"20{day_first['y']}"
+        return _valid(year, day_first["m"], day_first["d"])
     for m in _DATE.finditer(text):
         value = _valid(m["y"], m["m1"] or m["m2"], m["d1"] or m["d2"])
         if value:

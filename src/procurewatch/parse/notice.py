@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
 from procurewatch.model import Amount, Document, Notice, Party, Place, content_fingerprint, notice_id
-from procurewatch.parse.amounts import FoundAmount, find_amounts, kind_from_name, parse_money
+from procurewatch.parse._data import load_json
+from procurewatch.parse.amounts import (
+    FoundAmount,
+    bid_after,
+    budget_rank,
+    find_amounts,
+    kind_from_name,
+    parse_money,
+    with_lots,
+)
 from procurewatch.parse.codes import project_code
 from procurewatch.parse.dates import parse_date, published_in_text
 from procurewatch.parse.language import detect_language
-from procurewatch.parse.notice_type import PHASES, notice_phase
+from procurewatch.parse.notice_type import PHASES, candidate_publicity, notice_phase
 from procurewatch.parse.parties import (
     addressee,
     buyer_from_text,
     buyer_from_title,
+    buyer_opening_title,
     clean_name,
     is_operator,
     names_operator,
@@ -23,15 +34,29 @@ from procurewatch.parse.parties import (
     suppliers_from_text,
 )
 from procurewatch.parse.places import find_place
+from procurewatch.parse.tables import TableField, fields_from_tables, label_of, money_cell
 
 _KINDS = ("budget", "award", "contract")
 _BODY_OPENING = 300
 _SCOPE = 40_000  # labels (采购人, 预算金额 …) sit on the first pages of long tender documents
 _SINGLE_SOURCE = "单一来源"
 _OPENING_FOR_ADDRESSEE = 5000
+_NAME_MAX = 60
+_CHINA_UTC_OFFSET = 8  # a Chinese portal's Unix times are read as Beijing dates
+_PLACEHOLDER_MARK = re.compile(r"&{2,}[^&\n]{0,30}&{2,}")  # a template's stamp slot (&&&招标人盖章位置&&&)
+_SENTENCE = re.compile(r"[，。；;！？]")
+_DIGITS_ONLY = re.compile(r"^[\d\s.,*]+$")
+_PLACEHOLDER = Decimal(str(load_json("labels.json")["placeholder_amount_at_most"]))
 
 
 def understand(doc: Document) -> Notice:
+    return explain(doc)[0]
+
+
+def explain(doc: Document) -> tuple[Notice, dict[str, list[str]]]:
+    """The Notice, and for each field where its value came from (a source key, a table cell or a
+    text span), for `procurewatch inspect`."""
+    trace: dict[str, list[str]] = {}
     hints: dict[str, Any] = doc.hints or {}
     fp = content_fingerprint(doc.title, doc.body, doc.attachments)
     text = f"{doc.body}\n{doc.attachments}" if doc.attachments else doc.body
@@ -39,10 +64,13 @@ def understand(doc: Document) -> Notice:
     language = detect_language(doc.title, doc.body, _str(hints.get("language")))
     chinese = language == "zh"
     phase = _phase(doc, hints)
-    buyer = _buyer(doc.title, text, hints)
-    suppliers = _suppliers(text, hints, phase)
-    amounts = _amounts(text, hints, phase, chinese)
-    return Notice(
+    cells = fields_from_tables(hints.get("tables"), text) if doc.kind != "ocds" else []
+    buyer = _buyer(doc.title, text, hints, phase, cells, trace)
+    suppliers = _suppliers(text, hints, phase, cells, trace)
+    amounts = _amounts(
+        text, hints, phase, chinese, ocds=doc.kind == "ocds", cells=cells, trace=trace, suppliers=suppliers
+    )
+    notice = Notice(
         id=notice_id(doc.source_key or doc.path, doc.locator, fp),
         fingerprint=fp,
         path=doc.path,
@@ -53,7 +81,7 @@ def understand(doc: Document) -> Notice:
         attachments=doc.attachments,
         url=doc.url,
         notice_type=phase,  # type: ignore[arg-type]
-        published=_published(doc.title, text, hints),
+        published=_published(doc.title, text, hints, chinese),
         project_code=_str(hints.get("project_code")) or project_code(doc.title, text),
         buyer=Party(buyer) if buyer else None,
         suppliers=[Party(name) for name in suppliers],
@@ -64,6 +92,18 @@ def understand(doc: Document) -> Notice:
         ocid=_str(hints.get("ocid")),
         items=list(hints.get("items") or []),
     )
+    return notice, trace
+
+
+def _note(trace: dict[str, list[str]] | None, name: str, where: str) -> None:
+    if trace is not None:
+        trace.setdefault(name, []).append(where)
+
+
+def _cell_note(cell: TableField) -> str:
+    where = {"html": "HTML table", "text": "'|' cells", "sentence": "sentence"}.get(cell.source, "label line")
+    row = " (one lot)" if cell.lot else ""
+    return f"{where}: {cell.label} → {cell.value}{row}"
 
 
 def _str(value: Any) -> str | None:
@@ -77,35 +117,79 @@ def _phase(doc: Document, hints: dict[str, Any]) -> str:
     hint = hints.get("notice_type")
     if doc.kind == "ocds" and isinstance(hint, str) and hint in PHASES:
         return hint
-    return notice_phase(doc.title, hint, doc.body[:_BODY_OPENING])
+    phase = notice_phase(doc.title, hint, doc.body[:_BODY_OPENING])
+    if phase == "award" and candidate_publicity(doc.title, doc.body[:_SCOPE]):
+        return "other"
+    return phase
 
 
-def _published(title: str, text: str, hints: dict[str, Any]) -> str | None:
+def _published(title: str, text: str, hints: dict[str, Any], chinese: bool = False) -> str | None:
     return (
-        parse_date(hints.get("published"))
+        parse_date(hints.get("published"), _CHINA_UTC_OFFSET if chinese else 0)
         or published_in_text(text)
         or parse_date(title)
         or parse_date(text[:_BODY_OPENING])  # portal pages print the date under the title
     )
 
 
-def _buyer(title: str, text: str, hints: dict[str, Any]) -> str | None:
+def _buyer(
+    title: str,
+    text: str,
+    hints: dict[str, Any],
+    phase: str = "other",
+    cells: list[TableField] = (),  # type: ignore[assignment]
+    trace: dict[str, list[str]] | None = None,
+) -> str | None:
     hinted = _str(hints.get("buyer"))
     if hinted and not is_operator(hinted):
+        _note(trace, "buyer", "source field")
         return clean_name(hinted) or hinted
     from_title = buyer_from_title(title)
     if hinted:
+        _note(trace, "buyer", "title (telecom branch)" if from_title else "source field")
         return from_title or hinted  # telecom operators: the purchasing branch as the title names it
+    for cell in cells:
+        if cell.field == "buyer" and (name := _cell_name(cell.value)):
+            _note(trace, "buyer", _cell_note(cell))
+            return name
     labelled = buyer_from_text(text)
+    if labelled and from_title and is_operator(labelled):
+        _note(trace, "buyer", "title (telecom branch, as the title names it)")
+        return from_title
     if labelled:
+        _note(trace, "buyer", f"text after a buyer label: {labelled}")
         return labelled
     operator = operator_in(text[:_BODY_OPENING])  # a record's operator field: a telecom notice
     if operator:
+        _note(trace, "buyer", "title" if from_title else f"operator named in the text: {operator}")
         return from_title or operator
-    return from_title if names_operator(from_title) else None
+    if names_operator(from_title):
+        _note(trace, "buyer", "title")
+        return from_title
+    # only for awards and contracts: the evaluation convention leaves candidate notices without a buyer
+    opening = buyer_opening_title(title) if phase in ("award", "contract") else None
+    if opening:
+        _note(trace, "buyer", "the body the title opens with")
+    return opening
 
 
-def _suppliers(text: str, hints: dict[str, Any], phase: str) -> list[str]:
+def _cell_name(value: str) -> str | None:
+    """An organisation's name from a labelled cell: the cell is the name, cut at the next label."""
+    name = clean_name(_PLACEHOLDER_MARK.sub("", value))
+    if not name or len(name) > _NAME_MAX or _SENTENCE.search(name) or _DIGITS_ONLY.match(name):
+        return None
+    if label_of(name) or "候选" in name:
+        return None  # a label or a rank heading in a value's place (中标候选人情况), not a name
+    return name
+
+
+def _suppliers(
+    text: str,
+    hints: dict[str, Any],
+    phase: str,
+    cells: list[TableField] = (),  # type: ignore[assignment]
+    trace: dict[str, list[str]] | None = None,
+) -> list[str]:
     hinted = hints.get("suppliers")
     if isinstance(hinted, str):
         hinted = [hinted]
@@ -115,18 +199,44 @@ def _suppliers(text: str, hints: dict[str, Any], phase: str) -> list[str]:
             for member in split_consortium(str(raw)):
                 if member and member not in names:
                     names.append(member)
+        _note(trace, "suppliers", "source field")
         return names
-    if phase in ("award", "contract", "other"):
-        found = suppliers_from_text(text, phase)
-        if not found and _SINGLE_SOURCE in text[:_OPENING_FOR_ADDRESSEE]:
-            single = addressee(text[:_OPENING_FOR_ADDRESSEE])
-            found = [single] if single else []
-        return found
-    return []
+    if phase not in ("award", "contract", "other"):
+        return []
+    # a candidate ranked first is the winner only once the notice declares the award
+    wanted = ("supplier", "candidate") if phase in ("award", "contract") else ("supplier",)
+    from_cells: list[str] = []
+    for cell in cells:
+        if cell.field in wanted and (name := _cell_name(cell.value)):
+            for member in split_consortium(name):
+                if member not in from_cells:
+                    from_cells.append(member)
+                    _note(trace, "suppliers", _cell_note(cell))
+    if from_cells:
+        return from_cells
+    found = suppliers_from_text(text, phase)
+    if found:
+        _note(trace, "suppliers", "text after a winner label")
+    if not found and _SINGLE_SOURCE in text[:_OPENING_FOR_ADDRESSEE]:
+        single = addressee(text[:_OPENING_FOR_ADDRESSEE])
+        found = [single] if single else []
+        if found:
+            _note(trace, "suppliers", "addressee of a single-source notice")
+    return found
 
 
-def _amounts(text: str, hints: dict[str, Any], phase: str, chinese: bool) -> list[FoundAmount]:
+def _amounts(
+    text: str,
+    hints: dict[str, Any],
+    phase: str,
+    chinese: bool,
+    ocds: bool = False,
+    cells: list[TableField] = (),  # type: ignore[assignment]
+    trace: dict[str, list[str]] | None = None,
+    suppliers: list[str] = (),  # type: ignore[assignment]
+) -> list[FoundAmount]:
     found: list[FoundAmount] = []
+    withheld: set[str] = set()  # kinds whose preferred field holds a placeholder
     for raw in hints.get("amounts") or []:
         if not isinstance(raw, dict):
             continue
@@ -137,16 +247,84 @@ def _amounts(text: str, hints: dict[str, Any], phase: str, chinese: bool) -> lis
             continue
         kind = raw.get("kind") if raw.get("kind") in _KINDS else None
         kind = kind or kind_from_name(field) or ("award" if phase == "award" else "budget")
-        found.append(FoundAmount(value, (currency or "CNY").upper(), kind))
-    if not found and chinese:
-        # a tender's "中标金额" is hypothetical (fee examples, formulas): only award/contract notices state one
-        winners_known = phase in ("award", "contract")
-        found = [a for a in find_amounts(text) if winners_known or a.kind == "budget"]
+        if not ocds and (value <= _PLACEHOLDER or kind in withheld):
+            # a withheld lot value (0.01, 1.0) makes the notice total beside it a sum of placeholders too
+            withheld.add(kind)
+            continue
+        found.append(FoundAmount(value, (currency or "CNY").upper(), kind, lot=str(raw.get("lot") or "")))
+        _note(trace, "amounts", f"source field {field or '?'} ({kind})")
+    # a tender's "中标金额" is hypothetical (fee examples, formulas): only award/contract notices state one
+    winners_known = phase in ("award", "contract")
+    if not chinese or ocds:
+        return found
+    if found:
+        if not winners_known or any(a.kind in ("award", "contract") for a in found):
+            return found
+        # a crawler's budget field beside an award notice's text: the award stated in the text wins
+        only_awards = True
+    else:
+        only_awards = False
+    read = _cell_amounts(cells, phase, trace if not only_awards else None)
+    from_cells = {(a.value, a.kind) for a in read}
+    for a in with_lots(text, find_amounts(text)):
+        if (a.value, a.kind) in from_cells:
+            continue  # the cell's own figure, read again in the page's text
+        if (winners_known or a.kind == "budget") and a.value > _PLACEHOLDER:
+            read.append(a)
+    if winners_known and suppliers and not any(a.kind in ("award", "contract") for a in read):
+        # an award notice that states only its winner's bid (中标人：X，投标报价：Y元)
+        at = text.find(suppliers[0])
+        bid = bid_after(text, at) if at >= 0 else None
+        if bid is not None and bid.value > _PLACEHOLDER:
+            read.append(bid)
+    for a in read:
+        if only_awards and a.kind not in ("award", "contract"):
+            continue
+        found.append(a)
+        if a.start >= 0:
+            _note(trace, "amounts", f"text [{a.start}:{a.end}] {text[a.start : a.end]} ({a.kind})")
+        elif only_awards:
+            _note(trace, "amounts", f"table cell ({a.kind})")
     return found
 
 
+def _cell_amounts(
+    cells: list[TableField], phase: str, trace: dict[str, list[str]] | None
+) -> list[FoundAmount]:
+    """Money cells of tables, with the kind their label gives. A bid (投标报价) is the price of an award
+    only in an award notice that states no award figure of its own; a general label (金额) takes the
+    notice's phase."""
+    winners_known = phase in ("award", "contract")
+    out: list[FoundAmount] = []
+    bids: list[FoundAmount] = []
+    for cell in cells:
+        if cell.field != "amount":
+            continue
+        value = money_cell(cell.value, cell.label)
+        if value is None or value <= _PLACEHOLDER:
+            continue
+        kind = cell.kind or ("award" if winners_known else "budget" if phase == "tender" else "")
+        if kind == "bid":
+            if winners_known:
+                bids.append(FoundAmount(value, "CNY", "award", lot=cell.lot))
+            continue
+        if kind not in _KINDS or (kind in ("award", "contract") and not winners_known):
+            continue
+        out.append(
+            FoundAmount(
+                value, "CNY", kind, rank=budget_rank(cell.label) if kind == "budget" else 0, lot=cell.lot
+            )
+        )
+        _note(trace, "amounts", f"{_cell_note(cell)} ({kind})")
+    if bids and not any(a.kind in ("award", "contract") for a in out):
+        out.extend(bids)
+        _note(trace, "amounts", "bid cells of an award notice, read as the award")
+    return out
+
+
 def _headline(amounts: list[FoundAmount], ocds: bool) -> Amount | None:
-    """Award/contract value preferred over budget. OCDS: contract values summed, else award values."""
+    """Award/contract value preferred over budget. OCDS: contract values summed, else award values.
+    Lots (the data rows of one header table) are summed, each row once."""
     order = ("contract", "award", "budget") if ocds else ("award", "contract", "budget")
     for kind in order:
         of_kind = [a for a in amounts if a.kind == kind]
@@ -156,6 +334,10 @@ def _headline(amounts: list[FoundAmount], ocds: bool) -> Amount | None:
             currency = of_kind[0].currency
             total = sum((a.value for a in of_kind if a.currency == currency), Decimal(0))
             return Amount(float(total), currency, kind)  # type: ignore[arg-type]
+        lots = {a.lot: a for a in reversed(of_kind) if a.lot}
+        if len(lots) > 1 and of_kind[0].lot:
+            total = sum((a.value for a in lots.values()), Decimal(0))
+            return Amount(float(total), of_kind[0].currency, kind)  # type: ignore[arg-type]
         best = min(of_kind, key=lambda a: a.rank)
         return _to_amount(best)
     return None

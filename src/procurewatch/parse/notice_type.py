@@ -2,29 +2,57 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from procurewatch.parse._data import load_json
 
 PHASES = frozenset({"tender", "amendment", "award", "contract", "cancellation", "other"})
-_RULES: list[tuple[str, str]] = [(word.lower(), phase) for word, phase in load_json("phases.json")["rules"]]
+_DATA = load_json("phases.json")
+_RULES: list[tuple[str, str]] = [(word.lower(), phase) for word, phase in _DATA["rules"]]
+# Codes such as TED's "CAN" count only as a field's whole value: inside a title they are ordinary letters.
+_EXACT: dict[str, str] = {k.casefold(): v for k, v in _DATA["exact"].items() if not k.startswith("_")}
+_SPACES = re.compile(r"[ \t\u3000]+")
 
 
 def phase_of(text: str) -> str | None:
-    """The phase named by the first rule whose word occurs in `text`, or None."""
+    """The phase named by the first rule whose word occurs in `text` (spaces between characters
+    ignored: 成 交 公 示), or None."""
     lowered = text.lower()
+    squeezed = _SPACES.sub("", lowered)
     for word, phase in _RULES:
-        if word in lowered:
+        if word in lowered or (not word.isascii() and word in squeezed):
             return phase
     return None
 
 
+def exact_phase(value: str) -> str | None:
+    """The phase a source field's whole value names when it is a code (CAN → award), or None."""
+    return _EXACT.get(value.strip().casefold())
+
+
 def notice_phase(title: str, hint: str | Iterable[str] | None, body_opening: str = "") -> str:
-    """Title words decide; else the source's own phase words; else the body's opening; else 'other'."""
+    """Title words decide; else the source's own phase words or codes; else the body's opening; else 'other'."""
     hints = [hint] if isinstance(hint, str) else list(hint or [])
     for source in (title, *(str(h) for h in hints), body_opening):
         if source:
-            phase = phase_of(source)
+            phase = phase_of(source) or (exact_phase(source) if source is not title else None)
             if phase:
                 return phase
     return "other"
+
+
+_RUNNER_UP = _DATA["runner_up"]
+
+
+def candidate_publicity(title: str, body: str) -> bool:
+    """A publicity title (中标公示, not 中标结果公示) over a body that ranks a runner-up: the candidates
+    are shown, nobody has been awarded yet."""
+    squeezed = _SPACES.sub("", title)
+    if not any(w in squeezed for w in _RUNNER_UP["publicity"]) or any(
+        w in squeezed for w in _RUNNER_UP["result"]
+    ):
+        return False
+    if any(w in body for w in _RUNNER_UP["declared"]):
+        return False
+    return any(w in body for w in _RUNNER_UP["words"])

@@ -31,7 +31,7 @@ _ORG_END = re.compile(
 def _label_regex(words: Iterable[str]) -> re.Pattern[str]:
     alternation = "|".join(spaced(w) for w in sorted(words, key=len, reverse=True))
     return re.compile(
-        rf"(?:^|[^\u4e00-\u9fff])(?P<label>{alternation})(?:\s*信息)?(?:\s*名\s*称)?(?:\s*[:：]\s*|[ \t]+)"
+        rf"(?:^|[^\u4e00-\u9fff])(?P<label>{alternation})(?:\s*信息)?(?:\s*名\s*称)?(?:\s*[:：]\s*|[ \t]+|为)"
         rf"(?:&{{2,}}[^&\n]{{0,30}}&{{2,}})?(?P<name>{_NAME_CHARS}{{2,80}})"
     )
 
@@ -40,6 +40,9 @@ _BUYER_RE = _label_regex(_LABELS["buyer"])
 _BUYER_PRIORITY = {label: i for i, label in enumerate(_LABELS["buyer"])}
 _ADDRESSEE = re.compile(rf"^\s*(?P<name>{_NAME_CHARS}{{4,60}})\s*[:：]\s*$", re.MULTILINE)
 _SUPPLIER_RE = _label_regex(_LABELS["supplier"])
+_ENTRUSTED_BY = re.compile(
+    r"受\s*(?P<name>[\u4e00-\u9fffA-Za-z0-9()（）·\-]{4,60}?)\s*(?:[(（]以下简称[^)）]{0,16}[)）])?\s*(?:的)?委托"
+)
 _SUPPLIER_NEEDS_PHASE = frozenset(_LABELS["supplier_needs_phase"])
 
 # Telecom notices: the purchasing entity as first written in the title.
@@ -69,9 +72,15 @@ def clean_name(raw: str) -> str | None:
     return name
 
 
+_MEMBER_ROLE = re.compile(
+    r"[(（]\s*(?:联合体)?\s*(?:牵头人|牵头方|牵头单位|主体|成员|成员方|成员单位)\s*[)）]|[(（]\s*联合体\s*[)）]"
+)
+
+
 def split_consortium(name: str) -> list[str]:
     """'A公司、B公司联合体' → ['A公司', 'B公司']; other names unchanged."""
-    core = re.sub(r"[(（]?(?:联合体|牵头人|成员)[)）]?$", "", name.strip()).strip()
+    core = _MEMBER_ROLE.sub("", name.strip())
+    core = re.sub(r"[(（]?(?:联合体|牵头人|成员)[)）]?$", "", core).strip()
     if "、" not in core:
         return [core] if core else []
     members = [m.strip() for m in core.split("、") if m.strip()]
@@ -81,7 +90,20 @@ def split_consortium(name: str) -> list[str]:
 
 
 def buyer_from_text(text: str) -> str | None:
-    """The organisation after the most specific buyer label (采购人 before 采购单位 …), first in the text."""
+    """The organisation after the most specific buyer label (采购人 before 采购单位 …), first in the text;
+    else the organisation an agency acts for (受X委托, X（以下简称“招标人”）)."""
+    found = _labelled_buyer(text)
+    if found:
+        return found
+    m = _ENTRUSTED_BY.search(halfwidth(text))
+    if m:
+        name = clean_name(m.group("name"))
+        if name and _ORG_END.search(name):
+            return name
+    return None
+
+
+def _labelled_buyer(text: str) -> str | None:
     best: tuple[int, str] | None = None
     for m in _BUYER_RE.finditer(halfwidth(text)):
         name = clean_name(m.group("name"))
@@ -147,3 +169,41 @@ def buyer_from_title(title: str) -> str | None:
     if m:
         return m.group("org")
     return None
+
+
+_TITLE_BUYER = _LABELS["title_buyer"]
+_TITLE_BUYER_RE = re.compile(
+    r"^(?P<org>[\u4e00-\u9fff]{2,24}?(?:"
+    + "|".join(sorted(map(re.escape, _TITLE_BUYER["suffixes"]), key=len, reverse=True))
+    + r"))"
+)
+_REGION_TAG = re.compile(
+    r"^\s*[\[【(（][^\]】)）]{1,16}[\]】)）]\s*"
+)  # a portal's [区域] tag before the title
+_AREA_TAG = re.compile(r"^[\u4e00-\u9fff]{1,4}?(?:市区|新区|区|县)")
+_PLACE_OR_BODY = re.compile(r"[省市县]|大学|医院")
+_AREA_LOOKAHEAD = 6
+_TITLE_BUYER_NOT = re.compile("|".join(map(re.escape, _TITLE_BUYER["not_in_name"])))
+
+
+def buyer_opening_title(title: str) -> str | None:
+    """The buying body a title opens with (山西省财政厅…采购项目中标公告), or None."""
+    head = _TITLE_PREFIX.sub("", _REGION_TAG.sub("", halfwidth(title).strip(), count=1), count=1)
+    for noise in _TITLE_BUYER["opening_noise"]:  # an agency's own words before the body it acts for
+        head = head.removeprefix(noise)
+    # a portal's area word glued before the body's own name (高新区南京大学…, 苏州市区苏州市公安局…)
+    if (tag := _AREA_TAG.match(head)) and _PLACE_OR_BODY.search(
+        head[tag.end() : tag.end() + _AREA_LOOKAHEAD]
+    ):
+        head = head[tag.end() :]
+    m = _TITLE_BUYER_RE.match(head)
+    if not m or _TITLE_BUYER_NOT.search(m.group("org")):
+        return None
+    rest = head[m.end() :]
+    # the longest body the title names before its project (…公安局交警支队): extend while a suffix follows
+    while (more := _TITLE_BUYER_RE.match(rest)) and not _TITLE_BUYER_NOT.search(more.group("org")):
+        if len(more.group("org")) > 8:
+            break
+        rest = rest[more.end() :]
+    org = head[: len(head) - len(rest)]
+    return org if len(org) >= 4 else None

@@ -26,7 +26,9 @@ _FULL, _SHORT_DISTRICT, _GUARDED = 0, 1, 2  # how a gazetteer key names its divi
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _WORD_BEFORE = frozenset("省市州盟县区旗年")  # a county short form may follow these directly (2026年婺城…)
 _LEVEL_RANK = {"province": 0, "prefecture": 1, "district": 2}
+_GENERIC_DISTRICT = re.compile(r"^[\u4e00-\u9fff]{1,2}区$")  # 城区, 山城区: names that occur inside words
 _BARE_REGION = 6  # longest region hint read as a bare place name (内蒙古自治区)
+_REGION_SEPARATORS = re.compile(r"[\s>/|\\\-—]+")  # a path (重庆>>江津区), not a list (A、B、C)
 MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
 # Words after which a short form that is also an ordinary word (朝阳, 公安) is surely a place: 朝阳分局.
 BRANCH_SUFFIXES = (
@@ -87,11 +89,8 @@ def _gazetteer() -> _Gazetteer:
         for word in line.split()
     }
     by_code: dict[str, Division] = {}
-    full_names: dict[str, list[Division]] = {}
-    short_names: dict[str, list[Division]] = {}
-    guarded_names: dict[str, list[Division]] = {}  # short forms that are also ordinary words
-    for code, name, level, short, source in rows:
-        division = Division(
+    for code, name, level, _short, source in rows:
+        by_code[code] = Division(
             code,
             name,
             level,
@@ -99,10 +98,25 @@ def _gazetteer() -> _Gazetteer:
             _prefecture_code(code, level, codes),
             source.startswith("added"),
         )
-        by_code[code] = division
-        full_names.setdefault(name, []).append(division)
+    # a renamed or merged unit's names lead to the current unit (那曲地区 → 那曲市)
+    renamed = _renamed()
+    for old in renamed:
+        current = _current(old, renamed)
+        if current in by_code:
+            by_code[old] = by_code[current]
+    full_names: dict[str, list[Division]] = {}
+    short_names: dict[str, list[Division]] = {}
+    guarded_names: dict[str, list[Division]] = {}  # short forms that are also ordinary words
+    # an old unit's short form that another unit also bears (上饶 of 上饶县 and of 上饶市) names that unit, not
+    # the old unit's successor (广信区)
+    shared = {short for code, _n, _l, short, _s in rows if short and code not in renamed}
+    for code, name, _level, short, _source in rows:
+        division = by_code[code]
+        _add_once(full_names.setdefault(name, []), division)
+        if code in renamed and short in shared and division.name != name:
+            continue
         if short and short not in BRANCH_SUFFIXES:
-            (guarded_names if short in stoplist else short_names).setdefault(short, []).append(division)
+            _add_once((guarded_names if short in stoplist else short_names).setdefault(short, []), division)
     full = ahocorasick.Automaton()
     for name, divisions in full_names.items():
         full.add_word(name, (tuple(divisions), _FULL, len(name)))
@@ -121,8 +135,37 @@ def _gazetteer() -> _Gazetteer:
     return _Gazetteer(by_code, full, any_form)
 
 
+def _add_once(divisions: list[Division], division: Division) -> None:
+    if division not in divisions:
+        divisions.append(division)
+
+
+def _renamed() -> dict[str, str]:
+    rows = read_text("gazetteer", "renamed.tsv").splitlines()
+    return {
+        old: current
+        for old, current, *_ in (r.split("\t") for r in rows if r and not r.startswith(("#", "old\t")))
+    }
+
+
+def _current(code: str, renamed: dict[str, str]) -> str:
+    seen = {code}
+    while code in renamed and renamed[code] not in seen:
+        code = renamed[code]
+        seen.add(code)
+    return code
+
+
 class _InsideWord(tuple):  # type: ignore[type-arg]
     """Candidates of a short county name found inside a longer word (仓山 in 征集仓山园区)."""
+
+
+class _FullName(tuple):  # type: ignore[type-arg]
+    """Candidates of a province or prefecture written in full (江西省, 吉安市), not a short form."""
+
+
+def _inside_word(before: str) -> bool:
+    return bool(_HAN.match(before)) and before not in _WORD_BEFORE
 
 
 def _matches(text: str, short_forms: bool) -> list[tuple[Division, ...]]:
@@ -131,6 +174,16 @@ def _matches(text: str, short_forms: bool) -> list[tuple[Division, ...]]:
     automaton = _gazetteer().any_form if short_forms else _gazetteer().full
     found = []
     for end, (divisions, form, length) in automaton.iter_long(text):
+        before = text[end - length] if end - length >= 0 else ""
+        key = text[end - length + 1 : end + 1]
+        if form == _FULL and _GENERIC_DISTRICT.match(key) and _inside_word(before):
+            # 山城区 inside 鼎山城区: a short urban-district name glued to other words counts only within a
+            # known province
+            found.append(_InsideWord(divisions))
+            continue
+        if form == _FULL and any(d.name == key and d.level != "district" for d in divisions):
+            found.append(_FullName(divisions))
+            continue
         if form != _FULL:
             before = text[end - length] if end - length >= 0 else ""
             branch = text.startswith(BRANCH_SUFFIXES, end + 1)
@@ -243,6 +296,12 @@ def portal_division(url: str | None) -> tuple[Division, ...]:
     return ()
 
 
+def _by_level(names: list[tuple[Division, ...]]) -> list[tuple[Division, ...]]:
+    """Provinces and prefectures written in full (江西省, 吉安市) before every other name, each group in
+    text order: a short form (南阳 in 南阳镇) or a county's name may be a namesake elsewhere."""
+    return sorted(names, key=lambda candidates: not isinstance(candidates, _FullName))
+
+
 def find_place(
     buyer: str, title: str, region: str = "", body: str = "", url: str | None = None
 ) -> Place | None:
@@ -250,11 +309,13 @@ def find_place(
     gazetteer = _gazetteer()
     context = _Context()
     # A bare region ("江西") constrains everything; a free-text region (an address) counts after the title.
-    bare_region = len(region) <= _BARE_REGION
+    parts = [p for p in _REGION_SEPARATORS.split(region) if p]
+    bare_region = all(len(p) <= _BARE_REGION for p in parts)  # 江西, 重庆>>江津区: names, not an address
+    # a same-named small place must not outweigh the province or city named elsewhere: higher levels first
+    named = _by_level(_matches(buyer, True) + _matches(title, True))
     names = (
-        (_matches(region, True) if bare_region else [])
-        + _matches(buyer, True)
-        + _matches(title, True)
+        ([m for p in parts for m in _matches(p, True)] if bare_region else [])
+        + named
         + ([] if bare_region else _matches(region, False))
     )
     portal = portal_division(url)

@@ -15,7 +15,7 @@ from procurewatch.model import Document, SkippedInput
 from procurewatch.sources import ocds
 from procurewatch.sources.decode import DecodeError
 from procurewatch.sources.files import GZIP_MAGIC, HEAD_SIZE, ZIP_MAGIC, InputFile, iter_input_files
-from procurewatch.sources.html import looks_like_html, read_html
+from procurewatch.sources.html import looks_like_html, looks_like_markup_body, read_html
 from procurewatch.sources.pdf import MAX_PDF_BYTES_IN_MEMORY, PdfError, read_pdf
 from procurewatch.sources.records import looks_like_records_table, read_records
 from procurewatch.sources.text import read_text
@@ -68,6 +68,8 @@ def content_kind(head: bytes, name: str) -> ContentKind:
         return "html"
     if b"\x00" not in head[:8192] and looks_like_records_table(head, name):
         return "records table"
+    if looks_like_markup_body(head):
+        return "html"
     return "text"
 
 
@@ -134,7 +136,9 @@ def _pdf(input_file: InputFile) -> Iterator[Document | SkippedInput]:
     else:
         source = input_file.read_bytes(MAX_PDF_BYTES_IN_MEMORY + 1)
         if len(source) > MAX_PDF_BYTES_IN_MEMORY:
-            yield SkippedInput(input_file.path, "PDF inside an archive is too large to read: extract it first")
+            yield SkippedInput(
+                input_file.path, "PDF inside an archive is too large to read: extract it first"
+            )
             return
     try:
         yield read_pdf(source, path=input_file.path, source_key=input_file.source_key)

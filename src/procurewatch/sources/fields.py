@@ -16,7 +16,11 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
+from lxml import etree
+
 from procurewatch.model import Document
+from procurewatch.sources.html import fragment, looks_like_markup
+from procurewatch.sources.ocds_data import country_from_name
 
 HINT_FIELDS = (
     "title",
@@ -28,12 +32,19 @@ HINT_FIELDS = (
     "url",
     "region",
     "notice_type",
+    "country",
 )
 _BRACKETS = re.compile(r"[(\[（【]([^)\]）】]*)[)\]）】]")
-_SEPARATORS = re.compile(r"[\s_\-.·:：]+")
+_SEPARATORS = re.compile(r"[\s_\-.·:：/]+")
 _HAS_DIGIT = re.compile(r"[0-9０-９零〇壹贰叁肆伍陆柒捌玖拾佰仟万亿]")
 _BARE_NUMBER = re.compile(r"^[+-]?[0-9][0-9,，]*(\.[0-9]+)?$")
 _WHITESPACE = re.compile(r"\s+")
+_CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
+_COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")  # eng, deu, fr: keys of multilingual values
+_KEY_TOKENS = re.compile(r"[\s_\-.·:：/]+")
+_LIST_INDEX = re.compile(r"(?:^|[./])\d+(?=[./]|$)")  # also flattened CSV headers: awards/0/value/amount
+KEY_USE = "key_use"  # hint: which field each source key fed (read by procurewatch.inspection)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +72,14 @@ class FieldData:
     pdf_title_labels: tuple[str, ...]
     pdf_stop_lines: frozenset[str]
     pdf_complete_endings: tuple[str, ...]
+    currency_affixes: dict[str, str]  # word a key may start, end or be split by (lot_value_eur) -> ISO code
+    path_synonyms: frozenset[str]  # normalised dotted synonyms, matched on a leaf's whole path
+    type_keys: dict[str, str]  # normalised key whose presence names the notice type
+    url_countries: tuple[tuple[str, str], ...]  # host suffix -> ISO country, longest suffix first
+    fragment_title_skip: tuple[tuple[str, ...], tuple[str, ...]]  # (line endings, words) of site furniture
+    currency_symbols: dict[str, str]
+    country_aliases: dict[str, str]
+    hard_separators: re.Pattern[str]  # always split a supplier value (TED's '---'), whatever the names
 
 
 @lru_cache(maxsize=65536)
@@ -110,6 +129,27 @@ def field_data() -> FieldData:
         pdf_title_labels=tuple(raw["pdf_cover"]["title_labels"]),
         pdf_stop_lines=frozenset(raw["pdf_cover"]["stop_lines"]),
         pdf_complete_endings=tuple(raw["pdf_cover"]["complete_endings"]),
+        currency_affixes={k.lower(): v for k, v in raw["amount_currency_affixes"].items()},
+        type_keys={normalise_key(k): v for k, v in raw["notice_type_from_key"].items()},
+        fragment_title_skip=(
+            tuple(raw["fragment_title_skip"]["endings"]),
+            tuple(raw["fragment_title_skip"]["words"]),
+        ),
+        url_countries=tuple(
+            sorted(
+                ((k.lower(), v) for k, v in raw["url_countries"].items() if not k.startswith("_")),
+                key=lambda kv: -len(kv[0]),
+            )
+        ),
+        path_synonyms=frozenset(
+            normalise_key(w)
+            for words in (*raw["fields"].values(), *raw["amounts"].values())
+            for w in words
+            if "." in w
+        ),
+        currency_symbols=dict(raw["currency_symbols"]),
+        country_aliases={k.upper(): v for k, v in raw["country_aliases"].items()},
+        hard_separators=re.compile("|".join(re.escape(s) for s in raw["supplier_list_hard_separators"])),
     )
 
 
@@ -156,25 +196,42 @@ def record_to_document(
 
     title_leaf = chosen.get("title")
     title = _one_line(title_leaf.value) if title_leaf else ""
-    body = _body_text(leaves, title_leaf, data)
+    tables: list[list[list[str]]] = []
+    body = _body_text(leaves, title_leaf, data, tables)
     hints: dict[str, Any] = {}
+    if tables:
+        hints["tables"] = tables
 
     if leaf := chosen.get("buyer"):
         hints["buyer"] = _one_line(leaf.value)
     suppliers = _suppliers(chosen.get("supplier"), leaves, data)
     if suppliers:
         hints["suppliers"] = suppliers
-    amounts = _amounts(leaves, data, field_map, by_path)
+    amounts = _amounts(leaves, data, field_map, by_path, _record_currency(chosen.get("currency")))
     if amounts:
         hints["amounts"] = amounts
+    country_leaf, url_leaf = chosen.get("country"), chosen.get("url")
+    code = (country_code(country_leaf.value, data) if country_leaf else None) or (
+        _url_country(url_leaf.value, data) if url_leaf else None
+    )
+    if code:
+        hints["country"] = code
+    items = _items(chosen.get("classification"), chosen.get("classification_text"))
+    if items:
+        hints["items"] = items
     for name, hint in (("published", "published"), ("project_code", "project_code"), ("region", "region")):
         if leaf := chosen.get(name):
             hints[hint] = _one_line(leaf.value)
     notice_types = _notice_types(leaves, data, field_map.get("notice_type") if field_map else None, by_path)
+    if not notice_types:  # an export whose id column names its form (TED's ID_NOTICE_CAN)
+        notice_types = [
+            data.type_keys[k] for leaf in leaves if (k := normalise_key(leaf.key)) in data.type_keys
+        ][:1]
     if notice_types:
         hints["notice_type"] = notice_types[0] if len(notice_types) == 1 else notice_types
     url_leaf = chosen.get("url")
     url = url_leaf.value if url_leaf else None
+    hints[KEY_USE] = _key_use(leaves, chosen, amounts, data)
     return Document(
         path=path,
         locator=locator,
@@ -187,6 +244,48 @@ def record_to_document(
     )
 
 
+def _language_keyed(leaf: Leaf, data: FieldData) -> tuple[tuple[str, int], ...] | None:
+    """A value under a language code ({"buyer-name": {"deu": ["Stadt X"]}}) is its parent field's."""
+    if not _LANGUAGE_CODE.match(leaf.key):
+        return None
+    parts = [p for p in leaf.path.split(".") if not p.isdigit()]
+    if len(parts) >= 2 and _LANGUAGE_CODE.match(parts[-1]):
+        return data.lookup.get(normalise_key(parts[-2]))
+    return None
+
+
+def _path_matches(leaf: Leaf, data: FieldData) -> tuple[tuple[str, int], ...] | None:
+    """Matches of a leaf's whole path, list indices dropped, against dotted synonyms (tender.title)."""
+    if "." not in leaf.path and "/" not in leaf.path:
+        return None
+    key = normalise_key(_depath(leaf.path))
+    return data.lookup.get(key) if key in data.path_synonyms else None
+
+
+@lru_cache(maxsize=65536)
+def _depath(path: str) -> str:
+    """A leaf's path without list indices: awards.0.value.amount → awards.value.amount."""
+    return _LIST_INDEX.sub("", path)
+
+
+def _key_use(
+    leaves: list[Leaf], chosen: dict[str, Leaf], amounts: list[dict[str, Any]], data: FieldData
+) -> dict[str, str]:
+    """Each source key (dotted path; list members under one path) → the field it fed, '' for unused."""
+    use: dict[str, str] = {}
+    for leaf in leaves:
+        use.setdefault(_depath(leaf.path), "")
+    for name, leaf in chosen.items():
+        use[_depath(leaf.path)] = name
+    for amount in amounts:
+        use[_depath(amount["field"])] = f"amount ({amount['kind'] or 'kind from the notice'})"
+    synonyms = data.synonyms["notice_type"]
+    for leaf in leaves:
+        if not leaf.in_table and normalise_key(leaf.key) in synonyms:
+            use[_depath(leaf.path)] = "notice_type"
+    return use
+
+
 def _match_fields(
     leaves: list[Leaf], by_path: dict[str, Leaf], data: FieldData, field_map: dict[str, str]
 ) -> dict[str, Leaf]:
@@ -194,15 +293,25 @@ def _match_fields(
     chosen: dict[str, Leaf] = {}
     best: dict[str, tuple[int, int, int]] = {}
     for position, leaf in enumerate(leaves):
+        matches = _path_matches(leaf, data)
         if leaf.in_table:
-            continue
-        matches = data.lookup.get(normalise_key(leaf.path)) or data.lookup.get(normalise_key(leaf.key))
+            if not matches:
+                continue  # inside a list of objects only a whole-path synonym counts (awards.suppliers.name)
+        else:
+            matches = (
+                matches
+                or data.lookup.get(normalise_key(leaf.path))
+                or data.lookup.get(normalise_key(leaf.key))
+                or _language_keyed(leaf, data)
+            )
         if not matches or _is_not_stated(leaf.value, data):
             continue
         for name, rank in matches:
             if name == "url" and not leaf.value.startswith(("http://", "https://")):
                 rank += 1000  # a relative link is a last resort
-            elif name == "region" and len(leaf.value) > 40:
+            elif (name == "region" and len(leaf.value) > 40) or (
+                name == "country" and country_code(leaf.value, data) is None
+            ):
                 continue
             score = (rank, leaf.path.count("."), position)
             if name not in best or score < best[name]:
@@ -262,6 +371,90 @@ def _first_under(leaves: list[Leaf], prefix: str) -> Leaf | None:
     return None
 
 
+def country_code(value: str, data: FieldData | None = None) -> str | None:
+    """ISO 3166-1 alpha-2 for a country value as exports write it ('RO', 'UK', 'EL', 'Romania'), else None."""
+    data = data or field_data()
+    text = value.strip()
+    code = data.country_aliases.get(text.upper(), text)
+    if _COUNTRY_CODE.match(code):
+        return code  # a two-letter code in a country field is ISO 3166 alpha-2 (after EU aliases)
+    return country_from_name(code)
+
+
+def _url_country(url: str, data: FieldData) -> str | None:
+    """The country of the portal a notice URL points to (gencat.cat → ES), else None."""
+    if not url.startswith(("http://", "https://")):
+        return None
+    host = url.split("/", 3)[2] if url.count("/") >= 2 else ""
+    return _host_country(host.rsplit("@", 1)[-1].split(":", 1)[0])
+
+
+@lru_cache(maxsize=4096)
+def _host_country(host: str) -> str | None:
+    host = host.lower()
+    for suffix, code in field_data().url_countries:
+        if host == suffix.lstrip(".") or host.endswith(suffix if suffix.startswith(".") else "." + suffix):
+            return code
+    return None
+
+
+def _record_currency(leaf: Leaf | None) -> str | None:
+    """A record-wide currency field ('CurrencyCode': 'EUR'), when it holds a 3-letter code."""
+    if leaf is None:
+        return None
+    value = leaf.value.strip().upper()
+    return value if _CURRENCY_CODE.match(value) else None
+
+
+def _amount_key(key: str, data: FieldData) -> tuple[tuple[str | None, int] | None, str | None]:
+    return _amount_key_cached(key) if data is field_data() else _amount_key_uncached(key, data)
+
+
+@lru_cache(maxsize=65536)
+def _amount_key_cached(key: str) -> tuple[tuple[str | None, int] | None, str | None]:
+    return _amount_key_uncached(key, field_data())
+
+
+def _amount_key_uncached(key: str, data: FieldData) -> tuple[tuple[str | None, int] | None, str | None]:
+    """The (kind, rank) a money field's name gives, and the currency its name carries (lot_value_eur)."""
+    norm = normalise_key(key)
+    tokens = _KEY_TOKENS.split(unicodedata.normalize("NFKC", key).lower())
+    for word, code in data.currency_affixes.items():
+        suffix = norm[: -len(word)] if norm.endswith(word) else ""
+        prefix = norm[len(word) :] if norm.startswith(word) else ""
+        for rest in (suffix, prefix):
+            if rest and (found := data.amount_kinds.get(norm) or data.amount_kinds.get(rest)) is not None:
+                return found, code
+        if word in tokens and (found := data.amount_kinds.get(norm)) is not None:
+            return found, code  # AWARD_VALUE_EURO_FIN_1
+    return data.amount_kinds.get(norm), None
+
+
+def _sibling_currency(leaf: Leaf, by_path: dict[str, Leaf]) -> str | None:
+    """value.amount → value.currency (OCDS-like money objects)."""
+    parent = leaf.path.rsplit(".", 1)[0]
+    sibling = by_path.get(f"{parent}.currency")
+    return _record_currency(sibling)
+
+
+def _value_currency(value: str, data: FieldData) -> str | None:
+    """The currency a money value names by its symbol or code ('30.008,00 €'), else None."""
+    for symbol, code in data.currency_symbols.items():
+        if symbol in value:
+            return code
+    return None
+
+
+def _items(code_leaf: Leaf | None, text_leaf: Leaf | None) -> list[dict[str, Any]]:
+    """A record's classification code (CPV '77211100', '50312000-2') as an OCDS-like item."""
+    if code_leaf is None:
+        return []
+    digits = re.sub(r"[^0-9]", "", code_leaf.value.split("-")[0])
+    if len(digits) != 8:  # CPV codes are eight digits (plus a check digit after '-')
+        return []
+    return [{"description": text_leaf.value if text_leaf else None, "scheme": "CPV", "id": digits}]
+
+
 def _is_not_stated(value: str, data: FieldData) -> bool:
     return value.strip().lower() in data.not_stated
 
@@ -270,15 +463,27 @@ def _one_line(text: str) -> str:
     return _WHITESPACE.sub(" ", text).strip()
 
 
-def _body_text(leaves: list[Leaf], title_leaf: Leaf | None, data: FieldData) -> str:
+def _body_text(
+    leaves: list[Leaf], title_leaf: Leaf | None, data: FieldData, tables: list[list[list[str]]]
+) -> str:
+    """Every textual field as 'key: value' lines; a value that is HTML is read as a page (its text, and
+    its tables into `tables`), so that markup is never searched as text."""
     lines = []
     for leaf in leaves:
         if leaf is title_leaf or normalise_key(leaf.key) in data.omit_from_body:
             continue
         if leaf.value.startswith(("http://", "https://", "/")) and " " not in leaf.value:
             continue  # links are kept as the notice url, not as text to search
-        value = leaf.value.replace("\r\n", "\n").replace("\r", "\n")
-        lines.append(f"{leaf.key}: {value}")
+        value = leaf.value
+        if looks_like_markup(value):
+            try:
+                value, found = fragment(value)
+            except (ValueError, etree.ParserError):
+                found = []
+            tables.extend(found)
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        if value.strip():
+            lines.append(f"{leaf.key}: {value}")
     return "\n".join(lines)
 
 
@@ -289,6 +494,13 @@ def _suppliers(leaf: Leaf | None, leaves: list[Leaf], data: FieldData) -> list[s
         parent = leaf.path.rsplit(".", 1)[0]
         values = [x.value for x in leaves if x.path.rsplit(".", 1)[0] == parent and not x.in_table]
         return [n for v in values for n in split_consortium(v, data)]
+    if leaf.in_table:  # awards.0.suppliers.1.name: every award's every supplier
+        shape = _depath(leaf.path)
+        names: list[str] = []
+        for x in leaves:
+            if _depath(x.path) == shape and not _is_not_stated(x.value, data):
+                names.extend(n for n in split_consortium(x.value, data) if n not in names)
+        return names
     return split_consortium(leaf.value, data)
 
 
@@ -296,6 +508,8 @@ def split_consortium(value: str, data: FieldData | None = None) -> list[str]:
     """'A公司、B公司联合体' → ['A公司', 'B公司']; a single name (even with 、 inside) stays whole."""
     data = data or field_data()
     text = _one_line(value)
+    if data.hard_separators.search(text):
+        return [p.strip() for p in data.hard_separators.split(text) if p.strip()]
     stripped = text
     for word in data.consortium_words:
         stripped = stripped.replace(word, " ")
@@ -309,18 +523,28 @@ def split_consortium(value: str, data: FieldData | None = None) -> list[str]:
 
 
 def _amounts(
-    leaves: list[Leaf], data: FieldData, field_map: dict[str, str], by_path: dict[str, Leaf]
+    leaves: list[Leaf],
+    data: FieldData,
+    field_map: dict[str, str],
+    by_path: dict[str, Leaf],
+    record_currency: str | None = None,
 ) -> list[dict[str, Any]]:
     found: list[tuple[int, int, dict[str, Any]]] = []
     mapped = {path: name for name, path in field_map.items() if name.startswith("amount")}
     for position, leaf in enumerate(leaves):
         kind_rank = None
+        key_currency = None
         if leaf.path in mapped:
             name = mapped[leaf.path]
             kind = name.split(".", 1)[1] if "." in name else None
             kind_rank = (kind if kind in ("budget", "award", "contract") else None, -1)
+        elif (by_shape := data.amount_kinds.get(normalise_key(_depath(leaf.path)))) and (
+            "." in leaf.path or "/" in leaf.path
+        ):
+            kind_rank = by_shape  # a whole-path money field (awards.value.amount), inside lists too
+            key_currency = _sibling_currency(leaf, by_path)
         elif not leaf.in_table:
-            kind_rank = data.amount_kinds.get(normalise_key(leaf.key))
+            kind_rank, key_currency = _amount_key(leaf.key, data)
             unit = key_unit(leaf.key)
             if kind_rank and unit and any(u in unit for u in data.not_amount_units):
                 kind_rank = None
@@ -331,7 +555,11 @@ def _amounts(
         if unit in data.amount_units and _BARE_NUMBER.match(value):
             value = f"{value}{unit}"
         kind, rank = kind_rank
-        found.append((rank, position, {"value": value, "currency": None, "kind": kind, "field": leaf.path}))
+        currency = key_currency or _value_currency(value, data) or record_currency
+        amount = {"value": value, "currency": currency, "kind": kind, "field": leaf.path}
+        if leaf.in_table:
+            amount["lot"] = leaf.path.rsplit(".", 1)[0]  # one award or lot of several: they are summed
+        found.append((rank, position, amount))
     found.sort(key=lambda item: (item[0], item[1]))
     return [amount for _, _, amount in found]
 

@@ -56,13 +56,37 @@ _SPACES = re.compile(r"[ \t\u00a0\u3000\u200b\ufeff\r\x0b\x0c]+")
 _SOURCE_WHITESPACE = re.compile(r"[\r\n\t ]+")
 _XML_PROLOG = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 _TITLE_SPLIT = re.compile(r"\s+[-|_–—]\s+|[_|]")
+_FRAGMENT_TAGS = (
+    "div|table|tbody|tr|td|p|span|font|center|section|article|h[1-6]|ul|ol|style|strong|b|br|form"
+)
+_FRAGMENT_START = re.compile(rb"<(?:" + _FRAGMENT_TAGS.encode() + rb")[\s>/]")
+_FRAGMENT_CLOSE = re.compile(rb"</(?:" + _FRAGMENT_TAGS.encode() + rb")\s*>")
+_FRAGMENT_MIN_CLOSING = 3
+_MARKUP_TAG = re.compile(r"<(?:" + _FRAGMENT_TAGS + r")[\s>/]")
+_TITLE_MAX = 100  # a first line longer than this is running text, not a heading
+_TITLE_LINES = 4  # site furniture above a fragment's title is a few lines at most
 
 
 def looks_like_html(head: bytes) -> bool:
+    """A page, or a fragment of one saved without <html>/<title> (a crawler's notice body)."""
     sample = head[:4096].lower()
-    return any(
+    if any(
         marker in sample for marker in (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta ", b"<title")
-    )
+    ):
+        return True
+    return _FRAGMENT_START.match(sample.lstrip(b"\xef\xbb\xbf \t\r\n")) is not None and b"</" in sample
+
+
+def looks_like_markup_body(head: bytes) -> bool:
+    """A saved body that opens with text but is markup throughout (…</p><p>…</td>). Asked after the
+    records-table test, so a CSV whose cells hold HTML stays a table."""
+    return len(_FRAGMENT_CLOSE.findall(head[:4096].lower())) >= _FRAGMENT_MIN_CLOSING
+
+
+def looks_like_markup(text: str) -> bool:
+    """A scraped field's value that is HTML (a notice body kept as markup), not text mentioning '<'."""
+    head = text[:4096].lower()
+    return "</" in head and _MARKUP_TAG.search(head) is not None
 
 
 def read_html(data: bytes, *, path: str, source_key: str) -> Document:
@@ -78,10 +102,76 @@ def read_html(data: bytes, *, path: str, source_key: str) -> Document:
     _drop_unseen(root)
     body_el = root.find("body")
     body = html_text(body_el if body_el is not None else root)
-    title = _title(root, title_tag, meta)
-    return Document(
-        path=path, locator="", kind="html", title=title, body=body, url=url, source_key=source_key
-    )
+    title = _title(root, title_tag, meta) or _first_line(body)
+    doc = Document(path=path, locator="", kind="html", title=title, body=body, url=url, source_key=source_key)
+    tables = html_tables(root)
+    if tables:
+        doc.hints["tables"] = tables
+    return doc
+
+
+def fragment(markup: str) -> tuple[str, list[list[list[str]]]]:
+    """Readable text and table rows of an HTML value inside a scraped record (its notice body)."""
+    root = lxml.html.document_fromstring(markup)
+    _drop_unseen(root)
+    body_el = root.find("body")
+    return html_text(body_el if body_el is not None else root), html_tables(root)
+
+
+def html_tables(root: lxml.html.HtmlElement) -> list[list[list[str]]]:
+    """Every table as rows of cell texts (a cell spanning n columns repeated n times), innermost rows only:
+    a cell that holds a nested table is kept as its text, and the nested table is a table of its own."""
+    tables: list[list[list[str]]] = []
+    for table in root.iter("table"):
+        rows: list[list[str]] = []
+        loose: list[str] = []  # header cells written straight under <table>, without a <tr>
+        for el in table.iter("tr", "td", "th"):
+            if _owner_table(el) is not table:
+                continue
+            if el.tag == "tr":
+                cells = [c for c in el if isinstance(c.tag, str) and c.tag in CELL_TAGS]
+                row = [text for c in cells for text in [_cell_text(c)] * _span(c)]
+                if any(row):
+                    rows.append(row)
+            elif el.getparent() is not None and el.getparent().tag != "tr":
+                loose.append(_cell_text(el))
+        if any(loose):
+            rows.insert(0, loose)
+        if rows:
+            tables.append(rows)
+    return tables
+
+
+def _owner_table(el: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    parent = el.getparent()
+    while parent is not None and parent.tag != "table":
+        parent = parent.getparent()
+    return parent
+
+
+def _span(cell: lxml.html.HtmlElement) -> int:
+    try:
+        return max(1, min(int(cell.get("colspan") or 1), 20))
+    except ValueError:
+        return 1
+
+
+def _cell_text(cell: lxml.html.HtmlElement) -> str:
+    return _clean(cell.text_content())
+
+
+def _first_line(body: str) -> str:
+    """A fragment without <title> or heading: its first line that is not the site's own furniture (the
+    portal's name, 首页 > …, 技术支持), when it is short enough to be a title."""
+    from procurewatch.sources.fields import field_data  # fields reads HTML values with this module
+
+    skip = field_data().fragment_title_skip
+    for line in body.split("\n", _TITLE_LINES)[:_TITLE_LINES] if body else []:
+        line = line.strip()
+        if not line or line.endswith(skip[0]) or any(word in line for word in skip[1]):
+            continue
+        return line if len(line) <= _TITLE_MAX else ""
+    return ""
 
 
 def _meta(root: lxml.html.HtmlElement) -> dict[str, str]:
