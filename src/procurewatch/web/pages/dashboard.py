@@ -17,6 +17,8 @@ from procurewatch.web.rendering import page
 from procurewatch.web.state import shared
 
 router = APIRouter()
+# notice filters the procurement counts (Filters.of_notices) cannot apply: the page says so
+NOT_APPLIED = ("q", "buyer", "city")
 
 
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
@@ -33,9 +35,10 @@ def dashboard_page(request: Request) -> HTMLResponse:
         cur.close()
     scope = "all" if scope_all else ""
     qs = f.query_string(scope=scope)
-    # the procurement lists a chart element opens: the same filters, without the full-text query
-    # the counts cannot apply (the page says so)
-    link_qs = urlencode([(k, v) for k, v in f.params() if k != "q"] + ([("scope", scope)] if scope else []))
+    # the procurement lists a chart element opens: the same filters, without those the counts
+    # cannot apply (the page says so)
+    kept = [(k, v) for k, v in f.params() if k not in NOT_APPLIED]
+    link_qs = urlencode(kept + ([("scope", scope)] if scope else []))
     chinese, elsewhere = split_places(tables["province"])
     return page(
         request,
@@ -48,6 +51,8 @@ def dashboard_page(request: Request) -> HTMLResponse:
         vintage=vintage,
         chinese=chinese,
         elsewhere=elsewhere,
+        not_applied=[(name, getattr(f, name)) for name in NOT_APPLIED if getattr(f, name)],
+        applied_qs=urlencode(kept + ([("scope", scope)] if scope else [])),
     )
 
 

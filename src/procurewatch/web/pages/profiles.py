@@ -19,6 +19,7 @@ from procurewatch.web.state import shared
 
 router = APIRouter()
 PROFILE_PARAMS = ("page", "scope")
+MENTIONED_SHOWN = 20
 
 
 def profile_page(
@@ -32,11 +33,13 @@ def profile_page(
     try:
         profile = profile_of(cur, s.lists, sel, vendor)
         listed = s.lists.rows(cur, profile["won"]["selection"] if vendor else sel)
+        mentioned = s.lists.rows(cur, profile["mentioned"]["selection"])[:MENTIONED_SHOWN] if vendor else []
     finally:
         cur.close()
     pages = max(1, -(-len(listed) // PER_PAGE))
     number = min(read_page(request), pages)
     rows = [dict(r, title=s.masker(r["title"])) for r in listed[(number - 1) * PER_PAGE : number * PER_PAGE]]
+    mentioned_rows = [dict(r, title=s.masker(r["title"])) for r in mentioned]
     scope_all = request.query_params.get("scope") == "all"
     return page(
         request,
@@ -45,6 +48,7 @@ def profile_page(
         title=title,
         profile=profile,
         rows=rows,
+        mentioned_rows=mentioned_rows,
         total=len(listed),
         page_number=number,
         pages=pages,

@@ -75,9 +75,9 @@
       tooltip: {trigger: "axis", axisPointer: {type: "shadow"}, renderMode: "richText",
                 valueFormatter: function (v) { return compact(v); }},
       legend: {type: "scroll", top: 0},
-      grid: {top: 40, left: 10, right: 20, bottom: 10, containLabel: true},
-      xAxis: {type: "category", data: d.years},
-      yAxis: {type: "value", name: "procurements", minInterval: 1, axisLabel: {formatter: compact}},
+      grid: {top: 48, left: 10, right: 20, bottom: 10, containLabel: true},
+      xAxis: {type: "category", data: d.years, axisLabel: {hideOverlap: true}},
+      yAxis: {type: "value", minInterval: 1, axisLabel: {formatter: compact}},
       series: d.categories.map(function (k) {
         return {name: k, type: "bar", barMaxWidth: 28, itemStyle: {color: colour(k)}, cursor: "pointer",
                 data: d.years.map(function (y) { return d.cell[y + "|" + k] || 0; })};
