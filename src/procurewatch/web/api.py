@@ -15,7 +15,6 @@ from procurewatch.query.charts import CHARTS
 from procurewatch.query.filters import Filters
 from procurewatch.report.export import rows_to_table
 from procurewatch.web.pages.search import export_results, search_view
-from procurewatch.web.palette import palette
 from procurewatch.web.params import read_filters
 from procurewatch.web.rendering import download, jsonable, page
 from procurewatch.web.security import safe_url
@@ -128,11 +127,6 @@ def api_dashboard(request: Request, chart: str, format: str = "json", province_n
     if format == "json" and "download" not in request.query_params:
         return JSONResponse(jsonable({"chart": chart, "rows": rows}))
     return download(rows_to_table(rows), format, f"procurewatch-{chart}")
-
-
-@router.get("/api/palette", summary="The colour of each category, the same on every chart")
-def api_palette() -> JSONResponse:
-    return JSONResponse(palette())
 
 
 @router.get("/api/export", summary="The full result set of a search as CSV, JSON or Parquet")

@@ -2,7 +2,8 @@
 
 The mapping follows the taxonomy's fixed order (knowledge.categories()), so a category keeps its
 colour whatever a page shows. base.html hands it to the scripts as a data attribute (no inline
-script under the CSP); /api/palette serves it as JSON.
+script under the CSP); /api/palette serves it as JSON and /palette.css colours the category tags
+of every page (a stylesheet from the app itself, which the CSP allows, unlike inline styles).
 """
 
 from __future__ import annotations
@@ -10,7 +11,12 @@ from __future__ import annotations
 import json
 from functools import cache
 
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+
 from procurewatch import knowledge
+
+router = APIRouter()
 
 # 16 distinguishable colours (Tableau 20 minus its light tints and greys), then a grey for no category
 COLOURS = (
@@ -31,3 +37,21 @@ def palette() -> dict[str, str]:
 @cache
 def palette_json() -> str:
     return json.dumps(palette(), separators=(",", ":"))
+
+
+@cache
+def palette_css() -> str:
+    return "".join(
+        f'.tag[data-category="{cid}"],.swatch[data-category="{cid}"]{{border-left:.6em solid {colour}}}\n'
+        for cid, colour in palette().items()
+    )
+
+
+@router.get("/api/palette", summary="The colour of each category, the same on every chart")
+def api_palette() -> JSONResponse:
+    return JSONResponse(palette())
+
+
+@router.get("/palette.css", include_in_schema=False)
+def palette_stylesheet() -> Response:
+    return Response(palette_css(), media_type="text/css", headers={"Cache-Control": "max-age=3600"})

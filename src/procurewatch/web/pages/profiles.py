@@ -56,6 +56,7 @@ def profile_page(
         scope_all=scope_all,
         link_qs=link_qs + ("&scope=all" if scope_all else ""),
         page_qs=page_qs,
+        region=request.query_params.get("region") or "",
     )
 
 

@@ -61,11 +61,10 @@
     api("year_category").then(function (rows) {
       pw.drawYearCategory(el, rows, linkQs);
       var undated = document.getElementById("chart-year-undated");
-      var cells = pw.yearCategoryCells(rows).undated, n = 0;
-      Object.keys(cells).forEach(function (k) { n = Math.max(n, cells[k]); });
-      if (undated && n) {
+      if (undated && Object.keys(pw.yearCategoryCells(rows).undated).length) {
         undated.hidden = false;
-        undated.textContent = "Not on the time axis: procurements without a date (" + n + " or more).";
+        undated.textContent = "Procurements without a date are not on the time axis: see the rows marked " +
+          "\u201cno date\u201d in the table below.";
       }
     }).catch(function (e) { fail(el, e); });
   }
