@@ -20,6 +20,7 @@ from procurewatch.query import counts
 from procurewatch.query.cache import LRU
 from procurewatch.query.filters import FilterError, NoticeFilters
 
+NO_REGION = "(none)"  # region=(none): places with a country but no province or region
 ALL = 10**9  # no limit: a list is read whole once, then paged and summed here
 Role = Literal["supplier", "mentioned"]
 
@@ -64,7 +65,7 @@ def selection(
     if f.buyer:
         cell["buyer"] = f.buyer
     if region:
-        cell["province"] = region
+        cell["province"] = None if region == NO_REGION else region
     if currency:
         cell["spend_currency"] = currency[0]
     if vendor_role and len(f.vendor) != 1:

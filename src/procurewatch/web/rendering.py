@@ -5,6 +5,7 @@ Templates autoescape; notice text reaches them through the `mask` filter, links 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -43,9 +44,14 @@ def money(value: float | None, currency: str | None = None) -> str:
 def list_url(base: str, **changes: Any) -> str:
     """The procurement list (/procurements) of query string `base` with `changes` set (None or ""
     removes a key); the full-text query and the page are dropped, as the charts' links do."""
-    pairs = [(k, v) for k, v in parse_qsl(base) if k not in changes and k not in ("q", "page")]
+    pairs = [(k, v) for k, v in _pairs(base) if k not in changes and k not in ("q", "page")]
     pairs += [(k, str(v)) for k, v in changes.items() if v is not None and v != ""]
     return "/procurements?" + urlencode(pairs)
+
+
+@lru_cache(maxsize=256)
+def _pairs(query_string: str) -> tuple[tuple[str, str], ...]:
+    return tuple(parse_qsl(query_string))
 
 
 def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from procurewatch.query.filters import NoticeFilters, read_values
-from procurewatch.query.procurement_list import Selection, selection
+from procurewatch.query.procurement_list import NO_REGION, Selection, selection
 from procurewatch.query.profiles import profile_of
 from procurewatch.web.pages.procurements import PER_PAGE
 from procurewatch.web.params import read_filters, read_page
@@ -92,7 +92,12 @@ def place_page(request: Request) -> HTMLResponse:
     if not (f.country or f.province or f.city or region):
         return page(request, "error.html", 400, message="Give a place: /place?country=CN&province=…")
     title = " / ".join(
-        [*f.country, *f.province, *([region] if region else []), *([f.city] if f.city else [])]
+        [
+            *f.country,
+            *f.province,
+            *([region.replace(NO_REGION, "no region")] if region else []),
+            *([f.city] if f.city else []),
+        ]
     )
     sel = selection(f, relevant_only=_scope(request), region=region)
     link_qs = f.query_string(region=region)
