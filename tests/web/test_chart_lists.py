@@ -108,5 +108,8 @@ def test_one_colour_per_category_served_to_every_page(client):
     colours = palette()
     assert len(set(colours.values())) == len(colours) == 17
     assert client.get("/api/palette").json() == colours
+    assert client.get("/api/palette", params={"x": "1"}).status_code == 422
+    css = client.get("/palette.css")
+    assert css.headers["content-type"].startswith("text/css") and colours["voiceprint"] in css.text
     for url in ("/dashboard", "/vendor/hikvision", "/procurements"):
         assert "data-palette=" in client.get(url).text

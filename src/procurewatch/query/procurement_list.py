@@ -22,6 +22,7 @@ from procurewatch.query.filters import FilterError, NoticeFilters
 
 NO_REGION = "(none)"  # region=(none): places with a country but no province or region
 ALL = 10**9  # no limit: a list is read whole once, then paged and summed here
+KEEP_ROWS = 20_000  # longer lists are not kept between requests (memory)
 Role = Literal["supplier", "mentioned"]
 
 # a procurement's notices: linked ones by notice_links, a notice not yet linked stands alone
@@ -82,7 +83,7 @@ def selection(
 class ProcurementLists:
     """Procurement rows per Selection, kept (the server's store cannot change while it runs)."""
 
-    def __init__(self, size: int = 64) -> None:
+    def __init__(self, size: int = 32) -> None:
         self._rows = LRU(size)
         self._vendors = LRU(4)
 
@@ -100,7 +101,8 @@ class ProcurementLists:
                 else:
                     mentioned = self.vendor_procurements(cur, "mentioned").get(sel.vendor, set())
                     found = [r for r in found if r["id"] in mentioned and r["id"] not in won]
-            self._rows.put(key, found)
+            if len(found) <= KEEP_ROWS:
+                self._rows.put(key, found)
         return found
 
     def vendor_procurements(self, cur: duckdb.DuckDBPyConnection, role: Role) -> dict[str, set[str]]:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 from functools import cache
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from procurewatch import knowledge
+from procurewatch.web.params import read_filters
 
 router = APIRouter()
 
@@ -48,10 +49,12 @@ def palette_css() -> str:
 
 
 @router.get("/api/palette", summary="The colour of each category, the same on every chart")
-def api_palette() -> JSONResponse:
+def api_palette(request: Request) -> JSONResponse:
+    read_filters(request)  # unknown parameters are refused, as on every route
     return JSONResponse(palette())
 
 
 @router.get("/palette.css", include_in_schema=False)
-def palette_stylesheet() -> Response:
+def palette_stylesheet(request: Request) -> Response:
+    read_filters(request)
     return Response(palette_css(), media_type="text/css", headers={"Cache-Control": "max-age=3600"})
