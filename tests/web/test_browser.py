@@ -161,3 +161,85 @@ def test_export_csv_download(page, server):
     text = path.read_text(encoding="utf-8-sig")
     assert text.splitlines()[0].startswith('"id"')
     assert len(text.splitlines()) == 6
+
+
+def _follow_click(page, x: float, y: float) -> None:
+    with page.expect_navigation(timeout=15000):
+        page.mouse.click(x, y)
+    page.wait_for_selector("#list-total [data-total]")
+
+
+def _listed(page) -> int:
+    return int(page.get_attribute("#list-total [data-total]", "data-total"))
+
+
+def test_dashboard_bar_and_map_region_open_their_procurements_with_the_same_count(page, server):
+    """A bar and a map region, clicked on the canvas, open the procurement list; its total is the
+    figure the bar or region shows."""
+    page.goto(server + "/dashboard")
+    page.wait_for_selector("#chart-year[data-rendered]", timeout=15000)
+    page.wait_for_timeout(800)  # the bars' entry animation
+    bar = page.evaluate(
+        """() => { const el = document.getElementById('chart-year');
+                   const chart = echarts.getInstanceByDom(el), box = el.getBoundingClientRect();
+                   const opt = chart.getOption();
+                   for (let i = 0; i < opt.series.length; i++) {
+                     const data = opt.series[i].data;
+                     for (let j = 0; j < data.length; j++) {
+                       if (data[j] > 0) {
+                         const at = chart.getModel().getSeriesByIndex(i).getData().getItemLayout(j);
+                         return {value: data[j], year: opt.xAxis[0].data[j], category: opt.series[i].name,
+                                 x: box.left + at.x + at.width / 2, y: box.top + at.y + at.height / 2};
+                       } } } }"""
+    )
+    assert bar and bar["value"] > 0
+    _follow_click(page, bar["x"], bar["y"])
+    assert "/procurements?" in page.url and f"year={bar['year']}" in page.url
+    assert _listed(page) == bar["value"]
+    assert page.locator("table.procurements tbody tr").count() == bar["value"]
+    shot(page, "procurements-of-a-bar")
+
+    page.goto(server + "/dashboard")
+    page.wait_for_selector("#map-china[data-rendered]", timeout=15000)
+
+    def region_point(code: str, geo: str) -> dict:
+        return page.evaluate(
+            """async ([code, geo]) => {
+                 const el = document.getElementById('map-china');
+                 const chart = echarts.getInstanceByDom(el), box = el.getBoundingClientRect();
+                 const json = await (await fetch('/static/geo/' + geo)).json();
+                 const f = json.features.find(x => x.properties.code === code);
+                 let ring = f.geometry.coordinates[0];
+                 if (f.geometry.type === 'MultiPolygon') { ring = ring[0]; }
+                 const lng = ring.reduce((s, p) => s + p[0], 0) / ring.length;
+                 const lat = ring.reduce((s, p) => s + p[1], 0) / ring.length;
+                 const [x, y] = chart.convertToPixel({seriesIndex: 0}, [lng, lat]);
+                 const value = (chart.getOption().series[0].data.find(d => d.name === code) || {}).value;
+                 return {x: box.left + x, y: box.top + y, value: value}; }""",
+            [code, geo],
+        )
+
+    page.locator("#map-china").scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    hubei = region_point("420000", "china.json")
+    page.mouse.click(hubei["x"], hubei["y"])  # a province: its prefectures
+    page.wait_for_selector("#map-back:not([hidden])", timeout=10000)
+    assert page.inner_text("#map-open").startswith(f"Open the {hubei['value']} procurement")
+    page.wait_for_timeout(800)
+    wuhan = region_point("420100", "province/420000.json")
+    assert wuhan["value"] > 0
+    _follow_click(page, wuhan["x"], wuhan["y"])  # a prefecture: its procurements
+    assert "city=%E6%AD%A6%E6%B1%89%E5%B8%82" in page.url
+    assert _listed(page) == wuhan["value"]
+    shot(page, "procurements-of-a-region")
+    assert not page.errors, page.errors
+    assert not page.outside, page.outside
+
+
+def test_empty_charts_say_no_data(page, server):
+    page.goto(server + "/dashboard?year=2001")
+    for chart_id in ("chart-year", "map-china", "map-world", "chart-buyers", "chart-vendors"):
+        page.wait_for_selector(f"#{chart_id}[data-empty]", timeout=15000)
+        assert page.locator(f"#{chart_id} .nodata").inner_text() == "No data for these filters."
+        assert page.locator(f"#{chart_id} canvas").count() == 0
+    assert not page.errors, page.errors

@@ -1,59 +1,47 @@
-"""Vendor, buyer and place profiles: what the notices a filter selects bought or sold.
+"""Vendor, buyer and place profiles: the procurements a vendor, buyer or place is part of, counted
+by the counting rules (query/counts.py): procurements, not notices; spend = award or contract value
+else budget, never summed across a procurement's notices; one figure per currency.
 
-A profile is procurements by year × category, the counterparts (buyers, vendors), spend by
-currency and the totals, over the notices the filters select (a vendor, a buyer, a place).
+A vendor's profile keeps apart the procurements it *won* (a named supplier in one of the notices)
+and those whose notices only *mention* it; buyer and place profiles list the vendors that won.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import duckdb
 
 from procurewatch.query.filters import NoticeFilters
-from procurewatch.query.notices import dict_rows, where
-
-_SELECTED = "WITH sel AS (SELECT * FROM pw_selected)"
-_SUMMARIES = {
-    "by_year_category": f"""{_SELECTED}
-        SELECT year(s.published) AS year, coalesce(x.category, '(none)') AS category,
-               count(DISTINCT s.pid) AS procurements, count(DISTINCT s.id) AS notices
-        FROM sel s LEFT JOIN findings x ON x.notice_id = s.id
-        GROUP BY ALL ORDER BY year NULLS LAST, category""",
-    "totals": f"""{_SELECTED}
-        SELECT count(DISTINCT pid) AS procurements, count(DISTINCT id) AS notices,
-               min(published) AS first, max(published) AS last FROM sel""",
-    "buyers": f"""{_SELECTED}
-        SELECT buyer, count(DISTINCT pid) AS procurements FROM sel WHERE buyer IS NOT NULL
-        GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15""",
-    "vendors": f"""{_SELECTED}
-        SELECT v.vendor, count(DISTINCT s.pid) AS procurements
-        FROM sel s JOIN pw_vendor_rows v ON v.notice_id = s.id
-        GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15""",
-    "notice_spend": f"""{_SELECTED}
-        SELECT amount_currency AS currency, sum(amount_value) AS value, count(*) AS notices
-        FROM sel WHERE amount_value IS NOT NULL GROUP BY 1 ORDER BY 3 DESC""",
-}
+from procurewatch.query.procurement_list import ProcurementLists, Selection, selection, summary
 
 
-def profile(cur: duckdb.DuckDBPyConnection, f: NoticeFilters) -> dict[str, Any]:
-    """What a vendor, buyer or place bought or sold: procurements by year × category,
-    counterparts, spend and totals."""
-    params: list[Any] = []
-    conds = " AND ".join(where(f, params))
-    # the selected notices are read once; the summaries run over them
-    selected = cur.sql(
-        f"""SELECT n.id, coalesce(l.procurement_id, n.id) AS pid, n.published, n.buyer,
-               n.amount_value, n.amount_currency
-        FROM notices n LEFT JOIN notice_links l ON l.notice_id = n.id WHERE {conds}""",
-        params=params,
-    ).to_arrow_table()
-    cur.register("pw_selected", selected)
-    found = {name: dict_rows(cur.execute(sql)) for name, sql in _SUMMARIES.items()}
-    return {
-        "totals": found["totals"][0],
-        "by_year_category": found["by_year_category"],
-        "buyers": found["buyers"],
-        "vendors": found["vendors"],
-        "notice_spend": found["notice_spend"],
-    }
+def profile_of(
+    cur: duckdb.DuckDBPyConnection, lists: ProcurementLists, sel: Selection, vendor: str | None = None
+) -> dict[str, Any]:
+    """The summary of the procurements `sel` selects (query/procurement_list.summary) with the vendors
+    that won them; for a `vendor` (one of sel's filters) also `won` and `mentioned` apart."""
+    rows = lists.rows(cur, sel)
+    out = summary(rows)
+    won_by = lists.suppliers(cur, {r["id"] for r in rows})
+    out["vendors"] = [{"vendor": v, "procurements": n} for v, n in won_by.most_common(15)]
+    if vendor:
+        for role, key in (("supplier", "won"), ("mentioned", "mentioned")):
+            part = replace(sel, vendor=vendor, role=role)
+            out[key] = summary(lists.rows(cur, part)) | {"selection": part}
+    return out
+
+
+def profile(
+    cur: duckdb.DuckDBPyConnection, f: NoticeFilters, lists: ProcurementLists | None = None
+) -> dict[str, Any]:
+    """The profile of what notice filters `f` select (a vendor, a buyer, a place), surveillance
+    procurements only."""
+    sel = selection(f)
+    vendor = f.vendor[0] if len(f.vendor) == 1 else None
+    found = profile_of(cur, lists or ProcurementLists(), sel, vendor)
+    for key in ("won", "mentioned"):
+        if key in found:
+            found[key].pop("selection")
+    return found

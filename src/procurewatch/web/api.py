@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from procurewatch.query import profiles
 from procurewatch.query.charts import CHARTS
 from procurewatch.query.filters import Filters
 from procurewatch.report.export import rows_to_table
@@ -89,7 +90,11 @@ def api_procurement(request: Request, pid: str) -> JSONResponse:
     return JSONResponse(jsonable(data))
 
 
-@router.get("/api/profile", summary="What a vendor, buyer or place bought or sold, by year and category")
+@router.get(
+    "/api/profile",
+    summary="The procurements of a vendor (won and mentioned apart), buyer or place: counts, spend per "
+    "currency, by year and category",
+)
 def api_profile(
     request: Request,
     vendor: list[str] | None = None,
@@ -98,8 +103,13 @@ def api_profile(
     province: list[str] | None = None,
     city: str = "",
 ) -> JSONResponse:
+    s = shared(request)
     f = read_filters(request)
-    return JSONResponse(jsonable(shared(request).explorer.profile(f)))
+    cur = s.explorer.analysis_cursor()
+    try:
+        return JSONResponse(jsonable(profiles.profile(cur, f, s.lists)))
+    finally:
+        cur.close()
 
 
 @router.get("/api/dashboard/{chart}", summary="Rows of one dashboard analysis (add format=csv|json|parquet)")

@@ -21,14 +21,15 @@ from procurewatch.privacy import Masker
 from procurewatch.query.charts import ChartCache
 from procurewatch.query.explorer import Explorer
 from procurewatch.query.filters import FilterError
-from procurewatch.web import api, auth
-from procurewatch.web.pages import dashboard, procurement, profiles, search
+from procurewatch.query.procurement_list import ProcurementLists
+from procurewatch.web import api, auth, palette
+from procurewatch.web.pages import dashboard, procurement, procurements, profiles, search
 from procurewatch.web.rendering import make_templates, page
 from procurewatch.web.security import SecurityMiddleware
 from procurewatch.web.state import Settings, Shared
 
 STATIC = Path(__file__).resolve().parent / "static"
-ROUTERS = (search, procurement, profiles, dashboard, auth, api)
+ROUTERS = (search, procurement, procurements, profiles, dashboard, auth, api, palette)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -45,6 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
         masker=masker,
         templates=make_templates(masker),
         charts=ChartCache(),
+        lists=ProcurementLists(),
     )
     app.add_middleware(SecurityMiddleware, token=settings.token)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -5,9 +5,10 @@ Templates autoescape; notice text reaches them through the `mask` filter, links 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -16,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader
 
 from procurewatch.privacy import Masker
 from procurewatch.report.export import encode
+from procurewatch.web.palette import palette_json
 from procurewatch.web.security import safe_url
 from procurewatch.web.state import shared
 
@@ -28,6 +30,8 @@ def make_templates(masker: Masker) -> Jinja2Templates:
     env.filters["money"] = money
     env.globals["safe_url"] = safe_url
     env.globals["urlencode"] = lambda pairs: urlencode(pairs)
+    env.globals["list_url"] = list_url
+    env.globals["palette_json"] = palette_json
     return Jinja2Templates(env=env)
 
 
@@ -35,6 +39,19 @@ def money(value: float | None, currency: str | None = None) -> str:
     if value is None:
         return ""
     return f"{value:,.0f} {currency or ''}".strip()
+
+
+def list_url(base: str, **changes: Any) -> str:
+    """The procurement list (/procurements) of query string `base` with `changes` set (None or ""
+    removes a key); the full-text query and the page are dropped, as the charts' links do."""
+    pairs = [(k, v) for k, v in _pairs(base) if k not in changes and k not in ("q", "page")]
+    pairs += [(k, str(v)) for k, v in changes.items() if v is not None and v != ""]
+    return "/procurements?" + urlencode(pairs)
+
+
+@lru_cache(maxsize=256)
+def _pairs(query_string: str) -> tuple[tuple[str, str], ...]:
+    return tuple(parse_qsl(query_string))
 
 
 def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from procurewatch.privacy import Masker
 from procurewatch.query.charts import ChartCache
 from procurewatch.query.explorer import Explorer
+from procurewatch.query.procurement_list import ProcurementLists
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Shared:
     masker: Masker
     templates: Jinja2Templates
     charts: ChartCache
+    lists: ProcurementLists
 
 
 def shared(request: Request) -> Shared:

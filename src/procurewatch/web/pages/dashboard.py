@@ -3,6 +3,9 @@ static/dashboard.js from /api/dashboard/{chart} (web/api.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
@@ -14,6 +17,8 @@ from procurewatch.web.rendering import page
 from procurewatch.web.state import shared
 
 router = APIRouter()
+# notice filters the procurement counts (Filters.of_notices) cannot apply: the page says so
+NOT_APPLIED = ("q", "buyer", "city")
 
 
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
@@ -28,7 +33,32 @@ def dashboard_page(request: Request) -> HTMLResponse:
         vintage = analysis.data_vintage(cur)
     finally:
         cur.close()
-    qs = f.query_string(scope="all" if scope_all else "")
+    scope = "all" if scope_all else ""
+    qs = f.query_string(scope=scope)
+    # the procurement lists a chart element opens: the same filters, without those the counts
+    # cannot apply (the page says so)
+    kept = [(k, v) for k, v in f.params() if k not in NOT_APPLIED]
+    link_qs = urlencode(kept + ([("scope", scope)] if scope else []))
+    chinese, elsewhere = split_places(tables["province"])
     return page(
-        request, "dashboard.html", filters=f, tables=tables, qs=qs, scope_all=scope_all, vintage=vintage
+        request,
+        "dashboard.html",
+        filters=f,
+        tables=tables,
+        qs=qs,
+        link_qs=link_qs,
+        scope_all=scope_all,
+        vintage=vintage,
+        chinese=chinese,
+        elsewhere=elsewhere,
+        not_applied=[(name, getattr(f, name)) for name in NOT_APPLIED if getattr(f, name)],
+        applied_qs=urlencode(kept + ([("scope", scope)] if scope else [])),
     )
+
+
+def split_places(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Province rows of the Chinese gazetteer (a province-level admin code), and every other place
+    by country and region as written (OCDS regions such as UKM72 are not Chinese provinces)."""
+    chinese = [r for r in rows if r["country"] == "CN" and r.get("admin_code") and r["province"]]
+    elsewhere = [r for r in rows if r not in chinese and (r["province"] or r["country"])]
+    return chinese, sorted(elsewhere, key=lambda r: (r["country"] or "", r["province"] or ""))

@@ -1,10 +1,14 @@
 /* Dashboard charts and maps. Data comes from /api/dashboard/<chart>; boundaries from /static/geo.
+   Every bar and map region opens the procurements behind it (/procurements, with the dashboard's
+   filters and the element's keys), so the list's total is the figure clicked.
    Tooltips use ECharts' richText mode (drawn on the canvas), so no notice string becomes HTML. */
 (function () {
   "use strict";
   var dash = document.getElementById("dash");
-  if (!dash || !window.echarts) { return; }
+  if (!dash || !window.echarts || !window.pw) { return; }
+  var pw = window.pw;
   var qs = dash.getAttribute("data-qs") || "";
+  var linkQs = dash.getAttribute("data-link-qs") || "";
 
   function api(chart, extra) {
     var url = "/api/dashboard/" + chart + "?" + qs + (extra ? "&" + extra : "");
@@ -33,69 +37,103 @@
     var el = document.getElementById(id);
     return el ? {el: el, chart: echarts.init(el, null, {renderer: "canvas"})} : null;
   }
-  var tooltip = {trigger: "item", renderMode: "richText"};
+  function fail(el, e) { el.textContent = "Could not draw this chart: " + String(e); }
+  function go(url) { window.location.href = url; }
+  /* a map's numbers: the figure of each region, whose click opens its procurements */
+  function mapOption(mapName, data, colours, labels, title) {
+    var max = Math.max.apply(null, [1].concat(data.map(function (d) { return d.value; })));
+    return {
+      title: {text: title || "", left: "center", textStyle: {fontSize: 14}},
+      tooltip: {trigger: "item", renderMode: "richText", formatter: function (p) {
+        var v = isNaN(p.value) ? 0 : p.value;
+        return (labels[p.name] || p.name) + ": " + pw.compact(v) + " procurement" + (v === 1 ? "" : "s");
+      }},
+      visualMap: {min: 0, max: max, left: 10, bottom: 10, calculable: true, text: [pw.compact(max), "0"],
+                  formatter: pw.compact, inRange: {color: colours}},
+      series: [{type: "map", map: mapName, nameProperty: mapName === "world" ? "name" : "code", roam: true,
+                data: data, emphasis: {label: {show: true}}, label: {show: false}, selectedMode: false}]
+    };
+  }
 
   function yearCategory() {
-    var c = chartIn("chart-year");
-    if (!c) { return; }
+    var el = document.getElementById("chart-year");
+    if (!el) { return; }
     api("year_category").then(function (rows) {
-      c.chart.setOption(window.pwYearCategoryOption(rows));
-      mark(c.el, rows.length);
-    }).catch(function (e) { c.el.textContent = String(e); });
+      pw.drawYearCategory(el, rows, linkQs);
+      var undated = document.getElementById("chart-year-undated");
+      if (undated && Object.keys(pw.yearCategoryCells(rows).undated).length) {
+        undated.hidden = false;
+        undated.textContent = "Procurements without a date are not on the time axis: see the rows marked " +
+          "\u201cno date\u201d in the table below.";
+      }
+    }).catch(function (e) { fail(el, e); });
   }
 
   function chinaMap() {
     var c = chartIn("map-china");
     if (!c) { return; }
     var back = document.getElementById("map-back");
-    var provinceNames = {};
-    function draw(mapName, values, title) {
-      var data = Object.keys(values).map(function (code) { return {name: code, value: values[code]}; });
-      var max = Math.max.apply(null, [1].concat(data.map(function (d) { return d.value; })));
-      c.chart.setOption({
-        title: {text: title, left: "center", textStyle: {fontSize: 14}},
-        tooltip: {trigger: "item", renderMode: "richText", formatter: function (p) {
-          return (p.data && p.data.label || labels[p.name] || p.name) + ": " + (isNaN(p.value) ? 0 : p.value);
-        }},
-        visualMap: {min: 0, max: max, left: 10, bottom: 10, calculable: true, text: ["more", "0"],
-                    inRange: {color: ["#fde9e7", "#b3261e"]}},
-        series: [{type: "map", map: mapName, nameProperty: "code", roam: true, data: data,
-                  emphasis: {label: {show: true}}, label: {show: false}}]
-      }, true);
-      mark(c.el, data.length);
-    }
-    var labels = {};
+    var open = document.getElementById("map-open");
+    var provinceNames = {}, provinceValues = {}, labels = {}, current = null;
     function remember(json) {
       json.features.forEach(function (f) { labels[f.properties.code] = f.properties.name; });
+    }
+    function draw(mapName, values, title) {
+      var data = Object.keys(values).map(function (code) { return {name: code, value: values[code]}; });
+      c.chart.setOption(mapOption(mapName, data, ["#fde9e7", "#b3261e"], labels, title), true);
+      mark(c.el, data.length);
+    }
+    function showOpen(province) {
+      if (!open) { return; }
+      if (!province) { open.hidden = true; return; }
+      var n = provinceValues[province] || 0;
+      open.href = pw.listUrl(linkQs, {country: "CN", province: province, region: null});
+      open.textContent = "Open the " + n + " procurement" + (n === 1 ? "" : "s") + " in " + province;
+      open.hidden = false;
     }
     function showChina() {
       Promise.all([geo("china.json"), api("province")]).then(function (res) {
         remember(res[0]);
         echarts.registerMap("china", res[0]);
         var values = {};
-        res[1].forEach(function (r) {
-          if (!r.admin_code) { return; }
+        res[1].forEach(function (r) {  /* only Chinese provinces of the gazetteer are on this map */
+          if (r.country !== "CN" || !/^\d{2}0000$/.test(r.admin_code || "")) { return; }
           provinceNames[r.admin_code] = r.province;
+          provinceValues[r.province] = (provinceValues[r.province] || 0) + (r.procurements || 0);
           values[r.admin_code] = (values[r.admin_code] || 0) + (r.procurements || 0);
         });
+        current = null;
+        if (pw.noData(c.el, Object.keys(values).length)) { return; }
         draw("china", values, "");
         if (back) { back.hidden = true; }
-      }).catch(function (e) { c.el.textContent = String(e); });
+        showOpen(null);
+      }).catch(function (e) { fail(c.el, e); });
     }
     c.chart.on("click", function (p) {
       var code = p.name;
+      if (current) {  /* a prefecture: its procurements */
+        var city = labels[code];
+        if (city && p.value) { go(pw.listUrl(linkQs, {country: "CN", province: current, city: city, region: null})); }
+        return;
+      }
       if (!/^\d{2}0000$/.test(code) || !provinceNames[code]) { return; }
+      var province = provinceNames[code];
       Promise.all([geo("province/" + code + ".json"),
-                   api("prefecture", "province_name=" + encodeURIComponent(provinceNames[code]))]).then(function (res) {
+                   api("prefecture", "province_name=" + encodeURIComponent(province))]).then(function (res) {
         remember(res[0]);
         echarts.registerMap("p" + code, res[0]);
         var values = {};
         res[1].forEach(function (r) {
           if (r.admin_code) { values[r.admin_code] = (values[r.admin_code] || 0) + (r.procurements || 0); }
+          if (r.admin_code && r.city) { labels[r.admin_code] = r.city; }
         });
-        draw("p" + code, values, provinceNames[code]);
+        current = province;
+        draw("p" + code, values, province);
         if (back) { back.hidden = false; }
-      }).catch(function () { /* no prefecture boundaries for this province (municipalities) */ });
+        showOpen(province);
+      }).catch(function () {  /* no prefecture boundaries (municipalities): open the province */
+        go(pw.listUrl(linkQs, {country: "CN", province: province, region: null}));
+      });
     });
     if (back) { back.addEventListener("click", showChina); }
     showChina();
@@ -110,42 +148,41 @@
       echarts.registerMap("world", res[0]);
       var values = sumBy(res[1], "country");
       var data = Object.keys(values).map(function (k) { return {name: k, value: values[k]}; });
-      var max = Math.max.apply(null, [1].concat(data.map(function (d) { return d.value; })));
-      c.chart.setOption({
-        tooltip: {trigger: "item", renderMode: "richText", formatter: function (p) {
-          return (labels[p.name] || p.name) + ": " + (isNaN(p.value) ? 0 : p.value);
-        }},
-        visualMap: {min: 0, max: max, left: 10, bottom: 10, calculable: true, inRange: {color: ["#e7eefd", "#1a4fb3"]}},
-        series: [{type: "map", map: "world", roam: true, data: data, label: {show: false}}]
+      if (pw.noData(c.el, data.length)) { return; }
+      c.chart.setOption(mapOption("world", data, ["#e7eefd", "#1a4fb3"], labels, ""));
+      c.chart.on("click", function (p) {
+        if (values[p.name]) { go(pw.listUrl(linkQs, {country: p.name, province: null, region: null})); }
       });
-      c.chart.on("click", function (p) { if (values[p.name]) { window.location.href = "/place?country=" + encodeURIComponent(p.name); } });
       mark(c.el, data.length);
-    }).catch(function (e) { c.el.textContent = String(e); });
+    }).catch(function (e) { fail(c.el, e); });
   }
 
-  function ranking(id, chart, key, link) {
+  function ranking(id, chart, key, changes) {
     var c = chartIn(id);
     if (!c) { return; }
     api(chart).then(function (rows) {
       var values = sumBy(rows, key);
       var names = Object.keys(values).sort(function (a, b) { return values[a] - values[b]; });
+      if (pw.noData(c.el, names.length)) { return; }
       c.chart.setOption({
-        tooltip: tooltip,
-        grid: {left: 10, right: 30, top: 10, bottom: 20, containLabel: true},
-        xAxis: {type: "value"},
+        tooltip: {trigger: "item", renderMode: "richText"},
+        grid: {left: 10, right: 40, top: 10, bottom: 20, containLabel: true},
+        xAxis: {type: "value", minInterval: 1, axisLabel: {formatter: pw.compact}},
         yAxis: {type: "category", data: names, axisLabel: {width: 220, overflow: "truncate"}},
-        series: [{type: "bar", data: names.map(function (n) { return values[n]; })}]
+        series: [{type: "bar", cursor: "pointer", itemStyle: {color: "#4e79a7"},
+                  label: {show: true, position: "right", formatter: function (p) { return pw.compact(p.value); }},
+                  data: names.map(function (n) { return values[n]; })}]
       });
-      c.chart.on("click", function (p) { window.location.href = link(p.name); });
+      c.chart.on("click", function (p) { go(pw.listUrl(linkQs, changes(p.name))); });
       mark(c.el, names.length);
-    }).catch(function (e) { c.el.textContent = String(e); });
+    }).catch(function (e) { fail(c.el, e); });
   }
 
   yearCategory();
   chinaMap();
   worldMap();
-  ranking("chart-buyers", "buyers", "buyer", function (n) { return "/buyer?name=" + encodeURIComponent(n); });
-  ranking("chart-vendors", "vendors", "vendor", function (n) { return "/vendor/" + encodeURIComponent(n); });
+  ranking("chart-buyers", "buyers", "buyer", function (n) { return {buyer: n}; });
+  ranking("chart-vendors", "vendors", "vendor", function (n) { return {vendor: n, role: "supplier"}; });
   window.addEventListener("resize", function () {
     document.querySelectorAll(".chart").forEach(function (el) {
       var inst = echarts.getInstanceByDom(el);
