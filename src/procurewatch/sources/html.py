@@ -11,6 +11,7 @@ import re
 import lxml.html
 from lxml import etree
 
+from procurewatch import knowledge
 from procurewatch.model import Document
 from procurewatch.sources.decode import declared_encoding, decode_text
 
@@ -163,12 +164,11 @@ def _cell_text(cell: lxml.html.HtmlElement) -> str:
 def _first_line(body: str) -> str:
     """A fragment without <title> or heading: its first line that is not the site's own furniture (the
     portal's name, 首页 > …, 技术支持), when it is short enough to be a title."""
-    from procurewatch.sources.fields import field_data  # fields reads HTML values with this module
-
-    skip = field_data().fragment_title_skip
+    skip = knowledge.load_json("fields.json")["fragment_title_skip"]
+    endings, words = tuple(skip["endings"]), skip["words"]
     for line in body.split("\n", _TITLE_LINES)[:_TITLE_LINES] if body else []:
         line = line.strip()
-        if not line or line.endswith(skip[0]) or any(word in line for word in skip[1]):
+        if not line or line.endswith(endings) or any(word in line for word in words):
             continue
         return line if len(line) <= _TITLE_MAX else ""
     return ""
