@@ -88,6 +88,30 @@ def extract(
 
 
 @app.command()
+def inspect(
+    path: Annotated[Path, typer.Argument(help="One input file (a page, a PDF, a JSON/JSONL/CSV export ...).")],
+    field: FieldOption = None,
+    limit: Annotated[int, typer.Option("--limit", help="Notices of the file to show.", min=1)] = 5,
+    format: Annotated[str, typer.Option("--format", help="text | json")] = "text",
+) -> None:
+    """Show what a file gives: each field with the key or text it came from, and the keys left unused."""
+    if format not in ("text", "json"):
+        raise typer.BadParameter("expected text or json", param_hint="--format")
+    check_inputs([path])
+    from dataclasses import asdict
+
+    from procurewatch.inspection import inspect_file, render_inspection
+
+    results = inspect_file(path, field_map=parse_field_map(field), limit=limit)
+    if format == "json":
+        for result in results:
+            sys.stdout.write(json.dumps(asdict(result), ensure_ascii=False, default=str) + "\n")
+    else:
+        sys.stdout.write(render_inspection(results) + "\n")
+    raise typer.Exit(EXIT_SKIPPED if any(r.skipped for r in results) else EXIT_OK)
+
+
+@app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders of notices.")],
     db: DbOption = Path("procurewatch.duckdb"),
@@ -187,6 +211,14 @@ def report(
     all_notices: Annotated[
         bool, typer.Option("--all", help="Count every procurement, not only surveillance.")
     ] = False,
+    purchase: Annotated[
+        str,
+        typer.Option(
+            "--purchase",
+            help="primary (default): the purchase is surveillance; component: surveillance is a named part "
+            "of a larger purchase (counted in their own section by default); any: both.",
+        ),
+    ] = "primary",
     reviewed: Annotated[
         bool, typer.Option("--reviewed", help="Only procurements a reviewer confirmed (see 'review').")
     ] = False,
@@ -239,6 +271,7 @@ def report(
             relevant_only=not all_notices,
             convert_to=convert_to,
             reviewed=reviewed,
+            role=purchase,
         )
         if explorer_url and not explorer_url.lower().startswith(("http://", "https://")):
             raise UsageError(f"--explorer-url: expected an http:// or https:// address, got {explorer_url!r}")

@@ -74,13 +74,18 @@ class NoticeInspection:
     skipped: str | None = None
 
 
-def inspect_file(path: str | Path, field_map: dict[str, str] | None = None) -> list[NoticeInspection]:
-    """Every notice in the file at `path` (any input procurewatch reads), with the origin of each field.
+def inspect_file(
+    path: str | Path, field_map: dict[str, str] | None = None, limit: int | None = None
+) -> list[NoticeInspection]:
+    """The notices in the file at `path` (any input procurewatch reads; the first `limit` when given),
+    with the origin of each field.
 
     `field_map` is the same as `--field NAME=PATH` (e.g. {"buyer": "data.org.name"}).
     """
     results: list[NoticeInspection] = []
     for item in iter_documents([path], field_map=field_map):
+        if limit is not None and len(results) >= limit:
+            break
         if isinstance(item, SkippedInput):
             results.append(NoticeInspection(item.path, item.locator, skipped=item.reason))
             continue

@@ -88,7 +88,9 @@ def test_json_has_methods_and_every_section(db):
         1,
     )
     assert doc["methods"]["linking"]["near_duplicate_jaccard"] > 0
-    assert doc["methods"]["filters"] == ["none"]
+    assert doc["methods"]["filters"] == [
+        "purchase=primary: only purchases of surveillance; component purchases are counted apart"
+    ]
 
 
 def test_csv_is_one_table_with_a_section_column(db):

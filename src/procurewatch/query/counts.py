@@ -39,6 +39,7 @@ from procurewatch.link.procurements import status_sql
 from procurewatch.query.amount_checks import explain, flag_ctes
 from procurewatch.query.filters import Filters, day
 from procurewatch.review.decisions import condition as review_condition
+from procurewatch.review.decisions import role_condition
 
 FX_FILE = "data/fx_rates.csv"
 
@@ -65,13 +66,13 @@ procs_raw AS (
     SELECT p.id, p.title, p.buyer, p.first_published, p.last_published, p.status,
            coalesce(c.notices, p.notices) AS notices, p.spend_value,
            p.spend_currency, p.spend_kind, p.relevant, p.score, p.title_match, p.country, p.province, p.city,
-           p.admin_code
+           p.admin_code, p.role
     FROM procurements p LEFT JOIN proc_notice_counts c ON c.pid = p.id
     UNION ALL
     SELECT n.id, n.title, n.buyer, n.published, n.published,
            {lone_status},
            1, n.amount_value, n.amount_currency, n.amount_kind, n.relevant, n.score, n.title_match,
-           n.country, n.province, n.city, n.admin_code
+           n.country, n.province, n.city, n.admin_code, n.role
     FROM notices n JOIN unlinked u ON u.id = n.id AND u.pid = n.id
 ),
 proc_categories AS (
@@ -149,6 +150,9 @@ def _where(f: Filters, params: list[Any]) -> str:
     conds = ["TRUE"]
     if f.relevant_only or f.reviewed:  # a reviewer's decision overrides the detector's
         conds.append(review_condition(f.relevant_only, f.reviewed))
+    if f.role and (f.relevant_only or f.reviewed):  # a role is a kind of surveillance purchase
+        conds.append(role_condition())
+        params.append(f.role)
     if f.date_from:
         conds.append("p.first_published >= CAST(? AS DATE)")
         params.append(day(f.date_from, end=False))

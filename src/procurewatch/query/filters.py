@@ -25,6 +25,12 @@ from procurewatch.errors import FilterError
 MAX_VALUES = 50  # values of one filter in one request
 MAX_Q = 500  # characters of a full-text query
 SORTS = ("relevance", "date", "date_asc", "amount")
+# primary: what is bought is surveillance; component: surveillance is a named part of a larger purchase
+ROLES = ("primary", "component", "any")
+ROLE_MEANING = {
+    "primary": "only purchases of surveillance; component purchases are counted apart",
+    "component": "only purchases in which surveillance is a named part of a larger purchase",
+}
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z]{2,4})?")
 _TRUE = ("1", "true", "on", "yes")
@@ -129,6 +135,11 @@ def _countries() -> dict[str, str]:
 
 
 @cache
+def _roles() -> dict[str, str]:
+    return {_key(r): r for r in ROLES}
+
+
+@cache
 def _currencies() -> dict[str, str]:
     return {_key(c): c for c in knowledge.currencies()}
 
@@ -149,6 +160,11 @@ def _language(value: str) -> str:
 
 def _text(limit: int) -> Callable[[str], str]:
     return lambda value: value.strip()[:limit]
+
+
+def _role_or_none(role: str) -> str | None:
+    """The role a count keeps: "any" keeps both."""
+    return None if role == "any" else role
 
 
 def _bool(name: str) -> Callable[[str], str]:
@@ -202,6 +218,9 @@ FILTERS: dict[str, FilterSpec] = {
         FilterSpec("min_score", _score, False, "minimum detection score, 0 to 1"),
         FilterSpec("convert_to", _closed("convert_to", _currencies), False, "convert spend to this currency"),
         FilterSpec("reviewed", _bool("reviewed"), False, "1: only procurements a reviewer confirmed"),
+        FilterSpec(
+            "purchase", _closed("purchase", _roles), False, "primary, component or any: the finding's role"
+        ),
     )
 }
 NOTICE_FILTERS = (
@@ -339,6 +358,7 @@ class Filters:
     query: str | list[str] | None = None  # substring of a notice title/body, or a list of notice ids
     convert_to: str | None = None  # convert spend to this currency (dated rates), only when asked
     reviewed: bool = False  # only procurements a reviewer confirmed (review/decisions.py)
+    role: str | None = None  # primary | component; None counts both (what "any" reads as)
 
     @classmethod
     def read(
@@ -358,6 +378,7 @@ class Filters:
         relevant_only: bool = True,
         convert_to: str | None = None,
         reviewed: bool = False,
+        role: str | None = None,
     ) -> Filters:
         """Filters from values as people type them (command-line options), each read by the vocabulary."""
         return cls(
@@ -375,11 +396,13 @@ class Filters:
             relevant_only=relevant_only,
             convert_to=read_value("convert_to", convert_to) if convert_to else None,
             reviewed=reviewed,
+            role=_role_or_none(read_value("purchase", role)) if role else None,
         )
 
     @classmethod
-    def of_notices(cls, f: NoticeFilters, relevant_only: bool = True) -> Filters:
-        """The procurement filters matching a page's notice filters (the dashboard's charts)."""
+    def of_notices(cls, f: NoticeFilters, relevant_only: bool = True, role: str | None = None) -> Filters:
+        """The procurement filters matching a page's notice filters (the dashboard's charts); `role` as
+        written in the query string (primary, component or any)."""
         years = sorted(f.year)
         return cls(
             date_from=f.date_from or (years[0] if years else None),
@@ -392,6 +415,7 @@ class Filters:
             languages=list(f.language),
             notice_types=list(f.notice_type),
             relevant_only=relevant_only,
+            role=_role_or_none(read_value("purchase", role)) if role else None,
         )
 
     def describe(self) -> list[str]:
@@ -400,6 +424,10 @@ class Filters:
         for f in fields(self):
             value = getattr(self, f.name)
             if value in (None, [], False) or (f.name == "relevant_only" and value is True):
+                continue
+            if f.name == "role":
+                if self.relevant_only or self.reviewed:
+                    out.append(f"purchase={value}: {ROLE_MEANING[value]}")
                 continue
             out.append(f"{f.name}={', '.join(value) if isinstance(value, list) else value}")
         if not self.relevant_only:

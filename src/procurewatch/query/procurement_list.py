@@ -54,6 +54,7 @@ def selection(
     vendor_role: Role | None = None,
     uncategorised: bool = False,
     currency: tuple[str | None] | tuple[()] = (),
+    purchase: str = "primary",
 ) -> Selection:
     """The procurements notice filters `f` select, read as the dashboard reads them
     (Filters.of_notices), with the keys counts.procurements takes for what Filters cannot say: one
@@ -72,7 +73,7 @@ def selection(
     if vendor_role and len(f.vendor) != 1:
         raise FilterError("role", vendor_role, "a role needs exactly one vendor")
     return Selection(
-        filters=counts.Filters.of_notices(f, relevant_only=relevant_only),
+        filters=counts.Filters.of_notices(f, relevant_only=relevant_only, role=purchase),
         cell=tuple(cell.items()),
         vendor=f.vendor[0] if vendor_role else None,
         role=vendor_role,

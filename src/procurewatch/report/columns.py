@@ -20,6 +20,14 @@ SHOWN_COLUMNS = {
         "spend_budget_value",
         "spend_note",
     ],
+    "totals_component": [
+        "spend_currency",
+        "procurements",
+        "notices",
+        "spend_value",
+        "spend_value_excl_flagged",
+        "procurements_flagged",
+    ],
     "by_year": ["year", "partial", *_ENTITY_MEASURES],
     "by_year_category": ["year", "partial", "category", *_ENTITY_MEASURES],
     "growth": [

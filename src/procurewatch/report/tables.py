@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import sys
+from dataclasses import replace
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
@@ -29,6 +30,8 @@ SECTION_TITLES = {
     "coverage": "Coverage: sources",
     "coverage_years": "Coverage: notices per year",
     "totals": "Totals (per currency; with and without flagged amounts)",
+    "totals_component": "Component purchases, not in the figures above: surveillance named as one part of "
+    "a larger purchase (spend is the whole purchase's)",
     "by_year": "Procurements and spend by year",
     "by_year_category": "Procurements and spend by year × category",
     "growth": "Growth between two years",
@@ -76,6 +79,8 @@ def build_report(
         "coverage_years": cover["years"],
         "totals": a.totals(con, f),
     }
+    if f.role == "primary" and f.relevant_only:
+        sections["totals_component"] = a.totals(con, replace(f, role="component"))
     span = growth or _year_span(long["by_year_category"])
     sections["by_year"] = []
     sections["by_year_category"] = []

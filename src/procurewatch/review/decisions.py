@@ -39,7 +39,7 @@ ROLES = ("primary", "component")
 # (MATERIALIZED): joining them to notice_links after is 3x faster than one join of everything.
 _REACHED = """
 WITH reached AS MATERIALIZED (
-    SELECT DISTINCT n.id, r.id AS review_id, r.decision
+    SELECT DISTINCT n.id, r.id AS review_id, r.decision, r.role
     FROM reviews r JOIN review_notices rn ON rn.review_id = r.id
     JOIN notices n ON n.fingerprint = rn.fingerprint
 )
@@ -49,6 +49,7 @@ GROUP BY 1"""
 
 REACHES = _REACHED.format("m.review_id") + ", 2"  # (pid, review_id), each pair once
 LATEST = _REACHED.format("arg_max(m.decision, m.review_id) AS decision")  # (pid, the decision that counts)
+LATEST_ROLE = _REACHED.format("arg_max(m.role, m.review_id) AS role")  # (pid, the role that counts)
 
 
 def condition(relevant_only: bool, reviewed: bool) -> str:
@@ -58,6 +59,14 @@ def condition(relevant_only: bool, reviewed: bool) -> str:
     if reviewed:
         return f"coalesce({decided} = 'confirmed', FALSE)"
     return f"coalesce({decided} = 'confirmed', p.relevant)" if relevant_only else "TRUE"
+
+
+def role_condition() -> str:
+    """SQL over procurements `p` that holds when the procurement's role is `?`: a reviewer's role where
+    one gave it, else the detected one; a surveillance procurement detected without a role (a store made
+    before roles) counts as primary."""
+    reviewed_role = f"(SELECT d.role FROM ({LATEST_ROLE}) d WHERE d.pid = p.id)"
+    return f"coalesce({reviewed_role}, p.role, 'primary') = ?"
 
 
 class UnknownProcurement(UsageError):

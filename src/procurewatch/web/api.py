@@ -15,7 +15,7 @@ from procurewatch.query.charts import CHARTS
 from procurewatch.query.filters import Filters
 from procurewatch.report.export import rows_to_table
 from procurewatch.web.pages.search import export_results, search_view
-from procurewatch.web.params import read_filters
+from procurewatch.web.params import read_filters, read_purchase
 from procurewatch.web.rendering import download, jsonable, page
 from procurewatch.web.security import safe_url
 from procurewatch.web.state import shared
@@ -117,8 +117,10 @@ def api_dashboard(request: Request, chart: str, format: str = "json", province_n
     s = shared(request)
     if chart not in CHARTS:
         raise HTTPException(404, f"unknown chart; one of {', '.join(CHARTS)}")
-    f = read_filters(request, "format", "province_name", "scope", "download")
-    af = Filters.of_notices(f, relevant_only=request.query_params.get("scope") != "all")
+    f = read_filters(request, "format", "province_name", "scope", "download", "purchase")
+    af = Filters.of_notices(
+        f, relevant_only=request.query_params.get("scope") != "all", role=read_purchase(request)
+    )
     cur = s.explorer.analysis_cursor()
     try:
         rows = s.charts.get(cur, chart, af, province_name or None)

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from procurewatch.query.filters import SORTS, FilterError, NoticeFilters
+from procurewatch.query.filters import SORTS, FilterError, NoticeFilters, read_value
+
+# procurement counts cover primary purchases unless the page asks for component ones (or any)
+PURCHASE_DEFAULT = "primary"
 
 
 def read_filters(request: Request, *allowed: str) -> NoticeFilters:
@@ -22,6 +25,12 @@ def read_sort(request: Request, default: str) -> str:
     if sort not in SORTS:
         raise FilterError("sort", sort, "unknown order", list(SORTS))
     return sort
+
+
+def read_purchase(request: Request) -> str:
+    """The `purchase` parameter (primary, component or any), primary when absent."""
+    value = request.query_params.get("purchase")
+    return read_value("purchase", value) if value else PURCHASE_DEFAULT
 
 
 def read_page(request: Request) -> int:

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from procurewatch.query import counts as analysis
 from procurewatch.query.charts import TABLE_CHARTS
 from procurewatch.query.filters import Filters
-from procurewatch.web.params import read_filters
+from procurewatch.web.params import PURCHASE_DEFAULT, read_filters, read_purchase
 from procurewatch.web.rendering import page
 from procurewatch.web.state import shared
 
@@ -24,9 +24,10 @@ NOT_APPLIED = ("q", "buyer", "city")
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
 def dashboard_page(request: Request) -> HTMLResponse:
     s = shared(request)
-    f = read_filters(request, "scope")
+    f = read_filters(request, "scope", "purchase")
     scope_all = request.query_params.get("scope") == "all"
-    af = Filters.of_notices(f, relevant_only=not scope_all)
+    purchase = read_purchase(request)
+    af = Filters.of_notices(f, relevant_only=not scope_all, role=purchase)
     cur = s.explorer.analysis_cursor()
     try:
         tables = {name: s.charts.get(cur, name, af, None) for name in TABLE_CHARTS}
@@ -34,11 +35,13 @@ def dashboard_page(request: Request) -> HTMLResponse:
     finally:
         cur.close()
     scope = "all" if scope_all else ""
-    qs = f.query_string(scope=scope)
+    # the purchase role travels only when it is not the default, so default links stay short
+    role_pair = [("purchase", purchase)] if purchase != PURCHASE_DEFAULT else []
+    qs = f.query_string(scope=scope, purchase=role_pair[0][1] if role_pair else "")
     # the procurement lists a chart element opens: the same filters, without those the counts
     # cannot apply (the page says so)
     kept = [(k, v) for k, v in f.params() if k not in NOT_APPLIED]
-    link_qs = urlencode(kept + ([("scope", scope)] if scope else []))
+    link_qs = urlencode(kept + ([("scope", scope)] if scope else []) + role_pair)
     chinese, elsewhere = split_places(tables["province"])
     return page(
         request,
@@ -52,7 +55,8 @@ def dashboard_page(request: Request) -> HTMLResponse:
         chinese=chinese,
         elsewhere=elsewhere,
         not_applied=[(name, getattr(f, name)) for name in NOT_APPLIED if getattr(f, name)],
-        applied_qs=urlencode(kept + ([("scope", scope)] if scope else [])),
+        applied_qs=urlencode(kept + ([("scope", scope)] if scope else []) + role_pair),
+        purchase=purchase,
     )
 
 

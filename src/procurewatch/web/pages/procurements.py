@@ -17,12 +17,12 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from procurewatch.query.filters import FilterError, NoticeFilters
 from procurewatch.query.procurement_list import Selection, selection
-from procurewatch.web.params import read_filters, read_page
+from procurewatch.web.params import read_filters, read_page, read_purchase
 from procurewatch.web.rendering import jsonable, page
 from procurewatch.web.state import shared
 
 PER_PAGE = 50
-LIST_PARAMS = ("page", "scope", "region", "role", "uncategorised", "currency")
+LIST_PARAMS = ("page", "scope", "region", "role", "uncategorised", "currency", "purchase")
 ROLES = ("supplier", "mentioned")
 
 router = APIRouter()
@@ -45,6 +45,7 @@ def read_selection(request: Request, f: NoticeFilters) -> Selection:
         vendor_role=role,  # type: ignore[arg-type]
         uncategorised=params.get("uncategorised") in ("1", "true"),
         currency=currency,
+        purchase=read_purchase(request),
     )
 
 
