@@ -44,6 +44,7 @@ def notice(title: str, body: str = "", **kw: Any) -> dict[str, Any]:
         "relevant": False,
         "score": 0.0,
         "title_match": False,
+        "role": None,
         "categories": [],
         "suppliers": [],
         "mentions": [],
@@ -80,6 +81,7 @@ NOTICE_COLUMNS = [
     "relevant",
     "score",
     "title_match",
+    "role",
 ]
 
 
