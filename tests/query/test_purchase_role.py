@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from link.rows import insert, new_store, notice
 
+from link.rows import insert, new_store, notice
 from procurewatch.errors import FilterError
 from procurewatch.link.run import link_pending
 from procurewatch.query import counts as a
