@@ -343,7 +343,9 @@ def family_figures(cases: list[Case]) -> list[FamilyFigures]:
 
 
 def worst_family(figures: list[FamilyFigures]) -> FamilyFigures | None:
-    """The family with the highest false-positive rate; ties go to the lowest F1, then the lowest field accuracy."""
+    """The family with the highest false-positive rate; ties go to the lowest F1, then the lowest field
+    accuracy.
+    """
     ranked = [f for f in figures if f.detection.tp + f.detection.fp + f.detection.fn + f.detection.tn]
     if not ranked:
         return None
@@ -531,7 +533,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"macro-F1 over {len(eligible)} categories with >= {MIN_CATEGORY_SUPPORT} examples: {fmt(macro)}")
 
     print(
-        "\n## Extraction (exact match; amount within 0.5 % and same currency; province/city on Chinese notices)"
+        "\n## Extraction (exact match; amount within 0.5 % and same currency; "
+        "province/city on Chinese notices)"
     )
     families = {
         "all": cases,

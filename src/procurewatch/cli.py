@@ -89,7 +89,9 @@ def extract(
 
 @app.command()
 def inspect(
-    path: Annotated[Path, typer.Argument(help="One input file (a page, a PDF, a JSON/JSONL/CSV export ...).")],
+    path: Annotated[
+        Path, typer.Argument(help="One input file (a page, a PDF, a JSON/JSONL/CSV export ...).")
+    ],
     field: FieldOption = None,
     limit: Annotated[int, typer.Option("--limit", help="Notices of the file to show.", min=1)] = 5,
     format: Annotated[str, typer.Option("--format", help="text | json")] = "text",
@@ -120,7 +122,8 @@ def ingest(
     workers: Annotated[
         int | None,
         typer.Option(
-            help="Processes that understand notices (default: one per CPU, up to 8; 1 = no pool, least memory).",
+            help="Processes that understand notices "
+            "(default: one per CPU, up to 8; 1 = no pool, least memory).",
             min=1,
         ),
     ] = None,
@@ -234,11 +237,15 @@ def report(
     ] = None,
     min_base: Annotated[
         int | None,
-        typer.Option("--min-base", help="Procurements a growth base year needs (default: data/figures.json)."),
+        typer.Option(
+            "--min-base", help="Procurements a growth base year needs (default: data/figures.json)."
+        ),
     ] = None,
     explorer_url: Annotated[
         str | None,
-        typer.Option("--explorer-url", help="Link each procurement of the HTML report to URL/procurement/<id>."),
+        typer.Option(
+            "--explorer-url", help="Link each procurement of the HTML report to URL/procurement/<id>."
+        ),
     ] = None,
 ) -> None:
     """Procurements and spend by year × category, growth, by province and country, top buyers and vendors."""
@@ -349,7 +356,9 @@ def search(
 @app.command()
 def export(
     db: DbOption = Path("procurewatch.duckdb"),
-    out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")] = Path("procurewatch-export.csv"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")] = Path(
+        "procurewatch-export.csv"
+    ),
     format: Annotated[
         str | None, typer.Option("--format", help="csv | json | parquet (default: --out suffix)")
     ] = None,

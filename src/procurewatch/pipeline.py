@@ -23,7 +23,9 @@ def build_notice(doc: Document) -> Notice:
 
 
 def notice_or_error(doc: Document) -> Notice | SkippedInput:
-    """build_notice, with a failure reported as the notice's SkippedInput: a hostile notice must not stop a batch."""
+    """build_notice, with a failure reported as the notice's SkippedInput: a hostile notice must not stop a
+    batch.
+    """
     try:
         return build_notice(doc)
     except Exception as exc:

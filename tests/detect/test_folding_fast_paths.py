@@ -9,7 +9,24 @@ import pytest
 
 from procurewatch.detect import folding as N
 
-ALPHABET = [" ", " ", " ", "中", "文", "臺", "a", "B", "\u3000", "\t", "-", "\xa0", "é", "Ａ", "\ud800", "\U00020000"]
+ALPHABET = [
+    " ",
+    " ",
+    " ",
+    "中",
+    "文",
+    "臺",
+    "a",
+    "B",
+    "\u3000",
+    "\t",
+    "-",
+    "\xa0",
+    "é",
+    "Ａ",
+    "\ud800",
+    "\U00020000",
+]
 
 
 def random_texts(count: int, low: int, high: int, seed: int) -> list[str]:
@@ -24,7 +41,16 @@ def test_array_folding_equals_translate(text):
 
 def test_space_runs_are_found_as_by_the_plain_pattern():
     plain = re.compile(rf"(?<=[{N._CJK}]) +(?=[{N._CJK}])| {{2,}}")
-    texts = [*random_texts(3000, 0, 40, seed=2), "中 文", "中  文", "a  b", "中 a", "  中", " 中 ", "中   a  中 文"]
+    texts = [
+        *random_texts(3000, 0, 40, seed=2),
+        "中 文",
+        "中  文",
+        "a  b",
+        "中 a",
+        "  中",
+        " 中 ",
+        "中   a  中 文",
+    ]
     for text in texts:
         expected = [m.span() for m in plain.finditer(text)]
         fast = N._SPACE_RUN if N._CJK_CHAR.search(text) else N._SPACES

@@ -36,7 +36,8 @@ LOTS = {
 }
 
 PIPES = (
-    "施工招标公告\n招标条件 | \n 招标人 | \n 示例县城市建设投资有限公司\n | \n 工程名称 | \n 示例路改造工程\n |"
+    "施工招标公告\n招标条件 | \n 招标人 | \n 示例县城市建设投资有限公司\n | \n "
+    "工程名称 | \n 示例路改造工程\n |"
     " \n 项目总投资 | \n 1500.00万元\n | \n 本工程投资 | \n 14987654.32元\n | \n 资金已落实 | \n 100.00%\n |"
 )
 
@@ -112,7 +113,8 @@ def test_candidates_are_winners_only_when_the_notice_awards(tmp_path: Path) -> N
 PLAN = (
     "示例县示例中学宿舍改造项目招标计划公告\n序号\n | 工程名称\n | 建设单位\n | 建设概况\n | 招标方式\n"
     " | 总投资额（万元）\n | 资金来源\n | 预计招标时间\n | \n1\n | 示例中学宿舍改造项目\n | 示例县示例中学\n"
-    " | 新建宿舍楼一栋。\n | 公开招标\n | 估算投资881.94万元\n | 上级资金\n | 2026年5月\n | \n注：以招标公告为准。"
+    " | 新建宿舍楼一栋。\n | 公开招标\n | 估算投资881.94万元\n | 上级资金\n | 2026年5月\n | "
+    "\n注：以招标公告为准。"
 )
 
 
@@ -124,7 +126,10 @@ def test_pipe_header_run_over_a_data_row() -> None:
 
 
 def test_this_works_figure_wins_over_the_project_total(tmp_path: Path) -> None:
-    text = "招标人 | 示例城投有限公司 | 项目总投资 | 36800万元 | 本工程投资 | 16085463.09元 | 资格审查方式 | 资格后审 |"
+    text = (
+        "招标人 | 示例城投有限公司 | 项目总投资 | 36800万元 | 本工程投资 | 16085463.09元 | "
+        "资格审查方式 | 资格后审 |"
+    )
     record_cells = fields_from_tables(None, text)
     assert {c.label for c in record_cells} == {"招标人", "项目总投资", "本工程投资"}
     record = {"title": "示例管网改造工程", "info_type": "招标公告", "content": text}
@@ -158,7 +163,10 @@ def test_ranked_list_gives_only_the_first_ranked_winner(tmp_path: Path) -> None:
 
 
 def test_table_drawn_as_lines_and_a_currency_sign_before_a_figure(tmp_path: Path) -> None:
-    text = "现将成交结果公布如下：\n项目名\n成交金额(元)\n供应商\n示例系统建设项目\n197700\n示例信息技术有限公司\n"
+    text = (
+        "现将成交结果公布如下：\n项目名\n成交金额(元)\n供应商\n示例系统建设项目\n197700\n"
+        "示例信息技术有限公司\n"
+    )
     (out,) = _records(
         tmp_path, "lines.json", json.dumps({"title": "示例系统建设采购结果公告", "content": text})
     )
@@ -184,7 +192,10 @@ def test_first_candidate_sentences_per_lot_in_an_award_notice(tmp_path: Path) ->
 
 
 def test_result_heading_then_winner_line(tmp_path: Path) -> None:
-    text = "五、公示日期：2016-11-17\n六、成交结果(入围供应商)\n示例工程机械有限公司，总价355000.00元。\n七、其他事项\n"
+    text = (
+        "五、公示日期：2016-11-17\n六、成交结果(入围供应商)\n示例工程机械有限公司，总价355000.00元。\n"
+        "七、其他事项\n"
+    )
     (out,) = _records(tmp_path, "r.json", json.dumps({"title": "示例局装载机采购结果公告", "content": text}))
     assert [s["name"] for s in out["suppliers"]] == ["示例工程机械有限公司"]
     assert out["amount"] == {"value": 355000.0, "currency": "CNY", "kind": "award"}
@@ -205,7 +216,10 @@ def test_award_in_the_text_wins_over_a_crawlers_budget_field(tmp_path: Path) -> 
 
 
 def test_saved_body_opening_with_text_is_read_as_html(tmp_path: Path) -> None:
-    page = "示例中学食堂设备采购成交公告\n<p>采购人：示例中学</p><p>成交供应商：示例厨具有限公司</p><p>成交金额：8.8万元</p>"
+    page = (
+        "示例中学食堂设备采购成交公告\n<p>采购人：示例中学</p><p>成交供应商：示例厨具有限公司</p>"
+        "<p>成交金额：8.8万元</p>"
+    )
     (out,) = _records(tmp_path, "body.txt", page)
     assert out["kind"] == "html" and "<p>" not in out["body"]
     assert out["title"] == "示例中学食堂设备采购成交公告"

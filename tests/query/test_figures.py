@@ -14,8 +14,13 @@ from query.figure_rows import cam
 def ordinary(n, year="2025", **kw):
     """n ordinary surveillance procurements of ~1 million CNY, one buyer each."""
     return [
-        cam(f"第{i}号视频监控点位建设项目" + ("" if year == "2025" else year), 1_000_000 + i * 1000, published=f"{year}-0{1 + i % 9}-1{i % 9}",
-            buyer=f"某县第{i}公安分局", **kw)
+        cam(
+            f"第{i}号视频监控点位建设项目" + ("" if year == "2025" else year),
+            1_000_000 + i * 1000,
+            published=f"{year}-0{1 + i % 9}-1{i % 9}",
+            buyer=f"某县第{i}公安分局",
+            **kw,
+        )
         for i in range(n)
     ]
 
@@ -26,17 +31,40 @@ def store():
     rows = ordinary(12)
     rows += [
         # a 万元/元 slip inside one procurement: the tender says 627358.49万元, its correction 627358.49元
-        cam("数据中心配套集成服务项目询比公告", 6_273_584_900.0, buyer="某电信分公司", project_code="DC-1",
-            published="2025-08-14"),
-        cam("数据中心配套集成服务项目询比公告（变更）", 627_358.49, buyer="某电信分公司", project_code="DC-1",
-            notice_type="amendment", published="2025-08-15"),
+        cam(
+            "数据中心配套集成服务项目询比公告",
+            6_273_584_900.0,
+            buyer="某电信分公司",
+            project_code="DC-1",
+            published="2025-08-14",
+        ),
+        cam(
+            "数据中心配套集成服务项目询比公告（变更）",
+            627_358.49,
+            buyer="某电信分公司",
+            project_code="DC-1",
+            notice_type="amendment",
+            published="2025-08-15",
+        ),
         # implausible for its category: a glass factory with a camera line item
-        cam("电子玻璃项目设备采购及安装中标候选人公示", 652_878_211.92, buyer="某新材料公司", notice_type="award",
-            amount_kind="award", published="2025-06-01"),
+        cam(
+            "电子玻璃项目设备采购及安装中标候选人公示",
+            652_878_211.92,
+            buyer="某新材料公司",
+            notice_type="award",
+            amount_kind="award",
+            published="2025-06-01",
+        ),
         # a slip across two procurements of one buyer (no project code to link them)
         cam("社区监控改造项目采购公告", 3_500_000_000.0, buyer="某街道办事处", published="2025-05-01"),
-        cam("社区监控改造二期采购结果", 350_000.0, buyer="某街道办事处", published="2025-05-20",
-            notice_type="award", amount_kind="award"),
+        cam(
+            "社区监控改造二期采购结果",
+            350_000.0,
+            buyer="某街道办事处",
+            published="2025-05-20",
+            notice_type="award",
+            amount_kind="award",
+        ),
     ]
     insert(con, *rows)
     link_pending(con)
@@ -114,19 +142,47 @@ def test_growth_needs_a_minimum_base_and_marks_partial_years():
 def _copies(row, path):
     copy = dict(row, path=path)
     copy.pop("id")
-    return notice(copy.pop("title"), copy.pop("body"), **{k: v for k, v in copy.items() if k != "fingerprint"})
+    return notice(
+        copy.pop("title"), copy.pop("body"), **{k: v for k, v in copy.items() if k != "fingerprint"}
+    )
 
 
 def test_a_notice_stored_twice_counts_once_in_every_notices_figure():
     releases = [
-        notice("CCTV maintenance tender", "Tender for CCTV maintenance." * 5, ocid="ocds-1", country="GB",
-               language="en", relevant=True, score=0.8, published="2025-02-01", notice_type="tender",
-               amount_value=100_000.0, amount_currency="GBP", amount_kind="budget",
-               categories=[("video_surveillance", "CCTV")], path="uk/a.json", locator="r1"),
-        notice("CCTV maintenance award", "Award for CCTV maintenance." * 5, ocid="ocds-1", country="GB",
-               language="en", relevant=True, score=0.8, published="2025-04-01", notice_type="award",
-               amount_value=90_000.0, amount_currency="GBP", amount_kind="award",
-               categories=[("video_surveillance", "CCTV")], path="uk/a.json", locator="r2"),
+        notice(
+            "CCTV maintenance tender",
+            "Tender for CCTV maintenance." * 5,
+            ocid="ocds-1",
+            country="GB",
+            language="en",
+            relevant=True,
+            score=0.8,
+            published="2025-02-01",
+            notice_type="tender",
+            amount_value=100_000.0,
+            amount_currency="GBP",
+            amount_kind="budget",
+            categories=[("video_surveillance", "CCTV")],
+            path="uk/a.json",
+            locator="r1",
+        ),
+        notice(
+            "CCTV maintenance award",
+            "Award for CCTV maintenance." * 5,
+            ocid="ocds-1",
+            country="GB",
+            language="en",
+            relevant=True,
+            score=0.8,
+            published="2025-04-01",
+            notice_type="award",
+            amount_value=90_000.0,
+            amount_currency="GBP",
+            amount_kind="award",
+            categories=[("video_surveillance", "CCTV")],
+            path="uk/a.json",
+            locator="r2",
+        ),
     ]
     con = new_store()
     insert(con, *releases)
@@ -156,11 +212,25 @@ def test_entities_are_one_row_each_and_places_abroad_are_not_provinces():
     insert(
         con,
         cam("监控项目一", 1e6, buyer="Same Buyer"),
-        cam("CCTV upgrade", 2e5, buyer="Same Buyer", amount_currency="GBP", country="GB", province="UKM72",
-            language="en"),
+        cam(
+            "CCTV upgrade",
+            2e5,
+            buyer="Same Buyer",
+            amount_currency="GBP",
+            country="GB",
+            province="UKM72",
+            language="en",
+        ),
         cam("监控项目三", None, buyer="Same Buyer", amount_currency=None, amount_kind=None),
-        cam("Videovigilancia", 3e6, buyer="Alcaldía", amount_currency="MXN", country="MX",
-            province="DEL. ALVARO OBREGON", language="es"),
+        cam(
+            "Videovigilancia",
+            3e6,
+            buyer="Alcaldía",
+            amount_currency="MXN",
+            country="MX",
+            province="DEL. ALVARO OBREGON",
+            language="es",
+        ),
     )
     link_pending(con)
     f = a.Filters()

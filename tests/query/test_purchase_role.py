@@ -48,9 +48,10 @@ def test_a_reviewers_role_overrides_the_detected_one(store):
     component = a.procurements(store, Filters(role="component"))[0]["id"]
     record(store, component, "confirmed", role="primary", reviewer="ed")
     assert _cny(a.totals(store, Filters(role="primary")))[0] == 2
-    assert a.totals(store, Filters(role="component")) == [] or _cny(
-        a.totals(store, Filters(role="component"))
-    ) is None
+    assert (
+        a.totals(store, Filters(role="component")) == []
+        or _cny(a.totals(store, Filters(role="component"))) is None
+    )
 
 
 def test_the_purchase_filter_is_read_by_the_vocabulary():

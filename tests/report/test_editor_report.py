@@ -15,7 +15,7 @@ from procurewatch.link.run import link_pending
 from procurewatch.report.html import compact, line_chart
 from query import figure_rows
 
-HOSTILE = '<img src=x onerror=alert(1)>某公安局'
+HOSTILE = "<img src=x onerror=alert(1)>某公安局"
 BODY = "采购高清摄像机及视频汇聚平台，联系人：张三，电话：13812345678。"
 
 
@@ -28,14 +28,34 @@ def db(tmp_path):
     path = tmp_path / "store.duckdb"
     con = new_store(str(path))
     rows = [
-        cam(f"第{i}号监控点位项目", 1_000_000 + i, buyer=f"第{i}分局", url=f"https://example.org/n/{i}?a=1&b=2",
-            published=f"2025-0{1 + i % 9}-10")
+        cam(
+            f"第{i}号监控点位项目",
+            1_000_000 + i,
+            buyer=f"第{i}分局",
+            url=f"https://example.org/n/{i}?a=1&b=2",
+            published=f"2025-0{1 + i % 9}-10",
+        )
         for i in range(11)
     ]
     rows += [
-        cam("玻璃厂设备采购", 7_218_699_258.0, buyer=HOSTILE, url="javascript:alert(1)", published="2025-06-01"),
-        cam("CCTV upgrade", 2e5, buyer="第1分局", amount_currency="GBP", country="GB", province="UKM72",
-            language="en", categories=[("video_surveillance", "CCTV")], published="2023-05-01"),
+        cam(
+            "玻璃厂设备采购",
+            7_218_699_258.0,
+            buyer=HOSTILE,
+            url="javascript:alert(1)",
+            published="2025-06-01",
+        ),
+        cam(
+            "CCTV upgrade",
+            2e5,
+            buyer="第1分局",
+            amount_currency="GBP",
+            country="GB",
+            province="UKM72",
+            language="en",
+            categories=[("video_surveillance", "CCTV")],
+            published="2023-05-01",
+        ),
     ]
     for row in rows:
         row.setdefault("url", None)
@@ -87,7 +107,9 @@ def test_html_links_every_figure_to_its_procurements(db, tmp_path):
     rows = re.findall(r'<tr id="row-top_buyers-\d+">.*?</tr>', page)
     assert rows and all('href="#fig-top_buyers-' in r for r in rows)
     # each procurement: amount, flags, categories, masked evidence, escaped http(s) source, explorer link
-    (glass,) = re.findall(r'<div class="proc" id="p-[^"]+">\s*<strong>玻璃厂设备采购</strong>.*?</div>', page, re.S)
+    (glass,) = re.findall(
+        r'<div class="proc" id="p-[^"]+">\s*<strong>玻璃厂设备采购</strong>.*?</div>', page, re.S
+    )
     assert "flagged: outlier" in glass and "7,218,699,258 CNY" in glass
     assert "javascript:" not in page  # a source that is not http(s) is not linked
     assert "<mark>摄像机</mark>" in page
@@ -95,7 +117,9 @@ def test_html_links_every_figure_to_its_procurements(db, tmp_path):
     assert 'href="https://example.org/n/1?a=1&amp;b=2"' in page
     assert 'href="http://127.0.0.1:8000/procurement/' in page
     assert "<img" not in page and "&lt;img src=x" in page
-    assert not re.search(r"<(?:script|link|iframe|object)\b|<[a-z]+[^>]*\ssrc\s*=", page)  # no external resource
+    assert not re.search(
+        r"<(?:script|link|iframe|object)\b|<[a-z]+[^>]*\ssrc\s*=", page
+    )  # no external resource
     assert '">11 m</text>' in page  # the spend chart (flagged amounts left out) has compact axis labels
 
 

@@ -47,9 +47,9 @@ def counted(con, f):
     """Procurements and notices of every total and year. (Not spend: when an ocid has two awards on one
     day, linking picks the spend by notice id, so a copy with a lower id can change it; link/run.py.)"""
     rows = [*a.totals(con, f), *a.by_year(con, f)]
-    return [(r.get("year"), r["spend_currency"], r["procurements"], r["notices"]) for r in rows], a.data_vintage(
-        con
-    )["notices"]
+    return [
+        (r.get("year"), r["spend_currency"], r["procurements"], r["notices"]) for r in rows
+    ], a.data_vintage(con)["notices"]
 
 
 def test_ocds_releases_stored_twice_count_once(shared_data, tmp_path):

@@ -63,5 +63,6 @@ def make_pdf(pages: list[list[str]], *, encrypt_marker: bool = False) -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     for offset in offsets:
         out += b"%010d 00000 n \n" % offset
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root {catalog} 0 R{encrypt} >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    trailer = f"trailer\n<< /Size {len(objects) + 1} /Root {catalog} 0 R{encrypt} >>\n"
+    out += f"{trailer}startxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)

@@ -62,7 +62,10 @@ def test_scripts_styles_and_hidden_text_are_dropped(tmp_path: Path) -> None:
 
 def test_gb18030_only_characters_survive_a_gb2312_declaration(tmp_path: Path) -> None:
     # 猇 and 珺 are outside GB2312: pages declaring gb2312 really use GBK/GB18030.
-    html = '<html><head><meta charset="gb2312"><title>猇亭区珺琪路监控</title></head><body><h1>猇亭区珺琪路监控</h1></body></html>'
+    html = (
+        '<html><head><meta charset="gb2312"><title>猇亭区珺琪路监控</title></head>'
+        "<body><h1>猇亭区珺琪路监控</h1></body></html>"
+    )
     target = tmp_path / "rare.html"
     target.write_bytes(html.encode("gb18030"))
     assert only_document(target).title == "猇亭区珺琪路监控"

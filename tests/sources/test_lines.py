@@ -15,7 +15,11 @@ from procurewatch.sources.lines import LinePlan, iter_slices, line_plan, read_sl
 
 from .helpers import read_all
 
-RECORD = {"标题": "某县公安局视频监控设备采购公告", "内容": "采购人：某县公安局。预算金额：120万元。", "发布日期": "2024-03-01"}
+RECORD = {
+    "标题": "某县公安局视频监控设备采购公告",
+    "内容": "采购人：某县公安局。预算金额：120万元。",
+    "发布日期": "2024-03-01",
+}
 
 
 def only_file(path: Path):  # type: ignore[no-untyped-def]
@@ -66,7 +70,9 @@ def test_slices_are_cut_by_size_too(tmp_path: Path) -> None:
     assert len(slices) > 1
     assert slices[0].start == 0 and slices[-1].end == path.stat().st_size
     assert all(a.end == b.start for a, b in pairwise(slices))
-    assert [s.first_line for s in slices] == [1 + sum(p.lines for p in slices[:i]) for i in range(len(slices))]
+    assert [s.first_line for s in slices] == [
+        1 + sum(p.lines for p in slices[:i]) for i in range(len(slices))
+    ]
     assert sum(s.lines for s in slices) == 9
     assert read_in_slices(path, 100, 200) == read_whole(path)
 
@@ -78,7 +84,10 @@ def ocds_release(n: int, **extra: object) -> dict:
         "date": "2024-02-01T00:00:00Z",
         "tag": ["tender"],
         "buyer": {"name": "Primăria Municipiului Cluj"},
-        "tender": {"title": f"Sistem de supraveghere video {n}", "value": {"amount": 1000 * n, "currency": "RON"}},
+        "tender": {
+            "title": f"Sistem de supraveghere video {n}",
+            "value": {"amount": 1000 * n, "currency": "RON"},
+        },
         **extra,
     }
 
@@ -145,5 +154,7 @@ def test_records_quoting_a_pdf_header_are_records_whole_and_in_slices(tmp_path: 
     path = tmp_path / "records.jsonl"
     path.write_text("\n".join(lines), encoding="utf-8")
     whole = read_whole(path)
-    assert [d.title for d in whole if isinstance(d, Document)] == [f"{RECORD['标题']}（{i}）" for i in range(3)]
+    assert [d.title for d in whole if isinstance(d, Document)] == [
+        f"{RECORD['标题']}（{i}）" for i in range(3)
+    ]
     assert read_in_slices(path, 2) == whole

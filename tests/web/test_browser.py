@@ -119,7 +119,10 @@ def test_dashboard_draws_chart_and_maps_with_data(page, server):
     painted = page.evaluate(
         """() => { const c = document.querySelector('#map-china canvas');
                    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-                   let n = 0; for (let i = 0; i < d.length; i += 4) { if (d[i+3] > 0 && d[i] > 150 && d[i+1] < 120) n++; }
+                   let n = 0;
+                   for (let i = 0; i < d.length; i += 4) {
+                     if (d[i+3] > 0 && d[i] > 150 && d[i+1] < 120) n++;
+                   }
                    return n; }"""
     )
     assert painted > 50

@@ -18,4 +18,3 @@ def resolve_vendor(name: str, lex: Lexicon | None = None) -> str | None:
             if best is None or length > best[0]:
                 best = (length, match.role.vendor)
     return best[1] if best else None
-

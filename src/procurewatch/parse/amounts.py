@@ -309,7 +309,8 @@ def with_lots(text: str, found: list[FoundAmount]) -> list[FoundAmount]:
 
 _BID_WORDS = sorted(_LABELS["table"]["bid"], key=len, reverse=True)
 _BID_RE = re.compile(
-    rf"(?P<label>{'|'.join(spaced(w) for w in _BID_WORDS)})\s*(?:[(（]\s*(?:人民币)?\s*(?P<lunit>亿元|万元|元)\s*[)）])?"
+    rf"(?P<label>{'|'.join(spaced(w) for w in _BID_WORDS)})"
+    rf"\s*(?:[(（]\s*(?:人民币)?\s*(?P<lunit>亿元|万元|元)\s*[)）])?"
     rf"\s*(?:为|是)?\s*[:：]?\s*"
 )
 _BID_REACH = 300  # a winner's bid is written right after its name

@@ -8,7 +8,8 @@ from typing import Any
 
 # Languages procurement data of interest is written in; py3langid chooses among these only.
 LANGUAGES = (
-    "zh", "en", "es", "pt", "fr", "ru", "uk", "ro", "hy", "ka", "de", "it", "nl", "pl", "ar", "id", "vi", "tr", "ko", "ja",
+    "zh", "en", "es", "pt", "fr", "ru", "uk", "ro", "hy", "ka",
+    "de", "it", "nl", "pl", "ar", "id", "vi", "tr", "ko", "ja",
 )  # fmt: skip
 _SAMPLE = 600
 _TITLE_ENOUGH = 8

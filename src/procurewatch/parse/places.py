@@ -1,8 +1,9 @@
 """Chinese places from the offline gazetteer (data/gazetteer/cn_admin.tsv), matched longest-first.
 
 Sources are read in order of trust: the source's region when it is a bare name (江西, a
-province constraint), buyer name, title, a free-text region (an address, full names only), the portal the notice was
-published on (data/gazetteer/portals.tsv), then (full names only) the body. Each match narrows a context (province → prefecture → district); a match that
+province constraint), buyer name, title, a free-text region (an address, full names only), the portal
+the notice was published on (data/gazetteer/portals.tsv), then (full names only) the body. Each match
+narrows a context (province → prefecture → district); a match that
 contradicts the context is ignored, and a name shared by several divisions (鼓楼区) is resolved
 only by that context — never guessed.
 
@@ -107,7 +108,8 @@ def _gazetteer() -> _Gazetteer:
     full_names: dict[str, list[Division]] = {}
     short_names: dict[str, list[Division]] = {}
     guarded_names: dict[str, list[Division]] = {}  # short forms that are also ordinary words
-    # an old unit's short form that another unit also bears (上饶 of 上饶县 and of 上饶市) names that unit, not
+    # an old unit's short form that another unit also bears (上饶 of 上饶县 and of 上饶市) names that unit,
+    # not
     # the old unit's successor (广信区)
     shared = {short for code, _n, _l, short, _s in rows if short and code not in renamed}
     for code, name, _level, short, _source in rows:

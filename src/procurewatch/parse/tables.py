@@ -35,9 +35,11 @@ _CANDIDATE_BEFORE = 60  # the lot mark and the name before '为第一…候选'
 _CANDIDATE_AFTER = (
     80  # the role and the bid after it  # a longer line (even with the spaces around it) is no label
 )
-# a result heading on its own line, then the winner (and its price) on the next: 六、成交结果 / X公司，总价355000.00元
+# a result heading on its own line, then the winner (and its price) on the next:
+# 六、成交结果 / X公司，总价355000.00元
 _RESULT_LINE = re.compile(
-    r"^[ \t]*(?:[一二三四五六七八九十\d]{1,3}\s*[、.．]\s*)?(?P<heading>(?:中标|成交)(?:结果|供应商|人|单位)(?:名称)?)"
+    r"^[ \t]*(?:[一二三四五六七八九十\d]{1,3}\s*[、.．]\s*)?"
+    r"(?P<heading>(?:中标|成交)(?:结果|供应商|人|单位)(?:名称)?)"
     r"(?:[、，,及和与][^\n:：]{0,24})?(?:\s*[(（][^)）\n]{0,12}[)）])?\s*[:：]?[ \t]*\n[ \t]*"
     r"(?P<name>[\u4e00-\u9fff()（）A-Za-z]{4,40}?(?:公司|集团|中心|院|所|厂|社))"
     r"(?:\s*[,，;；]\s*(?P<pricelabel>总价|报价|总报价|中标价|成交价|中标金额|成交金额|金额)\s*(?:为|是|[:：])?\s*"

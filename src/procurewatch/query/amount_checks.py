@@ -83,14 +83,19 @@ def flag_ctes(s: Settings | None = None) -> str:
     floor_rows = ", ".join(
         f"('{cur}', {_num(v)})" for cur, v in floors(s).items() if re.fullmatch(r"[A-Z]{3}", cur)
     )
-    floor_sql = f"SELECT * FROM (VALUES {floor_rows}) t(currency, floor)" if floor_rows else (
-        "SELECT NULL::VARCHAR AS currency, NULL::DOUBLE AS floor WHERE FALSE"
+    floor_sql = (
+        f"SELECT * FROM (VALUES {floor_rows}) t(currency, floor)"
+        if floor_rows
+        else ("SELECT NULL::VARCHAR AS currency, NULL::DOUBLE AS floor WHERE FALSE")
     )
-    slip = " OR ".join(
-        f"abs(n1.amount_value / n2.amount_value / {_num(f)} - 1) <= {_num(s.slip_tolerance)} OR "
-        f"abs(n2.amount_value / n1.amount_value / {_num(f)} - 1) <= {_num(s.slip_tolerance)}"
-        for f in s.slip_factors
-    ) or "FALSE"
+    slip = (
+        " OR ".join(
+            f"abs(n1.amount_value / n2.amount_value / {_num(f)} - 1) <= {_num(s.slip_tolerance)} OR "
+            f"abs(n2.amount_value / n1.amount_value / {_num(f)} - 1) <= {_num(s.slip_tolerance)}"
+            for f in s.slip_factors
+        )
+        or "FALSE"
+    )
     notice_struct = (
         "{'notice_id': n.id, 'title': n.title, 'value': n.amount_value, 'currency': n.amount_currency, "
         "'kind': n.amount_kind, 'published': n.published, 'url': n.url}"
@@ -196,7 +201,6 @@ def explain(row: dict[str, Any]) -> str:
         return (
             f"{row['value']:,.2f} {row['currency']} is {row['ratio']:,.0f}× the median "
             f"({row['group_median']:,.2f}) of {row['group_size']} procurements in {row['grp']} / "
-            f"{row['currency']}; threshold {row['threshold']:,.2f}"
-            + (f"; from {values}" if values else "")
+            f"{row['currency']}; threshold {row['threshold']:,.2f}" + (f"; from {values}" if values else "")
         )
     return f"{row['value']:,.2f} {row['currency']} appears scaled by ×{row['ratio']:,.4g} in {values}"

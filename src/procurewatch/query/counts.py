@@ -50,7 +50,8 @@ _LONE_STATUS = status_sql("n.notice_type = 'cancellation'", "n.notice_type", ove
 # stored again (same fingerprint, e.g. the same OCDS release under another file name) counts once.
 _BASE_TEMPLATE = """
 unlinked AS (
-    SELECT n.id, first_value(n.id) OVER (PARTITION BY n.fingerprint ORDER BY n.published NULLS LAST, n.id) AS pid
+    SELECT n.id,
+           first_value(n.id) OVER (PARTITION BY n.fingerprint ORDER BY n.published NULLS LAST, n.id) AS pid
     FROM notices n ANTI JOIN notice_links l ON l.notice_id = n.id
 ),
 members AS (
@@ -59,7 +60,8 @@ members AS (
     SELECT u.id, u.pid, 'unlinked', 1.0, CASE WHEN u.id <> u.pid THEN u.pid END FROM unlinked u
 ),
 proc_notice_counts AS (
-    SELECT m.procurement_id AS pid, count(DISTINCT n.fingerprint) FILTER (WHERE m.duplicate_of IS NULL) AS notices
+    SELECT m.procurement_id AS pid,
+           count(DISTINCT n.fingerprint) FILTER (WHERE m.duplicate_of IS NULL) AS notices
     FROM members m JOIN notices n ON n.id = m.notice_id GROUP BY ALL
 ),
 procs_raw AS (
@@ -76,14 +78,17 @@ procs_raw AS (
     FROM notices n JOIN unlinked u ON u.id = n.id AND u.pid = n.id
 ),
 proc_categories AS (
-    SELECT DISTINCT m.procurement_id AS pid, f.category FROM members m JOIN findings f ON f.notice_id = m.notice_id
+    SELECT DISTINCT m.procurement_id AS pid, f.category
+    FROM members m JOIN findings f ON f.notice_id = m.notice_id
 ),
 proc_suppliers AS (
-    SELECT DISTINCT m.procurement_id AS pid, p.vendor FROM members m JOIN parties p ON p.notice_id = m.notice_id
+    SELECT DISTINCT m.procurement_id AS pid, p.vendor
+    FROM members m JOIN parties p ON p.notice_id = m.notice_id
     WHERE p.role = 'supplier' AND p.vendor IS NOT NULL
 ),
 proc_mentions AS (
-    SELECT DISTINCT m.procurement_id AS pid, v.vendor FROM members m JOIN vendor_mentions v ON v.notice_id = m.notice_id
+    SELECT DISTINCT m.procurement_id AS pid, v.vendor
+    FROM members m JOIN vendor_mentions v ON v.notice_id = m.notice_id
 ),
 {flags},
 procs AS (
@@ -222,7 +227,7 @@ def fx_note(target: str) -> str:
         f"converted to {target.upper()} at annual average rates for the procurement's year "
         f"(data/fx_rates.csv, {min(years)}–{max(years)}, approximate; the latest year is a year-to-date "
         "estimate); amounts without a rate for their year stay in their own currency and say so "
-        "(\"not converted: no rate for YEAR\")"
+        '("not converted: no rate for YEAR")'
     )
 
 
@@ -282,7 +287,8 @@ _MEASURES = f"""
     sum(g.notices) AS notices,
     {_MONEY.format("g.spend_value", "")} AS spend_value,
     g.spend_currency AS spend_currency,
-    {_MONEY.format("g.spend_value", " FILTER (WHERE g.spend_kind IN ('award', 'contract'))")} AS spend_award_value,
+    {_MONEY.format("g.spend_value", " FILTER (WHERE g.spend_kind IN ('award', 'contract'))")}
+        AS spend_award_value,
     {_MONEY.format("g.spend_value", " FILTER (WHERE g.spend_kind = 'budget')")} AS spend_budget_value,
     count(*) FILTER (WHERE g.spend_kind IN ('award', 'contract')) AS procurements_with_award,
     count(*) FILTER (WHERE g.spend_kind = 'budget') AS procurements_with_budget_only,
@@ -573,7 +579,8 @@ def top_vendors(
 def top_suppliers(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 20) -> list[dict[str, Any]]:
     """Winning suppliers by name as written (integrators rarely resolve to a known vendor id)."""
     join = """JOIN (SELECT DISTINCT m.procurement_id AS pid, p.name FROM members m
-                    JOIN parties p ON p.notice_id = m.notice_id WHERE p.role = 'supplier') s ON s.pid = fp.id"""
+                    JOIN parties p ON p.notice_id = m.notice_id WHERE p.role = 'supplier') s
+              ON s.pid = fp.id"""
     return _grouped(
         con,
         f,
@@ -590,7 +597,8 @@ def categories_by_vendor(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dic
     body = f"""
     SELECT v.vendor, c.category, count(DISTINCT fp.id) AS procurements
     FROM fp
-    JOIN (SELECT pid, vendor FROM proc_suppliers UNION SELECT pid, vendor FROM proc_mentions) v ON v.pid = fp.id
+    JOIN (SELECT pid, vendor FROM proc_suppliers UNION SELECT pid, vendor FROM proc_mentions) v
+      ON v.pid = fp.id
     JOIN proc_categories c ON c.pid = fp.id{only}
     GROUP BY ALL ORDER BY v.vendor, procurements DESC, c.category"""
     return _query(con, f, body, params)
@@ -603,8 +611,10 @@ _CELL = {
     "city": "fp.city IS NOT DISTINCT FROM ?",
     "country": "fp.country IS NOT DISTINCT FROM ?",
     "buyer": "fp.buyer IS NOT DISTINCT FROM ?",
-    "vendor": "fp.id IN (SELECT pid FROM proc_suppliers WHERE vendor = ? UNION SELECT pid FROM proc_mentions WHERE vendor = ?)",
-    "supplier": "fp.id IN (SELECT m.procurement_id FROM members m JOIN parties p ON p.notice_id = m.notice_id WHERE p.role = 'supplier' AND p.name = ?)",
+    "vendor": "fp.id IN (SELECT pid FROM proc_suppliers WHERE vendor = ? "
+    "UNION SELECT pid FROM proc_mentions WHERE vendor = ?)",
+    "supplier": "fp.id IN (SELECT m.procurement_id FROM members m "
+    "JOIN parties p ON p.notice_id = m.notice_id WHERE p.role = 'supplier' AND p.name = ?)",
     "spend_currency": "fp.spend_currency IS NOT DISTINCT FROM ?",
     "region": "fp.province IS NOT DISTINCT FROM ?",
     "amount_flagged": "fp.amount_flagged = ?",
@@ -634,13 +644,17 @@ def procurements(
     return _query(con, f, body, params)
 
 
-_PHASE_ORDER = "CASE n.notice_type WHEN 'tender' THEN 0 WHEN 'amendment' THEN 1 WHEN 'award' THEN 2 WHEN 'contract' THEN 3 WHEN 'cancellation' THEN 4 ELSE 5 END"
+_PHASE_ORDER = (
+    "CASE n.notice_type WHEN 'tender' THEN 0 WHEN 'amendment' THEN 1 WHEN 'award' THEN 2 "
+    "WHEN 'contract' THEN 3 WHEN 'cancellation' THEN 4 ELSE 5 END"
+)
 
 
 def procurement_notices(con: duckdb.DuckDBPyConnection, procurement_id: str) -> list[dict[str, Any]]:
     """The notices linked into a procurement, in date and phase order, with the link reason."""
     body = f"""
-    SELECT n.id, n.title, n.notice_type, n.published, n.buyer, n.project_code, n.ocid, n.path, n.locator, n.url,
+    SELECT n.id, n.title, n.notice_type, n.published, n.buyer, n.project_code, n.ocid, n.path, n.locator,
+           n.url,
            n.amount_value, n.amount_currency, n.amount_kind, n.relevant, n.score,
            m.reason, m.link_score, m.duplicate_of
     FROM members m JOIN notices n ON n.id = m.notice_id
@@ -669,7 +683,8 @@ def data_vintage(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """What the store holds: distinct notices (the same content stored twice counts once; `stored_notices`
     counts rows), notice dates and when it was ingested."""
     row = con.execute(
-        """SELECT count(DISTINCT fingerprint), min(published), max(published), min(ingested_at), max(ingested_at),
+        """SELECT count(DISTINCT fingerprint), min(published), max(published), min(ingested_at),
+                  max(ingested_at),
                   count(*) FROM notices"""
     ).fetchall()[0]
     (procs,) = con.execute("SELECT count(*) FROM procurements").fetchall()[0]
@@ -713,8 +728,13 @@ def coverage(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]]:
             src["last"] = last_day
     partial = partial_years(con)
     years = [
-        {"year": y, "notices": n, "stored_notices": st, "partial": (y in partial) if y is not None else None,
-         "covered": partial.get(y) if y is not None else "undated"}
+        {
+            "year": y,
+            "notices": n,
+            "stored_notices": st,
+            "partial": (y in partial) if y is not None else None,
+            "covered": partial.get(y) if y is not None else "undated",
+        }
         for y, n, st in con.execute(
             """SELECT year(published), count(DISTINCT fingerprint), count(*) FROM notices
                GROUP BY ALL ORDER BY 1 NULLS LAST"""

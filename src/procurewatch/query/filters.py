@@ -57,7 +57,9 @@ def day(value: str, end: bool = False) -> str:
             return date(year, int(month), int(dd)).isoformat()
         if month:
             first = date(year, int(month), 1)
-            return first.replace(day=calendar.monthrange(year, int(month))[1]).isoformat() if end else str(first)
+            return (
+                first.replace(day=calendar.monthrange(year, int(month))[1]).isoformat() if end else str(first)
+            )
         return f"{year:04d}-12-31" if end else f"{year:04d}-01-01"
     except ValueError:
         raise FilterError("date", value, "no such date") from None
@@ -202,11 +204,15 @@ FILTERS: dict[str, FilterSpec] = {
     for spec in (
         FilterSpec("q", _text(MAX_Q), False, "full-text query"),
         FilterSpec("year", _year, True, "year of publication, e.g. 2019"),
-        FilterSpec("category", _closed("category", _categories), True, "taxonomy id, e.g. facial_recognition"),
+        FilterSpec(
+            "category", _closed("category", _categories), True, "taxonomy id, e.g. facial_recognition"
+        ),
         FilterSpec("country", _closed("country", _countries), True, "ISO 3166 code or name, e.g. CN, GB"),
         FilterSpec("province", _province, True, "Chinese province: 湖北省, 湖北, Hubei or 420000"),
         FilterSpec("buyer_type", _closed("buyer_type", _buyer_types), True, "purchaser type"),
-        FilterSpec("vendor", _closed("vendor", _vendors), True, "vendor id or name, e.g. hikvision, 海康威视"),
+        FilterSpec(
+            "vendor", _closed("vendor", _vendors), True, "vendor id or name, e.g. hikvision, 海康威视"
+        ),
         FilterSpec("notice_type", _closed("notice_type", _notice_types), True, "notice type"),
         FilterSpec("language", _language, True, "language code, e.g. zh"),
         FilterSpec("date_from", _date, False, "first date: YYYY, YYYY-MM or YYYY-MM-DD"),

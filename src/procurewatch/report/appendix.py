@@ -56,7 +56,8 @@ SELECT fp.id, fp.title, fp.buyer, fp.first_published, year(fp.first_published) A
        coalesce((SELECT list(DISTINCT vendor) FROM proc_mentions v WHERE v.pid = fp.id), []) AS mentions,
        t.field AS evidence_field, t.evidence_category, t.context, t.ev_start - t.ctx_start AS mark_start,
        t.ev_end - t.ctx_start AS mark_end, coalesce(t.evidence_url, urls.url) AS url
-FROM fp LEFT JOIN ev_text t ON t.pid = fp.id LEFT JOIN urls ON urls.pid = fp.id LEFT JOIN sup ON sup.pid = fp.id
+FROM fp LEFT JOIN ev_text t ON t.pid = fp.id LEFT JOIN urls ON urls.pid = fp.id
+LEFT JOIN sup ON sup.pid = fp.id
 ORDER BY fp.first_published NULLS LAST, fp.id"""
 
 
@@ -119,15 +120,18 @@ MATCHERS: dict[str, Match] = {
     "growth": _growth,
     "flagged_amounts": lambda row, p: row["procurement_id"] == p["id"],
     "by_province": lambda row, p: _china(row, p) and row["province"] == p["province"],
-    "by_prefecture": lambda row, p: _china(row, p) and (row["province"], row["city"]) == (p["province"], p["city"]),
+    "by_prefecture": lambda row, p: (
+        _china(row, p) and (row["province"], row["city"]) == (p["province"], p["city"])
+    ),
     "by_country": _same("country"),
     "by_region": lambda row, p: (row["country"], row["region"]) == (p["country"], p["province"]),
     "top_buyers": _same("buyer"),
     "top_vendors_awards": lambda row, p: row["vendor"] in p["award_vendors"],
     "top_vendors_mentions": lambda row, p: row["vendor"] in p["mentions"],
     "top_suppliers": lambda row, p: row["supplier"] in p["suppliers"],
-    "categories_by_vendor": lambda row, p: row["category"] in p["categories"]
-    and row["vendor"] in (*p["award_vendors"], *p["mentions"]),
+    "categories_by_vendor": lambda row, p: (
+        row["category"] in p["categories"] and row["vendor"] in (*p["award_vendors"], *p["mentions"])
+    ),
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime
+from importlib import resources
 from typing import Any
 
 from jinja2 import Environment
@@ -94,7 +95,7 @@ def render_html(
                 "explorer": f"{explorer.rstrip('/')}/procurement/{p['id']}" if explorer else None,
             }
         )
-    return env.from_string(TEMPLATE).render(
+    return env.from_string(_template()).render(
         tables=tables,
         charts=charts,
         info=info,
@@ -108,7 +109,9 @@ def trend_charts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Procurements per year by category, and spend per year for each currency (one chart per currency,
     flagged amounts left out). Rows are one per year × category with `spend_<CUR>` columns."""
     by_category: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-    spend: dict[str, dict[str, dict[int, float]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(float)))
+    spend: dict[str, dict[str, dict[int, float]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(float))
+    )
     for r in rows:
         if r.get("year") is None:
             continue
@@ -189,7 +192,8 @@ def line_chart(
         for yr in years:
             parts.append(
                 f'<circle cx="{x(yr):.1f}" cy="{y(points.get(yr, 0)):.1f}" r="{3 if len(years) > 1 else 5}" '
-                f'fill="{colour}"><title>{escape(name)} {yr}: {escape(fmt(float(points.get(yr, 0))))}</title></circle>'
+                f'fill="{colour}"><title>{escape(name)} {yr}: '
+                f"{escape(fmt(float(points.get(yr, 0))))}</title></circle>"
             )
         ly = upper + 14 + i * 16
         parts.append(f'<rect x="{width - right + 12}" y="{ly - 9}" width="10" height="10" fill="{colour}"/>')
@@ -199,88 +203,8 @@ def line_chart(
 
 
 # Kept in the module (not a package data file) so the page renders from any install.
-TEMPLATE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<meta name="referrer" content="no-referrer">
-<title>procurewatch report</title>
-<style>
-body { font: 14px/1.45 system-ui, "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
-h1 { font-size: 1.6em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
-table { border-collapse: collapse; margin: .5em 0 1.5em; font-size: 13px; }
-th, td { border-bottom: 1px solid #e3e3e3; padding: 3px 8px; text-align: left; vertical-align: top; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-tr:target, div:target { background: #fff6d5; }
-figure { margin: 1em 0; } figcaption { font-weight: 600; margin-bottom: .3em; }
-.methods dt { font-weight: 600; margin-top: .6em; } .methods dd { margin-left: 1.2em; }
-.note { color: #555; font-size: 12px; } .flag { color: #b00020; font-weight: 600; }
-.proc { border-top: 1px solid #e3e3e3; padding: .4em 0; } mark { background: #ffe08a; }
-</style>
-</head>
-<body>
-<h1>Surveillance procurement report</h1>
-<p class="note">Generated {{ generated }} by procurewatch. Counts are procurements (linked notices); spend is the award or
-contract value when known, else the budget; currencies are never added together. Filters: {{ info.filters | join(", ") }}.
-Coverage: {{ info.coverage }}. Every row links to the procurements behind it (<a href="#appendix">appendix</a>);
-flagged amounts are listed in <a href="#flagged_amounts">Flagged amounts</a>.</p>
 
-<h2>Trends</h2>
-{% for chart in charts %}
-<figure><figcaption>{{ chart.title }} <a class="note" href="#by_year_category">(the figures and the procurements behind them)</a></figcaption>{{ chart.svg }}</figure>
-{% else %}
-<p>No dated procurements to chart.</p>
-{% endfor %}
 
-{% for t in tables %}
-<h2 id="{{ t.name }}">{{ t.title }}</h2>
-<table>
-<thead><tr>{% for c in t.columns %}<th>{{ c | replace("_", " ") }}</th>{% endfor %}{% if t.rows[0][1] %}<th>behind it</th>{% endif %}</tr></thead>
-<tbody>
-{% for row, link in t.rows %}<tr{% if link %} id="row-{{ t.name }}-{{ loop.index0 }}"{% endif %}>{% for c in t.columns %}{% set v = row.get(c) %}<td{% if v is number and c not in ("year", "base", "current") %} class="num"{% endif %}>{{ v | fmt(c) }}</td>{% endfor %}{% if link %}<td><a href="#{{ link }}">procurements</a></td>{% endif %}</tr>
-{% endfor %}
-</tbody>
-</table>
-{% endfor %}
-
-<h2 id="methods">Methods</h2>
-<dl class="methods">
-<dt>What was counted</dt><dd>{{ info.unit }}</dd>
-<dt>Spend</dt><dd>{{ info.spend }}</dd>
-<dt>Currencies</dt><dd>{{ info.currencies }}</dd>
-<dt>Year</dt><dd>{{ info.year }}</dd>
-<dt>Categories</dt><dd>{{ info.categories }}</dd>
-<dt>Filters</dt><dd>{{ info.filters | join(", ") }}</dd>
-<dt>Growth</dt><dd>{{ info.growth }}; the base counts are shown beside every percentage.</dd>
-<dt>Coverage</dt><dd>{{ info.coverage }}</dd>
-<dt>Flagged amounts</dt><dd><ul>{% for k, v in info.amount_checks.items() %}<li>{{ k }}: {{ v }}</li>{% endfor %}</ul></dd>
-<dt>Detection threshold</dt><dd>a notice is counted as surveillance when its score is at least {{ info.detection_threshold }}</dd>
-<dt>Linking thresholds</dt><dd><ul>{% for k, v in info.linking.items() %}<li>{{ k }}: {{ v }}</li>{% endfor %}
-<li>phase words stripped before comparing titles: {{ info.phase_words_stripped }}</li></ul></dd>
-<dt>Data</dt><dd><ul>{% for k, v in info.data.items() %}<li>{{ k }}: {{ v }}</li>{% endfor %}</ul></dd>
-</dl>
-
-<h2 id="appendix">Appendix: the procurements behind each figure</h2>
-{% for fig in figures %}
-<div id="{{ fig.anchor }}"><h3>{{ fig.title }} <a class="note" href="#{{ fig.row_anchor }}">(back)</a></h3>
-<p>{% for pid in fig.ids %}<a href="#p-{{ pid }}">{{ pid }}</a>{% if not loop.last %}, {% endif %}{% else %}none{% endfor %}
-{% if fig.more %} … and {{ fig.more }} more (procurewatch.query.counts.procurements lists them all){% endif %}</p></div>
-{% endfor %}
-
-<h2 id="procurements">Procurements</h2>
-{% for p in procurements %}
-<div class="proc" id="p-{{ p.id }}">
-<strong>{{ p.title or "(untitled)" }}</strong> <span class="note">{{ p.id }}</span><br>
-{{ p.buyer or "(buyer unknown)" }} · {{ p.first_published or "undated" }} ·
-{% if p.spend_value is not none %}{{ p.spend_value | fmt }} {{ p.spend_currency }} ({{ p.spend_kind }}){% else %}no amount{% endif %}
-{% if p.amount_flags %} · <span class="flag">flagged: {{ p.amount_flags | join(", ") }}</span> (<a href="#flagged_amounts">why</a>){% endif %}<br>
-categories: {{ p.categories | join(", ") or "none" }}{% if p.country %} · {{ p.country }}{% endif %}{% if p.province %} {{ p.province }}{% endif %}{% if p.city %} {{ p.city }}{% endif %}<br>
-{% if p.evidence %}evidence ({{ p.evidence.category }}, {{ p.evidence.field }}): “{% if p.evidence.clipped %}…{% endif %}{{ p.evidence.before }}<mark>{{ p.evidence.text }}</mark>{{ p.evidence.after }}…”<br>{% endif %}
-{% if p.url %}source: <a href="{{ p.url }}" rel="noopener noreferrer">{{ p.url }}</a>{% else %}source: no web address{% endif %}
-{% if p.explorer %} · <a href="{{ p.explorer }}" rel="noopener noreferrer">open in the explorer</a>{% endif %}
-</div>
-{% endfor %}
-</body>
-</html>
-"""
+def _template() -> str:
+    """The page, a Jinja2 template kept as package data (report/templates/report.html)."""
+    return resources.files("procurewatch.report").joinpath("templates", "report.html").read_text("utf-8")

@@ -153,7 +153,8 @@ def methods(
         "category rows overlap and must not be added up",
         "filters": f.describe() or ["none"],
         "growth": (f"{growth[0]} → {growth[1]}" if growth else "earliest to latest year in the data")
-        + f"; a percentage needs at least {min_base or figure_settings().growth_min_base} procurements in the "
+        + "; a percentage needs at least "
+        f"{min_base or figure_settings().growth_min_base} procurements in the "
         "base year (else none, with a note); years the store does not cover whole are marked partial",
         "amount_checks": describe_checks(),
         "coverage": _coverage_line(con),
@@ -269,7 +270,8 @@ def print_tables(sections: dict[str, list[dict[str, Any]]], info: dict[str, Any]
             table.add_row(*(Text(fmt(row.get(c), c)) for c in columns))  # notice text is never markup
         console.print(table)
     console.print(
-        "[dim]Counts are procurements (linked notices); spend = award/contract value when known, else budget; "
+        "[dim]Counts are procurements (linked notices); "
+        "spend = award/contract value when known, else budget; "
         f"currencies never summed. Filters: {', '.join(info['filters'])}.[/dim]",
         highlight=False,
     )

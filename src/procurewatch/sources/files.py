@@ -1,4 +1,5 @@
-"""Input files: plain files, folders walked recursively, and archives (.zip, .gz, .tar, .tar.gz) read in place.
+"""Input files: plain files, folders walked recursively, and archives (.zip, .gz, .tar, .tar.gz) read
+in place.
 
 An archive member is an InputFile named "archive.zip!member/name" whose content is streamed from the
 archive on demand; nothing loads a whole archive. Tar members are spooled to a temporary file while the

@@ -1,14 +1,14 @@
 """Big JSON Lines files read in slices of whole lines, so that several processes share one file.
 
-  line_plan(input_file) -> LinePlan | None
-      whether a file can be read in slices, and how: a file on disk (not an archive member) holding
-      JSON Lines of scraped records or of OCDS, in an encoding whose newline byte is always a line
-      break. The kind of content is `base.content_kind`'s, which `read_input` follows too.
-  iter_slices(input_file, plan, max_lines, max_bytes) -> Iterator[LineSlice]
-      cuts the file into slices of whole lines (byte offsets and the number of the first line).
-  read_slice(line_slice, field_map) -> Iterator[Document | SkippedInput]
-      the Documents and errors that reading the whole file gives for those lines: the per-line
-      functions are the whole-file readers' own (records.jsonl_line, ocds_stream.json_line_units).
+line_plan(input_file) -> LinePlan | None
+    whether a file can be read in slices, and how: a file on disk (not an archive member) holding
+    JSON Lines of scraped records or of OCDS, in an encoding whose newline byte is always a line
+    break. The kind of content is `base.content_kind`'s, which `read_input` follows too.
+iter_slices(input_file, plan, max_lines, max_bytes) -> Iterator[LineSlice]
+    cuts the file into slices of whole lines (byte offsets and the number of the first line).
+read_slice(line_slice, field_map) -> Iterator[Document | SkippedInput]
+    the Documents and errors that reading the whole file gives for those lines: the per-line
+    functions are the whole-file readers' own (records.jsonl_line, ocds_stream.json_line_units).
 """
 
 from __future__ import annotations

@@ -157,7 +157,9 @@ def parties_with_role(release: dict[str, Any], *roles: str) -> list[dict[str, An
 
 
 def buyer_party(release: dict[str, Any], parties: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
-    """The buying organisation: buyer, else a party with role buyer/procuringEntity, else tender.procuringEntity."""
+    """The buying organisation: buyer, else a party with role buyer/procuringEntity, else
+    tender.procuringEntity.
+    """
     buyer = release.get("buyer")
     if isinstance(buyer, dict) and org_name(buyer, parties):
         party = parties.get(text(buyer.get("id")))

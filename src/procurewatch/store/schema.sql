@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS notices (
     score           DOUBLE NOT NULL,
     title_match     BOOLEAN NOT NULL,     -- some category evidence lies in the title (strict count)
     ingested_at     TIMESTAMP NOT NULL,
-    role            VARCHAR               -- primary | component when relevant: what is bought, or a named part of it
+    role            VARCHAR               -- primary | component (surveillance is what is bought | a part)
 );
 
 CREATE TABLE IF NOT EXISTS parties (
@@ -118,13 +118,13 @@ CREATE TABLE IF NOT EXISTS procurements (
     code_key        VARCHAR,
     notices_all     INTEGER,              -- notices with re-posts (notices leaves them out)
     spend_notice    VARCHAR,              -- the notice spend_value is taken from
-    role            VARCHAR               -- primary when a member notice's purchase is surveillance, else component
+    role            VARCHAR               -- primary if a member's purchase is surveillance, else component
 );
 
 CREATE TABLE IF NOT EXISTS notice_links (
     notice_id      VARCHAR PRIMARY KEY,
     procurement_id VARCHAR NOT NULL,
-    reason         VARCHAR NOT NULL,     -- first | fingerprint | near_duplicate | project_code | ocid | similarity
+    reason         VARCHAR NOT NULL,     -- first|fingerprint|near_duplicate|project_code|ocid|similarity
     score          DOUBLE NOT NULL,
     duplicate_of   VARCHAR               -- set when this notice is a re-post of another notice
 );
@@ -149,8 +149,9 @@ CREATE TABLE IF NOT EXISTS notice_keys (
     cancelled BOOLEAN NOT NULL
 );
 
--- A person's decisions on procurements (review/decisions.py). Kept across re-ingest and re-linking:
--- a decision holds through its member notices' fingerprints (review_notices), not the procurement id.
+-- A person's decisions on procurements (review/decisions.py). Kept across re-ingest and
+-- re-linking: a decision holds through its member notices' fingerprints (review_notices),
+-- not the procurement id.
 CREATE TABLE IF NOT EXISTS reviews (
     id             BIGINT PRIMARY KEY,  -- in the order decided: the latest decision on a procurement wins
     decision       VARCHAR NOT NULL,    -- confirmed | rejected (is it a surveillance purchase)
@@ -159,7 +160,7 @@ CREATE TABLE IF NOT EXISTS reviews (
     note           VARCHAR,             -- why (exported as the label's basis)
     reviewer       VARCHAR NOT NULL,
     decided_at     TIMESTAMP NOT NULL,
-    procurement_id VARCHAR NOT NULL     -- the procurement as linked when decided (ids change on re-linking)
+    procurement_id VARCHAR NOT NULL     -- the procurement when decided (ids change on re-linking)
 );
 
 CREATE TABLE IF NOT EXISTS review_notices (

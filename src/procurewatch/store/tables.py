@@ -1,12 +1,14 @@
 """The store's tables: the one place they are written down.
 
 Every table with its columns, written as in CREATE TABLE (type, NOT NULL or PRIMARY KEY, a one-line
-comment), and the plain kind of the values the ingest workers make for it. From this come the CREATE TABLE statements (`schema_sql`, which
+comment), and the plain kind of the values the ingest workers make for it. From this come the CREATE
+TABLE statements (`schema_sql`, which
 `store/schema.sql` is generated from), the columns `store/db.py` adds to an older store, the Arrow
 schemas of `store/arrow_tables.py` and the column names of the rows `store/plain_columns.py` and
 `link/keys.py` make. Imports neither Arrow nor DuckDB: the ingest workers load it.
 
-Regenerate `schema.sql` after a change here: `python -m procurewatch.store.tables > src/procurewatch/store/schema.sql`.
+Regenerate `schema.sql` after a change here:
+`python -m procurewatch.store.tables > src/procurewatch/store/schema.sql`.
 """
 
 from __future__ import annotations
@@ -181,7 +183,7 @@ TABLES: tuple[Table, ...] = (
         score           DOUBLE NOT NULL
         title_match     BOOLEAN NOT NULL     -- some category evidence lies in the title (strict count)
         ingested_at     TIMESTAMP NOT NULL
-        role            VARCHAR              -- primary | component when relevant: what is bought, or a named part of it
+        role            VARCHAR              -- primary | component (surveillance is what is bought | a part)
         """,
         kinds={"published": "string"},
         filled={"ingested_at": NOW},
@@ -294,7 +296,7 @@ TABLES: tuple[Table, ...] = (
         code_key        VARCHAR
         notices_all     INTEGER              -- notices with re-posts (notices leaves them out)
         spend_notice    VARCHAR              -- the notice spend_value is taken from
-        role            VARCHAR              -- primary when a member notice's purchase is surveillance, else component
+        role            VARCHAR              -- primary if a member's purchase is surveillance, else component
         """,
         comment="Linking (link/run.py): every notice belongs to exactly one procurement.",
     ),
@@ -304,7 +306,7 @@ TABLES: tuple[Table, ...] = (
         """
         notice_id      VARCHAR PRIMARY KEY
         procurement_id VARCHAR NOT NULL
-        reason         VARCHAR NOT NULL     -- first | fingerprint | near_duplicate | project_code | ocid | similarity
+        reason         VARCHAR NOT NULL     -- first|fingerprint|near_duplicate|project_code|ocid|similarity
         score          DOUBLE NOT NULL
         duplicate_of   VARCHAR              -- set when this notice is a re-post of another notice
         """,
@@ -349,11 +351,12 @@ TABLES: tuple[Table, ...] = (
         note           VARCHAR              -- why (exported as the label's basis)
         reviewer       VARCHAR NOT NULL
         decided_at     TIMESTAMP NOT NULL
-        procurement_id VARCHAR NOT NULL     -- the procurement as linked when decided (ids change on re-linking)
+        procurement_id VARCHAR NOT NULL     -- the procurement when decided (ids change on re-linking)
         """,
         comment=(
-            "A person's decisions on procurements (review/decisions.py). Kept across re-ingest and re-linking:\n"
-            "a decision holds through its member notices' fingerprints (review_notices), not the procurement id."
+            "A person's decisions on procurements (review/decisions.py). Kept across re-ingest and\n"
+            "re-linking: a decision holds through its member notices' fingerprints (review_notices),\n"
+            "not the procurement id."
         ),
     ),
     table(

@@ -5,7 +5,8 @@ the element's keys, and the list is read with the same Filters through counts.pr
 the total at the top is the figure that was clicked. Parameters besides the filter vocabulary:
 `scope=all` (every procurement, not only surveillance), `region` (a province or region as
 written, for places outside the Chinese gazetteer), `role=supplier|mentioned` (with one vendor:
-procurements it won / where it is only mentioned), `uncategorised=1`, `currency` (a per-currency row; `none`: no amount), `page`.
+procurements it won / where it is only mentioned), `uncategorised=1`, `currency` (a per-currency row;
+`none`: no amount), `purchase` (primary, component or any), `page`.
 """
 
 from __future__ import annotations
