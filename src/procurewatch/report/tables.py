@@ -111,7 +111,8 @@ def build_report(
             gc = a.growth(con, f, span[0], span[1], category=category, min_base=min_base)
             gc.pop("spend")
             sections["growth"].append(gc)
-    sections["flagged_amounts"] = a.flagged_amounts(con, f)
+    # every flagged amount of the scope, component purchases included: an editor checks them all
+    sections["flagged_amounts"] = a.flagged_amounts(con, replace(f, role=None))
     long["by_province"] = a.by_province(con, f)
     long["by_prefecture"] = a.by_prefecture(con, f)
     long["by_country"] = a.by_country(con, f)
