@@ -37,7 +37,8 @@ def create_app(settings: Settings) -> FastAPI:
     masker = Masker(reveal=settings.reveal_personal_data)
     app = FastAPI(
         title="procurewatch explorer",
-        description="Read-only API over a procurewatch store: search, procurements, profiles, analyses.",
+        description="API over a procurewatch store: search, procurements, profiles, analyses; reviewers' "
+        "decisions only on a server started with an access token.",
         docs_url=None,
         redoc_url=None,
     )
