@@ -264,3 +264,20 @@ def test_a_decision_made_on_the_page_survives_an_index_rebuild(db: Path):
     html = c.get(f"/procurement/{PID}").text
     assert "Fay" in html and "kept" in html
     close(c)
+
+
+def test_decisions_sent_at_once_all_land_while_pages_are_read(db: Path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    c = client(db, TOKEN)
+
+    def decide(i: int) -> int:
+        body = {"decision": "confirmed", "reviewer": f"r{i}"}
+        c.get(f"/procurement/{PID}", headers=AUTH)
+        return c.post(f"/api/procurements/{PID}/review", json=body, headers=AUTH).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(decide, range(16))) == [201] * 16
+    reviews = c.get(f"/api/procurements/{PID}", headers=AUTH).json()["reviews"]
+    assert len({r["id"] for r in reviews}) == 16 and sum(r["counts"] for r in reviews) == 1
+    close(c)
