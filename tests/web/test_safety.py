@@ -181,7 +181,8 @@ def test_bad_filters_are_refused_with_the_valid_values(client, bad, named):
     assert client.get(f"/api/export?{bad}").status_code == 422
 
 
-def test_token_required_when_set(store):
+def test_token_required_when_set(store_copy):
+    store = store_copy
     c = TestClient(create_app(Settings(db_path=store, token="s3cret")))
     assert c.get("/api/search").status_code == 401
     r = c.get("/", follow_redirects=False)

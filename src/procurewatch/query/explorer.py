@@ -24,10 +24,11 @@ from procurewatch.search.index import SearchIndex
 
 class Explorer:
     """One read-only connection to the store and the opened search index, shared by requests.
-    `prepare`: read the search columns and analysis tables in the background (a server)."""
+    `prepare`: read the search columns and analysis tables in the background (a server); `writable`:
+    hold the store read-write, for reviewers' decisions (query/reader.py)."""
 
-    def __init__(self, db_path: Path, prepare: bool = False) -> None:
-        self.reader = StoreReader(db_path, prepare=prepare)
+    def __init__(self, db_path: Path, prepare: bool = False, writable: bool = False) -> None:
+        self.reader = StoreReader(db_path, prepare=prepare, writable=writable)
         self.searcher = NoticeSearch(self.reader)
 
     @property

@@ -1,4 +1,5 @@
-"""The procurement page's data: a procurement's notices in phase order, each with its details and evidence.
+"""The procurement page's data: a procurement's notices in phase order, each with its details and evidence,
+the reviewers' decisions on it, and what an editor must check (`amount_flags`).
 
 A notice the linker left on its own is shown as a procurement of one, under its own id.
 """
@@ -9,10 +10,13 @@ from typing import Any
 
 import duckdb
 
+from procurewatch.query import counts
+from procurewatch.query.filters import Filters
 from procurewatch.query.notices import dict_rows, in_list
+from procurewatch.review import decisions
 
 _NOTICE_COLUMNS = """n.id, n.title, n.notice_type, n.published, n.buyer, n.project_code, n.ocid, n.path,
-    n.locator, n.url, n.amount_value, n.amount_currency, n.amount_kind, n.relevant, n.score"""
+    n.locator, n.url, n.amount_value, n.amount_currency, n.amount_kind, n.relevant, n.score, n.role"""
 _PHASE = """CASE n.notice_type WHEN 'tender' THEN 0 WHEN 'amendment' THEN 1 WHEN 'award' THEN 2
     WHEN 'contract' THEN 3 WHEN 'cancellation' THEN 4 ELSE 5 END"""
 # the phases of one procurement in order: tender → amendment → award → contract, then by date
@@ -32,7 +36,7 @@ _PER_NOTICE = {
                   ORDER BY notice_id, role, position""",
     "amounts": """SELECT notice_id, value, currency, kind FROM amounts WHERE notice_id IN {ids}
                   ORDER BY notice_id, position""",
-    "findings": """SELECT notice_id, category, score FROM findings WHERE notice_id IN {ids}
+    "findings": """SELECT notice_id, category, score, role FROM findings WHERE notice_id IN {ids}
                    ORDER BY notice_id, score DESC""",
     "items": """SELECT notice_id, description, scheme, code FROM items WHERE notice_id IN {ids}
                 ORDER BY notice_id, position""",
@@ -44,7 +48,8 @@ _PER_NOTICE = {
 
 def procurement(cur: duckdb.DuckDBPyConnection, pid: str) -> dict[str, Any] | None:
     """The procurement `pid` (or the unlinked notice of that id) with its notices, each carrying its
-    details, parties, amounts, findings, items and evidence; None when there is neither."""
+    details, parties, amounts, findings (with their role), items and evidence, and the reviewers'
+    decisions on it (`reviews`, newest first: the first counts); None when there is neither."""
     proc = dict_rows(cur.execute("SELECT * FROM procurements WHERE id = ?", [pid]))
     notices = dict_rows(cur.execute(_PROCUREMENT_NOTICES, [pid]))
     if not notices:
@@ -58,7 +63,19 @@ def procurement(cur: duckdb.DuckDBPyConnection, pid: str) -> dict[str, Any] | No
         n.update(details.get(n["id"], {}))
         for name in ("parties", "amounts", "findings", "items", "evidence"):
             n[name] = [r for r in found[name] if r["notice_id"] == n["id"]]
-    return {"id": pid, "procurement": proc[0] if proc else None, "notices": notices}
+    reviews = [d.as_dict() for d in decisions.for_procurement(cur, pid)]
+    return {"id": pid, "procurement": proc[0] if proc else None, "notices": notices, "reviews": reviews}
+
+
+def amount_flags(cur: Any) -> dict[str, list[dict[str, Any]]]:
+    """Procurement id → its flagged amounts (query/amount_checks.py, computed over the whole store, so read
+    once and kept by a server): rule, evidence (a sentence) and the notices concerned."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in counts.flagged_amounts(cur, Filters(relevant_only=False)):
+        out.setdefault(r["procurement_id"], []).append(
+            {"rule": r["rule"], "evidence": r["evidence"], "notices": r["notices"]}
+        )
+    return out
 
 
 def _per_notice(cur: duckdb.DuckDBPyConnection, sql: str, ids: list[str]) -> list[dict[str, Any]]:

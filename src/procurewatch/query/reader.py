@@ -5,6 +5,11 @@ first use. A server (`prepare=True`) reads two things once in the background aft
 answers meanwhile through plain SQL: every notice's filter/facet columns for search
 (query/columns.py), and the analyses' per-procurement tables (query/counts.py). One-off use
 (the CLI) reads nothing up front.
+
+`writable=True` (a server that accepts reviewers' decisions, web/review.py) opens the one connection
+read-write instead: DuckDB lets one process write, and a read-only connection in this process would
+refuse a second, writable one. Only the review tables change under such a server; the tables read
+up front do not depend on them.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import pyarrow as pa
 from procurewatch.query import counts as analysis
 from procurewatch.query.columns import NoticeColumns
 from procurewatch.search.index import SearchError, SearchIndex, index_dir_for
+from procurewatch.store.db import open_store
 
 log = logging.getLogger("procurewatch.query")
 
@@ -33,11 +39,12 @@ _VENDOR_ROWS = (
 class StoreReader:
     """One read-only connection to the store and the opened search index, shared by requests."""
 
-    def __init__(self, db_path: Path, prepare: bool = False) -> None:
+    def __init__(self, db_path: Path, prepare: bool = False, writable: bool = False) -> None:
         self.db_path = Path(db_path)
         if not self.db_path.exists():
             raise FileNotFoundError(f"no store at {self.db_path}: run 'procurewatch ingest' first")
-        self.con = duckdb.connect(str(self.db_path), read_only=True)
+        self.writable = writable
+        self.con = open_store(self.db_path) if writable else duckdb.connect(str(self.db_path), read_only=True)
         self._index: SearchIndex | None = None
         self._vendors: pa.Table | None = None
         self._lock = threading.Lock()

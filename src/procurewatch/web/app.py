@@ -1,4 +1,5 @@
-"""The explorer: server-rendered pages, a JSON API under /api/, exports. Read-only.
+"""The explorer: server-rendered pages, a JSON API under /api/, exports. Read-only, except that a
+server started with an access token accepts reviewers' decisions (web/review.py).
 
 create_app only wires the app: the shared state (web/state.py), the security middleware, the
 static files, the routers (web/pages/*, web/auth.py, web/api.py) and the answer to a request
@@ -22,27 +23,28 @@ from procurewatch.query.charts import ChartCache
 from procurewatch.query.explorer import Explorer
 from procurewatch.query.filters import FilterError
 from procurewatch.query.procurement_list import ProcurementLists
-from procurewatch.web import api, auth, palette
+from procurewatch.web import api, auth, palette, review
 from procurewatch.web.pages import dashboard, procurement, procurements, profiles, search
 from procurewatch.web.rendering import make_templates, page
 from procurewatch.web.security import SecurityMiddleware
 from procurewatch.web.state import Settings, Shared
 
 STATIC = Path(__file__).resolve().parent / "static"
-ROUTERS = (search, procurement, procurements, profiles, dashboard, auth, api, palette)
+ROUTERS = (search, procurement, procurements, profiles, dashboard, auth, api, review, palette)
 
 
 def create_app(settings: Settings) -> FastAPI:
     masker = Masker(reveal=settings.reveal_personal_data)
     app = FastAPI(
         title="procurewatch explorer",
-        description="Read-only API over a procurewatch store: search, procurements, profiles, analyses.",
+        description="API over a procurewatch store: search, procurements, profiles, analyses; reviewers' "
+        "decisions only on a server started with an access token.",
         docs_url=None,
         redoc_url=None,
     )
     app.state.shared = Shared(
         settings=settings,
-        explorer=Explorer(settings.db_path, prepare=True),
+        explorer=Explorer(settings.db_path, prepare=True, writable=bool(settings.token)),
         masker=masker,
         templates=make_templates(masker),
         charts=ChartCache(),

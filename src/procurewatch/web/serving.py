@@ -13,7 +13,8 @@ from procurewatch.web.security import TOKEN_ENV, is_loopback
 
 
 def serve(db: Path, host: str, port: int, token: str | None, reveal: bool, console: Console) -> None:
-    """Serve the store at `db` read-only until interrupted."""
+    """Serve the store at `db` until interrupted: read-only, or with a token read-write for reviewers'
+    decisions (web/review.py)."""
     token = token or os.environ.get(TOKEN_ENV) or None
     if not is_loopback(host) and not token:
         raise UsageError(
@@ -31,7 +32,8 @@ def serve(db: Path, host: str, port: int, token: str | None, reveal: bool, conso
     where = f"http://{host}:{port}/"
     if token:
         console.print(
-            f"serving {db} read-only at {where} — access token required (header, cookie or ?token=)"
+            f"serving {db} at {where} — access token required (header, cookie or ?token=); "
+            "reviewers' decisions are accepted from requests with it, so the store is held read-write"
         )
     else:
         console.print(f"serving {db} read-only at {where} (loopback only, no token)")

@@ -1,4 +1,6 @@
-"""The procurement page: a procurement's notices in phase order, their texts with the evidence marked.
+"""The procurement page: what an editor must check (role, categories and their roles, flagged amounts
+with each notice's amount), the reviewers' decisions and, on a server that accepts them, the form to
+decide (web/review.py); then the notices in phase order, their texts with the evidence marked.
 
 /notice/{id} and a notice id given as /procurement/{id} lead to the notice within its procurement.
 """
@@ -10,7 +12,9 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from procurewatch import knowledge
 from procurewatch.privacy import Masker
+from procurewatch.review.decisions import ROLES
 from procurewatch.web.highlight import Span, segments
 from procurewatch.web.rendering import page
 from procurewatch.web.state import shared
@@ -19,7 +23,14 @@ router = APIRouter()
 
 
 @router.get("/procurement/{pid}", response_class=HTMLResponse, include_in_schema=False)
-def procurement_page(request: Request, pid: str) -> HTMLResponse:
+def procurement_page(request: Request, pid: str) -> Response:
+    return render(request, pid)
+
+
+def render(
+    request: Request, pid: str, status: int = 200, message: str | None = None, entered: dict | None = None
+) -> Response:
+    """The page of procurement `pid`; after a refused decision, with `message` and what was `entered`."""
     s = shared(request)
     data = s.explorer.procurement(pid)
     if data is None:
@@ -29,7 +40,61 @@ def procurement_page(request: Request, pid: str) -> HTMLResponse:
         return page(request, "error.html", 404, message="No procurement or notice with this id.")
     for notice in data["notices"]:
         notice["texts"] = evidence_texts(notice, s.masker)
-    return page(request, "procurement.html", data=data)
+    form = None
+    if s.writes:
+        form = {
+            "secret": s.form_secret,
+            "categories": list(knowledge.categories()),
+            "roles": ROLES,
+            "entered": entered or {},
+        }
+    return page(
+        request,
+        "procurement.html",
+        status,
+        data=data,
+        check=to_check(data, s.amount_flags(data["id"])),
+        form=form,
+        message=message,
+    )
+
+
+def to_check(data: dict[str, Any], flags: list[dict[str, Any]]) -> dict[str, Any]:
+    """What an editor checks first: the procurement's role, each category with the roles its findings
+    give it, the flagged amounts, and every notice's amount (flagged ones marked) when any is flagged."""
+    proc = data["procurement"]
+    notices = data["notices"]
+    categories: dict[str, dict[str, Any]] = {}
+    for n in notices:
+        for x in n["findings"]:
+            c = categories.setdefault(
+                x["category"], {"category": x["category"], "roles": set(), "score": 0.0}
+            )
+            if x.get("role"):
+                c["roles"].add(x["role"])
+            c["score"] = max(c["score"], x["score"] or 0.0)
+    flagged = {nid for f in flags for nid in f["notices"]}
+    amounts = [
+        {
+            "id": n["id"],
+            "notice_type": n["notice_type"],
+            "published": n["published"],
+            "value": n["amount_value"],
+            "currency": n["amount_currency"],
+            "kind": n["amount_kind"],
+            "flagged": n["id"] in flagged,
+        }
+        for n in notices
+        if n["amount_value"] is not None
+    ]
+    return {
+        "role": proc["role"] if proc else notices[0].get("role"),
+        "categories": [
+            {**c, "roles": sorted(c["roles"])} for c in sorted(categories.values(), key=lambda c: -c["score"])
+        ],
+        "flags": flags,
+        "amounts": amounts if flags else [],
+    }
 
 
 @router.get("/notice/{nid}", include_in_schema=False)
