@@ -41,8 +41,10 @@ WITH m AS (
            n.published, n.notice_type, n.amount_value, n.amount_currency, n.amount_kind, n.relevant, n.score,
            n.title_match, n.country, n.province, n.city, n.admin_code, k.buyer_key, k.title_key, k.code_key,
            coalesce(k.cancelled, n.notice_type = 'cancellation') AS cancelled, n.role,
-           -- the first notice by date, ties broken by id, so that the same notices give the same row
-           CAST(coalesce(n.published, DATE '9999-12-31') AS VARCHAR) || n.id AS sort_day
+           -- the first notice by date, ties broken by a hash of the id, so that the same notices give
+           -- the same row (a number: a text key would hold every member's string while aggregating)
+           CAST(date_diff('day', DATE '1970-01-01', coalesce(n.published, DATE '9999-12-31')) AS HUGEINT)
+               * 18446744073709551616 + hash(n.id) AS sort_day
     FROM notice_links l JOIN notices n ON n.id = l.notice_id
     LEFT JOIN notice_keys k ON k.notice_id = n.id
     WHERE l.procurement_id IN (SELECT procurement_id FROM _touched)
