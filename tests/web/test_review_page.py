@@ -240,7 +240,7 @@ def test_api_records_a_decision_and_the_procurement_carries_it(db: Path):
 
 def test_a_decision_changes_the_figures_at_once(db: Path):
     c = client(db, TOKEN)
-    listing = "/api/dashboard/totals?purchase=any"  
+    listing = "/api/dashboard/totals?purchase=any"  # whatever role the detector gave it
     before = c.get(listing, headers=AUTH).json()["rows"]
     assert (
         c.post(
