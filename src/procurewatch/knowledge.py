@@ -40,6 +40,16 @@ def categories() -> dict[str, str]:
 
 
 @cache
+def category_colours() -> dict[str, str]:
+    """Category id → its colour (taxonomy/colours.json), and "(none)" for no category."""
+    data = load_json("taxonomy", "colours.json")
+    colours = data["colours"]
+    out = {cid: colours[i % len(colours)] for i, cid in enumerate(categories())}
+    out["(none)"] = data["none"]
+    return out
+
+
+@cache
 def vendors() -> dict[str, dict[str, Any]]:
     """Vendor id → its entry in vendors.json (name, aliases, categories ...)."""
     return {v["id"]: v for v in load_json("vendors.json")["vendors"]}

@@ -17,6 +17,7 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup, escape
 
+from procurewatch import knowledge
 from procurewatch.report.columns import columns_for, fmt
 
 PALETTE = ["#1f5f8b", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d6a9f", "#2e4057", "#c47f3a"]
@@ -185,7 +186,8 @@ def line_chart(
             )
     ranked = sorted(series.items(), key=lambda kv: -sum(kv[1].values()))
     for i, (name, points) in enumerate(ranked[: len(PALETTE)]):
-        colour = PALETTE[i]
+        # a category's colour is the one it has on every page; other series take the report's own
+        colour = knowledge.category_colours().get(name, PALETTE[i])
         if len(years) > 1:
             coords = " ".join(f"{x(yr):.1f},{y(points.get(yr, 0)):.1f}" for yr in years)
             parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{coords}"/>')

@@ -19,20 +19,9 @@ from procurewatch.web.params import read_filters
 
 router = APIRouter()
 
-# 16 distinguishable colours (Tableau 20 minus its light tints and greys), then a grey for no category
-COLOURS = (
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
-    "#9c755f", "#1f3a93", "#d37295", "#499894", "#86bcb6", "#8cd17d", "#b6992d", "#a0cbe8",
-)  # fmt: skip
-NONE_COLOUR = "#9aa3ad"
-
-
-@cache
 def palette() -> dict[str, str]:
     """Category id → colour; "(none)" for procurements without a category."""
-    out = {cid: COLOURS[i % len(COLOURS)] for i, cid in enumerate(knowledge.categories())}
-    out["(none)"] = NONE_COLOUR
-    return out
+    return knowledge.category_colours()
 
 
 @cache
