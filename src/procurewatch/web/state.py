@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from procurewatch.privacy import Masker
 from procurewatch.query import procurement
 from procurewatch.query.charts import ChartCache
+from procurewatch.query.counts import data_vintage as analysis_vintage
 from procurewatch.query.explorer import Explorer
 from procurewatch.query.procurement_list import ProcurementLists
 
@@ -40,8 +41,16 @@ class Shared:
     form_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     write_lock: threading.Lock = field(default_factory=threading.Lock)
 
+    _vintage: dict[str, Any] | None = None
     _flags: dict[str, list[dict[str, Any]]] | None = None
     _flags_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def vintage(self, cur: Any) -> dict[str, Any]:
+        """What the store holds (counts.data_vintage): a scan of every notice, so read once; neither
+        a page view nor a review decision changes it."""
+        if self._vintage is None:
+            self._vintage = analysis_vintage(cur)
+        return self._vintage
 
     def amount_flags(self, pid: str) -> list[dict[str, Any]]:
         """The procurement's flagged amounts: flags are computed over the whole store and a decision does

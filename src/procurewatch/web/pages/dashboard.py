@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from procurewatch.query import counts as analysis
 from procurewatch.query.charts import TABLE_CHARTS
 from procurewatch.query.filters import Filters
 from procurewatch.web.params import PURCHASE_DEFAULT, read_filters, read_purchase
@@ -31,7 +30,7 @@ def dashboard_page(request: Request) -> HTMLResponse:
     cur = s.explorer.analysis_cursor()
     try:
         tables = {name: s.charts.get(cur, name, af, None) for name in TABLE_CHARTS}
-        vintage = analysis.data_vintage(cur)
+        vintage = s.vintage(cur)
     finally:
         cur.close()
     scope = "all" if scope_all else ""
