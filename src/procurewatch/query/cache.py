@@ -1,7 +1,8 @@
 """A small thread-safe least-recently-used map, for what the read-only explorer keeps between requests.
 
-The explorer holds the store open read-only and DuckDB's file lock keeps writers out while it
-runs, so search hits, facet counts and chart rows kept here cannot go stale.
+The explorer holds the store, and DuckDB's file lock keeps other writers out while it runs, so what
+is kept here changes only with the server's own writes (review decisions), after which the server
+drops the kept chart rows and procurement lists (web/review.py).
 """
 
 from __future__ import annotations

@@ -30,8 +30,8 @@ TABLE_CHARTS = ("totals", "year_category", "province", "country", "buyers", "ven
 
 
 class ChartCache:
-    """Chart rows by (chart, filters, province). The server holds the store open read-only, so
-    DuckDB's file lock keeps writers out while it runs and cached rows cannot go stale."""
+    """Chart rows by (chart, filters, province). The server holds the store, so DuckDB's file lock
+    keeps other writers out; a server that takes review decisions replaces this cache after each."""
 
     def __init__(self, size: int = 512) -> None:
         self._rows = LRU(size)
