@@ -42,11 +42,19 @@ def dashboard_page(request: Request) -> HTMLResponse:
     kept = [(k, v) for k, v in f.params() if k not in NOT_APPLIED]
     link_qs = urlencode(kept + ([("scope", scope)] if scope else []) + role_pair)
     chinese, elsewhere = split_places(tables["province"])
+    entities = {
+        "chinese": by_entity(chinese, ("province",)),
+        "elsewhere": by_entity(elsewhere, ("country", "province")),
+        "country": by_entity([r for r in tables["country"] if r.get("country")], ("country",)),
+        "buyers": by_entity(tables["buyers"], ("buyer",)),
+        "vendors": by_entity(tables["vendors"], ("vendor",)),
+    }
     return page(
         request,
         "dashboard.html",
         filters=f,
         tables=tables,
+        entities=entities,
         qs=qs,
         link_qs=link_qs,
         scope_all=scope_all,
@@ -65,3 +73,16 @@ def split_places(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list
     chinese = [r for r in rows if r["country"] == "CN" and r.get("admin_code") and r["province"]]
     elsewhere = [r for r in rows if r not in chinese and (r["province"] or r["country"])]
     return chinese, sorted(elsewhere, key=lambda r: (r["country"] or "", r["province"] or ""))
+
+
+def by_entity(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """One row per entity from rows per entity and currency: its procurements added up (a procurement
+    has one currency, so the rows are disjoint) and its spend per currency, never added together."""
+    out: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        key = tuple(row.get(k) for k in keys)
+        entity = out.setdefault(key, {**dict(zip(keys, key, strict=True)), "procurements": 0, "spend": []})
+        entity["procurements"] += row.get("procurements") or 0
+        if row.get("spend_currency") and row.get("spend_value") is not None:
+            entity["spend"].append((row["spend_value"], row["spend_currency"]))
+    return list(out.values())
