@@ -479,6 +479,11 @@ def main(argv: list[str] | None = None) -> int:
     print("\n## Surveillance detection")
     rows = [
         ("model: all", confusion(cases, model_says)),
+        # what headline figures count: surveillance whose role is not "component" (report --purchase primary)
+        (
+            "model: headline (primary)",
+            confusion(cases, lambda c: model_says(c) and model_role(c) != "component"),
+        ),
         (
             "model: confidence != low",
             confusion([c for c in cases if c.label.get("confidence") != "low"], model_says),
