@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from tests.detect.notices import make
 
 from procurewatch.detect import detect
 from procurewatch.detect.folding import normalise
 from procurewatch.detect.vendors import resolve_vendor
-from procurewatch.model import TEXT_FIELDS, Notice, Party
-
-
-def make(title: str = "", body: str = "", attachments: str = "", suppliers=(), items=()) -> Notice:
-    return Notice(
-        id="t",
-        fingerprint="f",
-        path="p",
-        locator="l",
-        kind="record",
-        title=title,
-        body=body,
-        attachments=attachments,
-        suppliers=[Party(s) for s in suppliers],
-        items=list(items),
-    )
+from procurewatch.model import TEXT_FIELDS, Notice
 
 
 def categories(notice: Notice) -> set[str]:

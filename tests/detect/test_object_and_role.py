@@ -6,22 +6,10 @@ Short notices written for these tests, one per error class of issue #14.
 from __future__ import annotations
 
 import pytest
+from tests.detect.notices import make
 
 from procurewatch.detect import detect
-from procurewatch.model import TEXT_FIELDS, Notice, Party, to_record
-
-
-def make(title: str = "", body: str = "", attachments: str = "") -> Notice:
-    return Notice(
-        id="t",
-        fingerprint="f",
-        path="p",
-        locator="l",
-        kind="record",
-        title=title,
-        body=body,
-        attachments=attachments,
-    )
+from procurewatch.model import TEXT_FIELDS, Party, to_record
 
 
 def relevant(title: str = "", body: str = "") -> bool:

@@ -1,5 +1,5 @@
-"""Notice rows for the figure tests: a surveillance tender in 湖北省 with a CNY budget, keywords overriding.
-"""
+"""Notice rows for the figure tests: a surveillance tender in 湖北省 with a CNY budget, keywords
+overriding."""
 
 from __future__ import annotations
 

@@ -32,8 +32,8 @@ def exact_phase(value: str) -> str | None:
 
 
 def notice_phase(title: str, hint: str | Iterable[str] | None, body_opening: str = "") -> str:
-    """Title words decide; else the source's own phase words or codes; else the body's opening; else 'other'.
-    """
+    """Title words decide; else the source's own phase words or codes; else the body's opening; else
+    'other'."""
     hints = [hint] if isinstance(hint, str) else list(hint or [])
     for source in (title, *(str(h) for h in hints), body_opening):
         if source:

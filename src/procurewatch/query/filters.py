@@ -164,8 +164,9 @@ def _text(limit: int) -> Callable[[str], str]:
     return lambda value: value.strip()[:limit]
 
 
-def _role_or_none(role: str) -> str | None:
-    """The role a count keeps: "any" keeps both."""
+def _purchase(written: str | None) -> str | None:
+    """The role a count keeps, from a `purchase` value as written: "any" (or nothing) keeps both."""
+    role = read_value("purchase", written) if written else None
     return None if role == "any" else role
 
 
@@ -402,7 +403,7 @@ class Filters:
             relevant_only=relevant_only,
             convert_to=read_value("convert_to", convert_to) if convert_to else None,
             reviewed=reviewed,
-            role=_role_or_none(read_value("purchase", role)) if role else None,
+            role=_purchase(role),
         )
 
     @classmethod
@@ -421,7 +422,7 @@ class Filters:
             languages=list(f.language),
             notice_types=list(f.notice_type),
             relevant_only=relevant_only,
-            role=_role_or_none(read_value("purchase", role)) if role else None,
+            role=_purchase(role),
         )
 
     def describe(self) -> list[str]:

@@ -6,28 +6,21 @@ from typing import Any
 
 _ENTITY_MEASURES = ["procurements", "notices", "procurements_flagged"]
 
+# what a totals row shows of its spend; the component totals show the same, without the spend kinds
+_TOTALS = [
+    "spend_currency",
+    "procurements",
+    "notices",
+    "spend_value",
+    "spend_value_excl_flagged",
+    "procurements_flagged",
+]
+
 SHOWN_COLUMNS = {
     "coverage": ["source", "kind", "notices", "stored_notices", "first", "last"],
     "coverage_years": ["year", "partial", "covered", "notices", "stored_notices"],
-    "totals": [
-        "spend_currency",
-        "procurements",
-        "notices",
-        "spend_value",
-        "spend_value_excl_flagged",
-        "procurements_flagged",
-        "spend_award_value",
-        "spend_budget_value",
-        "spend_note",
-    ],
-    "totals_component": [
-        "spend_currency",
-        "procurements",
-        "notices",
-        "spend_value",
-        "spend_value_excl_flagged",
-        "procurements_flagged",
-    ],
+    "totals": [*_TOTALS, "spend_award_value", "spend_budget_value", "spend_note"],
+    "totals_component": _TOTALS,
     "by_year": ["year", "partial", *_ENTITY_MEASURES],
     "by_year_category": ["year", "partial", "category", *_ENTITY_MEASURES],
     "growth": [

@@ -255,8 +255,8 @@ def _clean(text: str) -> str:
 
 
 def _title(root: lxml.html.HtmlElement, title_tag: str, meta: dict[str, str]) -> str:
-    """og:title or ArticleTitle, else the first h1, else <title> unless it only names the site, else an h2/h3.
-    """
+    """og:title or ArticleTitle, else the first h1, else <title> unless it only names the site, else an
+    h2/h3."""
     for key in ("og:title", "articletitle"):
         if meta.get(key):
             return _clean(meta[key])

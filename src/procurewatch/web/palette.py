@@ -19,6 +19,7 @@ from procurewatch.web.params import read_filters
 
 router = APIRouter()
 
+
 def palette() -> dict[str, str]:
     """Category id → colour; "(none)" for procurements without a category."""
     return knowledge.category_colours()

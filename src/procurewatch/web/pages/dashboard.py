@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from procurewatch.query import counts as analysis
 from procurewatch.query.charts import TABLE_CHARTS
 from procurewatch.query.filters import Filters
 from procurewatch.web.params import PURCHASE_DEFAULT, read_filters, read_purchase
@@ -76,13 +77,14 @@ def split_places(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list
 
 
 def by_entity(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
-    """One row per entity from rows per entity and currency: its procurements added up (a procurement
-    has one currency, so the rows are disjoint) and its spend per currency, never added together."""
-    out: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in rows:
-        key = tuple(row.get(k) for k in keys)
-        entity = out.setdefault(key, {**dict(zip(keys, key, strict=True)), "procurements": 0, "spend": []})
-        entity["procurements"] += row.get("procurements") or 0
-        if row.get("spend_currency") and row.get("spend_value") is not None:
-            entity["spend"].append((row["spend_value"], row["spend_currency"]))
-    return list(out.values())
+    """One row per entity (counts.per_entity: procurements added up, spend per currency never added
+    together), with its spend as (value, currency) pairs for the page."""
+    currencies = list(dict.fromkeys(r["spend_currency"] for r in rows if r.get("spend_currency")))
+    return [
+        {
+            **{k: entity[k] for k in keys},
+            "procurements": entity["procurements"],
+            "spend": [(entity[f"spend_{c}"], c) for c in currencies if entity.get(f"spend_{c}") is not None],
+        }
+        for entity in analysis.per_entity(rows, list(keys))
+    ]
