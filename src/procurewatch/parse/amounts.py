@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from procurewatch.parse._data import load_json
+from procurewatch import knowledge
 from procurewatch.parse.widths import halfwidth, spaced
 
-_LABELS = load_json("labels.json")
+_LABELS = knowledge.load_json("parse", "labels.json")
 RATE_WORDS: tuple[str, ...] = tuple(_LABELS["rate_words"])
 TOTAL_WORDS: tuple[str, ...] = tuple(_LABELS["total_words"])
 LOT_WORDS: tuple[str, ...] = tuple(_LABELS["lot_budget_words"])

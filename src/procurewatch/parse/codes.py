@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from procurewatch.parse._data import load_json
+from procurewatch import knowledge
 from procurewatch.parse.widths import halfwidth, spaced
 
-_LABELS = sorted(load_json("labels.json")["project_code"], key=len, reverse=True)
+_LABELS = sorted(knowledge.load_json("parse", "labels.json")["project_code"], key=len, reverse=True)
 _CODE = r"[A-Za-z0-9\u4e00-\u9fff][A-Za-z0-9\u4e00-\u9fff\-_/\[\]〔〕【】()（）.#]{2,60}"
 _LABELLED = re.compile(rf"(?:{'|'.join(spaced(w) for w in _LABELS)})\s*[:：]\s*(?P<code>{_CODE})")
 _TITLE_CODE = re.compile(r"[(（\[【](?P<code>[A-Z]{2,}[A-Z0-9\-_]*\d{4,}[A-Z0-9\-_]*)[)）\]】]")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta, timezone
 
-from procurewatch.parse._data import load_json
+from procurewatch import knowledge
 from procurewatch.parse.widths import halfwidth, spaced
 
 _DATE = re.compile(
@@ -16,7 +16,7 @@ _EPOCH = re.compile(r"^1\d{9}(?:\d{3})?$")  # 2001-09 … 2286: seconds, or mill
 _EPOCH_YEARS = (2001, 2100)
 _DAY_FIRST = re.compile(r"^(?P<d>\d{1,2})[/.](?P<m>\d{1,2})[/.](?P<y>\d{4}|\d{2})(?:\s.*)?$")
 _COMPACT = re.compile(r"^(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})(?:\d{6})?$")
-_LABELS = sorted(load_json("labels.json")["published"], key=len, reverse=True)
+_LABELS = sorted(knowledge.load_json("parse", "labels.json")["published"], key=len, reverse=True)
 _PUBLISHED_LABEL = re.compile(rf"(?:{'|'.join(spaced(w) for w in _LABELS)})\s*[:：]?\s*")
 
 

@@ -6,8 +6,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from procurewatch import knowledge
 from procurewatch.model import Amount, Document, Notice, Party, Place, content_fingerprint, notice_id
-from procurewatch.parse._data import load_json
 from procurewatch.parse.amounts import (
     FoundAmount,
     bid_after,
@@ -46,7 +46,7 @@ _CHINA_UTC_OFFSET = 8  # a Chinese portal's Unix times are read as Beijing dates
 _PLACEHOLDER_MARK = re.compile(r"&{2,}[^&\n]{0,30}&{2,}")  # a template's stamp slot (&&&招标人盖章位置&&&)
 _SENTENCE = re.compile(r"[，。；;！？]")
 _DIGITS_ONLY = re.compile(r"^[\d\s.,*]+$")
-_PLACEHOLDER = Decimal(str(load_json("labels.json")["placeholder_amount_at_most"]))
+_PLACEHOLDER = Decimal(str(knowledge.load_json("parse", "labels.json")["placeholder_amount_at_most"]))
 
 
 def understand(doc: Document) -> Notice:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from procurewatch.parse._data import load_json
+from procurewatch import knowledge
 
 PHASES = frozenset({"tender", "amendment", "award", "contract", "cancellation", "other"})
-_DATA = load_json("phases.json")
+_DATA = knowledge.load_json("parse", "phases.json")
 _RULES: list[tuple[str, str]] = [(word.lower(), phase) for word, phase in _DATA["rules"]]
 # Codes such as TED's "CAN" count only as a field's whole value: inside a title they are ordinary letters.
 _EXACT: dict[str, str] = {k.casefold(): v for k, v in _DATA["exact"].items() if not k.startswith("_")}

@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from procurewatch.parse._data import load_json
+from procurewatch import knowledge
 from procurewatch.parse.widths import halfwidth, spaced
 
-_LABELS = load_json("labels.json")
-_OPERATORS = load_json("operators.json")
+_LABELS = knowledge.load_json("parse", "labels.json")
+_OPERATORS = knowledge.load_json("parse", "operators.json")
 OPERATORS: tuple[str, ...] = tuple(_OPERATORS["operators"])
 _TOKENS = "|".join(_OPERATORS["tokens"])
 

@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 
 import ahocorasick
 
+from procurewatch import knowledge
 from procurewatch.model import Place
-from procurewatch.parse._data import read_text
 
 _FULL, _SHORT_DISTRICT, _GUARDED = 0, 1, 2  # how a gazetteer key names its divisions
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -79,13 +79,13 @@ class _Gazetteer:
 def _gazetteer() -> _Gazetteer:
     rows = [
         line.split("\t")
-        for line in read_text("gazetteer", "cn_admin.tsv").splitlines()
+        for line in knowledge.read_text("gazetteer", "cn_admin.tsv").splitlines()
         if line and not line.startswith(("#", "code\t"))
     ]
     codes = {row[0] for row in rows}
     stoplist = {
         word
-        for line in read_text("gazetteer", "short_stoplist.txt").splitlines()
+        for line in knowledge.read_text("gazetteer", "short_stoplist.txt").splitlines()
         if not line.startswith("#")
         for word in line.split()
     }
@@ -143,7 +143,7 @@ def _add_once(divisions: list[Division], division: Division) -> None:
 
 
 def _renamed() -> dict[str, str]:
-    rows = read_text("gazetteer", "renamed.tsv").splitlines()
+    rows = knowledge.read_text("gazetteer", "renamed.tsv").splitlines()
     return {
         old: current
         for old, current, *_ in (r.split("\t") for r in rows if r and not r.startswith(("#", "old\t")))
@@ -279,7 +279,7 @@ def _body_prefecture(context: _Context, body: str) -> str | None:
 
 @cache
 def _portals() -> dict[str, str]:
-    rows = read_text("gazetteer", "portals.tsv").splitlines()
+    rows = knowledge.read_text("gazetteer", "portals.tsv").splitlines()
     return {
         host: code
         for host, code, *_ in (r.split("\t") for r in rows if r and not r.startswith(("#", "host\t")))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, lru_cache
 
-from procurewatch.parse._data import load_json
+from procurewatch import knowledge
 from procurewatch.parse.amounts import MONEY, RATE_WORDS, _money_value, european_decimals, unit_in_field_name
 from procurewatch.parse.widths import _HALFWIDTH as _HALFWIDTH_TABLE
 from procurewatch.parse.widths import halfwidth
@@ -83,7 +83,7 @@ class TableField:
 
 @cache
 def _label_index() -> dict[str, tuple[str, str]]:
-    labels = load_json("labels.json")
+    labels = knowledge.load_json("parse", "labels.json")
     table = labels["table"]
     index: dict[str, tuple[str, str]] = {}
 
@@ -116,7 +116,9 @@ def normalise_label(cell: str) -> str:
 
 @cache
 def _header_words() -> frozenset[str]:
-    return frozenset(normalise_label(w) for w in load_json("labels.json")["table"]["header_words"])
+    return frozenset(
+        normalise_label(w) for w in knowledge.load_json("parse", "labels.json")["table"]["header_words"]
+    )
 
 
 def _header_word(cell: str) -> bool:
@@ -334,7 +336,9 @@ def _lot_key(row: list[str]) -> str:
 
 @cache
 def _rank_columns() -> frozenset[str]:
-    return frozenset(normalise_label(w) for w in load_json("labels.json")["table"]["rank_columns"])
+    return frozenset(
+        normalise_label(w) for w in knowledge.load_json("parse", "labels.json")["table"]["rank_columns"]
+    )
 
 
 def _first_ranked(header: list[str], rows: list[list[str]]) -> list[list[str]]:

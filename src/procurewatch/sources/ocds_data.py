@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
+
+from procurewatch import knowledge
 
 
 def load(name: str) -> dict[str, Any]:
-    text = resources.files("procurewatch").joinpath("data", "ocds", name).read_text("utf-8")
-    return json.loads(text)
+    """A table under data/ocds/ (knowledge.py reads and caches it; callers do not change it)."""
+    table: dict[str, Any] = knowledge.load_json("ocds", name)
+    return table
 
 
 @lru_cache(maxsize=65536)
