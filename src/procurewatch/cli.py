@@ -127,22 +127,51 @@ def ingest(
             min=1,
         ),
     ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            help="Understand the notices on a Dask cluster: tcp://HOST:8786 (a running scheduler) "
+            "or local:N (N worker processes on this machine).",
+        ),
+    ] = None,
+    dataset: Annotated[
+        str | None,
+        typer.Option(
+            help="With --cluster: the folder or fsspec URL, reachable by every worker, for the "
+            "workers' part files (default: STORE.parts beside the store).",
+        ),
+    ] = None,
 ) -> None:
     """Read, understand and detect every notice under PATHS and keep them in the store."""
     check_inputs(paths)
     field_map = parse_field_map(field)
-    raise typer.Exit(_run_ingest_command(paths, db, field_map, batch_size, workers))
+    if dataset is not None and cluster is None:
+        raise typer.BadParameter("--dataset needs --cluster", param_hint="--dataset")
+    raise typer.Exit(_run_ingest_command(paths, db, field_map, batch_size, workers, cluster, dataset))
 
 
 def _run_ingest_command(
-    paths: list[Path], db: Path, field_map: dict[str, str], batch_size: int, workers: int | None
+    paths: list[Path],
+    db: Path,
+    field_map: dict[str, str],
+    batch_size: int,
+    workers: int | None,
+    cluster: str | None = None,
+    dataset: str | None = None,
 ) -> int:
     """Run ingest and turn its outcome into an exit code; user errors become a message, not a traceback."""
     from procurewatch.ingest.runner import run_ingest
 
     try:
         summary = run_ingest(
-            paths, db, field_map=field_map, batch_size=batch_size, console=err, workers=workers
+            paths,
+            db,
+            field_map=field_map,
+            batch_size=batch_size,
+            console=err,
+            workers=workers,
+            cluster=cluster,
+            dataset=dataset,
         )
     except UsageError as exc:
         _error(str(exc))

@@ -37,12 +37,16 @@ def run_ingest(
     *,
     workers: int | None = None,
     isolate: bool | None = None,
+    cluster: str | None = None,
+    dataset: str | None = None,
 ) -> IngestSummary:
     """Store every notice under `paths` in the DuckDB file `db_path` and return what happened.
 
     `isolate` runs storing and linking in processes of their own (default: for inputs of
-    ISOLATE_FROM_BYTES or more). Raises IngestUsageError (NoInputsError, StoreError) for problems the
-    user must fix, and phases.PhaseError when a phase's process ends without a result.
+    ISOLATE_FROM_BYTES or more). `cluster` (`tcp://host:port` or `local:N`) understands the notices
+    on a Dask cluster instead (ingest/cluster.py), its part files under `dataset`. Raises UsageError
+    (NoInputsError, StoreError, ClusterError) for problems the user must fix, and StepError when a
+    step's process ends without a result.
     """
     started = time.perf_counter()
     paths = [Path(p) for p in paths]
@@ -51,9 +55,14 @@ def run_ingest(
     batch_size = max(1, batch_size)
     require_inputs(paths)
     if isolate is None:
-        isolate = input_bytes(paths, ISOLATE_FROM_BYTES) >= ISOLATE_FROM_BYTES
+        isolate = cluster is None and input_bytes(paths, ISOLATE_FROM_BYTES) >= ISOLATE_FROM_BYTES
 
-    if isolate:
+    if cluster is not None:
+        from procurewatch.ingest.cluster import cluster_store_phase
+
+        summary = cluster_store_phase(paths, db_path, field_map, batch_size, cluster, dataset, console)
+        link_phase(db_path, summary, console)
+    elif isolate:
         request = {
             "paths": [str(p) for p in paths],
             "db_path": str(db_path),

@@ -11,17 +11,18 @@ the batches in flight; re-running completes them (stored ids are not rewritten).
 from __future__ import annotations
 
 import time
-from collections import defaultdict
-from collections.abc import Iterator
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from procurewatch.ingest.memory import arrow_allocates_from_the_system
 from procurewatch.ingest.pool import ordered_results
-from procurewatch.ingest.reading import CHUNK_DOCS, Chunk, FileEnd, ReadStats, iter_chunks
+from procurewatch.ingest.reading import CHUNK_DOCS, FileEnd, ReadStats, iter_chunks
 from procurewatch.ingest.summary import IngestSummary
 from procurewatch.model import SkippedInput
 from procurewatch.store.arrow_tables import to_tables
@@ -46,9 +47,13 @@ def store_phase(
         writer = StoreWriter(con)
         stats = ReadStats()
         chunks = iter_chunks(paths, field_map, done_files(con), stats, chunk_docs=min(CHUNK_DOCS, batch_size))
-        with _progress(console) as progress:
+        built = (
+            Built(to_tables(result.columns), result.ids, result.per_path, result.errors, finished, used)
+            for result, finished, used in ordered_results(chunks, workers, field_map, summary.notes.append)
+        )
+        with progress_bar(console) as progress:
             task = progress.add_task("reading", total=None)
-            _store_all(chunks, writer, batch_size, workers, field_map, summary, progress, task, stats)
+            store_built(built, writer, batch_size, summary, progress, task, stats)
         if writer.unlimited:
             summary.notes.append(over_limit_note("storing"))
     finally:
@@ -59,23 +64,35 @@ def store_phase(
     return summary
 
 
+@dataclass(slots=True)
+class Built:
+    """What understanding one chunk (or one cluster shard) gives the writer, in input order."""
+
+    tables: dict[str, pa.Table]  # the rows of every notice table
+    ids: list[str]
+    per_path: Counter[str]  # notices made, per file
+    errors: list[SkippedInput]  # notices (or parts of files) that could not be read
+    finished: list[FileEnd]  # files whose last notice is in this or an earlier piece of work
+    workers: int
+
+
 @dataclass
 class _FileTally:
     notices: int = 0
     errors: list[SkippedInput] = field(default_factory=list)
 
 
-def _store_all(
-    chunks: Iterator[Chunk],
+def store_built(
+    built: Iterator[Built],
     writer: StoreWriter,
     batch_size: int,
-    workers: int,
-    field_map: dict[str, str] | None,
     summary: IngestSummary,
     progress: Progress,
     task: int,
     stats: ReadStats,
+    detail: Callable[[], str] | None = None,
 ) -> None:
+    """Write every piece of built work in batches; a file is recorded in the batch holding its last notice."""
     tallies: dict[str, _FileTally] = defaultdict(_FileTally)
     batch = Batch()
     background = BackgroundWriter(writer)
@@ -84,20 +101,21 @@ def _store_all(
         progress.update(
             task,
             completed=summary.notices_seen,
-            description=f"files {stats.files:,} · added {background.added:,} · skipped {summary.errors:,}",
+            description=f"files {stats.files:,} · added {background.added:,} · skipped {summary.errors:,}"
+            + (f" · {detail()}" if detail else ""),
         )
 
     try:
-        for result, finished, used in ordered_results(chunks, workers, field_map, summary.notes.append):
-            summary.workers = max(summary.workers, used)
-            batch.add(to_tables(result.columns), result.ids)
-            summary.notices_seen += len(result.ids)
-            for path, count in result.per_path.items():
+        for piece in built:
+            summary.workers = max(summary.workers, piece.workers)
+            batch.add(piece.tables, piece.ids)
+            summary.notices_seen += len(piece.ids)
+            for path, count in piece.per_path.items():
                 tallies[path].notices += count
-            for error in result.errors:
+            for error in piece.errors:
                 tallies[error.path].errors.append(error)
                 summary.record_error(error)
-            for end in finished:
+            for end in piece.finished:
                 batch.files.append(_file_row(end, tallies.pop(end.path, _FileTally()), summary))
             if batch.notices >= batch_size:
                 background.submit(batch)
@@ -141,7 +159,7 @@ def _file_row(end: FileEnd, tally: _FileTally, summary: IngestSummary) -> FileRo
     )
 
 
-def _progress(console: Console) -> Progress:
+def progress_bar(console: Console) -> Progress:
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.completed:,} notices"),

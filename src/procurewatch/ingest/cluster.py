@@ -1,0 +1,187 @@
+"""The storing step on a Dask cluster: shards built on the workers, loaded into the store here.
+
+`cluster_store_phase` plans the shards (`ingest/shards.py`), skips those whose part files a
+previous run finished, submits the rest to the cluster (`build_shard` runs the local path's
+`build_chunk`: one meaning of a notice, wherever it is computed) and, as shards finish, loads them
+into DuckDB in input order through the local path's own writer (`storing.store_built`), so the store
+is the one a local ingest of the same input makes. A killed worker's shards are rescheduled by Dask;
+a killed client reruns and finds the finished shards' reports. Part files are removed once their
+rows are committed. Linking and indexing then run as after a local storing step.
+
+The cluster is `tcp://host:port` (a running `dask scheduler`) or `local:N` (a LocalCluster of N
+worker processes on this machine, for trying it out and for tests).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+
+from procurewatch.errors import UsageError
+from procurewatch.ingest.reading import FileEnd, ReadStats
+from procurewatch.ingest.shards import (
+    Shard,
+    build_shard,
+    finished_shards,
+    plan_shards,
+    read_report,
+    read_shard_tables,
+    remove_shard,
+)
+from procurewatch.ingest.storing import Built, progress_bar, store_built
+from procurewatch.ingest.summary import IngestSummary
+from procurewatch.store.db import open_store, over_limit_note
+from procurewatch.store.writer import StoreWriter, done_files
+
+if TYPE_CHECKING:
+    from distributed import Client, Future
+
+# Shards submitted ahead of the one being loaded: enough to keep every worker busy, few enough that
+# the part files waiting on disk stay bounded.
+AHEAD_PER_WORKER = 4
+
+
+class ClusterError(UsageError):
+    """The cluster named by --cluster cannot be reached or started."""
+
+
+def cluster_store_phase(
+    paths: list[Path],
+    db_path: Path,
+    field_map: dict[str, str] | None,
+    batch_size: int,
+    cluster: str,
+    dataset: str | None,
+    console: Console,
+) -> IngestSummary:
+    """Store every notice under `paths`, understood on the cluster `cluster`."""
+    started = time.perf_counter()
+    dataset = dataset or str(db_path.with_name(db_path.name + ".parts"))
+    summary = IngestSummary(db_path=db_path, workers=1)
+    con = open_store(db_path)
+    try:
+        writer = StoreWriter(con)
+        stats = ReadStats()
+        plan = list(plan_shards(paths, done_files(con), stats, field_map))
+        with connect(cluster) as client:
+            workers = max(1, len(client.scheduler_info().get("workers", {})))
+            summary.workers = workers
+            with progress_bar(console) as progress:
+                task = progress.add_task("reading", total=None)
+                tally = _ShardTally(total=sum(isinstance(item, Shard) for item in plan))
+                built = _built_in_order(client, plan, field_map, dataset, workers, tally)
+                store_built(built, writer, batch_size, summary, progress, task, stats, tally.describe)
+        for item in plan:  # every row is committed: the part files have done their job
+            if isinstance(item, Shard):
+                remove_shard(dataset, item.id)
+        summary.notes.append(
+            f"built {tally.total - tally.reused:,} shard(s) on {workers} cluster worker(s)"
+            + (f"; {tally.reused:,} finished by an earlier run were reused" if tally.reused else "")
+            + f" (the client waited {tally.waiting:.1f} s for the cluster and read part files"
+            f" for {tally.loading:.1f} s)"
+        )
+        if writer.unlimited:
+            summary.notes.append(over_limit_note("storing"))
+    finally:
+        con.close()
+    summary.files = stats.files
+    summary.files_unchanged = stats.unchanged
+    summary.store_seconds = time.perf_counter() - started
+    return summary
+
+
+@contextmanager
+def connect(cluster: str) -> Iterator[Client]:
+    """A client of the scheduler at `tcp://…`, or of a LocalCluster for `local:N`."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise ClusterError(
+            "--cluster needs Dask's distributed package: pip install 'procurewatch[cluster]'"
+        ) from exc
+
+    if cluster.startswith("local:"):
+        count = cluster.removeprefix("local:")
+        if not count.isdigit() or int(count) < 1:
+            raise ClusterError(f"--cluster {cluster}: expected local:N with N ≥ 1 worker processes")
+        with (
+            LocalCluster(
+                n_workers=int(count),
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            ) as local,
+            Client(local) as client,
+        ):
+            yield client
+        return
+    try:
+        client = Client(cluster, timeout=10)
+    except (OSError, TimeoutError) as exc:
+        raise ClusterError(f"--cluster {cluster}: cannot reach the scheduler ({exc})") from exc
+    with client:
+        yield client
+
+
+@dataclass
+class _ShardTally:
+    total: int
+    done: int = 0
+    reused: int = 0  # finished by an earlier run: their reports were found
+    waiting: float = 0.0  # seconds the client waited for the cluster
+    loading: float = 0.0  # seconds the client spent reading part files (the writer runs beside it)
+
+    def describe(self) -> str:
+        return f"shards {self.done:,} of {self.total:,}"
+
+
+def _built_in_order(
+    client: Client,
+    plan: list[Shard | FileEnd],
+    field_map: dict[str, str] | None,
+    dataset: str,
+    workers: int,
+    tally: _ShardTally,
+) -> Iterator[Built]:
+    """Each planned item as the writer takes it, in input order; shards are built ahead on the cluster."""
+    shards = [item for item in plan if isinstance(item, Shard)]
+    finished = finished_shards(dataset, [shard.id for shard in shards])
+    tally.reused = len(finished)
+    futures: dict[str, Future] = {}
+    ahead = AHEAD_PER_WORKER * workers
+    submitted = 0
+
+    def submit_more(until: int) -> None:
+        nonlocal submitted
+        while submitted < min(until, len(shards)):
+            shard = shards[submitted]
+            if shard.id not in finished:
+                futures[shard.id] = client.submit(
+                    build_shard, shard, field_map, dataset, key=f"shard-{shard.id}", pure=False
+                )
+            submitted += 1
+
+    submit_more(ahead)
+    for item in plan:
+        if isinstance(item, FileEnd):
+            yield Built({}, [], Counter(), [], [item], workers)
+            continue
+        t0 = time.perf_counter()
+        future = futures.pop(item.id, None)
+        report = future.result() if future is not None else read_report(dataset, item.id)
+        t1 = time.perf_counter()
+        tally.done += 1
+        submit_more(tally.done + ahead)
+        tables = read_shard_tables(dataset, item.id)
+        ids = tables["notices"].column("id").to_pylist()
+        tally.waiting += t1 - t0
+        tally.loading += time.perf_counter() - t1
+        yield Built(tables, ids, Counter(report.per_path), report.errors, report.file_ends, workers)

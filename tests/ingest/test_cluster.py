@@ -1,0 +1,163 @@
+"""Ingest on a Dask cluster (a real scheduler and two worker processes on loopback) gives the store a
+local ingest gives: the same notices and rows, the same files, the same procurements and report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from procurewatch.errors import UsageError
+from procurewatch.ingest import shards
+from procurewatch.ingest.reading import ReadStats
+from procurewatch.ingest.runner import run_ingest
+from procurewatch.ingest.shards import Shard, build_shard, plan_shards
+from procurewatch.query.filters import Filters
+from procurewatch.report.tables import build_report
+from procurewatch.store.writer import StoreWriter
+
+from .corpus import RECORDS, many_records, write_bad_inputs, write_jsonl
+from .test_ingest import write_text_notices
+
+pytest.importorskip("distributed")
+
+NOTICE_TABLES = ["notices", "parties", "amounts", "findings", "vendor_mentions", "evidence", "items"]
+
+
+def write_mixed_corpus(root: Path) -> Path:
+    """Small text files, a big JSON Lines file (cut into line slices), a JSON array, a zip, bad files."""
+    write_text_notices(root / "texts", 30)
+    write_jsonl(root / "many.jsonl", many_records(80))
+    (root / "array.json").write_text(json.dumps(many_records(95)[80:], ensure_ascii=False), encoding="utf-8")
+    with zipfile.ZipFile(root / "packed.zip", "w") as packed:
+        for i, record in enumerate(RECORDS):
+            record = {**record, "标题": f"压缩包 {i}"}
+            packed.writestr(f"inner/{i}.json", json.dumps(record, ensure_ascii=False))
+        packed.writestr("inner/broken.json", '{"标题": "视频监控')
+    write_bad_inputs(root / "bad")
+    return root
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return sorted(con.execute(sql).fetchall(), key=repr)
+    finally:
+        con.close()
+
+
+def store_contents(db: Path) -> dict[str, list[tuple]]:
+    out = {t: rows(db, f"SELECT * EXCLUDE (ingested_at) FROM {t}" if t == "notices" else f"SELECT * FROM {t}")
+           for t in NOTICE_TABLES}  # fmt: skip
+    out["files"] = rows(db, "SELECT path, size, mtime, status, notices, errors, error FROM files")
+    out["procurements"] = rows(
+        db,
+        "SELECT string_agg(notice_id, ',' ORDER BY notice_id) FROM notice_links GROUP BY procurement_id",
+    )
+    return out
+
+
+def report(db: Path) -> dict:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return build_report(con, Filters())
+    finally:
+        con.close()
+
+
+@pytest.fixture()
+def small_shards(monkeypatch: pytest.MonkeyPatch) -> None:
+    # small shards, so a small corpus spreads over both workers and big files are cut into slices
+    monkeypatch.setattr(shards, "WHOLE_FILE_MAX", 1000)
+    monkeypatch.setattr(shards, "SHARD_FILES", 7)
+    monkeypatch.setattr(shards, "SHARD_LINES", 25)
+
+
+def test_cluster_ingest_gives_the_store_a_local_ingest_gives(tmp_path: Path, small_shards: None) -> None:
+    corpus = write_mixed_corpus(tmp_path / "corpus")
+    local_db, cluster_db = tmp_path / "local.duckdb", tmp_path / "cluster.duckdb"
+    local = run_ingest([corpus], local_db, batch_size=9, workers=1)
+    distributed = run_ingest([corpus], cluster_db, batch_size=9, cluster="local:2")
+
+    assert distributed.workers == 2
+    assert any("shard(s) on 2 cluster worker(s)" in note for note in distributed.notes)
+    assert (distributed.notices_added, distributed.errors) == (local.notices_added, local.errors)
+    assert local.notices_added == 30 + 80 + 15 + 5
+    assert store_contents(cluster_db) == store_contents(local_db)
+    assert report(cluster_db) == report(local_db)
+    parts = tmp_path / "cluster.duckdb.parts"
+    assert not parts.exists() or not any(parts.iterdir())  # part files go once their rows are stored
+
+    again = run_ingest([corpus], cluster_db, batch_size=9, cluster="local:2")
+    assert again.notices_added == 0  # idempotent, like the local path
+    assert store_contents(cluster_db) == store_contents(local_db)
+
+
+def test_shards_finished_before_a_crash_are_not_built_again(
+    tmp_path: Path, small_shards: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = write_mixed_corpus(tmp_path / "corpus")
+    local_db, cluster_db = tmp_path / "local.duckdb", tmp_path / "cluster.duckdb"
+    run_ingest([corpus], local_db, batch_size=9, workers=1)
+    dataset = str(tmp_path / "parts")
+    plan = [item for item in plan_shards([corpus], {}, ReadStats()) if isinstance(item, Shard)]
+    assert len(plan) >= 6
+    for shard in plan[:3]:  # a client that died after three shards were built
+        build_shard(shard, None, dataset)
+
+    real_write = StoreWriter.write
+    calls = {"n": 0}
+
+    def dies_on_the_third_batch(self, batch):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt  # the user stopped the client mid-run
+        return real_write(self, batch)
+
+    monkeypatch.setattr(StoreWriter, "write", dies_on_the_third_batch)
+    with pytest.raises(KeyboardInterrupt):
+        run_ingest([corpus], cluster_db, batch_size=9, cluster="local:2", dataset=dataset)
+    monkeypatch.setattr(StoreWriter, "write", real_write)
+
+    finished = shards.finished_shards(dataset, [s.id for s in plan])
+    assert {s.id for s in plan[:3]} <= finished  # part files of the interrupted run are kept
+
+    resumed = run_ingest([corpus], cluster_db, batch_size=9, cluster="local:2", dataset=dataset)
+    assert any(f"{len(finished):,} finished by an earlier run were reused" in n for n in resumed.notes)
+    assert store_contents(cluster_db) == store_contents(local_db)
+
+
+def test_a_shard_is_named_by_what_it_covers(tmp_path: Path, small_shards: None) -> None:
+    corpus = write_mixed_corpus(tmp_path / "corpus")
+
+    def ids(field_map: dict[str, str] | None = None) -> list[str]:
+        return [i.id for i in plan_shards([corpus], {}, ReadStats(), field_map) if isinstance(i, Shard)]
+
+    first = ids()
+    assert first == ids()
+    assert len(set(first)) == len(first)
+    with_fields = ids({"标题": "title"})
+    assert set(with_fields).isdisjoint(first)  # another field map means other notices
+
+
+@pytest.mark.parametrize("cluster", ["local:0", "local:x", "tcp://127.0.0.1:9"])
+def test_a_cluster_that_cannot_be_used_is_a_usage_error(tmp_path: Path, cluster: str) -> None:
+    corpus = write_mixed_corpus(tmp_path / "corpus")
+    with pytest.raises(UsageError, match="--cluster"):
+        run_ingest([corpus], tmp_path / "x.duckdb", cluster=cluster)
+
+
+def test_the_command_line_refuses_a_dataset_without_a_cluster(tmp_path: Path) -> None:
+    corpus = write_mixed_corpus(tmp_path / "corpus")
+    done = subprocess.run(
+        [sys.executable, "-m", "procurewatch.cli", "ingest", str(corpus), "--db", str(tmp_path / "x.duckdb"),
+         "--dataset", str(tmp_path / "parts")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "--dataset needs --cluster" in done.stderr
