@@ -1,0 +1,148 @@
+"""Ingest on a Dask cluster: stage throughput with 1 and 2 workers, per-worker memory at two input
+sizes, the scheduler's overhead per task, and the time projected for 10^7 and 10^8 notices.
+Prints figures; asserts nothing.
+
+    python bench/scale.py                  # 50,000 and 100,000 scraped records, 1 and 2 workers
+    python bench/scale.py --n 20000        # a quick look
+
+Each ingest runs `procurewatch ingest CORPUS --cluster local:W` as a child process (a real
+scheduler and W worker processes on loopback); memory is polled from /proc over the process tree.
+The stages: building shards on the workers (read, understand, detect → Parquet part files), the
+client loading part files into DuckDB (overlapping the building), linking and indexing (one
+process each). The projection divides the building by the number of workers and keeps the other
+stages as measured per notice: they do not scale with workers, and the table names them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ingest import measure, write_corpus  # bench/ingest.py
+
+
+def cluster_ingest(corpus: Path, db: Path, workers: int, dataset: Path | None = None) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "procurewatch.cli", "ingest", str(corpus), "--db", str(db)]
+    cmd += ["--cluster", f"local:{workers}"] + (["--dataset", str(dataset)] if dataset else [])
+    result = measure(cmd)
+    for extra in [db, *db.parent.glob(db.name + ".*")]:
+        if extra.is_dir():
+            shutil.rmtree(extra)
+        else:
+            extra.unlink(missing_ok=True)
+    return result
+
+
+def build_in_process(corpus: Path, dataset: Path) -> float:
+    """Seconds to build every shard in this process: one worker's work, without a scheduler."""
+    from procurewatch.ingest.reading import ReadStats
+    from procurewatch.ingest.shards import Shard, build_shard, plan_shards
+
+    started = time.perf_counter()
+    for item in plan_shards([corpus], {}, ReadStats()):
+        if isinstance(item, Shard):
+            build_shard(item, None, str(dataset))
+    return time.perf_counter() - started
+
+
+def scheduler_overhead(tasks: int = 2000) -> float:
+    """Milliseconds of scheduling per task: trivial tasks through a LocalCluster of two processes."""
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None) as local,
+        Client(local) as client,
+    ):
+        client.gather(client.map(abs, range(50), pure=False))  # warm up
+        started = time.perf_counter()
+        client.gather(client.map(abs, range(tasks), pure=False))
+        return (time.perf_counter() - started) / tasks * 1000
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=50_000, help="notices in the smaller corpus (the bigger is 2n)")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="pw-scale-"))
+    rows: list[dict[str, Any]] = []
+    try:
+        for n in (args.n, 2 * args.n):
+            corpus = tmp / f"corpus-{n}"
+            write_corpus(corpus, n, ocds=False)
+            built = build_in_process(corpus, tmp / "parts")
+            loaded = cluster_ingest(corpus, tmp / "scale.duckdb", 1, tmp / "parts")  # every shard reused
+            rows.append({"n": n, "workers": 0, "build": built, **loaded})
+            print(
+                f"n={n:,}: building every shard in one process {built:.1f} s ({n / built:,.0f} notices/s); "
+                f"the client loading them all {loaded['phases'].get('storing', 0):.1f} s",
+                flush=True,
+            )
+            for workers in (1, 2):
+                result = cluster_ingest(corpus, tmp / "scale.duckdb", workers)
+                rows.append({"n": n, "workers": workers, **result})
+                phases = result["phases"]
+                split = result["peak_split_mb"]
+                print(
+                    f"n={n:,} workers={workers}: {result['seconds']:.1f} s in all; storing "
+                    f"{phases.get('storing', 0):.1f} s, linking {phases.get('linking', 0):.1f} s, indexing "
+                    f"{phases.get('indexing', 0):.1f} s; peak {result['peak_tree_mb']:.0f} MB summed, "
+                    f"largest process {max(split[1:] or [0]):.0f} MB",
+                    flush=True,
+                )
+            shutil.rmtree(corpus)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    overhead_ms = scheduler_overhead()
+    print(f"\nscheduler overhead: {overhead_ms:.2f} ms per task (2 workers on loopback)")
+    project(rows, overhead_ms)
+
+
+def project(rows: list[dict[str, Any]], overhead_ms: float) -> None:
+    """Per-notice cost of each stage from the biggest run, and wall time projected to big corpora."""
+    n = max(r["n"] for r in rows)
+    alone, one, two = (next(r for r in rows if r["n"] == n and r["workers"] == w) for w in (0, 1, 2))
+    build = alone["build"] / n  # one worker's seconds per notice
+    load = alone["phases"].get("storing", 0.0) / n  # the client's, every shard built already
+    link = min(r["phases"].get("linking", 0.0) for r in (one, two)) / n
+    index = min(r["phases"].get("indexing", 0.0) for r in (one, two)) / n
+    store1, store2 = one["phases"].get("storing", 0.0), two["phases"].get("storing", 0.0)
+    print(
+        f"\nat {n:,} notices: storing with 1 worker {n / store1:,.0f} notices/s, with 2 {n / store2:,.0f} "
+        f"(×{store1 / store2:.2f}); one worker builds {1 / build:,.0f} notices/s; the client loads "
+        f"{1 / load:,.0f}, links {1 / link:,.0f} and indexes {1 / index:,.0f} notices/s"
+    )
+    for size in sorted({r["n"] for r in rows}):
+        for workers in (1, 2):
+            run = next(r for r in rows if r["n"] == size and r["workers"] == workers)
+            largest = max(run["peak_split_mb"][1:] or [0.0])
+            print(f"n={size:,} workers={workers}: largest worker process {largest:.0f} MB")
+    shard_notices = 20_000
+    print(
+        "\n| notices | workers | building (scales) | client loading (one process) | linking (one process) "
+        "| indexing (one process) | total |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for total in (10**7, 10**8):
+        for workers in (32, 128):
+            building = total * build / workers + total / shard_notices * overhead_ms / 1000
+            loading, linking, indexing = total * load, total * link, total * index
+            storing = max(building, loading)  # the client loads while the workers build
+            print(
+                f"| {total:,} | {workers} | {hours(building)} | {hours(loading)} | {hours(linking)} | "
+                f"{hours(indexing)} | {hours(storing + linking + indexing)} |"
+            )
+
+
+def hours(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.0f} min"
+
+
+if __name__ == "__main__":
+    main()
