@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -161,3 +162,59 @@ def test_the_command_line_refuses_a_dataset_without_a_cluster(tmp_path: Path) ->
     )  # fmt: skip
     assert done.returncode == 2
     assert "--dataset needs --cluster" in done.stderr
+
+
+def start(cmd: list[str]) -> subprocess.Popen:
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_a_worker_killed_mid_run_costs_nothing_on_a_scheduler_started_apart(
+    tmp_path: Path, small_shards: None
+) -> None:
+    """`dask scheduler` and two `dask worker` processes, as on several machines; one is killed mid-run."""
+    import threading
+
+    from distributed import Client
+
+    corpus = write_mixed_corpus(tmp_path / "corpus")
+    local_db, cluster_db = tmp_path / "local.duckdb", tmp_path / "cluster.duckdb"
+    run_ingest([corpus], local_db, batch_size=9, workers=1)
+    address = f"tcp://127.0.0.1:{free_port()}"
+    scheduler = start([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                       "--port", address.rsplit(":", 1)[1], "--dashboard-address", ":0"])  # fmt: skip
+    worker = [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+              "--no-nanny", "--host", "127.0.0.1", "--dashboard-address", ":0"]  # fmt: skip
+    workers = [start(worker) for _ in range(2)]
+    try:
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=60)
+        dataset = tmp_path / "parts"
+
+        def kill_a_worker_after_the_first_shard() -> None:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and not list(dataset.glob("*/report.json")):
+                time.sleep(0.05)
+            workers[0].kill()
+            killed_at.append(time.monotonic())
+
+        killed_at: list[float] = []
+        killer = threading.Thread(target=kill_a_worker_after_the_first_shard)
+        killer.start()
+        summary = run_ingest([corpus], cluster_db, batch_size=9, cluster=address, dataset=str(dataset))
+        finished_at = time.monotonic()
+        killer.join()
+        assert killed_at and killed_at[0] < finished_at  # killed while the ingest ran
+        assert summary.notices_added == 130
+        assert store_contents(cluster_db) == store_contents(local_db)
+    finally:
+        for process in [*workers, scheduler]:
+            process.kill()
+            process.wait()
