@@ -123,7 +123,7 @@ def project(rows: list[dict[str, Any]], overhead_ms: float) -> None:
             run = next(r for r in rows if r["n"] == size and r["workers"] == workers)
             largest = max(run["peak_split_mb"][1:] or [0.0])
             print(f"n={size:,} workers={workers}: largest worker process {largest:.0f} MB")
-    shard_notices = 20_000
+    shard_notices = 5_000
     print(
         "\n| notices | workers | building (scales) | client loading (one process) | linking (one process) "
         "| indexing (one process) | total |"

@@ -41,8 +41,8 @@ from procurewatch.sources.lines import LineSlice, iter_slices, line_plan
 from procurewatch.store.arrow_tables import SCHEMAS, to_tables
 
 SHARD_FILES = 400  # small files per shard
-SHARD_BYTES = 64 * 2**20  # bytes of input per shard (but for one bigger file or archive)
-SHARD_LINES = 20_000  # lines of a big JSON Lines file per shard
+SHARD_BYTES = 16 * 2**20  # bytes of input per shard (but for one bigger file or archive)
+SHARD_LINES = 5_000  # lines of a big JSON Lines file per shard: a few seconds of one worker
 FORMAT = 1  # bumped when the part files change, so older parts are rebuilt, not misread
 REPORT = "report.json"
 
