@@ -1,0 +1,128 @@
+"""The floor of ingest's own work, and how far `procurewatch ingest` is above it. Prints figures;
+asserts nothing.
+
+    python bench/floor.py                  # 200,000 scraped Chinese JSONL records, 3 interleaved rounds
+    python bench/floor.py --n 50000 --rounds 2
+    python bench/floor.py --ocds           # OCDS releases: a bare ijson pass plus the same detection floor
+
+The floor does, in one process, only what no ingest can skip: decode every JSON line, normalise its
+text with the project's own normaliser (detect/folding.py: width, case, Traditional → Simplified),
+segment it with rjieba, and run one Aho-Corasick pass with every taxonomy term (the project's own
+automaton, detect/lexicon.py). "json only" decodes and nothing else. Floor and ingest run as child
+processes, interleaved, and the minimum of the rounds is kept, so the ratio is taken under the same
+machine load. The corpus is bench/ingest.py's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ingest import write_corpus  # bench/ingest.py
+
+
+def texts_of(value: Any, out: list[str]) -> None:
+    """Every string inside a decoded record (the text a notice is made of)."""
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            texts_of(item, out)
+    elif isinstance(value, list):
+        for item in value:
+            texts_of(item, out)
+
+
+def run_floor(corpus: Path, mode: str, ocds: bool) -> None:
+    """The floor's work over every JSONL file of `corpus` (runs in a child process)."""
+    import rjieba
+
+    from procurewatch.detect.folding import normalise
+    from procurewatch.detect.lexicon import lexicon
+
+    automaton = lexicon().automaton
+    if ocds:
+        import ijson
+
+        def records(stream: Any) -> Any:
+            for line in stream:
+                yield next(ijson.items(line, ""))
+    else:
+
+        def records(stream: Any) -> Any:
+            for line in stream:
+                yield json.loads(line)
+
+    hits = 0
+    for path in sorted(corpus.glob("*.jsonl")):
+        with path.open("rb") as stream:
+            for record in records(stream):
+                if mode == "json":
+                    continue
+                parts: list[str] = []
+                texts_of(record, parts)
+                text = normalise("\n".join(parts)).text
+                rjieba.cut(text)
+                hits += sum(1 for _ in automaton.iter(text))
+    print(hits)
+
+
+def timed(cmd: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=200_000)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--ocds", action="store_true")
+    ap.add_argument("--floor-only", choices=["json", "full"], help=argparse.SUPPRESS)
+    ap.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.floor_only:
+        run_floor(args.corpus, args.floor_only, args.ocds)
+        return
+
+    tmp = Path(tempfile.mkdtemp(prefix="pw-floor-"))
+    try:
+        corpus = tmp / "corpus"
+        notices, size = write_corpus(corpus, args.n, args.ocds)
+        me = [sys.executable, str(Path(__file__).resolve()), "--corpus", str(corpus)]
+        me += ["--ocds"] if args.ocds else []
+        db = str(tmp / "f.duckdb")
+        ingest = [sys.executable, "-m", "procurewatch.cli", "ingest", str(corpus), "--db", db]
+        best: dict[str, float] = {}
+        for round_ in range(args.rounds):
+            for name, cmd in (
+                ("floor", [*me, "--floor-only", "full"]),
+                ("json only", [*me, "--floor-only", "json"]),
+                ("ingest", ingest),
+            ):
+                for leftover in tmp.glob("f.duckdb*"):
+                    shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+                seconds = timed(cmd)
+                best[name] = min(best.get(name, seconds), seconds)
+                print(f"round {round_ + 1}: {name} {seconds:.1f} s", flush=True)
+        kind = "OCDS releases" if args.ocds else "scraped notices"
+        print(f"\n{notices:,} {kind} ({size / 2**20:,.0f} MB), min of {args.rounds} interleaved rounds:")
+        print("| | seconds | procurewatch ingest ÷ it |")
+        print("|---|---|---|")
+        for name in ("ingest", "floor", "json only"):
+            print(f"| {name} | {best[name]:.1f} | {best['ingest'] / best[name]:.2f}× |")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
