@@ -293,9 +293,9 @@ def _near(
         if rule.side == "before" and ce > start:
             continue
         if ce >= lo and cs <= hi:
-            if rule.clause and (_crosses(breaks, ce, start) or _crosses(breaks, end, cs)):
-                if not (ce <= start and _heads_bracket(text, ce, start)):
-                    continue
+            crossed = rule.clause and (_crosses(breaks, ce, start) or _crosses(breaks, end, cs))
+            if crossed and not (ce <= start and _heads_bracket(text, ce, start)):
+                continue
             return True
     return False
 
