@@ -270,3 +270,24 @@ def test_fragment_title_skips_site_furniture_and_a_ranked_publicity_is_no_award(
     (out,) = _records(tmp_path, "publicity.html", page)
     assert out["title"] == "中标公示信息（施工）"
     assert out["notice_type"] == "other" and out["suppliers"] == [] and out["amount"] is None
+
+
+def test_fragment_title_is_the_value_of_its_label_and_a_named_winner_makes_its_figure_an_award(
+    tmp_path: Path,
+) -> None:
+    # a crawler's body: no <title>, no heading, no award word in its first line
+    page = (
+        '<div class="content"><p>项目名称：示例县公安局视频监控设备采购项目</p><p>采购人：示例县公安局</p>'
+        "<p>中标供应商：示例科技有限公司</p><p>中标金额：1,234,500.00元</p><p>最高投标限价：130万元</p></div>"
+    )
+    (out,) = _records(tmp_path, "fragment-label.html", page)
+    assert out["title"] == "示例县公安局视频监控设备采购项目"
+    assert [s["name"] for s in out["suppliers"]] == ["示例科技有限公司"]
+    assert out["amount"] == {"value": 1234500.0, "currency": "CNY", "kind": "award"}
+    table = (
+        "<div><table><tr><td>项目名称</td><td>示例镇道路改造工程</td></tr>"
+        "<tr><td>中标人</td><td>示例建设有限公司</td></tr><tr><td>中标价</td><td>123.4万元</td></tr></table></div>"
+    )
+    (out,) = _records(tmp_path, "fragment-table.html", table)
+    assert out["title"] == "示例镇道路改造工程"
+    assert out["amount"] == {"value": 1234000.0, "currency": "CNY", "kind": "award"}
