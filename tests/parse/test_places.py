@@ -138,3 +138,18 @@ def test_a_region_that_lists_villages_is_an_address_not_a_path() -> None:
 def test_a_renamed_countys_short_form_still_names_the_prefecture() -> None:
     place = find_place("中国移动江西公司上饶分公司", "")
     assert (place.city, place.district) == ("上饶市", None)
+
+
+def test_a_town_named_like_a_county_elsewhere_takes_the_province_the_notice_names() -> None:
+    # 龙泉镇 is a town in Hubei here, not 龙泉市 of Zhejiang
+    body = "采购人：龙泉镇中心学校\n地址：湖北省宜昌市夷陵区龙泉镇"
+    assert _triple("龙泉镇中心学校", "龙泉镇中心学校监控设备采购中标公告", body=body) == (
+        "湖北省",
+        "宜昌市",
+        None,
+        "420500",
+    )
+    assert _triple("龙泉镇中心学校") is None  # no province named: not guessed
+    assert _triple("龙泉乡镇卫生院")[:2] == ("浙江省", "丽水市")  # the county's own townships
+    # a small place shared by several provinces, and only a province named in the body
+    assert _triple("城关镇派出所", body="项目地点：甘肃省某县城关镇") == ("甘肃省", None, None, "620000")

@@ -49,6 +49,11 @@ BRANCH_SUFFIXES = (
 )
 
 
+# what follows a town's or village's name: a county's short form before it names the town (龙泉镇)
+_TOWN_SUFFIXES = ("镇", "乡", "村", "街道", "社区")
+_NOT_TOWN = ("乡村", "乡镇", "村镇", "镇村")  # the county's countryside (宜都乡镇卫生院), not one town
+
+
 @dataclass(frozen=True, slots=True)
 class Division:
     code: str
@@ -191,8 +196,11 @@ def _matches(text: str, short_forms: bool) -> list[tuple[Division, ...]]:
             branch = text.startswith(BRANCH_SUFFIXES, end + 1)
             if form == _GUARDED and not branch:
                 continue
-            # 方山 inside 上方山: a county's short form inside a word counts only within a known province
-            if form == _SHORT_DISTRICT and not branch and _HAN.match(before) and before not in _WORD_BEFORE:
+            # 方山 inside 上方山, or 龙泉 of 龙泉镇 (a town, named like counties elsewhere): a county's short
+            # form counts only within a known province
+            town = text.startswith(_TOWN_SUFFIXES, end + 1) and not text.startswith(_NOT_TOWN, end + 1)
+            inside = _HAN.match(before) and before not in _WORD_BEFORE
+            if form == _SHORT_DISTRICT and not branch and (inside or town):
                 found.append(_InsideWord(divisions))
                 continue
         found.append(divisions)
@@ -277,6 +285,23 @@ def _body_prefecture(context: _Context, body: str) -> str | None:
     return ranked[0][0]
 
 
+def _body_province(body: str) -> str | None:
+    """The province the body names most often in full (项目地点：甘肃省某县城关镇), when no other comes close:
+    it places a notice whose buyer and title name only a small place that several provinces share."""
+    counts: dict[str, int] = {}
+    for candidates in _matches(body, short_forms=False):
+        provinces = {d.province for d in candidates}
+        if isinstance(candidates, _FullName) and len(provinces) == 1:
+            code = provinces.pop()
+            counts[code] = counts.get(code, 0) + 1
+    if not counts:
+        return None
+    ranked = sorted(counts.items(), key=lambda kv: kv[1], reverse=True)
+    if len(ranked) > 1 and ranked[1][1] * 3 > ranked[0][1] * 2:
+        return None
+    return ranked[0][0]
+
+
 @cache
 def _portals() -> dict[str, str]:
     rows = knowledge.read_text("gazetteer", "portals.tsv").splitlines()
@@ -329,6 +354,8 @@ def find_place(
         if prefecture:
             context.prefecture = prefecture
             context.province = prefecture[:2] + "0000"
+        elif context.province is None:
+            context.province = _body_province(body)
     if context.province is None:
         return None
     province = gazetteer.by_code.get(context.province)
