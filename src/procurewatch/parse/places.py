@@ -1,8 +1,9 @@
 """Chinese places from the offline gazetteer (data/gazetteer/cn_admin.tsv), matched longest-first.
 
 Sources are read in order of trust: the source's region when it is a bare name (江西, a
-province constraint), buyer name, title, a free-text region (an address, full names only), the portal
-the notice was published on (data/gazetteer/portals.tsv), then (full names only) the body. Each match
+province constraint), provinces and cities written in full in the buyer name and title, the portal the
+notice was published on (data/gazetteer/portals.tsv), the buyer's and title's other names, a free-text
+region (an address, full names only), then (full names only) the body. Each match
 narrows a context (province → prefecture → district); a match that
 contradicts the context is ignored, and a name shared by several divisions (鼓楼区) is resolved
 only by that context — never guessed.
@@ -272,6 +273,8 @@ def _body_prefecture(context: _Context, body: str) -> str | None:
     """The prefecture named most often in the body (full names), consistent with the context."""
     counts: dict[str, int] = {}
     for candidates in _matches(body, short_forms=False):
+        if isinstance(candidates, _InsideWord) and context.province is None:
+            continue  # 东区 of 枫林九溪东区: a short district name in a word, no province to place it
         fitting = [d for d in candidates if context.admits(d) and d.level != "province"]
         prefectures = {d.prefecture for d in fitting}
         if len(prefectures) == 1 and None not in prefectures:
@@ -340,14 +343,16 @@ def find_place(
     bare_region = all(len(p) <= _BARE_REGION for p in parts)  # 江西, 重庆>>江津区: names, not an address
     # a same-named small place must not outweigh the province or city named elsewhere: higher levels first
     named = _by_level(_matches(buyer, True) + _matches(title, True))
+    # the portal a notice was published on outweighs a short form (太湖 of 苏州太湖度假区 is not 太湖县 of
+    # Anhui) but not a province or city written in full
+    full = [m for m in named if isinstance(m, _FullName)]
     names = (
         ([m for p in parts for m in _matches(p, True)] if bare_region else [])
-        + named
+        + full
+        + list(filter(None, [portal_division(url)]))
+        + [m for m in named if not isinstance(m, _FullName)]
         + ([] if bare_region else _matches(region, False))
     )
-    portal = portal_division(url)
-    if portal:
-        names.append(portal)
     _resolve(context, names)
     if body and context.prefecture is None:
         prefecture = _body_prefecture(context, body)
