@@ -176,6 +176,12 @@ SURVEILLANCE = [
     ("security cameras in an office", "办公楼安防监控改造", "网络摄像机40台、硬盘录像机2台。", "primary"),
     ("CCTV installed, not lacking", "Supply and installation of CCTV at the depot", "", "primary"),
     (
+        "a short item of a title's list between long ones",
+        "某市某高速公路某互通工程交安设施、监控、声屏障等附属工程ABC-FSGC标段评标结果公示",
+        "",
+        "component",
+    ),
+    (
         "perimeter CCTV at a pump station",
         "某镇加压泵站周界安防视频监控系统采购",
         "采购内容：周界摄像机8台、硬盘录像机1台。",

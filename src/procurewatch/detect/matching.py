@@ -251,7 +251,10 @@ def _enumeration(
         return 0, ""
     latin = len(segment.encode("ascii", "ignore")) > len(segment) / 2
     limit = cfg["max_item_chars"] * (3 if latin else 1)
-    if len(segment) / items > limit:
+    # the first and last items run on into the words around the list (…工程交安设施、监控、声屏障等附属…):
+    # the items between them, when there are some, say how long this list's items are
+    inner = seps[-1].start() - seps[0].end() - sum(len(m.group()) for m in seps[1:-1]) if items > 2 else 0
+    if (inner / (items - 2) if items > 2 else len(segment) / items) > limit:
         return 0, ""
     rel = start - seg_start
     left = max((m.end() for m in seps if m.end() <= rel), default=0)
