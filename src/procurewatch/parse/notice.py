@@ -177,8 +177,8 @@ def _buyer(
     if names_operator(from_title):
         _note(trace, "buyer", "title")
         return from_title
-    # only for awards and contracts: the evaluation convention leaves candidate notices without a buyer
-    opening = buyer_opening_title(title) if phase in ("award", "contract") else None
+    # not for candidate and other notices: the evaluation convention leaves candidate notices without a buyer
+    opening = buyer_opening_title(title) if phase in ("award", "contract", "tender") else None
     if opening:
         _note(trace, "buyer", "the body the title opens with")
     return opening
