@@ -110,6 +110,31 @@ NOT_SURVEILLANCE = [
         "某矿区机房备电集成服务项目",
         "本项目采购备电电池、电池监测监控设备、监控服务。",
     ),
+    (
+        "machine-room management kit with its video",
+        "某市小区机房综合管理服务设备采购项目",
+        "采购内容：FSU、视频监控及智能门禁设备，用于通信机房动环管理。",
+    ),
+    (
+        "pump-station kit under a works title",
+        "某县供水管网改造工程（加压泵站设备采购及安装项目）",
+        "成套设备含水泵、控制柜、半球型网络摄像机1套。设备应具有安全防护功能，具有视频监控、门禁、安防报警功能。",
+    ),
+    (
+        "data-centre monitoring next to its power",
+        "某分公司基础支撑系统集成服务采购",
+        "采购内容：配备智能化监控系统与高可靠供电方案，确保数据中心高可用。",
+    ),
+    (
+        "a radio's own state monitoring",
+        "某分公司甚高频设备采购项目",
+        "采购内容：甚高频电台，可远程操控，并可实时对机器的状态进行监控及上报，通话录音存储。",
+    ),
+    (
+        "监控 as one item of a plant's pipe network",
+        "某玻璃项目设备采购及安装",
+        "中标范围：熔化、成型工段；厂区管网（电缆、桥架、通讯、监控、压力管道）安装调试。",
+    ),
 ]
 
 
@@ -150,6 +175,24 @@ SURVEILLANCE = [
     ("exam-room cameras", "某中学标准化考场巡考监控及校园安防监控建设", "", "primary"),
     ("security cameras in an office", "办公楼安防监控改造", "网络摄像机40台、硬盘录像机2台。", "primary"),
     ("CCTV installed, not lacking", "Supply and installation of CCTV at the depot", "", "primary"),
+    (
+        "a short item of a title's list between long ones",
+        "某市某高速公路某互通工程交安设施、监控、声屏障等附属工程ABC-FSGC标段评标结果公示",
+        "",
+        "component",
+    ),
+    (
+        "perimeter CCTV at a pump station",
+        "某镇加压泵站周界安防视频监控系统采购",
+        "采购内容：周界摄像机8台、硬盘录像机1台。",
+        "primary",
+    ),
+    (
+        "CCTV item of a building's subsystem list (not a bracket headed by plant)",
+        "某厂区机电安装工程",
+        "中标范围：建筑楼宇门控制、监控、网络、电话预埋管道及设备安装。",
+        "component",
+    ),
 ]
 
 

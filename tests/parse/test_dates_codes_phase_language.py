@@ -115,3 +115,28 @@ def test_notice_type_codes_count_only_as_whole_field_values() -> None:
     assert notice_phase("", "CAN") == "award"
     assert notice_phase("Scanning equipment", None) == "other"  # 'can' inside a word of a title
     assert notice_phase("示例项目 成 交 公 示", None) == "award"
+
+
+@pytest.mark.parametrize(
+    ("title", "phase"),
+    [
+        # a ceiling-price publicity, a portal's circular or a performance review is no call for bids
+        ("吴中区示例河道新建工程招标人期望值(最高投标限价)12-22", "other"),
+        ("示例区尹山湖医院扩建工程内部装修工程最高投标限价公示12-23", "other"),
+        ("2025年3季度示例市公路水运工程从业单位履约考核结果公示", "other"),
+        ("2025年示例市公路水运工程项目招标代理机构二季度工作情况公告", "other"),
+        ("示例乐安浜闸站移建工程招标文件提前公示", "other"),
+        ("[建设工程合同订立公开]示例大道供水管网扩容改造工程二标段施工合同", "contract"),
+        ("示例市公安局关于示例分局警体中心建设项目磋商采购公告", "tender"),
+        ("示例县中标通知书公示", "award"),
+    ],
+)
+def test_phase_words_of_portal_listings(title: str, phase: str) -> None:
+    assert notice_phase(title, None) == phase
+
+
+def test_a_calls_ceiling_price_label_leaves_it_a_call() -> None:
+    assert (
+        notice_phase("示例路改造工程", None, "最高投标限价：130万元。招标公告：本工程已具备招标条件")
+        == "tender"
+    )

@@ -118,3 +118,15 @@ def test_a_portals_area_word_before_the_body_a_title_opens_with() -> None:
     assert buyer_opening_title("高新区示例大学科创大厦改造工程中标公告") == "示例大学"
     assert buyer_opening_title("[示例区]示例市公安局警体中心建设项目中标公告") == "示例市公安局"
     assert buyer_opening_title("示例县教育局校园监控采购中标公告") == "示例县教育局"
+
+
+def test_a_call_for_bids_that_opens_with_its_buyer_names_it_and_a_candidate_notice_does_not() -> None:
+    from procurewatch.model import Document
+    from procurewatch.parse.notice import understand
+
+    def buyer(title: str) -> str | None:
+        notice = understand(Document(path="t.txt", locator="", kind="text", title=title, body=title))
+        return notice.buyer.name if notice.buyer else None
+
+    assert buyer("苏州市区示例市公安局关于示例分局警体中心建设项目磋商采购公告") == "示例市公安局"
+    assert buyer("示例市公安局警体中心建设项目中标候选人公示") is None

@@ -138,3 +138,35 @@ def test_a_region_that_lists_villages_is_an_address_not_a_path() -> None:
 def test_a_renamed_countys_short_form_still_names_the_prefecture() -> None:
     place = find_place("中国移动江西公司上饶分公司", "")
     assert (place.city, place.district) == ("上饶市", None)
+
+
+def test_a_town_named_like_a_county_elsewhere_takes_the_province_the_notice_names() -> None:
+    # 龙泉镇 is a town in Hubei here, not 龙泉市 of Zhejiang
+    body = "采购人：龙泉镇中心学校\n地址：湖北省宜昌市夷陵区龙泉镇"
+    assert _triple("龙泉镇中心学校", "龙泉镇中心学校监控设备采购中标公告", body=body) == (
+        "湖北省",
+        "宜昌市",
+        None,
+        "420500",
+    )
+    assert _triple("龙泉镇中心学校") is None  # no province named: not guessed
+    assert _triple("龙泉乡镇卫生院")[:2] == ("浙江省", "丽水市")  # the county's own townships
+    # a small place shared by several provinces, and only a province named in the body
+    assert _triple("城关镇派出所", body="项目地点：甘肃省某县城关镇") == ("甘肃省", None, None, "620000")
+
+
+def test_the_portal_outweighs_a_short_namesake_but_not_a_full_name() -> None:
+    # 太湖 of a Suzhou resort is not 太湖县 of Anhui; 南京 inside a university's name is not the place
+    url = "http://www.szzyjy.com.cn/jyxx/1.html"
+    assert find_place("", "太湖度假区金庭镇森林防火道路硬化工程最高投标限价公示", url=url).city == "苏州市"
+    assert find_place("", "高新区南京大学苏州校区科创大厦改造工程中标结果公告", url=url).city == "苏州市"
+    assert (
+        find_place("", "太湖度假区金庭镇森林防火道路硬化工程").province == "安徽省"
+    )  # no portal: the namesake
+    # a city written in full in the title wins over the portal's division
+    assert find_place("", "无锡市某路改造工程", url=url).city == "无锡市"
+    # 东区 inside a word of a Shaanxi portal's title is not 攀枝花市东区
+    shaanxi = "http://www.sxggzyjy.cn/jydt/1.html"
+    title = "【港务区】枫林九溪东区D地块项目8#楼公寓精装修工程招标计划"
+    place = find_place("", title, body=title, url=shaanxi)
+    assert (place.province, place.city) == ("陕西省", None)

@@ -270,3 +270,57 @@ def test_fragment_title_skips_site_furniture_and_a_ranked_publicity_is_no_award(
     (out,) = _records(tmp_path, "publicity.html", page)
     assert out["title"] == "中标公示信息（施工）"
     assert out["notice_type"] == "other" and out["suppliers"] == [] and out["amount"] is None
+
+
+def test_fragment_title_is_the_value_of_its_label_and_a_named_winner_makes_its_figure_an_award(
+    tmp_path: Path,
+) -> None:
+    # a crawler's body: no <title>, no heading, no award word in its first line
+    page = (
+        '<div class="content"><p>项目名称：示例县公安局视频监控设备采购项目</p><p>采购人：示例县公安局</p>'
+        "<p>中标供应商：示例科技有限公司</p><p>中标金额：1,234,500.00元</p><p>最高投标限价：130万元</p></div>"
+    )
+    (out,) = _records(tmp_path, "fragment-label.html", page)
+    assert out["title"] == "示例县公安局视频监控设备采购项目"
+    assert [s["name"] for s in out["suppliers"]] == ["示例科技有限公司"]
+    assert out["amount"] == {"value": 1234500.0, "currency": "CNY", "kind": "award"}
+    table = (
+        "<div><table><tr><td>项目名称</td><td>示例镇道路改造工程</td></tr>"
+        "<tr><td>中标人</td><td>示例建设有限公司</td></tr><tr><td>中标价</td><td>123.4万元</td></tr></table></div>"
+    )
+    (out,) = _records(tmp_path, "fragment-table.html", table)
+    assert out["title"] == "示例镇道路改造工程"
+    assert out["amount"] == {"value": 1234000.0, "currency": "CNY", "kind": "award"}
+
+
+def test_an_html_header_of_one_money_label_beside_column_names_sums_its_lots(tmp_path: Path) -> None:
+    page = (
+        "<div><p>示例社区卫生服务中心采购医疗设备项目中标公告</p><p>采购项目预算金额（元）：339100元</p>"
+        "<p>中标供应商名称：示例医疗器械有限公司</p><table>"
+        "<tr><td>主要中标、成交标的名称</td><td>规格型号</td><td>数量</td><td>单价（元）</td><td>中标金额</td></tr>"
+        "<tr><td>便携式超声等设备</td><td>示例型号A</td><td>1批</td><td>-</td><td>￥175,500.00</td></tr>"
+        "<tr><td>呼吸囊等设备</td><td>示例型号B</td><td>1批</td><td>-</td><td>￥143,950.00</td></tr>"
+        "</table></div>"
+    )
+    (out,) = _records(tmp_path, "lots-one-label.html", page)
+    assert out["amount"] == {"value": 319450.0, "currency": "CNY", "kind": "award"}
+    # the same shape drawn with '|' over broken lines is not a header: its rows do not line up
+    text = (
+        "示例县立体车库采购意向 | \n序号 | 项目名称 | 建设单位（或招标人） | 项目概况 | 招标\n"
+        "方式 | 投资额或估算价（万元） | 资金来源 | 预计招标时间\n"
+        "1 | 示例县立体车库采购 | 示例县城市管理局 | 机械式停车库设备等。\n"
+    )
+    assert not [c for c in fields_from_tables(None, text) if c.lot]
+
+
+def test_a_supervision_tender_states_its_fee_as_the_budget(tmp_path: Path) -> None:
+    record = {
+        "title": "[示例区]示例污水处理厂扩容项目监理(网)",
+        "info_type": "招标公告",
+        "content": "招标人 | 示例园区管委会 | 监理范围 | 全过程监理。 | 本项目监理费约1110000.00元 | ",
+    }
+    (out,) = _records(tmp_path, "supervision.json", json.dumps(record, ensure_ascii=False))
+    assert out["amount"] == {"value": 1110000.0, "currency": "CNY", "kind": "budget"}
+    bids = "中标候选人公示\n第一中标候选人：示例建设有限公司\n设计费：842142.00元\n施工费：9000000.00元\n"
+    (out,) = _records(tmp_path, "epc-candidates.txt", "示例污水系统提升工程EPC中标候选人公示\n" + bids)
+    assert out["amount"] is None  # a candidate's fee is a bid, not a budget

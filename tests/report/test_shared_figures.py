@@ -33,11 +33,14 @@ def test_the_wan_yuan_slip_is_flagged(shared_data, tmp_path):
     ingest([source], db)
     con = a.connect(db)
     try:
-        flagged = a.flagged_amounts(con, a.Filters())
+        # the tender buys data-centre plant (its 监控 watches the machine room), so it is no surveillance
+        # purchase: the slip is looked for among all notices
+        every = a.Filters(relevant_only=False)
+        flagged = a.flagged_amounts(con, every)
         slips = [r for r in flagged if r["spend_value"] == pytest.approx(6_273_584_900.0)]
         assert slips, "the 6.27 bn data-centre budget is not flagged"
         assert any("627,358.49" in r["evidence"] for r in slips)
-        (cny,) = [r for r in a.totals(con, a.Filters()) if r["spend_currency"] == "CNY"]
+        (cny,) = [r for r in a.totals(con, every) if r["spend_currency"] == "CNY"]
         assert cny["spend_value"] - cny["spend_value_excl_flagged"] >= 6_273_584_900.0
     finally:
         con.close()

@@ -200,3 +200,16 @@ def test_fixture_copies_keep_their_own_identity(fixtures_dir: Path, tmp_path: Pa
     docs, _ = read_all(tmp_path)
     assert len({d.source_key for d in docs}) == 2
     assert docs[0].body == docs[1].body
+
+
+def test_a_winners_bracketed_alias_keeps_its_closing_bracket() -> None:
+    from procurewatch.sources.fields import split_consortium
+
+    assert split_consortium("示例市城市治理研究院（示例市风景园林规划研究院）") == [
+        "示例市城市治理研究院（示例市风景园林规划研究院）"
+    ]
+    assert split_consortium("示例建设有限公司(联合体)") == ["示例建设有限公司"]
+    assert split_consortium("（联合体）甲示例有限公司、乙示例有限公司") == [
+        "甲示例有限公司",
+        "乙示例有限公司",
+    ]

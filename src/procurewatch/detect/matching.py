@@ -21,6 +21,8 @@ from procurewatch.detect.lexicon import Lexicon, Role, Rule, is_word
 _CLAIMING = frozenset({"keyword", "vendor", "blocker", "code"})
 _OVERLAP_BLOCKABLE = frozenset({"medium", "weak"})
 _CLAUSE_BREAK = re.compile(r"[，。；;,.!?！？、\n:：]")
+# inside a bracketed enumeration only 、 , ， separate items; anything else ends the bracket's reach
+_BRACKET_ITEMS = re.compile(r"[(（][^()（）。；;!?！？\n:：]*")
 # what ends an enumeration, and what separates its items
 _LIST_END = re.compile(r"[。；;!?！？\n:：|()（）【】\[\]]")
 _LIST_SEP = re.compile(r"[、，,/／]|及|和|与|以及")
@@ -141,7 +143,7 @@ def scan(
         if rules:
             if breaks is None and any(r.clause for r in rules):
                 breaks = [m.start() for m in _CLAUSE_BREAK.finditer(ntext)]
-            blocking = _blocking_rule(rules, start, end, context, breaks, domains)
+            blocking = _blocking_rule(rules, start, end, context, breaks, domains, ntext)
             if blocking is not None:
                 result.suppressed.add(key)
                 if blocking.action == "suppress":
@@ -249,7 +251,10 @@ def _enumeration(
         return 0, ""
     latin = len(segment.encode("ascii", "ignore")) > len(segment) / 2
     limit = cfg["max_item_chars"] * (3 if latin else 1)
-    if len(segment) / items > limit:
+    # the first and last items run on into the words around the list (…工程交安设施、监控、声屏障等附属…):
+    # the items between them, when there are some, say how long this list's items are
+    inner = seps[-1].start() - seps[0].end() - sum(len(m.group()) for m in seps[1:-1]) if items > 2 else 0
+    if (inner / (items - 2) if items > 2 else len(segment) / items) > limit:
         return 0, ""
     rel = start - seg_start
     left = max((m.end() for m in seps if m.end() <= rel), default=0)
@@ -272,7 +277,12 @@ def _crosses(breaks: list[int] | None, a: int, b: int) -> bool:
 
 
 def _near(
-    positions: list[tuple[int, int]] | None, start: int, end: int, rule: Rule, breaks: list[int] | None
+    positions: list[tuple[int, int]] | None,
+    start: int,
+    end: int,
+    rule: Rule,
+    breaks: list[int] | None,
+    text: str = "",
 ) -> bool:
     if not positions:
         return False
@@ -286,10 +296,20 @@ def _near(
         if rule.side == "before" and ce > start:
             continue
         if ce >= lo and cs <= hi:
-            if rule.clause and (_crosses(breaks, ce, start) or _crosses(breaks, end, cs)):
+            crossed = rule.clause and (_crosses(breaks, ce, start) or _crosses(breaks, end, cs))
+            if crossed and not (ce <= start and _heads_bracket(text, ce, start)):
                 continue
             return True
     return False
+
+
+def _heads_bracket(text: str, ce: int, start: int) -> bool:
+    """Whether a context word ending at `ce` heads the bracketed enumeration the hit at `start` is an item
+    of (厂区管网（电缆、桥架、通讯、监控）): the head names what every item belongs to."""
+    if ce >= len(text) or text[ce] not in "(（":
+        return False
+    m = _BRACKET_ITEMS.match(text, ce)
+    return m is not None and m.end() >= start
 
 
 def _any_near(
@@ -299,10 +319,13 @@ def _any_near(
     end: int,
     rule: Rule,
     breaks: list[int] | None,
+    text: str = "",
 ) -> bool:
     if len(keys) < len(context):
-        return any(_near(context.get(k), start, end, rule, breaks) for k in keys)
-    return any(k in keys and _near(positions, start, end, rule, breaks) for k, positions in context.items())
+        return any(_near(context.get(k), start, end, rule, breaks, text) for k in keys)
+    return any(
+        k in keys and _near(positions, start, end, rule, breaks, text) for k, positions in context.items()
+    )
 
 
 def _blocking_rule(
@@ -312,15 +335,16 @@ def _blocking_rule(
     context: dict[str, list[tuple[int, int]]],
     breaks: list[int] | None,
     domains: frozenset[str] | set[str] = frozenset(),
+    text: str = "",
 ) -> Rule | None:
     """The first rule that rules this hit out, or None when every rule allows it."""
     for rule in rules:
         found = (rule.domain and rule.domain in domains) or _any_near(
-            rule.context, context, start, end, rule, breaks
+            rule.context, context, start, end, rule, breaks, text
         )
         if rule.action == "require":
             if not found:
                 return rule
-        elif found and not _any_near(rule.unless, context, start, end, rule, breaks):
+        elif found and not _any_near(rule.unless, context, start, end, rule, breaks, text):
             return rule
     return None

@@ -20,7 +20,7 @@ from procurewatch.parse.amounts import (
 from procurewatch.parse.codes import project_code
 from procurewatch.parse.dates import parse_date, published_in_text
 from procurewatch.parse.language import detect_language
-from procurewatch.parse.notice_type import PHASES, candidate_publicity, notice_phase
+from procurewatch.parse.notice_type import PHASES, candidate_publicity, notice_phase, phase_of
 from procurewatch.parse.parties import (
     addressee,
     buyer_from_text,
@@ -67,8 +67,19 @@ def explain(doc: Document) -> tuple[Notice, dict[str, list[str]]]:
     cells = fields_from_tables(hints.get("tables"), text) if doc.kind != "ocds" else []
     buyer = _buyer(doc.title, text, hints, phase, cells, trace)
     suppliers = _suppliers(text, hints, phase, cells, trace)
+    # a notice of no clear type that names its winner (a portal fragment: 中标人 X, 中标价 Y) states an award
+    # (only when no phase word decided "other": a candidate publicity's 中标人 is a proposal)
+    names_winner = bool(suppliers) and phase == "other" and doc.kind != "ocds"
+    money_phase = "award" if names_winner and not phase_of(f"{doc.title}\n{doc.body[:_SCOPE]}") else phase
     amounts = _amounts(
-        text, hints, phase, chinese, ocds=doc.kind == "ocds", cells=cells, trace=trace, suppliers=suppliers
+        text,
+        hints,
+        money_phase,
+        chinese,
+        ocds=doc.kind == "ocds",
+        cells=cells,
+        trace=trace,
+        suppliers=suppliers,
     )
     notice = Notice(
         id=notice_id(doc.source_key or doc.path, doc.locator, fp),
@@ -166,8 +177,8 @@ def _buyer(
     if names_operator(from_title):
         _note(trace, "buyer", "title")
         return from_title
-    # only for awards and contracts: the evaluation convention leaves candidate notices without a buyer
-    opening = buyer_opening_title(title) if phase in ("award", "contract") else None
+    # not for candidate and other notices: the evaluation convention leaves candidate notices without a buyer
+    opening = buyer_opening_title(title) if phase in ("award", "contract", "tender") else None
     if opening:
         _note(trace, "buyer", "the body the title opens with")
     return opening

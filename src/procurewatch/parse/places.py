@@ -1,8 +1,9 @@
 """Chinese places from the offline gazetteer (data/gazetteer/cn_admin.tsv), matched longest-first.
 
 Sources are read in order of trust: the source's region when it is a bare name (江西, a
-province constraint), buyer name, title, a free-text region (an address, full names only), the portal
-the notice was published on (data/gazetteer/portals.tsv), then (full names only) the body. Each match
+province constraint), provinces and cities written in full in the buyer name and title, the portal the
+notice was published on (data/gazetteer/portals.tsv), the buyer's and title's other names, a free-text
+region (an address, full names only), then (full names only) the body. Each match
 narrows a context (province → prefecture → district); a match that
 contradicts the context is ignored, and a name shared by several divisions (鼓楼区) is resolved
 only by that context — never guessed.
@@ -47,6 +48,11 @@ BRANCH_SUFFIXES = (
     "法院",
     "检察院",
 )
+
+
+# what follows a town's or village's name: a county's short form before it names the town (龙泉镇)
+_TOWN_SUFFIXES = ("镇", "乡", "村", "街道", "社区")
+_NOT_TOWN = ("乡村", "乡镇", "村镇", "镇村")  # the county's countryside (宜都乡镇卫生院), not one town
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,8 +197,11 @@ def _matches(text: str, short_forms: bool) -> list[tuple[Division, ...]]:
             branch = text.startswith(BRANCH_SUFFIXES, end + 1)
             if form == _GUARDED and not branch:
                 continue
-            # 方山 inside 上方山: a county's short form inside a word counts only within a known province
-            if form == _SHORT_DISTRICT and not branch and _HAN.match(before) and before not in _WORD_BEFORE:
+            # 方山 inside 上方山, or 龙泉 of 龙泉镇 (a town, named like counties elsewhere): a county's short
+            # form counts only within a known province
+            town = text.startswith(_TOWN_SUFFIXES, end + 1) and not text.startswith(_NOT_TOWN, end + 1)
+            inside = _HAN.match(before) and before not in _WORD_BEFORE
+            if form == _SHORT_DISTRICT and not branch and (inside or town):
                 found.append(_InsideWord(divisions))
                 continue
         found.append(divisions)
@@ -264,6 +273,8 @@ def _body_prefecture(context: _Context, body: str) -> str | None:
     """The prefecture named most often in the body (full names), consistent with the context."""
     counts: dict[str, int] = {}
     for candidates in _matches(body, short_forms=False):
+        if isinstance(candidates, _InsideWord) and context.province is None:
+            continue  # 东区 of 枫林九溪东区: a short district name in a word, no province to place it
         fitting = [d for d in candidates if context.admits(d) and d.level != "province"]
         prefectures = {d.prefecture for d in fitting}
         if len(prefectures) == 1 and None not in prefectures:
@@ -274,6 +285,23 @@ def _body_prefecture(context: _Context, body: str) -> str | None:
     ranked = sorted(counts.items(), key=lambda kv: kv[1], reverse=True)
     if len(ranked) > 1 and ranked[1][1] * 3 > ranked[0][1] * 2:
         return None  # the runner-up is named nearly as often: no clear answer
+    return ranked[0][0]
+
+
+def _body_province(body: str) -> str | None:
+    """The province the body names most often in full (项目地点：甘肃省某县城关镇), when no other comes close:
+    it places a notice whose buyer and title name only a small place that several provinces share."""
+    counts: dict[str, int] = {}
+    for candidates in _matches(body, short_forms=False):
+        provinces = {d.province for d in candidates}
+        if isinstance(candidates, _FullName) and len(provinces) == 1:
+            code = provinces.pop()
+            counts[code] = counts.get(code, 0) + 1
+    if not counts:
+        return None
+    ranked = sorted(counts.items(), key=lambda kv: kv[1], reverse=True)
+    if len(ranked) > 1 and ranked[1][1] * 3 > ranked[0][1] * 2:
+        return None
     return ranked[0][0]
 
 
@@ -315,20 +343,24 @@ def find_place(
     bare_region = all(len(p) <= _BARE_REGION for p in parts)  # 江西, 重庆>>江津区: names, not an address
     # a same-named small place must not outweigh the province or city named elsewhere: higher levels first
     named = _by_level(_matches(buyer, True) + _matches(title, True))
+    # the portal a notice was published on outweighs a short form (太湖 of 苏州太湖度假区 is not 太湖县 of
+    # Anhui) but not a province or city written in full
+    full = [m for m in named if isinstance(m, _FullName)]
     names = (
         ([m for p in parts for m in _matches(p, True)] if bare_region else [])
-        + named
+        + full
+        + list(filter(None, [portal_division(url)]))
+        + [m for m in named if not isinstance(m, _FullName)]
         + ([] if bare_region else _matches(region, False))
     )
-    portal = portal_division(url)
-    if portal:
-        names.append(portal)
     _resolve(context, names)
     if body and context.prefecture is None:
         prefecture = _body_prefecture(context, body)
         if prefecture:
             context.prefecture = prefecture
             context.province = prefecture[:2] + "0000"
+        elif context.province is None:
+            context.province = _body_province(body)
     if context.province is None:
         return None
     province = gazetteer.by_code.get(context.province)

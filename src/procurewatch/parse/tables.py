@@ -310,7 +310,12 @@ def _table_fields(rows: list[list[str]], source: str) -> list[TableField]:
     while i < len(rows):
         header = rows[i]
         labelled = [label_of(c) for c in header]
-        if sum(1 for x in labelled if x) >= 2 and not any(_looks_like_value(c) for c in header):
+        labels = sum(1 for x in labelled if x)
+        # two labels, or in an HTML table (whose rows are not broken over lines) one beside column names
+        # (标的名称 | 规格型号 | 数量 | 单价 | 中标金额): a header
+        one = labels == 1 and source == "html"
+        words = sum(1 for c in header if not label_of(c) and _header_word(c)) if one else 0
+        if (labels >= 2 or words >= 2) and not any(_looks_like_value(c) for c in header):
             data = []
             j = i + 1
             while j < len(rows) and len(rows[j]) == len(header) and not _is_header(rows[j]):

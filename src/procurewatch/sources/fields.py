@@ -513,13 +513,35 @@ def split_consortium(value: str, data: FieldData | None = None) -> list[str]:
     stripped = text
     for word in data.consortium_words:
         stripped = stripped.replace(word, " ")
-    parts = [p.strip(" :：,，()（）") for p in data.supplier_separators.split(stripped)]
+    parts = [_trim_name(p) for p in data.supplier_separators.split(stripped)]
     parts = [p for p in parts if p]
     if len(parts) > 1 and all(p.endswith(data.organisation_suffixes) for p in parts):
         return parts
-    if stripped.strip(" :：()（）") != text and len(parts) == 1:
+    if stripped != text and len(parts) == 1:
         return parts  # 'A公司(联合体)' → 'A公司'
     return [text] if text else []
+
+
+_EMPTY_BRACKETS = re.compile(r"[(（]\s*[)）]")
+
+
+def _trim_name(part: str) -> str:
+    """Separators and the brackets a removed word left unmatched ('A公司(' of 'A公司(联合体)'), keeping a
+    name's own bracketed alias (重庆市城市治理研究院（重庆市风景园林规划研究院）)."""
+    part = _EMPTY_BRACKETS.sub("", part).strip(" :：,，")
+    while (
+        part and part[-1] in ")）" and part.count("(") + part.count("（") < part.count(")") + part.count("）")
+    ):
+        part = part[:-1].strip(" :：,，")
+    while (
+        part and part[0] in "(（" and part.count("(") + part.count("（") > part.count(")") + part.count("）")
+    ):
+        part = part[1:].strip(" :：,，")
+    while part and part[-1] in "(（":
+        part = part[:-1].strip(" :：,，")
+    while part and part[0] in ")）":
+        part = part[1:].strip(" :：,，")
+    return part
 
 
 def _amounts(

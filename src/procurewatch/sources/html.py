@@ -167,11 +167,22 @@ def _first_line(body: str) -> str:
     skip = knowledge.load_json("fields.json")["fragment_title_skip"]
     endings, words = tuple(skip["endings"]), skip["words"]
     for line in body.split("\n", _TITLE_LINES)[:_TITLE_LINES] if body else []:
-        line = line.strip()
+        line = _without_label(line.strip(), skip["labels"])
         if not line or line.endswith(endings) or any(word in line for word in words):
             continue
         return line if len(line) <= _TITLE_MAX else ""
     return ""
+
+
+def _without_label(line: str, labels: list[str]) -> str:
+    """项目名称：X or 项目名称 X (a label cell and its value) → X."""
+    for label in labels:
+        if line.startswith(label):
+            rest = line[len(label) :]
+            stripped = rest.lstrip(" \t:：")
+            if stripped and rest[:1] in (" ", "\t", ":", "："):
+                return stripped
+    return line
 
 
 def _meta(root: lxml.html.HtmlElement) -> dict[str, str]:
