@@ -6,7 +6,8 @@ Each label names a saved page (`path`, relative to --shared), strings the notice
 its title, the award/amount or key paragraph) and chrome strings it must lose (`drop`: breadcrumbs,
 buttons, site names, related-notice lists). The page is read twice, with and without main-content
 extraction, and the script prints per page and in total: kept strings present, chrome strings removed,
-labelled chrome characters removed, body characters before and after, and the time per page.
+labelled chrome characters removed, body characters before and after, and the time per page (the fastest
+of five reads).
 """
 
 from __future__ import annotations
@@ -23,10 +24,16 @@ DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 DEFAULT_LABELS = Path(__file__).resolve().parent / "labels" / "html-main-content.jsonl"
 
 
+REPEAT = 5  # each page is read this many times and the fastest read counts: the machine may be shared
+
+
 def _read(data: bytes, path: str, main_content: bool) -> tuple[str, float]:
-    start = time.perf_counter()
-    doc = read_html(data, path=path, source_key=path, main_content=main_content)
-    return f"\n{doc.title}\n{doc.body}\n", time.perf_counter() - start
+    fastest = float("inf")
+    for _ in range(REPEAT):
+        start = time.perf_counter()
+        doc = read_html(data, path=path, source_key=path, main_content=main_content)
+        fastest = min(fastest, time.perf_counter() - start)
+    return f"\n{doc.title}\n{doc.body}\n", fastest
 
 
 def main() -> int:

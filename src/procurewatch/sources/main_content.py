@@ -15,7 +15,6 @@ from functools import cache, lru_cache
 from typing import Any
 
 import lxml.html
-from lxml import etree
 
 from procurewatch import knowledge
 
@@ -23,6 +22,7 @@ _SEGMENTS = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPACES = re.compile(r"\s+")
 _LIST_TAGS = frozenset(("ul", "ol", "div", "table", "dl", "p", "section", "td", "tr", "span"))
+_CANDIDATES = ".//nav | .//footer | .//aside | .//*[@class or @id] | .//a/ancestor::*"
 # a class name is read only on blocks: the rows and cells of a table are content (class="tableHeader")
 _NAMED_TAGS = frozenset(
     ("div", "section", "ul", "ol", "dl", "p", "span", "form", "table", "header", "center")
@@ -68,66 +68,66 @@ def _chrome_segments() -> frozenset[str]:
     return frozenset(_data()["chrome_name_segments"])
 
 
-def _squeezed_length(text: str | None) -> int:
-    return len("".join(text.split())) if text else 0
+def _squeezed_length(el: lxml.html.HtmlElement) -> int:
+    return len("".join(el.text_content().split()))
 
 
-def _measure(body: lxml.html.HtmlElement) -> dict[int, tuple[int, int, int]]:
-    """Per element, in one pass from the leaves up: (text length without spaces, links to other pages,
-    length of their text). Attachments are the notice's own and do not count as links."""
+def _link_shares(el: lxml.html.HtmlElement) -> tuple[int, int]:
+    """(links to other pages, length of their text). Attachments are the notice's own and do not count."""
     suffixes = tuple(_data()["attachment_suffixes"])
-    sizes: dict[int, tuple[int, int, int]] = {}
-    for _, el in etree.iterwalk(body, events=("end",)):
-        text, links, linked = _squeezed_length(el.text) if isinstance(el.tag, str) else 0, 0, 0
-        for child in el:
-            c_text, c_links, c_linked = sizes.get(id(child), (0, 0, 0))
-            text += c_text + _squeezed_length(child.tail)
-            links += c_links
-            linked += c_linked
-        if el.tag == "a" and not (el.get("href") or "").lower().split("?")[0].endswith(suffixes):
-            links, linked = links + 1, text
-        sizes[id(el)] = (text, links, linked)
-    return sizes
+    links = [a for a in el.iter("a") if not (a.get("href") or "").lower().split("?")[0].endswith(suffixes)]
+    return len(links), sum(_squeezed_length(a) for a in links)
 
 
 def drop_chrome(body: lxml.html.HtmlElement, title: str = "") -> None:
     """Remove chrome elements from a parsed page body, in place."""
-    elements = [(el, _names(el)) for el in body.iter() if isinstance(el.tag, str)]  # held: ids stay valid
-    sizes = _measure(body)
-    total = sizes[id(body)][0]
+    limits = _limits()
+    # only elements that can be chrome are visited (selected in C by XPath, in document order)
+    candidates = body.xpath(_CANDIDATES)  # held: the proxies' ids stay valid below
+    link_counts: dict[int, int] = {}
+    for a in body.iter("a"):
+        for ancestor in a.iterancestors():
+            link_counts[id(ancestor)] = link_counts.get(id(ancestor), 0) + 1
+    link_blocks = {key for key, count in link_counts.items() if count >= limits["min_links"]}
+    if not candidates:
+        return
+    total = _squeezed_length(body)
     if not total:
         return
-    limits = _limits()
     title_key = _SPACES.sub("", title)
+    named_candidates = [(el, _names(el)) for el in candidates]
     protected: set[int] = set()
-    for el, names in elements:
+    for el, names in named_candidates:
         if names != " " and _is_content(names):
             protected.update(id(a) for a in el.iterancestors())
             protected.add(id(el))
-    doomed: list[lxml.html.HtmlElement] = []
-    doomed_ids: set[int] = set()
     chrome_tags = frozenset(_data()["chrome_tags"])
-    for el, names in elements:
+    doomed: list[tuple[lxml.html.HtmlElement, int]] = []
+    doomed_ids: set[int] = set()
+    for el, names in named_candidates:
         if el is body or id(el) in protected:
             continue
-        length, links, linked = sizes[id(el)]
         named = el.tag in chrome_tags or (el.tag in _NAMED_TAGS and names != " " and _is_chrome_name(names))
-        link_list = el.tag in _LIST_TAGS and links >= limits["min_links"]
-        link_list = link_list and linked >= length * limits["link_density"]
-        if not (named or link_list) or length > total * limits["max_drop_share"]:
+        if not named and (el.tag not in _LIST_TAGS or id(el) not in link_blocks):
             continue
-        if any(id(a) in doomed_ids for a in el.iterancestors()):
+        if doomed_ids and any(id(a) in doomed_ids for a in el.iterancestors()):
             continue
+        length = _squeezed_length(el)
+        if length > total * limits["max_drop_share"]:
+            continue
+        if not named:
+            links, linked = _link_shares(el)
+            if links < limits["min_links"] or linked < length * limits["link_density"]:
+                continue
         if title_key and length:
             text = _SPACES.sub("", el.text_content())
             if title_key in text or (len(text) >= 6 and text in title_key):
                 continue  # the notice's heading sits in a "header" block on many portals
-        doomed.append(el)
+        doomed.append((el, length))
         doomed_ids.add(id(el))
-    kept = total - sum(sizes[id(el)][0] for el in doomed)
-    if kept < total * limits["keep_at_least"]:
+    if total - sum(length for _, length in doomed) < total * limits["keep_at_least"]:
         return
-    for el in doomed:
+    for el, _ in doomed:
         if el.getparent() is not None:
             el.drop_tree()
 
@@ -145,14 +145,21 @@ def drop_chrome_lines(text: str, site_names: frozenset[str] = frozenset()) -> st
     return "\n".join(kept)
 
 
+@cache
+def _tokens() -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(t) for t in sorted(_data()["chrome_tokens"], key=len, reverse=True)))
+
+
+@cache
+def _chrome_lines() -> frozenset[str]:
+    return frozenset(_data()["chrome_lines"])
+
+
 def _clean_line(line: str, site_names: frozenset[str]) -> str:
     data = _data()
-    for token in data["chrome_tokens"]:
-        if token in line:
-            line = line.replace(token, " ")
-    line = _SPACES.sub(" ", line).strip()
+    line = _SPACES.sub(" ", _tokens().sub(" ", line)).strip()
     squeezed = line.replace(" ", "")
-    if not line or squeezed in data["chrome_lines"] or line in site_names:
+    if not line or squeezed in _chrome_lines() or line in site_names:
         return ""
     if len(line) <= _limits()["breadcrumb_max"] and _is_breadcrumb(squeezed):
         return ""
