@@ -63,9 +63,8 @@ def test_eforms_contract_notice_keeps_its_type_whatever_its_title_says(tmp_path:
     assert notice.place == Place(country="GR", province="EL303")  # GRC and the NUTS prefix EL are Greece
 
 
-@pytest.mark.parametrize("version", ["R2.0.9", "R2.0.8"])
-def test_ted_export_award_maps_the_original_form(tmp_path: Path, version: str) -> None:
-    doc = only_document(_write(tmp_path, "old.xml", tedmaker.legacy_award(version)))
+def test_ted_export_award_maps_the_original_form(tmp_path: Path) -> None:
+    doc = only_document(_write(tmp_path, "old.xml", tedmaker.legacy_award()))
     assert doc.kind == "ted" and doc.locator == "123456-2020"
     assert doc.url == "http://ted.europa.eu/udl?uri=TED:NOTICE:123456-2020:TEXT:EN:HTML"
     notice = build_notice(doc)
@@ -80,6 +79,19 @@ def test_ted_export_award_maps_the_original_form(tmp_path: Path, version: str) -
     assert notice.published == "2020-03-31"
     assert "Ola Nordmann" not in doc.body and "+47" not in doc.body
     assert notice.surveillance.relevant
+
+
+def test_ted_export_r208_award_reads_the_older_form_names(tmp_path: Path) -> None:
+    doc = only_document(_write(tmp_path, "r208.xml", tedmaker.legacy_award_r208()))
+    notice = build_notice(doc)
+    assert notice.title == "Videoüberwachung Tunnel, Los 201"
+    assert notice.notice_type == "award"
+    assert notice.buyer is not None and notice.buyer.name == "Bundesamt für Strassen"
+    assert [s.name for s in notice.suppliers] == ["Tunnel Video AG"]
+    assert notice.amount is not None
+    assert (notice.amount.value, notice.amount.currency) == (1945844.15, "CHF")
+    assert notice.place == Place(country="CH") and notice.published == "2016-12-06"
+    assert "Max Muster" not in doc.body
 
 
 def test_hostile_and_broken_xml_is_skipped_by_name_and_the_rest_lands(tmp_path: Path) -> None:

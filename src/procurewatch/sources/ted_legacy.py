@@ -93,19 +93,19 @@ def _form(form: etree._Element, notice: TedNotice) -> None:
     notice.phase = notice.phase or phase(form.tag, table()["legacy_forms"])
     notice.notice_type = notice.notice_type or form.tag
     contract = form.find("OBJECT_CONTRACT")
-    if contract is None:
-        contract = form.find(".//OBJECT_CONTRACT_INFORMATION")
     if contract is not None:
-        notice.title = text_of(contract.find("TITLE")) or text_of(contract.find(".//TITLE_CONTRACT"))
-        notice.description = text_of(contract.find("SHORT_DESCR")) or text_of(
-            contract.find(".//SHORT_CONTRACT_DESCRIPTION")
-        )
+        notice.title = text_of(contract.find("TITLE"))
+        notice.description = text_of(contract.find("SHORT_DESCR"))
         notice.project_code = clean(contract.findtext("REFERENCE_NUMBER"))
-        for code in contract.iter("CPV_CODE"):
-            notice.add_cpv(code.get("CODE") or "")
         for item in contract.findall("OBJECT_DESCR"):
             lot_id = clean(item.findtext("LOT_NO")) or (item.get("ITEM") or "")
             notice.lots.append(Lot(lot_id, text_of(item.find("TITLE")), text_of(item.find("SHORT_DESCR"))))
+    else:  # R2.0.8 forms (CONTRACT, CONTRACT_AWARD …): the same facts under longer names
+        notice.title = text_of(form.find(".//TITLE_CONTRACT"))
+        notice.description = text_of(form.find(".//SHORT_CONTRACT_DESCRIPTION"))
+        notice.project_code = clean(form.findtext(".//FILE_REFERENCE_NUMBER"))
+    for code in form.iter("CPV_CODE"):
+        notice.add_cpv(code.get("CODE") or "")
     buyers, winners = _names(form)
     notice.buyers = buyers or notice.buyers
     notice.winners = winners
@@ -137,9 +137,17 @@ def _form_values(form: etree._Element) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
 
     def add(el: etree._Element | None, kind: str, field_name: str, lot: str = "") -> None:
-        if el is not None and clean(el.text):
-            entry: dict[str, object] = {"value": clean(el.text), "currency": el.get("CURRENCY"), "kind": kind}
-            entry["field"] = field_name
+        value = _value(el)
+        if el is not None and value:
+            currency = el.get("CURRENCY") or (
+                el.getparent().get("CURRENCY") if el.getparent() is not None else None
+            )
+            entry: dict[str, object] = {
+                "value": value,
+                "currency": currency,
+                "kind": kind,
+                "field": field_name,
+            }
             if lot:
                 entry["lot"] = lot
             out.append(entry)
@@ -147,6 +155,7 @@ def _form_values(form: etree._Element) -> list[dict[str, object]]:
     contract = form.find("OBJECT_CONTRACT")
     if contract is not None:
         add(contract.find("VAL_TOTAL"), "award", "Total value")
+    add(form.find(".//TOTAL_FINAL_VALUE//VALUE_COST"), "award", "Total value")
     for award in form.findall("AWARD_CONTRACT"):
         lot = (
             clean(award.findtext("LOT_NO"))
@@ -154,9 +163,32 @@ def _form_values(form: etree._Element) -> list[dict[str, object]]:
             or (award.get("ITEM") or "")
         )
         add(award.find("AWARDED_CONTRACT/VALUES/VAL_TOTAL"), "award", "Contract value", lot)
+    for number, award in enumerate(form.iter("AWARD_OF_CONTRACT"), 1):
+        lot = clean(award.findtext("LOT_NUMBER")) or clean(award.findtext("CONTRACT_NUMBER")) or str(number)
+        add(
+            award.find("CONTRACT_VALUE_INFORMATION/COSTS_RANGE_AND_CURRENCY_WITH_VAT_RATE/VALUE_COST"),
+            "award",
+            "Contract value",
+            lot,
+        )
     if contract is not None:
         add(contract.find("VAL_ESTIMATED_TOTAL"), "budget", "Estimated value")
     return out
+
+
+def _value(el: etree._Element | None) -> str:
+    """A figure as a plain number: R2.0.8's formatted value (FMTVAL) when given, else the text with its
+    spaces removed and a decimal comma made a point (189 945 844,15 → 189945844.15)."""
+    if el is None:
+        return ""
+    raw = clean(el.get("FMTVAL")) or "".join(clean(el.text).split())
+    if "," in raw and "." not in raw:
+        raw = (
+            raw.replace(",", ".")
+            if raw.count(",") == 1 and len(raw.rsplit(",", 1)[1]) <= 2
+            else raw.replace(",", "")
+        )
+    return raw
 
 
 def _translated_title(root: etree._Element, language: str) -> str:
