@@ -40,7 +40,7 @@ def test_eforms_award_maps_buyer_winners_values_lots_and_place(tmp_path: Path) -
     assert {(a.value, a.kind) for a in notice.amounts} >= {(1000000.5, "award"), (250000.0, "award")}
     assert (990000.0, "award") not in {(a.value, a.kind) for a in notice.amounts}
     assert [i["id"] for i in notice.items] == ["35125300", "32323500", "50343000"]
-    assert notice.place == Place(country="DE", province="DE300")
+    assert notice.place == Place(country="DE", province="DE300 Berlin")  # the name from the NUTS table
     assert notice.published == "2024-03-05"
     assert notice.language == "de"
     assert notice.project_code == "7d3e2a10-0000-4000-8000-000000000002"
@@ -60,7 +60,8 @@ def test_eforms_contract_notice_keeps_its_type_whatever_its_title_says(tmp_path:
     assert notice.notice_type == "tender"  # "Framework contract …" in the title does not make it a contract
     assert notice.suppliers == []
     assert notice.amount is not None and (notice.amount.value, notice.amount.kind) == (480000.0, "budget")
-    assert notice.place == Place(country="GR", province="EL303")  # GRC and the NUTS prefix EL are Greece
+    # GRC and the NUTS prefix EL are Greece; the region's name as the EU publishes it
+    assert notice.place == Place(country="GR", province="EL303 Κεντρικός Τομέας Αθηνών")
 
 
 def test_ted_export_award_maps_the_original_form(tmp_path: Path) -> None:

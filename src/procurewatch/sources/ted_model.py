@@ -53,6 +53,19 @@ def nuts_country(code: str) -> str | None:
     return country_code(code[:2]) if _NUTS.match(code.strip().upper()) else None
 
 
+@cache
+def _nuts3_names() -> dict[str, str]:
+    rows = (line.split("\t") for line in knowledge.read_text("ted", "nuts3.tsv").splitlines())
+    return {
+        row[0]: row[1] for row in rows if len(row) == 2 and not row[0].startswith("#") and row[0] != "code"
+    }
+
+
+def nuts_name(code: str) -> str:
+    """The region's name for a NUTS level-3 code (data/ted/nuts3.tsv), else ""."""
+    return _nuts3_names().get(code.strip().upper(), "")
+
+
 def nuts_region(code: str) -> str:
     """A NUTS code below country level as written, else "" (level 0 is the country; 00 is "not specified")."""
     code = code.strip().upper()

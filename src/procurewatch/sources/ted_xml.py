@@ -14,7 +14,7 @@ from lxml import etree
 
 from procurewatch.model import Document
 from procurewatch.sources import ted_eforms, ted_legacy
-from procurewatch.sources.ted_model import TedNotice, nuts_region, table
+from procurewatch.sources.ted_model import TedNotice, nuts_name, nuts_region, table
 
 _DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _ROOT_TAG = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)[\s>/]")
@@ -69,9 +69,7 @@ def to_document(notice: TedNotice, path: str, source_key: str) -> Document:
         "suppliers": notice.winners,
         "published": notice.published,
         "country": notice.country,
-        "region": " ".join(p for p in (nuts_region(notice.nuts), notice.nuts_name) if p)
-        if nuts_region(notice.nuts)
-        else None,
+        "region": _region(notice),
         "language": notice.language,
         "project_code": notice.project_code,
         "source_schema": notice.schema,
@@ -89,6 +87,14 @@ def to_document(notice: TedNotice, path: str, source_key: str) -> Document:
     )
 
 
+def _region(notice: TedNotice) -> str | None:
+    """The NUTS code as written, with its name (the notice's own, else the NUTS table's)."""
+    code = nuts_region(notice.nuts)
+    if not code:
+        return None
+    return " ".join(p for p in (code, notice.nuts_name or nuts_name(code)) if p)
+
+
 def body_lines(notice: TedNotice) -> list[str]:
     lines = [notice.title] if notice.title else []
     if notice.description and notice.description != notice.title:
@@ -103,7 +109,7 @@ def body_lines(notice: TedNotice) -> list[str]:
     for amount in notice.amounts:
         lot = f" (lot {amount['lot']})" if amount.get("lot") else ""
         lines.append(f"{amount['field']}: {amount['value']} {amount.get('currency') or ''}{lot}".rstrip())
-    place = " ".join(p for p in (notice.nuts, notice.nuts_name, notice.country or "") if p)
+    place = " ".join(p for p in (_region(notice) or "", notice.country or "") if p)
     if place:
         lines.append(f"Place: {place}")
     return lines
