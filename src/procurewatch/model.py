@@ -41,7 +41,7 @@ class Document:
 
     path: str
     locator: str
-    kind: str  # html | pdf | text | record | ocds
+    kind: str  # html | pdf | text | record | ocds | ted
     title: str = ""
     body: str = ""
     attachments: str = ""

@@ -124,9 +124,14 @@ def _str(value: Any) -> str | None:
     return text or None
 
 
+# sources whose notice type is a coded field the reader has already mapped to a phase: title words do not
+# override it (a TED title "Framework contract for ..." is still a contract notice)
+_STRUCTURED_KINDS = frozenset({"ocds", "ted"})
+
+
 def _phase(doc: Document, hints: dict[str, Any]) -> str:
     hint = hints.get("notice_type")
-    if doc.kind == "ocds" and isinstance(hint, str) and hint in PHASES:
+    if doc.kind in _STRUCTURED_KINDS and isinstance(hint, str) and hint in PHASES:
         return hint
     phase = notice_phase(doc.title, hint, doc.body[:_BODY_OPENING])
     if phase == "award" and candidate_publicity(doc.title, doc.body[:_SCOPE]):

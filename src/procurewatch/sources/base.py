@@ -18,6 +18,7 @@ from procurewatch.sources.files import GZIP_MAGIC, HEAD_SIZE, ZIP_MAGIC, InputFi
 from procurewatch.sources.html import looks_like_html, looks_like_markup_body, read_html
 from procurewatch.sources.pdf import MAX_PDF_BYTES_IN_MEMORY, PdfError, read_pdf
 from procurewatch.sources.records import looks_like_records_table, read_records
+from procurewatch.sources.ted_xml import looks_like_ted, read_ted_xml
 from procurewatch.sources.text import read_text
 
 __all__ = ["InputFile", "iter_documents", "iter_input_files", "read_input"]
@@ -30,7 +31,7 @@ PDF_MAGIC = b"%PDF"
 def read_input(
     input_file: InputFile, field_map: dict[str, str] | None = None
 ) -> Iterator[Document | SkippedInput]:
-    """Every notice in one input file (OCDS, scraped records, HTML, PDF or text)."""
+    """Every notice in one input file (OCDS, TED XML, scraped records, HTML, PDF or text)."""
     try:
         head = input_file.head(HEAD_SIZE)
     except (OSError, EOFError) as exc:
@@ -47,7 +48,7 @@ def read_input(
 
 
 ContentKind = Literal[
-    "empty", "pdf", "nested archive", "ocds", "json records", "html", "records table", "text"
+    "empty", "pdf", "nested archive", "ocds", "json records", "ted xml", "html", "records table", "text"
 ]
 BOM_AND_SPACE = b"\xef\xbb\xbf \t\r\n"  # what may come before a file's first character
 
@@ -64,6 +65,8 @@ def content_kind(head: bytes, name: str) -> ContentKind:
         return "pdf"
     if stripped.startswith(ZIP_MAGIC):
         return "nested archive"
+    if looks_like_ted(head):  # before HTML: a TED_EXPORT has <TITLE> elements
+        return "ted xml"
     if looks_like_html(head):
         return "html"
     if b"\x00" not in head[:8192] and looks_like_records_table(head, name):
@@ -88,6 +91,8 @@ def _dispatch(
             yield from ocds.read_ocds(input_file)
         case "json records" | "records table":
             yield from read_records(input_file, head, field_map)
+        case "ted xml":
+            yield from _whole(input_file, "ted xml")
         case "html":
             yield from _whole(input_file, "html")
         case "text":
@@ -108,7 +113,7 @@ def _gunzipped(input_file: InputFile) -> tuple[InputFile, bytes]:
 
 
 def _whole(input_file: InputFile, kind: str) -> Iterator[Document | SkippedInput]:
-    reader = read_html if kind == "html" else read_text
+    reader = {"html": read_html, "ted xml": read_ted_xml}.get(kind, read_text)
     try:
         data = input_file.read_bytes(MAX_TEXT_BYTES + 1)
     except (OSError, EOFError) as exc:

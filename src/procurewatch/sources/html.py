@@ -1,4 +1,5 @@
-"""HTML notice pages → Document: decode the bytes ourselves, parse with lxml, keep the readable text.
+"""HTML notice pages → Document: decode the bytes ourselves, parse with lxml, keep the readable text of
+the notice body (main_content drops the page's chrome).
 
 Pages are hostile: nothing is fetched or executed. Scripts, styles, templates and content hidden from
 readers (display:none, the hidden attribute) are dropped before the text is taken.
@@ -14,6 +15,7 @@ from lxml import etree
 from procurewatch import knowledge
 from procurewatch.model import Document
 from procurewatch.sources.decode import declared_encoding, decode_text
+from procurewatch.sources.main_content import drop_chrome, drop_chrome_lines
 
 DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas", "head")
 BLOCK_TAGS = frozenset(
@@ -90,8 +92,9 @@ def looks_like_markup(text: str) -> bool:
     return "</" in head and _MARKUP_TAG.search(head) is not None
 
 
-def read_html(data: bytes, *, path: str, source_key: str) -> Document:
-    """Raises DecodeError or ValueError when the page cannot be read."""
+def read_html(data: bytes, *, path: str, source_key: str, main_content: bool = True) -> Document:
+    """Raises DecodeError or ValueError when the page cannot be read. `main_content=False` keeps the
+    page's chrome (for measuring what main_content removes)."""
     text = decode_text(data, declared_encoding(data[:8192]))
     text = _XML_PROLOG.sub("", text)
     if not text.strip():
@@ -101,9 +104,13 @@ def read_html(data: bytes, *, path: str, source_key: str) -> Document:
     title_tag = _clean(root.findtext(".//title") or "")
     url = _canonical_url(root, meta)
     _drop_unseen(root)
+    title = _title(root, title_tag, meta)
     body_el = root.find("body")
-    body = html_text(body_el if body_el is not None else root)
-    title = _title(root, title_tag, meta) or _first_line(body)
+    target = body_el if body_el is not None else root
+    if main_content:
+        drop_chrome(target, title)
+    body = drop_chrome_lines(html_text(target), _site_names(meta)) if main_content else html_text(target)
+    title = title or _first_line(body)
     doc = Document(path=path, locator="", kind="html", title=title, body=body, url=url, source_key=source_key)
     tables = html_tables(root)
     if tables:
@@ -116,7 +123,9 @@ def fragment(markup: str) -> tuple[str, list[list[list[str]]]]:
     root = lxml.html.document_fromstring(markup)
     _drop_unseen(root)
     body_el = root.find("body")
-    return html_text(body_el if body_el is not None else root), html_tables(root)
+    target = body_el if body_el is not None else root
+    drop_chrome(target)
+    return drop_chrome_lines(html_text(target)), html_tables(root)
 
 
 def html_tables(root: lxml.html.HtmlElement) -> list[list[list[str]]]:
@@ -193,6 +202,10 @@ def _meta(root: lxml.html.HtmlElement) -> dict[str, str]:
         if name and content and name not in found:
             found[name] = content
     return found
+
+
+def _site_names(meta: dict[str, str]) -> frozenset[str]:
+    return frozenset(_clean(meta.get(k, "")) for k in ("sitename", "og:site_name", "application-name")) - {""}
 
 
 def _canonical_url(root: lxml.html.HtmlElement, meta: dict[str, str]) -> str | None:
