@@ -14,6 +14,7 @@ from typing import Literal
 from procurewatch.errors import InputError
 from procurewatch.model import Document, SkippedInput
 from procurewatch.sources import ocds
+from procurewatch.sources.attachments import link_attachments, with_attachments
 from procurewatch.sources.decode import DecodeError
 from procurewatch.sources.files import GZIP_MAGIC, HEAD_SIZE, ZIP_MAGIC, InputFile, iter_input_files
 from procurewatch.sources.html import looks_like_html, looks_like_markup_body, read_html
@@ -42,6 +43,15 @@ def read_input(
         return
     if head.startswith(GZIP_MAGIC):
         input_file, head = _gunzipped(input_file)
+    if input_file.attachments:
+        yield from with_attachments(input_file, _read_guarded(input_file, head, field_map), read_input)
+        return
+    yield from _read_guarded(input_file, head, field_map)
+
+
+def _read_guarded(
+    input_file: InputFile, head: bytes, field_map: dict[str, str] | None
+) -> Iterator[Document | SkippedInput]:
     try:
         yield from _dispatch(input_file, head, field_map)
     except (OSError, EOFError) as exc:  # e.g. a truncated archive member found mid-stream
@@ -171,7 +181,8 @@ def _pdf(input_file: InputFile) -> Iterator[Document | SkippedInput]:
 def iter_documents(
     paths: Iterable[str | Path], field_map: dict[str, str] | None = None
 ) -> Iterator[Document | SkippedInput]:
-    for item in iter_input_files(paths):
+    paths = list(paths)
+    for item in link_attachments(iter_input_files(paths), paths):
         if isinstance(item, SkippedInput):
             yield item
         else:

@@ -41,6 +41,7 @@ class InputFile:
     mtime: float
     source_key: str  # resolved absolute path (members: "/abs/archive.zip!member") used in notice ids
     opener: Callable[[], BinaryIO] | None = field(default=None, repr=False)
+    attachments: tuple[str, ...] = ()  # files on disk linked to this notice (sources/attachments.py)
 
     @property
     def name(self) -> str:
