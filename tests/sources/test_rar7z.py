@@ -3,6 +3,7 @@ archive is reported and skipped, an archive bomb is stopped by the limits, a bro
 
 from __future__ import annotations
 
+import ctypes.util
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from procurewatch.sources import rar7z
 from . import officemaker as make
 from .helpers import read_all
 
+pytestmark = pytest.mark.skipif(not ctypes.util.find_library("archive"), reason="libarchive is not installed")
 NOTICE = "某县公安局视频监控采购公告\n采购内容：高清摄像机。".encode()
 
 
