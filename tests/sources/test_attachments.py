@@ -95,3 +95,50 @@ def test_files_given_one_by_one_are_not_linked(tmp_path: Path) -> None:
     assert [d.kind for d in docs] == ["word"]
     docs, _ = read_all(tmp_path / "5.html")
     assert docs[0].attachments == ""
+
+
+def test_records_naming_their_downloaded_files_get_them(tmp_path: Path) -> None:
+    crawl = tmp_path / "crawl"
+    (crawl / "files" / "a1").mkdir(parents=True)
+    records = [
+        {
+            "title": "甲县公安局采购公告",
+            "content": "详见附件",
+            "attachments": ["https://x.gov.cn/up/%E9%9C%80%E6%B1%82.docx"],
+        },
+        {"title": "乙县教育局采购公告", "content": "<a href='/dl/price.xlsx?id=3'>报价表</a>"},
+        {"title": "丙县卫健委公告", "content": "无附件"},
+    ]
+    (crawl / "notices.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n")
+    make.docx(crawl / "files" / "a1" / "需求.docx", ["人脸识别摄像机20台"])
+    make.xlsx(crawl / "files" / "price.xlsx", {"报价": [["硬盘录像机", 3000]]})
+    make.docx(crawl / "files" / "unnamed.docx", ["无人提及的文件"])
+    make.docx(crawl / "named-but-never.docx", ["记录里没有的文件"])
+    docs, errors = read_all(crawl)
+    assert not errors
+    by_title = {d.title: d for d in docs}
+    assert sorted(by_title) == sorted(
+        ["甲县公安局采购公告", "乙县教育局采购公告", "丙县卫健委公告", "无人提及的文件", "记录里没有的文件"]
+    )
+    assert [s.name for s in sections(by_title["甲县公安局采购公告"].attachments)] == ["files/a1/需求.docx"]
+    assert [s.name for s in sections(by_title["乙县教育局采购公告"].attachments)] == ["files/price.xlsx"]
+    assert by_title["丙县卫健委公告"].attachments == ""
+
+
+def test_a_name_in_the_records_file_that_no_record_takes_is_read_on_its_own(tmp_path: Path) -> None:
+    crawl = tmp_path / "crawl"
+    crawl.mkdir()
+    (crawl / "list.jsonl").write_text(
+        json.dumps({"title": "甲公告", "content": "一"})
+        + "\n"
+        + json.dumps({"title": "乙公告", "x": "a.docx"})
+        + "\n"
+        "not json but names b.docx\n"
+    )
+    make.docx(crawl / "a.docx", ["附件甲"])
+    make.docx(crawl / "b.docx", ["附件乙"])
+    docs, errors = read_all(crawl)
+    assert [e.locator for e in errors] == ["3"]
+    by_title = {d.title: d for d in docs}
+    assert sorted(by_title) == sorted(["甲公告", "乙公告", "附件乙"])
+    assert [s.name for s in sections(by_title["乙公告"].attachments)] == ["a.docx"]

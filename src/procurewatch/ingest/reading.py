@@ -81,7 +81,7 @@ def iter_chunks(
                 chunk = Chunk()
             continue
         errors: list[SkippedInput] = []
-        plan = line_plan(item)
+        plan = line_plan(item) if not item.attachments else None  # the attachments are read with the records
         if plan is not None:
             try:
                 for line_slice in iter_slices(item, plan, chunk_docs, chunk_chars):

@@ -43,7 +43,7 @@ def join_sections(parts: list[tuple[str, str]]) -> str:
 def sections(field_text: str) -> list[Section]:
     """The attached files' spans in an `attachments` field; [] when it has no marker lines."""
     found = list(_marker_line().finditer(field_text))
-    ends = [m.start() for m in found[1:]] + [len(field_text)]
+    ends = [m.start() for m in found[1:]] + [len(field_text)] * bool(found)
     return [Section(m.group(1), m.start(), end) for m, end in zip(found, ends, strict=True)]
 
 

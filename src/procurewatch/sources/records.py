@@ -18,6 +18,7 @@ from typing import IO, Any
 import ijson
 
 from procurewatch.model import Document, SkippedInput
+from procurewatch.sources.attachments import REFS_HINT, file_refs
 from procurewatch.sources.decode import DecodeError, detect_head_encoding
 from procurewatch.sources.fields import field_data, normalise_key, record_to_document
 from procurewatch.sources.files import InputFile
@@ -101,7 +102,10 @@ def _record_document(
 ) -> Document | SkippedInput:
     if not isinstance(record, dict):
         return SkippedInput(path, f"not a record (a JSON {type(record).__name__})", locator)
-    return record_to_document(record, path=path, locator=locator, source_key=source_key, field_map=field_map)
+    doc = record_to_document(record, path=path, locator=locator, source_key=source_key, field_map=field_map)
+    if isinstance(doc, Document) and (refs := file_refs(record)):
+        doc.hints[REFS_HINT] = refs  # which downloaded files beside the records are this record's
+    return doc
 
 
 def _jsonl(
