@@ -168,3 +168,37 @@ def rar4(path: Path, members: dict[str, bytes]) -> Path:
 def _rar_block(kind: int, flags: int, rest: bytes) -> bytes:
     body = struct.pack("<BHH", kind, flags, 7 + len(rest)) + rest
     return struct.pack("<H", zlib.crc32(body) & 0xFFFF) + body
+
+
+def biff8_xls(sheets: dict[str, list[list[str | float]]]) -> bytes:
+    """A legacy Excel 97-2003 workbook ([MS-XLS] BIFF8): text cells as LABEL, numbers as NUMBER records."""
+
+    def record(kind: int, data: bytes) -> bytes:
+        return struct.pack("<HH", kind, len(data)) + data
+
+    def bof(kind: int) -> bytes:
+        return record(0x0809, struct.pack("<HHHHII", 0x0600, kind, 0x0DBB, 0x07CC, 0, 0x06))
+
+    def unicode_name(text: str, length_bytes: str) -> bytes:
+        return struct.pack(f"<{length_bytes}B", len(text), 1) + text.encode("utf-16-le")
+
+    bodies = []
+    for rows in sheets.values():
+        cells = b""
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if isinstance(value, str):
+                    cells += record(0x0204, struct.pack("<HHH", r, c, 0) + unicode_name(value, "H"))
+                else:
+                    cells += record(0x0203, struct.pack("<HHHd", r, c, 0, float(value)))
+        width = max((len(row) for row in rows), default=0)
+        dimensions = record(0x0200, struct.pack("<IIHHH", 0, len(rows), 0, width, 0))
+        bodies.append(bof(0x0010) + dimensions + cells + record(0x000A, b""))
+    sheet_records_size = sum(4 + 6 + 2 + 2 * len(name) for name in sheets)
+    offset = len(bof(0x0005)) + sheet_records_size + 4
+    bound = b""
+    for name, body in zip(sheets, bodies, strict=True):
+        bound += record(0x0085, struct.pack("<IBB", offset, 0, 0) + unicode_name(name, "B"))
+        offset += len(body)
+    stream = bof(0x0005) + bound + record(0x000A, b"") + b"".join(bodies)
+    return compound_file({"Workbook": stream})

@@ -130,3 +130,18 @@ def _zip(members: dict[str, bytes]) -> bytes:
         for name, data in members.items():
             archive.writestr(name, data)
     return buffer.getvalue()
+
+
+def test_legacy_xls_price_list_keeps_rows_of_every_sheet(tmp_path: Path) -> None:
+    book = make.biff8_xls(
+        {"报价表": [["序号", "名称", "单价"], [1, "高清摄像机", 1200.5]], "附表": [["备注"]]}
+    )
+    (tmp_path / "报价.xls").write_bytes(book)
+    (tmp_path / "表格.et").write_bytes(book)  # WPS Spreadsheets saves .et in the same format
+    (tmp_path / "cut.xls").write_bytes(book[:1536])
+    docs, errors = read_all(tmp_path)
+    assert {Path(d.path).name: d.body for d in docs} == {
+        "报价.xls": "【报价表】\n序号\t名称\t单价\n1\t高清摄像机\t1200.5\n【附表】\n备注",
+        "表格.et": "【报价表】\n序号\t名称\t单价\n1\t高清摄像机\t1200.5\n【附表】\n备注",
+    }
+    assert [Path(e.path).name for e in errors] == ["cut.xls"]

@@ -191,11 +191,15 @@ def _xls_text(data: bytes) -> str:
         sheets = []
         for index in range(book.nsheets):
             sheet = book.sheet_by_index(index)
-            rows = (_xls_row(book, sheet, r) for r in range(sheet.nrows))
-            sheets.append((sheet.name, rows))
+            sheets.append((sheet.name, _xls_rows(book, sheet)))
         return _sheets_text(sheets)
     finally:
         book.release_resources()
+
+
+def _xls_rows(book: Any, sheet: Any) -> Iterator[list[Any]]:
+    for r in range(sheet.nrows):
+        yield _xls_row(book, sheet, r)
 
 
 def _xls_row(book: Any, sheet: Any, r: int) -> list[Any]:
