@@ -145,3 +145,16 @@ def test_legacy_xls_price_list_keeps_rows_of_every_sheet(tmp_path: Path) -> None
         "表格.et": "【报价表】\n序号\t名称\t单价\n1\t高清摄像机\t1200.5\n【附表】\n备注",
     }
     assert [Path(e.path).name for e in errors] == ["cut.xls"]
+
+
+def test_office_files_inside_a_zip_and_macro_workbooks_are_read_as_documents(tmp_path: Path) -> None:
+    word = make.docx(tmp_path / "w.docx", NOTICE).read_bytes()
+    (tmp_path / "w.docx").unlink()
+    (tmp_path / "bundle.zip").write_bytes(_zip({"招标文件.docx": word}))
+    make.xlsx(tmp_path / "报价.xlsm", {"报价": [["摄像机", 100]]})
+    docs, errors = read_all(tmp_path)
+    assert not errors
+    assert {Path(d.path).name: d.kind for d in docs} == {
+        "bundle.zip!招标文件.docx": "word",
+        "报价.xlsm": "excel",
+    }

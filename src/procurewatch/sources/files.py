@@ -30,6 +30,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 GZIP_MAGIC = b"\x1f\x8b"
 # Office documents are zip files too; they are documents, not folders of notices.
 NOT_ARCHIVES = (".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp", ".epub", ".jar", ".apk")
+NOT_ARCHIVES += (".docm", ".dotx", ".dotm", ".xlsm", ".xltx", ".xltm", ".wps", ".et")
 
 
 @dataclass(slots=True)
