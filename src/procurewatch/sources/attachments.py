@@ -4,15 +4,15 @@
 - a folder beside the notice named after it: `123.html` with `123/`, `123_files/`, `123_附件/`;
 - a folder per notice: a folder (not an input root itself) holding exactly one notice file and its
   documents;
-- records that name their files (a URL or a file name in any field of a JSON/JSONL record) with the
-  downloaded files beside the records file or in a `files/`, `attachments/`, `附件/` folder next to
-  it: each file goes to the record naming it; a file no record turns out to name is read on its own.
+- records that name their files (a URL or a file name in any field of a JSON, JSONL or CSV record)
+  with the downloaded files beside the records file or in a `files/`, `attachments/`, `附件/` folder
+  next to it: each file goes to the record naming it; a file no record names is read on its own.
 
 A linked file is not read as a notice of its own: its text is added to its notice's `attachments`
 field (attachment_text.py marks which file each part came from), so evidence in it counts for the
-notice. Only files the walk itself found are linked, on disk (not archive members), never symbolic
-links; a notice never names a path that is then opened. Which extensions are notices and which are
-attachments is data (data/readers.json).
+notice. Only regular files under a folder given as input are linked (not symbolic links, not inside
+archives); a record's text only picks among them by name, it never names a path that is then
+opened. Which extensions are notices and which are attachments is data (data/readers.json).
 """
 
 from __future__ import annotations
