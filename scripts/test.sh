@@ -8,5 +8,10 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 &
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei) \
     >/dev/null 2>&1 || echo "note: could not install chromium; browser tests will be skipped"
 fi
+if ! python3 -c "import ctypes.util, sys; sys.exit(not ctypes.util.find_library('archive'))" \
+  && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libarchive13) \
+    >/dev/null 2>&1 || echo "note: could not install libarchive13; .rar/.7z tests will be skipped"
+fi
 python3 -m ruff check src tests bench
 python3 -m pytest "$@"

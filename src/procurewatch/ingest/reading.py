@@ -17,6 +17,7 @@ from pathlib import Path
 
 from procurewatch.model import Document, SkippedInput
 from procurewatch.sources import InputFile, iter_input_files, read_input
+from procurewatch.sources.attachments import link_attachments
 from procurewatch.sources.lines import LineSlice, iter_slices, line_plan
 
 CHUNK_DOCS = 200  # documents (or whole small files) per chunk
@@ -63,7 +64,8 @@ def iter_chunks(
     chunk_chars: int = CHUNK_CHARS,
 ) -> Iterator[Chunk]:
     chunk = Chunk()
-    for item in iter_input_files(paths):
+    paths = list(paths)
+    for item in link_attachments(iter_input_files(paths), paths):
         if isinstance(item, SkippedInput):
             chunk.finished.append(FileEnd(item.path, None, None, [item]))
             continue
@@ -79,7 +81,7 @@ def iter_chunks(
                 chunk = Chunk()
             continue
         errors: list[SkippedInput] = []
-        plan = line_plan(item)
+        plan = line_plan(item) if not item.attachments else None  # the attachments are read with the records
         if plan is not None:
             try:
                 for line_slice in iter_slices(item, plan, chunk_docs, chunk_chars):

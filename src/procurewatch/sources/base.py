@@ -11,12 +11,17 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 
+from procurewatch.errors import InputError
 from procurewatch.model import Document, SkippedInput
 from procurewatch.sources import ocds
+from procurewatch.sources.attachments import link_attachments, with_attachments
 from procurewatch.sources.decode import DecodeError
 from procurewatch.sources.files import GZIP_MAGIC, HEAD_SIZE, ZIP_MAGIC, InputFile, iter_input_files
 from procurewatch.sources.html import looks_like_html, looks_like_markup_body, read_html
+from procurewatch.sources.office import limits as office_limits
+from procurewatch.sources.office import looks_like_office, read_office
 from procurewatch.sources.pdf import MAX_PDF_BYTES_IN_MEMORY, PdfError, read_pdf
+from procurewatch.sources.rar7z import is_rar_or_7z
 from procurewatch.sources.records import looks_like_records_table, read_records
 from procurewatch.sources.ted_xml import looks_like_ted, read_ted_xml
 from procurewatch.sources.text import read_text
@@ -31,7 +36,7 @@ PDF_MAGIC = b"%PDF"
 def read_input(
     input_file: InputFile, field_map: dict[str, str] | None = None
 ) -> Iterator[Document | SkippedInput]:
-    """Every notice in one input file (OCDS, TED XML, scraped records, HTML, PDF or text)."""
+    """Every notice in one input file (OCDS, TED XML, scraped records, HTML, PDF, Word, Excel, RTF, text)."""
     try:
         head = input_file.head(HEAD_SIZE)
     except (OSError, EOFError) as exc:
@@ -39,6 +44,15 @@ def read_input(
         return
     if head.startswith(GZIP_MAGIC):
         input_file, head = _gunzipped(input_file)
+    if input_file.attachments:
+        yield from with_attachments(input_file, _read_guarded(input_file, head, field_map), read_input)
+        return
+    yield from _read_guarded(input_file, head, field_map)
+
+
+def _read_guarded(
+    input_file: InputFile, head: bytes, field_map: dict[str, str] | None
+) -> Iterator[Document | SkippedInput]:
     try:
         yield from _dispatch(input_file, head, field_map)
     except (OSError, EOFError) as exc:  # e.g. a truncated archive member found mid-stream
@@ -48,7 +62,16 @@ def read_input(
 
 
 ContentKind = Literal[
-    "empty", "pdf", "nested archive", "ocds", "json records", "ted xml", "html", "records table", "text"
+    "empty",
+    "pdf",
+    "office",
+    "nested archive",
+    "ocds",
+    "json records",
+    "ted xml",
+    "html",
+    "records table",
+    "text",
 ]
 BOM_AND_SPACE = b"\xef\xbb\xbf \t\r\n"  # what may come before a file's first character
 
@@ -59,11 +82,13 @@ def content_kind(head: bytes, name: str) -> ContentKind:
     stripped = head.lstrip(BOM_AND_SPACE)
     if not stripped:
         return "empty"
+    if looks_like_office(head, name):  # before the JSON test: RTF starts with "{\\rtf"
+        return "office"
     if stripped[:1] in (b"{", b"["):  # before the PDF test: a record may quote "%PDF" in its text
         return "ocds" if ocds.is_ocds(head) else "json records"
     if PDF_MAGIC in head[:1024]:
         return "pdf"
-    if stripped.startswith(ZIP_MAGIC):
+    if stripped.startswith(ZIP_MAGIC) or is_rar_or_7z(stripped):
         return "nested archive"
     if looks_like_ted(head):  # before HTML: a TED_EXPORT has <TITLE> elements
         return "ted xml"
@@ -85,6 +110,8 @@ def _dispatch(
             yield SkippedInput(path, "empty file" if not head else "empty file (only whitespace)")
         case "pdf":
             yield from _pdf(input_file)
+        case "office":
+            yield from _office(input_file)
         case "nested archive":
             yield SkippedInput(path, "archive inside an archive (or an office document): not supported")
         case "ocds":
@@ -134,6 +161,20 @@ def _whole(input_file: InputFile, kind: str) -> Iterator[Document | SkippedInput
         yield SkippedInput(input_file.path, f"cannot read {kind}: {exc}")
 
 
+def _office(input_file: InputFile) -> Iterator[Document | SkippedInput]:
+    limit = office_limits()["max_file_bytes"]
+    data = input_file.read_bytes(limit + 1)
+    if len(data) > limit:
+        yield SkippedInput(
+            input_file.path, f"office file larger than {limit // 2**20} MB: refused rather than loaded"
+        )
+        return
+    try:
+        yield read_office(data, name=input_file.name, path=input_file.path, source_key=input_file.source_key)
+    except InputError as exc:
+        yield SkippedInput(input_file.path, str(exc))
+
+
 def _pdf(input_file: InputFile) -> Iterator[Document | SkippedInput]:
     source: str | bytes
     if input_file.disk_path is not None:
@@ -154,7 +195,8 @@ def _pdf(input_file: InputFile) -> Iterator[Document | SkippedInput]:
 def iter_documents(
     paths: Iterable[str | Path], field_map: dict[str, str] | None = None
 ) -> Iterator[Document | SkippedInput]:
-    for item in iter_input_files(paths):
+    paths = list(paths)
+    for item in link_attachments(iter_input_files(paths), paths):
         if isinstance(item, SkippedInput):
             yield item
         else:

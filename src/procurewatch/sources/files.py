@@ -1,5 +1,5 @@
-"""Input files: plain files, folders walked recursively, and archives (.zip, .gz, .tar, .tar.gz) read
-in place.
+"""Input files: plain files, folders walked recursively, and archives (.zip, .gz, .tar, .tar.gz, and
+.rar/.7z through rar7z.py) read in place.
 
 An archive member is an InputFile named "archive.zip!member/name" whose content is streamed from the
 archive on demand; nothing loads a whole archive. Tar members are spooled to a temporary file while the
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from procurewatch.model import SkippedInput
+from procurewatch.sources import rar7z
 
 HEAD_SIZE = 65536
 SPOOL_IN_MEMORY = 16 * 1024 * 1024
@@ -29,6 +30,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 GZIP_MAGIC = b"\x1f\x8b"
 # Office documents are zip files too; they are documents, not folders of notices.
 NOT_ARCHIVES = (".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp", ".epub", ".jar", ".apk")
+NOT_ARCHIVES += (".docm", ".dotx", ".dotm", ".xlsm", ".xltx", ".xltm", ".wps", ".et")
 
 
 @dataclass(slots=True)
@@ -40,6 +42,7 @@ class InputFile:
     mtime: float
     source_key: str  # resolved absolute path (members: "/abs/archive.zip!member") used in notice ids
     opener: Callable[[], BinaryIO] | None = field(default=None, repr=False)
+    attachments: tuple[str, ...] = ()  # files on disk linked to this notice (sources/attachments.py)
 
     @property
     def name(self) -> str:
@@ -110,7 +113,7 @@ def _expand(path: Path) -> Iterator[InputFile | SkippedInput]:
     try:
         info = path.stat()
         with open(path, "rb") as stream:
-            magic = stream.read(4)
+            magic = stream.read(8)
     except OSError as exc:
         yield SkippedInput(str(path), f"cannot read: {exc.strerror or exc}")
         return
@@ -120,6 +123,8 @@ def _expand(path: Path) -> Iterator[InputFile | SkippedInput]:
         yield from _zip_members(path, key)
     elif magic.startswith(GZIP_MAGIC):
         yield from _gzip_content(path, key, info.st_mtime)
+    elif rar7z.is_rar_or_7z(magic):
+        yield from _rar7z_members(path, key)
     elif _is_tar(path):
         yield from _tar_members(path, key, "r:")
     else:
@@ -161,6 +166,14 @@ def _zip_members(path: Path, key: str) -> Iterator[InputFile | SkippedInput]:
             f"{key}!{member.filename}",
             opener=_zip_opener(path, member.filename),
         )
+
+
+def _rar7z_members(path: Path, key: str) -> Iterator[InputFile | SkippedInput]:
+    for item in rar7z.archive_members(path, skip=_hidden):
+        if isinstance(item, SkippedInput):
+            yield item
+        else:
+            yield InputFile(f"{path}!{item.name}", item.size, item.mtime, f"{key}!{item.name}", item.open)
 
 
 def _zip_mtime(member: zipfile.ZipInfo) -> float:

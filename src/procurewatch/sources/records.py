@@ -18,6 +18,7 @@ from typing import IO, Any
 import ijson
 
 from procurewatch.model import Document, SkippedInput
+from procurewatch.sources.attachments import REFS_HINT, file_refs
 from procurewatch.sources.decode import DecodeError, detect_head_encoding
 from procurewatch.sources.fields import field_data, normalise_key, record_to_document
 from procurewatch.sources.files import InputFile
@@ -93,15 +94,25 @@ def _delimiter(text: str) -> str:
 def _document(
     input_file: InputFile, record: Any, locator: str, field_map: dict[str, str] | None
 ) -> Document | SkippedInput:
-    return _record_document(record, input_file.path, input_file.source_key, locator, field_map)
+    refs = bool(input_file.attachments)
+    return _record_document(record, input_file.path, input_file.source_key, locator, field_map, refs)
 
 
 def _record_document(
-    record: Any, path: str, source_key: str, locator: str, field_map: dict[str, str] | None
+    record: Any,
+    path: str,
+    source_key: str,
+    locator: str,
+    field_map: dict[str, str] | None,
+    refs: bool = False,
 ) -> Document | SkippedInput:
+    """`refs`: the records file has files beside it (sources/attachments.py) that a record may name."""
     if not isinstance(record, dict):
         return SkippedInput(path, f"not a record (a JSON {type(record).__name__})", locator)
-    return record_to_document(record, path=path, locator=locator, source_key=source_key, field_map=field_map)
+    doc = record_to_document(record, path=path, locator=locator, source_key=source_key, field_map=field_map)
+    if refs and isinstance(doc, Document) and (names := file_refs(record)):
+        doc.hints[REFS_HINT] = names
+    return doc
 
 
 def _jsonl(
@@ -110,13 +121,28 @@ def _jsonl(
     encoding = _json_encoding(head)
     with input_file.open() as stream:
         for number, raw in enumerate(stream, start=1):
-            made = jsonl_line(raw, number, encoding, input_file.path, input_file.source_key, field_map)
+            made = jsonl_line(
+                raw,
+                number,
+                encoding,
+                input_file.path,
+                input_file.source_key,
+                field_map,
+                refs=bool(input_file.attachments),
+            )
             if made is not None:
                 yield made
 
 
 def jsonl_line(
-    raw: bytes, number: int, encoding: str, path: str, source_key: str, field_map: dict[str, str] | None
+    raw: bytes,
+    number: int,
+    encoding: str,
+    path: str,
+    source_key: str,
+    field_map: dict[str, str] | None,
+    *,
+    refs: bool = False,
 ) -> Document | SkippedInput | None:
     """Line `number` of a JSON Lines file of records (None when it is blank). Shared by the whole-file
     reader and sources/lines.py, so a file read in slices gives the same notices."""
@@ -130,7 +156,7 @@ def jsonl_line(
         return SkippedInput(path, "line is not valid text in the file's encoding", locator)
     except ValueError as exc:
         return SkippedInput(path, f"broken JSON line: {exc}", locator)
-    return _record_document(record, path, source_key, locator, field_map)
+    return _record_document(record, path, source_key, locator, field_map, refs)
 
 
 def jsonl_encoding(input_file: InputFile, head: bytes) -> str | None:

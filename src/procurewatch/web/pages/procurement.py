@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from procurewatch import knowledge
 from procurewatch.privacy import Masker
 from procurewatch.review.decisions import ROLES
+from procurewatch.sources.attachment_text import section_of
 from procurewatch.web.highlight import Span, segments
 from procurewatch.web.rendering import page
 from procurewatch.web.state import shared
@@ -40,6 +41,7 @@ def render(
         return page(request, "error.html", 404, message="No procurement or notice with this id.")
     for notice in data["notices"]:
         notice["texts"] = evidence_texts(notice, s.masker)
+        name_attached_files(notice)
     form = None
     if s.writes:
         form = {
@@ -103,6 +105,14 @@ def notice_page(request: Request, nid: str) -> Response:
     if target is None:
         raise HTTPException(404, "no such notice")
     return RedirectResponse(f"/procurement/{target}#n-{nid}", status_code=303)
+
+
+def name_attached_files(notice: dict[str, Any]) -> None:
+    """Each evidence span in the `attachments` field gets the name of the attached file it lies in."""
+    attached = notice.get("attachments") or ""
+    for e in notice["evidence"]:
+        if e["field"] == "attachments":
+            e["file"] = section_of(attached, e["start_offset"])
 
 
 def evidence_texts(notice: dict[str, Any], masker: Masker) -> list[dict[str, Any]]:
