@@ -41,6 +41,15 @@ def write_mixed_corpus(root: Path) -> Path:
             packed.writestr(f"inner/{i}.json", json.dumps(record, ensure_ascii=False))
         packed.writestr("inner/broken.json", '{"标题": "视频监控')
     write_bad_inputs(root / "bad")
+    notices = root / "pages"  # a notice with its attachment beside it (same stem): read together
+    notices.mkdir()
+    (notices / "n-17.html").write_text(
+        "<html><head><title>某市公安局设备采购公告</title></head><body><p>采购内容见附件。</p></body></html>",
+        encoding="utf-8",
+    )
+    (notices / "n-17_附件1.rtf").write_text(
+        r"{\rtf1\ansi Supply of facial recognition cameras for the city police.}", encoding="ascii"
+    )
     return root
 
 
@@ -88,7 +97,9 @@ def test_cluster_ingest_gives_the_store_a_local_ingest_gives(tmp_path: Path, sma
     assert distributed.workers == 2
     assert any("shard(s) on 2 cluster worker(s)" in note for note in distributed.notes)
     assert (distributed.notices_added, distributed.errors) == (local.notices_added, local.errors)
-    assert local.notices_added == 30 + 80 + 15 + 5
+    assert local.notices_added == 30 + 80 + 15 + 5 + 1
+    attached = "SELECT count(*) FROM notices WHERE attachments LIKE '%facial recognition%'"
+    assert rows(cluster_db, attached) == [(1,)]
     assert store_contents(cluster_db) == store_contents(local_db)
     assert report(cluster_db) == report(local_db)
     parts = tmp_path / "cluster.duckdb.parts"
@@ -212,7 +223,7 @@ def test_a_worker_killed_mid_run_costs_nothing_on_a_scheduler_started_apart(
         finished_at = time.monotonic()
         killer.join()
         assert killed_at and killed_at[0] < finished_at  # killed while the ingest ran
-        assert summary.notices_added == 130
+        assert summary.notices_added == 131
         assert store_contents(cluster_db) == store_contents(local_db)
     finally:
         for process in [*workers, scheduler]:

@@ -37,6 +37,7 @@ from procurewatch.ingest.reading import (
 )
 from procurewatch.model import Document, SkippedInput
 from procurewatch.sources import InputFile, iter_input_files
+from procurewatch.sources.attachments import link_attachments
 from procurewatch.sources.lines import LineSlice, iter_slices, line_plan
 from procurewatch.store.arrow_tables import SCHEMAS, to_tables
 
@@ -126,7 +127,8 @@ def plan_shards(
             yield from close("archive", archive)
             archive = None
 
-    for item in iter_input_files(paths):
+    paths = list(paths)
+    for item in link_attachments(iter_input_files(paths), paths):
         if isinstance(item, SkippedInput):
             yield from close_archive()
             yield FileEnd(item.path, None, None, [item])
@@ -144,7 +146,8 @@ def plan_shards(
             fresh["archive"] |= not stored
             continue
         yield from close_archive()
-        plan = line_plan(item) if item.size > WHOLE_FILE_MAX else None
+        # records files with attachments are read whole, with their attachments (as in ingest/reading.py)
+        plan = line_plan(item) if item.size > WHOLE_FILE_MAX and not item.attachments else None
         if plan is None:
             shard.files.append(item)
             shard.size += item.size
