@@ -20,7 +20,7 @@ TOTAL_WORDS: tuple[str, ...] = tuple(_LABELS["total_words"])
 LOT_WORDS: tuple[str, ...] = tuple(_LABELS["lot_budget_words"])
 _LIMITS = knowledge.load_json("figures.json")["amount_limits"]
 AMOUNT_CEILING = Decimal(str(_LIMITS["ceiling"]))
-_MINUS_SIGNS = "-−‐–—负"
+_MINUS_SIGNS = ("-", "−", "‐", "–", "—", "负")
 
 _UNIT_FACTOR = {
     "元": Decimal(1),
@@ -115,9 +115,9 @@ def unit_in_field_name(name: str) -> Decimal | None:
 
 
 def plausible(value: Decimal | None) -> Decimal | None:
-    """`value` when it can be a purchase's amount; None for a negative figure or one above the ceiling
+    """`value` when it can be a purchase's amount; None when its size is above the ceiling
     (data/figures.json "amount_limits"): such a figure stays text in the notice, never a number."""
-    if value is None or not value.is_finite() or value < 0 or value > AMOUNT_CEILING:
+    if value is None or not value.is_finite() or abs(value) > AMOUNT_CEILING:
         return None
     return value
 
@@ -132,11 +132,12 @@ def signed(text: str, start: int) -> bool:
 
 
 def _money_value(m: re.Match[str], default_factor: Decimal | None) -> Decimal | None:
-    """The value of one MONEY match, or None when it is a rate, has no unit to go by, is written with a
-    minus sign or is implausibly large (plausible)."""
-    if signed(m.string, m.start("num") if m.group("num") else m.start()):
-        return None
-    return plausible(_unsigned_value(m, default_factor))
+    """The value of one MONEY match, or None when it is a rate, has no unit to go by or is implausibly
+    large (plausible); negative when a minus sign is written before it (-500万元 is -5,000,000)."""
+    value = plausible(_unsigned_value(m, default_factor))
+    if value is not None and signed(m.string, m.start("num") if m.group("num") else m.start("dx")):
+        return -value
+    return value
 
 
 def _unsigned_value(m: re.Match[str], default_factor: Decimal | None) -> Decimal | None:
@@ -268,7 +269,7 @@ def find_amounts(text: str) -> list[FoundAmount]:
         label = re.sub(r"\s+", "", lm.group("label"))
         if lm.group("lunit") == "%":
             continue
-        mm = MONEY.match(norm, lm.end())
+        mm = MONEY.match(norm, lm.end() + norm.startswith(_MINUS_SIGNS, lm.end()))
         if not mm or mm.end() == mm.start() or (mm.group("num") is None and mm.group("dx") is None):
             line_end = norm.find("\n", lm.end())
             line_end = min(line_end if line_end >= 0 else len(norm), lm.end() + _LINE_LIMIT)

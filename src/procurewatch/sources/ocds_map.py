@@ -214,7 +214,7 @@ def _value_entry(value: Any, kind: str, field_name: str) -> tuple[float, str | N
     if not isinstance(value, dict):
         return None
     amount = number(value.get("amount"))
-    if amount is None or not 0 <= amount <= _AMOUNT_CEILING:
+    if amount is None or abs(amount) > _AMOUNT_CEILING:
         return None  # implausible (1e308 would overflow the sum of a release's values): not a number
     currency = text(value.get("currency")).upper() or None
     return amount, currency
