@@ -46,6 +46,7 @@ _LATIN_LABEL_MAX = 24
 _LOCAL_REVERSED = re.compile(r"[A-Za-z0-9._%+\-]{1,64}")
 _DOMAIN = re.compile(r"[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){1,8}")
 _LANDLINE_DIGITS = 7
+_LANDLINE_CHARS = 24  # 0086-0716-12345678-12345 and room to spare
 _NUMBER_DIGITS = 11
 _NUMBER_LENGTHS = frozenset([11, 13, 15, 18])  # a mobile (+86, 0086), an old or a new ID number
 _LATIN_NAME = re.compile(r"[A-Z][A-Za-z'\-]{0,24}(?:[ .]{1,2}[A-Za-z][A-Za-z'\-]{0,24}){0,3}")
@@ -276,6 +277,8 @@ def _landlines(
     while k < len(groups) and groups[k][0] < window_end:
         g_start, g_end, classified = groups[k]
         k += 1
+        if g_end - g_start > _LANDLINE_CHARS:
+            continue  # no telephone number is this long
         positions = _digits(text, g_start, g_end)
         runs = [len(r) for r in re.findall(r"[0-9]+", text[g_start:g_end])]
         if classified or len(positions) < 7 or (len(runs) == 3 and runs[0] == 4 and max(runs[1:]) <= 2):

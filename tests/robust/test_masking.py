@@ -88,7 +88,7 @@ def test_masking_is_linear_on_hostile_runs(name):
     small = min(_seconds(make(50_000)) for _ in range(3))
     large = min(_seconds(make(100_000)) for _ in range(3))
     assert large < 1.5, f"{name}: {large:.2f} s for 100,000 characters"
-    assert large < 4 * small + 0.02, f"{name}: {small:.3f} s → {large:.3f} s for twice the input"
+    assert large < 6 * small + 0.05, f"{name}: {small:.3f} s → {large:.3f} s for twice the input"
 
 
 def test_four_character_names_are_masked_whole():
