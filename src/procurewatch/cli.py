@@ -67,12 +67,19 @@ def extract(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders of notices.")],
     format: Annotated[str, typer.Option("--format", help="jsonl (one record per line)")] = "jsonl",
     field: FieldOption = None,
+    mask: Annotated[
+        bool,
+        typer.Option(
+            "--mask", help="Mask personal data (names, phones, ID numbers, e-mails) as the explorer does."
+        ),
+    ] = False,
 ) -> None:
-    """Print one JSON record per notice, without touching any store."""
+    """Print one JSON record per notice, without touching any store (raw text unless --mask)."""
     if format != "jsonl":
         raise typer.BadParameter("only --format jsonl is supported", param_hint="--format")
     check_inputs(paths)
     from procurewatch.pipeline import extract as run_extract
+    from procurewatch.privacy import mask_record
 
     skipped = 0
     out = sys.stdout
@@ -82,7 +89,8 @@ def extract(
             where = f"{item.path}#{item.locator}" if item.locator else item.path
             err.print(f"[yellow]skipped[/yellow] {where}: {item.reason}", highlight=False, markup=False)
             continue
-        out.write(json.dumps(to_record(item), ensure_ascii=False))
+        record = to_record(item)
+        out.write(json.dumps(mask_record(record) if mask else record, ensure_ascii=False))
         out.write("\n")
     raise typer.Exit(EXIT_SKIPPED if skipped else EXIT_OK)
 

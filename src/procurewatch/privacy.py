@@ -20,6 +20,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from functools import cache
+from typing import Any
+
+from markupsafe import Markup
 
 from procurewatch import knowledge
 
@@ -140,10 +143,20 @@ def _numbers(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int, bo
     return groups
 
 
+def _next_to_letters(text: str, start: int, end: int) -> bool:
+    """A number glued to Latin letters is a code or a hexadecimal id (a notice's, a file's), not a
+    person's number; a final X belongs to an ID number."""
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    return (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha())
+
+
 def _number_groups(
     text: str, start: int, end: int, spans: list[tuple[int, int]], groups: list[tuple[int, int, bool]]
 ) -> None:
     for g in _DIGIT_GROUP.finditer(text, start, end):
+        if _next_to_letters(text, g.start(), g.end()):
+            continue
         if g.end() - g.start() < _NUMBER_DIGITS:
             if g.end() - g.start() >= _LANDLINE_DIGITS:
                 groups.append((g.start(), g.end(), False))
@@ -318,6 +331,28 @@ def mask_personal_data(text: str | None) -> str:
     return "".join(pieces)
 
 
+# values that are the store's own identifiers, never a notice's words: masking them would break links
+_IDENTIFIER_KEYS = frozenset(["id", "ids", "fingerprint", "members", "decided_on"])
+
+
+def identifier_key(key: object) -> bool:
+    """Whether a field of this name holds the store's identifiers (never masked)."""
+    return isinstance(key, str) and (key in _IDENTIFIER_KEYS or key.endswith(("_id", "_ids")))
+
+
+def mask_record(value: Any, key: object = None) -> Any:
+    """`value` (a record, a list of records, a string) with every string value masked but the store's
+    identifiers (id, procurement_id …; keys are field names or ids, kept): the one masking point of an
+    outgoing JSON answer, an export row or a report section."""
+    if isinstance(value, str):
+        return value if identifier_key(key) else mask_personal_data(value)
+    if isinstance(value, dict):
+        return {k: mask_record(v, k) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_record(v, key) for v in value]
+    return value
+
+
 class Masker:
     """Applies masking unless the operator chose to reveal personal data."""
 
@@ -328,3 +363,13 @@ class Masker:
         if self.reveal:
             return text or ""
         return mask_personal_data(text)
+
+    def record(self, value: Any) -> Any:
+        """`value` through mask_record, unless personal data is revealed."""
+        return value if self.reveal else mask_record(value)
+
+    def shown(self, value: Any) -> Any:
+        """What a template prints: strings masked (escaping comes after), anything else as it is."""
+        if self.reveal or not isinstance(value, str) or isinstance(value, Markup):
+            return value
+        return mask_personal_data(value)
