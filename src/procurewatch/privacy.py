@@ -51,6 +51,8 @@ _DOMAIN = re.compile(r"[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){1,8}")
 _LANDLINE_DIGITS = 7
 _LANDLINE_CHARS = 24  # 0086-0716-12345678-12345 and room to spare
 _NUMBER_DIGITS = 11
+_HEX = frozenset("0123456789abcdef")
+_DIGEST_MIN, _DIGEST_MAX = 16, 64
 _NUMBER_LENGTHS = frozenset([11, 13, 15, 18])  # a mobile (+86, 0086), an old or a new ID number
 _LATIN_NAME = re.compile(r"[A-Z][A-Za-z'\-]{0,24}(?:[ .]{1,2}[A-Za-z][A-Za-z'\-]{0,24}){0,3}")
 _SENTENCE_END = re.compile(r"[。；;\n]|投诉|监督")
@@ -143,19 +145,23 @@ def _numbers(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int, bo
     return groups
 
 
-def _next_to_letters(text: str, start: int, end: int) -> bool:
-    """A number glued to Latin letters is a code or a hexadecimal id (a notice's, a file's), not a
-    person's number; a final X belongs to an ID number."""
-    before = text[start - 1] if start else ""
-    after = text[end] if end < len(text) else ""
-    return (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha())
+def _in_digest(text: str, start: int, end: int) -> bool:
+    """A number inside a hexadecimal digest (a notice's or a procurement's id) is no person's: masking it
+    would break the id's links."""
+    left, right = start, end
+    while left > 0 and start - left < _DIGEST_MAX and text[left - 1] in _HEX:
+        left -= 1
+    while right < len(text) and right - end < _DIGEST_MAX and text[right] in _HEX:
+        right += 1
+    glued = (left > 0 and text[left - 1].isalnum()) or (right < len(text) and text[right].isalnum())
+    return not glued and _DIGEST_MIN <= right - left <= _DIGEST_MAX and text[left:right] != text[start:end]
 
 
 def _number_groups(
     text: str, start: int, end: int, spans: list[tuple[int, int]], groups: list[tuple[int, int, bool]]
 ) -> None:
     for g in _DIGIT_GROUP.finditer(text, start, end):
-        if _next_to_letters(text, g.start(), g.end()):
+        if _in_digest(text, g.start(), g.end()):
             continue
         if g.end() - g.start() < _NUMBER_DIGITS:
             if g.end() - g.start() >= _LANDLINE_DIGITS:

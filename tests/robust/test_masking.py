@@ -93,3 +93,9 @@ def test_masking_is_linear_on_hostile_runs(name):
 
 def test_four_character_names_are_masked_whole():
     assert mask_personal_data("联系人：欧阳娜娜。") == "联系人：****。"
+
+
+def test_numbers_in_hexadecimal_ids_stay_but_codes_are_masked():
+    digest = "ab13812345678cdef0123"
+    assert mask_personal_data(f"/procurement/{digest}") == f"/procurement/{digest}"
+    assert "13712345678" not in mask_personal_data("XM13712345678")

@@ -31,8 +31,11 @@ def make_templates(masker: Masker) -> Jinja2Templates:
     env.filters["mask"] = masker
     env.filters["money"] = money
     env.globals["safe_url"] = safe_url
-    env.globals["urlencode"] = lambda pairs: urlencode(pairs)
-    env.globals["list_url"] = list_url
+    # a link's query string is percent-encoded, out of the printed value's masking: mask before encoding
+    env.globals["urlencode"] = lambda pairs: urlencode([(k, masker.shown(v)) for k, v in pairs])
+    env.globals["list_url"] = lambda base, **changes: list_url(
+        base, **{k: masker.shown(v) for k, v in changes.items()}
+    )
     env.globals["palette_json"] = palette_json
     return Jinja2Templates(env=env)
 
