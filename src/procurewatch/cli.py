@@ -413,6 +413,14 @@ def serve(
         bool,
         typer.Option("--reveal-personal-data", help="Show contact names and numbers unmasked (operators)."),
     ] = False,
+    trusted_proxy: Annotated[
+        str | None,
+        typer.Option(
+            "--trusted-proxy",
+            help="Addresses (comma-separated, or *) of a TLS proxy whose X-Forwarded-Proto/-For are believed "
+            "(default 127.0.0.1).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the explorer (search, procurements, dashboard, API) read-only over HTTP."""
 
@@ -420,7 +428,7 @@ def serve(
         from procurewatch.web.serving import serve as run_server
 
         _need_store(db)
-        run_server(db, host, port, token, reveal_personal_data, console=err)
+        run_server(db, host, port, token, reveal_personal_data, console=err, trusted_proxy=trusted_proxy)
 
     _usage_errors_exit(run)
 

@@ -58,6 +58,25 @@ def _holds_text(kind: pa.DataType) -> bool:
     return False
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(text: str) -> str:
+    """A CSV cell a spreadsheet program will not run as a formula: text starting with = + - @ (or a tab or
+    carriage return) gets a leading apostrophe. Only text cells: a number column stays numeric."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _formula_safe_table(table: pa.Table) -> pa.Table:
+    for i, name in enumerate(table.column_names):
+        if pa.types.is_string(table.schema.field(i).type) or pa.types.is_large_string(
+            table.schema.field(i).type
+        ):
+            values = [formula_safe(v) if v else v for v in table.column(i).to_pylist()]
+            table = table.set_column(i, name, pa.array(values, table.schema.field(i).type))
+    return table
+
+
 def encode(table: pa.Table, fmt: str) -> tuple[bytes, str]:
     """The table as bytes in `fmt`, with its media type."""
     if fmt not in FORMATS:
@@ -68,7 +87,7 @@ def encode(table: pa.Table, fmt: str) -> tuple[bytes, str]:
     buffer = io.BytesIO()
     if fmt == "csv":
         buffer.write(b"\xef\xbb\xbf")  # so spreadsheet programs read the Chinese text as UTF-8
-        pacsv.write_csv(table, buffer)
+        pacsv.write_csv(_formula_safe_table(table), buffer)
     else:
         pq.write_table(table, buffer)
     return buffer.getvalue(), FORMATS[fmt]

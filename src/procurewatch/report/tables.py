@@ -26,6 +26,7 @@ from procurewatch.query.amount_checks import describe as describe_checks
 from procurewatch.query.amount_checks import settings as figure_settings
 from procurewatch.query.filters import Filters
 from procurewatch.report.columns import columns_for, fmt
+from procurewatch.report.export import formula_safe
 
 SECTION_TITLES = {
     "coverage": "Coverage: sources",
@@ -255,7 +256,9 @@ def _cell(value: Any) -> Any:
     if isinstance(value, float):
         return round(value, 2)
     if isinstance(value, list | tuple):
-        return "; ".join(map(str, value))
+        return formula_safe("; ".join(map(str, value)))
+    if isinstance(value, str):
+        return formula_safe(value)
     return value
 
 

@@ -25,11 +25,8 @@ def open_store(db_path: Path) -> duckdb.DuckDBPyConnection:
     try:
         con = duckdb.connect(str(db_path))
     except duckdb.Error as exc:
-        if "lock" in str(exc).lower():
-            raise StoreError(
-                f"{db_path} is in use by another process (a running 'procurewatch serve'?): "
-                f"stop it or choose another --db. ({_first_line(exc)})"
-            ) from exc
+        if is_locked(exc):
+            raise in_use(db_path, exc) from exc
         raise StoreError(f"cannot open {db_path} as a DuckDB store: {_first_line(exc)}") from exc
     try:
         con.execute("SET enable_progress_bar = false")  # for queries over 2 s DuckDB would draw over ours
@@ -38,6 +35,19 @@ def open_store(db_path: Path) -> duckdb.DuckDBPyConnection:
         con.close()
         raise StoreError(f"cannot write the schema into {db_path}: {_first_line(exc)}") from exc
     return con
+
+
+def is_locked(exc: BaseException) -> bool:
+    """Whether DuckDB refused the store because another process holds its lock."""
+    return isinstance(exc, duckdb.Error) and "lock" in str(exc).lower()
+
+
+def in_use(db_path: Path, exc: BaseException) -> StoreError:
+    """The one message for a store another process holds (ingest, serve and the review commands give it)."""
+    return StoreError(
+        f"{db_path} is in use by another process (a running 'procurewatch ingest' or 'serve'?): "
+        f"wait for it or stop it, or choose another --db. ({_first_line(exc)})"
+    )
 
 
 def add_missing_tables_and_columns(con: duckdb.DuckDBPyConnection) -> None:
