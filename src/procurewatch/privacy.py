@@ -43,7 +43,8 @@ _NUMBER_CANDIDATE = re.compile(r"[0-9][0-9 .\-]{6,}[Xx]?")
 _DIGIT_GROUP = re.compile(r"[0-9]+(?:[ .\-][0-9]+)*[Xx]?")
 _DIGIT_RUN = re.compile(r"[0-9]+[Xx]?")
 _GROUP_SPAN = 6  # segments one number may be written in (4205 0219 8001 0112 34 …)
-_AT = re.compile(r"@|[(\[【（] ?[Aa][Tt] ?[)\]】）]")
+# an @ (or a spelled-out one) only where a domain with a dot follows: a run of @ is looked at in C
+_AT = re.compile(r"(?:@|[(\[【（] ?[Aa][Tt] ?[)\]】）])(?= ?[A-Za-z0-9\-]{1,63}\.[A-Za-z0-9])")
 _LATIN_COLON = re.compile(rf"[A-Za-z]{_SEP}[:：]{_SEP}")
 _LATIN_LABEL_MAX = 24
 _LOCAL_REVERSED = re.compile(r"[A-Za-z0-9._%+\-]{1,64}")
@@ -167,27 +168,45 @@ def _number_groups(
             if g.end() - g.start() >= _LANDLINE_DIGITS:
                 groups.append((g.start(), g.end(), False))
             continue
-        runs = [(m.start() + g.start(), m.end() + g.start()) for m in _DIGIT_RUN.finditer(g.group())]
-        classified = False
-        i = 0
-        while i < len(runs):
-            best: tuple[int, str] | None = None
-            digits = ""
-            for j in range(i, min(i + _GROUP_SPAN, len(runs))):
-                digits += text[runs[j][0] : runs[j][1]]
-                if len(digits) > 20:
-                    break
-                kind = _number_kind(digits) if len(digits) in _NUMBER_LENGTHS else None
-                if kind:
-                    best = (j, kind)
-            if best is None:
-                i += 1
-                continue
-            j, kind = best
-            _hide_number(kind, _digits(text, runs[i][0], runs[j][1]), spans)
-            classified = True
-            i = j + 1
-        groups.append((g.start(), g.end(), classified))
+        if g.group()[:-1].isdigit():
+            # the common case, a number written without separators: one look at its digits
+            kind = _number_kind(g.group())
+            if kind:
+                _hide_number(kind, _digits(text, g.start(), g.end()), spans)
+            groups.append((g.start(), g.end(), kind is not None))
+            continue
+        groups.append((g.start(), g.end(), _numbers_in_group(text, g.start(), g.group(), spans)))
+
+
+def _numbers_in_group(text: str, offset: int, group: str, spans: list[tuple[int, int]]) -> bool:
+    """Mask the mobiles and ID numbers among the runs of a spaced or dotted digit group, each written in
+    at most _GROUP_SPAN runs (138 1234 5678, 420502 19800101 1234); whether any was."""
+    runs = [(m.start() + offset, m.end() + offset) for m in _DIGIT_RUN.finditer(group)]
+    reach = [0] * (len(runs) + 1)  # digits of runs[:k], to skip windows too short for any number
+    for k, (a, b) in enumerate(runs):
+        reach[k + 1] = reach[k] + b - a
+    classified = False
+    i = 0
+    while i < len(runs):
+        if reach[min(i + _GROUP_SPAN, len(runs))] - reach[i] < _NUMBER_DIGITS:
+            i += 1
+            continue
+        best: tuple[int, str] | None = None
+        for j in range(i, min(i + _GROUP_SPAN, len(runs))):
+            length = reach[j + 1] - reach[i]
+            if length > 20:
+                break
+            if length in _NUMBER_LENGTHS:
+                kind = _number_kind("".join(text[a:b] for a, b in runs[i : j + 1]))
+                best = (j, kind) if kind else best
+        if best is None:
+            i += 1
+            continue
+        j, kind = best
+        _hide_number(kind, _digits(text, runs[i][0], runs[j][1]), spans)
+        classified = True
+        i = j + 1
+    return classified
 
 
 def _emails(text: str, spans: list[tuple[int, int]]) -> None:
