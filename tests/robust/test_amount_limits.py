@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -148,3 +149,22 @@ def test_html_report(hostile_store, tmp_path):
 def test_server_answers(hostile_store, path):
     client = TestClient(create_app(Settings(db_path=hostile_store)), raise_server_exceptions=False)
     assert client.get(path).status_code == 200
+
+
+def test_a_store_an_older_version_filled_with_inf_is_repaired_by_the_next_ingest(hostile_store, tmp_path):
+    db = tmp_path / "old.duckdb"
+    shutil.copy(hostile_store, db)
+    con = duckdb.connect(str(db))
+    try:  # what the old code stored for "9"×400 digits
+        con.execute("UPDATE notices SET amount_value = 'inf'::DOUBLE WHERE amount_value IS NOT NULL")
+        con.execute("UPDATE procurements SET spend_value = 'inf'::DOUBLE WHERE spend_value IS NOT NULL")
+    finally:
+        con.close()
+    broken = CliRunner().invoke(app, ["report", "--db", str(db), "--format", "json"])
+    assert broken.exit_code != 0
+    again = CliRunner().invoke(app, ["ingest", str(hostile_store.parent / "in"), "--db", str(db)])
+    assert again.exit_code == 0, again.output
+    fixed = CliRunner().invoke(app, ["report", "--db", str(db), "--format", "json"])
+    assert fixed.exit_code == 0, fixed.output
+    client = TestClient(create_app(Settings(db_path=db)), raise_server_exceptions=False)
+    assert client.get("/api/dashboard/totals").status_code == 200
