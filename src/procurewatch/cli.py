@@ -67,12 +67,19 @@ def extract(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders of notices.")],
     format: Annotated[str, typer.Option("--format", help="jsonl (one record per line)")] = "jsonl",
     field: FieldOption = None,
+    mask: Annotated[
+        bool,
+        typer.Option(
+            "--mask", help="Mask personal data (names, phones, ID numbers, e-mails) as the explorer does."
+        ),
+    ] = False,
 ) -> None:
-    """Print one JSON record per notice, without touching any store."""
+    """Print one JSON record per notice, without touching any store (raw text unless --mask)."""
     if format != "jsonl":
         raise typer.BadParameter("only --format jsonl is supported", param_hint="--format")
     check_inputs(paths)
     from procurewatch.pipeline import extract as run_extract
+    from procurewatch.privacy import mask_record
 
     skipped = 0
     out = sys.stdout
@@ -82,7 +89,8 @@ def extract(
             where = f"{item.path}#{item.locator}" if item.locator else item.path
             err.print(f"[yellow]skipped[/yellow] {where}: {item.reason}", highlight=False, markup=False)
             continue
-        out.write(json.dumps(to_record(item), ensure_ascii=False))
+        record = to_record(item)
+        out.write(json.dumps(mask_record(record) if mask else record, ensure_ascii=False))
         out.write("\n")
     raise typer.Exit(EXIT_SKIPPED if skipped else EXIT_OK)
 
@@ -434,6 +442,14 @@ def serve(
         bool,
         typer.Option("--reveal-personal-data", help="Show contact names and numbers unmasked (operators)."),
     ] = False,
+    trusted_proxy: Annotated[
+        str | None,
+        typer.Option(
+            "--trusted-proxy",
+            help="Addresses (comma-separated, or *) of a TLS proxy whose X-Forwarded-Proto/-For are believed "
+            "(default 127.0.0.1).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the explorer (search, procurements, dashboard, API) read-only over HTTP."""
 
@@ -441,7 +457,7 @@ def serve(
         from procurewatch.web.serving import serve as run_server
 
         _need_store(db)
-        run_server(db, host, port, token, reveal_personal_data, console=err)
+        run_server(db, host, port, token, reveal_personal_data, console=err, trusted_proxy=trusted_proxy)
 
     _usage_errors_exit(run)
 

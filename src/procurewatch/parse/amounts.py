@@ -18,6 +18,9 @@ _LABELS = knowledge.load_json("parse", "labels.json")
 RATE_WORDS: tuple[str, ...] = tuple(_LABELS["rate_words"])
 TOTAL_WORDS: tuple[str, ...] = tuple(_LABELS["total_words"])
 LOT_WORDS: tuple[str, ...] = tuple(_LABELS["lot_budget_words"])
+_LIMITS = knowledge.load_json("figures.json")["amount_limits"]
+AMOUNT_CEILING = Decimal(str(_LIMITS["ceiling"]))
+_MINUS_SIGNS = ("-", "−", "‐", "–", "—", "负")
 
 _UNIT_FACTOR = {
     "元": Decimal(1),
@@ -111,8 +114,33 @@ def unit_in_field_name(name: str) -> Decimal | None:
     return _UNIT_FACTOR[m.group(1)] if m else None
 
 
+def plausible(value: Decimal | None) -> Decimal | None:
+    """`value` when it can be a purchase's amount; None when its size is above the ceiling
+    (data/figures.json "amount_limits"): such a figure stays text in the notice, never a number."""
+    if value is None or not value.is_finite() or abs(value) > AMOUNT_CEILING:
+        return None
+    return value
+
+
+def signed(text: str, start: int) -> bool:
+    """Whether a minus sign (or 负) is written right before the figure at `start` (a dash after a digit
+    joins a range, 100-200万元, and is no sign)."""
+    i = start
+    while i > 0 and text[i - 1] in " \t":
+        i -= 1
+    return i > 0 and text[i - 1] in _MINUS_SIGNS and not (i > 1 and text[i - 2].isdigit())
+
+
 def _money_value(m: re.Match[str], default_factor: Decimal | None) -> Decimal | None:
-    """The value of one MONEY match, or None when it is a rate or has no unit to go by."""
+    """The value of one MONEY match, or None when it is a rate, has no unit to go by or is implausibly
+    large (plausible); negative when a minus sign is written before it (-500万元 is -5,000,000)."""
+    value = plausible(_unsigned_value(m, default_factor))
+    if value is not None and signed(m.string, m.start("num") if m.group("num") else m.start("dx")):
+        return -value
+    return value
+
+
+def _unsigned_value(m: re.Match[str], default_factor: Decimal | None) -> Decimal | None:
     if m.group("dx"):
         return chinese_numeral(m.group("dx"))
     if m.group("pct"):
@@ -156,7 +184,7 @@ def parse_money(raw: Any, field_name: str = "", default_factor: Decimal | None =
             value = Decimal(str(raw))
         except InvalidOperation:
             return None
-        return value if value.is_finite() else None
+        return plausible(value)
     text = european_decimals(halfwidth(str(raw)).strip())
     if not text or "%" in halfwidth(field_name) or text.lower() in ("nan", "inf", "-inf"):
         return None
@@ -165,7 +193,7 @@ def parse_money(raw: Any, field_name: str = "", default_factor: Decimal | None =
         factor = Decimal(1)  # "30008.00 € con IVA": the currency mark says these are units, not 万元
     bare = text.replace(",", "")
     if re.fullmatch(r"-?\d+(?:\.\d+)?", bare):
-        return Decimal(bare) * (factor or Decimal(1))
+        return plausible(Decimal(bare) * (factor or Decimal(1)))
     per_segment: list[tuple[str, Decimal]] = []
     for segment in _SEGMENT_SPLIT.split(text):
         if any(w in segment for w in RATE_WORDS):
@@ -241,7 +269,7 @@ def find_amounts(text: str) -> list[FoundAmount]:
         label = re.sub(r"\s+", "", lm.group("label"))
         if lm.group("lunit") == "%":
             continue
-        mm = MONEY.match(norm, lm.end())
+        mm = MONEY.match(norm, lm.end() + norm.startswith(_MINUS_SIGNS, lm.end()))
         if not mm or mm.end() == mm.start() or (mm.group("num") is None and mm.group("dx") is None):
             line_end = norm.find("\n", lm.end())
             line_end = min(line_end if line_end >= 0 else len(norm), lm.end() + _LINE_LIMIT)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +15,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from procurewatch.errors import ExportError
+from procurewatch.privacy import identifier_key, mask_record
 from procurewatch.query.filters import NoticeFilters
 
 FORMATS = {
@@ -37,14 +37,43 @@ def rows_to_table(rows: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist([{k: _plain(v) for k, v in r.items()} for r in rows])
 
 
-def mask_columns(table: pa.Table, columns: tuple[str, ...], mask: Callable[[str | None], str]) -> pa.Table:
-    for name in columns:
-        if name in table.column_names:
-            i = table.column_names.index(name)
-            masked = pa.array(
-                [mask(v) if v is not None else None for v in table.column(i).to_pylist()], pa.string()
-            )
-            table = table.set_column(i, name, masked)
+def mask_table(table: pa.Table) -> pa.Table:
+    """Every text column (and list of texts) with personal data masked, but the store's identifiers:
+    title, buyer, suppliers, url, project code, path alike."""
+    for i, name in enumerate(table.column_names):
+        kind = table.schema.field(i).type
+        if _holds_text(kind) and not identifier_key(name):
+            values = [mask_record(v, name) for v in table.column(i).to_pylist()]
+            table = table.set_column(i, name, pa.array(values, kind))
+    return table
+
+
+def _holds_text(kind: pa.DataType) -> bool:
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return True
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return _holds_text(kind.value_type)
+    if pa.types.is_struct(kind):
+        return any(_holds_text(kind.field(j).type) for j in range(kind.num_fields))
+    return False
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(text: str) -> str:
+    """A CSV cell a spreadsheet program will not run as a formula: text starting with = + - @ (or a tab or
+    carriage return) gets a leading apostrophe. Only text cells: a number column stays numeric."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _formula_safe_table(table: pa.Table) -> pa.Table:
+    for i, name in enumerate(table.column_names):
+        if pa.types.is_string(table.schema.field(i).type) or pa.types.is_large_string(
+            table.schema.field(i).type
+        ):
+            values = [formula_safe(v) if v else v for v in table.column(i).to_pylist()]
+            table = table.set_column(i, name, pa.array(values, table.schema.field(i).type))
     return table
 
 
@@ -58,16 +87,15 @@ def encode(table: pa.Table, fmt: str) -> tuple[bytes, str]:
     buffer = io.BytesIO()
     if fmt == "csv":
         buffer.write(b"\xef\xbb\xbf")  # so spreadsheet programs read the Chinese text as UTF-8
-        pacsv.write_csv(table, buffer)
+        pacsv.write_csv(_formula_safe_table(table), buffer)
     else:
         pq.write_table(table, buffer)
     return buffer.getvalue(), FORMATS[fmt]
 
 
 def export_notices(db: Path, out: Path, fmt: str | None, filters: NoticeFilters, reveal: bool) -> int:
-    """Write the notices `filters` select to `out` (format from `fmt`, else the file's suffix), titles
-    masked unless `reveal`; return how many were written."""
-    from procurewatch.privacy import Masker
+    """Write the notices `filters` select to `out` (format from `fmt`, else the file's suffix), personal
+    data masked unless `reveal`; return how many were written."""
     from procurewatch.query.explorer import Explorer
     from procurewatch.search.index import index_dir_for, sync_index
 
@@ -81,6 +109,6 @@ def export_notices(db: Path, out: Path, fmt: str | None, filters: NoticeFilters,
         table = explorer.export_table(filters, sort="relevance" if filters.q else "date")
     finally:
         explorer.close()
-    data, _ = encode(mask_columns(table, ("title",), Masker(reveal)), fmt)
+    data, _ = encode(table if reveal else mask_table(table), fmt)
     out.write_bytes(data)
     return table.num_rows

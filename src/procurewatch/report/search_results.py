@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from procurewatch.privacy import mask_personal_data
+from procurewatch.privacy import mask_record
 from procurewatch.search.index import index_dir_for, search_ids, sync_index
 
 
@@ -26,10 +26,10 @@ def print_hits(db: Path, query: str, limit: int, format: str) -> None:
         rows = explorer.notice_rows(hits.ids[:limit])
     finally:
         explorer.close()
+    rows = mask_record(rows)
     if format == "jsonl":
         for r in rows:
             record = {k: r[k] for k in ("id", "procurement_id", "title", "published", "buyer", "categories")}
-            record["title"] = mask_personal_data(record["title"])
             record["published"] = str(r["published"]) if r["published"] else None
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         return
@@ -39,7 +39,7 @@ def print_hits(db: Path, query: str, limit: int, format: str) -> None:
     for r in rows:
         cells = (
             str(r["published"] or ""),
-            mask_personal_data(r["title"] or ""),
+            r["title"] or "",
             r["buyer"] or "",
             ", ".join(r["categories"] or []),
             r["id"],

@@ -20,11 +20,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from procurewatch.privacy import mask_record
 from procurewatch.query import counts as a
 from procurewatch.query.amount_checks import describe as describe_checks
 from procurewatch.query.amount_checks import settings as figure_settings
 from procurewatch.query.filters import Filters
 from procurewatch.report.columns import columns_for, fmt
+from procurewatch.report.export import formula_safe
 
 SECTION_TITLES = {
     "coverage": "Coverage: sources",
@@ -196,13 +198,16 @@ def print_report(
     f = filters or Filters()
     con = a.connect(db_path)
     try:
-        sections = build_report(con, f, growth=growth, limit=limit, min_base=min_base)
-        info = methods(con, f, growth, min_base)
+        # one masking point for every format: buyers, suppliers, titles, evidence, URLs, paths
+        raw = build_report(con, f, growth=growth, limit=limit, min_base=min_base)
+        sections = mask_record(raw)
+        info = mask_record(methods(con, f, growth, min_base))
         if html is not None:
             from procurewatch.report.appendix import build_appendix
             from procurewatch.report.html import render_html
 
-            appendix = build_appendix(con, f, sections)
+            appendix = build_appendix(con, f, raw)
+            appendix["procurements"] = mask_record(appendix["procurements"])
             html.write_text(
                 render_html(sections, info, SECTION_TITLES, appendix=appendix, explorer_url=explorer_url),
                 encoding="utf-8",
@@ -251,7 +256,9 @@ def _cell(value: Any) -> Any:
     if isinstance(value, float):
         return round(value, 2)
     if isinstance(value, list | tuple):
-        return "; ".join(map(str, value))
+        return formula_safe("; ".join(map(str, value)))
+    if isinstance(value, str):
+        return formula_safe(value)
     return value
 
 

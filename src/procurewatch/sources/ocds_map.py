@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from procurewatch import knowledge
 from procurewatch.sources import ocds_data
 
 DATE_RE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})")
@@ -95,6 +96,9 @@ def has_facts(value: Any, ignore: frozenset[str] = EMPTY_SECTION_KEYS) -> bool:
     if isinstance(value, str):
         return bool(value.strip())
     return value is not None and not isinstance(value, bool)
+
+
+_AMOUNT_CEILING = float(knowledge.load_json("figures.json")["amount_limits"]["ceiling"])
 
 
 def number(value: Any) -> float | None:
@@ -210,8 +214,8 @@ def _value_entry(value: Any, kind: str, field_name: str) -> tuple[float, str | N
     if not isinstance(value, dict):
         return None
     amount = number(value.get("amount"))
-    if amount is None:
-        return None
+    if amount is None or abs(amount) > _AMOUNT_CEILING:
+        return None  # implausible (1e308 would overflow the sum of a release's values): not a number
     currency = text(value.get("currency")).upper() or None
     return amount, currency
 

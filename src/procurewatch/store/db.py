@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 
+from procurewatch import knowledge
 from procurewatch.errors import StoreError
 from procurewatch.store.tables import TABLES, schema_sql
 
@@ -25,19 +26,41 @@ def open_store(db_path: Path) -> duckdb.DuckDBPyConnection:
     try:
         con = duckdb.connect(str(db_path))
     except duckdb.Error as exc:
-        if "lock" in str(exc).lower():
-            raise StoreError(
-                f"{db_path} is in use by another process (a running 'procurewatch serve'?): "
-                f"stop it or choose another --db. ({_first_line(exc)})"
-            ) from exc
+        if is_locked(exc):
+            raise in_use(db_path, exc) from exc
         raise StoreError(f"cannot open {db_path} as a DuckDB store: {_first_line(exc)}") from exc
     try:
         con.execute("SET enable_progress_bar = false")  # for queries over 2 s DuckDB would draw over ours
         add_missing_tables_and_columns(con)
+        drop_implausible_amounts(con)
     except duckdb.Error as exc:
         con.close()
         raise StoreError(f"cannot write the schema into {db_path}: {_first_line(exc)}") from exc
     return con
+
+
+def drop_implausible_amounts(con: duckdb.DuckDBPyConnection) -> None:
+    """Amounts an older version stored as inf (a 400-digit figure, an OCDS 1e308) or above today's ceiling
+    (data/figures.json "amount_limits") become no amount, so every sum can be taken again: opening the
+    store for writing (the next `ingest`) repairs it."""
+    ceiling = float(knowledge.load_json("figures.json")["amount_limits"]["ceiling"])
+    implausible = "{0} IS NOT NULL AND (isinf({0}) OR isnan({0}) OR abs({0}) > ?)"
+    for table, column in (("notices", "amount_value"), ("procurements", "spend_value")):
+        con.execute(f"UPDATE {table} SET {column} = NULL WHERE {implausible.format(column)}", [ceiling])
+    con.execute(f"DELETE FROM amounts WHERE {implausible.format('value')}", [ceiling])
+
+
+def is_locked(exc: BaseException) -> bool:
+    """Whether DuckDB refused the store because another process holds its lock."""
+    return isinstance(exc, duckdb.Error) and "lock" in str(exc).lower()
+
+
+def in_use(db_path: Path, exc: BaseException) -> StoreError:
+    """The one message for a store another process holds (ingest, serve and the review commands give it)."""
+    return StoreError(
+        f"{db_path} is in use by another process (a running 'procurewatch ingest' or 'serve'?): "
+        f"wait for it or stop it, or choose another --db. ({_first_line(exc)})"
+    )
 
 
 def add_missing_tables_and_columns(con: duckdb.DuckDBPyConnection) -> None:

@@ -16,7 +16,7 @@ from procurewatch.query.filters import Filters
 from procurewatch.report.export import rows_to_table
 from procurewatch.web.pages.search import export_results, search_view
 from procurewatch.web.params import read_filters, read_purchase
-from procurewatch.web.rendering import download, jsonable, page
+from procurewatch.web.rendering import answer, download, page
 from procurewatch.web.security import safe_url
 from procurewatch.web.state import shared
 
@@ -48,20 +48,19 @@ def api_search(
     city: str = "",
     relevant: bool = False,
 ) -> JSONResponse:
-    masker = shared(request).masker
     view = search_view(request)
     result = view["result"]
     rows = [
         {
             **{k: v for k, v in r.items() if k not in ("body", "title_segments", "snippet")},
-            "title": masker(r["title"]),
             "published": r["published"].isoformat() if r["published"] else None,
             "snippet": "".join(s.text for s in r["snippet"]),
             "url": safe_url(r["url"]),
         }
         for r in result.rows
     ]
-    return JSONResponse(
+    return answer(
+        request,
         {
             "query": view["filters"].q,
             "sort": view["sort"],
@@ -71,7 +70,7 @@ def api_search(
             "message": result.message,
             "results": rows,
             "facets": {k: [{"value": v, "count": n} for v, n in vals] for k, vals in result.facets.items()},
-        }
+        },
     )
 
 
@@ -82,12 +81,8 @@ def api_procurement(request: Request, pid: str) -> JSONResponse:
     if data is None:
         raise HTTPException(404, "no procurement with this id")
     for n in data["notices"]:
-        for fieldname in ("title", "body", "attachments"):
-            n[fieldname] = s.masker(n.get(fieldname))
         n["url"] = safe_url(n.get("url"))
-        for ev in n["evidence"]:
-            ev["text"] = s.masker(ev["text"])
-    return JSONResponse(jsonable(data))
+    return answer(request, data)
 
 
 @router.get(
@@ -107,7 +102,7 @@ def api_profile(
     f = read_filters(request)
     cur = s.explorer.analysis_cursor()
     try:
-        return JSONResponse(jsonable(profiles.profile(cur, f, s.lists)))
+        return answer(request, profiles.profile(cur, f, s.lists))
     finally:
         cur.close()
 
@@ -127,8 +122,8 @@ def api_dashboard(request: Request, chart: str, format: str = "json", province_n
     finally:
         cur.close()
     if format == "json" and "download" not in request.query_params:
-        return JSONResponse(jsonable({"chart": chart, "rows": rows}))
-    return download(rows_to_table(rows), format, f"procurewatch-{chart}")
+        return answer(request, {"chart": chart, "rows": rows})
+    return download(request, rows_to_table(rows), format, f"procurewatch-{chart}")
 
 
 @router.get("/api/export", summary="The full result set of a search as CSV, JSON or Parquet")

@@ -1,6 +1,8 @@
 """Answers in the app's forms: pages from the Jinja2 templates, JSON-ready values, file downloads.
 
-Templates autoescape; notice text reaches them through the `mask` filter, links through safe_url.
+Templates autoescape; every value a template prints is masked first (the environment's finalize:
+Masker.shown), links go through safe_url. JSON answers (answer) and downloads (download) are masked at
+this one point too, unless the server reveals personal data.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
 from procurewatch.privacy import Masker
-from procurewatch.report.export import encode
+from procurewatch.report.export import encode, mask_table
 from procurewatch.web.palette import palette_json
 from procurewatch.web.security import safe_url
 from procurewatch.web.state import shared
@@ -25,12 +27,15 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def make_templates(masker: Masker) -> Jinja2Templates:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, finalize=masker.shown)
     env.filters["mask"] = masker
     env.filters["money"] = money
     env.globals["safe_url"] = safe_url
-    env.globals["urlencode"] = lambda pairs: urlencode(pairs)
-    env.globals["list_url"] = list_url
+    # a link's query string is percent-encoded, out of the printed value's masking: mask before encoding
+    env.globals["urlencode"] = lambda pairs: urlencode([(k, masker.shown(v)) for k, v in pairs])
+    env.globals["list_url"] = lambda base, **changes: list_url(
+        base, **{k: masker.shown(v) for k, v in changes.items()}
+    )
     env.globals["palette_json"] = palette_json
     return Jinja2Templates(env=env)
 
@@ -70,9 +75,16 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def download(table: Any, fmt: str, stem: str) -> Response:
-    """`table` as a file `stem.fmt` to save (ExportError for an unknown format)."""
-    data, media = encode(table, fmt)
+def answer(request: Request, data: Any, status: int = 200) -> JSONResponse:
+    """`data` as a JSON answer, every string masked but the store's identifiers."""
+    return JSONResponse(jsonable(shared(request).masker.record(data)), status_code=status)
+
+
+def download(request: Request, table: Any, fmt: str, stem: str) -> Response:
+    """`table` as a file `stem.fmt` to save, every text column masked but identifiers (ExportError for an
+    unknown format)."""
+    masker = shared(request).masker
+    data, media = encode(table if masker.reveal else mask_table(table), fmt)
     return Response(
         data,
         media_type=media,

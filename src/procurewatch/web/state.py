@@ -20,6 +20,7 @@ from procurewatch.query.charts import ChartCache
 from procurewatch.query.counts import data_vintage as analysis_vintage
 from procurewatch.query.explorer import Explorer
 from procurewatch.query.procurement_list import ProcurementLists
+from procurewatch.web.security import LoginThrottle
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Shared:
     # the review form's hidden field (web/review.py): a page of this app carries it, a forged form does not
     form_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     write_lock: threading.Lock = field(default_factory=threading.Lock)
+    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
     _vintage: dict[str, Any] | None = None
     _flags: dict[str, list[dict[str, Any]]] | None = None

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from procurewatch.query.filters import FilterError, NoticeFilters
 from procurewatch.query.procurement_list import Selection, selection
 from procurewatch.web.params import read_filters, read_page, read_purchase
-from procurewatch.web.rendering import jsonable, page
+from procurewatch.web.rendering import answer, page
 from procurewatch.web.state import shared
 
 PER_PAGE = 50
@@ -96,6 +96,4 @@ def api_procurements(
     currency: str = "",
 ) -> JSONResponse:
     view = list_view(request)
-    return JSONResponse(
-        jsonable({k: view[k] for k in ("total", "page", "pages")} | {"procurements": view["rows"]})
-    )
+    return answer(request, {k: view[k] for k in ("total", "page", "pages")} | {"procurements": view["rows"]})

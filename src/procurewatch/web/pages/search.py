@@ -11,7 +11,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from procurewatch.query.notice_search import PER_PAGE
-from procurewatch.report.export import mask_columns
 from procurewatch.web.highlight import snippet
 from procurewatch.web.params import read_filters, read_page, read_sort
 from procurewatch.web.rendering import download, page
@@ -47,12 +46,11 @@ def search_view(request: Request) -> dict[str, Any]:
 
 
 def export_results(request: Request, fmt: str) -> Response:
-    """Every notice of a search as a file in `fmt`, titles masked."""
+    """Every notice of a search as a file in `fmt`, masked (rendering.download)."""
     s = shared(request)
     f = read_filters(request, "format", "sort")
     table = s.explorer.export_table(f, sort=read_sort(request, "date"), limit=EXPORT_LIMIT)
-    table = mask_columns(table, ("title",), s.masker)
-    return download(table, fmt, "procurewatch-results")
+    return download(request, table, fmt, "procurewatch-results")
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
