@@ -66,7 +66,7 @@ def page(browser, server):
     pg = context.new_page()
     errors: list[str] = []
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("pageerror", lambda e: errors.append(f"{e} {getattr(e, 'stack', '')}"))
     outside: list[str] = []
     pg.on("request", lambda r: outside.append(r.url) if not r.url.startswith(server) else None)
     dialogs: list[str] = []
