@@ -36,8 +36,8 @@ CREATE TABLE IF NOT EXISTS notices (
 
 CREATE TABLE IF NOT EXISTS parties (
     notice_id VARCHAR NOT NULL,
-    role      VARCHAR NOT NULL,  -- buyer | supplier
-    position  INTEGER NOT NULL,
+    role      VARCHAR NOT NULL,  -- buyer | supplier | candidate (a ranked bidder, not a winner)
+    position  INTEGER NOT NULL,  -- order among the notice's suppliers; a candidate's rank (1 = first)
     name      VARCHAR NOT NULL,
     vendor    VARCHAR            -- vendor id when the name resolves to a known vendor
 );
