@@ -170,3 +170,51 @@ CREATE TABLE IF NOT EXISTS review_notices (
     path        VARCHAR NOT NULL,
     locator     VARCHAR NOT NULL
 );
+
+-- Organisations behind buyer, supplier and candidate names (entities/), rebuilt after
+-- linking from the names in parties and the corrections in organisation_decisions.
+CREATE TABLE IF NOT EXISTS organisations (
+    id          VARCHAR PRIMARY KEY,  -- v-<vendor id> for a vendor of vendors.json, else o-<hash of key>
+    name        VARCHAR NOT NULL,     -- the spelling written most often (a vendor's own name)
+    key         VARCHAR NOT NULL,     -- the smallest normalised key among its names (entities/keys.py)
+    vendor      VARCHAR,              -- vendor id when the organisation is a vendor's anchor
+    parent_id   VARCHAR,              -- the organisation a branch or a vendor's company belongs to
+    parent_rule VARCHAR,              -- branch | vendor-family
+    mentions    INTEGER NOT NULL      -- buyer, supplier and candidate mentions of its names
+);
+
+CREATE TABLE IF NOT EXISTS organisation_names (
+    name            VARCHAR PRIMARY KEY,  -- a name exactly as parties holds it
+    key             VARCHAR NOT NULL,     -- its normalised key
+    organisation_id VARCHAR NOT NULL,
+    rule            VARCHAR NOT NULL      -- why it is there: same-key | vendor-alias | place-prefix ...
+);
+
+-- What /buyers and /suppliers list, per organisation and role (entities/build.py).
+CREATE TABLE IF NOT EXISTS organisation_stats (
+    organisation_id VARCHAR NOT NULL,
+    role            VARCHAR NOT NULL,  -- buyer | supplier (winners; candidates are not counted)
+    procurements    INTEGER NOT NULL,
+    surveillance    INTEGER NOT NULL,  -- of them, detected as surveillance (relevant)
+    spend_value     DOUBLE,            -- summed spend in spend_currency (the most frequent currency)
+    spend_currency  VARCHAR,
+    first_year      INTEGER,
+    last_year       INTEGER,
+    categories      VARCHAR,           -- taxonomy ids of its surveillance procurements, comma-separated
+    counterparts    INTEGER NOT NULL,  -- suppliers of a buyer, buyers of a supplier
+    search_text     VARCHAR NOT NULL   -- its names, folded, for the list's search
+);
+
+-- A person's corrections of organisations (entities/decisions.py), kept by the names' keys,
+-- so they hold across re-ingest and every rebuild of the organisation tables.
+CREATE TABLE IF NOT EXISTS organisation_decisions (
+    id         BIGINT PRIMARY KEY,  -- in the order decided: a later decision on a key wins
+    action     VARCHAR NOT NULL,    -- merge | split
+    name_a     VARCHAR NOT NULL,    -- as the person gave it
+    key_a      VARCHAR NOT NULL,    -- what it follows (a split: '=' + the spelling's literal key)
+    name_b     VARCHAR,
+    key_b      VARCHAR,
+    note       VARCHAR,
+    reviewer   VARCHAR NOT NULL,
+    decided_at TIMESTAMP NOT NULL
+);
