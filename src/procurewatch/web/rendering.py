@@ -31,6 +31,7 @@ def make_templates(masker: Masker) -> Jinja2Templates:
     env.globals["safe_url"] = safe_url
     env.globals["urlencode"] = lambda pairs: urlencode(pairs)
     env.globals["list_url"] = list_url
+    env.globals["org_url"] = org_url
     env.globals["palette_json"] = palette_json
     return Jinja2Templates(env=env)
 
@@ -39,6 +40,11 @@ def money(value: float | None, currency: str | None = None) -> str:
     if value is None:
         return ""
     return f"{value:,.0f} {currency or ''}".strip()
+
+
+def org_url(name: str | None) -> str:
+    """The page of the organisation a buyer's or supplier's name resolved to."""
+    return "/organisation?" + urlencode([("name", name or "")])
 
 
 def list_url(base: str, **changes: Any) -> str:
