@@ -11,8 +11,9 @@ contracts on another, so every rule needs more than similar-looking text):
   PLACE_PREFIX_REST_MIN characters, does not start with a place itself, and only one place-prefixed
   key extends it.
 - `fuzzy-same-procurement`: two supplier (or two buyer) names of one procurement whose keys have at
-  least FUZZY_MIN_LENGTH characters, start with the same two, differ in no digit or numeral and have a
-  rapidfuzz ratio of at least FUZZY_MIN_RATIO (the award and the contract spelling one winner twice).
+  least FUZZY_MIN_LENGTH characters, start with the same two, differ in no digit or numeral, and are
+  one edit apart or have a rapidfuzz ratio of at least FUZZY_MIN_RATIO (the award and the contract
+  spelling one winner twice).
 - `manual-merge` / `manual-split`: a person's decisions (entities/decisions.py). A split spelling
   (and its case and width variants: its `literal_key`) gets a key of its own, out of every rule
   above, even `same-key`; merges are applied last.
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from procurewatch import knowledge
 from procurewatch.entities.branches import parent_name
@@ -192,7 +194,7 @@ def _fuzzy_match(a: str, b: str) -> bool:
         return False
     if _NUMERALS.search("".join(set(a) ^ set(b))):
         return False
-    return fuzz.ratio(a, b) >= FUZZY_MIN_RATIO
+    return Levenshtein.distance(a, b) <= 1 or fuzz.ratio(a, b) >= FUZZY_MIN_RATIO
 
 
 def _organisation_id(root: str, keys: list[str]) -> str:
