@@ -75,7 +75,8 @@ def test_ingest_builds_organisations_and_keeps_candidates_apart(tmp_path: Path) 
         "SELECT name, position FROM parties WHERE role = 'candidate' ORDER BY position"
     ).fetchall()
     stats = con.execute(
-        """SELECT count(*) FROM organisation_stats s JOIN organisation_names n ON n.organisation_id = s.organisation_id
+        """SELECT count(*) FROM organisation_stats s
+           JOIN organisation_names n ON n.organisation_id = s.organisation_id
            WHERE n.name = '湖北丙丁科技有限公司'"""
     ).fetchone()
     con.close()
