@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.corpus import ROWS, Row, build_store
 
 from procurewatch.search.index import sync_index
 from procurewatch.web.app import Settings, create_app
-from tests.corpus import ROWS, Row, build_store
 
 HOSTILE_SUPPLIER = '<script>alert("s")</script>某某科技有限公司'
 PHONE_SUPPLIER = "某某电子商行13812345678"
