@@ -22,6 +22,7 @@ from procurewatch.entities.keys import organisation_key
         ("ТОВ «Хіквіжн»", "Хіквіжн"),  # Cyrillic legal form before the name
         ("某某 科技 有限公司", "某某科技有限公司"),  # spacing
         ("【某某】科技有限公司", "某某科技有限公司"),
+        ("中国铁塔漳州市分公司", "中国铁塔漳州分公司"),  # 市 before a branch word
     ],
 )
 def test_spellings_of_one_organisation_share_a_key(a: str, b: str) -> None:

@@ -108,3 +108,13 @@ def test_organisation_ids_are_stable() -> None:
     _, first = _orgs("某某科技有限公司", "其他公司")
     _, again = _orgs("其他公司", "某某科技股份有限公司", "某某科技有限公司")
     assert first["某某科技有限公司"] == again["某某科技股份有限公司"] == again["某某科技有限公司"]
+
+
+def test_a_lost_character_matches_the_one_key_it_can_be() -> None:
+    found, org = _orgs("COMISI?N FEDERAL DE ELECTRICIDAD", "Comision Federal de Electricidad")
+    assert len(set(org.values())) == 1
+    assert found.names["COMISI?N FEDERAL DE ELECTRICIDAD"][2] == "lost-character"
+    _, org = _orgs(
+        "UNIVERSIDAD AUT?NOMA DE SUR", "Universidad Autonoma de Sur", "Universidad Autunoma de Sur"
+    )
+    assert len(set(org.values())) == 3  # two keys fit: neither is chosen

@@ -18,8 +18,10 @@ _OPEN = "【〔［[{《<〈「『"
 _CLOSE = "】〕］]}》>〉」』"
 _BRACKETS = str.maketrans(_OPEN + _CLOSE, "(" * len(_OPEN) + ")" * len(_CLOSE))
 _QUOTES = re.compile("[\"'“”‘’«»„]")
-_NOT_WORD = re.compile(r"[\W_]+")
-_LATIN_SEPARATORS = re.compile(r"[.,&/\\+;:!?·・\-]+")
+# spaces and punctuation; a '?' inside a word stays: it stands for a character lost to a bad decoding
+# (M?XICO), which entities/resolve.py matches as any one character
+_NOT_WORD = re.compile(r"[^\w?]+|_+|(?<!\w)\?+|\?+(?!\w)")
+_LATIN_SEPARATORS = re.compile(r"[.,&/\\+;:!·・\-]+")
 
 
 @cache
@@ -102,6 +104,10 @@ def legal_form_removed(folded: str) -> str:
     return _strip_cjk_suffix(" ".join(words).strip())
 
 
+# a branch named after its city or province with or without 市/省 (漳州市分公司, 漳州分公司)
+_PLACE_LEVEL_BEFORE_BRANCH = re.compile(r"(?<=[\u4e00-\u9fff]{2})[市省](?=分公司|分局|分行|支行)")
+
+
 @lru_cache(maxsize=65536)
 def organisation_key(name: str) -> str:
     """The normalised key of an organisation's name; equal keys mean one organisation.
@@ -111,4 +117,5 @@ def organisation_key(name: str) -> str:
     """
     folded = folded_name(name)
     key = _NOT_WORD.sub("", legal_form_removed(folded))
+    key = _PLACE_LEVEL_BEFORE_BRANCH.sub("", key)
     return key or _NOT_WORD.sub("", folded)

@@ -10,6 +10,8 @@ contracts on another, so every rule needs more than similar-looking text):
   (杭州海康威视数字技术 / 海康威视数字技术) joins it, when that shorter key has at least
   PLACE_PREFIX_REST_MIN characters, does not start with a place itself, and only one place-prefixed
   key extends it.
+- `lost-character`: a key with a '?' where a bad decoding lost a character (COMISI?N) is the one key
+  of the same length that has any character there, when exactly one such key exists.
 - `fuzzy-same-procurement`: two supplier (or two buyer) names of one procurement whose keys have at
   least FUZZY_MIN_LENGTH characters, start with the same two, differ in no digit or numeral, and are
   one edit apart or have a rapidfuzz ratio of at least FUZZY_MIN_RATIO (the award and the contract
@@ -40,16 +42,18 @@ from procurewatch.entities.branches import parent_name
 from procurewatch.entities.keys import folded_name, organisation_key
 
 PLACE_PREFIX_REST_MIN = 5
+LOST_CHARACTER_KEPT_MIN = 8  # characters a damaged key must keep to be matched
 FUZZY_MIN_LENGTH = 8
 FUZZY_MIN_RATIO = 92.0
 FUZZY_GROUP_MAX = 30  # names of one role in one procurement compared pairwise
 _NUMERALS = re.compile(r"[0-9零一二三四五六七八九十百千两〇]")
-_NOT_WORD = re.compile(r"[\W_]+")
+_NOT_WORD = re.compile(r"[^\w?]+|_+|(?<!\w)\?+|\?+(?!\w)")
 
 RULES = (
     "same-key",
     "vendor-alias",
     "place-prefix",
+    "lost-character",
     "fuzzy-same-procurement",
     "manual-merge",
     "manual-split",
@@ -180,6 +184,24 @@ def _starts_with_place(key: str, places: frozenset[str]) -> bool:
     return any(key[:cut] in places for cut in range(2, min(len(key), 8)))
 
 
+def _lost_character_joins(keys: set[str]) -> list[tuple[str, str]]:
+    """(key with '?', the one whole key it can be) pairs of the `lost-character` rule."""
+    damaged = [k for k in keys if "?" in k and len(k) - k.count("?") >= LOST_CHARACTER_KEPT_MIN]
+    if not damaged:
+        return []
+    by_length: dict[int, list[str]] = defaultdict(list)
+    for key in keys:
+        if "?" not in key:
+            by_length[len(key)].append(key)
+    out = []
+    for key in damaged:
+        pattern = re.compile(".".join(re.escape(part) for part in key.split("?")))
+        fits = [k for k in by_length.get(len(key), ()) if pattern.fullmatch(k)]
+        if len(fits) == 1:
+            out.append((key, fits[0]))
+    return out
+
+
 def _fuzzy_pairs(groups: Iterable[list[str]], key_of: dict[str, str]) -> Iterable[tuple[str, str]]:
     for group in groups:
         keys = sorted({key_of[n] for n in group if n in key_of})[:FUZZY_GROUP_MAX]
@@ -237,6 +259,8 @@ def resolve(
     companies = {key_of[n] for n in names if is_company(n)} - split
     for rest, longer in _place_prefix_joins(companies):
         clusters.union(rest, longer, "place-prefix")
+    for damaged, whole in _lost_character_joins(set(key_of.values()) - split):
+        clusters.union(whole, damaged, "lost-character")
     for a, b in _fuzzy_pairs(procurement_groups, key_of):
         if a not in split and b not in split:
             clusters.union(a, b, "fuzzy-same-procurement")
