@@ -12,7 +12,7 @@ import re
 from functools import cache, lru_cache
 
 from procurewatch import knowledge
-from procurewatch.detect.folding import fold
+from procurewatch.detect.folding import normalise
 
 _OPEN = "【〔［[{《<〈「『"
 _CLOSE = "】〕］]}》>〉」』"
@@ -21,7 +21,7 @@ _QUOTES = re.compile("[\"'“”‘’«»„]")
 # spaces and punctuation; a '?' inside a word stays: it stands for a character lost to a bad decoding
 # (M?XICO), which entities/resolve.py matches as any one character
 _NOT_WORD = re.compile(r"[^\w?]+|_+|(?<!\w)\?+|\?+(?!\w)")
-_LATIN_SEPARATORS = re.compile(r"[.,&/\\+;:!·・\-]+")
+_LATIN_SEPARATORS = re.compile(r"[.&/\\+;:!·・\-]+")
 
 
 @cache
@@ -54,7 +54,22 @@ def _word_lists() -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], .
 
 def folded_name(name: str) -> str:
     """The name folded and with brackets unified: the form keys and branch rules read."""
-    return _QUOTES.sub("", fold(name).translate(_BRACKETS)).strip()
+    return _QUOTES.sub("", normalise(name).text.translate(_BRACKETS)).replace("ß", "ss").strip()
+
+
+def _joined_initials(words: list[str]) -> list[str]:
+    """Runs of one-letter words as one word: 's a de c v' → 'sa de cv', 'sp z o o' → 'sp zoo'."""
+    out: list[str] = []
+    run = ""
+    for word in words:
+        if len(word) == 1 and word.isalpha() and word.isascii():
+            run += word
+            continue
+        if run:
+            out.append(run)
+            run = ""
+        out.append(word)
+    return [*out, run] if run else out
 
 
 def _strip_latin(words: list[str]) -> list[str]:
@@ -98,10 +113,14 @@ def legal_form_removed(folded: str) -> str:
     """A folded name without its legal forms, spaces kept between Latin words."""
     text = _bracketed().sub(" ", folded)
     text = _anywhere().sub(" ", text)
-    text = text.replace("(", " ").replace(")", " ")
-    words = _LATIN_SEPARATORS.sub(" ", text).split()
-    words = _strip_latin(words)
-    return _strip_cjk_suffix(" ".join(words).strip())
+    # a legal form may end the name before a bracketed part: DPS Education Ltd (Tudor Lodge School)
+    parts = []
+    for segment in re.split(r"[()]", text):
+        # a comma ends a run of initials (E.I.M., S.A.): kept as a word until the initials are joined
+        spaced = _LATIN_SEPARATORS.sub(" ", segment.replace(",", " , "))
+        words = _strip_latin([w for w in _joined_initials(spaced.split()) if w != ","])
+        parts.append(" ".join(words))
+    return _strip_cjk_suffix(" ".join(p for p in parts if p).strip())
 
 
 # a branch named after its city or province with or without 市/省 (漳州市分公司, 漳州分公司)

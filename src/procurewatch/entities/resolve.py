@@ -7,9 +7,9 @@ contracts on another, so every rule needs more than similar-looking text):
 - `vendor-alias`: a name whose key is the key of a vendor's name or alias in data/vendors.json (its
   subsidiaries and brands) is that vendor's organisation (id `v-<vendor id>`).
 - `place-prefix`: a company's key that is another company's key behind a place name of the gazetteer
-  (杭州海康威视数字技术 / 海康威视数字技术) joins it, when that shorter key has at least
-  PLACE_PREFIX_REST_MIN characters, does not start with a place itself, and only one place-prefixed
-  key extends it.
+  (杭州海康威视数字技术 / 海康威视数字技术) joins it, when that shorter key keeps at least
+  PLACE_PREFIX_REST_MIN characters after any place it starts with itself (广丰区丰泰工程管理), and
+  only one place-prefixed key extends it.
 - `lost-character`: a key with a '?' where a bad decoding lost a character (COMISI?N) is the one key
   of the same length that has any character there, when exactly one such key exists.
 - `fuzzy-same-procurement`: two supplier (or two buyer) names of one procurement whose keys have at
@@ -175,13 +175,15 @@ def _place_prefix_joins(company_keys: set[str]) -> list[tuple[str, str]]:
     for key in company_keys:
         for cut in range(2, min(longest, len(key) - PLACE_PREFIX_REST_MIN) + 1):
             rest = key[cut:]
-            if key[:cut] in places and rest in company_keys and not _starts_with_place(rest, places):
+            if key[:cut] in places and rest in company_keys and _distinct_after_places(rest, places):
                 extended[rest].append(key)
     return [(rest, keys[0]) for rest, keys in extended.items() if len(set(keys)) == 1]
 
 
-def _starts_with_place(key: str, places: frozenset[str]) -> bool:
-    return any(key[:cut] in places for cut in range(2, min(len(key), 8)))
+def _distinct_after_places(key: str, places: frozenset[str]) -> bool:
+    """Whether the key keeps PLACE_PREFIX_REST_MIN characters after any place it starts with."""
+    longest = max((cut for cut in range(2, min(len(key), 8)) if key[:cut] in places), default=0)
+    return len(key) - longest >= PLACE_PREFIX_REST_MIN
 
 
 def _lost_character_joins(keys: set[str]) -> list[tuple[str, str]]:
