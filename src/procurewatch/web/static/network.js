@@ -38,6 +38,7 @@
           })
         }]
       });
+      el.setAttribute("data-rendered", String(graph.nodes.length));
       chart.on("click", function (p) {
         if (p.dataType === "node") { window.location.href = "/org/" + encodeURIComponent(p.data.id); }
       });
