@@ -214,7 +214,7 @@ def main() -> None:
         print(f"index sync and lookup indexes: {time.perf_counter() - t:.1f} s")
 
     con = open_store(db)
-    (built,) = con.execute("SELECT count(*) FROM organisations").fetchall()[0]
+    (built,) = con.execute("SELECT count(*) FROM organisation_procurements").fetchall()[0]
     if not built:
         t = time.perf_counter()
         made = build_organisations(con)

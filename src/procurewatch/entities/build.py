@@ -25,17 +25,34 @@ _GROUPS_SQL = """
 SELECT list(DISTINCT p.name) FROM parties p JOIN notice_links l ON l.notice_id = p.notice_id
 WHERE p.role IN ('buyer', 'supplier') GROUP BY l.procurement_id, p.role HAVING count(DISTINCT p.name) > 1"""
 
-_STATS_SQL = """
+_PROCUREMENTS_SQL = """
 WITH named AS (
-    SELECT DISTINCT o.organisation_id AS oid, p.role, l.procurement_id AS pid
+    SELECT o.organisation_id AS oid, p.role, l.procurement_id AS pid, min(p.position) AS rank
     FROM parties p JOIN organisation_names o ON o.name = p.name
     JOIN notice_links l ON l.notice_id = p.notice_id
-    WHERE p.role IN ('buyer', 'supplier')
+    GROUP BY 1, 2, 3
 ),
-facts AS (
-    SELECT n.oid, n.role, n.pid, pr.relevant, pr.spend_value, pr.spend_currency,
-           year(pr.first_published) AS year
-    FROM named n JOIN procurements pr ON pr.id = n.pid
+cats AS (
+    SELECT l.procurement_id AS pid, string_agg(DISTINCT f.category, ',' ORDER BY f.category) AS categories
+    FROM notice_links l JOIN findings f ON f.notice_id = l.notice_id GROUP BY 1
+),
+ev AS (
+    SELECT l.procurement_id AS pid, min(e.text) AS evidence
+    FROM notice_links l JOIN evidence e ON e.notice_id = l.notice_id
+    WHERE e.subject_kind = 'category' GROUP BY 1
+)
+SELECT n.oid, n.role, n.pid, CASE WHEN n.role = 'candidate' THEN n.rank END, year(pr.first_published),
+       pr.relevant, pr.spend_value, pr.spend_currency, CASE WHEN pr.relevant THEN c.categories END,
+       ev.evidence
+FROM named n JOIN procurements pr ON pr.id = n.pid
+LEFT JOIN cats c ON c.pid = n.pid LEFT JOIN ev ON ev.pid = n.pid
+ORDER BY n.oid, n.role"""
+
+_STATS_SQL = """
+WITH facts AS (
+    SELECT organisation_id AS oid, role, procurement_id AS pid, relevant, spend_value, spend_currency, year,
+           categories
+    FROM organisation_procurements WHERE role IN ('buyer', 'supplier')
 ),
 currency AS (
     SELECT oid, role, arg_max(spend_currency, k) AS currency FROM (
@@ -43,13 +60,13 @@ currency AS (
         WHERE spend_value IS NOT NULL GROUP BY ALL) GROUP BY ALL
 ),
 cats AS (
-    SELECT f.oid, f.role, string_agg(DISTINCT c.category, ',' ORDER BY c.category) AS categories
-    FROM facts f JOIN notice_links l ON l.procurement_id = f.pid JOIN findings c ON c.notice_id = l.notice_id
-    WHERE f.relevant GROUP BY ALL
+    SELECT oid, role, string_agg(DISTINCT c, ',' ORDER BY c) AS categories
+    FROM facts, unnest(string_split(facts.categories, ',')) t(c) WHERE facts.categories IS NOT NULL
+    GROUP BY ALL
 ),
 counter AS (
     SELECT a.oid, a.role, count(DISTINCT b.oid) AS k
-    FROM named a JOIN named b ON a.pid = b.pid AND a.role <> b.role GROUP BY ALL
+    FROM facts a JOIN facts b ON a.pid = b.pid AND a.role <> b.role GROUP BY ALL
 )
 SELECT f.oid, f.role, count(*), count(*) FILTER (WHERE f.relevant),
        sum(f.spend_value) FILTER (WHERE f.spend_currency = cu.currency), any_value(cu.currency),
@@ -75,7 +92,7 @@ def build_organisations(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     found = resolve(seen.values(), groups, decisions_of(con))
     con.execute("BEGIN")
     try:
-        _write(con, found)
+        _write(con, found, seen)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -83,7 +100,7 @@ def build_organisations(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {"organisations": len(found.organisations), "names": len(found.names)}
 
 
-def _write(con: duckdb.DuckDBPyConnection, found: Resolution) -> None:
+def _write(con: duckdb.DuckDBPyConnection, found: Resolution, seen: dict[str, NameSeen]) -> None:
     orgs = list(found.organisations.values())
     organisations = pa.table(
         {
@@ -103,6 +120,8 @@ def _write(con: duckdb.DuckDBPyConnection, found: Resolution) -> None:
             "key": [k for _, (_, k, _) in items],
             "organisation_id": [oid for _, (oid, _, _) in items],
             "rule": [r for _, (_, _, r) in items],
+            "mentions": pa.array([seen[n].mentions if n in seen else 0 for n, _ in items], pa.int32()),
+            "roles": [",".join(sorted(seen[n].roles)) if n in seen else "" for n, _ in items],
         }
     )
     texts: dict[str, set[str]] = defaultdict(set)
@@ -111,7 +130,7 @@ def _write(con: duckdb.DuckDBPyConnection, found: Resolution) -> None:
     for o in orgs:
         texts[o.id].add(_NOT_WORD.sub("", folded_name(o.name)))
     search = pa.table({"oid": list(texts), "search_text": ["|".join(sorted(t)) for t in texts.values()]})
-    for table in ("organisation_stats", "organisation_names", "organisations"):
+    for table in ("organisation_stats", "organisation_procurements", "organisation_names", "organisations"):
         con.execute(f"DELETE FROM {table}")
     con.register("new_organisations", organisations)
     con.register("new_names", names)
@@ -119,6 +138,7 @@ def _write(con: duckdb.DuckDBPyConnection, found: Resolution) -> None:
     try:
         con.execute("INSERT INTO organisations SELECT * FROM new_organisations")
         con.execute("INSERT INTO organisation_names SELECT * FROM new_names")
+        con.execute(f"INSERT INTO organisation_procurements {_PROCUREMENTS_SQL}")
         con.execute(f"INSERT INTO organisation_stats {_STATS_SQL}")
     finally:
         for view in ("new_organisations", "new_names", "search_texts"):

@@ -86,15 +86,12 @@ def organisation_of_name(cur: duckdb.DuckDBPyConnection, name: str) -> str | Non
     return str(row[0]) if row else None
 
 
-_MEMBERS_SQL = """
-SELECT DISTINCT p.role, l.procurement_id AS pid
-FROM organisation_names o JOIN parties p ON p.name = o.name
-JOIN notice_links l ON l.notice_id = p.notice_id
-WHERE o.organisation_id = ?"""
+_MINE = "FROM organisation_procurements WHERE organisation_id = ? AND role = ?"
 
 
 def organisation(cur: duckdb.DuckDBPyConnection, oid: str) -> dict[str, Any] | None:
-    """Everything the organisation page shows, or None for an unknown id."""
+    """Everything the organisation page shows, or None for an unknown id. Every query reads the
+    organisation's own rows of the tables entities/build.py keeps (none scans the notices)."""
     head = dict_rows(cur.execute("SELECT * FROM organisations WHERE id = ?", [oid]))
     if not head:
         return None
@@ -109,9 +106,8 @@ def organisation(cur: duckdb.DuckDBPyConnection, oid: str) -> dict[str, Any] | N
     )
     org["names"] = dict_rows(
         cur.execute(
-            """SELECT o.name, o.key, o.rule, p.role, count(*) AS mentions
-               FROM organisation_names o JOIN parties p ON p.name = o.name
-               WHERE o.organisation_id = ? GROUP BY ALL ORDER BY mentions DESC, o.name LIMIT 500""",
+            """SELECT name, key, rule, roles AS role, mentions FROM organisation_names
+               WHERE organisation_id = ? ORDER BY mentions DESC, name LIMIT 500""",
             [oid],
         )
     )
@@ -120,18 +116,12 @@ def organisation(cur: duckdb.DuckDBPyConnection, oid: str) -> dict[str, Any] | N
         for r in dict_rows(cur.execute("SELECT * FROM organisation_stats WHERE organisation_id = ?", [oid]))
     }
     for role in ROLES:
-        org[role] = _as_role(cur, oid, role)
-    org["candidate"] = dict_rows(
-        cur.execute(
-            """SELECT DISTINCT l.procurement_id AS id, pr.title, pr.first_published, p.position AS rank
-               FROM organisation_names o JOIN parties p ON p.name = o.name AND p.role = 'candidate'
-               JOIN notice_links l ON l.notice_id = p.notice_id
-               JOIN procurements pr ON pr.id = l.procurement_id
-               WHERE o.organisation_id = ? ORDER BY pr.first_published DESC NULLS LAST LIMIT ?""",
-            [oid, PROCUREMENTS_SHOWN],
-        )
-    )
+        org[role] = _as_role(cur, oid, role) if role in org["stats"] else _EMPTY_ROLE
+    org["candidate"] = _latest(cur, oid, "candidate")
     return org
+
+
+_EMPTY_ROLE: dict[str, list[Any]] = {"by_year": [], "by_category": [], "counterparts": [], "latest": []}
 
 
 def _named(cur: duckdb.DuckDBPyConnection, oid: str | None) -> dict[str, Any] | None:
@@ -144,50 +134,61 @@ def _named(cur: duckdb.DuckDBPyConnection, oid: str | None) -> dict[str, Any] | 
 def _as_role(cur: duckdb.DuckDBPyConnection, oid: str, role: str) -> dict[str, Any]:
     """Its procurements as buyer (or supplier): by year, by category, counterparts, the latest ones."""
     other = "supplier" if role == "buyer" else "buyer"
-    base = f"WITH mine AS ({_MEMBERS_SQL} AND p.role = ?)"
     by_year = dict_rows(
         cur.execute(
-            f"""{base} SELECT year(pr.first_published) AS year, count(*) AS procurements,
-                       count(*) FILTER (WHERE pr.relevant) AS surveillance
-                FROM mine JOIN procurements pr ON pr.id = mine.pid GROUP BY 1 ORDER BY 1""",
+            f"""SELECT year, count(*) AS procurements, count(*) FILTER (WHERE relevant) AS surveillance
+                {_MINE} GROUP BY 1 ORDER BY 1""",
             [oid, role],
         )
     )
     by_category = dict_rows(
         cur.execute(
-            f"""{base} SELECT f.category, count(DISTINCT mine.pid) AS procurements
-                FROM mine JOIN procurements pr ON pr.id = mine.pid AND pr.relevant
-                JOIN notice_links l ON l.procurement_id = mine.pid
-                JOIN findings f ON f.notice_id = l.notice_id
+            f"""SELECT c AS category, count(*) AS procurements
+                FROM (SELECT unnest(string_split(categories, ',')) AS c {_MINE} AND categories IS NOT NULL)
                 GROUP BY 1 ORDER BY 2 DESC, 1""",
             [oid, role],
         )
     )
     counterparts = dict_rows(
         cur.execute(
-            f"""{base} SELECT o.organisation_id AS id, any_value(org.name) AS name,
-                       count(DISTINCT mine.pid) AS procurements
-                FROM mine JOIN notice_links l ON l.procurement_id = mine.pid
-                JOIN parties p ON p.notice_id = l.notice_id AND p.role = ?
-                JOIN organisation_names o ON o.name = p.name
-                JOIN organisations org ON org.id = o.organisation_id
-                WHERE o.organisation_id <> ? GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT ?""",
+            f"""WITH mine AS (SELECT procurement_id {_MINE})
+                SELECT b.organisation_id AS id, any_value(o.name) AS name, count(*) AS procurements
+                FROM organisation_procurements b JOIN mine ON mine.procurement_id = b.procurement_id
+                JOIN organisations o ON o.id = b.organisation_id
+                WHERE b.role = ? AND b.organisation_id <> ? GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT ?""",
             [oid, role, other, oid, COUNTERPARTS_SHOWN],
         )
     )
-    latest = dict_rows(
+    return {
+        "by_year": by_year,
+        "by_category": by_category,
+        "counterparts": counterparts,
+        "latest": _latest(cur, oid, role),
+    }
+
+
+def _latest(cur: duckdb.DuckDBPyConnection, oid: str, role: str) -> list[dict[str, Any]]:
+    """Its latest procurements in a role, with an evidence text; titles and dates by id (indexed)."""
+    mine = dict_rows(
         cur.execute(
-            f"""{base} SELECT pr.id, pr.title, pr.first_published, pr.spend_value, pr.spend_currency,
-                       pr.relevant,
-                       (SELECT any_value(e.text) FROM notice_links l2
-                        JOIN evidence e ON e.notice_id = l2.notice_id
-                        WHERE l2.procurement_id = pr.id AND e.subject_kind = 'category') AS evidence
-                FROM mine JOIN procurements pr ON pr.id = mine.pid
-                ORDER BY pr.first_published DESC NULLS LAST, pr.id LIMIT ?""",
+            f"""SELECT procurement_id AS id, rank, relevant, spend_value, spend_currency, evidence
+                {_MINE} ORDER BY year DESC NULLS LAST, procurement_id DESC LIMIT ?""",
             [oid, role, PROCUREMENTS_SHOWN],
         )
     )
-    return {"by_year": by_year, "by_category": by_category, "counterparts": counterparts, "latest": latest}
+    if not mine:
+        return []
+    ids = [r["id"] for r in mine]
+    marks = ", ".join("?" * len(ids))
+    heads = {
+        r[0]: r[1:]
+        for r in cur.execute(
+            f"SELECT id, title, first_published FROM procurements WHERE id IN ({marks})", ids
+        ).fetchall()
+    }
+    for r in mine:
+        r["title"], r["first_published"] = heads.get(r["id"], (None, None))
+    return sorted(mine, key=lambda r: (r["first_published"] is not None, r["first_published"]), reverse=True)
 
 
 def network(cur: duckdb.DuckDBPyConnection, procurement_ids: list[str] | None) -> dict[str, Any]:
@@ -196,15 +197,13 @@ def network(cur: duckdb.DuckDBPyConnection, procurement_ids: list[str] | None) -
     scope = ""
     if procurement_ids is not None:
         cur.register("pw_network_ids", pa.table({"pid": procurement_ids}))
-        scope = "AND l.procurement_id IN (SELECT pid FROM pw_network_ids)"
+        scope = "AND b.procurement_id IN (SELECT pid FROM pw_network_ids)"
     try:
         edges = cur.execute(
-            f"""WITH named AS (
-                    SELECT DISTINCT o.organisation_id AS oid, p.role, l.procurement_id AS pid
-                    FROM parties p JOIN notice_links l ON l.notice_id = p.notice_id {scope}
-                    JOIN organisation_names o ON o.name = p.name WHERE p.role IN ('buyer', 'supplier'))
-                SELECT b.oid, s.oid, count(*) AS k FROM named b JOIN named s
-                    ON b.pid = s.pid AND b.role = 'buyer' AND s.role = 'supplier' AND b.oid <> s.oid
+            f"""SELECT b.organisation_id, s.organisation_id, count(*) AS k
+                FROM organisation_procurements b JOIN organisation_procurements s
+                    ON s.procurement_id = b.procurement_id AND s.role = 'supplier'
+                WHERE b.role = 'buyer' AND b.organisation_id <> s.organisation_id {scope}
                 GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT ?""",
             [NETWORK_EDGES],
         ).fetchall()

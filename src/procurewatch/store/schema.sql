@@ -187,7 +187,24 @@ CREATE TABLE IF NOT EXISTS organisation_names (
     name            VARCHAR PRIMARY KEY,  -- a name exactly as parties holds it
     key             VARCHAR NOT NULL,     -- its normalised key
     organisation_id VARCHAR NOT NULL,
-    rule            VARCHAR NOT NULL      -- why it is there: same-key | vendor-alias | place-prefix ...
+    rule            VARCHAR NOT NULL,     -- why it is there: same-key | vendor-alias | place-prefix ...
+    mentions        INTEGER NOT NULL,     -- rows of parties with this name
+    roles           VARCHAR NOT NULL      -- the roles it is written in, comma-separated
+);
+
+-- Who took part in which procurement, in which role: what the organisation pages and the
+-- network read, kept in organisation order (entities/build.py).
+CREATE TABLE IF NOT EXISTS organisation_procurements (
+    organisation_id VARCHAR NOT NULL,
+    role            VARCHAR NOT NULL,  -- buyer | supplier | candidate
+    procurement_id  VARCHAR NOT NULL,
+    rank            INTEGER,           -- a candidate's best rank in the procurement
+    year            INTEGER,           -- of the procurement's first notice
+    relevant        BOOLEAN NOT NULL,
+    spend_value     DOUBLE,
+    spend_currency  VARCHAR,
+    categories      VARCHAR,           -- of a surveillance procurement, comma-separated
+    evidence        VARCHAR            -- one evidence text of its categories
 );
 
 -- What /buyers and /suppliers list, per organisation and role (entities/build.py).

@@ -399,7 +399,29 @@ TABLES += (
         key             VARCHAR NOT NULL     -- its normalised key
         organisation_id VARCHAR NOT NULL
         rule            VARCHAR NOT NULL     -- why it is there: same-key | vendor-alias | place-prefix ...
+        mentions        INTEGER NOT NULL     -- rows of parties with this name
+        roles           VARCHAR NOT NULL     -- the roles it is written in, comma-separated
         """,
+    ),
+    table(
+        "organisation_procurements",
+        "entities",
+        """
+        organisation_id VARCHAR NOT NULL
+        role            VARCHAR NOT NULL     -- buyer | supplier | candidate
+        procurement_id  VARCHAR NOT NULL
+        rank            INTEGER              -- a candidate's best rank in the procurement
+        year            INTEGER              -- of the procurement's first notice
+        relevant        BOOLEAN NOT NULL
+        spend_value     DOUBLE
+        spend_currency  VARCHAR
+        categories      VARCHAR              -- of a surveillance procurement, comma-separated
+        evidence        VARCHAR              -- one evidence text of its categories
+        """,
+        comment=(
+            "Who took part in which procurement, in which role: what the organisation pages and the\n"
+            "network read, kept in organisation order (entities/build.py)."
+        ),
     ),
     table(
         "organisation_stats",
