@@ -191,13 +191,15 @@ def _latest(cur: duckdb.DuckDBPyConnection, oid: str, role: str) -> list[dict[st
     return sorted(mine, key=lambda r: (r["first_published"] is not None, r["first_published"]), reverse=True)
 
 
-def network(cur: duckdb.DuckDBPyConnection, procurement_ids: list[str] | None) -> dict[str, Any]:
+def network(
+    cur: duckdb.DuckDBPyConnection, procurement_ids: list[str] | None, relevant_only: bool = False
+) -> dict[str, Any]:
     """Buyer–supplier edges (procurements between them) of these procurements (None: every one), the
-    NETWORK_EDGES strongest, with their nodes."""
-    scope = ""
+    NETWORK_EDGES strongest, with their nodes; `relevant_only` keeps surveillance procurements."""
+    scope = "AND b.relevant" if relevant_only else ""
     if procurement_ids is not None:
         cur.register("pw_network_ids", pa.table({"pid": procurement_ids}))
-        scope = "AND b.procurement_id IN (SELECT pid FROM pw_network_ids)"
+        scope += " AND b.procurement_id IN (SELECT pid FROM pw_network_ids)"
     try:
         edges = cur.execute(
             f"""SELECT b.organisation_id, s.organisation_id, count(*) AS k

@@ -151,14 +151,16 @@ def network_data(request: Request) -> JSONResponse:
     f = read_filters(request, "scope")
     s = shared(request)
     relevant_only = request.query_params.get("scope") != "all"
-    cur = s.explorer.analysis_cursor()
-    try:
-        ids = [r["id"] for r in s.lists.rows(cur, selection(f, relevant_only=relevant_only))]
-    finally:
-        cur.close()
+    ids = None  # no filter: the whole store, without listing its procurements first
+    if f.params():
+        cur = s.explorer.analysis_cursor()
+        try:
+            ids = [r["id"] for r in s.lists.rows(cur, selection(f, relevant_only=relevant_only))]
+        finally:
+            cur.close()
     plain = s.explorer.cursor()
     try:
-        graph = network(plain, ids)
+        graph = network(plain, ids, relevant_only=relevant_only and ids is None)
     except duckdb.CatalogException:
         graph = {"nodes": [], "edges": [], "message": NOT_BUILT}
     finally:
