@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from procurewatch.entities.build import build_organisations
 from procurewatch.store.db import open_store
 
 HOSTILE_TITLE = '<script>alert("t")</script>视频监控采购<img src=x onerror=alert(1)>'
@@ -251,5 +252,6 @@ def build_store(db_path: Path, rows: list[Row] = ROWS) -> Path:
                 "INSERT INTO notice_links VALUES (?, ?, ?, ?, NULL)",
                 [m.id, pid, "first" if i == 0 else "project_code", 1.0],
             )
+    build_organisations(con)  # as ingest does after linking
     con.close()
     return db_path

@@ -26,6 +26,7 @@ FORBIDDEN = {
     "parse": {"detect", "pipeline", "ingest", "store", "link", "search", "query", "report", "web", "cli"},
     "detect": {"pipeline", "ingest", "store", "link", "search", "query", "report", "web", "cli"},
     "store": {"ingest", "link", "search", "query", "report", "web", "cli"},
+    "entities": {"ingest", "search", "query", "report", "web", "cli"},
     "review": {"ingest", "link", "search", "query", "report", "web", "cli"},
     "link": {"ingest", "search", "query", "report", "web", "cli"},
     "search": {"ingest", "link", "query", "report", "web", "cli"},

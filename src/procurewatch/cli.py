@@ -552,6 +552,67 @@ def review_import(
     _usage_errors_exit(run)
 
 
+ReviewerOption = Annotated[
+    str | None,
+    typer.Option("--reviewer", help="Who decides (default: env PROCUREWATCH_REVIEWER or the user)."),
+]
+NoteOption = Annotated[str | None, typer.Option("--note", help="Why.")]
+
+
+@app.command("org-merge")
+def org_merge(
+    first: Annotated[str, typer.Argument(help="An organisation's name as written, or its id (o-…, v-…).")],
+    second: Annotated[str, typer.Argument(help="The other organisation's name or id.")],
+    note: NoteOption = None,
+    reviewer: ReviewerOption = None,
+    db: DbOption = Path("procurewatch.duckdb"),
+) -> None:
+    """Correct the organisations: the two names (or ids) are one organisation."""
+    _correct(db, "merge", first, second, note, reviewer)
+
+
+@app.command("org-split")
+def org_split(
+    name: Annotated[str, typer.Argument(help="A name as written: it leaves the organisation it was put in.")],
+    note: NoteOption = None,
+    reviewer: ReviewerOption = None,
+    db: DbOption = Path("procurewatch.duckdb"),
+) -> None:
+    """Correct the organisations: this spelling (any case or width) is an organisation of its own."""
+    _correct(db, "split", name, None, note, reviewer)
+
+
+def _correct(
+    db: Path, action: str, first: str, second: str | None, note: str | None, who: str | None
+) -> None:
+    def run() -> None:
+        from procurewatch.entities.commands import correct
+
+        _need_store(db)
+        made, landed = correct(db, action, first, second, note, who)
+        err.print(f"correction {made}: {action}", highlight=False, markup=False)
+        for given, oid, name in landed:
+            err.print(f"  {given} → {oid} {name}", highlight=False, markup=False)
+
+    _usage_errors_exit(run)
+
+
+@app.command("org-corrections")
+def org_corrections(db: DbOption = Path("procurewatch.duckdb")) -> None:
+    """Every merge and split a person recorded, oldest first."""
+
+    def run() -> None:
+        from procurewatch.entities.commands import list_corrections
+
+        _need_store(db)
+        for c in list_corrections(db):
+            names = f"{c.name_a} + {c.name_b}" if c.name_b else c.name_a
+            line = f"{c.id}\t{c.action}\t{names}\t{c.reviewer}\t{c.decided_at[:16]}\t{c.note or ''}"
+            sys.stdout.write(line + "\n")
+
+    _usage_errors_exit(run)
+
+
 def bundled_examples() -> Path:
     return Path(__file__).resolve().parent / "examples"
 

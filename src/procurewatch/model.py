@@ -77,6 +77,14 @@ class Party:
 
 
 @dataclass(slots=True)
+class Candidate:
+    """A bidder ranked in a candidate notice (第二中标候选人): not a winner."""
+
+    name: str
+    rank: int  # 1 for 第一中标候选人
+
+
+@dataclass(slots=True)
 class Amount:
     value: float  # in currency units (万元 already multiplied out)
     currency: str  # ISO 4217, upper case
@@ -143,6 +151,7 @@ class Notice:
     project_code: str | None = None
     buyer: Party | None = None
     suppliers: list[Party] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)  # ranked bidders, kept apart from winners
     amount: Amount | None = None  # the headline figure: award/contract value preferred over budget
     amounts: list[Amount] = field(default_factory=list)  # every figure found
     place: Place | None = None
@@ -179,6 +188,7 @@ def to_record(notice: Notice) -> dict[str, Any]:
         "ocid": notice.ocid,
         "buyer": {"name": notice.buyer.name} if notice.buyer else None,
         "suppliers": [{"name": p.name, "vendor": p.vendor} for p in notice.suppliers],
+        "candidates": [{"name": c.name, "rank": c.rank} for c in notice.candidates],
         "amount": _amount_dict(notice.amount),
         "amounts": [_amount_dict(a) for a in notice.amounts],
         "place": _place_dict(notice.place),

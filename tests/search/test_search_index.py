@@ -50,7 +50,9 @@ def test_mixed_query_with_vendor_words_and_year_combines_all_terms(store):
 
 def test_other_languages_through_word_tokens_case_insensitive(store):
     assert ids(store, "supraveghere") == {"n-ro-1"}
-    assert ids(store, "HIKVISION") == {"n-ro-1"}
+    assert ids(store, "SUPRAVEGHERE") == {"n-ro-1"}
+    # a vendor's name also finds its other names (海康威视 in the Chinese notices)
+    assert ids(store, "HIKVISION") == ids(store, "hikvision") >= {"n-ro-1"} | ids(store, "海康威视")
     assert ids(store, '"supraveghere video"') == {"n-ro-1"}
     # words with letters beyond ASCII (rjieba used to cut them into letters, which no query found)
     assert ids(store, "recunoaștere") == {"n-ro-1"}

@@ -140,6 +140,15 @@ def test_vendor_profile_draws_its_year_category_chart(page, server):
     assert not page.errors, page.errors
 
 
+def test_network_draws_buyers_and_suppliers(page, server):
+    page.goto(server + "/network?scope=all")
+    page.wait_for_selector("#chart-network[data-rendered]", timeout=15000)
+    assert int(page.get_attribute("#chart-network", "data-rendered")) >= 2
+    assert page.locator("#chart-network canvas").count() >= 1
+    shot(page, "network")
+    assert not page.errors, page.errors
+
+
 def test_province_drill_down(page, server):
     page.goto(server + "/dashboard")
     page.wait_for_selector("#map-china[data-rendered]", timeout=15000)

@@ -65,6 +65,25 @@ def link_phase(db_path: Path, summary: IngestSummary, console: Console) -> None:
     except Exception as exc:  # the notices are stored; say what failed and carry on
         summary.warnings.append(f"linking failed (notices are stored; re-run ingest to retry): {exc!r}")
     summary.link_seconds = time.perf_counter() - t0
+    organisation_phase(db_path, summary, console)
+
+
+def organisation_phase(db_path: Path, summary: IngestSummary, console: Console) -> None:
+    """Rebuild the organisations behind the names (entities/build.py). A failure is a warning."""
+    from procurewatch.entities.build import build_organisations
+    from procurewatch.store.db import open_store
+
+    t0 = time.perf_counter()
+    console.print("resolving buyers and suppliers into organisations …", highlight=False)
+    try:
+        con = open_store(db_path)
+        try:
+            summary.organisations = build_organisations(con)["organisations"]
+        finally:
+            con.close()
+    except Exception as exc:  # the notices and links are stored; say what failed and carry on
+        summary.warnings.append(f"organisations not rebuilt (re-run ingest to retry): {exc!r}")
+    summary.organisation_seconds = time.perf_counter() - t0
 
 
 def _links(con: Any) -> int:

@@ -33,6 +33,8 @@ class IngestSummary:
     store_seconds: float = 0.0  # read, understand, detect, write
     linked: int = 0
     link_seconds: float = 0.0
+    organisations: int = 0
+    organisation_seconds: float = 0.0
     indexed: int = 0
     index_seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)  # after-steps that failed (linking, index)
@@ -88,6 +90,10 @@ def print_summary(summary: IngestSummary, console: Console) -> None:
         f"{summary.workers} worker(s))",
     )
     table.add_row("seconds linking", f"{summary.link_seconds:.1f}  ({summary.linked:,} notices linked)")
+    table.add_row(
+        "seconds organisations",
+        f"{summary.organisation_seconds:.1f}  ({summary.organisations:,} organisations)",
+    )
     table.add_row("seconds indexing", f"{summary.index_seconds:.1f}  ({summary.indexed:,} notices indexed)")
     table.add_row("seconds in all", f"{summary.seconds:.1f}")
     console.print(table)

@@ -7,7 +7,16 @@ from decimal import Decimal
 from typing import Any
 
 from procurewatch import knowledge
-from procurewatch.model import Amount, Document, Notice, Party, Place, content_fingerprint, notice_id
+from procurewatch.model import (
+    Amount,
+    Candidate,
+    Document,
+    Notice,
+    Party,
+    Place,
+    content_fingerprint,
+    notice_id,
+)
 from procurewatch.parse.amounts import (
     FoundAmount,
     bid_after,
@@ -17,6 +26,7 @@ from procurewatch.parse.amounts import (
     parse_money,
     with_lots,
 )
+from procurewatch.parse.candidates import candidates_from_text
 from procurewatch.parse.codes import project_code
 from procurewatch.parse.dates import parse_date, published_in_text
 from procurewatch.parse.language import detect_language
@@ -96,6 +106,7 @@ def explain(doc: Document) -> tuple[Notice, dict[str, list[str]]]:
         project_code=_str(hints.get("project_code")) or project_code(doc.title, text),
         buyer=Party(buyer) if buyer else None,
         suppliers=[Party(name) for name in suppliers],
+        candidates=[Candidate(name, rank) for name, rank in candidates_from_text(text)],
         amount=_headline(amounts, ocds=doc.kind == "ocds"),
         amounts=[_to_amount(a) for a in amounts],
         place=_place(doc, hints, buyer, text, chinese),

@@ -77,6 +77,11 @@ _MEMBER_ROLE = re.compile(
 )
 
 
+def org_name_ends(name: str) -> bool:
+    """Whether `name` ends as an organisation's name does (公司, 局, 中心 …)."""
+    return _ORG_END.search(name) is not None
+
+
 def split_consortium(name: str) -> list[str]:
     """'A公司、B公司联合体' → ['A公司', 'B公司']; other names unchanged."""
     core = _MEMBER_ROLE.sub("", name.strip())

@@ -106,15 +106,18 @@ def notice_rows(cur: duckdb.DuckDBPyConnection, ids: list[str]) -> list[dict[str
                      vends AS (SELECT notice_id, list(DISTINCT vendor ORDER BY vendor) AS vendors
                                FROM pw_vendor_rows WHERE notice_id IN {id_list} GROUP BY 1),
                      links AS (SELECT notice_id, procurement_id FROM notice_links
-                               WHERE notice_id IN {id_list})
+                               WHERE notice_id IN {id_list}),
+                     sups AS (SELECT notice_id, list(name ORDER BY position) AS suppliers FROM parties
+                              WHERE role = 'supplier' AND notice_id IN {id_list} GROUP BY 1)
             SELECT n.id, n.title, left(n.body, 2000) AS body, n.published, n.notice_type, n.buyer,
                    n.amount_value, n.amount_currency, n.country, n.province, n.city, n.language,
                    n.url, n.relevant, coalesce(l.procurement_id, n.id) AS procurement_id,
-                   c.categories, v.vendors
+                   c.categories, v.vendors, s.suppliers
             FROM notices n LEFT JOIN links l ON l.notice_id = n.id
             LEFT JOIN cats c ON c.notice_id = n.id LEFT JOIN vends v ON v.notice_id = n.id
+            LEFT JOIN sups s ON s.notice_id = n.id
             WHERE n.id IN {id_list}""",
-            params * 4,
+            params * 5,
         )
     )
     order = {nid: i for i, nid in enumerate(ids)}

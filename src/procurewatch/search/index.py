@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 import tantivy
 
 from procurewatch.errors import ProcurewatchError, SearchError
+from procurewatch.search.aliases import alias_terms
 from procurewatch.search.tokens import MAX_TOKEN, index_texts, pair_analyzer, pairs, runs, seg_analyzer
 from procurewatch.store.db import over_limit_note
 
@@ -392,6 +393,7 @@ class QueryPart:
     text: str
     phrase: bool = False
     negate: bool = False
+    aliases: list[str] = field(default_factory=list)  # other names of what text names (search/aliases.py)
 
 
 @dataclass(slots=True)
@@ -406,7 +408,8 @@ class ParsedQuery:
         """Strings to mark in result text: CJK runs as typed, other words as typed."""
         terms: list[str] = []
         for part in self.positive:
-            terms.extend(run for _, run in runs(part.text))
+            for text in (part.text, *part.aliases):
+                terms.extend(run for _, run in runs(text))
         return sorted(set(terms), key=len, reverse=True)
 
 
@@ -421,6 +424,8 @@ def parse_user_query(text: str) -> ParsedQuery:
             negate = bare.startswith("-") and len(bare) > 1
             part = QueryPart(bare[1:] if negate else bare, negate=negate)
         if any(True for _ in runs(part.text)):
+            if not part.negate:
+                part.aliases = alias_terms(part.text)
             parsed.parts.append(part)
     return parsed
 
@@ -458,9 +463,17 @@ def _words_query(schema: tantivy.Schema, words: list[str]) -> tantivy.Query:
 
 
 def _part_query(schema: tantivy.Schema, part: QueryPart) -> tantivy.Query:
+    if part.aliases:  # any of the names
+        names = [part.text, *part.aliases]
+        options = [_text_query(schema, text) for text in names]
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in options])
+    return _text_query(schema, part.text)
+
+
+def _text_query(schema: tantivy.Schema, text: str) -> tantivy.Query:
     clauses: list[tantivy.Query] = []
     words: list[str] = []
-    for is_cjk, run in runs(part.text):
+    for is_cjk, run in runs(text):
         if is_cjk:
             if words:
                 clauses.append(_words_query(schema, words))

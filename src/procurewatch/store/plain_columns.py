@@ -75,6 +75,11 @@ def _add_notice(cols: dict[str, dict[str, list[Any]]], n: Notice) -> None:
             parties,
             {"notice_id": n.id, "role": "supplier", "position": i, "name": p.name, "vendor": p.vendor},
         )
+    for c in n.candidates:
+        _append(
+            parties,
+            {"notice_id": n.id, "role": "candidate", "position": c.rank, "name": c.name, "vendor": None},
+        )
     for i, a in enumerate(n.amounts):
         _append(
             cols["amounts"],

@@ -90,8 +90,9 @@ class Column:
 #   link_keys  what linking compares of each notice (link/keys.py), written with the notice too
 #   files      the input files, written by the writer with the batch that finishes them
 #   links      linking (link/run.py), from the stored notices
-#   reviews    a person's decisions (review/decisions.py); never touched by ingest or linking
-Maker = Literal["notice", "link_keys", "files", "links", "reviews"]
+#   reviews    a person's decisions (review/decisions.py, entities/decisions.py); never touched by ingest
+#   entities   the organisations behind the names (entities/build.py), rebuilt after linking
+Maker = Literal["notice", "link_keys", "files", "links", "reviews", "entities"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,8 +194,8 @@ TABLES: tuple[Table, ...] = (
         "notice",
         """
         notice_id VARCHAR NOT NULL
-        role      VARCHAR NOT NULL  -- buyer | supplier
-        position  INTEGER NOT NULL
+        role      VARCHAR NOT NULL  -- buyer | supplier | candidate (a ranked bidder, not a winner)
+        position  INTEGER NOT NULL  -- order among the notice's suppliers; a candidate's rank (1 = first)
         name      VARCHAR NOT NULL
         vendor    VARCHAR           -- vendor id when the name resolves to a known vendor
         """,
@@ -369,6 +370,95 @@ TABLES: tuple[Table, ...] = (
         path        VARCHAR NOT NULL
         locator     VARCHAR NOT NULL
         """,
+    ),
+)
+
+TABLES += (
+    table(
+        "organisations",
+        "entities",
+        """
+        id          VARCHAR PRIMARY KEY  -- v-<vendor id> for a vendor of vendors.json, else o-<hash of key>
+        name        VARCHAR NOT NULL     -- the spelling written most often (a vendor's own name)
+        key         VARCHAR NOT NULL     -- the smallest normalised key among its names (entities/keys.py)
+        vendor      VARCHAR              -- vendor id when the organisation is a vendor's anchor
+        parent_id   VARCHAR              -- the organisation a branch or a vendor's company belongs to
+        parent_rule VARCHAR              -- branch | vendor-family
+        mentions    INTEGER NOT NULL     -- buyer, supplier and candidate mentions of its names
+        """,
+        comment=(
+            "Organisations behind buyer, supplier and candidate names (entities/), rebuilt after\n"
+            "linking from the names in parties and the corrections in organisation_decisions."
+        ),
+    ),
+    table(
+        "organisation_names",
+        "entities",
+        """
+        name            VARCHAR PRIMARY KEY  -- a name exactly as parties holds it
+        key             VARCHAR NOT NULL     -- its normalised key
+        organisation_id VARCHAR NOT NULL
+        rule            VARCHAR NOT NULL     -- why it is there: same-key | vendor-alias | place-prefix ...
+        mentions        INTEGER NOT NULL     -- rows of parties with this name
+        roles           VARCHAR NOT NULL     -- the roles it is written in, comma-separated
+        """,
+    ),
+    table(
+        "organisation_procurements",
+        "entities",
+        """
+        organisation_id VARCHAR NOT NULL
+        role            VARCHAR NOT NULL     -- buyer | supplier | candidate
+        procurement_id  VARCHAR NOT NULL
+        rank            INTEGER              -- a candidate's best rank in the procurement
+        year            INTEGER              -- of the procurement's first notice
+        relevant        BOOLEAN NOT NULL
+        spend_value     DOUBLE
+        spend_currency  VARCHAR
+        categories      VARCHAR              -- of a surveillance procurement, comma-separated
+        evidence        VARCHAR              -- one evidence text of its categories
+        """,
+        comment=(
+            "Who took part in which procurement, in which role: what the organisation pages and the\n"
+            "network read, kept in organisation order (entities/build.py)."
+        ),
+    ),
+    table(
+        "organisation_stats",
+        "entities",
+        """
+        organisation_id VARCHAR NOT NULL
+        role            VARCHAR NOT NULL     -- buyer | supplier (winners; candidates are not counted)
+        procurements    INTEGER NOT NULL
+        surveillance    INTEGER NOT NULL     -- of them, detected as surveillance (relevant)
+        spend_value     DOUBLE               -- summed spend in spend_currency (the most frequent currency)
+        spend_currency  VARCHAR
+        first_year      INTEGER
+        last_year       INTEGER
+        categories      VARCHAR              -- taxonomy ids of its surveillance procurements, comma-separated
+        counterparts    INTEGER NOT NULL     -- suppliers of a buyer, buyers of a supplier
+        search_text     VARCHAR NOT NULL     -- its names, folded, for the list's search
+        """,
+        comment="What /buyers and /suppliers list, per organisation and role (entities/build.py).",
+    ),
+    table(
+        "organisation_decisions",
+        "reviews",
+        """
+        id         BIGINT PRIMARY KEY   -- in the order decided: a later decision on a key wins
+        action     VARCHAR NOT NULL     -- merge | split
+        name_a     VARCHAR NOT NULL     -- as the person gave it
+        key_a      VARCHAR NOT NULL     -- what it follows (a split: '=' + the spelling's literal key)
+        name_b     VARCHAR
+        key_b      VARCHAR
+        note       VARCHAR
+        reviewer   VARCHAR NOT NULL
+        decided_at TIMESTAMP NOT NULL
+        """,
+        comment=(
+            "A person's corrections of organisations (entities/decisions.py), kept by the names' keys,\n"
+            "so they hold across re-ingest and every rebuild of the organisation tables."
+        ),
     ),
 )
 

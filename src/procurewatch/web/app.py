@@ -24,13 +24,13 @@ from procurewatch.query.explorer import Explorer
 from procurewatch.query.filters import FilterError
 from procurewatch.query.procurement_list import ProcurementLists
 from procurewatch.web import api, auth, palette, review
-from procurewatch.web.pages import dashboard, procurement, procurements, profiles, search
+from procurewatch.web.pages import dashboard, organisations, procurement, procurements, profiles, search
 from procurewatch.web.rendering import make_templates, page
 from procurewatch.web.security import SecurityMiddleware
 from procurewatch.web.state import Settings, Shared
 
 STATIC = Path(__file__).resolve().parent / "static"
-ROUTERS = (search, procurement, procurements, profiles, dashboard, auth, api, review, palette)
+ROUTERS = (search, procurement, procurements, profiles, organisations, dashboard, auth, api, review, palette)
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -36,6 +36,7 @@ def make_templates(masker: Masker) -> Jinja2Templates:
     env.globals["list_url"] = lambda base, **changes: list_url(
         base, **{k: masker.shown(v) for k, v in changes.items()}
     )
+    env.globals["org_url"] = lambda name: org_url(masker.shown(name))
     env.globals["palette_json"] = palette_json
     return Jinja2Templates(env=env)
 
@@ -44,6 +45,11 @@ def money(value: float | None, currency: str | None = None) -> str:
     if value is None:
         return ""
     return f"{value:,.0f} {currency or ''}".strip()
+
+
+def org_url(name: str | None) -> str:
+    """The page of the organisation a buyer's or supplier's name resolved to."""
+    return "/organisation?" + urlencode([("name", name or "")])
 
 
 def list_url(base: str, **changes: Any) -> str:
