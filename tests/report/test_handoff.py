@@ -147,6 +147,11 @@ def test_an_organisation_has_one_id_across_spellings_of_width_case_and_spacing()
     assert organisation_id("杭州海康威视") != organisation_id("海康威视")
 
 
-def test_an_unknown_format_is_a_usage_error(db, tmp_path):
+def test_an_unknown_format_or_an_empty_ocds_package_is_a_usage_error(db, tmp_path):
     result = runner.invoke(app, ["export", "--db", str(db), "--out", str(tmp_path / "x.rdf")])
     assert result.exit_code == 2 and "ftm, ocds, sqlite" in " ".join(result.output.split())
+    out = tmp_path / "none.json"
+    args = ["export", "--db", str(db), "--format", "ocds", "--out", str(out), "--filter", "year=1990"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "needs a release" in " ".join(result.output.split())
+    assert not out.exists()

@@ -152,9 +152,10 @@ def entities(selection: Selection) -> list[EntityProxy]:
 
 
 def write(selection: Selection, out: Path) -> dict[str, int]:
-    counts: dict[str, int] = {}
+    counts: dict[str, int] = {"entities": 0}
     with out.open("w", encoding="utf-8") as fh:
         for proxy in entities(selection):
             fh.write(json.dumps(proxy.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
             counts[proxy.schema.name] = counts.get(proxy.schema.name, 0) + 1
+            counts["entities"] += 1
     return counts

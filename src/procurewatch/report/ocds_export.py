@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from procurewatch import knowledge
+from procurewatch.errors import ExportError
 from procurewatch.report.handoff import Selection, organisation_id, settings
 
 OCDS_VERSION = "1.1"
@@ -143,6 +144,8 @@ def release(selection: Selection, pid: str, notices: list[dict[str, Any]], now: 
 
 def write(selection: Selection, out: Path) -> dict[str, int]:
     """Write the release package, one release at a time (the package is never held whole)."""
+    if not selection.notices:
+        raise ExportError("the filters select no notice, and an OCDS release package needs a release")
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     by_procurement = selection.notices_by_procurement()
     digest = hashlib.sha1(" ".join(n["id"] for n in selection.notices).encode()).hexdigest()[:16]
