@@ -106,6 +106,9 @@ def _mention_rows(selection: Selection) -> Iterator[dict[str, Any]]:
 def write(selection: Selection, out: Path) -> dict[str, int]:
     out.unlink(missing_ok=True)
     db = sqlite_utils.Database(out)
+    # a new file written once: a crash leaves an unfinished file either way, so no journal or syncs
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute("PRAGMA synchronous = OFF")
     try:
         db["notices"].insert_all(_notice_rows(selection), pk="id", batch_size=_BATCH)
         db["notice_words"].insert_all(
