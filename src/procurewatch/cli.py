@@ -397,7 +397,10 @@ def export(
         "procurewatch-export.csv"
     ),
     format: Annotated[
-        str | None, typer.Option("--format", help="csv | json | parquet (default: --out suffix)")
+        str | None,
+        typer.Option(
+            "--format", help="csv | json | parquet | ftm | ocds | sqlite (default: the --out suffix)"
+        ),
     ] = None,
     query: Annotated[str, typer.Option("--query", "-q", help="Full-text query.")] = "",
     filter: Annotated[
@@ -411,7 +414,8 @@ def export(
     ] = False,
     reveal_personal_data: Annotated[bool, typer.Option("--reveal-personal-data")] = False,
 ) -> None:
-    """Write a filtered set of notices to CSV, JSON or Parquet."""
+    """Write a filtered set of notices to CSV, JSON or Parquet, or hand them on as FollowTheMoney
+    entities (ftm), an OCDS release package (ocds) or a SQLite file for Datasette (sqlite)."""
 
     def run() -> None:
         from procurewatch.query.filters import NoticeFilters, split_pair
@@ -422,8 +426,9 @@ def export(
         pairs += [split_pair(item) for item in filter or []]
         if relevant:
             pairs.append(("relevant", "1"))
-        rows = export_notices(db, out, format, NoticeFilters.from_pairs(pairs), reveal_personal_data)
-        err.print(f"wrote {rows} notices to {out}", highlight=False)
+        counts = export_notices(db, out, format, NoticeFilters.from_pairs(pairs), reveal_personal_data)
+        written = ", ".join(f"{n} {name}" for name, n in counts.items())
+        err.print(f"wrote {written} to {out}", highlight=False, markup=False)
 
     _usage_errors_exit(run)
 

@@ -136,6 +136,11 @@ def _base_sql(con: Any) -> str:
     return ",\n".join(f"{name} AS (SELECT * FROM {catalog}.{name})" for name in BASE_TABLES)
 
 
+def base_ctes(con: Any) -> str:
+    """The common CTEs (members, procs, proc_categories, amount_flags ...) for a query of another module."""
+    return _base_sql(con)
+
+
 def connect(db_path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     path = Path(db_path)
     if not path.exists():

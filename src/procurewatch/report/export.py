@@ -1,5 +1,6 @@
 """Result sets and chart rows as CSV, JSON or Parquet: the bytes of the web's downloads and the
-`export` command's file (export_notices)."""
+`export` command's file (export_notices), which also hands the notices on to the field's tools as
+FollowTheMoney entities, an OCDS release package or a SQLite file for Datasette (HANDOFF_FORMATS)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ FORMATS = {
     "json": "application/json",
     "parquet": "application/vnd.apache.parquet",
 }
+# written from the notices with their parties, findings and evidence (report/handoff.py)
+HANDOFF_FORMATS = ("ftm", "ocds", "sqlite")
 
 
 def _plain(value: Any) -> Any:
@@ -93,15 +96,21 @@ def encode(table: pa.Table, fmt: str) -> tuple[bytes, str]:
     return buffer.getvalue(), FORMATS[fmt]
 
 
-def export_notices(db: Path, out: Path, fmt: str | None, filters: NoticeFilters, reveal: bool) -> int:
+def export_notices(
+    db: Path, out: Path, fmt: str | None, filters: NoticeFilters, reveal: bool
+) -> dict[str, int]:
     """Write the notices `filters` select to `out` (format from `fmt`, else the file's suffix), personal
-    data masked unless `reveal`; return how many were written."""
+    data masked unless `reveal`; return what was written, counted (`notices` for a table format)."""
     from procurewatch.query.explorer import Explorer
     from procurewatch.search.index import index_dir_for, sync_index
 
     fmt = fmt or out.suffix.lstrip(".").lower()
+    if fmt in HANDOFF_FORMATS:
+        return _export_handoff(db, out, fmt, filters, reveal)
     if fmt not in FORMATS:
-        raise ExportError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+        raise ExportError(
+            f"unknown export format {fmt!r}; use one of {', '.join([*FORMATS, *HANDOFF_FORMATS])}"
+        )
     if filters.q and not index_dir_for(db).exists():
         sync_index(db)
     explorer = Explorer(db)
@@ -111,4 +120,12 @@ def export_notices(db: Path, out: Path, fmt: str | None, filters: NoticeFilters,
         explorer.close()
     data, _ = encode(table if reveal else mask_table(table), fmt)
     out.write_bytes(data)
-    return table.num_rows
+    return {"notices": table.num_rows}
+
+
+def _export_handoff(db: Path, out: Path, fmt: str, filters: NoticeFilters, reveal: bool) -> dict[str, int]:
+    from procurewatch.report import ftm_export, ocds_export, sqlite_export
+    from procurewatch.report.handoff import load_selection
+
+    writers = {"ftm": ftm_export.write, "ocds": ocds_export.write, "sqlite": sqlite_export.write}
+    return writers[fmt](load_selection(db, filters, reveal), out)
