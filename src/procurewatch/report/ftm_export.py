@@ -12,7 +12,7 @@ from followthemoney import model
 from followthemoney.proxy import EntityProxy
 
 from procurewatch.detect.purchaser import buyer_types
-from procurewatch.report.handoff import Selection, organisation_id, settings
+from procurewatch.report.handoff import Selection, settings
 
 _CONTRACT_AMOUNT_KINDS = ("award", "contract")
 _MAX_EVIDENCE = 20  # evidence snippets per contract: enough to show why, short enough to read
@@ -38,7 +38,7 @@ def _organisations(selection: Selection) -> dict[str, EntityProxy]:
     urls: dict[str, set[str]] = {}
     for notice in selection.notices:
         for party in selection.rows.parties.get(notice["id"], []):
-            oid = organisation_id(party["name"])
+            oid = selection.organisation_id(party["name"])
             if notice["country"]:
                 countries.setdefault(oid, set()).add(notice["country"].lower())
             if notice["url"]:
@@ -87,7 +87,9 @@ def _contract(selection: Selection, pid: str, notices: list[dict[str, Any]]) -> 
     for notice in notices:
         for party in selection.rows.parties.get(notice["id"], []):
             if party["role"] == "buyer":
-                contract.add("authority", f"{settings()['ftm_id_prefix']}-{organisation_id(party['name'])}")
+                contract.add(
+                    "authority", f"{settings()['ftm_id_prefix']}-{selection.organisation_id(party['name'])}"
+                )
     categories = proc["categories"] or []
     contract.add("keywords", categories)
     if proc["role"]:
@@ -119,7 +121,7 @@ def _awards(selection: Selection, pid: str, notices: list[dict[str, Any]]) -> li
     for notice in notices:
         for party in selection.rows.parties.get(notice["id"], []):
             if party["role"] == "supplier":
-                named.setdefault(organisation_id(party["name"]), notice)
+                named.setdefault(selection.organisation_id(party["name"]), notice)
     awards = []
     for oid, notice in named.items():
         award = _entity("ContractAward", "award", pid, oid)

@@ -4,14 +4,14 @@ and masked, and the organisation id of a name."""
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from procurewatch import knowledge
+from procurewatch.entities.keys import organisation_key
 from procurewatch.query.filters import NoticeFilters
 from procurewatch.query.handoff import HandoffRows, handoff_rows
 
@@ -24,13 +24,10 @@ def settings() -> dict[str, Any]:
 
 
 def organisation_id(name: str) -> str:
-    """The one id of the organisation a buyer or supplier name stands for, in every hand-off format.
-
-    Names are compared after Unicode compatibility folding (full-width brackets and letters), case
-    folding and collapsing spaces; nothing more is resolved here. This is the single place to point at
-    the organisation entities' key when they exist."""
-    folded = " ".join(unicodedata.normalize("NFKC", name).casefold().split())
-    return "org-" + hashlib.sha1(folded.encode("utf-8")).hexdigest()[:20]
+    """The id of a name no organisation of the store holds: the hash of its normalised key
+    (entities/keys.py: legal forms, brackets, width, script, case and spacing), so the spellings that
+    key joins share one id."""
+    return "org-" + hashlib.sha1(organisation_key(name).encode("utf-8")).hexdigest()[:20]
 
 
 @dataclass
@@ -38,6 +35,13 @@ class Selection:
     """The filtered notices and what goes with them, personal data masked unless revealed."""
 
     rows: HandoffRows
+    resolved: dict[str, str] = field(default_factory=dict)  # name as shown → the store's organisation id
+
+    def organisation_id(self, name: str) -> str:
+        """The one id of the organisation a buyer or supplier name stands for, in every hand-off
+        format: the organisation the store resolved the name to (entities/, with a person's merges and
+        splits), else the name's key."""
+        return self.resolved.get(name) or organisation_id(name)
 
     @property
     def notices(self) -> list[dict[str, Any]]:
@@ -56,9 +60,9 @@ class Selection:
         for notice in self.rows.notices:
             for party in self.rows.parties.get(notice["id"], []):
                 org = out.setdefault(
-                    organisation_id(party["name"]),
+                    self.organisation_id(party["name"]),
                     {
-                        "id": organisation_id(party["name"]),
+                        "id": self.organisation_id(party["name"]),
                         "name": party["name"],
                         "roles": set(),
                         "notices": 0,
@@ -101,7 +105,25 @@ def load_selection(db: Path, filters: NoticeFilters, reveal: bool) -> Selection:
         ids = explorer.export_table(filters, sort="date").column("id").to_pylist()
         with explorer.cursor() as cur:
             rows = handoff_rows(cur, ids)
+            names = {p["name"] for parties in rows.parties.values() for p in parties}
+            names |= {p["buyer"] for p in rows.procurements.values() if p["buyer"]}
+            resolved = _resolved(cur, names)
     finally:
         explorer.close()
-    _mask_rows(rows, Masker(reveal))
-    return Selection(rows)
+    masker = Masker(reveal)
+    _mask_rows(rows, masker)
+    return Selection(rows, {masker(name): oid for name, oid in resolved.items()})
+
+
+def _resolved(cur: Any, names: set[str]) -> dict[str, str]:
+    """The store's organisation of each name (none in a store built before organisations were)."""
+    if not names:
+        return {}
+    try:
+        found = cur.execute(
+            "SELECT name, organisation_id FROM organisation_names WHERE list_contains(?, name)",
+            [sorted(names)],
+        ).fetchall()
+    except Exception:  # duckdb.CatalogException: an older store without the table
+        return {}
+    return dict(found)

@@ -12,7 +12,7 @@ from typing import Any
 
 from procurewatch import knowledge
 from procurewatch.errors import ExportError
-from procurewatch.report.handoff import Selection, organisation_id, settings
+from procurewatch.report.handoff import Selection, settings
 
 OCDS_VERSION = "1.1"
 _TAGS = {
@@ -46,8 +46,8 @@ def _parties(selection: Selection, notices: list[dict[str, Any]]) -> list[dict[s
     for notice in notices:
         for party in selection.rows.parties.get(notice["id"], []):
             entry = parties.setdefault(
-                organisation_id(party["name"]),
-                {"id": organisation_id(party["name"]), "name": party["name"], "roles": []},
+                selection.organisation_id(party["name"]),
+                {"id": selection.organisation_id(party["name"]), "name": party["name"], "roles": []},
             )
             if party["role"] not in entry["roles"]:
                 entry["roles"].append(party["role"])

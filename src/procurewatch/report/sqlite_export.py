@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlite_utils
 
-from procurewatch.report.handoff import Selection, organisation_id
+from procurewatch.report.handoff import Selection
 from procurewatch.search.tokens import bigram_tokens, seg_text
 
 _BATCH = 1000
@@ -74,7 +74,7 @@ def _procurement_rows(selection: Selection) -> Iterator[dict[str, Any]]:
             "id": pid,
             "title": p["title"],
             "buyer": p["buyer"],
-            "buyer_id": organisation_id(p["buyer"]) if p["buyer"] else None,
+            "buyer_id": selection.organisation_id(p["buyer"]) if p["buyer"] else None,
             "status": p["status"],
             "first_published": _iso(p["first_published"]),
             "last_published": _iso(p["last_published"]),
@@ -95,7 +95,7 @@ def _mention_rows(selection: Selection) -> Iterator[dict[str, Any]]:
         for p in selection.rows.parties.get(n["id"], []):
             yield {
                 "notice_id": n["id"],
-                "organisation_id": organisation_id(p["name"]),
+                "organisation_id": selection.organisation_id(p["name"]),
                 "role": p["role"],
                 "position": p["position"],
                 "name": p["name"],
