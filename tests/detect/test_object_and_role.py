@@ -135,6 +135,17 @@ NOT_SURVEILLANCE = [
         "某玻璃项目设备采购及安装",
         "中标范围：熔化、成型工段；厂区管网（电缆、桥架、通讯、监控、压力管道）安装调试。",
     ),
+    ("thermal cameras for a store's heat watch", "某园区库房热成像摄像机采购项目", "采购内容：测温预警。"),
+    (
+        "video points of an irrigation works",
+        "某灌区节水配套改造工程中标结果公告",
+        "建设内容：干渠衬砌12千米，用水量测及信息化：安装流量计20台，新建调度中心及6处视频监控站点。",
+    ),
+    (
+        "a bidder's firm name carries the word",
+        "某看守所特种设施采购项目中标候选人公示",
+        "第一中标候选人：某某安防工程有限公司；第二中标候选人：某某视频科技有限公司。",
+    ),
 ]
 
 
@@ -192,6 +203,19 @@ SURVEILLANCE = [
         "某厂区机电安装工程",
         "中标范围：建筑楼宇门控制、监控、网络、电话预埋管道及设备安装。",
         "component",
+    ),
+    ("perimeter thermal cameras", "某监狱周界热成像摄像机采购", "用于周界入侵探测。", "primary"),
+    (
+        "people-watching cameras at an irrigation site",
+        "某灌区管理站安防改造",
+        "新增出入口人脸识别及周界视频监控摄像机8台。",
+        "primary",
+    ),
+    (
+        "security firm winning a CCTV purchase",
+        "某派出所视频监控系统采购中标结果公告",
+        "中标人：某某安防工程有限公司。",
+        "primary",
     ),
 ]
 
