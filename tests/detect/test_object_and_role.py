@@ -142,6 +142,22 @@ NOT_SURVEILLANCE = [
         "建设内容：干渠衬砌12千米，用水量测及信息化：安装流量计20台，新建调度中心及6处视频监控站点。",
     ),
     (
+        "CCTV as a sewer-inspection method",
+        "某城区雨污水管网排查项目中标结果公告",
+        "排水管道状况调查：借助CCTV、QV、声呐等手段查明管道结构性和功能性缺陷。",
+    ),
+    ("CCTV drainage survey", "Drainage CCTV survey and jetting of highway gullies", ""),
+    (
+        "monitoring among an IT platform's functions",
+        "某公司网络安全防护软件采购项目",
+        "采购内容：满足账号管理、应用管理、安全风险监控等需求。",
+    ),
+    (
+        "a carrier's own network emergency centre",
+        "关于征集某分公司网络应急指挥中心、网络运营中心设备采购项目技术规范书意见的公告",
+        "",
+    ),
+    (
         "a bidder's firm name carries the word",
         "某看守所特种设施采购项目中标候选人公示",
         "第一中标候选人：某某安防工程有限公司；第二中标候选人：某某视频科技有限公司。",
@@ -209,6 +225,19 @@ SURVEILLANCE = [
         "people-watching cameras at an irrigation site",
         "某灌区管理站安防改造",
         "新增出入口人脸识别及周界视频监控摄像机8台。",
+        "primary",
+    ),
+    (
+        "CCTV at a sewage works' perimeter",
+        "某污水处理厂安防CCTV视频监控系统采购",
+        "周界摄像机12台。",
+        "primary",
+    ),
+    ("town-centre CCTV", "Town centre CCTV upgrade", "Replacement of public space cameras.", "primary"),
+    (
+        "the online-opinion emergency command of a propaganda office",
+        "某县网络应急指挥中心改造建设项目",
+        "县委宣传部拟建设集网络安全监测、应急指挥调度于一体的平台，实现对县级网络环境的有效管控。",
         "primary",
     ),
     (
