@@ -142,6 +142,11 @@ NOT_SURVEILLANCE = [
         "建设内容：干渠衬砌12千米，用水量测及信息化：安装流量计20台，新建调度中心及6处视频监控站点。",
     ),
     (
+        "camera traps the body names under a title's 红外监控设备",
+        "某市分公司行业红外监控设备及服务项目比选公告",
+        "采购内容：采购红外相机及相关调试、数据采集等服务。",
+    ),
+    (
         "CCTV as a sewer-inspection method",
         "某城区雨污水管网排查项目中标结果公告",
         "排水管道状况调查：借助CCTV、QV、声呐等手段查明管道结构性和功能性缺陷。",
@@ -225,6 +230,12 @@ SURVEILLANCE = [
         "people-watching cameras at an irrigation site",
         "某灌区管理站安防改造",
         "新增出入口人脸识别及周界视频监控摄像机8台。",
+        "primary",
+    ),
+    (
+        "infrared security cameras of a site, no camera traps named",
+        "某园区红外监控设备采购项目",
+        "采购内容：红外枪机20台、硬盘录像机2台。",
         "primary",
     ),
     (
