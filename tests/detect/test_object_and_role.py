@@ -141,6 +141,7 @@ NOT_SURVEILLANCE = [
         "某灌区节水配套改造工程中标结果公告",
         "建设内容：干渠衬砌12千米，用水量测及信息化：安装流量计20台，新建调度中心及6处视频监控站点。",
     ),
+    ("kitchen cameras for food safety (明厨亮灶)", "某区中小学食堂明厨亮灶视频监控设备采购", ""),
     (
         "camera traps the body names under a title's 红外监控设备",
         "某市分公司行业红外监控设备及服务项目比选公告",
@@ -400,3 +401,14 @@ def test_buyer_name_in_the_title_is_not_the_object() -> None:
     named = make("某市视频监控中心办公家具采购", "")
     named.buyer = Party("某市视频监控中心")
     assert not detect(named).surveillance.relevant
+
+
+def test_enforcement_drones_are_found_by_their_stated_use() -> None:
+    found = detect(
+        make(
+            "某中心无人机监管作业服务采购",
+            "采购内容：使用无人机机场、无人机、挂载喊话器及探照灯等设备，提供船只违法行为监管作业服务。",
+        )
+    ).surveillance
+    assert found.relevant
+    assert [c.id for c in found.categories] == ["drones_bodycams_radio"]
