@@ -135,6 +135,39 @@ NOT_SURVEILLANCE = [
         "某玻璃项目设备采购及安装",
         "中标范围：熔化、成型工段；厂区管网（电缆、桥架、通讯、监控、压力管道）安装调试。",
     ),
+    ("thermal cameras for a store's heat watch", "某园区库房热成像摄像机采购项目", "采购内容：测温预警。"),
+    (
+        "video points of an irrigation works",
+        "某灌区节水配套改造工程中标结果公告",
+        "建设内容：干渠衬砌12千米，用水量测及信息化：安装流量计20台，新建调度中心及6处视频监控站点。",
+    ),
+    ("kitchen cameras for food safety (明厨亮灶)", "某区中小学食堂明厨亮灶视频监控设备采购", ""),
+    (
+        "camera traps the body names under a title's 红外监控设备",
+        "某市分公司行业红外监控设备及服务项目比选公告",
+        "采购内容：采购红外相机及相关调试、数据采集等服务。",
+    ),
+    (
+        "CCTV as a sewer-inspection method",
+        "某城区雨污水管网排查项目中标结果公告",
+        "排水管道状况调查：借助CCTV、QV、声呐等手段查明管道结构性和功能性缺陷。",
+    ),
+    ("CCTV drainage survey", "Drainage CCTV survey and jetting of highway gullies", ""),
+    (
+        "monitoring among an IT platform's functions",
+        "某公司网络安全防护软件采购项目",
+        "采购内容：满足账号管理、应用管理、安全风险监控等需求。",
+    ),
+    (
+        "a carrier's own network emergency centre",
+        "关于征集某分公司网络应急指挥中心、网络运营中心设备采购项目技术规范书意见的公告",
+        "",
+    ),
+    (
+        "a bidder's firm name carries the word",
+        "某看守所特种设施采购项目中标候选人公示",
+        "第一中标候选人：某某安防工程有限公司；第二中标候选人：某某视频科技有限公司。",
+    ),
 ]
 
 
@@ -192,6 +225,38 @@ SURVEILLANCE = [
         "某厂区机电安装工程",
         "中标范围：建筑楼宇门控制、监控、网络、电话预埋管道及设备安装。",
         "component",
+    ),
+    ("perimeter thermal cameras", "某监狱周界热成像摄像机采购", "用于周界入侵探测。", "primary"),
+    (
+        "people-watching cameras at an irrigation site",
+        "某灌区管理站安防改造",
+        "新增出入口人脸识别及周界视频监控摄像机8台。",
+        "primary",
+    ),
+    (
+        "infrared security cameras of a site, no camera traps named",
+        "某园区红外监控设备采购项目",
+        "采购内容：红外枪机20台、硬盘录像机2台。",
+        "primary",
+    ),
+    (
+        "CCTV at a sewage works' perimeter",
+        "某污水处理厂安防CCTV视频监控系统采购",
+        "周界摄像机12台。",
+        "primary",
+    ),
+    ("town-centre CCTV", "Town centre CCTV upgrade", "Replacement of public space cameras.", "primary"),
+    (
+        "the online-opinion emergency command of a propaganda office",
+        "某县网络应急指挥中心改造建设项目",
+        "县委宣传部拟建设集网络安全监测、应急指挥调度于一体的平台，实现对县级网络环境的有效管控。",
+        "primary",
+    ),
+    (
+        "security firm winning a CCTV purchase",
+        "某派出所视频监控系统采购中标结果公告",
+        "中标人：某某安防工程有限公司。",
+        "primary",
     ),
 ]
 
@@ -336,3 +401,14 @@ def test_buyer_name_in_the_title_is_not_the_object() -> None:
     named = make("某市视频监控中心办公家具采购", "")
     named.buyer = Party("某市视频监控中心")
     assert not detect(named).surveillance.relevant
+
+
+def test_enforcement_drones_are_found_by_their_stated_use() -> None:
+    found = detect(
+        make(
+            "某中心无人机监管作业服务采购",
+            "采购内容：使用无人机机场、无人机、挂载喊话器及探照灯等设备，提供船只违法行为监管作业服务。",
+        )
+    ).surveillance
+    assert found.relevant
+    assert [c.id for c in found.categories] == ["drones_bodycams_radio"]

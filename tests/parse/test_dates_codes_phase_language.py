@@ -140,3 +140,16 @@ def test_a_calls_ceiling_price_label_leaves_it_a_call() -> None:
         notice_phase("示例路改造工程", None, "最高投标限价：130万元。招标公告：本工程已具备招标条件")
         == "tender"
     )
+
+
+def test_a_heading_line_of_the_body_names_the_phase_before_its_table_words() -> None:
+    opening = (
+        "某县土地确权登记采购项目\n中标公告\n（招标编号：X-1）\n推荐名次 | 投标人名称\n"
+        "推荐第一成交候选人 | 某某公司"
+    )
+    assert notice_phase("某县土地确权登记采购项目", None, opening) == "award"
+    # a field's value is no heading: 磋商 names the procedure, the heading below names the phase
+    listing = "某中学安保服务采购项目\n公告类型：竞争性磋商\n成 交 公 示"
+    assert notice_phase("某中学安保服务采购项目", None, listing) == "award"
+    # a long sentence is no heading: its words weigh in rule order as before
+    assert notice_phase("", None, "受某局委托，现将本项目中标候选人公示如下：中标公告另行发布") == "other"

@@ -170,3 +170,9 @@ def test_the_portal_outweighs_a_short_namesake_but_not_a_full_name() -> None:
     title = "【港务区】枫林九溪东区D地块项目8#楼公寓精装修工程招标计划"
     place = find_place("", title, body=title, url=shaanxi)
     assert (place.province, place.city) == ("陕西省", None)
+
+
+def test_a_zone_known_by_its_own_name_lies_in_its_unit() -> None:
+    place = find_place("", "杨凌示范区医院自贸院区项目监理")
+    assert (place.province, place.city) == ("陕西省", "咸阳市")
+    assert find_place("", "雄安新区某道路工程").city == "保定市"

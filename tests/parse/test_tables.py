@@ -110,6 +110,25 @@ def test_candidates_are_winners_only_when_the_notice_awards(tmp_path: Path) -> N
     assert out["amount"] == {"value": 2345678.0, "currency": "CNY", "kind": "award"}
 
 
+def test_lot_tables_ranked_by_recommendation_give_each_lot_s_first(tmp_path: Path) -> None:
+    def lot(first: str, second: str) -> str:
+        return (
+            "<tr><td>推荐名次</td><td>投标人名称</td><td>评审得分</td></tr>"
+            f"<tr><td>推荐第一成交候选人</td><td>{first}</td><td>93.60</td></tr>"
+            f"<tr><td>推荐第二成交候选人</td><td>{second}</td><td>93.01</td></tr>"
+        )
+
+    table = (
+        f"<table>{lot('甲测绘有限公司', '丙信息有限公司')}{lot('乙科技有限公司', '丙信息有限公司')}</table>"
+    )
+    award = {"title": "示例县确权登记采购项目中标公告", "content": table}
+    (out,) = _records(tmp_path, "lots.json", json.dumps(award, ensure_ascii=False))
+    assert sorted(s["name"] for s in out["suppliers"]) == ["乙科技有限公司", "甲测绘有限公司"]
+    candidates = {"title": "示例县确权登记采购项目中标候选人公示", "content": table}
+    (out,) = _records(tmp_path, "lots-cand.json", json.dumps(candidates, ensure_ascii=False))
+    assert out["suppliers"] == []
+
+
 PLAN = (
     "示例县示例中学宿舍改造项目招标计划公告\n序号\n | 工程名称\n | 建设单位\n | 建设概况\n | 招标方式\n"
     " | 总投资额（万元）\n | 资金来源\n | 预计招标时间\n | \n1\n | 示例中学宿舍改造项目\n | 示例县示例中学\n"

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from procurewatch.detect.codes import item_codes
+from procurewatch.detect.folding import normalise_term
 from procurewatch.detect.lexicon import Lexicon, lexicon
 from procurewatch.detect.matching import Match, Scan, scan
 from procurewatch.detect.scoring import CategorySignals, combine
@@ -44,7 +45,12 @@ def detect(notice: Notice) -> Detection:
     code_keys_seen: set[tuple[str, str]] = set()
 
     has_title = bool((notice.title or "").strip())
-    title = scan(_without_buyer(notice), lex, whole_object=True)
+    title_text = _without_buyer(notice)
+    title = scan(title_text, lex, whole_object=True)
+    if title.matches and lex.body_named:
+        named = _domains_named_in_body(notice, lex)
+        if named:  # the body says what the title's word is (红外监控设备 bought as 红外相机: camera traps)
+            title = scan(title_text, lex, whole_object=True, object_domains=named)
     scans: dict[str, Scan] = {"title": title}
     # A domain named in the title governs the body when the title is about it (森林防火视频监控: the
     # domain ruled out the title's own term) or when the title is not a larger works project; in a
@@ -177,6 +183,11 @@ def detect(notice: Notice) -> Detection:
         vendors_mentioned,
         supplier_vendors,
     )
+
+
+def _domains_named_in_body(notice: Notice, lex: Lexicon) -> frozenset[str]:
+    body = normalise_term(notice.body or "")
+    return frozenset(d for d, words in lex.body_named if any(w in body for w in words))
 
 
 def _without_buyer(notice: Notice) -> str:

@@ -67,6 +67,8 @@ class Lexicon:
     sections: dict[str, Any] = field(default_factory=dict)  # sections.json: zone lengths, list settings
     domain_of: dict[str, frozenset[str]] = field(default_factory=dict)  # domain word key → domain ids
     works_domains: frozenset[str] = frozenset()  # domains that govern the body even under a works title
+    # domains whose words anywhere in the body say what a title's ambiguous word means (红外相机)
+    body_named: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def _data(*parts: str) -> Any:
@@ -177,12 +179,15 @@ def lexicon() -> Lexicon:
 
     domain_of: dict[str, set[str]] = {}
     works_domains: set[str] = set()
+    body_named: list[tuple[str, tuple[str, ...]]] = []
     for spec in _data("taxonomy", "domains.json")["domains"]:
         words = frozenset(b.add(t, {"kind": "context"}) for t in spec["words"])
         for key in words:
             domain_of.setdefault(key, set()).add(spec["id"])
         if spec.get("in_works_titles"):
             works_domains.add(spec["id"])
+        if spec.get("named_in_body"):
+            body_named.append((spec["id"], tuple(sorted(words))))
         rule = Rule(
             id=f"domain_{spec['id']}",
             action="suppress",
@@ -293,4 +298,5 @@ def lexicon() -> Lexicon:
         sections=sections,
         domain_of={k: frozenset(v) for k, v in domain_of.items()},
         works_domains=frozenset(works_domains),
+        body_named=tuple(body_named),
     )

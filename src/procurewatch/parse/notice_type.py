@@ -31,16 +31,32 @@ def exact_phase(value: str) -> str | None:
     return _EXACT.get(value.strip().casefold())
 
 
+_HEADING_CHARS = 12  # a line this short that names a phase is the page's heading (中标公告)
+_HEADING_LINES = 8
+
+
+def heading_phase(body_opening: str) -> str | None:
+    """The phase a heading line among the body's first lines names on its own (a page whose first line is
+    the project's name and whose second is 中标公告), or None."""
+    lines = [_SPACES.sub("", line).strip("　 []【】") for line in body_opening.splitlines()]
+    for line in [line for line in lines if line][:_HEADING_LINES]:
+        if len(line) <= _HEADING_CHARS and not any(c in line for c in "：:"):  # 公告类型：磋商 is a field
+            phase = phase_of(line)
+            if phase:
+                return phase
+    return None
+
+
 def notice_phase(title: str, hint: str | Iterable[str] | None, body_opening: str = "") -> str:
-    """Title words decide; else the source's own phase words or codes; else the body's opening; else
-    'other'."""
+    """Title words decide; else the source's own phase words or codes; else a heading line of the body's
+    opening; else the body's opening; else 'other'."""
     hints = [hint] if isinstance(hint, str) else list(hint or [])
-    for source in (title, *(str(h) for h in hints), body_opening):
+    for source in (title, *(str(h) for h in hints)):
         if source:
             phase = phase_of(source) or (exact_phase(source) if source is not title else None)
             if phase:
                 return phase
-    return "other"
+    return heading_phase(body_opening) or phase_of(body_opening) or "other"
 
 
 _RUNNER_UP = _DATA["runner_up"]

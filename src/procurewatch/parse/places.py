@@ -125,6 +125,9 @@ def _gazetteer() -> _Gazetteer:
             continue
         if short and short not in BRANCH_SUFFIXES:
             _add_once((guarded_names if short in stoplist else short_names).setdefault(short, []), division)
+    for name, code in _aliases():
+        if code in by_code:
+            _add_once(full_names.setdefault(name, []), by_code[code])
     full = ahocorasick.Automaton()
     for name, divisions in full_names.items():
         full.add_word(name, (tuple(divisions), _FULL, len(name)))
@@ -146,6 +149,16 @@ def _gazetteer() -> _Gazetteer:
 def _add_once(divisions: list[Division], division: Division) -> None:
     if division not in divisions:
         divisions.append(division)
+
+
+def _aliases() -> list[tuple[str, str]]:
+    """Common names of zones inside one unit (杨凌示范区 → 杨陵区): data/gazetteer/aliases.tsv."""
+    rows = knowledge.read_text("gazetteer", "aliases.tsv").splitlines()
+    return [
+        (cols[0], cols[1])
+        for cols in (line.split("\t") for line in rows if line and not line.startswith(("#", "name\t")))
+        if len(cols) >= 2
+    ]
 
 
 def _renamed() -> dict[str, str]:
