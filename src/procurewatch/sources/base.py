@@ -11,16 +11,19 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 
+from procurewatch.errors import InputError
 from procurewatch.model import Document, SkippedInput
 from procurewatch.sources import ocds
 from procurewatch.sources.decode import DecodeError
 from procurewatch.sources.files import GZIP_MAGIC, HEAD_SIZE, ZIP_MAGIC, InputFile, iter_input_files
 from procurewatch.sources.html import looks_like_html, looks_like_markup_body, read_html
+from procurewatch.sources.images import MAX_IMAGE_BYTES, looks_like_image, read_image
+from procurewatch.sources.ocr import ocr_enabled
 from procurewatch.sources.pdf import MAX_PDF_BYTES_IN_MEMORY, PdfError, read_pdf
 from procurewatch.sources.records import looks_like_records_table, read_records
 from procurewatch.sources.text import read_text
 
-__all__ = ["InputFile", "iter_documents", "iter_input_files", "read_input"]
+__all__ = ["InputFile", "iter_documents", "iter_input_files", "may_need_ocr", "read_input"]
 
 # HTML and plain text are decoded whole; beyond this they are refused rather than loaded.
 MAX_TEXT_BYTES = 50 * 1024 * 1024
@@ -47,7 +50,7 @@ def read_input(
 
 
 ContentKind = Literal[
-    "empty", "pdf", "nested archive", "ocds", "json records", "html", "records table", "text"
+    "empty", "pdf", "image", "nested archive", "ocds", "json records", "html", "records table", "text"
 ]
 BOM_AND_SPACE = b"\xef\xbb\xbf \t\r\n"  # what may come before a file's first character
 
@@ -64,6 +67,8 @@ def content_kind(head: bytes, name: str) -> ContentKind:
         return "pdf"
     if stripped.startswith(ZIP_MAGIC):
         return "nested archive"
+    if looks_like_image(head):
+        return "image"
     if looks_like_html(head):
         return "html"
     if b"\x00" not in head[:8192] and looks_like_records_table(head, name):
@@ -71,6 +76,14 @@ def content_kind(head: bytes, name: str) -> ContentKind:
     if looks_like_markup_body(head):
         return "html"
     return "text"
+
+
+def may_need_ocr(input_file: InputFile) -> bool:
+    """A PDF or an image: the reading may run OCR, which belongs in a worker process."""
+    try:
+        return content_kind(input_file.head(HEAD_SIZE), input_file.name) in ("pdf", "image")
+    except (OSError, EOFError):
+        return False
 
 
 def _dispatch(
@@ -82,6 +95,8 @@ def _dispatch(
             yield SkippedInput(path, "empty file" if not head else "empty file (only whitespace)")
         case "pdf":
             yield from _pdf(input_file)
+        case "image":
+            yield from _image(input_file)
         case "nested archive":
             yield SkippedInput(path, "archive inside an archive (or an office document): not supported")
         case "ocds":
@@ -143,6 +158,20 @@ def _pdf(input_file: InputFile) -> Iterator[Document | SkippedInput]:
     try:
         yield read_pdf(source, path=input_file.path, source_key=input_file.source_key)
     except PdfError as exc:
+        yield SkippedInput(input_file.path, str(exc))
+
+
+def _image(input_file: InputFile) -> Iterator[Document | SkippedInput]:
+    if not ocr_enabled():
+        yield SkippedInput(input_file.path, "image file: reading it needs OCR, which is off (--no-ocr)")
+        return
+    data = input_file.read_bytes(MAX_IMAGE_BYTES + 1)
+    if len(data) > MAX_IMAGE_BYTES:
+        yield SkippedInput(input_file.path, f"image larger than {MAX_IMAGE_BYTES // 2**20} MB: refused")
+        return
+    try:
+        yield read_image(data, path=input_file.path, source_key=input_file.source_key)
+    except InputError as exc:
         yield SkippedInput(input_file.path, str(exc))
 
 
