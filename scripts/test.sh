@@ -8,5 +8,12 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 &
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei) \
     >/dev/null 2>&1 || echo "note: could not install chromium; browser tests will be skipped"
 fi
+# OCR of scans: Tesseract and the language packs data/ocr.json requires (the taxonomy's languages)
+if ! command -v tesseract >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr \
+    tesseract-ocr-chi-sim tesseract-ocr-chi-tra tesseract-ocr-eng tesseract-ocr-spa tesseract-ocr-fra \
+    tesseract-ocr-por tesseract-ocr-ron tesseract-ocr-rus tesseract-ocr-ukr) \
+    >/dev/null 2>&1 || echo "note: could not install tesseract; OCR tests will be skipped"
+fi
 python3 -m ruff check src tests bench
 python3 -m pytest "$@"

@@ -43,6 +43,13 @@ FieldOption = Annotated[
     list[str] | None,
     typer.Option("--field", help="Map a record field: NAME=PATH, e.g. buyer=data.org.name (repeatable)."),
 ]
+NoOcrOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-ocr",
+        help="Do not OCR scans: PDF pages without a text layer stay empty and image files are skipped.",
+    ),
+]
 
 
 def parse_field_map(pairs: list[str] | None) -> dict[str, str]:
@@ -67,23 +74,26 @@ def extract(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders of notices.")],
     format: Annotated[str, typer.Option("--format", help="jsonl (one record per line)")] = "jsonl",
     field: FieldOption = None,
+    no_ocr: NoOcrOption = False,
 ) -> None:
     """Print one JSON record per notice, without touching any store."""
     if format != "jsonl":
         raise typer.BadParameter("only --format jsonl is supported", param_hint="--format")
     check_inputs(paths)
     from procurewatch.pipeline import extract as run_extract
+    from procurewatch.sources.ocr import ocr_turned_off
 
     skipped = 0
     out = sys.stdout
-    for item in run_extract(paths, field_map=parse_field_map(field)):
-        if isinstance(item, SkippedInput):
-            skipped += 1
-            where = f"{item.path}#{item.locator}" if item.locator else item.path
-            err.print(f"[yellow]skipped[/yellow] {where}: {item.reason}", highlight=False, markup=False)
-            continue
-        out.write(json.dumps(to_record(item), ensure_ascii=False))
-        out.write("\n")
+    with ocr_turned_off(no_ocr):
+        for item in run_extract(paths, field_map=parse_field_map(field)):
+            if isinstance(item, SkippedInput):
+                skipped += 1
+                where = f"{item.path}#{item.locator}" if item.locator else item.path
+                err.print(f"[yellow]skipped[/yellow] {where}: {item.reason}", highlight=False, markup=False)
+                continue
+            out.write(json.dumps(to_record(item), ensure_ascii=False))
+            out.write("\n")
     raise typer.Exit(EXIT_SKIPPED if skipped else EXIT_OK)
 
 
@@ -127,11 +137,16 @@ def ingest(
             min=1,
         ),
     ] = None,
+    no_ocr: NoOcrOption = False,
 ) -> None:
     """Read, understand and detect every notice under PATHS and keep them in the store."""
     check_inputs(paths)
     field_map = parse_field_map(field)
-    raise typer.Exit(_run_ingest_command(paths, db, field_map, batch_size, workers))
+    from procurewatch.sources.ocr import ocr_turned_off
+
+    with ocr_turned_off(no_ocr):
+        code = _run_ingest_command(paths, db, field_map, batch_size, workers)
+    raise typer.Exit(code)
 
 
 def _run_ingest_command(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 from collections.abc import Iterator
 
 from procurewatch.errors import InputError
@@ -54,7 +55,10 @@ def _frames(data: bytes) -> Iterator[PageImage]:
 
     limit = settings()["max_page_pixels"]
     try:
-        with Image.open(io.BytesIO(data)) as picture:
+        with warnings.catch_warnings():  # the size is checked below, against data/ocr.json's cap
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            picture = Image.open(io.BytesIO(data))
+        with picture:
             for number, frame in enumerate(ImageSequence.Iterator(picture)):
                 if number >= settings()["max_pages"]:
                     break

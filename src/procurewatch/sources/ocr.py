@@ -17,6 +17,8 @@ import re
 import shutil
 import subprocess
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -59,6 +61,24 @@ def settings() -> dict[str, Any]:
 
 def ocr_enabled() -> bool:
     return os.environ.get(NO_OCR_VARIABLE, "") in ("", "0")
+
+
+@contextmanager
+def ocr_turned_off(off: bool = True) -> Iterator[None]:
+    """OCR off for what runs inside, through the environment: the worker and step processes started
+    inside inherit it."""
+    if not off:
+        yield
+        return
+    before = os.environ.get(NO_OCR_VARIABLE)
+    os.environ[NO_OCR_VARIABLE] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(NO_OCR_VARIABLE, None)
+        else:
+            os.environ[NO_OCR_VARIABLE] = before
 
 
 @cache
