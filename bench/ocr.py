@@ -4,11 +4,12 @@
     python bench/ocr.py --pages 3           # three pages of each PDF instead of one
     python bench/ocr.py --detect            # detection: OCR text of whole scanned PDFs vs text layer
 
-Scans are made here: each page of a text PDF (../shared/data/eval-dev/docs/cn-pdf-*.pdf, else the bundled
-example) is rendered by pdfium at 150 and 300 dpi, as is ("clean") and "degraded" (turned 1.2° and
-with Gaussian noise of σ=18 grey levels, as a flatbed scan of a printout). The OCR text is compared
-with the page's text layer: character error rate = edit distance / reference length, both sides NFKC
-and without whitespace; "CER letters" drops punctuation too (what detection reads).
+Scans are made here: pages of running text (no contents page, no table; `is_prose`) of text PDFs
+(../shared/data/eval-dev/docs/cn-pdf-*.pdf, else the bundled example) are rendered by pdfium at 150 and
+300 dpi, as is ("clean") and "degraded" (turned 1.2° and with Gaussian noise of σ=18 grey levels, as a
+flatbed scan of a printout). The OCR text is compared with the page's text layer: character error
+rate = edit distance / reference length, both sides NFKC and without whitespace; "CER letters" drops
+punctuation too (what detection reads); "unordered" ignores reading order (see `bag_errors`).
 
 Engines: procurewatch's own (Tesseract via sources/ocr.py, chi_sim) and, when installed,
 rapidocr-onnxruntime (PP-OCRv4 ONNX models inside its wheel) for comparison.
@@ -18,9 +19,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -38,6 +41,8 @@ DPIS = (150, 300)
 CONDITIONS = ("clean", "degraded")
 SKEW_DEGREES = 1.2
 NOISE_SIGMA = 18.0
+LEADERS = re.compile(r"\.{5,}|…{2,}|·{5,}")
+PROSE_LINE = 15  # characters
 
 Engine = Callable[[PageImage], str]
 
@@ -57,6 +62,22 @@ def normalised(text: str, letters_only: bool = False) -> str:
 def cer(reference: str, hypothesis: str) -> tuple[int, int]:
     """(edits, reference length)"""
     return Levenshtein.distance(reference, hypothesis), len(reference)
+
+
+def bag_errors(reference: str, hypothesis: str) -> int:
+    """Errors when reading order is ignored: the larger of characters missed and characters added (a
+    substitution is one of each). Table cells come out of the text layer and the OCR in other orders."""
+    ref, hyp = Counter(reference), Counter(hypothesis)
+    return max(sum((ref - hyp).values()), sum((hyp - ref).values()))
+
+
+def is_prose(text: str) -> bool:
+    """A page of running text: no table-of-contents leaders, and mostly long lines (not a table)."""
+    if LEADERS.search(text):
+        return False
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    long_lines = sum(1 for line in lines if len(line) >= PROSE_LINE)
+    return len(lines) >= 8 and long_lines >= 0.7 * len(lines)
 
 
 def render(pdf_path: Path, index: int, dpi: int, condition: str) -> tuple[PageImage, str]:
@@ -104,26 +125,36 @@ def rapidocr_engine() -> Engine | None:
     return run
 
 
-def accuracy(pdfs: list[Path], pages: int, engines: dict[str, Engine]) -> None:
+def accuracy(pdfs: list[Path], pages: int, engines: dict[str, Engine], verbose: bool = False) -> None:
     import pypdfium2 as pdfium
 
     chosen: list[tuple[Path, int]] = []
     for pdf in pdfs:
-        count = len(pdfium.PdfDocument(str(pdf)))
-        # from the third page on: covers are mostly large type and blank space
-        chosen += [(pdf, i) for i in range(2, min(count, 2 + pages))]
-    print(f"{len(chosen)} pages from {len(pdfs)} PDFs; machine load {os.getloadavg()[0]:.1f}")
-    print(f"{'engine':10} {'dpi':>4} {'scan':9} {'pages':>5} {'CER':>7} {'CER letters':>12} {'pages/s':>8}")
+        document = pdfium.PdfDocument(str(pdf))
+        # the first pages of running text from the third page on (covers are large type, then contents)
+        prose = [
+            i for i in range(2, len(document)) if is_prose(document[i].get_textpage().get_text_bounded())
+        ]
+        chosen += [(pdf, i) for i in prose[:pages]]
+        document.close()
+    print(f"{len(chosen)} pages of running text from {len(pdfs)} PDFs; machine load {os.getloadavg()[0]:.1f}")
+    print(
+        f"{'engine':10} {'dpi':>4} {'scan':9} {'pages':>5} {'CER':>7} {'CER letters':>12} "
+        f"{'unordered':>10} {'pages/s':>8}"
+    )
     for dpi in DPIS:
         for condition in CONDITIONS:
             scans = [render(pdf, index, dpi, condition) for pdf, index in chosen]
             for name, engine in engines.items():
-                edits = total = letter_edits = letter_total = 0
+                edits = total = letter_edits = letter_total = unordered = 0
                 started = time.perf_counter()
-                for image, reference in scans:
+                for (pdf, index), (image, reference) in zip(chosen, scans, strict=True):
                     text = engine(image)
                     e, t = cer(normalised(reference), normalised(text))
+                    if verbose:
+                        print(f"  {pdf.name} page {index + 1}: CER {e / max(t, 1):.2%} of {t} characters")
                     le, lt = cer(normalised(reference, True), normalised(text, True))
+                    unordered += bag_errors(normalised(reference), normalised(text))
                     edits, total, letter_edits, letter_total = (
                         edits + e,
                         total + t,
@@ -133,42 +164,50 @@ def accuracy(pdfs: list[Path], pages: int, engines: dict[str, Engine]) -> None:
                 seconds = time.perf_counter() - started
                 print(
                     f"{name:10} {dpi:>4} {condition:9} {len(scans):>5} {edits / max(total, 1):>7.2%} "
-                    f"{letter_edits / max(letter_total, 1):>12.2%} {len(scans) / seconds:>8.2f}",
+                    f"{letter_edits / max(letter_total, 1):>12.2%} {unordered / max(total, 1):>10.2%} "
+                    f"{len(scans) / seconds:>8.2f}",
                     flush=True,
                 )
 
 
-def detect_file(pdf: str) -> tuple[str, int, float, dict[str, object], dict[str, object]]:
-    """Detection on the text layer and on the OCR text of the same PDF rendered at the configured dpi."""
+def detect_file(job: tuple[str, int]) -> tuple[str, int, float, dict[str, object], dict[str, object]]:
+    """Detection on the text layer and on the OCR text of the same pages (the first `max_pages`, 0: all)
+    of a PDF, rendered at the configured dpi; both Documents are made the same way."""
     import pypdfium2 as pdfium
 
-    from procurewatch.model import Document
     from procurewatch.pipeline import build_notice
-    from procurewatch.sources.pdf import PAGE_BREAK, cover_title, read_pdf
+    from procurewatch.sources.pdf import pdf_pages
     from procurewatch.sources.scans import ScannedPages
 
-    layer = build_notice(read_pdf(pdf, path=pdf, source_key=pdf))
+    pdf, max_pages = job
+    layer_pages = pdf_pages(pdf)[: max_pages or None]
     document = pdfium.PdfDocument(pdf)
     started = time.perf_counter()
     try:
-        pages = [""] * len(document)
+        ocr_pages = [""] * len(layer_pages)
         scanned = ScannedPages()
-        scanned.fill(document, pages)
+        scanned.fill(document, ocr_pages)
     finally:
         document.close()
     seconds = time.perf_counter() - started
-    ocr = build_notice(
-        Document(
-            path=pdf,
-            locator="",
-            kind="pdf",
-            title=cover_title(pages),
-            body=PAGE_BREAK.join(pages),
-            source_key=pdf,
-            ocr_confidence=scanned.confidence,
-        )
+    layer = build_notice(_document(pdf, layer_pages, None))
+    ocr = build_notice(_document(pdf, ocr_pages, scanned.confidence))
+    return pdf, len(ocr_pages), seconds, _findings(layer), _findings(ocr)
+
+
+def _document(pdf: str, pages: list[str], confidence: float | None) -> object:
+    from procurewatch.model import Document
+    from procurewatch.sources.pdf import PAGE_BREAK, cover_title
+
+    return Document(
+        path=pdf,
+        locator="",
+        kind="pdf",
+        title=cover_title(pages),
+        body=PAGE_BREAK.join(pages),
+        source_key=pdf,
+        ocr_confidence=confidence,
     )
-    return pdf, len(pages), seconds, _findings(layer), _findings(ocr)
 
 
 def _findings(notice: object) -> dict[str, object]:
@@ -182,16 +221,16 @@ def _findings(notice: object) -> dict[str, object]:
     }
 
 
-def detection(pdfs: list[Path], workers: int) -> None:
+def detection(pdfs: list[Path], workers: int, max_pages: int) -> None:
     print(
-        f"detection on whole scanned PDFs ({len(pdfs)} files, {workers} processes); "
+        f"detection on scanned PDFs ({len(pdfs)} files, pages: {max_pages or 'all'}, {workers} processes); "
         f"load {os.getloadavg()[0]:.1f}"
     )
     same = 0
     pages_total = 0
     seconds_total = 0.0
     with ProcessPoolExecutor(workers) as pool:
-        for pdf, pages, seconds, layer, ocr in pool.map(detect_file, [str(p) for p in pdfs]):
+        for pdf, pages, seconds, layer, ocr in pool.map(detect_file, [(str(p), max_pages) for p in pdfs]):
             confidence = ocr.pop("confidence")
             layer.pop("confidence")
             equal = layer == ocr
@@ -214,19 +253,22 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--pages", type=int, default=1, help="pages per PDF for the CER table")
+    parser.add_argument("--files", type=int, default=0, help="only the first N PDFs (0: all)")
+    parser.add_argument("--verbose", action="store_true", help="the CER of every page")
     parser.add_argument("--detect", action="store_true", help="detection on whole scanned PDFs instead")
     parser.add_argument("--workers", type=int, default=2, help="processes for --detect")
+    parser.add_argument("--max-pages", type=int, default=0, help="--detect on the first N pages (0: all)")
     parser.add_argument("--no-rapidocr", action="store_true", help="only procurewatch's engine")
     args = parser.parse_args()
-    pdfs = source_pdfs()
+    pdfs = source_pdfs()[: args.files or None]
     if args.detect:
-        detection(pdfs, args.workers)
+        detection(pdfs, args.workers, args.max_pages)
         return
     engines: dict[str, Engine] = {"tesseract": tesseract_engine}
     rapid = None if args.no_rapidocr else rapidocr_engine()
     if rapid is not None:
         engines["rapidocr"] = rapid
-    accuracy(pdfs, args.pages, engines)
+    accuracy(pdfs, args.pages, engines, args.verbose)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,8 @@ FROM notices n WHERE n.id = ? AND n.id NOT IN (SELECT notice_id FROM notice_link
 _PER_NOTICE = {
     # ocr_confidence through COLUMNS: a store made before it existed, opened read-only, has no such column
     "details": """SELECT id AS notice_id, title, body, attachments, country, province, city, district,
-                  COLUMNS('^(language|ocr_confidence)$'), kind, path, locator FROM notices WHERE id IN {ids}""",
+                  COLUMNS('^(language|ocr_confidence)$'), kind, path, locator
+                  FROM notices WHERE id IN {ids}""",
     "parties": """SELECT notice_id, role, position, name, vendor FROM parties WHERE notice_id IN {ids}
                   ORDER BY notice_id, role, position""",
     "amounts": """SELECT notice_id, value, currency, kind FROM amounts WHERE notice_id IN {ids}
