@@ -201,3 +201,15 @@ def _png() -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
+
+
+def test_lookalike_opening_brackets_and_table_rules_are_put_right():
+    header = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"
+    rows = [
+        "5\t1\t1\t1\t1\t1\t0\t0\t1\t1\t90\t预算金额〈元)",
+        "5\t1\t1\t1\t1\t2\t0\t0\t1\t1\t90\t|",
+        "5\t1\t1\t1\t1\t3\t0\t0\t1\t1\t90\t《【北京时间）",
+        "5\t1\t1\t1\t2\t1\t0\t0\t1\t1\t90\t《政府采购法》",
+    ]
+    found = ocr.text_from_tsv("\n".join([header, *rows]))
+    assert found.text == "预算金额(元)（北京时间）\n《政府采购法》"

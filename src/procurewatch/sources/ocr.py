@@ -167,7 +167,7 @@ def text_from_tsv(tsv: str) -> OcrText:
         if len(cells) < 12 or cells[0] != "5":
             continue
         word = cells[11].strip()
-        if not word:
+        if not word or word in _rule_words():
             continue
         lines.setdefault((cells[2], cells[3], cells[4]), []).append(word)
         try:
@@ -176,8 +176,26 @@ def text_from_tsv(tsv: str) -> OcrText:
             confidence = 0.0
         weighted += confidence * len(word)
         characters += len(word)
-    text = "\n".join(_join_words(words) for words in lines.values())
+    text = "\n".join(_mended(_join_words(words)) for words in lines.values())
     return OcrText(text, round(weighted / characters / 100, 4) if characters else 0.0, characters)
+
+
+@cache
+def _rule_words() -> frozenset[str]:
+    return frozenset(settings()["table_rule_words"])
+
+
+@cache
+def _lookalike_bracket() -> re.Pattern[str]:
+    opening = re.escape(settings()["open_bracket_lookalikes"])
+    return re.compile(f"[{opening}]+([^{opening}()（）〉》】]{{0,40}})([)）])")
+
+
+def _mended(line: str) -> str:
+    """An opening bracket read as a lookalike, closed by a round parenthesis, becomes round too."""
+    return _lookalike_bracket().sub(
+        lambda m: ("(" if m.group(2) == ")" else "（") + m.group(1) + m.group(2), line
+    )
 
 
 def _join_words(words: list[str]) -> str:
