@@ -2,14 +2,15 @@
 
     python bench/ocr.py                     # CER and pages/s per engine, dpi and scan condition
     python bench/ocr.py --pages 3           # three pages of each PDF instead of one
-    python bench/ocr.py --detect            # detection: OCR text of whole scanned PDFs vs text layer
+    python bench/ocr.py --detect            # detection: OCR text of scanned pages vs their text layer
 
 Scans are made here: pages of running text (no contents page, no table; `is_prose`) of text PDFs
 (../shared/data/eval-dev/docs/cn-pdf-*.pdf, else the bundled example) are rendered by pdfium at 150 and
 300 dpi, as is ("clean") and "degraded" (turned 1.2° and with Gaussian noise of σ=18 grey levels, as a
 flatbed scan of a printout). The OCR text is compared with the page's text layer: character error
 rate = edit distance / reference length, both sides NFKC and without whitespace; "CER letters" drops
-punctuation too (what detection reads); "unordered" ignores reading order (see `bag_errors`).
+punctuation too (what detection reads); "unordered" ignores reading order (see `bag_errors`); "median"
+is the median page's CER.
 
 Engines: procurewatch's own (Tesseract via sources/ocr.py, chi_sim) and, when installed,
 rapidocr-onnxruntime (PP-OCRv4 ONNX models inside its wheel) for comparison.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import statistics
 import sys
 import time
 import unicodedata
@@ -140,17 +142,19 @@ def accuracy(pdfs: list[Path], pages: int, engines: dict[str, Engine], verbose: 
     print(f"{len(chosen)} pages of running text from {len(pdfs)} PDFs; machine load {os.getloadavg()[0]:.1f}")
     print(
         f"{'engine':10} {'dpi':>4} {'scan':9} {'pages':>5} {'CER':>7} {'CER letters':>12} "
-        f"{'unordered':>10} {'pages/s':>8}"
+        f"{'unordered':>10} {'median':>7} {'pages/s':>8}"
     )
     for dpi in DPIS:
         for condition in CONDITIONS:
             scans = [render(pdf, index, dpi, condition) for pdf, index in chosen]
             for name, engine in engines.items():
                 edits = total = letter_edits = letter_total = unordered = 0
+                per_page: list[float] = []
                 started = time.perf_counter()
                 for (pdf, index), (image, reference) in zip(chosen, scans, strict=True):
                     text = engine(image)
                     e, t = cer(normalised(reference), normalised(text))
+                    per_page.append(e / max(t, 1))
                     if verbose:
                         print(f"  {pdf.name} page {index + 1}: CER {e / max(t, 1):.2%} of {t} characters")
                     le, lt = cer(normalised(reference, True), normalised(text, True))
@@ -165,14 +169,16 @@ def accuracy(pdfs: list[Path], pages: int, engines: dict[str, Engine], verbose: 
                 print(
                     f"{name:10} {dpi:>4} {condition:9} {len(scans):>5} {edits / max(total, 1):>7.2%} "
                     f"{letter_edits / max(letter_total, 1):>12.2%} {unordered / max(total, 1):>10.2%} "
+                    f"{statistics.median(per_page):>7.2%} "
                     f"{len(scans) / seconds:>8.2f}",
                     flush=True,
                 )
 
 
 def detect_file(job: tuple[str, int]) -> tuple[str, int, float, dict[str, object], dict[str, object]]:
-    """Detection on the text layer and on the OCR text of the same pages (the first `max_pages`, 0: all)
-    of a PDF, rendered at the configured dpi; both Documents are made the same way."""
+    """Detection on the text layer and on the OCR text of the same pages of a PDF, rendered at the
+    configured dpi; both Documents are made the same way. The pages: those holding the evidence that
+    detection finds on the whole text layer (at most `max_pages`), else the first `max_pages`."""
     import pypdfium2 as pdfium
 
     from procurewatch.pipeline import build_notice
@@ -180,19 +186,44 @@ def detect_file(job: tuple[str, int]) -> tuple[str, int, float, dict[str, object
     from procurewatch.sources.scans import ScannedPages
 
     pdf, max_pages = job
-    layer_pages = pdf_pages(pdf)[: max_pages or None]
+    all_pages = pdf_pages(pdf)
+    chosen = evidence_pages(build_notice(_document(pdf, all_pages, None)), all_pages)[:max_pages]
+    chosen = chosen or list(range(min(max_pages, len(all_pages))))
+    layer_pages = [all_pages[i] for i in chosen]
     document = pdfium.PdfDocument(pdf)
     started = time.perf_counter()
     try:
-        ocr_pages = [""] * len(layer_pages)
+        every = ["-"] * len(document)  # only the chosen pages are empty, so only they are OCR'd
+        for i in chosen:
+            every[i] = ""
         scanned = ScannedPages()
-        scanned.fill(document, ocr_pages)
+        scanned.fill(document, every)
     finally:
         document.close()
     seconds = time.perf_counter() - started
+    ocr_pages = [every[i] for i in chosen]
     layer = build_notice(_document(pdf, layer_pages, None))
     ocr = build_notice(_document(pdf, ocr_pages, scanned.confidence))
     return pdf, len(ocr_pages), seconds, _findings(layer), _findings(ocr)
+
+
+def evidence_pages(notice: object, pages: list[str]) -> list[int]:
+    """The pages of the body that hold some evidence (the title comes from the first pages)."""
+    from procurewatch.sources.pdf import PAGE_BREAK
+
+    starts, at = [], 0
+    for page in pages:
+        starts.append(at)
+        at += len(page) + len(PAGE_BREAK)
+    found: set[int] = set()
+    evidence = [e for c in notice.surveillance.categories for e in c.evidence]  # type: ignore[attr-defined]
+    evidence += [e for v in notice.vendors_mentioned for e in v.evidence]  # type: ignore[attr-defined]
+    for e in evidence:
+        if e.field == "body":
+            found.add(max(i for i, start in enumerate(starts) if start <= e.start))
+        elif e.field == "title":
+            found.add(0)
+    return sorted(found)
 
 
 def _document(pdf: str, pages: list[str], confidence: float | None) -> object:
@@ -223,7 +254,8 @@ def _findings(notice: object) -> dict[str, object]:
 
 def detection(pdfs: list[Path], workers: int, max_pages: int) -> None:
     print(
-        f"detection on scanned PDFs ({len(pdfs)} files, pages: {max_pages or 'all'}, {workers} processes); "
+        f"detection on scanned PDFs ({len(pdfs)} files; the pages holding evidence, at most {max_pages}, "
+        f"else the first {max_pages}; {workers} processes); "
         f"load {os.getloadavg()[0]:.1f}"
     )
     same = 0
@@ -257,7 +289,7 @@ def main() -> None:
     parser.add_argument("--verbose", action="store_true", help="the CER of every page")
     parser.add_argument("--detect", action="store_true", help="detection on whole scanned PDFs instead")
     parser.add_argument("--workers", type=int, default=2, help="processes for --detect")
-    parser.add_argument("--max-pages", type=int, default=0, help="--detect on the first N pages (0: all)")
+    parser.add_argument("--max-pages", type=int, default=12, help="--detect: at most N pages a PDF")
     parser.add_argument("--no-rapidocr", action="store_true", help="only procurewatch's engine")
     args = parser.parse_args()
     pdfs = source_pdfs()[: args.files or None]

@@ -13,7 +13,14 @@ from collections.abc import Iterator
 
 from procurewatch.errors import InputError
 from procurewatch.model import Document
-from procurewatch.sources.ocr import DocumentReader, OcrText, PageImage, require_engine, settings
+from procurewatch.sources.ocr import (
+    DocumentReader,
+    OcrText,
+    OcrUnavailable,
+    PageImage,
+    engine_problem,
+    settings,
+)
 from procurewatch.sources.pdf import PAGE_BREAK, cover_title
 from procurewatch.sources.scans import blank, mean_confidence
 
@@ -27,7 +34,9 @@ def looks_like_image(head: bytes) -> bool:
 
 def read_image(data: bytes, *, path: str, source_key: str) -> Document:
     """An image file (every frame of a TIFF is a page) read by OCR."""
-    require_engine()
+    problem = engine_problem()
+    if problem:
+        raise OcrUnavailable(f"image file needs OCR, but {problem}; or pass --no-ocr to skip it")
     reader = DocumentReader()
     pages: list[str] = []
     found: list[OcrText] = []
