@@ -43,6 +43,13 @@ FieldOption = Annotated[
     list[str] | None,
     typer.Option("--field", help="Map a record field: NAME=PATH, e.g. buyer=data.org.name (repeatable)."),
 ]
+NoOcrOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-ocr",
+        help="Do not OCR scans: PDF pages without a text layer stay empty and image files are skipped.",
+    ),
+]
 
 
 def parse_field_map(pairs: list[str] | None) -> dict[str, str]:
@@ -73,6 +80,7 @@ def extract(
             "--mask", help="Mask personal data (names, phones, ID numbers, e-mails) as the explorer does."
         ),
     ] = False,
+    no_ocr: NoOcrOption = False,
 ) -> None:
     """Print one JSON record per notice, without touching any store (raw text unless --mask)."""
     if format != "jsonl":
@@ -80,18 +88,20 @@ def extract(
     check_inputs(paths)
     from procurewatch.pipeline import extract as run_extract
     from procurewatch.privacy import mask_record
+    from procurewatch.sources.ocr import ocr_turned_off
 
     skipped = 0
     out = sys.stdout
-    for item in run_extract(paths, field_map=parse_field_map(field)):
-        if isinstance(item, SkippedInput):
-            skipped += 1
-            where = f"{item.path}#{item.locator}" if item.locator else item.path
-            err.print(f"[yellow]skipped[/yellow] {where}: {item.reason}", highlight=False, markup=False)
-            continue
-        record = to_record(item)
-        out.write(json.dumps(mask_record(record) if mask else record, ensure_ascii=False))
-        out.write("\n")
+    with ocr_turned_off(no_ocr):
+        for item in run_extract(paths, field_map=parse_field_map(field)):
+            if isinstance(item, SkippedInput):
+                skipped += 1
+                where = f"{item.path}#{item.locator}" if item.locator else item.path
+                err.print(f"[yellow]skipped[/yellow] {where}: {item.reason}", highlight=False, markup=False)
+                continue
+            record = to_record(item)
+            out.write(json.dumps(mask_record(record) if mask else record, ensure_ascii=False))
+            out.write("\n")
     raise typer.Exit(EXIT_SKIPPED if skipped else EXIT_OK)
 
 
@@ -149,13 +159,18 @@ def ingest(
             "workers' part files (default: STORE.parts beside the store).",
         ),
     ] = None,
+    no_ocr: NoOcrOption = False,
 ) -> None:
     """Read, understand and detect every notice under PATHS and keep them in the store."""
     check_inputs(paths)
     field_map = parse_field_map(field)
     if dataset is not None and cluster is None:
         raise typer.BadParameter("--dataset needs --cluster", param_hint="--dataset")
-    raise typer.Exit(_run_ingest_command(paths, db, field_map, batch_size, workers, cluster, dataset))
+    from procurewatch.sources.ocr import ocr_turned_off
+
+    with ocr_turned_off(no_ocr):
+        code = _run_ingest_command(paths, db, field_map, batch_size, workers, cluster, dataset)
+    raise typer.Exit(code)
 
 
 def _run_ingest_command(

@@ -144,9 +144,12 @@ def _origins(
         return ["OCDS release"]
     if name == "title":
         return [
-            {"html": "page title or first heading", "pdf": "cover page", "text": "first line"}.get(
-                doc.kind, "—"
-            )
+            {
+                "html": "page title or first heading",
+                "pdf": "cover page",
+                "image": "first lines read by OCR",
+                "text": "first line",
+            }.get(doc.kind, "—")
         ]
     if name == "url" and doc.kind == "html":
         return ["canonical link of the page"]

@@ -41,13 +41,14 @@ class Document:
 
     path: str
     locator: str
-    kind: str  # html | pdf | text | record | ocds | ted
+    kind: str  # html | pdf | image | text | record | ocds | ted
     title: str = ""
     body: str = ""
     attachments: str = ""
     url: str | None = None
     hints: dict[str, Any] = field(default_factory=dict)
     source_key: str = ""  # stable file identity for notice ids (resolved path); defaults to path
+    ocr_confidence: float | None = None  # 0..1 when some text was read from a scan by OCR
 
 
 @dataclass(slots=True)
@@ -160,6 +161,7 @@ class Notice:
     items: list[dict[str, Any]] = field(default_factory=list)
     surveillance: Surveillance = field(default_factory=Surveillance)
     vendors_mentioned: list[VendorMention] = field(default_factory=list)
+    ocr_confidence: float | None = None  # 0..1 when some text was read from a scan by OCR
 
 
 def content_fingerprint(title: str, body: str, attachments: str = "") -> str:
@@ -212,6 +214,7 @@ def to_record(notice: Notice) -> dict[str, Any]:
             for v in notice.vendors_mentioned
         ],
         "language": notice.language,
+        "ocr_confidence": notice.ocr_confidence,
         "fingerprint": notice.fingerprint,
         "body": notice.body,
         "attachments": notice.attachments,

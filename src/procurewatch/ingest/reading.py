@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from procurewatch.model import Document, SkippedInput
-from procurewatch.sources import InputFile, iter_input_files, read_input
+from procurewatch.sources import InputFile, iter_input_files, may_need_ocr, read_input
 from procurewatch.sources.attachments import link_attachments
 from procurewatch.sources.lines import LineSlice, iter_slices, line_plan
 
@@ -120,5 +120,8 @@ def read_documents(
 
 
 def _read_by_worker(item: InputFile) -> bool:
-    # archive members need the open archive, which lives in this process
-    return getattr(item, "opener", None) is None and 0 <= item.size <= WHOLE_FILE_MAX
+    # archive members need the open archive, which lives in this process; a big PDF or image on disk
+    # goes to a worker too, as it may need OCR (pdfium reads from the path, never the whole file)
+    if getattr(item, "opener", None) is not None or item.size < 0:
+        return False
+    return item.size <= WHOLE_FILE_MAX or may_need_ocr(item)

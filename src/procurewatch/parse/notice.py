@@ -111,6 +111,7 @@ def explain(doc: Document) -> tuple[Notice, dict[str, list[str]]]:
         amounts=[_to_amount(a) for a in amounts],
         place=_place(doc, hints, buyer, text, chinese),
         language=language,
+        ocr_confidence=doc.ocr_confidence,
         ocid=_str(hints.get("ocid")),
         items=list(hints.get("items") or []),
     )

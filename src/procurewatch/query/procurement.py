@@ -30,8 +30,10 @@ SELECT {_NOTICE_COLUMNS}, 'unlinked' AS reason, 1.0 AS link_score, NULL AS dupli
 FROM notices n WHERE n.id = ? AND n.id NOT IN (SELECT notice_id FROM notice_links WHERE notice_id = n.id)"""
 
 _PER_NOTICE = {
+    # ocr_confidence through COLUMNS: a store made before it existed, opened read-only, has no such column
     "details": """SELECT id AS notice_id, title, body, attachments, country, province, city, district,
-                  language, kind, path, locator FROM notices WHERE id IN {ids}""",
+                  COLUMNS('^(language|ocr_confidence)$'), kind, path, locator
+                  FROM notices WHERE id IN {ids}""",
     "parties": """SELECT notice_id, role, position, name, vendor FROM parties WHERE notice_id IN {ids}
                   ORDER BY notice_id, role, position""",
     "amounts": """SELECT notice_id, value, currency, kind FROM amounts WHERE notice_id IN {ids}

@@ -5,7 +5,8 @@ Contract used by the rest of the package:
       walks folders recursively, opens .zip/.gz/.tar.gz in place (members get
       path "archive.zip!member/name"), never loads a whole archive into memory.
   read_input(input_file, field_map=None) -> Iterator[Document | SkippedInput]
-      picks the reader by content (OCDS, scraped records, HTML, PDF, text).
+      picks the reader by content (OCDS, scraped records, HTML, PDF, image, text);
+      PDF pages without a text layer and images are read by OCR (sources/ocr.py).
   iter_documents(paths, field_map=None) -> Iterator[Document | SkippedInput]
       both of the above.
 """
@@ -15,9 +16,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from procurewatch.sources.base import InputFile, iter_documents, iter_input_files, read_input
+    from procurewatch.sources.base import (
+        InputFile,
+        iter_documents,
+        iter_input_files,
+        may_need_ocr,
+        read_input,
+    )
 
-__all__ = ["InputFile", "iter_documents", "iter_input_files", "read_input"]
+__all__ = ["InputFile", "iter_documents", "iter_input_files", "may_need_ocr", "read_input"]
 
 
 def __getattr__(name: str) -> Any:

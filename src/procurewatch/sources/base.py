@@ -18,6 +18,8 @@ from procurewatch.sources.attachments import link_attachments, with_attachments
 from procurewatch.sources.decode import DecodeError
 from procurewatch.sources.files import GZIP_MAGIC, HEAD_SIZE, ZIP_MAGIC, InputFile, iter_input_files
 from procurewatch.sources.html import looks_like_html, looks_like_markup_body, read_html
+from procurewatch.sources.images import MAX_IMAGE_BYTES, looks_like_image, read_image
+from procurewatch.sources.ocr import ocr_enabled
 from procurewatch.sources.office import limits as office_limits
 from procurewatch.sources.office import looks_like_office, read_office
 from procurewatch.sources.pdf import MAX_PDF_BYTES_IN_MEMORY, PdfError, read_pdf
@@ -26,7 +28,7 @@ from procurewatch.sources.records import looks_like_records_table, read_records
 from procurewatch.sources.ted_xml import looks_like_ted, read_ted_xml
 from procurewatch.sources.text import read_text
 
-__all__ = ["InputFile", "iter_documents", "iter_input_files", "read_input"]
+__all__ = ["InputFile", "iter_documents", "iter_input_files", "may_need_ocr", "read_input"]
 
 # HTML and plain text are decoded whole; beyond this they are refused rather than loaded.
 MAX_TEXT_BYTES = 50 * 1024 * 1024
@@ -64,6 +66,7 @@ def _read_guarded(
 ContentKind = Literal[
     "empty",
     "pdf",
+    "image",
     "office",
     "nested archive",
     "ocds",
@@ -90,6 +93,8 @@ def content_kind(head: bytes, name: str) -> ContentKind:
         return "pdf"
     if stripped.startswith(ZIP_MAGIC) or is_rar_or_7z(stripped):
         return "nested archive"
+    if looks_like_image(head):
+        return "image"
     if looks_like_ted(head):  # before HTML: a TED_EXPORT has <TITLE> elements
         return "ted xml"
     if looks_like_html(head):
@@ -101,6 +106,14 @@ def content_kind(head: bytes, name: str) -> ContentKind:
     return "text"
 
 
+def may_need_ocr(input_file: InputFile) -> bool:
+    """A PDF or an image: the reading may run OCR, which belongs in a worker process."""
+    try:
+        return content_kind(input_file.head(HEAD_SIZE), input_file.name) in ("pdf", "image")
+    except (OSError, EOFError):
+        return False
+
+
 def _dispatch(
     input_file: InputFile, head: bytes, field_map: dict[str, str] | None
 ) -> Iterator[Document | SkippedInput]:
@@ -110,6 +123,8 @@ def _dispatch(
             yield SkippedInput(path, "empty file" if not head else "empty file (only whitespace)")
         case "pdf":
             yield from _pdf(input_file)
+        case "image":
+            yield from _image(input_file)
         case "office":
             yield from _office(input_file)
         case "nested archive":
@@ -189,6 +204,20 @@ def _pdf(input_file: InputFile) -> Iterator[Document | SkippedInput]:
     try:
         yield read_pdf(source, path=input_file.path, source_key=input_file.source_key)
     except PdfError as exc:
+        yield SkippedInput(input_file.path, str(exc))
+
+
+def _image(input_file: InputFile) -> Iterator[Document | SkippedInput]:
+    if not ocr_enabled():
+        yield SkippedInput(input_file.path, "image file: reading it needs OCR, which is off (--no-ocr)")
+        return
+    data = input_file.read_bytes(MAX_IMAGE_BYTES + 1)
+    if len(data) > MAX_IMAGE_BYTES:
+        yield SkippedInput(input_file.path, f"image larger than {MAX_IMAGE_BYTES // 2**20} MB: refused")
+        return
+    try:
+        yield read_image(data, path=input_file.path, source_key=input_file.source_key)
+    except InputError as exc:
         yield SkippedInput(input_file.path, str(exc))
 
 

@@ -9,6 +9,8 @@ import re
 from procurewatch.errors import InputError
 from procurewatch.model import Document
 from procurewatch.sources.fields import field_data
+from procurewatch.sources.ocr import ocr_enabled
+from procurewatch.sources.scans import ScannedPages
 
 PAGE_BREAK = "\n\f\n"
 MAX_PDF_BYTES_IN_MEMORY = 512 * 1024 * 1024
@@ -27,19 +29,29 @@ class PdfError(InputError):
 
 
 def read_pdf(source: str | bytes, *, path: str, source_key: str) -> Document:
-    """`source` is a path on disk (read by pdfium without loading it) or the file's bytes."""
-    pages = pdf_pages(source)
+    """`source` is a path on disk (read by pdfium without loading it) or the file's bytes. Pages
+    without a text layer are read by OCR unless it is turned off (`--no-ocr`)."""
+    scanned = ScannedPages() if ocr_enabled() else None
+    pages = pdf_pages(source, scanned)
     if not any(page.strip() for page in pages):
+        if scanned is not None:
+            raise PdfError(f"no text layer in {len(pages)} page(s), and OCR found no text on them")
         raise PdfError(
             f"no text layer in {len(pages)} page(s): a scanned PDF needs OCR, which is not supported"
         )
     body = PAGE_BREAK.join(pages)
     return Document(
-        path=path, locator="", kind="pdf", title=cover_title(pages), body=body, source_key=source_key
+        path=path,
+        locator="",
+        kind="pdf",
+        title=cover_title(pages),
+        body=body,
+        source_key=source_key,
+        ocr_confidence=scanned.confidence if scanned else None,
     )
 
 
-def pdf_pages(source: str | bytes) -> list[str]:
+def pdf_pages(source: str | bytes, scanned: ScannedPages | None = None) -> list[str]:
     import pypdfium2 as pdfium  # loaded with the first PDF: ~5 MB in every process that reads none
 
     try:
@@ -58,6 +70,11 @@ def pdf_pages(source: str | bytes) -> list[str]:
                     textpage.close()
             finally:
                 page.close()
+        if scanned is not None:
+            try:
+                scanned.fill(document, texts)
+            except InputError as exc:
+                raise PdfError(str(exc)) from exc
         return texts
     except pdfium.PdfiumError as exc:
         raise PdfError(f"damaged PDF: {exc}") from exc

@@ -57,6 +57,7 @@ def _add_notice(cols: dict[str, dict[str, list[Any]]], n: Notice) -> None:
         "score": float(s.score),
         "title_match": any(e.field == "title" for c in s.categories for e in c.evidence),
         "role": s.role if s.relevant else None,
+        "ocr_confidence": n.ocr_confidence,
     }
     _append(cols["notices"], row)
 

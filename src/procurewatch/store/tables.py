@@ -162,7 +162,7 @@ TABLES: tuple[Table, ...] = (
         path            VARCHAR NOT NULL     -- file as given ("archive.zip!member" inside archives)
         locator         VARCHAR NOT NULL     -- "" for a one-notice file, index/key/release id otherwise
         url             VARCHAR
-        kind            VARCHAR NOT NULL     -- html | pdf | text | record | ocds
+        kind            VARCHAR NOT NULL     -- html | pdf | image | text | record | ocds
         title           VARCHAR
         body            VARCHAR
         attachments     VARCHAR
@@ -185,6 +185,7 @@ TABLES: tuple[Table, ...] = (
         title_match     BOOLEAN NOT NULL     -- some category evidence lies in the title (strict count)
         ingested_at     TIMESTAMP NOT NULL
         role            VARCHAR              -- primary | component (surveillance is what is bought | a part)
+        ocr_confidence  DOUBLE               -- 0..1: the OCR engine's confidence when text came from a scan
         """,
         kinds={"published": "string"},
         filled={"ingested_at": NOW},
