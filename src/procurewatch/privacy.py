@@ -73,6 +73,12 @@ class _Rules:
         latin = "|".join(re.escape(x).replace(r"\ ", " +") for x in latin_labels)
         self.latin_label = re.compile(rf"(?<![A-Za-z])(?:{latin})$", re.IGNORECASE)
         self.latin_stops = frozenset(data["latin_stop_words"])
+        traders = "|".join(re.escape(x) for x in sorted(data["sole_trader_labels"], key=len, reverse=True))
+        # the person's name: up to four capitalised words (Latin or Cyrillic), initials included
+        self.sole_trader = re.compile(
+            rf"(?<![^\W\d_])(?i:{traders})[ \t\"«“]{{1,3}}"
+            r"((?:[A-ZА-ЯЁІЇЄҐ][A-Za-zА-Яа-яЁёІіЇїЄєҐґ'’\-]{0,24}\.?[ \t]{0,2}){1,4})"
+        )
         self.name_max: int = data["name_max"]
         self.not_first = frozenset(data["not_first"])
         self.stops = re.compile("|".join(map(re.escape, data["stop_words"])))
@@ -294,6 +300,9 @@ def _names(text: str, spans: list[tuple[int, int]], groups: list[tuple[int, int,
                     break
                 pos += 1
         _landlines(text, label.end(), spans, groups, starts)
+    for trader in rules.sole_trader.finditer(text):
+        start, end = trader.span(1)
+        spans.append((start, len(text[:end].rstrip(" \t"))))
     for colon in _LATIN_COLON.finditer(text):
         if rules.latin_label.search(text, max(0, colon.start() - _LATIN_LABEL_MAX), colon.start() + 1):
             _latin_name(text, colon.end(), spans)

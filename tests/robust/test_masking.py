@@ -89,3 +89,23 @@ def test_numbers_in_hexadecimal_ids_stay_but_codes_are_masked():
     digest = "ab13812345678cdef0123"
     assert mask_personal_data(f"/procurement/{digest}") == f"/procurement/{digest}"
     assert "13712345678" not in mask_personal_data("XM13712345678")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Постачальник: ФОП Іваненко Іван Іванович, код 1234", "Іваненко Іван Іванович"),
+        ("Фізична особа-підприємець ШЕВЧЕНКО ТАРАС", "ШЕВЧЕНКО ТАРАС"),
+        ("ИП Петров П.П.", "Петров"),
+        ("furnizor PFA Popescu Ion", "Popescu Ion"),
+    ],
+)
+def test_a_sole_traders_name_is_masked(text, name):
+    # a person trading in their own name: the supplier's name is the person's
+    masked = mask_personal_data(text)
+    assert name not in masked and len(masked) == len(text)
+
+
+def test_a_company_named_after_its_legal_form_is_not_a_sole_trader():
+    for text in ('ТОВ "Хіквіжн Україна"', "Hikvision Romania SRL", "ФОПИ постачання"):
+        assert mask_personal_data(text) == text
