@@ -12,6 +12,7 @@ import lxml.html
 from lxml import etree
 
 from procurewatch import knowledge
+from procurewatch.errors import InputError
 from procurewatch.model import Document
 from procurewatch.sources.decode import declared_encoding, decode_text
 
@@ -91,11 +92,11 @@ def looks_like_markup(text: str) -> bool:
 
 
 def read_html(data: bytes, *, path: str, source_key: str) -> Document:
-    """Raises DecodeError or ValueError when the page cannot be read."""
+    """Raises InputError (DecodeError for bytes that are not text) when the page cannot be read."""
     text = decode_text(data, declared_encoding(data[:8192]))
     text = _XML_PROLOG.sub("", text)
     if not text.strip():
-        raise ValueError("empty page")
+        raise InputError("empty page")
     root = lxml.html.document_fromstring(text)
     meta = _meta(root)
     title_tag = _clean(root.findtext(".//title") or "")
