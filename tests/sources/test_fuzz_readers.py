@@ -7,7 +7,7 @@ import contextlib
 import io
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from tests.fuzzing import FUZZ, notice_bytes, notice_text
 
@@ -76,6 +76,8 @@ def test_json_lines_read_in_slices_raise_nothing(
 
 @FUZZ
 @given(data=notice_bytes)
+@example(data=b"<html")  # lxml: "Document is empty"
+@example(data=b"\xff\xfe\x00\x00{\x00")  # a UTF-32 byte-order mark over UTF-16 text
 def test_the_page_text_and_pdf_readers_raise_nothing_but_input_errors(data: bytes) -> None:
     for reader in (read_html, read_text, read_pdf):
         with contextlib.suppress(InputError):

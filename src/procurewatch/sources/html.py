@@ -97,7 +97,10 @@ def read_html(data: bytes, *, path: str, source_key: str) -> Document:
     text = _XML_PROLOG.sub("", text)
     if not text.strip():
         raise InputError("empty page")
-    root = lxml.html.document_fromstring(text)
+    try:
+        root = lxml.html.document_fromstring(text)
+    except etree.ParserError as exc:  # e.g. only a comment, or an unclosed first tag
+        raise InputError(f"no HTML content ({exc})") from exc
     meta = _meta(root)
     title_tag = _clean(root.findtext(".//title") or "")
     url = _canonical_url(root, meta)
