@@ -7,7 +7,8 @@ nothing. Targets (issue 16): under 500 MB and 10 s each.
 
 Each kind is written alone into a temporary folder (tests/hostile.py, `big=True`), beside one good
 notice, and ingested by `procurewatch ingest --workers 1` in a child process; peak RSS is the largest
-sum over the child and its descendants, polled from /proc every 20 ms.
+sum over the child and its descendants, polled from /proc every 20 ms. The first row, "baseline", is the
+good notice alone: what starting Python, creating the store, linking and indexing cost whatever the input.
 """
 
 from __future__ import annotations
@@ -95,13 +96,14 @@ def main() -> None:
     env = {**os.environ, "PYTHONPATH": f"{REPO / 'src'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     if not args.json:
         print(f"{'kind':<24} {'input':>10} {'exit':>4} {'seconds':>8} {'peak RSS':>9}  within target")
-    for kind in args.kinds:
+    for kind in ["baseline", *args.kinds]:  # baseline: the good notice alone (start-up, store, index)
         root = Path(tempfile.mkdtemp(prefix=f"pw-hostile-{kind}-"))
         try:
             folder = root / "corpus"
             folder.mkdir()
             (folder / "good.jsonl").write_bytes(hostile.record_line(0))
-            hostile.KINDS[kind](folder, not args.small)
+            if kind != "baseline":
+                hostile.KINDS[kind](folder, not args.small)
             size = input_size(folder)
             command = [sys.executable, "-m", "procurewatch.cli", "ingest", str(folder)]
             command += ["--db", str(root / "store.duckdb"), "--workers", "1"]

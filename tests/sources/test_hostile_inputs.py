@@ -218,3 +218,23 @@ def test_a_truncated_tar_gz_reports_the_broken_member(tmp_path: Path) -> None:
     _, errors = read_all(tmp_path)
     assert errors
     assert all("broken tar archive" in e.reason for e in errors)
+
+
+def test_deep_nesting_beyond_the_first_bytes_of_a_streamed_array_is_refused(tmp_path: Path) -> None:
+    records = b",".join(hostile.record_line(i).strip() for i in range(6000))  # 2 MB before the deep part
+    depth = 50_000
+    (tmp_path / "late-deep.json").write_bytes(b"[" + records + b"," + b"[" * depth + b"]" * depth + b"]")
+    docs, errors = read_all(tmp_path)
+    assert 3000 < len(docs) < 6000  # those read before the chunk that holds the deep part
+    assert len(errors) == 1
+    assert "max_json_depth" in errors[0].reason
+
+
+def test_ordinary_streamed_json_is_not_taken_for_deep_nesting() -> None:
+    from procurewatch.sources.budget import nests_deep_within
+
+    ordinary = b"[" + b",".join(hostile.record_line(i).strip() for i in range(3000)) + b"]"
+    brackets_in_text = b'[{"t": "' + b"[" * 300 + b'"}]'
+    assert not nests_deep_within(ordinary, 100)
+    assert not nests_deep_within(brackets_in_text, 100)
+    assert nests_deep_within(b"[" * 101, 100)

@@ -52,12 +52,26 @@ def megabytes(size: int) -> str:
 
 def json_depth(data: bytes) -> int:
     """How deep arrays and objects nest in JSON `data` (brackets inside strings do not count)."""
-    brackets = _JSON_STRING.sub(b"", data).translate(None, _NOT_BRACKET)
+    return _bracket_depth(_JSON_STRING.sub(b"", data))
+
+
+def _bracket_depth(data: bytes) -> int:
+    """The deepest nesting of the brackets in `data` relative to its start, strings not told apart."""
+    brackets = data.translate(None, _NOT_BRACKET)
     if not brackets:
         return 0
     codes = np.frombuffer(brackets, dtype=np.uint8)
     steps = np.where((codes == ord("[")) | (codes == ord("{")), 1, -1)
     return int(np.cumsum(steps, dtype=np.int64).max())
+
+
+def nests_deep_within(chunk: bytes, limit: int) -> bool:
+    """True when a chunk of a JSON stream opens more levels than the budget within itself: how a deeply
+    nested value shows in a stream too long to measure whole. Ordinary chunks cost two byte counts, or a
+    count of their brackets; strings are told apart only when the brackets alone say too deep."""
+    if chunk.count(b"[") + chunk.count(b"{") <= limit:
+        return False
+    return _bracket_depth(chunk) > limit and json_depth(chunk) > limit
 
 
 def too_deep(data: bytes, limit: int | None = None) -> bool:
@@ -127,6 +141,7 @@ class RecordBudget(io.RawIOBase):
         self._max = limits().max_record_bytes if max_bytes is None else max_bytes
         self._read = 0
         self._record_start = 0
+        self._depth = limits().max_json_depth
 
     def readable(self) -> bool:
         return True
@@ -151,6 +166,8 @@ class RecordBudget(io.RawIOBase):
         if self._read - self._record_start > self._max + READ_AHEAD:
             raise BudgetError(self.reason())
         data = self._inner.read(len(buffer))
+        if self._max < 2**62 and nests_deep_within(data, self._depth):
+            raise BudgetError(depth_reason())
         buffer[: len(data)] = data
         self._read += len(data)
         return len(data)
