@@ -238,3 +238,18 @@ def test_ordinary_streamed_json_is_not_taken_for_deep_nesting() -> None:
     assert not nests_deep_within(ordinary, 100)
     assert not nests_deep_within(brackets_in_text, 100)
     assert nests_deep_within(b"[" * 101, 100)
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 7, 64])
+def test_bounded_lines_give_every_line_and_only_measure_the_long_ones(
+    block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from procurewatch.sources import budget
+
+    monkeypatch.setattr(budget, "READ_AHEAD", block)
+    data = b"ab\n" + b"x" * 25 + b"\ncd\n" + b"y" * 30 + b"\nlast"
+    got = [x if isinstance(x, bytes) else x.size for x in budget.bounded_lines(io.BytesIO(data), 10)]
+    assert got == [b"ab\n", 26, b"cd\n", 31, b"last"]
+    assert [x.size for x in budget.bounded_lines(io.BytesIO(b"a" * 11), 10)] == [11]  # type: ignore[union-attr]

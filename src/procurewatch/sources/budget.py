@@ -113,20 +113,35 @@ def buffered(stream: IO[bytes]) -> IO[bytes]:
 
 def bounded_lines(stream: IO[bytes], max_bytes: int | None = None) -> Iterator[bytes | LongLine]:
     """The lines of `stream` (with their line break); a line over the budget comes as LongLine, having
-    been read through in blocks, so no more than the budget is ever held."""
+    been read through block by block, so no more than the budget is ever held."""
     max_bytes = limits().max_line_bytes if max_bytes is None else max_bytes
-    stream = buffered(stream)
-    while line := stream.readline(max_bytes + 1):
-        if len(line) <= max_bytes:
-            yield line
-            continue
-        size = len(line)
-        while not line.endswith(b"\n"):
-            line = stream.readline(READ_AHEAD)
-            if not line:
-                break
-            size += len(line)
-        yield LongLine(size)
+    parts: list[bytes] = []  # the start of the line being read
+    held = 0  # bytes in parts
+    over = 0  # bytes of a line over the budget, read past
+    while block := stream.read(READ_AHEAD):
+        start = 0
+        while (newline := block.find(b"\n", start)) >= 0:
+            end = newline + 1
+            if over:
+                yield LongLine(over + end - start)
+                over = 0
+            elif held + end - start > max_bytes:
+                yield LongLine(held + end - start)
+            else:
+                yield b"".join((*parts, block[start:end])) if parts else block[start:end]
+            parts, held, start = [], 0, end
+        rest = len(block) - start
+        if over:
+            over += rest
+        elif held + rest > max_bytes:
+            over, parts, held = held + rest, [], 0
+        elif rest:
+            parts.append(block[start:])
+            held += rest
+    if over:
+        yield LongLine(over)
+    elif parts:
+        yield b"".join(parts)
 
 
 # ----------------------------------------------------------------------------- streamed records
