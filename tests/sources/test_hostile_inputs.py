@@ -253,3 +253,11 @@ def test_bounded_lines_give_every_line_and_only_measure_the_long_ones(
     got = [x if isinstance(x, bytes) else x.size for x in budget.bounded_lines(io.BytesIO(data), 10)]
     assert got == [b"ab\n", 26, b"cd\n", 31, b"last"]
     assert [x.size for x in budget.bounded_lines(io.BytesIO(b"a" * 11), 10)] == [11]  # type: ignore[union-attr]
+
+
+def test_a_line_whose_strings_hide_its_depth_still_loses_only_itself(tmp_path: Path) -> None:
+    hidden = b'{"x": ' + b'["]]]", ' * 5000 + b"1" + b"]" * 5000 + b"}\n"  # closing brackets in strings
+    (tmp_path / "hidden.jsonl").write_bytes(hostile.record_line(1) + hidden + hostile.record_line(2))
+    docs, errors = read_all(tmp_path)
+    assert len(docs) == 2
+    assert [e.locator for e in errors] == ["2"]

@@ -75,12 +75,8 @@ def nests_deep_within(chunk: bytes, limit: int) -> bool:
 
 
 def too_deep(data: bytes, limit: int | None = None) -> bool:
-    """True when `data` nests deeper than the budget. Cheap for ordinary JSON: the exact count runs only
-    when there are more opening brackets than the budget allows in all."""
-    limit = limits().max_json_depth if limit is None else limit
-    if data.count(b"[") + data.count(b"{") <= limit:
-        return False
-    return json_depth(data) > limit
+    """True when JSON `data` nests deeper than the budget."""
+    return nests_deep_within(data, limits().max_json_depth if limit is None else limit)
 
 
 def depth_reason() -> str:

@@ -119,7 +119,7 @@ def _walk(folder: Path) -> Iterator[InputFile | SkippedInput]:
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
-        yield SkippedInput(str(folder), f"cannot list folder: {exc.strerror or exc}")
+        yield SkippedInput(shown(str(folder)), f"cannot list folder: {exc.strerror or exc}")
         return
     for entry in entries:
         if entry.name.startswith("."):

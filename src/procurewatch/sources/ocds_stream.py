@@ -352,7 +352,7 @@ def _is_json_lines(head: bytes) -> bool:
         return False
     try:
         json.loads(first)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return True
 
@@ -378,6 +378,9 @@ def json_line_units(line: bytes, number: int, name: str) -> Iterator[Unit | Ocds
         return
     try:
         obj = json.loads(line)
+    except RecursionError:  # deeper than the brackets outside its strings showed
+        yield OcdsFormatError(f"{name}: line {number}: {depth_reason()}")
+        return
     except ValueError as exc:
         yield OcdsFormatError(f"{name}: line {number} is not valid JSON ({exc})")
         return

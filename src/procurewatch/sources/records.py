@@ -76,7 +76,7 @@ def looks_like_jsonl(head: bytes) -> bool:
     first = lines[0] if not too_deep(lines[0]) else lines[1]  # a line nested too deep is skipped later
     try:
         return isinstance(json.loads(first.decode(_json_encoding(head))), dict)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
 
 
@@ -157,6 +157,8 @@ def jsonl_line(
         return SkippedInput(path, "line is not valid text in the file's encoding", locator)
     except ValueError as exc:
         return SkippedInput(path, f"broken JSON line: {exc}", locator)
+    except RecursionError:  # deeper than the brackets outside its strings showed
+        return SkippedInput(path, depth_reason(), locator)
     return _record_document(record, path, source_key, locator, field_map)
 
 
@@ -248,6 +250,9 @@ def _json_object(
                 yield SkippedInput(input_file.path, depth_reason())
                 return
             value = json.loads(data)
+        except RecursionError:
+            yield SkippedInput(input_file.path, depth_reason())
+            return
         except (ValueError, UnicodeDecodeError) as exc:
             yield SkippedInput(input_file.path, f"broken JSON: {exc}")
             return
