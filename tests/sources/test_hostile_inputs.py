@@ -261,3 +261,14 @@ def test_a_line_whose_strings_hide_its_depth_still_loses_only_itself(tmp_path: P
     docs, errors = read_all(tmp_path)
     assert len(docs) == 2
     assert [e.locator for e in errors] == ["2"]
+
+
+def test_a_big_single_record_of_unknown_length_is_measured_while_read(tmp_path: Path) -> None:
+    import gzip
+
+    body = "某市公安局视频监控采购。" * 200_000  # 7 MB: over the wrapper's top, under the record budget
+    data = f'{{"标题": "压缩的大公告", "内容": "{body}"}}'.encode()
+    (tmp_path / "big.json.gz").write_bytes(gzip.compress(data))
+    docs, errors = read_all(tmp_path)
+    assert not errors
+    assert [d.title for d in docs] == ["压缩的大公告"]

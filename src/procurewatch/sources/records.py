@@ -34,6 +34,7 @@ from procurewatch.sources.fields import field_data, normalise_key, record_to_doc
 from procurewatch.sources.files import InputFile
 
 SMALL_JSON = 32 * 1024 * 1024
+WRAPPER_TOP = 1024 * 1024  # a wrapper's metadata before its list of records
 CSV_SAMPLE_LINES = 20
 csv.field_size_limit(limits().max_field_chars)
 
@@ -268,9 +269,11 @@ def _json_object(
         return
     try:
         key = _streamed_wrapper_key(input_file, head)
-    except BudgetError as exc:
-        yield SkippedInput(input_file.path, str(exc))
-        return
+    except BudgetError:
+        if input_file.size > limits().max_record_bytes:  # no list of records near the top: one record
+            yield SkippedInput(input_file.path, RecordBudget().reason())
+            return
+        key = None  # a stream of unknown length: the record is measured while it is read
     except (ijson.JSONError, ValueError, UnicodeDecodeError) as exc:
         yield SkippedInput(input_file.path, f"broken JSON: {exc}")
         return
@@ -296,8 +299,9 @@ def wrapper_list_key(value: Any) -> str | None:
 
 def _streamed_wrapper_key(input_file: InputFile, head: bytes) -> str | None:
     """For a file too large to load: the first top-level key holding a list of objects, found by
-    reading only up to the start of that list (and no further than a record may be long)."""
-    with _json_stream(input_file, head, RecordBudget()) as stream:
+    reading only up to the start of that list, which a wrapper holds near its top (BudgetError when
+    it is not within WRAPPER_TOP bytes)."""
+    with _json_stream(input_file, head, RecordBudget(max_bytes=WRAPPER_TOP)) as stream:
         events = ijson.parse(stream, buf_size=READ_AHEAD)
         key = None
         for prefix, event, value in events:
