@@ -36,7 +36,7 @@ from procurewatch.ingest.shards import (
     remove_shard,
 )
 from procurewatch.ingest.storing import Built, progress_bar, store_built
-from procurewatch.ingest.summary import IngestSummary
+from procurewatch.ingest.summary import IngestSummary, clear_skipped_list
 from procurewatch.store.db import open_store, over_limit_note
 from procurewatch.store.writer import StoreWriter, done_files
 
@@ -66,6 +66,7 @@ def cluster_store_phase(
     dataset = dataset or str(db_path.with_name(db_path.name + ".parts"))
     summary = IngestSummary(db_path=db_path, workers=1)
     con = open_store(db_path)
+    clear_skipped_list(db_path)  # once the store is ours, as in the local storing step
     try:
         writer = StoreWriter(con)
         stats = ReadStats()

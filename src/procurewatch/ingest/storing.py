@@ -23,7 +23,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from procurewatch.ingest.memory import arrow_allocates_from_the_system
 from procurewatch.ingest.pool import ordered_results
 from procurewatch.ingest.reading import CHUNK_DOCS, FileEnd, ReadStats, iter_chunks
-from procurewatch.ingest.summary import IngestSummary
+from procurewatch.ingest.summary import IngestSummary, clear_skipped_list
 from procurewatch.model import SkippedInput
 from procurewatch.store.arrow_tables import to_tables
 from procurewatch.store.db import open_store, over_limit_note
@@ -43,6 +43,7 @@ def store_phase(
     arrow_allocates_from_the_system()
     summary = IngestSummary(db_path=db_path, workers=1)
     con = open_store(db_path)
+    clear_skipped_list(db_path)  # once the store is ours: a run refused for a lock leaves the list alone
     try:
         writer = StoreWriter(con)
         stats = ReadStats()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,18 @@ from rich.table import Table
 
 from procurewatch.model import SkippedInput
 
-KEEP_SKIPPED = 1000  # skipped inputs kept for the summary; the rest are only counted
+KEEP_SKIPPED = 1000  # skipped inputs kept for the summary; all of them are in the skipped list file
 SHOW_SKIPPED = 20
+
+
+def skipped_list_path(db_path: Path) -> Path:
+    """The file beside the store that lists every input the last ingest skipped, one JSON object a line."""
+    return db_path.with_name(db_path.name + ".skipped.jsonl")
+
+
+def clear_skipped_list(db_path: Path) -> None:
+    """Start a run with no list: what it holds afterwards is this run's."""
+    skipped_list_path(db_path).unlink(missing_ok=True)
 
 
 @dataclass
@@ -65,6 +76,9 @@ class IngestSummary:
         if len(self.skipped) < KEEP_SKIPPED:
             where = f"{error.path}#{error.locator}" if error.locator else error.path
             self.skipped.append((where, error.reason))
+        line = json.dumps({"path": error.path, "locator": error.locator, "reason": error.reason})
+        with open(skipped_list_path(self.db_path), "a", encoding="utf-8") as listing:
+            listing.write(line + "\n")
 
 
 def print_summary(summary: IngestSummary, console: Console) -> None:
@@ -105,6 +119,11 @@ def print_summary(summary: IngestSummary, console: Console) -> None:
         )
         for where, reason in shown:
             console.print(f"  {escape(where)}: {escape(reason)}", highlight=False, soft_wrap=True)
+        console.print(
+            f"every skipped input, with its reason: {escape(str(skipped_list_path(summary.db_path)))}",
+            highlight=False,
+            soft_wrap=True,
+        )
     for note in summary.notes:
         console.print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False, soft_wrap=True)
     for warning in summary.warnings:

@@ -15,6 +15,7 @@ from procurewatch.errors import InputError
 from procurewatch.model import Document, SkippedInput
 from procurewatch.sources import ocds
 from procurewatch.sources.attachments import link_attachments, with_attachments
+from procurewatch.sources.budget import bounded_document
 from procurewatch.sources.decode import DecodeError
 from procurewatch.sources.files import GZIP_MAGIC, HEAD_SIZE, ZIP_MAGIC, InputFile, iter_input_files
 from procurewatch.sources.html import looks_like_html, looks_like_markup_body, read_html
@@ -56,7 +57,8 @@ def _read_guarded(
     input_file: InputFile, head: bytes, field_map: dict[str, str] | None
 ) -> Iterator[Document | SkippedInput]:
     try:
-        yield from _dispatch(input_file, head, field_map)
+        for item in _dispatch(input_file, head, field_map):
+            yield item if isinstance(item, SkippedInput) else bounded_document(item)
     except (OSError, EOFError) as exc:  # e.g. a truncated archive member found mid-stream
         yield SkippedInput(input_file.path, f"cannot read: {exc}")
     except Exception as exc:  # a hostile file must not stop the run; the reason names the failure
@@ -89,7 +91,7 @@ def content_kind(head: bytes, name: str) -> ContentKind:
         return "office"
     if stripped[:1] in (b"{", b"["):  # before the PDF test: a record may quote "%PDF" in its text
         return "ocds" if ocds.is_ocds(head) else "json records"
-    if PDF_MAGIC in head[:1024]:
+    if stripped.startswith(PDF_MAGIC):
         return "pdf"
     if stripped.startswith(ZIP_MAGIC) or is_rar_or_7z(stripped):
         return "nested archive"
@@ -97,8 +99,10 @@ def content_kind(head: bytes, name: str) -> ContentKind:
         return "image"
     if looks_like_ted(head):  # before HTML: a TED_EXPORT has <TITLE> elements
         return "ted xml"
-    if looks_like_html(head):
+    if looks_like_html(head):  # before the looser PDF test: a page may mention "%PDF" near its top
         return "html"
+    if PDF_MAGIC in head[:1024]:  # a PDF may start with up to 1 KB of something else
+        return "pdf"
     if b"\x00" not in head[:8192] and looks_like_records_table(head, name):
         return "records table"
     if looks_like_markup_body(head):

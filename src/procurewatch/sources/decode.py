@@ -64,8 +64,9 @@ def decodes_cleanly(data: bytes, encoding: str) -> bool:
 
 def detect_encoding(data: bytes, declared: str | None = None) -> str:
     """The encoding to decode `data` with. Raises DecodeError when nothing fits."""
-    if bom := bom_encoding(data):
-        return bom
+    for bom, encoding in _BOMS:  # FF FE 00 00 opens UTF-32 or UTF-16 text: the one that decodes
+        if data.startswith(bom) and decodes_cleanly(data, encoding):
+            return encoding
     # utf-8 first: GBK bytes are almost never valid UTF-8, while UTF-8 bytes often are valid GB18030.
     if decodes_cleanly(data, "utf-8"):
         return "utf-8"
@@ -109,7 +110,10 @@ def detect_head_encoding(head: bytes) -> str:
 def decode_text(data: bytes, declared: str | None = None) -> str:
     """Decode a whole document; refuses binary content instead of returning mojibake."""
     encoding = detect_encoding(data, declared)
-    text = data.decode(encoding)
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:  # a byte-order mark that the rest of the bytes do not follow
+        raise DecodeError(f"cannot decode text as {encoding}: {exc.reason}") from exc
     if looks_binary(text):
         raise DecodeError("binary content, not text")
     return text

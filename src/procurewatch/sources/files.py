@@ -43,6 +43,7 @@ class InputFile:
     source_key: str  # resolved absolute path (members: "/abs/archive.zip!member") used in notice ids
     opener: Callable[[], BinaryIO] | None = field(default=None, repr=False)
     attachments: tuple[str, ...] = ()  # files on disk linked to this notice (sources/attachments.py)
+    fs_path: str | None = field(default=None, repr=False)  # the name to open when `path` had to be escaped
 
     @property
     def name(self) -> str:
@@ -54,13 +55,15 @@ class InputFile:
     @property
     def disk_path(self) -> str | None:
         """The file's path on disk when its content is the file itself (not an archive member)."""
-        return self.path if self.opener is None else None
+        if self.opener is not None:
+            return None
+        return self.fs_path or self.path
 
     def open(self) -> BinaryIO:
         """A fresh binary stream of the content, from the start. Close it (use `with`)."""
         if self.opener is not None:
             return self.opener()
-        return open(self.path, "rb")  # the caller closes it
+        return open(self.fs_path or self.path, "rb")  # the caller closes it
 
     def read_bytes(self, limit: int | None = None) -> bytes:
         """The content, or its first `limit` bytes."""
@@ -71,6 +74,17 @@ class InputFile:
         return self.read_bytes(size)
 
 
+def shown(name: str) -> str:
+    """A file name as text that can be stored and printed: bytes that are not UTF-8 (which Python keeps
+    as lone surrogates) are written as \\xNN. The same name always gives the same text, so a re-ingest
+    finds the files it stored before."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return name
+
+
 def iter_input_files(paths: Iterable[str | Path]) -> Iterator[InputFile | SkippedInput]:
     """Every readable file under `paths`, in sorted order; problems come as SkippedInput, never raised."""
     for raw in paths:
@@ -78,57 +92,85 @@ def iter_input_files(paths: Iterable[str | Path]) -> Iterator[InputFile | Skippe
         try:
             info = path.stat()
         except FileNotFoundError:
-            yield SkippedInput(str(path), "no such file or folder")
+            yield SkippedInput(shown(str(path)), "no such file or folder")
             continue
         except OSError as exc:
-            yield SkippedInput(str(path), f"cannot read: {exc.strerror or exc}")
+            yield SkippedInput(shown(str(path)), f"cannot read: {exc.strerror or exc}")
             continue
         if stat.S_ISDIR(info.st_mode):
             yield from _walk(path)
+        elif not stat.S_ISREG(info.st_mode):
+            yield SkippedInput(shown(str(path)), _not_regular(info.st_mode))
         else:
             yield from _expand(path)
+
+
+def _not_regular(mode: int) -> str:
+    kind = (
+        "a FIFO (named pipe)"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "not a regular file"
+    )
+    return f"{kind}: skipped without opening it (only regular files are read)"
 
 
 def _walk(folder: Path) -> Iterator[InputFile | SkippedInput]:
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
-        yield SkippedInput(str(folder), f"cannot list folder: {exc.strerror or exc}")
+        yield SkippedInput(shown(str(folder)), f"cannot list folder: {exc.strerror or exc}")
         return
     for entry in entries:
         if entry.name.startswith("."):
             continue
         try:
-            is_dir = entry.is_dir(follow_symlinks=False)
-        except OSError:
-            is_dir = False
-        if is_dir:
-            yield from _walk(Path(entry.path))
-        elif entry.is_file():
+            if entry.is_dir(follow_symlinks=False):
+                yield from _walk(Path(entry.path))
+                continue
+            info = entry.stat()  # follows a symbolic link: a loop or a dangling link fails here
+        except OSError as exc:
+            yield SkippedInput(shown(entry.path), f"cannot read: {exc.strerror or exc}")
+            continue
+        if stat.S_ISREG(info.st_mode):
             yield from _expand(Path(entry.path))
+        elif not stat.S_ISDIR(info.st_mode):  # a link to a folder is not followed (no walking in circles)
+            yield SkippedInput(shown(entry.path), _not_regular(info.st_mode))
 
 
 def _expand(path: Path) -> Iterator[InputFile | SkippedInput]:
     """A file on disk: itself, or the members of the archive it is."""
+    display = shown(str(path))
     try:
-        info = path.stat()
-        with open(path, "rb") as stream:
-            magic = stream.read(8)
+        # never blocks: a FIFO swapped in after the walk looked is refused below, not waited on
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            info = os.fstat(descriptor)
+            magic = os.read(descriptor, 8) if stat.S_ISREG(info.st_mode) else b""
+        finally:
+            os.close(descriptor)
     except OSError as exc:
-        yield SkippedInput(str(path), f"cannot read: {exc.strerror or exc}")
+        yield SkippedInput(display, f"cannot read: {exc.strerror or exc}")
         return
-    key = str(path.resolve())
+    if not stat.S_ISREG(info.st_mode):
+        yield SkippedInput(display, _not_regular(info.st_mode))
+        return
+    key = shown(str(path.resolve()))
     lower = path.name.lower()
     if magic.startswith(ZIP_MAGIC) and not lower.endswith(NOT_ARCHIVES):
-        yield from _zip_members(path, key)
+        yield from _zip_members(path, display, key)
     elif magic.startswith(GZIP_MAGIC):
-        yield from _gzip_content(path, key, info.st_mtime)
+        yield from _gzip_content(path, display, key, info.st_mtime)
     elif rar7z.is_rar_or_7z(magic):
-        yield from _rar7z_members(path, key)
+        yield from _rar7z_members(path, display, key)
     elif _is_tar(path):
-        yield from _tar_members(path, key, "r:")
+        yield from _tar_members(path, display, key, "r:")
     else:
-        yield InputFile(str(path), info.st_size, info.st_mtime, key)
+        fs_path = str(path) if display != str(path) else None
+        yield InputFile(display, info.st_size, info.st_mtime, key, fs_path=fs_path)
 
 
 def _is_tar(path: Path) -> bool:
@@ -142,38 +184,52 @@ def _is_tar(path: Path) -> bool:
 
 def _hidden(member: str) -> bool:
     parts = member.replace("\\", "/").split("/")
-    return any(p.startswith(".") or p == "__MACOSX" for p in parts if p)
+    return any(p.startswith(".") or p == "__MACOSX" for p in parts if p and p != "..")
 
 
-def _zip_members(path: Path, key: str) -> Iterator[InputFile | SkippedInput]:
+def unsafe_member(member: str) -> str | None:
+    """Why an archive member's name is refused (it climbs out of the archive or is absolute), else None."""
+    parts = member.replace("\\", "/").split("/")
+    if ".." in parts:
+        return "archive member named outside the archive ('..' in its name): not read"
+    if member.startswith(("/", "\\")) or (len(member) > 1 and member[1] == ":"):
+        return "archive member with an absolute name: not read"
+    return None
+
+
+def _zip_members(path: Path, display: str, key: str) -> Iterator[InputFile | SkippedInput]:
     try:
         with zipfile.ZipFile(path) as archive:
             members = sorted((m for m in archive.infolist() if not m.is_dir()), key=lambda m: m.filename)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        yield SkippedInput(str(path), f"broken zip archive: {exc}")
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        yield SkippedInput(display, f"broken zip archive: {exc}")
         return
     for member in members:
+        if unsafe := unsafe_member(member.filename):
+            yield SkippedInput(f"{display}!{shown(member.filename)}", unsafe)
+            continue
         if _hidden(member.filename):
             continue
         if member.flag_bits & 0x1:
-            yield SkippedInput(f"{path}!{member.filename}", "encrypted zip member")
+            yield SkippedInput(f"{display}!{shown(member.filename)}", "encrypted zip member")
             continue
         mtime = _zip_mtime(member)
         yield InputFile(
-            f"{path}!{member.filename}",
+            f"{display}!{shown(member.filename)}",
             member.file_size,
             mtime,
-            f"{key}!{member.filename}",
+            f"{key}!{shown(member.filename)}",
             opener=_zip_opener(path, member.filename),
         )
 
 
-def _rar7z_members(path: Path, key: str) -> Iterator[InputFile | SkippedInput]:
+def _rar7z_members(path: Path, display: str, key: str) -> Iterator[InputFile | SkippedInput]:
     for item in rar7z.archive_members(path, skip=_hidden):
         if isinstance(item, SkippedInput):
             yield item
         else:
-            yield InputFile(f"{path}!{item.name}", item.size, item.mtime, f"{key}!{item.name}", item.open)
+            name = shown(item.name)
+            yield InputFile(f"{display}!{name}", item.size, item.mtime, f"{key}!{name}", item.open)
 
 
 def _zip_mtime(member: zipfile.ZipInfo) -> float:
@@ -197,44 +253,49 @@ def _zip_opener(path: Path, name: str) -> Callable[[], BinaryIO]:
     return opener
 
 
-def _gzip_content(path: Path, key: str, mtime: float) -> Iterator[InputFile | SkippedInput]:
+def _gzip_content(path: Path, display: str, key: str, mtime: float) -> Iterator[InputFile | SkippedInput]:
     try:
         with gzip.open(path, "rb") as stream:
             block = stream.read(512)
     except (OSError, EOFError) as exc:
-        yield SkippedInput(str(path), f"broken gzip file: {exc}")
+        yield SkippedInput(display, f"broken gzip file: {exc}")
         return
     if len(block) == 512 and block[257:262] == b"ustar":
-        yield from _tar_members(path, key, "r|gz")
+        yield from _tar_members(path, display, key, "r|gz")
         return
 
     def opener() -> BinaryIO:
         return gzip.open(path, "rb")  # type: ignore[return-value]
 
-    yield InputFile(str(path), -1, mtime, key, opener=opener)
+    yield InputFile(display, -1, mtime, key, opener=opener)
 
 
-def _tar_members(path: Path, key: str, mode: str) -> Iterator[InputFile | SkippedInput]:
+def _tar_members(path: Path, display: str, key: str, mode: str) -> Iterator[InputFile | SkippedInput]:
     try:
         archive = tarfile.open(path, mode)  # type: ignore[call-overload]  # noqa: SIM115
     except (tarfile.TarError, OSError, EOFError) as exc:
-        yield SkippedInput(str(path), f"broken tar archive: {exc}")
+        yield SkippedInput(display, f"broken tar archive: {exc}")
         return
     with archive:
         while True:
             try:
                 member = archive.next()
             except (tarfile.TarError, OSError, EOFError) as exc:
-                yield SkippedInput(str(path), f"broken tar archive: {exc}")
+                yield SkippedInput(display, f"broken tar archive: {exc}")
                 return
             if member is None:
                 return
+            name = shown(member.name)
+            if (unsafe := unsafe_member(member.name)) and member.isfile():
+                yield SkippedInput(f"{display}!{name}", unsafe)
+                continue
             if not member.isfile() or _hidden(member.name):
                 continue
-            display = f"{path}!{member.name}"
             spool = _MemberSpool(archive, member)
             try:
-                yield InputFile(display, member.size, float(member.mtime), f"{key}!{member.name}", spool.open)
+                yield InputFile(
+                    f"{display}!{name}", member.size, float(member.mtime), f"{key}!{name}", spool.open
+                )
             finally:
                 spool.close()
 
@@ -256,7 +317,12 @@ class _MemberSpool:
             if source is None:
                 raise OSError(f"{self._member.name}: not a regular file")
             self._file = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
-            shutil.copyfileobj(source, self._file, 1024 * 1024)
+            try:
+                shutil.copyfileobj(source, self._file, 1024 * 1024)
+            except tarfile.TarError as exc:  # a truncated archive: the member breaks off
+                self._file.close()
+                self._file = None
+                raise OSError(f"broken tar archive: {exc}") from exc
         self._file.seek(0)
         return _Unclosable(self._file)  # type: ignore[return-value]
 

@@ -13,6 +13,7 @@ import lxml.html
 from lxml import etree
 
 from procurewatch import knowledge
+from procurewatch.errors import InputError
 from procurewatch.model import Document
 from procurewatch.sources.decode import declared_encoding, decode_text
 from procurewatch.sources.main_content import drop_chrome, drop_chrome_lines
@@ -93,13 +94,16 @@ def looks_like_markup(text: str) -> bool:
 
 
 def read_html(data: bytes, *, path: str, source_key: str, main_content: bool = True) -> Document:
-    """Raises DecodeError or ValueError when the page cannot be read. `main_content=False` keeps the
-    page's chrome (for measuring what main_content removes)."""
+    """Raises InputError (DecodeError for bytes that are not text) when the page cannot be read.
+    `main_content=False` keeps the page's chrome (for measuring what main_content removes)."""
     text = decode_text(data, declared_encoding(data[:8192]))
     text = _XML_PROLOG.sub("", text)
     if not text.strip():
-        raise ValueError("empty page")
-    root = lxml.html.document_fromstring(text)
+        raise InputError("empty page")
+    try:
+        root = lxml.html.document_fromstring(text)
+    except etree.ParserError as exc:  # e.g. only a comment, or an unclosed first tag
+        raise InputError(f"no HTML content ({exc})") from exc
     meta = _meta(root)
     title_tag = _clean(root.findtext(".//title") or "")
     url = _canonical_url(root, meta)

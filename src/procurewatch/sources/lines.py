@@ -21,6 +21,7 @@ from typing import Literal
 from procurewatch.model import Document, SkippedInput
 from procurewatch.sources import ocds, records
 from procurewatch.sources.base import BOM_AND_SPACE, content_kind
+from procurewatch.sources.budget import LongLine, bounded_document, limits
 from procurewatch.sources.files import GZIP_MAGIC, HEAD_SIZE, InputFile
 from procurewatch.sources.ocds_stream import json_line_units, json_lines_encoding, utf8_line
 
@@ -55,6 +56,7 @@ class LineSlice:
     end: int
     first_line: int
     lines: int
+    fs_path: str = ""  # the name to open when `path` had to be escaped (files.shown)
 
 
 def line_plan(input_file: InputFile) -> LinePlan | None:
@@ -84,19 +86,23 @@ def line_plan(input_file: InputFile) -> LinePlan | None:
 
 
 def iter_slices(input_file: InputFile, plan: LinePlan, max_lines: int, max_bytes: int) -> Iterator[LineSlice]:
-    """Slices of at most `max_lines` lines and, but for a single longer line, `max_bytes` bytes.
+    """Slices of at most `max_lines` lines and, but for a single longer line, `max_bytes` bytes. A line
+    over the line budget (budget.py) is a slice of its own, which `read_slice` refuses without reading.
 
     Raises OSError when the file cannot be read."""
 
     def cut(start: int, end: int, first: int, lines: int) -> LineSlice:
         return LineSlice(
-            input_file.path, input_file.source_key, plan.kind, plan.encoding, start, end, first, lines
+            input_file.path, input_file.source_key, plan.kind, plan.encoding, start, end, first, lines, disk
         )
 
-    with open(input_file.path, "rb") as stream:
+    longest = limits().max_line_bytes
+    disk = input_file.disk_path or input_file.path
+    with open(disk, "rb") as stream:
         stream.seek(plan.start)
         start = offset = plan.start  # the slice being cut begins at start; offset is where block begins
         first_line, lines = 1, 0
+        line_start = start
         unended = False  # the file's last line has no line break
         while block := stream.read(BLOCK):
             unended = not block.endswith(b"\n")
@@ -104,18 +110,29 @@ def iter_slices(input_file: InputFile, plan: LinePlan, max_lines: int, max_bytes
             while (newline := block.find(b"\n", at)) >= 0:
                 at = newline + 1
                 lines += 1
-                if lines >= max_lines or offset + at - start >= max_bytes:
+                overlong = offset + at - line_start > longest
+                if overlong and lines > 1:  # the lines before it go first
+                    yield cut(start, line_start, first_line, lines - 1)
+                    start, first_line, lines = line_start, first_line + lines - 1, 1
+                line_start = offset + at
+                if overlong or lines >= max_lines or offset + at - start >= max_bytes:
                     yield cut(start, offset + at, first_line, lines)
                     start, first_line, lines = offset + at, first_line + lines, 0
             offset += len(block)
         if offset > start:
+            if unended and offset - line_start > longest and line_start > start:
+                yield cut(start, line_start, first_line, lines)
+                start, first_line, lines = line_start, first_line + lines, 0
             yield cut(start, offset, first_line, lines + unended)
 
 
 def read_slice(line_slice: LineSlice, field_map: dict[str, str] | None) -> Iterator[Document | SkippedInput]:
     s = line_slice
+    if s.lines == 1 and s.end - s.start > limits().max_line_bytes:
+        yield SkippedInput(s.path, LongLine(s.end - s.start).reason, str(s.first_line))
+        return
     try:
-        with open(s.path, "rb") as stream:
+        with open(s.fs_path or s.path, "rb") as stream:
             stream.seek(s.start)
             data = stream.read(s.end - s.start)
     except OSError as exc:
@@ -132,7 +149,7 @@ def read_slice(line_slice: LineSlice, field_map: dict[str, str] | None) -> Itera
         for number, raw in enumerate(lines, start=s.first_line):
             made = records.jsonl_line(raw, number, s.encoding, s.path, s.source_key, field_map)
             if made is not None:
-                yield made
+                yield made if isinstance(made, SkippedInput) else bounded_document(made)
         return
     # whole-file reading gives each line with its line break, which JSON error messages can show
     ended = [raw + b"\n" for raw in lines] + ([broken_off] if broken_off else [])
@@ -141,4 +158,5 @@ def read_slice(line_slice: LineSlice, field_map: dict[str, str] | None) -> Itera
         for number, raw in enumerate(ended, start=s.first_line)
         for unit in json_line_units(utf8_line(raw, s.encoding), number, s.path)
     )
-    yield from ocds.documents_of(units, s.path, s.source_key)
+    for made in ocds.documents_of(units, s.path, s.source_key):
+        yield made if isinstance(made, SkippedInput) else bounded_document(made)

@@ -22,6 +22,16 @@ import ijson
 from charset_normalizer import from_bytes
 
 from procurewatch.errors import InputError
+from procurewatch.sources.budget import (
+    READ_AHEAD,
+    BudgetError,
+    LongLine,
+    RecordBudget,
+    bounded_lines,
+    depth_reason,
+    limits,
+    too_deep,
+)
 
 HEAD_SIZE = 64 * 1024
 CHUNK_SIZE = 256 * 1024
@@ -182,6 +192,9 @@ def sniff_shape(head: bytes) -> HeadShape:
     """Walk the parse events of the head only: structure of the first top-level value."""
     shape = HeadShape()
     base = ""  # prefix of the object whose keys we record: "" or "item" (top-level array)
+    if too_deep(head):  # the parser's cost grows with the square of the depth
+        shape.error = depth_reason()
+        return shape
     try:
         for prefix, event, value in ijson.parse(io.BytesIO(head), multiple_values=True):
             if not shape.top:
@@ -277,7 +290,15 @@ def looks_like_ocds(shape: HeadShape, head_text: str) -> bool:
 
 def iter_units(raw: IO[bytes], name: str) -> Iterator[Unit | OcdsFormatError]:
     """Every release/record in the stream; a parse failure comes last as OcdsFormatError."""
-    stream, head = utf8_stream(raw)
+    budget = RecordBudget(raw)
+    try:
+        yield from _iter_budgeted(budget, name)
+    except BudgetError as exc:
+        yield OcdsFormatError(f"{name}: {exc}")
+
+
+def _iter_budgeted(budget: RecordBudget, name: str) -> Iterator[Unit | OcdsFormatError]:
+    stream, head = utf8_stream(budget)
     if not head.strip():
         yield OcdsFormatError(f"{name}: empty file")
         return
@@ -287,12 +308,13 @@ def iter_units(raw: IO[bytes], name: str) -> Iterator[Unit | OcdsFormatError]:
         return
     layout = _layout(head, shape)
     if layout.startswith("package:"):
-        yield from _iter_big_package(stream, layout.partition(":")[2], shape.package, name)
+        yield from _iter_big_package(stream, layout.partition(":")[2], shape.package, name, budget)
     elif layout == "lines":
+        budget.stop_counting()  # each line has a budget of its own
         yield from _iter_json_lines(io.BufferedReader(stream, buffer_size=CHUNK_SIZE), name)
     else:
         # a top-level array is walked element by element, so a huge array of releases stays in flat memory
-        yield from _iter_values(stream, name, "item" if shape.top == "array" else "")
+        yield from _iter_values(stream, name, "item" if shape.top == "array" else "", budget)
 
 
 def _layout(head: bytes, shape: HeadShape) -> str:
@@ -306,13 +328,16 @@ def _layout(head: bytes, shape: HeadShape) -> str:
 
 
 def _iter_big_package(
-    stream: IO[bytes], container: str, package: dict[str, Any], name: str
+    stream: IO[bytes], container: str, package: dict[str, Any], name: str, budget: RecordBudget
 ) -> Iterator[Unit | OcdsFormatError]:
     kind: UnitKind = "record" if container.endswith("records") else "release"
     count = 0
     try:
-        for obj in ijson.items(stream, f"{container}.item", multiple_values=True, use_float=True):
+        for obj in ijson.items(
+            stream, f"{container}.item", multiple_values=True, use_float=True, buf_size=READ_AHEAD
+        ):
             count += 1
+            budget.next_record()
             if isinstance(obj, dict):
                 yield Unit(kind, obj, package)
             else:
@@ -327,14 +352,17 @@ def _is_json_lines(head: bytes) -> bool:
         return False
     try:
         json.loads(first)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return True
 
 
 def _iter_json_lines(stream: IO[bytes], name: str) -> Iterator[Unit | OcdsFormatError]:
-    for number, line in enumerate(stream, start=1):
-        yield from json_line_units(line, number, name)
+    for number, line in enumerate(bounded_lines(stream), start=1):
+        if isinstance(line, LongLine):
+            yield OcdsFormatError(f"{name}: line {number}: {line.reason}")
+        else:
+            yield from json_line_units(line, number, name)
 
 
 def json_line_units(line: bytes, number: int, name: str) -> Iterator[Unit | OcdsFormatError]:
@@ -342,8 +370,17 @@ def json_line_units(line: bytes, number: int, name: str) -> Iterator[Unit | Ocds
     and sources/lines.py, so a file read in slices gives the same units."""
     if not line.strip():
         return
+    if len(line) > limits().max_line_bytes:
+        yield OcdsFormatError(f"{name}: line {number}: {LongLine(len(line)).reason}")
+        return
+    if too_deep(line):
+        yield OcdsFormatError(f"{name}: line {number}: {depth_reason()}")
+        return
     try:
         obj = json.loads(line)
+    except RecursionError:  # deeper than the brackets outside its strings showed
+        yield OcdsFormatError(f"{name}: line {number}: {depth_reason()}")
+        return
     except ValueError as exc:
         yield OcdsFormatError(f"{name}: line {number} is not valid JSON ({exc})")
         return
@@ -381,11 +418,14 @@ def json_lines_encoding(head: bytes) -> tuple[str, int] | None:
     return (encoding, skip) if _layout(utf8, shape) == "lines" else None
 
 
-def _iter_values(stream: IO[bytes], name: str, prefix: str) -> Iterator[Unit | OcdsFormatError]:
+def _iter_values(
+    stream: IO[bytes], name: str, prefix: str, budget: RecordBudget
+) -> Iterator[Unit | OcdsFormatError]:
     count = 0
     try:
-        for obj in ijson.items(stream, prefix, multiple_values=True, use_float=True):
+        for obj in ijson.items(stream, prefix, multiple_values=True, use_float=True, buf_size=READ_AHEAD):
             count += 1
+            budget.next_record()
             yield from _units_of(obj, {}, name, f"value {count}")
     except ijson.JSONError as exc:
         yield OcdsFormatError(f"{name}: broken JSON after {count} top-level value(s): {exc}")

@@ -11,7 +11,7 @@ import codecs
 import csv
 import io
 import json
-import sys
+from collections import deque
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -19,13 +19,25 @@ import ijson
 
 from procurewatch.model import Document, SkippedInput
 from procurewatch.sources.attachments import REFS_HINT, file_refs
+from procurewatch.sources.budget import (
+    READ_AHEAD,
+    BudgetError,
+    LongLine,
+    RecordBudget,
+    bounded_lines,
+    buffered,
+    depth_reason,
+    limits,
+    too_deep,
+)
 from procurewatch.sources.decode import DecodeError, detect_head_encoding
 from procurewatch.sources.fields import field_data, normalise_key, record_to_document
 from procurewatch.sources.files import InputFile
 
 SMALL_JSON = 32 * 1024 * 1024
+WRAPPER_TOP = 1024 * 1024  # a wrapper's metadata before its list of records
 CSV_SAMPLE_LINES = 20
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+csv.field_size_limit(limits().max_field_chars)
 
 
 def read_records(
@@ -33,15 +45,23 @@ def read_records(
 ) -> Iterator[Document | SkippedInput]:
     """Dispatch on the first bytes: '[' array, '{' object or JSON Lines, anything else CSV/TSV."""
     first = _first_char(head)
+    whole_json = first == "[" or (first == "{" and not _is_jsonl(input_file, head))
+    if whole_json and too_deep(head):  # a streaming parser's cost grows with the square of the depth
+        yield SkippedInput(input_file.path, depth_reason())
+        return
     if first == "[":
         yield from _json_array(input_file, head, field_map)
     elif first == "{":
-        if input_file.name.lower().endswith((".jsonl", ".ndjson", ".jsonlines")) or looks_like_jsonl(head):
+        if _is_jsonl(input_file, head):
             yield from _jsonl(input_file, head, field_map)
         else:
             yield from _json_object(input_file, head, field_map)
     else:
         yield from _delimited(input_file, head, field_map)
+
+
+def _is_jsonl(input_file: InputFile, head: bytes) -> bool:
+    return input_file.name.lower().endswith((".jsonl", ".ndjson", ".jsonlines")) or looks_like_jsonl(head)
 
 
 def _first_char(head: bytes) -> str:
@@ -55,9 +75,10 @@ def looks_like_jsonl(head: bytes) -> bool:
     lines = [line for line in text.split(b"\n")[:3] if line.strip()]
     if len(lines) < 2 or not lines[1].lstrip().startswith(b"{"):
         return False
+    first = lines[0] if not too_deep(lines[0]) else lines[1]  # a line nested too deep is skipped later
     try:
-        return isinstance(json.loads(lines[0].decode(_json_encoding(head))), dict)
-    except ValueError:
+        return isinstance(json.loads(first.decode(_json_encoding(head))), dict)
+    except (ValueError, RecursionError):
         return False
 
 
@@ -120,7 +141,10 @@ def _jsonl(
 ) -> Iterator[Document | SkippedInput]:
     encoding = _json_encoding(head)
     with input_file.open() as stream:
-        for number, raw in enumerate(stream, start=1):
+        for number, raw in enumerate(bounded_lines(stream), start=1):
+            if isinstance(raw, LongLine):
+                yield SkippedInput(input_file.path, raw.reason, str(number))
+                continue
             made = jsonl_line(
                 raw,
                 number,
@@ -150,12 +174,18 @@ def jsonl_line(
     if not line:
         return None
     locator = str(number)
+    if len(line) > limits().max_line_bytes:
+        return SkippedInput(path, LongLine(len(line)).reason, locator)
+    if too_deep(line):
+        return SkippedInput(path, depth_reason(), locator)
     try:
         record = json.loads(line if encoding == "utf-8" else line.decode(encoding))
     except UnicodeDecodeError:
         return SkippedInput(path, "line is not valid text in the file's encoding", locator)
     except ValueError as exc:
         return SkippedInput(path, f"broken JSON line: {exc}", locator)
+    except RecursionError:  # deeper than the brackets outside its strings showed
+        return SkippedInput(path, depth_reason(), locator)
     return _record_document(record, path, source_key, locator, field_map, refs)
 
 
@@ -163,7 +193,7 @@ def jsonl_encoding(input_file: InputFile, head: bytes) -> str | None:
     """The encoding of a file `read_records` reads as JSON Lines of records, else None."""
     if _first_char(head) != "{":
         return None
-    if input_file.name.lower().endswith((".jsonl", ".ndjson", ".jsonlines")) or looks_like_jsonl(head):
+    if _is_jsonl(input_file, head):
         return _json_encoding(head)
     return None
 
@@ -176,9 +206,12 @@ def _json_encoding(head: bytes) -> str:
     return "utf-8" if encoding in ("utf-8", "utf-8-sig", "ascii") else encoding
 
 
-def _json_stream(input_file: InputFile, head: bytes) -> IO[bytes]:
-    """The content as UTF-8 bytes for ijson, transcoding (streamed) when the file is GB18030 or similar."""
-    stream = input_file.open()
+def _json_stream(input_file: InputFile, head: bytes, budget: RecordBudget | None = None) -> IO[bytes]:
+    """The content as UTF-8 bytes for ijson, transcoding (streamed) when the file is GB18030 or similar;
+    through `budget` when one is given."""
+    stream: IO[bytes] = input_file.open()
+    if budget is not None:
+        stream = budget.wrap(stream)
     encoding = _json_encoding(head)
     if encoding == "utf-8":
         return stream
@@ -220,10 +253,14 @@ def _stream_items(
     input_file: InputFile, head: bytes, prefix: str, field_map: dict[str, str] | None
 ) -> Iterator[Document | SkippedInput]:
     index = 0
+    budget = RecordBudget()
     try:
-        with _json_stream(input_file, head) as stream:
-            for index, record in enumerate(ijson.items(stream, prefix, use_float=True)):
+        with _json_stream(input_file, head, budget) as stream:
+            for index, record in enumerate(ijson.items(stream, prefix, use_float=True, buf_size=READ_AHEAD)):
+                budget.next_record()
                 yield _document(input_file, record, str(index), field_map)
+    except BudgetError as exc:
+        yield SkippedInput(input_file.path, f"after record {index}: {exc}", str(index + 1))
     except (ijson.JSONError, ValueError, UnicodeDecodeError) as exc:
         yield SkippedInput(input_file.path, f"broken JSON after record {index}: {exc}", str(index + 1))
 
@@ -235,12 +272,22 @@ def _json_object(
     if 0 <= input_file.size <= SMALL_JSON:
         try:
             with _json_stream(input_file, head) as stream:
-                value = json.loads(stream.read())
+                data = stream.read()
+            if too_deep(data):
+                yield SkippedInput(input_file.path, depth_reason())
+                return
+            value = json.loads(data)
+        except RecursionError:
+            yield SkippedInput(input_file.path, depth_reason())
+            return
         except (ValueError, UnicodeDecodeError) as exc:
             yield SkippedInput(input_file.path, f"broken JSON: {exc}")
             return
         key = wrapper_list_key(value)
         if key is None:
+            if len(data) > limits().max_record_bytes:
+                yield SkippedInput(input_file.path, RecordBudget().reason())
+                return
             yield _document(input_file, value, "", field_map)
             return
         for index, record in enumerate(value[key]):
@@ -248,6 +295,11 @@ def _json_object(
         return
     try:
         key = _streamed_wrapper_key(input_file, head)
+    except BudgetError:
+        if input_file.size > limits().max_record_bytes:  # no list of records near the top: one record
+            yield SkippedInput(input_file.path, RecordBudget().reason())
+            return
+        key = None  # a stream of unknown length: the record is measured while it is read
     except (ijson.JSONError, ValueError, UnicodeDecodeError) as exc:
         yield SkippedInput(input_file.path, f"broken JSON: {exc}")
         return
@@ -273,9 +325,10 @@ def wrapper_list_key(value: Any) -> str | None:
 
 def _streamed_wrapper_key(input_file: InputFile, head: bytes) -> str | None:
     """For a file too large to load: the first top-level key holding a list of objects, found by
-    reading only up to the start of that list."""
-    with _json_stream(input_file, head) as stream:
-        events = ijson.parse(stream)
+    reading only up to the start of that list, which a wrapper holds near its top (BudgetError when
+    it is not within WRAPPER_TOP bytes)."""
+    with _json_stream(input_file, head, RecordBudget(max_bytes=WRAPPER_TOP)) as stream:
+        events = ijson.parse(stream, buf_size=READ_AHEAD)
         key = None
         for prefix, event, value in events:
             if prefix == "" and event == "map_key":
@@ -297,26 +350,139 @@ def _delimited(
         return
     sample = head.decode(encoding, errors="ignore")
     delimiter = "\t" if input_file.name.lower().endswith(".tsv") else _delimiter(sample)
-    row_number = 0
     with input_file.open() as raw:
-        text = io.TextIOWrapper(raw, encoding=encoding, newline="", errors="strict")  # type: ignore[arg-type]
+        text = io.TextIOWrapper(buffered(raw), encoding=encoding, newline="", errors="strict")  # type: ignore[arg-type]
+        rows = _TableRows(text, delimiter)
         try:
-            reader = csv.reader(text, delimiter=delimiter)
-            header = next(reader, None)
-            if not header:
-                yield SkippedInput(input_file.path, "empty table: no header row")
-                return
-            header = [h.strip() for h in header]
-            for row_number, row in enumerate(reader, start=1):
-                if not any(cell.strip() for cell in row):
-                    continue
-                record = dict(zip(header, row, strict=False))
-                if len(row) > len(header):
-                    record["_extra"] = row[len(header) :]
-                yield _document(input_file, record, str(row_number), field_map)
+            yield from _table_documents(input_file, rows, field_map)
         except UnicodeDecodeError:
             yield SkippedInput(
-                input_file.path, f"text after row {row_number} is not valid {encoding}", str(row_number + 1)
+                input_file.path,
+                f"text after line {rows.line} is not valid {encoding}",
+                f"line {rows.line + 1}",
             )
-        except csv.Error as exc:
-            yield SkippedInput(input_file.path, f"broken table: {exc}", str(row_number + 1))
+
+
+def _table_documents(
+    input_file: InputFile, rows: _TableRows, field_map: dict[str, str] | None
+) -> Iterator[Document | SkippedInput]:
+    header: list[str] | None = None
+    row_number = 0
+    for row in rows:
+        if isinstance(row, SkippedInput):
+            yield SkippedInput(input_file.path, row.reason, row.locator)
+            continue
+        if header is None:
+            if not row:
+                yield SkippedInput(input_file.path, "empty table: no header row")
+                return
+            header = [h.strip() for h in row]
+            rows.width = len(header)
+            continue
+        row_number += 1
+        if not any(cell.strip() for cell in row):
+            continue
+        record = dict(zip(header, row, strict=False))
+        if len(row) > len(header):
+            record["_extra"] = row[len(header) :]
+        yield _document(input_file, record, str(row_number), field_map)
+    if header is None:
+        yield SkippedInput(input_file.path, "empty table: no header row")
+
+
+class _TableRows:
+    """The rows of a CSV/TSV text, each within the budgets: a line over max_line_bytes or a field over
+    max_field_chars is reported and skipped. A row that an unterminated quote stretched over several
+    lines with the wrong number of fields is reported by its first line, and the lines after it are read
+    again as rows; until a row with the header's number of fields comes, rows without it are what the
+    quote swallowed, and are reported together."""
+
+    def __init__(self, text: io.TextIOWrapper, delimiter: str) -> None:
+        self._text = text
+        self._delimiter = delimiter
+        self._reader = csv.reader(self._feed(), delimiter=delimiter)
+        self._pending: deque[tuple[int, str]] = deque()  # lines to read again
+        self._row_lines: list[int] = []  # the numbers of the lines of the row being read
+        self._lines: list[str] = []  # and the lines themselves
+        self._problems: list[SkippedInput] = []
+        self._stray: list[int] = []  # lines of rows a broken quote left without the header's fields
+        self._read = 0
+        self.line = 0  # the last line read
+        self.width = 0  # fields in the header, once read
+
+    def _feed(self) -> Iterator[str]:
+        longest = limits().max_line_bytes
+        while True:
+            if self._pending:
+                number, line = self._pending.popleft()
+            else:
+                line = self._text.readline(longest + 1)
+                if not line:
+                    return
+                self._read += 1
+                number = self._read
+                if len(line) > longest and not line.endswith(("\n", "\r")):
+                    size = len(line)
+                    while line and not line.endswith(("\n", "\r")):
+                        line = self._text.readline(READ_AHEAD)
+                        size += len(line)
+                    self._problems.append(SkippedInput("", LongLine(size).reason, f"line {number}"))
+                    continue
+            self.line = number
+            self._row_lines.append(number)
+            self._lines.append(line)
+            yield line
+
+    def __iter__(self) -> Iterator[list[str] | SkippedInput]:
+        while True:
+            self._row_lines, self._lines = [], []
+            try:
+                row = next(self._reader)
+            except StopIteration:
+                yield from self._flush()
+                yield from self._end_stray()
+                return
+            except csv.Error as exc:
+                yield from self._flush()
+                yield from self._reread(f"broken table: {exc}")
+                continue
+            yield from self._flush()
+            if not self.width or len(row) == self.width:
+                yield from self._end_stray()
+                yield row
+            elif len(self._row_lines) > 1:
+                yield from self._reread(
+                    f"unterminated quote: the row runs over {len(self._row_lines)} lines with {len(row)} "
+                    f"field(s) where the header has {self.width}"
+                )
+            elif self._stray:
+                self._stray.append(self._row_lines[0])
+            else:
+                yield row  # a ragged row: fields missing or extra, kept as the table has them
+
+    def _flush(self) -> Iterator[SkippedInput]:
+        yield from self._problems
+        self._problems = []
+
+    def _reread(self, reason: str) -> Iterator[SkippedInput]:
+        """Report the row's first line and read the lines after it again."""
+        if not self._row_lines:
+            return
+        first = self._row_lines[0]
+        yield SkippedInput(
+            "", f"{reason}; line {first} skipped, the lines after it read again", f"line {first}"
+        )
+        self._pending.extendleft(reversed(list(zip(self._row_lines[1:], self._lines[1:], strict=True))))
+        self._reader = csv.reader(self._feed(), delimiter=self._delimiter)  # the last may have met the end
+        self._stray.append(first)
+
+    def _end_stray(self) -> Iterator[SkippedInput]:
+        if len(self._stray) > 1:
+            lines = self._stray[1:]
+            yield SkippedInput(
+                "",
+                f"{len(lines):,} line(s) after the unterminated quote on line {self._stray[0]} do not have "
+                f"the header's {self.width} fields (text the quote swallowed): skipped",
+                f"lines {lines[0]}-{lines[-1]}",
+            )
+        self._stray = []
