@@ -272,3 +272,10 @@ def test_a_big_single_record_of_unknown_length_is_measured_while_read(tmp_path: 
     docs, errors = read_all(tmp_path)
     assert not errors
     assert [d.title for d in docs] == ["压缩的大公告"]
+
+
+def test_the_field_budget_holds_after_a_library_changes_the_csv_limit(tmp_path: Path) -> None:
+    import csv
+
+    csv.field_size_limit(30 * 1024 * 1024)  # what importing followthemoney does to the whole process
+    test_an_unterminated_quote_over_many_lines_is_cut_at_the_field_budget(tmp_path)

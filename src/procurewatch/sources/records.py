@@ -12,7 +12,7 @@ import csv
 import io
 import json
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 import ijson
@@ -37,7 +37,13 @@ from procurewatch.sources.files import InputFile
 SMALL_JSON = 32 * 1024 * 1024
 WRAPPER_TOP = 1024 * 1024  # a wrapper's metadata before its list of records
 CSV_SAMPLE_LINES = 20
-csv.field_size_limit(limits().max_field_chars)
+
+
+def _csv_reader(lines: Iterable[str], delimiter: str) -> Iterator[list[str]]:
+    """csv.reader under the field budget. The csv module's limit is one setting for the whole process,
+    which libraries change when imported (followthemoney sets 30 MB): it is set again for every reader."""
+    csv.field_size_limit(limits().max_field_chars)
+    return csv.reader(lines, delimiter=delimiter)
 
 
 def read_records(
@@ -94,13 +100,13 @@ def looks_like_records_table(head: bytes, name: str) -> bool:
     if len(lines) < 2:
         return False
     delimiter = _delimiter(text)
-    header = next(csv.reader([lines[0]], delimiter=delimiter))
+    header = next(_csv_reader([lines[0]], delimiter))
     if len(header) < 2:
         return False
     known = {s for words in field_data().synonyms.values() for s in words}
     if not any(normalise_key(cell) in known for cell in header):
         return False
-    counts = {len(row) for row in csv.reader(lines[:-1], delimiter=delimiter)}
+    counts = {len(row) for row in _csv_reader(lines[:-1], delimiter)}
     return counts == {len(header)}
 
 
@@ -400,7 +406,7 @@ class _TableRows:
     def __init__(self, text: io.TextIOWrapper, delimiter: str) -> None:
         self._text = text
         self._delimiter = delimiter
-        self._reader = csv.reader(self._feed(), delimiter=delimiter)
+        self._reader = _csv_reader(self._feed(), delimiter)
         self._pending: deque[tuple[int, str]] = deque()  # lines to read again
         self._row_lines: list[int] = []  # the numbers of the lines of the row being read
         self._lines: list[str] = []  # and the lines themselves
@@ -473,7 +479,7 @@ class _TableRows:
             "", f"{reason}; line {first} skipped, the lines after it read again", f"line {first}"
         )
         self._pending.extendleft(reversed(list(zip(self._row_lines[1:], self._lines[1:], strict=True))))
-        self._reader = csv.reader(self._feed(), delimiter=self._delimiter)  # the last may have met the end
+        self._reader = _csv_reader(self._feed(), self._delimiter)  # the last may have met the end
         self._stray.append(first)
 
     def _end_stray(self) -> Iterator[SkippedInput]:
