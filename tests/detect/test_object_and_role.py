@@ -428,3 +428,19 @@ def test_an_ambiguous_title_word_counts_when_the_body_confirms_it() -> None:
     found = detect(make(title, body)).surveillance
     assert found.relevant
     assert any(ev.field == "title" for c in found.categories for ev in c.evidence)
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        ("某市区交管监控系统设备维护保养采购", ""),  # traffic-police monitoring, not only on a motorway
+        ("某区应急调度指挥中心视频监控系统采购", ""),  # a command centre is no water works
+    ],
+)
+def test_general_words_are_not_one_notice_wording(title: str, body: str) -> None:
+    assert relevant(title, body)
+
+
+def test_a_machine_state_report_is_not_surveillance() -> None:
+    body = "采购内容：远程操控电台，可实时对设备的状态进行监控及上报。"
+    assert not relevant("某分公司甚高频设备采购项目", body)
