@@ -176,3 +176,11 @@ def test_a_zone_known_by_its_own_name_lies_in_its_unit() -> None:
     place = find_place("", "杨凌示范区医院自贸院区项目监理")
     assert (place.province, place.city) == ("陕西省", "咸阳市")
     assert find_place("", "雄安新区某道路工程").city == "保定市"
+
+
+def test_an_address_opening_with_a_province_names_the_county_after_it() -> None:
+    place = find_place("某新能源科技有限公司", "某项目二期工程施工中标结果公告", "湖北宜都化工园")
+    assert (place.province, place.city, place.district) == ("湖北省", "宜昌市", "宜都市")
+    # a short form that is also an ordinary word stays no place (公安 of 公安县 in 公安厅)
+    place = find_place("", "某大楼维修", "湖北公安厅大楼")
+    assert place is None or place.city is None

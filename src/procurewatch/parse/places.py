@@ -264,6 +264,21 @@ class _Context:
         return True
 
 
+def _address_head(address: str) -> list[tuple[Division, ...]]:
+    """湖北宜都化工园: an address that opens with a province names its place by the name right after it,
+    full or short; elsewhere in an address a short form may be an ordinary word (白马山, 公安厅)."""
+    found: list[tuple[Division, ...]] = []
+    next_start = 0
+    for end, (divisions, form, length) in _gazetteer().any_form.iter_long(address):
+        if end - length + 1 != next_start or form == _GUARDED:
+            break
+        found.append(divisions)
+        next_start = end + 1
+        if len(found) == 2 or not any(d.level == "province" for d in divisions):
+            break
+    return found if len(found) == 2 and any(d.level == "province" for d in found[0]) else []
+
+
 def _resolve(context: _Context, names: list[tuple[Division, ...]]) -> None:
     pending = list(names)
     progress = True
@@ -364,7 +379,7 @@ def find_place(
         + full
         + list(filter(None, [portal_division(url)]))
         + [m for m in named if not isinstance(m, _FullName)]
-        + ([] if bare_region else _matches(region, False))
+        + ([] if bare_region else _address_head(region) + _matches(region, False))
     )
     _resolve(context, names)
     if body and context.prefecture is None:
