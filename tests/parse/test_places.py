@@ -184,3 +184,9 @@ def test_an_address_opening_with_a_province_names_the_county_after_it() -> None:
     # a short form that is also an ordinary word stays no place (公安 of 公安县 in 公安厅)
     place = find_place("", "某大楼维修", "湖北公安厅大楼")
     assert place is None or place.city is None
+
+
+def test_a_name_inside_a_word_does_not_swallow_the_branch_name_after_it() -> None:
+    # 集宁 (集宁区, Inner Mongolia) inside 征集宁德分公司 took the first character of 宁德
+    place = find_place("福建移动", "福建移动征集宁德分公司2026年某项目采购技术规范等文件意见的公告", "福建")
+    assert (place.province, place.city) == ("福建省", "宁德市")

@@ -216,9 +216,24 @@ def _matches(text: str, short_forms: bool) -> list[tuple[Division, ...]]:
             inside = _HAN.match(before) and before not in _WORD_BEFORE
             if form == _SHORT_DISTRICT and not branch and (inside or town):
                 found.append(_InsideWord(divisions))
+                found.extend(_name_overlapping(text, end - length + 1, end, automaton))
                 continue
         found.append(divisions)
     return found
+
+
+def _name_overlapping(
+    text: str, start: int, end: int, automaton: ahocorasick.Automaton
+) -> list[tuple[Division, ...]]:
+    """集宁 inside 征集宁德分公司 took the first character of 宁德: a name that starts inside a short form
+    found inside a word and runs past it counts when it is written in full or a branch follows it."""
+    for offset in range(start + 1, end + 1):
+        for last, (divisions, form, length) in automaton.iter_long(text[offset:]):
+            runs_past = last - length + 1 == 0 and offset + last > end
+            if runs_past and (form == _FULL or text.startswith(BRANCH_SUFFIXES, offset + last + 1)):
+                return [divisions]
+            break
+    return []
 
 
 @dataclass(slots=True)
