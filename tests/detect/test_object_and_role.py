@@ -164,6 +164,11 @@ NOT_SURVEILLANCE = [
         "",
     ),
     (
+        "a network emergency command whose purpose the notice does not state",
+        "某分公司某县网络应急指挥系统建设服务项目（施工部分）询比公告",
+        "采购内容：本项目为某分公司某县网络应急指挥系统建设服务项目（施工部分）",
+    ),
+    (
         "a bidder's firm name carries the word",
         "某看守所特种设施采购项目中标候选人公示",
         "第一中标候选人：某某安防工程有限公司；第二中标候选人：某某视频科技有限公司。",
@@ -249,7 +254,8 @@ SURVEILLANCE = [
     (
         "the online-opinion emergency command of a propaganda office",
         "某县网络应急指挥中心改造建设项目",
-        "县委宣传部拟建设集网络安全监测、应急指挥调度于一体的平台，实现对县级网络环境的有效管控。",
+        "县委宣传部拟进行某县网络应急指挥中心改造建设，建设集网络安全监测、应急指挥调度于一体的平台，"
+        "实现对县级网络环境的有效管控。",
         "primary",
     ),
     (
@@ -412,3 +418,29 @@ def test_enforcement_drones_are_found_by_their_stated_use() -> None:
     ).surveillance
     assert found.relevant
     assert [c.id for c in found.categories] == ["drones_bodycams_radio"]
+
+
+def test_an_ambiguous_title_word_counts_when_the_body_confirms_it() -> None:
+    # the title alone does not say whose command centre it is; the body names the propaganda office
+    title = "某县网络应急指挥中心改造建设项目"
+    assert not relevant(title, "")
+    body = "采购内容：县委宣传部网络应急指挥中心改造，实现对网络环境的管控。"
+    found = detect(make(title, body)).surveillance
+    assert found.relevant
+    assert any(ev.field == "title" for c in found.categories for ev in c.evidence)
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        ("某市区交管监控系统设备维护保养采购", ""),  # traffic-police monitoring, not only on a motorway
+        ("某区应急调度指挥中心视频监控系统采购", ""),  # a command centre is no water works
+    ],
+)
+def test_general_words_are_not_one_notice_wording(title: str, body: str) -> None:
+    assert relevant(title, body)
+
+
+def test_a_machine_state_report_is_not_surveillance() -> None:
+    body = "采购内容：远程操控电台，可实时对设备的状态进行监控及上报。"
+    assert not relevant("某分公司甚高频设备采购项目", body)

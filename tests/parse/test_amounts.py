@@ -48,6 +48,19 @@ def test_rates_and_placeholders_are_not_amounts(raw: str, field: str) -> None:
     assert parse_money(raw, field) is None
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "设计费投标报价为336000元，建安工程费报价下浮率为3.5%",  # the works part is a rate
+        "投标报价1：2505000.00元；投标报价2（折扣率）：55%。",
+        "下浮比例部分：建筑工程：18%。综合单价部分：综合单价合计：181427.70元。",  # a sum of unit prices
+        "砂石出让经营收益单价为7元/吨",
+    ],
+)
+def test_a_price_with_a_rate_or_unit_price_part_has_no_total(raw: str) -> None:
+    assert parse_money(raw, "中标价(报价承诺)") is None
+
+
 def test_explicit_components_are_summed_and_a_total_wins() -> None:
     assert parse_money("可研服务费报价63500元，工程设计费报价1238000元") == Decimal("1301500")
     assert parse_money("设计费1,000元，施工费2,000元，合计3,000元") == Decimal("3000")

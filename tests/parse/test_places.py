@@ -176,3 +176,17 @@ def test_a_zone_known_by_its_own_name_lies_in_its_unit() -> None:
     place = find_place("", "杨凌示范区医院自贸院区项目监理")
     assert (place.province, place.city) == ("陕西省", "咸阳市")
     assert find_place("", "雄安新区某道路工程").city == "保定市"
+
+
+def test_an_address_opening_with_a_province_names_the_county_after_it() -> None:
+    place = find_place("某新能源科技有限公司", "某项目二期工程施工中标结果公告", "湖北宜都化工园")
+    assert (place.province, place.city, place.district) == ("湖北省", "宜昌市", "宜都市")
+    # a short form that is also an ordinary word stays no place (公安 of 公安县 in 公安厅)
+    place = find_place("", "某大楼维修", "湖北公安厅大楼")
+    assert place is None or place.city is None
+
+
+def test_a_name_inside_a_word_does_not_swallow_the_branch_name_after_it() -> None:
+    # 集宁 (集宁区, Inner Mongolia) inside 征集宁德分公司 took the first character of 宁德
+    place = find_place("福建移动", "福建移动征集宁德分公司2026年某项目采购技术规范等文件意见的公告", "福建")
+    assert (place.province, place.city) == ("福建省", "宁德市")

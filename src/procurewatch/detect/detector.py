@@ -78,9 +78,13 @@ def detect(notice: Notice) -> Detection:
     # in a supplier-qualification scheme a long enumeration is a product-code list, not what is bought
     long_factor = lex.sections["list"]["long_factor"] if "scheme" in object_markers else 1.0
 
-    explained_away = (scans["body"].suppressed | scans["attachments"].suppressed) - {
-        m.key for f in ("body", "attachments") for m in scans[f].matches
-    }
+    body_keys = {m.key for f in TEXT_FIELDS[1:] for m in scans[f].matches}
+    explained_away = (scans["body"].suppressed | scans["attachments"].suppressed) - body_keys
+    # An ambiguous title word (网络应急指挥, 无人机) that lacks its confirming context in the title counts
+    # when the body confirms the same word: the title still names what is bought.
+    confirmed = [m for m in scans["title"].unconfirmed if m.key in body_keys]
+    if confirmed:
+        scans["title"].matches.extend(confirmed)
     # The title names what is bought: a false friend it establishes (品牌舆情监测, 考生人像比对)
     # governs the same rule's terms in the body, even where the body's own context is too far away.
     title_rules = scans["title"].suppressing_rules

@@ -50,6 +50,7 @@ class Scan:
     matches: list[Match] = field(default_factory=list)
     suppressed: set[str] = field(default_factory=set)
     suppressing_rules: set[str] = field(default_factory=set)  # ids of suppress rules that fired
+    unconfirmed: list[Match] = field(default_factory=list)  # title hits a require rule held back
     length: int = 0
     domains: set[str] = field(default_factory=set)  # domains named in the object part of this text
     object_markers: set[str] = field(default_factory=set)  # service/works/broad markers in the object part
@@ -148,6 +149,9 @@ def scan(
                 result.suppressed.add(key)
                 if blocking.action == "suppress":
                     result.suppressing_rules.add(blocking.id)
+                elif whole_object:
+                    ostart, oend = norm.span(start, end)
+                    result.unconfirmed.append(Match(ostart, oend, key, role, "object"))
                 continue
         zone = "object" if whole_object else _zone_of(zones, start)
         if stops is None:

@@ -17,6 +17,7 @@ from procurewatch.parse.widths import halfwidth, spaced
 _LABELS = knowledge.load_json("parse", "labels.json")
 RATE_WORDS: tuple[str, ...] = tuple(_LABELS["rate_words"])
 TOTAL_WORDS: tuple[str, ...] = tuple(_LABELS["total_words"])
+UNIT_PRICE_WORDS: tuple[str, ...] = tuple(_LABELS["unit_price_words"])
 LOT_WORDS: tuple[str, ...] = tuple(_LABELS["lot_budget_words"])
 _LIMITS = knowledge.load_json("figures.json")["amount_limits"]
 AMOUNT_CEILING = Decimal(str(_LIMITS["ceiling"]))
@@ -175,7 +176,8 @@ def parse_money(raw: Any, field_name: str = "", default_factor: Decimal | None =
     """One money value from a structured field: numbers as they are, strings in any notation above.
 
     A field listing explicit components (可研服务费63500元，工程设计费1238000元) gives their sum; a
-    segment naming a total (合计/总价) wins over components; rates give None.
+    segment naming a total (合计/总价) wins over components; rates give None, and so does a price
+    with a rate or unit-price part and no total (设计费336000元，施工费下浮率3.5%).
     """
     if raw is None or isinstance(raw, bool):
         return None
@@ -195,8 +197,10 @@ def parse_money(raw: Any, field_name: str = "", default_factor: Decimal | None =
     if re.fullmatch(r"-?\d+(?:\.\d+)?", bare):
         return plausible(Decimal(bare) * (factor or Decimal(1)))
     per_segment: list[tuple[str, Decimal]] = []
+    partial = False  # a part of the price is a rate or a unit price: the figures are no total
     for segment in _SEGMENT_SPLIT.split(text):
-        if any(w in segment for w in RATE_WORDS):
+        if any(w in segment for w in RATE_WORDS + UNIT_PRICE_WORDS):
+            partial = True
             continue
         values = [v for m in MONEY.finditer(segment) if (v := _money_value(m, factor)) is not None]
         if values:
@@ -206,6 +210,8 @@ def parse_money(raw: Any, field_name: str = "", default_factor: Decimal | None =
     for segment, value in per_segment:
         if any(w in segment for w in TOTAL_WORDS):
             return value
+    if partial:
+        return None  # 设计费336000元，建安工程费下浮率3.5%: the award is not 336000
     distinct = list(dict.fromkeys(v for _, v in per_segment))
     if len(distinct) == 1:
         return distinct[0]

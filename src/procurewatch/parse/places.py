@@ -216,9 +216,24 @@ def _matches(text: str, short_forms: bool) -> list[tuple[Division, ...]]:
             inside = _HAN.match(before) and before not in _WORD_BEFORE
             if form == _SHORT_DISTRICT and not branch and (inside or town):
                 found.append(_InsideWord(divisions))
+                found.extend(_name_overlapping(text, end - length + 1, end, automaton))
                 continue
         found.append(divisions)
     return found
+
+
+def _name_overlapping(
+    text: str, start: int, end: int, automaton: ahocorasick.Automaton
+) -> list[tuple[Division, ...]]:
+    """集宁 inside 征集宁德分公司 took the first character of 宁德: a name that starts inside a short form
+    found inside a word and runs past it counts when it is written in full or a branch follows it."""
+    for offset in range(start + 1, end + 1):
+        for last, (divisions, form, length) in automaton.iter_long(text[offset:]):
+            runs_past = last - length + 1 == 0 and offset + last > end
+            if runs_past and (form == _FULL or text.startswith(BRANCH_SUFFIXES, offset + last + 1)):
+                return [divisions]
+            break
+    return []
 
 
 @dataclass(slots=True)
@@ -262,6 +277,21 @@ class _Context:
         if len(fitting) == 1 and len(districts) == 1 and not self.district:
             self.district = districts[0].code
         return True
+
+
+def _address_head(address: str) -> list[tuple[Division, ...]]:
+    """湖北宜都化工园: an address that opens with a province names its place by the name right after it,
+    full or short; elsewhere in an address a short form may be an ordinary word (白马山, 公安厅)."""
+    found: list[tuple[Division, ...]] = []
+    next_start = 0
+    for end, (divisions, form, length) in _gazetteer().any_form.iter_long(address):
+        if end - length + 1 != next_start or form == _GUARDED:
+            break
+        found.append(divisions)
+        next_start = end + 1
+        if len(found) == 2 or not any(d.level == "province" for d in divisions):
+            break
+    return found if len(found) == 2 and any(d.level == "province" for d in found[0]) else []
 
 
 def _resolve(context: _Context, names: list[tuple[Division, ...]]) -> None:
@@ -364,7 +394,7 @@ def find_place(
         + full
         + list(filter(None, [portal_division(url)]))
         + [m for m in named if not isinstance(m, _FullName)]
-        + ([] if bare_region else _matches(region, False))
+        + ([] if bare_region else _address_head(region) + _matches(region, False))
     )
     _resolve(context, names)
     if body and context.prefecture is None:
