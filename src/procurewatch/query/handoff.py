@@ -4,7 +4,7 @@ their parties, findings and evidence, and the procurements they belong to with t
 They are read as a stream, a few thousand notices at a time and never splitting a procurement: one
 query per table, each ordered by procurement, read in Arrow batches and merged here. DuckDB sorts
 under a memory limit and spills to a temporary folder, so the memory an export takes does not grow
-with the store (bodies included)."""
+with the store. Bodies are not in the parts: notice_bodies streams them unsorted."""
 
 from __future__ import annotations
 
@@ -131,7 +131,7 @@ def handoff_parts(cursor: Cursor, notice_ids: pa.Array, notices_per_part: int) -
     notices = _Grouped(
         _stream(
             cursor,
-            f"""SELECT n.id, sel.procurement_id, n.url, n.kind, n.title, n.body, n.notice_type, n.published,
+            f"""SELECT n.id, sel.procurement_id, n.url, n.kind, n.title, n.notice_type, n.published,
                       n.project_code, n.ocid, n.buyer, n.language, n.country, n.province, n.city, n.district,
                       n.amount_value, n.amount_currency, n.amount_kind, n.relevant, n.score, n.title_match,
                       n.role
@@ -206,6 +206,12 @@ def _without_pid(rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for row in rows:
         row.pop("pw_pid")
         yield row
+
+
+def notice_bodies(cursor: Cursor) -> Iterator[dict[str, Any]]:
+    """The id and body of every notice of the last parts read, in the store's order: bodies are never
+    sorted (DuckDB would hold them to sort), so they come apart from the parts."""
+    yield from _stream(cursor, f"SELECT n.id, n.body FROM notices n JOIN {_SEL} sel ON sel.id = n.id")
 
 
 def organisation_mentions(cursor: Cursor, notice_ids: pa.Array) -> Iterator[dict[str, Any]]:

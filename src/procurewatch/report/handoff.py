@@ -19,9 +19,9 @@ import pyarrow.compute as pc
 from procurewatch import knowledge
 from procurewatch.entities.keys import organisation_key
 from procurewatch.query.filters import NoticeFilters
-from procurewatch.query.handoff import HandoffRows, handoff_parts, organisation_mentions
+from procurewatch.query.handoff import HandoffRows, handoff_parts, notice_bodies, organisation_mentions
 
-_MASKED_NOTICE_FIELDS = ("title", "body", "buyer")
+_MASKED_NOTICE_FIELDS = ("title", "buyer")
 
 
 @cache
@@ -72,7 +72,11 @@ class Selection:
         # attached read-only, and DuckDB's sorts held within a limit, spilling beyond it
         self._con = duckdb.connect(
             ":memory:",
-            config={"memory_limit": settings()["duckdb_memory_limit"], "temp_directory": str(spill)},
+            config={
+                "memory_limit": settings()["duckdb_memory_limit"],
+                "temp_directory": str(spill),
+                "threads": settings()["duckdb_threads"],  # each thread sorts in buffers of its own
+            },
         )
         self._con.execute("ATTACH ? AS pw_store (READ_ONLY)", [str(db)])
 
@@ -101,6 +105,11 @@ class Selection:
             resolved = {self._mask(name): oid for name, oid in rows.resolved.items()}
             _mask_rows(rows, self._mask)
             yield Part(rows, resolved)
+
+    def bodies(self) -> Iterator[tuple[str, str | None]]:
+        """(notice id, masked body) of every selected notice, in no particular order (after parts())."""
+        for row in notice_bodies(self.cursor):
+            yield row["id"], None if row["body"] is None else self._mask(row["body"])
 
     def organisations(self) -> dict[str, dict[str, Any]]:
         """organisation_id → {id, name, roles, notices, countries}: every buyer and supplier named in the

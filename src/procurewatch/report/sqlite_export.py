@@ -40,7 +40,7 @@ def _notice_rows(selection: Part) -> Iterator[dict[str, Any]]:
             "published": _iso(n["published"]),
             "notice_type": n["notice_type"],
             "title": n["title"],
-            "text": n["body"],
+            "text": None,  # filled from Selection.bodies (_add_bodies)
             "buyer": n["buyer"],
             "suppliers": "; ".join(_names(selection, n["id"], "supplier")),
             "categories": ", ".join(
@@ -60,12 +60,23 @@ def _notice_rows(selection: Part) -> Iterator[dict[str, Any]]:
         }
 
 
-def _word_rows(selection: Part) -> Iterator[dict[str, Any]]:
-    for n in selection.notices:
-        text = " ".join(
-            filter(None, [n["title"], n["body"], n["buyer"], *_names(selection, n["id"], "supplier")])
-        )
-        yield {"notice_id": n["id"], "words": seg_text(text) + " " + " ".join(bigram_tokens(text))}
+def _add_bodies(db: sqlite_utils.Database, selection: Selection) -> None:
+    """Each notice's text, and its words (title, text, buyer and suppliers cut into words and CJK pairs)."""
+    words = []
+    for notice_id, body in selection.bodies():
+        db.execute("UPDATE notices SET text = ? WHERE id = ?", [body, notice_id])
+        row = db.execute("SELECT title, buyer, suppliers FROM notices WHERE id = ?", [notice_id]).fetchone()
+        text = " ".join(filter(None, [row[0], body, row[1], *(row[2] or "").split("; ")]))
+        words.append({"notice_id": notice_id, "words": seg_text(text) + " " + " ".join(bigram_tokens(text))})
+        if len(words) >= _BATCH:
+            _insert_words(db, words)
+            words = []
+    _insert_words(db, words)
+
+
+def _insert_words(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        db["notice_words"].insert_all(rows, pk="notice_id", foreign_keys=[("notice_id", "notices", "id")])
 
 
 def _procurement_rows(selection: Part) -> Iterator[dict[str, Any]]:
@@ -105,9 +116,6 @@ def _mention_rows(selection: Part) -> Iterator[dict[str, Any]]:
 
 def _write_part(db: sqlite_utils.Database, part: Part) -> None:
     db["notices"].insert_all(_notice_rows(part), pk="id", batch_size=_BATCH)
-    db["notice_words"].insert_all(
-        _word_rows(part), pk="notice_id", foreign_keys=[("notice_id", "notices", "id")]
-    )
     db["procurements"].insert_all(_procurement_rows(part), pk="id", batch_size=_BATCH)
     db["notice_organisations"].insert_all(
         _mention_rows(part),
@@ -148,6 +156,7 @@ def write(selection: Selection, out: Path) -> dict[str, int]:
         db["organisations"].insert_all(organisations, pk="id", batch_size=_BATCH)
         for part in selection.parts():
             _write_part(db, part)
+        _add_bodies(db, selection)
         for table in ("notices", "procurements", "findings", "evidence", "organisations", "amount_flags"):
             db[table].create(_EMPTY[table], pk=_PK.get(table), if_not_exists=True)
         db["notice_organisations"].create(_EMPTY["notice_organisations"], if_not_exists=True)
