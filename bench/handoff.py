@@ -8,8 +8,9 @@ nothing.
 For each format (ftm, ocds, sqlite): what was written, the seconds the export took and the seconds per
 10,000 notices, the export's peak resident memory (it runs as `procurewatch export` in a child process;
 the exports stream the store, so this stays flat as the store grows), and the validation:
-followthemoney's model validation and `ftm validate` (entities), the OCDS 1.1 release package schema shipped in data/ with and without the procurewatch extension
-(jsonschema) and `ocdskit compile`, and for SQLite a full-text query that must find a notice.
+followthemoney's model validation and `ftm validate` (entities), the OCDS 1.1 release package
+schema shipped in data/ with and without the procurewatch extension (jsonschema) and `ocdskit compile`,
+and for SQLite a full-text query that must find a notice.
 """
 
 from __future__ import annotations
