@@ -59,7 +59,7 @@ _PROCS = "memory.main.pw_handoff_procs"
 _FLAGS = "memory.main.pw_handoff_flags"
 
 
-def _prepare(cursor: Cursor, notice_ids: pa.Array) -> None:
+def prepare(cursor: Cursor, notice_ids: pa.Array) -> None:
     """The selected notices with their procurement, and those procurements with their categories, buyer's
     organisation and amount flags: small rows, computed once from the store-wide CTEs so that the streams
     only join the store's tables to them."""
@@ -122,10 +122,9 @@ class _Grouped:
         return rows
 
 
-def handoff_parts(cursor: Cursor, notice_ids: pa.Array, notices_per_part: int) -> Iterator[HandoffRows]:
-    """Everything the exports need about `notice_ids` (already filtered) and their procurements, in parts
-    of whole procurements of about `notices_per_part` notices."""
-    _prepare(cursor, notice_ids)
+def handoff_parts(cursor: Cursor, notices_per_part: int) -> Iterator[HandoffRows]:
+    """Everything the exports need about the notices `prepare` was given (already filtered) and their
+    procurements, in parts of whole procurements of about `notices_per_part` notices."""
     with cursor() as cur:
         party_org = _organisation_of(cur, "t.name")
     notices = _Grouped(
@@ -214,10 +213,9 @@ def notice_bodies(cursor: Cursor) -> Iterator[dict[str, Any]]:
     yield from _stream(cursor, f"SELECT n.id, n.body FROM notices n JOIN {_SEL} sel ON sel.id = n.id")
 
 
-def organisation_mentions(cursor: Cursor, notice_ids: pa.Array) -> Iterator[dict[str, Any]]:
+def organisation_mentions(cursor: Cursor) -> Iterator[dict[str, Any]]:
     """Every buyer and supplier named by the selected notices (name, role, the notice's country and the
     store's organisation of the name), in the order the parts give them."""
-    _prepare(cursor, notice_ids)
     with cursor() as cur:
         organisation = _organisation_of(cur, "t.name")
     yield from _stream(

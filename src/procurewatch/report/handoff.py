@@ -19,7 +19,13 @@ import pyarrow.compute as pc
 from procurewatch import knowledge
 from procurewatch.entities.keys import organisation_key
 from procurewatch.query.filters import NoticeFilters
-from procurewatch.query.handoff import HandoffRows, handoff_parts, notice_bodies, organisation_mentions
+from procurewatch.query.handoff import (
+    HandoffRows,
+    handoff_parts,
+    notice_bodies,
+    organisation_mentions,
+    prepare,
+)
 
 _MASKED_NOTICE_FIELDS = ("title", "buyer")
 
@@ -72,13 +78,13 @@ class Selection:
         # attached read-only, and DuckDB's sorts held within a limit, spilling beyond it
         self._con = duckdb.connect(
             ":memory:",
-            config={
-                "memory_limit": settings()["duckdb_memory_limit"],
-                "temp_directory": str(spill),
-                "threads": settings()["duckdb_threads"],  # each thread sorts in buffers of its own
-            },
+            config={"temp_directory": str(spill), "threads": settings()["duckdb_threads"]},
         )
         self._con.execute("ATTACH ? AS pw_store (READ_ONLY)", [str(db)])
+        # the store-wide figures (procurements, amount flags) are computed once, as the explorer computes
+        # them; only then is DuckDB held to the limit under which the parts are sorted and streamed
+        prepare(self.cursor, notice_ids)
+        self._con.execute(f"SET memory_limit = '{settings()['duckdb_memory_limit']}'")
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         cur = self._con.cursor()
@@ -101,7 +107,7 @@ class Selection:
 
     def parts(self) -> Iterator[Part]:
         """The selection's procurements, a part at a time, masked."""
-        for rows in handoff_parts(self.cursor, self.notice_ids, settings()["notices_per_part"]):
+        for rows in handoff_parts(self.cursor, settings()["notices_per_part"]):
             resolved = {self._mask(name): oid for name, oid in rows.resolved.items()}
             _mask_rows(rows, self._mask)
             yield Part(rows, resolved)
@@ -115,7 +121,7 @@ class Selection:
         """organisation_id → {id, name, roles, notices, countries}: every buyer and supplier named in the
         selection (the first spelling seen gives the name)."""
         out: dict[str, dict[str, Any]] = {}
-        for mention in organisation_mentions(self.cursor, self.notice_ids):
+        for mention in organisation_mentions(self.cursor):
             name = self._mask(mention["name"])
             oid = mention["organisation_id"] or organisation_id(name)
             org = out.setdefault(
