@@ -7,7 +7,8 @@ nothing.
 
 For each format (ftm, ocds, sqlite): what was written, the seconds the export took and the seconds per
 10,000 notices, the export's peak resident memory (it runs as `procurewatch export` in a child process;
-the exports stream the store, so this stays flat as the store grows), and the validation:
+the exports stream notices and bodies in parts; the selection's ids and the store-wide procurement
+figures computed once before streaming still grow with the store), and the validation:
 followthemoney's model validation and `ftm validate` (entities), the OCDS 1.1 release package
 schema shipped in data/ with and without the procurewatch extension (jsonschema) and `ocdskit compile`,
 and for SQLite a full-text query that must find a notice.

@@ -3,8 +3,9 @@ their parties, findings and evidence, and the procurements they belong to with t
 
 They are read as a stream, a few thousand notices at a time and never splitting a procurement: one
 query per table, each ordered by procurement, read in Arrow batches and merged here. DuckDB sorts
-under a memory limit and spills to a temporary folder, so the memory an export takes does not grow
-with the store. Bodies are not in the parts: notice_bodies streams them unsorted."""
+under a memory limit and spills to a temporary folder, so the notices, bodies and evidence are never
+held whole; the selection's ids and its procurements' figures (`prepare`) are. Bodies are not in the
+parts: notice_bodies streams them unsorted."""
 
 from __future__ import annotations
 

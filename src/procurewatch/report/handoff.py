@@ -68,8 +68,8 @@ class Part:
 
 
 class Selection:
-    """The notices the export filters select, read in parts (query/handoff.py) so that the memory an export
-    takes does not grow with the store; only their ids are held."""
+    """The notices the export filters select, read in parts (query/handoff.py) so that neither they nor
+    their bodies and evidence are held whole; their ids are."""
 
     def __init__(self, db: Path, notice_ids: pa.Array, mask: Callable[[str], str], spill: Path) -> None:
         self.notice_ids = notice_ids
