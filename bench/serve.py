@@ -73,6 +73,7 @@ def replicate(seed: Path, db: Path, target: int) -> None:
     if db.exists():
         db.unlink()
     open_store(db).close()
+    open_store(seed).close()  # a seed kept from an older version gets the columns added since
     con = duckdb.connect(str(db))
     con.execute(f"ATTACH '{seed}' AS seed (READ_ONLY)")
     (seed_count,) = con.execute("SELECT count(*) FROM seed.notices").fetchall()[0]
@@ -100,7 +101,7 @@ def replicate(seed: Path, db: Path, target: int) -> None:
                CASE WHEN coalesce(n.country, 'CN') = 'CN' THEN pl.city END, NULL,
                CASE WHEN coalesce(n.country, 'CN') = 'CN' THEN pl.ccode END,
                n.amount_value * (0.5 + (hash(p.id) % 1000) / 1000.0), n.amount_currency, n.amount_kind,
-               n.relevant, n.score, n.title_match, n.ingested_at, n.role
+               n.relevant, n.score, n.title_match, n.ingested_at, n.role, n.ocr_confidence
         FROM pick p JOIN seed.notices n ON n.id = p.src
         JOIN places pl ON pl.k = hash(p.id) % {len(PROVINCES)}"""
     )

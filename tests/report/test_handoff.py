@@ -14,7 +14,7 @@ from tests.report.handoff_checks import ftm_problems, ocds_problems, ocdskit_com
 from typer.testing import CliRunner
 
 from procurewatch.cli import app
-from procurewatch.report.handoff import organisation_id
+from procurewatch.report.handoff import organisation_id, settings
 
 runner = CliRunner()
 HIKVISION = "杭州海康威视系统技术有限公司"
@@ -174,3 +174,22 @@ def test_an_unknown_format_or_an_empty_ocds_package_is_a_usage_error(db, tmp_pat
     result = runner.invoke(app, args)
     assert result.exit_code == 2 and "needs a release" in " ".join(result.output.split())
     assert not out.exists()
+
+
+def test_exports_read_in_parts_of_one_procurement_write_what_one_part_writes(db, tmp_path, monkeypatch):
+    """The exports stream the store a part at a time; parts as small as one procurement change nothing."""
+    whole = {fmt: _export(db, tmp_path / f"whole.{fmt}", fmt) for fmt in ("ftm", "ocds", "sqlite")}
+    monkeypatch.setitem(settings(), "notices_per_part", 1)
+    parts = {fmt: _export(db, tmp_path / f"parts.{fmt}", fmt) for fmt in ("ftm", "ocds", "sqlite")}
+    assert ftm_problems(parts["ftm"]) == []
+    assert _entities(parts["ftm"]) == _entities(whole["ftm"])
+    releases = [json.loads(p.read_text(encoding="utf-8"))["releases"] for p in (whole["ocds"], parts["ocds"])]
+    assert len(releases[1]) > 1
+    assert releases[0] == releases[1]
+    tables = ("notices", "procurements", "organisations", "notice_organisations", "findings", "evidence")
+    for table in tables:
+        rows = [
+            sorted(map(repr, sqlite_utils.Database(p)[table].rows))
+            for p in (whole["sqlite"], parts["sqlite"])
+        ]
+        assert rows[0] == rows[1], table

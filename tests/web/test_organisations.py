@@ -117,3 +117,24 @@ def test_search_expands_known_aliases(org_client: TestClient) -> None:
     latin = org_client.get("/api/search", params={"q": "Hikvision"}).json()
     chinese = org_client.get("/api/search", params={"q": "海康威视"}).json()
     assert latin["total"] >= chinese["total"] > 0
+
+
+def test_organisation_api_lists_and_pages_are_json_masked_and_validated(org_client: TestClient) -> None:
+    listed = org_client.get("/api/organisations", params={"role": "supplier", "sort": "spend"})
+    assert listed.status_code == 200, listed.text
+    data = listed.json()
+    assert data["role"] == "supplier" and data["total"] >= len(data["organisations"]) >= 1
+    assert not any("13812345678" in o["name"] for o in data["organisations"])
+    html_total = re.search(r'id="org-total">(\d+)', org_client.get("/suppliers").text)
+    assert html_total and int(html_total.group(1)) == data["total"]  # the same list as /suppliers
+    found = org_client.get("/api/organisations", params={"role": "supplier", "q": "海康威视"}).json()
+    assert found["total"] == 1 and "Hikvision" in found["organisations"][0]["name"]
+    buyers = org_client.get("/api/organisations", params={"role": "buyer"}).json()
+    assert buyers["total"] >= 1 and buyers["role"] == "buyer"
+    for bad in ({"role": "owner"}, {"role": "buyer", "sort": "x"}, {"role": "buyer", "bogus": "1"}):
+        assert org_client.get("/api/organisations", params=bad).status_code == 422
+    oid = _org_id(org_client, PHONE_SUPPLIER)
+    page = org_client.get(f"/api/org/{oid}")
+    assert page.status_code == 200 and "13812345678" not in page.text
+    assert page.json()["name"]
+    assert org_client.get("/api/org/org-nowhere").status_code == 404

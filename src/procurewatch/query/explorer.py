@@ -65,6 +65,12 @@ class Explorer:
         with self.cursor() as cur:
             return notices.export_table(cur, f, hits, sort=sort, limit=limit)
 
+    def notice_ids(self, f: NoticeFilters) -> pa.Array:
+        """The ids of every notice `f` selects (query/notices.notice_ids)."""
+        hits = self.searcher.hits(f)
+        with self.cursor() as cur:
+            return notices.notice_ids(cur, f, hits)
+
     def procurement(self, pid: str) -> dict[str, Any] | None:
         with self.cursor() as cur:
             return procurement.procurement(cur, pid)

@@ -124,6 +124,16 @@ def notice_rows(cur: duckdb.DuckDBPyConnection, ids: list[str]) -> list[dict[str
     return sorted(rows, key=lambda r: order[r["id"]])
 
 
+def notice_ids(cur: duckdb.DuckDBPyConnection, f: NoticeFilters, hits: SearchHits | None) -> pa.Array:
+    """The ids of every notice `f` (and the search's `hits`, if any) selects, in no particular order: what
+    the hand-off exports start from, without the export table's columns."""
+    source = hits_source(cur, hits)
+    params: list[Any] = []
+    conds = " AND ".join(where(f, params))
+    table = cur.sql(f"SELECT n.id FROM {source} WHERE {conds}", params=params).to_arrow_table()
+    return table.column("id").combine_chunks()
+
+
 def export_table(
     cur: duckdb.DuckDBPyConnection,
     f: NoticeFilters,

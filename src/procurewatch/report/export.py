@@ -125,7 +125,8 @@ def export_notices(
 
 def _export_handoff(db: Path, out: Path, fmt: str, filters: NoticeFilters, reveal: bool) -> dict[str, int]:
     from procurewatch.report import ftm_export, ocds_export, sqlite_export
-    from procurewatch.report.handoff import load_selection
+    from procurewatch.report.handoff import open_selection
 
     writers = {"ftm": ftm_export.write, "ocds": ocds_export.write, "sqlite": sqlite_export.write}
-    return writers[fmt](load_selection(db, filters, reveal), out)
+    with open_selection(db, filters, reveal) as selection:
+        return writers[fmt](selection, out)

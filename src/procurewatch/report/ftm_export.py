@@ -5,6 +5,7 @@ ContractAward for each supplier; our categories, role, evidence and amount flags
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from followthemoney import model
 from followthemoney.proxy import EntityProxy
 
 from procurewatch.detect.purchaser import buyer_types
-from procurewatch.report.handoff import Selection, settings
+from procurewatch.report.handoff import Part, Selection, settings
 
 _CONTRACT_AMOUNT_KINDS = ("award", "contract")
 _MAX_EVIDENCE = 20  # evidence snippets per contract: enough to show why, short enough to read
@@ -33,30 +34,19 @@ def _org_schema(name: str, roles: set[str]) -> str:
     return "Organization"  # a buyer of no known public type, or a name seen as buyer and supplier
 
 
-def _organisations(selection: Selection) -> dict[str, EntityProxy]:
-    countries: dict[str, set[str]] = {}
-    urls: dict[str, set[str]] = {}
-    for notice in selection.notices:
-        for party in selection.rows.parties.get(notice["id"], []):
-            oid = selection.organisation_id(party["name"])
-            if notice["country"]:
-                countries.setdefault(oid, set()).add(notice["country"].lower())
-            if notice["url"]:
-                urls.setdefault(oid, set()).add(notice["url"])
-    out = {}
+def _organisations(selection: Selection) -> Iterator[EntityProxy]:
     for oid, org in selection.organisations().items():
         proxy = _entity(_org_schema(org["name"], org["roles"]), oid)
         proxy.add("name", org["name"])
-        proxy.add("country", sorted(countries.get(oid, ())))
+        proxy.add("country", sorted(org["countries"]))
         proxy.add("keywords", sorted(org["roles"]))
         proxy.add(
             "description", f"named as {' and '.join(sorted(org['roles']))} in {org['notices']} notice(s)"
         )
-        out[oid] = proxy
-    return out
+        yield proxy
 
 
-def _evidence_notes(selection: Selection, notices: list[dict[str, Any]]) -> list[str]:
+def _evidence_notes(selection: Part, notices: list[dict[str, Any]]) -> list[str]:
     notes = []
     for notice in notices:
         for item in selection.rows.evidence.get(notice["id"], []):
@@ -67,7 +57,7 @@ def _evidence_notes(selection: Selection, notices: list[dict[str, Any]]) -> list
     return notes[:_MAX_EVIDENCE]
 
 
-def _contract(selection: Selection, pid: str, notices: list[dict[str, Any]]) -> EntityProxy:
+def _contract(selection: Part, pid: str, notices: list[dict[str, Any]]) -> EntityProxy:
     proc = selection.rows.procurements[pid]
     contract = _entity("Contract", "contract", pid)
     title = proc["title"] or notices[0]["title"] or pid
@@ -115,7 +105,7 @@ def _description(proc: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _awards(selection: Selection, pid: str, notices: list[dict[str, Any]]) -> list[EntityProxy]:
+def _awards(selection: Part, pid: str, notices: list[dict[str, Any]]) -> list[EntityProxy]:
     proc = selection.rows.procurements[pid]
     named: dict[str, dict[str, Any]] = {}
     for notice in notices:
@@ -144,13 +134,13 @@ def _awards(selection: Selection, pid: str, notices: list[dict[str, Any]]) -> li
     return awards
 
 
-def entities(selection: Selection) -> list[EntityProxy]:
+def entities(selection: Selection) -> Iterator[EntityProxy]:
     """Every entity of the selection: organisations first, then each procurement's contract and awards."""
-    out = list(_organisations(selection).values())
-    for pid, notices in selection.notices_by_procurement().items():
-        out.append(_contract(selection, pid, notices))
-        out.extend(_awards(selection, pid, notices))
-    return out
+    yield from _organisations(selection)
+    for part in selection.parts():
+        for pid, notices in part.notices_by_procurement().items():
+            yield _contract(part, pid, notices)
+            yield from _awards(part, pid, notices)
 
 
 def write(selection: Selection, out: Path) -> dict[str, int]:

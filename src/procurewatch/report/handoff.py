@@ -1,21 +1,33 @@
-"""What the hand-off exports share (`export --format ftm|ocds|sqlite`): the selected notices read once
-and masked, and the organisation id of a name."""
+"""What the hand-off exports share (`export --format ftm|ocds|sqlite`): the selected notices read in
+parts of whole procurements and masked, and the organisation id of a name."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from procurewatch import knowledge
 from procurewatch.entities.keys import organisation_key
 from procurewatch.query.filters import NoticeFilters
-from procurewatch.query.handoff import HandoffRows, handoff_rows
+from procurewatch.query.handoff import (
+    HandoffRows,
+    handoff_parts,
+    notice_bodies,
+    organisation_mentions,
+    prepare,
+)
 
-_MASKED_NOTICE_FIELDS = ("title", "body", "buyer")
+_MASKED_NOTICE_FIELDS = ("title", "buyer")
 
 
 @cache
@@ -31,8 +43,9 @@ def organisation_id(name: str) -> str:
 
 
 @dataclass
-class Selection:
-    """The filtered notices and what goes with them, personal data masked unless revealed."""
+class Part:
+    """Some whole procurements of the selection with their notices and what goes with them, personal data
+    masked unless revealed."""
 
     rows: HandoffRows
     resolved: dict[str, str] = field(default_factory=dict)  # name as shown → the store's organisation id
@@ -53,27 +66,78 @@ class Selection:
             out.setdefault(notice["procurement_id"], []).append(notice)
         return out
 
+
+class Selection:
+    """The notices the export filters select, read in parts (query/handoff.py) so that neither they nor
+    their bodies and evidence are held whole; their ids are."""
+
+    def __init__(self, db: Path, notice_ids: pa.Array, mask: Callable[[str], str], spill: Path) -> None:
+        self.notice_ids = notice_ids
+        self._mask = mask
+        # the export's own connection: an in-memory database for the selection's small tables, the store
+        # attached read-only, and DuckDB's sorts held within a limit, spilling beyond it
+        self._con = duckdb.connect(
+            ":memory:",
+            config={"temp_directory": str(spill), "threads": settings()["duckdb_threads"]},
+        )
+        self._con.execute("ATTACH ? AS pw_store (READ_ONLY)", [str(db)])
+        # the store-wide figures (procurements, amount flags) are computed once, as the explorer computes
+        # them; only then is DuckDB held to the limit under which the parts are sorted and streamed
+        prepare(self.cursor, notice_ids)
+        self._con.execute(f"SET memory_limit = '{settings()['duckdb_memory_limit']}'")
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = self._con.cursor()
+        cur.execute("USE pw_store")
+        return cur
+
+    def close(self) -> None:
+        self._con.close()
+
+    @property
+    def notice_count(self) -> int:
+        return len(self.notice_ids)
+
+    def digest(self) -> str:
+        """A short hash of the selected notice ids (names the OCDS package)."""
+        sha = hashlib.sha1()
+        for i in range(0, len(self.notice_ids), _ID_CHUNK):
+            sha.update(" ".join(self.notice_ids[i : i + _ID_CHUNK].to_pylist()).encode() + b" ")
+        return sha.hexdigest()[:16]
+
+    def parts(self) -> Iterator[Part]:
+        """The selection's procurements, a part at a time, masked."""
+        for rows in handoff_parts(self.cursor, settings()["notices_per_part"]):
+            resolved = {self._mask(name): oid for name, oid in rows.resolved.items()}
+            _mask_rows(rows, self._mask)
+            yield Part(rows, resolved)
+
+    def bodies(self) -> Iterator[tuple[str, str | None]]:
+        """(notice id, masked body) of every selected notice, in no particular order (after parts())."""
+        for row in notice_bodies(self.cursor):
+            yield row["id"], None if row["body"] is None else self._mask(row["body"])
+
     def organisations(self) -> dict[str, dict[str, Any]]:
-        """organisation_id → {id, name, roles, notices}: every buyer and supplier named in the selection
-        (the first spelling seen gives the name)."""
+        """organisation_id → {id, name, roles, notices, countries}: every buyer and supplier named in the
+        selection (the first spelling seen gives the name)."""
         out: dict[str, dict[str, Any]] = {}
-        for notice in self.rows.notices:
-            for party in self.rows.parties.get(notice["id"], []):
-                org = out.setdefault(
-                    self.organisation_id(party["name"]),
-                    {
-                        "id": self.organisation_id(party["name"]),
-                        "name": party["name"],
-                        "roles": set(),
-                        "notices": 0,
-                    },
-                )
-                org["roles"].add(party["role"])
-                org["notices"] += 1
+        for mention in organisation_mentions(self.cursor):
+            name = self._mask(mention["name"])
+            oid = mention["organisation_id"] or organisation_id(name)
+            org = out.setdefault(
+                oid, {"id": oid, "name": name, "roles": set(), "notices": 0, "countries": set()}
+            )
+            org["roles"].add(mention["role"])
+            org["notices"] += 1
+            if mention["country"]:
+                org["countries"].add(mention["country"].lower())
         return out
 
 
-def _mask_rows(rows: HandoffRows, mask: Callable[[str | None], str]) -> None:
+_ID_CHUNK = 10_000
+
+
+def _mask_rows(rows: HandoffRows, mask: Callable[[str], str]) -> None:
     def masked(value: str | None) -> str | None:
         return None if value is None else mask(value)
 
@@ -91,9 +155,10 @@ def _mask_rows(rows: HandoffRows, mask: Callable[[str | None], str]) -> None:
         proc["buyer"] = masked(proc["buyer"])
 
 
-def load_selection(db: Path, filters: NoticeFilters, reveal: bool) -> Selection:
-    """The notices `filters` select (as `export` selects them) with their parties, findings, evidence and
-    procurements, masked by the project's masking unless `reveal`."""
+@contextmanager
+def open_selection(db: Path, filters: NoticeFilters, reveal: bool) -> Iterator[Selection]:
+    """The notices `filters` select (as `export` selects them), to be read in parts with their parties,
+    findings, evidence and procurements, masked by the project's masking unless `reveal`."""
     from procurewatch.privacy import Masker
     from procurewatch.query.explorer import Explorer
     from procurewatch.search.index import index_dir_for, sync_index
@@ -102,28 +167,13 @@ def load_selection(db: Path, filters: NoticeFilters, reveal: bool) -> Selection:
         sync_index(db)
     explorer = Explorer(db)
     try:
-        ids = explorer.export_table(filters, sort="date").column("id").to_pylist()
-        with explorer.cursor() as cur:
-            rows = handoff_rows(cur, ids)
-            names = {p["name"] for parties in rows.parties.values() for p in parties}
-            names |= {p["buyer"] for p in rows.procurements.values() if p["buyer"]}
-            resolved = _resolved(cur, names)
+        ids = explorer.notice_ids(filters)
+        ids = ids.take(pc.sort_indices(ids))  # sorted: the package's digest does not depend on scan order
     finally:
         explorer.close()
-    masker = Masker(reveal)
-    _mask_rows(rows, masker)
-    return Selection(rows, {masker(name): oid for name, oid in resolved.items()})
-
-
-def _resolved(cur: Any, names: set[str]) -> dict[str, str]:
-    """The store's organisation of each name (none in a store built before organisations were)."""
-    if not names:
-        return {}
-    try:
-        found = cur.execute(
-            "SELECT name, organisation_id FROM organisation_names WHERE list_contains(?, name)",
-            [sorted(names)],
-        ).fetchall()
-    except Exception:  # duckdb.CatalogException: an older store without the table
-        return {}
-    return dict(found)
+    with tempfile.TemporaryDirectory(prefix="procurewatch-export-") as spill:
+        selection = Selection(db, ids, Masker(reveal), Path(spill))
+        try:
+            yield selection
+        finally:
+            selection.close()

@@ -12,7 +12,7 @@ from typing import Any
 
 from procurewatch import knowledge
 from procurewatch.errors import ExportError
-from procurewatch.report.handoff import Selection, settings
+from procurewatch.report.handoff import Part, Selection, settings
 
 OCDS_VERSION = "1.1"
 _TAGS = {
@@ -41,7 +41,7 @@ def _datetime(day: date | None) -> str | None:
     return f"{day.isoformat()}T00:00:00Z" if day else None
 
 
-def _parties(selection: Selection, notices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _parties(selection: Part, notices: list[dict[str, Any]]) -> list[dict[str, Any]]:
     parties: dict[str, dict[str, Any]] = {}
     for notice in notices:
         for party in selection.rows.parties.get(notice["id"], []):
@@ -58,7 +58,7 @@ def _first(notices: list[dict[str, Any]], kinds: tuple[str, ...]) -> dict[str, A
     return next((n for n in notices if n["amount_value"] is not None and n["amount_kind"] in kinds), None)
 
 
-def _findings(selection: Selection, pid: str, notices: list[dict[str, Any]]) -> dict[str, Any]:
+def _findings(selection: Part, pid: str, notices: list[dict[str, Any]]) -> dict[str, Any]:
     proc = selection.rows.procurements[pid]
     return {
         "relevant": bool(proc["relevant"]),
@@ -93,7 +93,7 @@ def _findings(selection: Selection, pid: str, notices: list[dict[str, Any]]) -> 
     }
 
 
-def release(selection: Selection, pid: str, notices: list[dict[str, Any]], now: str) -> dict[str, Any]:
+def release(selection: Part, pid: str, notices: list[dict[str, Any]], now: str) -> dict[str, Any]:
     """The release of one procurement from its selected notices."""
     proc = selection.rows.procurements[pid]
     phases = {n["notice_type"] for n in notices}
@@ -144,11 +144,10 @@ def release(selection: Selection, pid: str, notices: list[dict[str, Any]], now: 
 
 def write(selection: Selection, out: Path) -> dict[str, int]:
     """Write the release package, one release at a time (the package is never held whole)."""
-    if not selection.notices:
+    if not selection.notice_count:
         raise ExportError("the filters select no notice, and an OCDS release package needs a release")
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    by_procurement = selection.notices_by_procurement()
-    digest = hashlib.sha1(" ".join(n["id"] for n in selection.notices).encode()).hexdigest()[:16]
+    digest = selection.digest()
     header: dict[str, Any] = {
         "uri": settings()["package_uri_prefix"] + digest,
         "version": OCDS_VERSION,
@@ -157,13 +156,15 @@ def write(selection: Selection, out: Path) -> dict[str, int]:
     }
     if settings()["ocds_extension_url"]:
         header["extensions"] = [settings()["ocds_extension_url"]]
-    releases = awards = 0
+    releases = awards = notices_written = 0
     with out.open("w", encoding="utf-8") as fh:
         fh.write(json.dumps(header, ensure_ascii=False)[:-1] + ', "releases": [\n')
-        for i, (pid, notices) in enumerate(by_procurement.items()):
-            item = release(selection, pid, notices, now)
-            fh.write((",\n" if i else "") + json.dumps(item, ensure_ascii=False))
-            releases += 1
-            awards += len(item.get("awards", []))
+        for part in selection.parts():
+            for pid, notices in part.notices_by_procurement().items():
+                item = release(part, pid, notices, now)
+                fh.write((",\n" if releases else "") + json.dumps(item, ensure_ascii=False))
+                releases += 1
+                awards += len(item.get("awards", []))
+            notices_written += len(part.notices)
         fh.write("\n]}\n")
-    return {"releases": releases, "awards": awards, "notices": len(selection.notices)}
+    return {"releases": releases, "awards": awards, "notices": notices_written}

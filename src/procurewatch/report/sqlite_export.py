@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlite_utils
 
-from procurewatch.report.handoff import Selection
+from procurewatch.report.handoff import Part, Selection
 from procurewatch.search.tokens import bigram_tokens, seg_text
 
 _BATCH = 1000
@@ -28,11 +28,11 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def _names(selection: Selection, notice_id: str, role: str) -> list[str]:
+def _names(selection: Part, notice_id: str, role: str) -> list[str]:
     return [p["name"] for p in selection.rows.parties.get(notice_id, []) if p["role"] == role]
 
 
-def _notice_rows(selection: Selection) -> Iterator[dict[str, Any]]:
+def _notice_rows(selection: Part) -> Iterator[dict[str, Any]]:
     for n in selection.notices:
         yield {
             "id": n["id"],
@@ -40,7 +40,7 @@ def _notice_rows(selection: Selection) -> Iterator[dict[str, Any]]:
             "published": _iso(n["published"]),
             "notice_type": n["notice_type"],
             "title": n["title"],
-            "text": n["body"],
+            "text": None,  # filled from Selection.bodies (_add_bodies)
             "buyer": n["buyer"],
             "suppliers": "; ".join(_names(selection, n["id"], "supplier")),
             "categories": ", ".join(
@@ -60,15 +60,26 @@ def _notice_rows(selection: Selection) -> Iterator[dict[str, Any]]:
         }
 
 
-def _word_rows(selection: Selection) -> Iterator[dict[str, Any]]:
-    for n in selection.notices:
-        text = " ".join(
-            filter(None, [n["title"], n["body"], n["buyer"], *_names(selection, n["id"], "supplier")])
-        )
-        yield {"notice_id": n["id"], "words": seg_text(text) + " " + " ".join(bigram_tokens(text))}
+def _add_bodies(db: sqlite_utils.Database, selection: Selection) -> None:
+    """Each notice's text, and its words (title, text, buyer and suppliers cut into words and CJK pairs)."""
+    words = []
+    for notice_id, body in selection.bodies():
+        db.execute("UPDATE notices SET text = ? WHERE id = ?", [body, notice_id])
+        row = db.execute("SELECT title, buyer, suppliers FROM notices WHERE id = ?", [notice_id]).fetchone()
+        text = " ".join(filter(None, [row[0], body, row[1], *(row[2] or "").split("; ")]))
+        words.append({"notice_id": notice_id, "words": seg_text(text) + " " + " ".join(bigram_tokens(text))})
+        if len(words) >= _BATCH:
+            _insert_words(db, words)
+            words = []
+    _insert_words(db, words)
 
 
-def _procurement_rows(selection: Selection) -> Iterator[dict[str, Any]]:
+def _insert_words(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        db["notice_words"].insert_all(rows, pk="notice_id", foreign_keys=[("notice_id", "notices", "id")])
+
+
+def _procurement_rows(selection: Part) -> Iterator[dict[str, Any]]:
     for pid, p in selection.rows.procurements.items():
         yield {
             "id": pid,
@@ -90,7 +101,7 @@ def _procurement_rows(selection: Selection) -> Iterator[dict[str, Any]]:
         }
 
 
-def _mention_rows(selection: Selection) -> Iterator[dict[str, Any]]:
+def _mention_rows(selection: Part) -> Iterator[dict[str, Any]]:
     for n in selection.notices:
         for p in selection.rows.parties.get(n["id"], []):
             yield {
@@ -103,6 +114,29 @@ def _mention_rows(selection: Selection) -> Iterator[dict[str, Any]]:
             }
 
 
+def _write_part(db: sqlite_utils.Database, part: Part) -> None:
+    db["notices"].insert_all(_notice_rows(part), pk="id", batch_size=_BATCH)
+    db["procurements"].insert_all(_procurement_rows(part), pk="id", batch_size=_BATCH)
+    db["notice_organisations"].insert_all(
+        _mention_rows(part),
+        foreign_keys=[("notice_id", "notices", "id"), ("organisation_id", "organisations", "id")],
+        batch_size=_BATCH,
+    )
+    db["findings"].insert_all(
+        ({"notice_id": nid, **f} for nid, rows in part.rows.findings.items() for f in rows),
+        foreign_keys=[("notice_id", "notices", "id")],
+    )
+    db["evidence"].insert_all(
+        ({"notice_id": nid, **e} for nid, rows in part.rows.evidence.items() for e in rows),
+        foreign_keys=[("notice_id", "notices", "id")],
+        batch_size=_BATCH,
+    )
+    db["amount_flags"].insert_all(
+        ({"procurement_id": pid, **f} for pid, rows in part.rows.flags.items() for f in rows),
+        foreign_keys=[("procurement_id", "procurements", "id")],
+    )
+
+
 def write(selection: Selection, out: Path) -> dict[str, int]:
     out.unlink(missing_ok=True)
     db = sqlite_utils.Database(out)
@@ -110,12 +144,7 @@ def write(selection: Selection, out: Path) -> dict[str, int]:
     db.execute("PRAGMA journal_mode = OFF")
     db.execute("PRAGMA synchronous = OFF")
     try:
-        db["notices"].insert_all(_notice_rows(selection), pk="id", batch_size=_BATCH)
-        db["notice_words"].insert_all(
-            _word_rows(selection), pk="notice_id", foreign_keys=[("notice_id", "notices", "id")]
-        )
-        db["procurements"].insert_all(_procurement_rows(selection), pk="id", batch_size=_BATCH)
-        organisations = [
+        organisations = (
             {
                 "id": o["id"],
                 "name": o["name"],
@@ -123,26 +152,11 @@ def write(selection: Selection, out: Path) -> dict[str, int]:
                 "notices": o["notices"],
             }
             for o in selection.organisations().values()
-        ]
-        db["organisations"].insert_all(organisations, pk="id")
-        db["notice_organisations"].insert_all(
-            _mention_rows(selection),
-            foreign_keys=[("notice_id", "notices", "id"), ("organisation_id", "organisations", "id")],
-            batch_size=_BATCH,
         )
-        db["findings"].insert_all(
-            ({"notice_id": nid, **f} for nid, rows in selection.rows.findings.items() for f in rows),
-            foreign_keys=[("notice_id", "notices", "id")],
-        )
-        db["evidence"].insert_all(
-            ({"notice_id": nid, **e} for nid, rows in selection.rows.evidence.items() for e in rows),
-            foreign_keys=[("notice_id", "notices", "id")],
-            batch_size=_BATCH,
-        )
-        db["amount_flags"].insert_all(
-            ({"procurement_id": pid, **f} for pid, rows in selection.rows.flags.items() for f in rows),
-            foreign_keys=[("procurement_id", "procurements", "id")],
-        )
+        db["organisations"].insert_all(organisations, pk="id", batch_size=_BATCH)
+        for part in selection.parts():
+            _write_part(db, part)
+        _add_bodies(db, selection)
         for table in ("notices", "procurements", "findings", "evidence", "organisations", "amount_flags"):
             db[table].create(_EMPTY[table], pk=_PK.get(table), if_not_exists=True)
         db["notice_organisations"].create(_EMPTY["notice_organisations"], if_not_exists=True)

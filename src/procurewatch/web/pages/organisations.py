@@ -26,17 +26,18 @@ from procurewatch.query.organisations import (
 )
 from procurewatch.query.procurement_list import selection
 from procurewatch.web.params import read_filters, read_page
-from procurewatch.web.rendering import page
+from procurewatch.web.rendering import answer, page
 from procurewatch.web.state import shared
 
 router = APIRouter()
 LIST_PARAMS = ("q", "sort", "dir", "page", "category")
+ROLES = ("buyer", "supplier")
 NOT_BUILT = "This store has no organisations yet: run 'procurewatch ingest' again to build them."
 
 
-def _list_request(request: Request, role: str) -> ListRequest:
+def _list_request(request: Request, role: str, own: tuple[str, ...] = ()) -> ListRequest:
     params = request.query_params
-    unknown = set(params) - {*LIST_PARAMS, "token"}
+    unknown = set(params) - {*LIST_PARAMS, *own, "token"}
     if unknown:
         name = sorted(unknown)[0]
         raise FilterError(name, params[name], "unknown parameter", list(LIST_PARAMS))
@@ -137,6 +138,49 @@ def _mask(org: dict[str, Any], masker: Any) -> None:
             item["evidence"] = masker(item["evidence"]) if item["evidence"] else None
     for item in org["candidate"]:
         item["title"] = masker(item["title"])
+
+
+@router.get(
+    "/api/organisations",
+    summary="One page of buyers or suppliers (role=buyer|supplier; q, sort, dir, page, category as on "
+    "/buyers and /suppliers)",
+)
+def api_organisations(request: Request, role: str = "supplier") -> JSONResponse:
+    if role not in ROLES:
+        raise FilterError("role", role, "unknown role", list(ROLES))
+    req = _list_request(request, role, own=("role",))
+    cur = shared(request).explorer.cursor()
+    try:
+        rows, total = organisation_list(cur, req)
+    except duckdb.CatalogException:
+        return answer(request, {"detail": NOT_BUILT}, 503)
+    finally:
+        cur.close()
+    data = {
+        "role": role,
+        "total": total,
+        "page": req.page,
+        "pages": max(1, -(-total // PER_PAGE)),
+        "per_page": PER_PAGE,
+        "organisations": rows,
+    }
+    return answer(request, data)
+
+
+@router.get(
+    "/api/org/{oid}", summary="An organisation: what it bought or won, counterparts, spellings, evidence"
+)
+def api_organisation(request: Request, oid: str) -> JSONResponse:
+    cur = shared(request).explorer.cursor()
+    try:
+        org = organisation(cur, oid[:100])
+    except duckdb.CatalogException:
+        return answer(request, {"detail": NOT_BUILT}, 503)
+    finally:
+        cur.close()
+    if org is None:
+        return answer(request, {"detail": "no organisation with this id"}, 404)
+    return answer(request, org)
 
 
 @router.get("/network", response_class=HTMLResponse, include_in_schema=False)
