@@ -10,12 +10,13 @@ Nothing is stored and detection is not run: this shows extraction only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from procurewatch.model import Document, Notice, SkippedInput
 from procurewatch.parse.notice import explain
+from procurewatch.privacy import mask_record
 from procurewatch.sources import iter_documents
 from procurewatch.sources.fields import KEY_USE
 
@@ -183,6 +184,12 @@ def _amount(amount: Any) -> dict[str, Any] | None:
     if amount is None:
         return None
     return {"value": amount.value, "currency": amount.currency, "kind": amount.kind}
+
+
+def masked(result: NoticeInspection) -> NoticeInspection:
+    """`result` with personal data masked in every value and origin (`inspect --mask`), as `extract --mask`
+    masks a record; key names are the crawler's, kept."""
+    return replace(result, fields=mask_record(result.fields), origins=mask_record(result.origins))
 
 
 def render_inspection(results: list[NoticeInspection]) -> str:
