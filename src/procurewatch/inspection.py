@@ -28,6 +28,7 @@ _SHOWN_FIELDS = (
     "suppliers",
     "amount",
     "amounts",
+    "amount_notes",
     "place",
     "project_code",
     "url",
@@ -125,6 +126,8 @@ def _origins(
     keys = [k for fed in _KEY_FIELD.get(name, ()) for k in by_field.get(fed, [])]
     if name == "amount":
         return ["the headline among `amounts`: award or contract before budget, a table's lots summed"]
+    if name == "amount_notes":
+        return ["figures rejected: above amount_limits.ceiling in data/figures.json, never counted"]
     if name in ("buyer", "suppliers", "amounts"):
         notes = list(dict.fromkeys(trace.get(name, [])))
         if name == "amounts" and by_field.get("amount"):
@@ -169,6 +172,7 @@ def _fields(notice: Notice) -> dict[str, Any]:
         "suppliers": [p.name for p in notice.suppliers],
         "amount": _amount(notice.amount),
         "amounts": [_amount(a) for a in notice.amounts],
+        "amount_notes": notice.amount_notes,
         "place": {k: v for k, v in vars_of(place).items() if v} if place else None,
         "project_code": notice.project_code,
         "url": notice.url,
