@@ -272,3 +272,16 @@ def test_a_big_single_record_of_unknown_length_is_measured_while_read(tmp_path: 
     docs, errors = read_all(tmp_path)
     assert not errors
     assert [d.title for d in docs] == ["压缩的大公告"]
+
+
+def test_the_field_budget_holds_after_another_library_raised_the_csv_limit(tmp_path: Path) -> None:
+    import csv
+    import sys
+
+    before = csv.field_size_limit(sys.maxsize)  # what importing sqlite-utils' CLI does
+    try:
+        hostile.csv_quote_field_bomb(tmp_path)
+        _, errors = read_all(tmp_path)
+        assert "field limit" in names(errors, tmp_path)["field-bomb.csv#line 3"]
+    finally:
+        csv.field_size_limit(before)

@@ -37,7 +37,13 @@ from procurewatch.sources.files import InputFile
 SMALL_JSON = 32 * 1024 * 1024
 WRAPPER_TOP = 1024 * 1024  # a wrapper's metadata before its list of records
 CSV_SAMPLE_LINES = 20
-csv.field_size_limit(limits().max_field_chars)
+
+
+def _csv_reader(lines: Iterator[str], delimiter: str) -> Iterator[list[str]]:
+    """csv.reader with the field budget set now: the limit is process-wide and another library may have
+    raised it since import (sqlite-utils' CLI sets it to the largest size on import)."""
+    csv.field_size_limit(limits().max_field_chars)
+    return csv.reader(lines, delimiter=delimiter)
 
 
 def read_records(
@@ -400,7 +406,7 @@ class _TableRows:
     def __init__(self, text: io.TextIOWrapper, delimiter: str) -> None:
         self._text = text
         self._delimiter = delimiter
-        self._reader = csv.reader(self._feed(), delimiter=delimiter)
+        self._reader = _csv_reader(self._feed(), delimiter)
         self._pending: deque[tuple[int, str]] = deque()  # lines to read again
         self._row_lines: list[int] = []  # the numbers of the lines of the row being read
         self._lines: list[str] = []  # and the lines themselves
@@ -473,7 +479,7 @@ class _TableRows:
             "", f"{reason}; line {first} skipped, the lines after it read again", f"line {first}"
         )
         self._pending.extendleft(reversed(list(zip(self._row_lines[1:], self._lines[1:], strict=True))))
-        self._reader = csv.reader(self._feed(), delimiter=self._delimiter)  # the last may have met the end
+        self._reader = _csv_reader(self._feed(), self._delimiter)  # the last may have met the end
         self._stray.append(first)
 
     def _end_stray(self) -> Iterator[SkippedInput]:
