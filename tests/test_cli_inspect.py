@@ -34,3 +34,16 @@ def test_inspect_names_the_key_each_field_came_from_and_the_unused_ones(tmp_path
 def test_inspect_of_a_missing_file_is_a_usage_error(tmp_path):
     result = runner.invoke(app, ["inspect", str(tmp_path / "nope.json")])
     assert result.exit_code == 2 and "nope.json" in result.output
+
+
+def test_inspect_mask_hides_personal_data_it_would_print_raw(tmp_path):
+    record = {"title": "监控设备采购 联系人：张伟 电话：13812345678", "buyer_name": "某市公安局"}
+    path = tmp_path / "crawl.jsonl"
+    path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    raw = runner.invoke(app, ["inspect", str(path)])
+    assert "13812345678" in raw.stdout
+    for fmt in ("text", "json"):
+        masked = runner.invoke(app, ["inspect", str(path), "--mask", "--format", fmt])
+        assert masked.exit_code == 0, masked.output
+        assert "13812345678" not in masked.stdout and "张伟" not in masked.stdout
+        assert "某市公安局" in masked.stdout and "buyer_name" in masked.stdout

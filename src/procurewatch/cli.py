@@ -113,16 +113,25 @@ def inspect(
     field: FieldOption = None,
     limit: Annotated[int, typer.Option("--limit", help="Notices of the file to show.", min=1)] = 5,
     format: Annotated[str, typer.Option("--format", help="text | json")] = "text",
+    mask: Annotated[
+        bool,
+        typer.Option(
+            "--mask", help="Mask personal data (names, phones, ID numbers, e-mails) as the explorer does."
+        ),
+    ] = False,
 ) -> None:
-    """Show what a file gives: each field with the key or text it came from, and the keys left unused."""
+    """Show what a file gives: each field with the key or text it came from, and the keys left unused
+    (raw text unless --mask)."""
     if format not in ("text", "json"):
         raise typer.BadParameter("expected text or json", param_hint="--format")
     check_inputs([path])
     from dataclasses import asdict
 
-    from procurewatch.inspection import inspect_file, render_inspection
+    from procurewatch.inspection import inspect_file, masked, render_inspection
 
     results = inspect_file(path, field_map=parse_field_map(field), limit=limit)
+    if mask:
+        results = [masked(r) for r in results]
     if format == "json":
         for result in results:
             sys.stdout.write(json.dumps(asdict(result), ensure_ascii=False, default=str) + "\n")

@@ -10,12 +10,13 @@ Nothing is stored and detection is not run: this shows extraction only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from procurewatch.model import Document, Notice, SkippedInput
 from procurewatch.parse.notice import explain
+from procurewatch.privacy import mask_record
 from procurewatch.sources import iter_documents
 from procurewatch.sources.fields import KEY_USE
 
@@ -27,6 +28,7 @@ _SHOWN_FIELDS = (
     "suppliers",
     "amount",
     "amounts",
+    "amount_notes",
     "place",
     "project_code",
     "url",
@@ -124,6 +126,8 @@ def _origins(
     keys = [k for fed in _KEY_FIELD.get(name, ()) for k in by_field.get(fed, [])]
     if name == "amount":
         return ["the headline among `amounts`: award or contract before budget, a table's lots summed"]
+    if name == "amount_notes":
+        return ["figures rejected: above amount_limits.ceiling in data/figures.json, never counted"]
     if name in ("buyer", "suppliers", "amounts"):
         notes = list(dict.fromkeys(trace.get(name, [])))
         if name == "amounts" and by_field.get("amount"):
@@ -168,6 +172,7 @@ def _fields(notice: Notice) -> dict[str, Any]:
         "suppliers": [p.name for p in notice.suppliers],
         "amount": _amount(notice.amount),
         "amounts": [_amount(a) for a in notice.amounts],
+        "amount_notes": notice.amount_notes,
         "place": {k: v for k, v in vars_of(place).items() if v} if place else None,
         "project_code": notice.project_code,
         "url": notice.url,
@@ -183,6 +188,12 @@ def _amount(amount: Any) -> dict[str, Any] | None:
     if amount is None:
         return None
     return {"value": amount.value, "currency": amount.currency, "kind": amount.kind}
+
+
+def masked(result: NoticeInspection) -> NoticeInspection:
+    """`result` with personal data masked in every value and origin (`inspect --mask`), as `extract --mask`
+    masks a record; key names are the crawler's, kept."""
+    return replace(result, fields=mask_record(result.fields), origins=mask_record(result.origins))
 
 
 def render_inspection(results: list[NoticeInspection]) -> str:

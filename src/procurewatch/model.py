@@ -37,6 +37,7 @@ class Document:
       ocid: str                       OCDS procurement id (links releases)
       language: str                   language the source declares
       items: list[dict]               {"description", "scheme", "id"} (OCDS classifications)
+      amount_notes: list[str]         figures the reader left out as implausible, and why
     """
 
     path: str
@@ -155,6 +156,8 @@ class Notice:
     candidates: list[Candidate] = field(default_factory=list)  # ranked bidders, kept apart from winners
     amount: Amount | None = None  # the headline figure: award/contract value preferred over budget
     amounts: list[Amount] = field(default_factory=list)  # every figure found
+    # figures rejected as implausible (above data/figures.json amount_limits): what was written and why
+    amount_notes: list[str] = field(default_factory=list)
     place: Place | None = None
     language: str | None = None
     ocid: str | None = None
@@ -193,6 +196,7 @@ def to_record(notice: Notice) -> dict[str, Any]:
         "candidates": [{"name": c.name, "rank": c.rank} for c in notice.candidates],
         "amount": _amount_dict(notice.amount),
         "amounts": [_amount_dict(a) for a in notice.amounts],
+        "amount_notes": notice.amount_notes,
         "place": _place_dict(notice.place),
         "items": notice.items,
         "surveillance": {

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from procurewatch import knowledge
 from procurewatch.cli import app
 from procurewatch.parse.amounts import find_amounts, parse_money
+from procurewatch.sources import ocds_map
 from procurewatch.sources.ocds_map import amounts as ocds_amounts
 from procurewatch.web.app import Settings, create_app
 
@@ -168,3 +169,37 @@ def test_a_store_an_older_version_filled_with_inf_is_repaired_by_the_next_ingest
     assert fixed.exit_code == 0, fixed.output
     client = TestClient(create_app(Settings(db_path=db)), raise_server_exceptions=False)
     assert client.get("/api/dashboard/totals").status_code == 200
+
+
+def test_a_rejected_figure_is_noted_with_why_in_the_parse_and_the_ocds_reader():
+    rejected: list[str] = []
+    assert find_amounts(f"预算金额：{HUGE}元", rejected) == []
+    assert len(rejected) == 1 and "above the largest plausible amount" in rejected[0]
+    assert "999" in rejected[0] and len(rejected[0]) < 200  # what was written, cut short
+    ocds_notes = ocds_map.rejected_amounts(ocds_release()["releases"][0])
+    assert len(ocds_notes) == 2 and all(n.startswith("awards.value 1e+308") for n in ocds_notes)
+
+
+def test_the_store_keeps_the_notes_and_the_procurement_is_flagged_rejected(hostile_store):
+    con = duckdb.connect(str(hostile_store), read_only=True)
+    try:
+        noted = con.execute(
+            "SELECT title, amount_notes FROM notices WHERE amount_notes IS NOT NULL ORDER BY title"
+        ).fetchall()
+    finally:
+        con.close()
+    assert [t for t, _ in noted] == ["CCTV surveillance cameras and facial recognition", records()[0]["标题"]]
+    assert all("above the largest plausible amount" in notes for _, notes in noted)
+    client = TestClient(create_app(Settings(db_path=hostile_store)), raise_server_exceptions=False)
+    found = client.get("/api/search", params={"q": "视频监控"}).json()
+    pid = next(r["procurement_id"] for r in found["results"] if r["title"] == records()[0]["标题"])
+    page = client.get(f"/procurement/{pid}").text
+    assert "rejected" in page and "above the largest plausible amount" in page
+
+
+def test_inspect_shows_the_rejected_figure(tmp_path):
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(records()[0], ensure_ascii=False), encoding="utf-8")
+    shown = CliRunner().invoke(app, ["inspect", str(path)])
+    assert shown.exit_code == 0, shown.output
+    assert "amount_notes" in shown.stdout and "above the largest plausible amount" in shown.stdout

@@ -126,7 +126,8 @@ def test_dashboard_draws_chart_and_maps_with_data(page, server):
                    return n; }"""
     )
     assert painted > 50
-    page.wait_for_timeout(500)
+    for chart_id in ("chart-year", "map-china", "map-world", "chart-buyers", "chart-vendors"):
+        page.wait_for_selector(f"#{chart_id}[data-ready]", timeout=15000)
     shot(page, "dashboard")
     assert not page.errors, page.errors
     assert not page.outside, page.outside
@@ -157,7 +158,7 @@ def test_province_drill_down(page, server):
                    chart.trigger('click', {name: '420000', componentType: 'series'}); }"""
     )
     page.wait_for_selector("#map-back:not([hidden])", timeout=10000)
-    page.wait_for_timeout(500)
+    page.wait_for_selector("#map-china[data-ready='420000']", timeout=10000)
     shot(page, "dashboard-hubei")
     assert int(page.get_attribute("#map-china", "data-rendered")) == 2  # 宜昌市, 武汉市
 
@@ -189,8 +190,7 @@ def test_dashboard_bar_and_map_region_open_their_procurements_with_the_same_coun
     """A bar and a map region, clicked on the canvas, open the procurement list; its total is the
     figure the bar or region shows."""
     page.goto(server + "/dashboard")
-    page.wait_for_selector("#chart-year[data-rendered]", timeout=15000)
-    page.wait_for_timeout(800)  # the bars' entry animation
+    page.wait_for_selector("#chart-year[data-ready]", timeout=15000)  # the bars' entry animation is over
     bar = page.evaluate(
         """() => { const el = document.getElementById('chart-year');
                    const chart = echarts.getInstanceByDom(el), box = el.getBoundingClientRect();
@@ -212,7 +212,7 @@ def test_dashboard_bar_and_map_region_open_their_procurements_with_the_same_coun
     shot(page, "procurements-of-a-bar")
 
     page.goto(server + "/dashboard")
-    page.wait_for_selector("#map-china[data-rendered]", timeout=15000)
+    page.wait_for_selector("#map-china[data-ready='china']", timeout=15000)
 
     def region_point(code: str, geo: str) -> dict:
         return page.evaluate(
@@ -232,12 +232,11 @@ def test_dashboard_bar_and_map_region_open_their_procurements_with_the_same_coun
         )
 
     page.locator("#map-china").scroll_into_view_if_needed()
-    page.wait_for_timeout(800)
     hubei = region_point("420000", "china.json")
     page.mouse.click(hubei["x"], hubei["y"])  # a province: its prefectures
     page.wait_for_selector("#map-back:not([hidden])", timeout=10000)
     assert page.inner_text("#map-open").startswith(f"Open the {hubei['value']} procurement")
-    page.wait_for_timeout(800)
+    page.wait_for_selector("#map-china[data-ready='420000']", timeout=15000)
     wuhan = region_point("420100", "province/420000.json")
     assert wuhan["value"] > 0
     _follow_click(page, wuhan["x"], wuhan["y"])  # a prefecture: its procurements

@@ -123,6 +123,20 @@ def plausible(value: Decimal | None) -> Decimal | None:
     return value
 
 
+def rejection(written: str, value: Decimal | None) -> str | None:
+    """Why the figure written as `written` is not taken as an amount, when its size is what rejects it
+    (plausible): the note a notice keeps so that a reader sees a figure was set aside."""
+    if value is None or (value.is_finite() and abs(value) <= AMOUNT_CEILING):
+        return None
+    shown = " ".join(written.split())
+    if len(shown) > _SHOWN_REJECTED:
+        shown = f"{shown[:_SHOWN_REJECTED]}… ({len(shown)} characters)"
+    return f"{shown}: above the largest plausible amount ({AMOUNT_CEILING:.0E}), not taken as a number"
+
+
+_SHOWN_REJECTED = 24
+
+
 def signed(text: str, start: int) -> bool:
     """Whether a minus sign (or 负) is written right before the figure at `start` (a dash after a digit
     joins a range, 100-200万元, and is no sign)."""
@@ -132,10 +146,16 @@ def signed(text: str, start: int) -> bool:
     return i > 0 and text[i - 1] in _MINUS_SIGNS and not (i > 1 and text[i - 2].isdigit())
 
 
-def _money_value(m: re.Match[str], default_factor: Decimal | None) -> Decimal | None:
+def _money_value(
+    m: re.Match[str], default_factor: Decimal | None, rejected: list[str] | None = None
+) -> Decimal | None:
     """The value of one MONEY match, or None when it is a rate, has no unit to go by or is implausibly
-    large (plausible); negative when a minus sign is written before it (-500万元 is -5,000,000)."""
-    value = plausible(_unsigned_value(m, default_factor))
+    large (plausible; why is added to `rejected`); negative when a minus sign is written before it
+    (-500万元 is -5,000,000)."""
+    unsigned = _unsigned_value(m, default_factor)
+    value = plausible(unsigned)
+    if value is None and rejected is not None and (note := rejection(m.group(0), unsigned)):
+        rejected.append(note)
     if value is not None and signed(m.string, m.start("num") if m.group("num") else m.start("dx")):
         return -value
     return value
@@ -172,12 +192,18 @@ def european_decimals(text: str) -> str:
     return _EURO_NUMBER.sub(lambda m: m.group(1).replace(".", "") + "." + m.group(2), text)
 
 
-def parse_money(raw: Any, field_name: str = "", default_factor: Decimal | None = None) -> Decimal | None:
+def parse_money(
+    raw: Any,
+    field_name: str = "",
+    default_factor: Decimal | None = None,
+    rejected: list[str] | None = None,
+) -> Decimal | None:
     """One money value from a structured field: numbers as they are, strings in any notation above.
 
     A field listing explicit components (可研服务费63500元，工程设计费1238000元) gives their sum; a
     segment naming a total (合计/总价) wins over components; rates give None, and so does a price
-    with a rate or unit-price part and no total (设计费336000元，施工费下浮率3.5%).
+    with a rate or unit-price part and no total (设计费336000元，施工费下浮率3.5%). A figure too large
+    to be an amount gives None, and why is added to `rejected`.
     """
     if raw is None or isinstance(raw, bool):
         return None
@@ -186,7 +212,7 @@ def parse_money(raw: Any, field_name: str = "", default_factor: Decimal | None =
             value = Decimal(str(raw))
         except InvalidOperation:
             return None
-        return plausible(value)
+        return _kept(str(raw), value, rejected)
     text = european_decimals(halfwidth(str(raw)).strip())
     if not text or "%" in halfwidth(field_name) or text.lower() in ("nan", "inf", "-inf"):
         return None
@@ -195,14 +221,14 @@ def parse_money(raw: Any, field_name: str = "", default_factor: Decimal | None =
         factor = Decimal(1)  # "30008.00 € con IVA": the currency mark says these are units, not 万元
     bare = text.replace(",", "")
     if re.fullmatch(r"-?\d+(?:\.\d+)?", bare):
-        return plausible(Decimal(bare) * (factor or Decimal(1)))
+        return _kept(text, Decimal(bare) * (factor or Decimal(1)), rejected)
     per_segment: list[tuple[str, Decimal]] = []
     partial = False  # a part of the price is a rate or a unit price: the figures are no total
     for segment in _SEGMENT_SPLIT.split(text):
         if any(w in segment for w in RATE_WORDS + UNIT_PRICE_WORDS):
             partial = True
             continue
-        values = [v for m in MONEY.finditer(segment) if (v := _money_value(m, factor)) is not None]
+        values = [v for m in MONEY.finditer(segment) if (v := _money_value(m, factor, rejected)) is not None]
         if values:
             per_segment.append((segment, values[0]))
     if not per_segment:
@@ -216,6 +242,12 @@ def parse_money(raw: Any, field_name: str = "", default_factor: Decimal | None =
     if len(distinct) == 1:
         return distinct[0]
     return sum(distinct, Decimal(0))
+
+
+def _kept(written: str, value: Decimal, rejected: list[str] | None) -> Decimal | None:
+    if rejected is not None and (note := rejection(written, value)):
+        rejected.append(note)
+    return plausible(value)
 
 
 def kind_from_name(name: str) -> str | None:
@@ -267,8 +299,9 @@ def _row_number(text: str, label: re.Match[str], money: re.Match[str]) -> bool:
         return False
 
 
-def find_amounts(text: str) -> list[FoundAmount]:
-    """Every labelled money figure in `text` (offsets index `text` itself)."""
+def find_amounts(text: str, rejected: list[str] | None = None) -> list[FoundAmount]:
+    """Every labelled money figure in `text` (offsets index `text` itself); a labelled figure too large
+    to be an amount is left out, and why is added to `rejected`."""
     norm = halfwidth(text)
     found: list[FoundAmount] = []
     for lm in _LABEL_RE.finditer(norm):
@@ -279,7 +312,11 @@ def find_amounts(text: str) -> list[FoundAmount]:
         if not mm or mm.end() == mm.start() or (mm.group("num") is None and mm.group("dx") is None):
             line_end = norm.find("\n", lm.end())
             line_end = min(line_end if line_end >= 0 else len(norm), lm.end() + _LINE_LIMIT)
-            value = parse_money(norm[lm.end() : line_end], lm.group(0)) if lm.group("note") else None
+            value = (
+                parse_money(norm[lm.end() : line_end], lm.group(0), None, rejected)
+                if lm.group("note")
+                else None
+            )
             if value is not None:
                 found.append(FoundAmount(value, "CNY", _LABEL_KIND[label], lm.end(), line_end, 0))
             continue
@@ -289,7 +326,7 @@ def find_amounts(text: str) -> list[FoundAmount]:
         factor = _UNIT_FACTOR.get(lm.group("lunit") or "")
         if mm.group("num") and not mm.group("unit") and (after := _UNIT_AFTER.match(norm, mm.end())):
             factor = _UNIT_FACTOR[after.group(1)]  # 123.45（万元）
-        value = _money_value(mm, factor)
+        value = _money_value(mm, factor, rejected)
         if value is None or _row_number(norm, lm, mm):
             continue
         if mm.group("num"):

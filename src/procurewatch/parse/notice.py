@@ -81,6 +81,8 @@ def explain(doc: Document) -> tuple[Notice, dict[str, list[str]]]:
     # (only when no phase word decided "other": a candidate publicity's 中标人 is a proposal)
     names_winner = bool(suppliers) and phase == "other" and doc.kind != "ocds"
     money_phase = "award" if names_winner and not phase_of(f"{doc.title}\n{doc.body[:_SCOPE]}") else phase
+    # figures too large to be amounts: kept as notes, never as numbers (a reader left out some already)
+    rejected: list[str] = [str(note) for note in hints.get("amount_notes") or []]
     amounts = _amounts(
         text,
         hints,
@@ -90,6 +92,7 @@ def explain(doc: Document) -> tuple[Notice, dict[str, list[str]]]:
         cells=cells,
         trace=trace,
         suppliers=suppliers,
+        rejected=rejected,
     )
     notice = Notice(
         id=notice_id(doc.source_key or doc.path, doc.locator, fp),
@@ -109,6 +112,7 @@ def explain(doc: Document) -> tuple[Notice, dict[str, list[str]]]:
         candidates=[Candidate(name, rank) for name, rank in candidates_from_text(text)],
         amount=_headline(amounts, ocds=doc.kind == "ocds"),
         amounts=[_to_amount(a) for a in amounts],
+        amount_notes=list(dict.fromkeys(rejected)),
         place=_place(doc, hints, buyer, text, chinese),
         language=language,
         ocr_confidence=doc.ocr_confidence,
@@ -262,6 +266,7 @@ def _amounts(
     cells: list[TableField] = (),  # type: ignore[assignment]
     trace: dict[str, list[str]] | None = None,
     suppliers: list[str] = (),  # type: ignore[assignment]
+    rejected: list[str] | None = None,
 ) -> list[FoundAmount]:
     found: list[FoundAmount] = []
     withheld: set[str] = set()  # kinds whose preferred field holds a placeholder
@@ -269,7 +274,7 @@ def _amounts(
         if not isinstance(raw, dict):
             continue
         field = str(raw.get("field") or "")
-        value = parse_money(raw.get("value"), field)
+        value = parse_money(raw.get("value"), field, None, rejected)
         currency = _str(raw.get("currency"))
         if value is None or (currency is None and not chinese):
             continue
@@ -294,7 +299,7 @@ def _amounts(
         only_awards = False
     read = _cell_amounts(cells, phase, trace if not only_awards else None)
     from_cells = {(a.value, a.kind) for a in read}
-    for a in with_lots(text, find_amounts(text)):
+    for a in with_lots(text, find_amounts(text, rejected)):
         if (a.value, a.kind) in from_cells:
             continue  # the cell's own figure, read again in the page's text
         if (winners_known or a.kind == "budget") and a.value > _PLACEHOLDER:

@@ -11,6 +11,8 @@ Three rules, settings in data/figures.json ("amount_checks"), every one computed
   `floor_usd` converted at the currency's latest rate.
 - `unit_slip`: a notice of another procurement of the same buyer, in the same currency and within
   `window_days`, states the same figure scaled by 10,000 or 100,000,000 (元 written for 万元/亿元).
+- `rejected`: a notice of the procurement writes a figure too large to be an amount (above
+  `amount_limits.ceiling`): it was not taken as a number, so the spend may miss it (`notices.amount_notes`).
 
 Flags never change a figure silently: totals give spend with and without flagged amounts
 (query/counts.py), the report lists every flagged amount, and `procurements(...)` rows carry them.
@@ -26,7 +28,7 @@ from typing import Any
 
 from procurewatch import knowledge
 
-RULES = ("disagreement", "outlier", "unit_slip")
+RULES = ("disagreement", "outlier", "unit_slip", "rejected")
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ def flag_ctes(s: Settings | None = None) -> str:
     )
     notice_struct = (
         "{'notice_id': n.id, 'title': n.title, 'value': n.amount_value, 'currency': n.amount_currency, "
-        "'kind': n.amount_kind, 'published': n.published, 'url': n.url}"
+        "'kind': n.amount_kind, 'published': n.published, 'url': n.url, 'notes': n.amount_notes}"
     )
     return f"""
 amount_keys AS (
@@ -165,6 +167,12 @@ amount_flags AS (
       AND abs(date_diff('day', k1.published, k2.published)) <= {int(s.slip_window_days)}
       AND ({slip})
     GROUP BY ALL
+    UNION ALL
+    SELECT m.procurement_id, 'rejected', NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+           list({notice_struct} ORDER BY n.published NULLS LAST, n.id)
+    FROM members m JOIN notices n ON n.id = m.notice_id
+    WHERE n.amount_notes IS NOT NULL
+    GROUP BY m.procurement_id
 )"""
 
 
@@ -182,6 +190,8 @@ def describe(s: Settings | None = None) -> dict[str, str]:
         f"{s.slip_window_days} days, states the same figure × "
         + " or × ".join(f"{f:,.0f}" for f in s.slip_factors)
         + " (or divided by it): one of them wrote 元 for 万元/亿元 or the reverse",
+        "rejected": "a notice of the procurement writes a figure too large to be any purchase's amount "
+        "(above amount_limits.ceiling in figures.json): it is not counted, so the spend may miss a figure",
         "effect": "flagged amounts stay in the figures; every total also gives spend without them "
         "(spend_value_excl_flagged) and the report lists each one with its evidence",
     }
@@ -190,6 +200,10 @@ def describe(s: Settings | None = None) -> dict[str, str]:
 def explain(row: dict[str, Any]) -> str:
     """One sentence of evidence for an amount_flags row."""
     notices = row.get("notices") or []
+    if row["rule"] == "rejected":
+        return "a figure was rejected: " + "; ".join(
+            f"notice {n['notice_id']}: {n.get('notes')}" for n in notices
+        )
     values = "; ".join(
         f"notice {n['notice_id']} ({n.get('kind') or 'amount'}, {n.get('published') or 'undated'}): "
         f"{n['value']:,.2f} {n.get('currency') or ''}".rstrip()

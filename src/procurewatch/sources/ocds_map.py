@@ -249,6 +249,30 @@ def amounts(release: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def rejected_amounts(release: dict[str, Any]) -> list[str]:
+    """Notes on the values left out of `amounts` for their size (above amount_limits.ceiling)."""
+    tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
+    planning = release.get("planning") if isinstance(release.get("planning"), dict) else {}
+    budget = planning.get("budget") if isinstance(planning.get("budget"), dict) else {}
+    places = [
+        ("contracts.value", dicts(release.get("contracts")), "value"),
+        ("awards.value", dicts(release.get("awards")), "value"),
+        ("tender.value", [tender], "value"),
+        ("planning.budget.amount", [budget], "amount"),
+    ]
+    notes = []
+    for field_name, objects, key in places:
+        for o in objects:
+            value = o.get(key)
+            amount = number(value.get("amount")) if isinstance(value, dict) else None
+            if amount is not None and abs(amount) > _AMOUNT_CEILING:
+                notes.append(
+                    f"{field_name} {amount:.6g}: above the largest plausible amount "
+                    f"({_AMOUNT_CEILING:.0E}), not taken as a number"
+                )
+    return notes
+
+
 def _collect(objects: list[dict[str, Any]], key: str, kind: str) -> list[tuple[float, str | None]]:
     found = (_value_entry(o.get(key), kind, key) for o in objects)
     return [entry for entry in found if entry is not None]
@@ -482,6 +506,7 @@ def map_release(release: dict[str, Any], package: dict[str, Any]) -> Mapped:
         "country": country(release, buyer, ocid, package),
         "region": region(buyer),
         "language": language(release),
+        "amount_notes": rejected_amounts(release),
     }
     hints.update({k: v for k, v in optional.items() if v})
     if notes or shape_notes:

@@ -58,6 +58,7 @@ def _add_notice(cols: dict[str, dict[str, list[Any]]], n: Notice) -> None:
         "title_match": any(e.field == "title" for c in s.categories for e in c.evidence),
         "role": s.role if s.relevant else None,
         "ocr_confidence": n.ocr_confidence,
+        "amount_notes": "; ".join(n.amount_notes) or None,
     }
     _append(cols["notices"], row)
 

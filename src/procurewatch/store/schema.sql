@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS notices (
     title_match     BOOLEAN NOT NULL,     -- some category evidence lies in the title (strict count)
     ingested_at     TIMESTAMP NOT NULL,
     role            VARCHAR,              -- primary | component (surveillance is what is bought | a part)
-    ocr_confidence  DOUBLE                -- 0..1: the OCR engine's confidence when text came from a scan
+    ocr_confidence  DOUBLE,               -- 0..1: the OCR engine's confidence when text came from a scan
+    amount_notes    VARCHAR               -- figures rejected as implausible (amount_limits): what and why
 );
 
 CREATE TABLE IF NOT EXISTS parties (

@@ -186,6 +186,7 @@ TABLES: tuple[Table, ...] = (
         ingested_at     TIMESTAMP NOT NULL
         role            VARCHAR              -- primary | component (surveillance is what is bought | a part)
         ocr_confidence  DOUBLE               -- 0..1: the OCR engine's confidence when text came from a scan
+        amount_notes    VARCHAR              -- figures rejected as implausible (amount_limits): what and why
         """,
         kinds={"published": "string"},
         filled={"ingested_at": NOW},

@@ -91,6 +91,9 @@
     if (noData(el, opt._cells.years.length)) { return null; }
     var chart = echarts.getInstanceByDom(el) || echarts.init(el, null, {renderer: "canvas"});
     delete opt._cells;
+    el.removeAttribute("data-ready");
+    chart.off("finished");
+    chart.on("finished", function () { chart.off("finished"); el.setAttribute("data-ready", "1"); });
     chart.setOption(opt, true);
     chart.off("click");
     chart.on("click", function (p) {

@@ -32,12 +32,27 @@
     });
     return out;
   }
-  function mark(el, n) { el.setAttribute("data-rendered", String(n)); }
+  /* data-rendered: how many elements were drawn; data-ready: the view name once its drawing and
+     animation have finished (ECharts' "finished"), so a click lands on what is shown. */
+  function mark(el, n, chart, view) {
+    el.removeAttribute("data-ready");
+    el.setAttribute("data-rendered", String(n));
+    if (chart) {
+      chart.off("finished");
+      chart.on("finished", function () {
+        chart.off("finished");
+        el.setAttribute("data-ready", view || "1");
+      });
+    }
+  }
   function chartIn(id) {
     var el = document.getElementById(id);
     return el ? {el: el, chart: echarts.init(el, null, {renderer: "canvas"})} : null;
   }
-  function fail(el, e) { el.textContent = "Could not draw this chart: " + String(e); }
+  function fail(el, e) {
+    el.textContent = "Could not draw this chart: " + String(e);
+    if (window.console) { console.error(e); }  /* never silent: the browser tests fail on it */
+  }
   function go(url) { window.location.href = url; }
   /* a map's numbers: the figure of each region, whose click opens its procurements */
   function mapOption(mapName, data, colours, labels, title) {
@@ -78,10 +93,12 @@
     function remember(json) {
       json.features.forEach(function (f) { labels[f.properties.code] = f.properties.name; });
     }
-    function draw(mapName, values, title) {
+    var wanted = 0;  /* the latest view asked for: an answer to an older request is dropped */
+    function draw(mapName, values, title, view) {
       var data = Object.keys(values).map(function (code) { return {name: code, value: values[code]}; });
+      c.el.removeAttribute("data-ready");
+      mark(c.el, data.length, c.chart, view);
       c.chart.setOption(mapOption(mapName, data, ["#fde9e7", "#b3261e"], labels, title), true);
-      mark(c.el, data.length);
     }
     function showOpen(province) {
       if (!open) { return; }
@@ -92,7 +109,9 @@
       open.hidden = false;
     }
     function showChina() {
+      var request = ++wanted;
       Promise.all([geo("china.json"), api("province")]).then(function (res) {
+        if (request !== wanted) { return; }
         remember(res[0]);
         echarts.registerMap("china", res[0]);
         var values = {};
@@ -104,7 +123,7 @@
         });
         current = null;
         if (pw.noData(c.el, Object.keys(values).length)) { return; }
-        draw("china", values, "");
+        draw("china", values, "", "china");
         if (back) { back.hidden = true; }
         showOpen(null);
       }).catch(function (e) { fail(c.el, e); });
@@ -117,9 +136,12 @@
         return;
       }
       if (!/^\d{2}0000$/.test(code) || !provinceNames[code]) { return; }
-      var province = provinceNames[code];
-      Promise.all([geo("province/" + code + ".json"),
-                   api("prefecture", "province_name=" + encodeURIComponent(province))]).then(function (res) {
+      var province = provinceNames[code], request = ++wanted;
+      /* a province without prefecture boundaries (a municipality): its procurements open instead */
+      var boundaries = geo("province/" + code + ".json").then(null, function () { return null; });
+      Promise.all([boundaries, api("prefecture", "province_name=" + encodeURIComponent(province))]).then(function (res) {
+        if (request !== wanted) { return; }
+        if (!res[0]) { go(pw.listUrl(linkQs, {country: "CN", province: province, region: null})); return; }
         remember(res[0]);
         echarts.registerMap("p" + code, res[0]);
         var values = {};
@@ -128,12 +150,10 @@
           if (r.admin_code && r.city) { labels[r.admin_code] = r.city; }
         });
         current = province;
-        draw("p" + code, values, province);
+        draw("p" + code, values, province, code);
         if (back) { back.hidden = false; }
         showOpen(province);
-      }).catch(function () {  /* no prefecture boundaries (municipalities): open the province */
-        go(pw.listUrl(linkQs, {country: "CN", province: province, region: null}));
-      });
+      }).catch(function (e) { fail(c.el, e); });
     });
     if (back) { back.addEventListener("click", showChina); }
     showChina();
@@ -149,11 +169,11 @@
       var values = sumBy(res[1], "country");
       var data = Object.keys(values).map(function (k) { return {name: k, value: values[k]}; });
       if (pw.noData(c.el, data.length)) { return; }
+      mark(c.el, data.length, c.chart, "world");
       c.chart.setOption(mapOption("world", data, ["#e7eefd", "#1a4fb3"], labels, ""));
       c.chart.on("click", function (p) {
         if (values[p.name]) { go(pw.listUrl(linkQs, {country: p.name, province: null, region: null})); }
       });
-      mark(c.el, data.length);
     }).catch(function (e) { fail(c.el, e); });
   }
 
@@ -164,6 +184,7 @@
       var values = sumBy(rows, key);
       var names = Object.keys(values).sort(function (a, b) { return values[a] - values[b]; });
       if (pw.noData(c.el, names.length)) { return; }
+      mark(c.el, names.length, c.chart, id);
       c.chart.setOption({
         tooltip: {trigger: "item", renderMode: "richText"},
         grid: {left: 10, right: 40, top: 10, bottom: 20, containLabel: true},
@@ -174,7 +195,6 @@
                   data: names.map(function (n) { return values[n]; })}]
       });
       c.chart.on("click", function (p) { go(pw.listUrl(linkQs, changes(p.name))); });
-      mark(c.el, names.length);
     }).catch(function (e) { fail(c.el, e); });
   }
 
