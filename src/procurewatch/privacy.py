@@ -301,8 +301,8 @@ def _names(text: str, spans: list[tuple[int, int]], groups: list[tuple[int, int,
                 pos += 1
         _landlines(text, label.end(), spans, groups, starts)
     for trader in rules.sole_trader.finditer(text):
-        start, end = trader.span(1)
-        spans.append((start, len(text[:end].rstrip(" \t"))))
+        name = trader.group(1).rstrip(" \t")  # the match is short: no copy of the text before it
+        spans.append((trader.start(1), trader.start(1) + len(name)))
     for colon in _LATIN_COLON.finditer(text):
         if rules.latin_label.search(text, max(0, colon.start() - _LATIN_LABEL_MAX), colon.start() + 1):
             _latin_name(text, colon.end(), spans)

@@ -30,6 +30,7 @@ from procurewatch.ingest.chunks import ChunkResult, build_chunk
 from procurewatch.ingest.reading import (
     CHUNK_CHARS,
     CHUNK_DOCS,
+    FILE_ITEMS,
     WHOLE_FILE_MAX,
     FileEnd,
     ReadStats,
@@ -249,8 +250,9 @@ def remove_shard(dataset: str, shard_id: str) -> None:
 
 def _chunk_results(shard: Shard, field_map: dict[str, str] | None) -> Iterator[ChunkResult]:
     """The shard in chunks of the local path's size, so a worker's memory stays flat."""
-    for start in range(0, len(shard.files), CHUNK_DOCS // 4):
-        yield build_chunk([], shard.files[start : start + CHUNK_DOCS // 4], field_map)
+    files_per_chunk = CHUNK_DOCS // FILE_ITEMS  # as the local reading fills a chunk with whole files
+    for start in range(0, len(shard.files), files_per_chunk):
+        yield build_chunk([], shard.files[start : start + files_per_chunk], field_map)
     for line_slice in shard.slices:
         yield build_chunk([], None, field_map, [line_slice])
     if shard.archive is not None:
