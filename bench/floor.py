@@ -10,24 +10,20 @@ text with the project's own normaliser (detect/folding.py: width, case, Traditio
 segment it with rjieba, and run one Aho-Corasick pass with every taxonomy term (the project's own
 automaton, detect/lexicon.py). "json only" decodes and nothing else. Floor and ingest run as child
 processes, interleaved, and the minimum of the rounds is kept, so the ratio is taken under the same
-machine load. The corpus is bench/ingest.py's.
+machine load (bench/ingest.py --floor runs the comparison, for several sizes too).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ingest import write_corpus  # bench/ingest.py
+from ingest import against_floor  # bench/ingest.py
 
 
 def texts_of(value: Any, out: list[str]) -> None:
@@ -76,12 +72,6 @@ def run_floor(corpus: Path, mode: str, ocds: bool) -> None:
     print(hits)
 
 
-def timed(cmd: list[str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=200_000)
@@ -93,35 +83,7 @@ def main() -> None:
     if args.floor_only:
         run_floor(args.corpus, args.floor_only, args.ocds)
         return
-
-    tmp = Path(tempfile.mkdtemp(prefix="pw-floor-"))
-    try:
-        corpus = tmp / "corpus"
-        notices, size = write_corpus(corpus, args.n, args.ocds)
-        me = [sys.executable, str(Path(__file__).resolve()), "--corpus", str(corpus)]
-        me += ["--ocds"] if args.ocds else []
-        db = str(tmp / "f.duckdb")
-        ingest = [sys.executable, "-m", "procurewatch.cli", "ingest", str(corpus), "--db", db]
-        best: dict[str, float] = {}
-        for round_ in range(args.rounds):
-            for name, cmd in (
-                ("floor", [*me, "--floor-only", "full"]),
-                ("json only", [*me, "--floor-only", "json"]),
-                ("ingest", ingest),
-            ):
-                for leftover in tmp.glob("f.duckdb*"):
-                    shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
-                seconds = timed(cmd)
-                best[name] = min(best.get(name, seconds), seconds)
-                print(f"round {round_ + 1}: {name} {seconds:.1f} s", flush=True)
-        kind = "OCDS releases" if args.ocds else "scraped notices"
-        print(f"\n{notices:,} {kind} ({size / 2**20:,.0f} MB), min of {args.rounds} interleaved rounds:")
-        print("| | seconds | procurewatch ingest ÷ it |")
-        print("|---|---|---|")
-        for name in ("ingest", "floor", "json only"):
-            print(f"| {name} | {best[name]:.1f} | {best['ingest'] / best[name]:.2f}× |")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    against_floor([args.n], args.rounds, args.ocds, None, 2000)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,12 @@
     python bench/ingest.py --n 5000        # a quick look
     python bench/ingest.py --ocds          # 200,000 OCDS releases (JSONL): ingest
     python bench/ingest.py --ocds --corpus DIR   # reuse a corpus kept with --keep (DIR/corpus)
+    python bench/ingest.py --floor --sizes 50000,200000,400000 --rounds 3   # against the floor, per phase
+
+With --floor, each size's corpus is ingested and the floor of the same work (bench/floor.py: JSON
+decode, the project's normaliser, rjieba, one pass of the term automaton, in one process) is run on
+it, interleaved round by round so both see the same machine load; the minimum of the rounds is
+kept, per phase too, and the ratio printed with the cost per notice at each size.
 
 The corpus is built by replicating the records under ../shared/data/bulk with varied ids and
 titles (or the bundled examples when shared is absent) into a temporary folder. Each command runs
@@ -254,7 +260,14 @@ def main() -> None:
     ap.add_argument(
         "--corpus", type=Path, help="use this folder of JSONL files (from --keep) instead of building one"
     )
+    ap.add_argument("--floor", action="store_true", help="interleave ingest with the floor of its work")
+    ap.add_argument("--sizes", help="with --floor: comma-separated corpus sizes (default: --n)")
+    ap.add_argument("--rounds", type=int, default=3, help="with --floor: interleaved rounds per size")
     args = ap.parse_args()
+    if args.floor:
+        sizes = [int(x) for x in args.sizes.split(",")] if args.sizes else [args.n]
+        against_floor(sizes, args.rounds, args.ocds, args.workers, args.batch_size)
+        return
 
     tmp = Path(tempfile.mkdtemp(prefix="pw-bench-"))
     try:
@@ -327,6 +340,75 @@ def main() -> None:
             print(f"kept {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- against the floor
+
+FLOOR = Path(__file__).resolve().parent / "floor.py"
+PHASES = ("storing", "linking", "indexing")
+
+
+def floor_seconds(corpus: Path, mode: str, ocds: bool) -> float:
+    """Seconds of bench/floor.py's work (`full` or `json`) on `corpus`, in a child process."""
+    cmd = [sys.executable, str(FLOOR), "--corpus", str(corpus), "--floor-only", mode, *(["--ocds"] * ocds)]
+    started = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def against_floor(sizes: list[int], rounds: int, ocds: bool, workers: int | None, batch_size: int) -> None:
+    """Ingest and the floor, interleaved, for every size; the minimum of the rounds, per phase too."""
+    unit = "releases" if ocds else "notices"
+    table: list[tuple[int, dict[str, float], float]] = []
+    for n in sizes:
+        tmp = Path(tempfile.mkdtemp(prefix="pw-floor-"))
+        try:
+            corpus = tmp / "corpus"
+            written, size = write_corpus(corpus, n, ocds)
+            print(f"{written:,} {unit}, {size / 1e6:,.0f} MB", flush=True)
+            db = tmp / "f.duckdb"
+            cmd = [sys.executable, "-m", "procurewatch.cli", "ingest", str(corpus), "--db", str(db)]
+            cmd += ["--batch-size", str(batch_size), *(["--workers", str(workers)] if workers else [])]
+            best: dict[str, float] = {}
+            for round_ in range(rounds):
+                for leftover in tmp.glob("f.duckdb*"):
+                    shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+                result = measure(cmd)
+                figures = {
+                    "ingest": result["seconds"],
+                    **result["phases"],
+                    "peak MB": result["peak_tree_mb"],
+                    "floor": floor_seconds(corpus, "full", ocds),
+                    "json only": floor_seconds(corpus, "json", ocds),
+                }
+                for name, value in figures.items():
+                    best[name] = min(best.get(name, value), value)
+                print(
+                    f"  round {round_ + 1}: " + ", ".join(f"{k} {v:,.1f}" for k, v in figures.items()),
+                    flush=True,
+                )
+            table.append((written, best, size))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    print(f"\nmin of {rounds} interleaved rounds ({'OCDS releases' if ocds else 'scraped notices'}):")
+    print(
+        f"| {unit} | ingest s | storing | linking | indexing | floor s | json only s | ingest ÷ floor "
+        "| µs per notice | peak MB (RSS summed) |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for n, best, _ in table:
+        phases = " | ".join(f"{best[p]:.1f}" if p in best else "–" for p in PHASES)
+        print(
+            f"| {n:,} | {best['ingest']:.1f} | {phases} | {best['floor']:.1f} | {best['json only']:.1f} "
+            f"| **{best['ingest'] / best['floor']:.2f}×** | {best['ingest'] / n * 1e6:,.0f} "
+            f"| {best['peak MB']:,.0f} |"
+        )
+    by_size = {n: best["ingest"] / n for n, best, _ in table}
+    if 200_000 in by_size:
+        for n, cost in by_size.items():
+            if n > 200_000:
+                print(f"cost per notice at {n:,} ÷ at 200,000: {cost / by_size[200_000]:.3f}")
 
 
 if __name__ == "__main__":
