@@ -69,7 +69,8 @@ counter AS (
     FROM facts a JOIN facts b ON a.pid = b.pid AND a.role <> b.role GROUP BY ALL
 )
 SELECT f.oid, f.role, count(*), count(*) FILTER (WHERE f.relevant),
-       CAST(sum(CAST(f.spend_value AS DECIMAL(38, 2))) FILTER (WHERE f.spend_currency = cu.currency) AS DOUBLE),
+       CAST(sum(CAST(f.spend_value AS DECIMAL(38, 2)))
+            FILTER (WHERE f.spend_currency = cu.currency) AS DOUBLE),
        any_value(cu.currency),
        min(f.year), max(f.year), any_value(cats.categories), coalesce(any_value(counter.k), 0),
        any_value(s.search_text)
