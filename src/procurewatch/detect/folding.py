@@ -156,6 +156,8 @@ def _finish(folded: str) -> Normalised:
 
 def _space_map(folded: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """(normalised positions, original positions) where each removed stretch of `folded` ends."""
+    if len(folded) >= ARRAY_FROM_CHARS:
+        return _space_map_array(folded)
     space_runs = _SPACE_RUN if _CJK_CHAR.search(folded) else _SPACES
     seg_norm = [0]
     seg_orig = [0]
@@ -173,6 +175,36 @@ def _space_map(folded: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
         seg_norm.append(out_len)
         seg_orig.append(b)
     return tuple(seg_norm), tuple(seg_orig)
+
+
+def _space_map_array(folded: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """`_space_map` by array operations over every run of spaces: a run is a stretch the space step
+    changes when it lies between CJK characters or is 2+ long, and it goes whole when nothing or a
+    CJK character precedes it and a CJK character follows; otherwise one space of it stays."""
+    codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    space = np.zeros(len(codes) + 2, dtype=bool)
+    space[1:-1] = codes == 0x20
+    edges = np.flatnonzero(space[1:] != space[:-1])
+    starts, ends = edges[0::2], edges[1::2]
+    has_prev = starts > 0
+    has_next = ends < len(codes)
+    prev_cjk = np.zeros(len(starts), dtype=bool)
+    prev_cjk[has_prev] = _cjk_codes(codes[starts[has_prev] - 1])
+    next_cjk = np.zeros(len(ends), dtype=bool)
+    next_cjk[has_next] = _cjk_codes(codes[ends[has_next]])
+    length = ends - starts
+    changed = (prev_cjk & next_cjk) | (length >= 2)
+    keep = ~((~has_prev | prev_cjk) & next_cjk)
+    removed = np.cumsum((length - keep)[changed])
+    resume = ends[changed]
+    return (0, *(resume - removed).tolist()), (0, *resume.tolist())
+
+
+def _cjk_codes(codes: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(codes), dtype=bool)
+    for low, high in _CJK_RANGES:
+        out |= (codes >= low) & (codes < high)
+    return out
 
 
 @cache

@@ -14,18 +14,23 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
+
+import numpy as np
 
 from procurewatch.detect.folding import Normalised, normalise
 from procurewatch.detect.lexicon import Lexicon, Role, Rule, is_word
 
 _CLAIMING = frozenset({"keyword", "vendor", "blocker", "code"})
 _OVERLAP_BLOCKABLE = frozenset({"medium", "weak"})
-_CLAUSE_BREAK = re.compile(r"[，。；;,.!?！？、\n:：]")
+_CLAUSE_BREAK_CHARS = "，。；;,.!?！？、\n:："
+_CLAUSE_BREAK = re.compile(f"[{re.escape(_CLAUSE_BREAK_CHARS)}]")
 # inside a bracketed enumeration only 、 , ， separate items; anything else ends the bracket's reach
 _BRACKET_ITEMS = re.compile(r"[(（][^()（）。；;!?！？\n:：]*")
 # what ends an enumeration, and what separates its items
-_LIST_END = re.compile(r"[。；;!?！？\n:：|()（）【】\[\]]")
+_LIST_END_CHARS = "。；;!?！？\n:：|()（）【】[]"
+_LIST_END = re.compile(f"[{re.escape(_LIST_END_CHARS)}]")
 _LIST_SEP = re.compile(r"[、，,/／]|及|和|与|以及")
 _TITLE_LIST_SEP = re.compile(
     r"[、，,/／]"
@@ -33,6 +38,7 @@ _TITLE_LIST_SEP = re.compile(
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _LIST_REACH = 400
 _SCAN_ALL = 8  # a context word's positions up to this many are walked from the first
+_POSITIONS_BY_ARRAY = 512  # text length from which array operations find characters faster than re
 _MAX_POS = 1 << 62
 
 
@@ -149,7 +155,7 @@ def scan(
         rules = lex.rules_for.get(key)
         if rules:
             if breaks is None and any(r.clause for r in rules):
-                breaks = [m.start() for m in _CLAUSE_BREAK.finditer(ntext)]
+                breaks = _positions(ntext, _CLAUSE_BREAK, _CLAUSE_BREAK_CHARS)
             blocking = _blocking_rule(rules, start, end, context, breaks, domains, ntext)
             if blocking is not None:
                 result.suppressed.add(key)
@@ -161,7 +167,7 @@ def scan(
                 continue
         zone = "object" if whole_object else _zone_of(zones, start)
         if stops is None:
-            stops = [m.start() for m in _LIST_END.finditer(ntext)]
+            stops = _positions(ntext, _LIST_END, _LIST_END_CHARS)
         items, item = _enumeration(ntext, start, end, list_cfg, whole_object, stops)
         if items and _bare_in_list(key, item, list_cfg):
             result.suppressed.add(key)  # a bare 安防 among a building's subsystems names no camera
@@ -177,6 +183,23 @@ def _matches(matcher: Any, text: str, overlapping: bool) -> list[tuple[int, int,
         return matcher.find_matches_as_indexes(text, overlapping=overlapping)
     except UnicodeEncodeError:  # a lone surrogate: no key has one, so a stand-in of one character does
         return matcher.find_matches_as_indexes(_SURROGATE.sub("\ufffd", text), overlapping=overlapping)
+
+
+def _positions(text: str, pattern: re.Pattern[str], chars: str) -> list[int]:
+    """Where each character of `chars` (what `pattern` matches, one at a time) stands in `text`."""
+    if len(text) < _POSITIONS_BY_ARRAY:
+        return [m.start() for m in pattern.finditer(text)]
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    # beyond the BMP, every code point reads the table's last entry (U+FFFF, a noncharacter: not wanted)
+    return np.flatnonzero(_char_table(chars)[np.minimum(codes, 0xFFFF)]).tolist()
+
+
+@cache
+def _char_table(chars: str) -> np.ndarray:
+    """table[c]: code point c (in the BMP) is one of `chars`."""
+    table = np.zeros(0x10000, dtype=bool)
+    table[[ord(c) for c in chars]] = True
+    return table
 
 
 def _mangled_break_before(ntext: str, text: str, norm: Normalised, start: int) -> bool:
