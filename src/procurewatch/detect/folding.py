@@ -139,16 +139,21 @@ def _finish(folded: str) -> Normalised:
     """The steps after folding: markup and flattened line breaks blanked, then the space step."""
     if "<" in folded or "&" in folded:
         folded = _MARKUP.sub(_blank, folded)
-    if "rn" in folded or "\\" in folded:
+    # every step below but the last needs a CJK character next to what it changes (most texts of
+    # other scripts have an "rn" somewhere: government, modern ...)
+    has_cjk = _CJK_CHAR.search(folded) is not None
+    if has_cjk and ("rn" in folded or "\\" in folded):
         folded = _FLAT_BREAK.sub(_blank_after_cjk, folded)
     if " " not in folded:
         return Normalised(folded)
     # The space step, as whole-text substitutions (the map back is made from `folded` when needed):
     # a run between CJK characters goes, and so does a leading run of 2+ before one; any other run
     # of 2+ becomes one space. Each run is one of these or none, so the order does not matter.
-    out = _CJK_GAP.sub("", folded)
-    if out.startswith("  "):
-        out = _LEADING_RUN_BEFORE_CJK.sub("", out)
+    out = folded
+    if has_cjk:
+        out = _CJK_GAP.sub("", out)
+        if out.startswith("  "):
+            out = _LEADING_RUN_BEFORE_CJK.sub("", out)
     if "  " in out:
         out = _SPACES.sub(" ", out)
     return Normalised(out, folded)
