@@ -321,3 +321,9 @@ def test_empty_notice() -> None:
     found = detect(make())
     assert not found.surveillance.relevant
     assert found.supplier_vendors == []
+
+
+def test_a_lone_surrogate_in_a_text_leaves_its_terms_found_with_their_offsets() -> None:
+    notice = make("某区视频监控\ud800采购", "采购\ud800人脸识别系统一套，视频监控点位\udfff改造")
+    assert categories(notice) >= {"video_surveillance", "facial_recognition"}
+    assert_offsets(notice)

@@ -64,3 +64,42 @@ def test_long_and_short_texts_normalise_alike():
     assert len(sentence * 20) >= N.ARRAY_FROM_CHARS
     assert long.text == short.text * 20
     assert short.text == "台北市政府采购 cctv kamera 监视器 ok "
+
+
+def _plain_normalise(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
+    """The space step by its definition: each run the plain pattern finds, one match at a time."""
+    folded = N.fold(text)
+    folded = re.sub(r"<[a-z/!][^<>\n]{0,200}>|&(?:nbsp|amp|lt|gt|quot|apos|#\d{1,5});", N._blank, folded)
+    folded = N._FLAT_BREAK.sub(N._blank_after_cjk, folded)
+    plain = re.compile(rf"(?<=[{N._CJK}]) +(?=[{N._CJK}])| {{2,}}")
+    pieces, seg_norm, seg_orig, last, out_len = [], [0], [0], 0, 0
+    for m in plain.finditer(folded):
+        a, b = m.span()
+        before_other = a > 0 and not N._is_cjk(folded[a - 1])
+        keep = 1 if before_other or not N._is_cjk(folded[b : b + 1]) else 0
+        pieces.append(folded[last : a + keep])
+        out_len += a + keep - last
+        last = b
+        seg_norm.append(out_len)
+        seg_orig.append(b)
+    pieces.append(folded[last:])
+    return "".join(pieces), tuple(seg_norm), tuple(seg_orig)
+
+
+def test_normalise_and_its_lazy_map_equal_the_plain_definition():
+    texts = [
+        *random_texts(3000, 0, 40, seed=3),
+        *random_texts(100, N.ARRAY_FROM_CHARS, 2 * N.ARRAY_FROM_CHARS, seed=4),
+        "  中文",
+        " 中",
+        "中 ",
+        "视频rn监控 <br/>系 统&nbsp; ok",
+    ]
+    for text in texts:
+        expected_text, seg_norm, seg_orig = _plain_normalise(text)
+        norm = N.normalise(text)
+        assert norm.text == expected_text, text
+        assert (norm.seg_norm, norm.seg_orig) == (seg_norm, seg_orig), text
+        for pos in range(len(norm.text)):
+            k = max(i for i, s in enumerate(seg_norm) if s <= pos)
+            assert norm.original(pos) == seg_orig[k] + pos - seg_norm[k]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from procurewatch.detect.lexicon import Lexicon
+from procurewatch.detect.lexicon import Lexicon, lexicon
 
 _DIGITS = re.compile(r"\d+")
 _SCHEME_ALIASES = {"CPV": "CPV", "DK021": "DK021", "ДК021": "DK021", "UNSPSC": "UNSPSC"}
@@ -25,6 +26,17 @@ class CodeFinding:
 def scheme_name(raw: str | None) -> str | None:
     if not raw:
         return None
+    if isinstance(raw, str):
+        return _scheme_of(raw)  # a few names, on item after item
+    return _scheme_uncached(raw)
+
+
+@lru_cache(maxsize=1024)
+def _scheme_of(raw: str) -> str | None:
+    return _scheme_uncached(raw)
+
+
+def _scheme_uncached(raw: str) -> str | None:
     compact = re.sub(r"[\s:_\-]", "", raw).upper()
     compact = re.sub(r"2015$", "", compact)
     return _SCHEME_ALIASES.get(compact)
@@ -37,6 +49,17 @@ def code_digits(raw: Any) -> str | None:
 
 def lookup(scheme: str, code: str, lex: Lexicon) -> CodeFinding | None:
     """The listed code `code` is or descends from (trailing digits zeroed one by one)."""
+    if lex is lexicon():
+        return _listed(scheme, code)  # CPV codes repeat across notices
+    return _lookup(scheme, code, lex)
+
+
+@lru_cache(maxsize=16384)
+def _listed(scheme: str, code: str) -> CodeFinding | None:
+    return _lookup(scheme, code, lexicon())
+
+
+def _lookup(scheme: str, code: str, lex: Lexicon) -> CodeFinding | None:
     table = lex.codes.get(scheme)
     if not table:
         return None

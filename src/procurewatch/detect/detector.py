@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from procurewatch.detect.codes import item_codes
-from procurewatch.detect.folding import normalise_term
 from procurewatch.detect.lexicon import Lexicon, lexicon
 from procurewatch.detect.matching import Match, Scan, scan
 from procurewatch.detect.scoring import CategorySignals, combine
+from procurewatch.detect.texts import normalised_fields
 from procurewatch.detect.vendors import resolve_vendor
 from procurewatch.model import (
     TEXT_FIELDS,
@@ -37,20 +37,14 @@ def detect(notice: Notice) -> Detection:
     cfg = lex.scoring
     strength_w = cfg["strength"]
     field_w = cfg["field"]
-    signals: dict[str, CategorySignals] = defaultdict(CategorySignals)
-    evidence: dict[str, list[Evidence]] = defaultdict(list)
-    placements: dict[str, set[str]] = defaultdict(set)
-    mentions: dict[str, list[Evidence]] = defaultdict(list)
-    support: list[tuple[str, str, float, Evidence | None, str]] = []
-    code_keys_seen: set[tuple[str, str]] = set()
-
     has_title = bool((notice.title or "").strip())
     title_text = _without_buyer(notice)
-    title = scan(title_text, lex, whole_object=True)
+    norms = normalised_fields(notice, title=title_text)
+    title = scan(title_text, lex, whole_object=True, norm=norms["title"])
     if title.matches and lex.body_named:
-        named = _domains_named_in_body(notice, lex)
+        named = _domains_named_in_body(norms["body"].text, lex)
         if named:  # the body says what the title's word is (红外监控设备 bought as 红外相机: camera traps)
-            title = scan(title_text, lex, whole_object=True, object_domains=named)
+            title = scan(title_text, lex, whole_object=True, object_domains=named, norm=norms["title"])
     scans: dict[str, Scan] = {"title": title}
     # A domain named in the title governs the body when the title is about it (森林防火视频监控: the
     # domain ruled out the title's own term) or when the title is not a larger works project; in a
@@ -65,8 +59,23 @@ def detect(notice: Notice) -> Detection:
     # things (录播系统、跑道监控、广播), so a domain word there only rules out the terms near it.
     for name in TEXT_FIELDS[1:]:
         scans[name] = scan(
-            getattr(notice, name) or "", lex, own_object=not has_title, object_domains=title_domains
+            getattr(notice, name) or "",
+            lex,
+            own_object=not has_title,
+            object_domains=title_domains,
+            norm=norms[name],
         )
+    supplier_vendors = [resolve_vendor(party.name, lex) for party in notice.suppliers]
+    if not notice.items and not any(supplier_vendors) and not any(r.matches for r in scans.values()):
+        # no hit, code or supplier vendor: nothing to weigh (most notices)
+        return _nothing_found(cfg, supplier_vendors)
+
+    signals: dict[str, CategorySignals] = defaultdict(CategorySignals)
+    evidence: dict[str, list[Evidence]] = defaultdict(list)
+    placements: dict[str, set[str]] = defaultdict(set)
+    mentions: dict[str, list[Evidence]] = defaultdict(list)
+    support: list[tuple[str, str, float, Evidence | None, str]] = []
+    code_keys_seen: set[tuple[str, str]] = set()
     object_markers = (
         scans["title"].object_markers
         if has_title
@@ -142,7 +151,6 @@ def detect(notice: Notice) -> Detection:
         if ev is not None:
             evidence[found.category].append(ev)
 
-    supplier_vendors = [resolve_vendor(party.name, lex) for party in notice.suppliers]
     for party, vendor_id in zip(notice.suppliers, supplier_vendors, strict=True):
         if vendor_id is None:
             continue
@@ -189,8 +197,18 @@ def detect(notice: Notice) -> Detection:
     )
 
 
-def _domains_named_in_body(notice: Notice, lex: Lexicon) -> frozenset[str]:
-    body = normalise_term(notice.body or "")
+def _nothing_found(cfg: dict, supplier_vendors: list[str | None]) -> Detection:
+    """What the full weighing gives for a notice without any hit, code or supplier vendor."""
+    score = combine(())
+    return Detection(
+        Surveillance(relevant=score >= cfg["threshold"], score=round(score, 4), categories=[], role=None),
+        [],
+        supplier_vendors,
+    )
+
+
+def _domains_named_in_body(body: str, lex: Lexicon) -> frozenset[str]:
+    """Domains whose words are in `body` (normalised; whitespace at its ends changes no word's presence)."""
     return frozenset(d for d, words in lex.body_named if any(w in body for w in words))
 
 

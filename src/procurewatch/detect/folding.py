@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from dataclasses import dataclass
+from collections.abc import Sequence
 from functools import cache, lru_cache
 
 import numpy as np
@@ -25,6 +25,8 @@ _WHITESPACE = "\t\n\r\f\v\u3000\xa0\u2028\u2029\u200b\x1c\x1d\x1e\x1f\x85\ufeff"
 _SPACE_RUN = re.compile(rf" (?<=[{_CJK}] ) *(?=[{_CJK}])| {{2,}}")
 _SPACES = re.compile(" {2,}")
 _CJK_CHAR = re.compile(rf"[{_CJK}]")
+_CJK_GAP = re.compile(rf" (?<=[{_CJK}] ) *(?=[{_CJK}])")  # the first alternative of _SPACE_RUN
+_LEADING_RUN_BEFORE_CJK = re.compile(rf"^ {{2,}}(?=[{_CJK}])")
 # Damage that splits words in scraped text: markup tags and entities left in, and line breaks flattened
 # into the letters "rn" or a literal "\r\n" between Chinese characters (视频rn监控). Blanked to spaces of
 # the same length, so the offset map stays one to one and the space step below joins the words again.
@@ -69,46 +71,103 @@ def _table() -> dict[int, int]:
     return table
 
 
-@dataclass(slots=True, frozen=True)
 class Normalised:
-    """Normalised text and, per removed stretch, where normalised positions resume in the original."""
+    """Normalised text and the way back to the original: per removed stretch, where normalised
+    positions resume in the original. The map is made on first use: most texts match nothing, and
+    their map is never read."""
 
-    text: str
-    seg_norm: tuple[int, ...] = (0,)
-    seg_orig: tuple[int, ...] = (0,)
+    __slots__ = ("_folded", "_segments", "text")
+
+    def __init__(self, text: str, folded: str | None = None) -> None:
+        self.text = text
+        # the text before the space step, kept while its map is not made (None: one to one)
+        self._folded = folded if folded is not None and len(folded) != len(text) else None
+        self._segments: tuple[tuple[int, ...], tuple[int, ...]] | None = None
+
+    @property
+    def seg_norm(self) -> tuple[int, ...]:
+        return self._map()[0]
+
+    @property
+    def seg_orig(self) -> tuple[int, ...]:
+        return self._map()[1]
 
     def original(self, pos: int) -> int:
         """Original index of the character at normalised index `pos`."""
-        k = bisect_right(self.seg_norm, pos) - 1
-        return self.seg_orig[k] + (pos - self.seg_norm[k])
+        if self._folded is None:
+            return pos
+        seg_norm, seg_orig = self._map()
+        k = bisect_right(seg_norm, pos) - 1
+        return seg_orig[k] + (pos - seg_norm[k])
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original [start, end) of the normalised span [start, end)."""
         return self.original(start), self.original(end - 1) + 1
 
+    def _map(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        if self._segments is None:
+            self._segments = _space_map(self._folded) if self._folded is not None else ((0,), (0,))
+        return self._segments
+
 
 def fold(text: str) -> str:
     """Character-wise folding only (length preserving)."""
     if len(text) < ARRAY_FROM_CHARS:
-        return text.translate(_table())
+        return text.translate(_table_string())
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     return _folding_array()[codes].tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def normalise(text: str) -> Normalised:
-    folded = fold(text)
+    return _finish(fold(text))
+
+
+def normalise_all(texts: Sequence[str]) -> list[Normalised]:
+    """normalise() of each text, folded together in one pass (one table lookup for a notice's texts
+    instead of one per text: folding is character by character, so the joined fold cuts back exactly)."""
+    folded = fold("".join(texts))
+    out = []
+    start = 0
+    for text in texts:
+        end = start + len(text)
+        out.append(_finish(folded[start:end]))
+        start = end
+    return out
+
+
+def _finish(folded: str) -> Normalised:
+    """The steps after folding: markup and flattened line breaks blanked, then the space step."""
     if "<" in folded or "&" in folded:
         folded = _MARKUP.sub(_blank, folded)
-    if "rn" in folded or "\\" in folded:
+    # every step below but the last needs a CJK character next to what it changes (most texts of
+    # other scripts have an "rn" somewhere: government, modern ...)
+    has_cjk = _CJK_CHAR.search(folded) is not None
+    if has_cjk and ("rn" in folded or "\\" in folded):
         folded = _FLAT_BREAK.sub(_blank_after_cjk, folded)
-    # Spaces between CJK characters only matter in text that has some; elsewhere only runs of 2+
-    # do, and that pattern is found far faster (it starts with a literal space).
+    if " " not in folded:
+        return Normalised(folded)
+    # The space step, as whole-text substitutions (the map back is made from `folded` when needed):
+    # a run between CJK characters goes, and so does a leading run of 2+ before one; any other run
+    # of 2+ becomes one space. Each run is one of these or none, so the order does not matter.
+    out = folded
+    if has_cjk:
+        out = _CJK_GAP.sub("", out)
+        if out.startswith("  "):
+            out = _LEADING_RUN_BEFORE_CJK.sub("", out)
+    if "  " in out:
+        out = _SPACES.sub(" ", out)
+    return Normalised(out, folded)
+
+
+def _space_map(folded: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(normalised positions, original positions) where each removed stretch of `folded` ends."""
+    if len(folded) >= ARRAY_FROM_CHARS:
+        return _space_map_array(folded)
     space_runs = _SPACE_RUN if _CJK_CHAR.search(folded) else _SPACES
     seg_norm = [0]
     seg_orig = [0]
-    pieces: list[str] = []
-    last = 0
     out_len = 0
+    last = 0
     for m in space_runs.finditer(folded):
         a, b = m.span()
         keep = (
@@ -116,15 +175,50 @@ def normalise(text: str) -> Normalised:
             if (folded[a - 1 : a] and not _is_cjk(folded[a - 1])) or not _is_cjk(folded[b : b + 1] or " ")
             else 0
         )
-        pieces.append(folded[last : a + keep])
         out_len += a + keep - last
         last = b
         seg_norm.append(out_len)
         seg_orig.append(b)
-    if last == 0:
-        return Normalised(folded)
-    pieces.append(folded[last:])
-    return Normalised("".join(pieces), tuple(seg_norm), tuple(seg_orig))
+    return tuple(seg_norm), tuple(seg_orig)
+
+
+def _space_map_array(folded: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """`_space_map` by array operations over every run of spaces: a run is a stretch the space step
+    changes when it lies between CJK characters or is 2+ long, and it goes whole when nothing or a
+    CJK character precedes it and a CJK character follows; otherwise one space of it stays."""
+    codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    space = np.zeros(len(codes) + 2, dtype=bool)
+    space[1:-1] = codes == 0x20
+    edges = np.flatnonzero(space[1:] != space[:-1])
+    starts, ends = edges[0::2], edges[1::2]
+    has_prev = starts > 0
+    has_next = ends < len(codes)
+    prev_cjk = np.zeros(len(starts), dtype=bool)
+    prev_cjk[has_prev] = _cjk_codes(codes[starts[has_prev] - 1])
+    next_cjk = np.zeros(len(ends), dtype=bool)
+    next_cjk[has_next] = _cjk_codes(codes[ends[has_next]])
+    length = ends - starts
+    changed = (prev_cjk & next_cjk) | (length >= 2)
+    keep = ~((~has_prev | prev_cjk) & next_cjk)
+    removed = np.cumsum((length - keep)[changed])
+    resume = ends[changed]
+    return (0, *(resume - removed).tolist()), (0, *resume.tolist())
+
+
+def _cjk_codes(codes: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(codes), dtype=bool)
+    for low, high in _CJK_RANGES:
+        out |= (codes >= low) & (codes < high)
+    return out
+
+
+@cache
+def _table_string() -> str:
+    """`_table()` as a string over the BMP, for str.translate: indexing it never misses, where a dict
+    lookup that misses (most characters) costs an exception inside translate. Characters beyond the
+    BMP miss it and stay as they are, as with the dict."""
+    mapping = _table()
+    return "".join(chr(mapping.get(code, code)) for code in range(0x10000))
 
 
 @cache

@@ -14,6 +14,7 @@ from importlib import resources
 from typing import Any
 
 import ahocorasick
+import ahocorasick_rs
 
 from procurewatch.detect.folding import normalise_term
 
@@ -50,7 +51,7 @@ class Rule:
 
 @dataclass(slots=True)
 class Lexicon:
-    automaton: Any
+    automaton: Any  # pyahocorasick, over every key (bench/floor.py's pass); scans use `matcher`
     roles: dict[str, tuple[Role, ...]]
     rules_for: dict[str, tuple[Rule, ...]]  # target key → rules
     rules: list[Rule]
@@ -69,6 +70,14 @@ class Lexicon:
     works_domains: frozenset[str] = frozenset()  # domains that govern the body even under a works title
     # domains whose words anywhere in the body say what a title's ambiguous word means (红外相机)
     body_named: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # The scans' automaton (ahocorasick_rs: several times faster per character than pyahocorasick,
+    # whose transitions search a node's children one by one) over `keys`, and `info` per key index
+    # with the key in front. claims_matcher has only the keys that claim a hit (keywords, vendors,
+    # blockers, codes): a text none of them is in yields nothing unless it names the purchase.
+    keys: tuple[str, ...] = ()
+    matcher: Any = None
+    claims_matcher: Any = None
+    key_info: tuple[tuple[str, bool, bool, bool, tuple[Role, ...], tuple[str, ...], bool], ...] = ()
 
 
 def _data(*parts: str) -> Any:
@@ -284,7 +293,12 @@ def lexicon() -> Lexicon:
             and not any(m.startswith("section:") for m in markers)
         )
         info[key] = (key in context_keys, is_word(key[0]), right, claiming, markers, object_only)
+    keys = tuple(roles)
     return Lexicon(
+        keys=keys,
+        matcher=_matcher(keys),
+        claims_matcher=_matcher([k for k in keys if info[k][3]]),
+        key_info=tuple((k, *info[k]) for k in keys),
         info=info,
         automaton=automaton,
         roles=roles,
@@ -300,3 +314,9 @@ def lexicon() -> Lexicon:
         works_domains=frozenset(works_domains),
         body_named=tuple(body_named),
     )
+
+
+def _matcher(keys: list[str] | tuple[str, ...]) -> Any:
+    """Overlapping matches of `keys`, as (key index, start, end) in characters. The contiguous NFA:
+    nearly the DFA's speed here at a thirtieth of its memory (under 1 MB against 18)."""
+    return ahocorasick_rs.AhoCorasick(list(keys), implementation=ahocorasick_rs.Implementation.ContiguousNFA)

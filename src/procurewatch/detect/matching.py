@@ -14,22 +14,31 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import numpy as np
 
 from procurewatch.detect.folding import Normalised, normalise
 from procurewatch.detect.lexicon import Lexicon, Role, Rule, is_word
 
 _CLAIMING = frozenset({"keyword", "vendor", "blocker", "code"})
 _OVERLAP_BLOCKABLE = frozenset({"medium", "weak"})
-_CLAUSE_BREAK = re.compile(r"[，。；;,.!?！？、\n:：]")
+_CLAUSE_BREAK_CHARS = "，。；;,.!?！？、\n:："
+_CLAUSE_BREAK = re.compile(f"[{re.escape(_CLAUSE_BREAK_CHARS)}]")
 # inside a bracketed enumeration only 、 , ， separate items; anything else ends the bracket's reach
 _BRACKET_ITEMS = re.compile(r"[(（][^()（）。；;!?！？\n:：]*")
 # what ends an enumeration, and what separates its items
-_LIST_END = re.compile(r"[。；;!?！？\n:：|()（）【】\[\]]")
+_LIST_END_CHARS = "。；;!?！？\n:：|()（）【】[]"
+_LIST_END = re.compile(f"[{re.escape(_LIST_END_CHARS)}]")
 _LIST_SEP = re.compile(r"[、，,/／]|及|和|与|以及")
 _TITLE_LIST_SEP = re.compile(
     r"[、，,/／]"
 )  # in a title, 及/和/与 join a thing and its works (监控设备及施工)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _LIST_REACH = 400
+_SCAN_ALL = 8  # a context word's positions up to this many are walked from the first
+_POSITIONS_BY_ARRAY = 512  # text length from which array operations find characters faster than re
 _MAX_POS = 1 << 62
 
 
@@ -71,26 +80,29 @@ def scan(
     whole_object: bool = False,
     own_object: bool = False,
     object_domains: frozenset[str] = frozenset(),
+    norm: Normalised | None = None,
 ) -> Scan:
     """Scan `text`. `whole_object`: the text names the purchase (a title). `own_object`: no title names
     it, so this text's own object parts do. `object_domains`: domains the purchase's object names
-    elsewhere (in the title), which rule out their targets here too."""
+    elsewhere (in the title), which rule out their targets here too. `norm`: normalise(text), when the
+    caller has it already."""
     result = Scan(length=len(text))
     if not text:
         return result
-    norm = normalise(text)
+    if norm is None:
+        norm = normalise(text)
     ntext = norm.text
+    naming = whole_object or own_object
+    if not naming and not _matches(lex.claims_matcher, ntext, overlapping=False):
+        return result  # no claiming key at all: the full pass below would keep nothing
     claims: list[tuple[int, int, str, Role]] = []
     context: dict[str, list[tuple[int, int]]] = {}
     markers: list[tuple[int, int, tuple[str, ...]]] = []
-    info = lex.info
-    naming = whole_object or own_object
-    for last, key in lex.automaton.iter(ntext):
-        is_context, left, right, claiming, marks, object_only = info[key]
+    key_info = lex.key_info
+    for index, start, end in _matches(lex.matcher, ntext, overlapping=True):
+        key, is_context, left, right, claiming, marks, object_only = key_info[index]
         if object_only and not naming:
             continue  # a service or works word in a text that does not name the purchase
-        end = last + 1
-        start = end - len(key)
         if left and not _left_ok(ntext, start) and not _mangled_break_before(ntext, text, norm, start):
             continue
         if right and not _right_ok(ntext, end) and not _mangled_break_after(ntext, text, norm, end):
@@ -105,11 +117,11 @@ def scan(
             markers.append((start, end, marks))
         for role in claiming:
             claims.append((start, end, key, role))
-    if not claims and not (whole_object or own_object):
+    if not claims and not naming:
         return result
     zones = [] if whole_object else _zones(markers, lex.sections["zone_chars"])
     domains = object_domains
-    if whole_object or own_object:  # this text names the purchase: its object part's markers and domains
+    if naming:  # this text names the purchase: its object part's markers and domains
         words = [(c[0], c[1]) for c in claims if c[3].kind in ("keyword", "vendor")]
         in_object = _object_part(markers, zones, whole_object, words)
         result.object_markers = {
@@ -143,7 +155,7 @@ def scan(
         rules = lex.rules_for.get(key)
         if rules:
             if breaks is None and any(r.clause for r in rules):
-                breaks = [m.start() for m in _CLAUSE_BREAK.finditer(ntext)]
+                breaks = _positions(ntext, _CLAUSE_BREAK, _CLAUSE_BREAK_CHARS)
             blocking = _blocking_rule(rules, start, end, context, breaks, domains, ntext)
             if blocking is not None:
                 result.suppressed.add(key)
@@ -155,7 +167,7 @@ def scan(
                 continue
         zone = "object" if whole_object else _zone_of(zones, start)
         if stops is None:
-            stops = [m.start() for m in _LIST_END.finditer(ntext)]
+            stops = _positions(ntext, _LIST_END, _LIST_END_CHARS)
         items, item = _enumeration(ntext, start, end, list_cfg, whole_object, stops)
         if items and _bare_in_list(key, item, list_cfg):
             result.suppressed.add(key)  # a bare 安防 among a building's subsystems names no camera
@@ -163,6 +175,31 @@ def scan(
         ostart, oend = norm.span(start, end)
         result.matches.append(Match(ostart, oend, key, role, zone, items))
     return result
+
+
+def _matches(matcher: Any, text: str, overlapping: bool) -> list[tuple[int, int, int]]:
+    """(key index, start, end) of each match, in the order pyahocorasick gave them (by end)."""
+    try:
+        return matcher.find_matches_as_indexes(text, overlapping=overlapping)
+    except UnicodeEncodeError:  # a lone surrogate: no key has one, so a stand-in of one character does
+        return matcher.find_matches_as_indexes(_SURROGATE.sub("\ufffd", text), overlapping=overlapping)
+
+
+def _positions(text: str, pattern: re.Pattern[str], chars: str) -> list[int]:
+    """Where each character of `chars` (what `pattern` matches, one at a time) stands in `text`."""
+    if len(text) < _POSITIONS_BY_ARRAY:
+        return [m.start() for m in pattern.finditer(text)]
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    # beyond the BMP, every code point reads the table's last entry (U+FFFF, a noncharacter: not wanted)
+    return np.flatnonzero(_char_table(chars)[np.minimum(codes, 0xFFFF)]).tolist()
+
+
+@cache
+def _char_table(chars: str) -> np.ndarray:
+    """table[c]: code point c (in the BMP) is one of `chars`."""
+    table = np.zeros(0x10000, dtype=bool)
+    table[[ord(c) for c in chars]] = True
+    return table
 
 
 def _mangled_break_before(ntext: str, text: str, norm: Normalised, start: int) -> bool:
@@ -219,11 +256,11 @@ def _object_part(
 ) -> list[tuple[int, int, tuple[str, ...]]]:
     """Markers in the object part, without those inside a longer marker (设计 inside 设计院) or sharing
     characters with a surveillance term (工程 of 雪亮工程, 监控工程)."""
-    chosen = [
-        m
-        for m in markers
-        if (whole or _zone_of(zones, m[0]) == "object") and not any(s < m[1] and m[0] < e for s, e in words)
-    ]
+    chosen = [m for m in markers if whole or _zone_of(zones, m[0]) == "object"]
+    if words:
+        chosen = [m for m in chosen if not any(s < m[1] and m[0] < e for s, e in words)]
+    if len(chosen) < 2:
+        return chosen
     return [m for m in chosen if not any(o is not m and o[0] <= m[0] and m[1] <= o[1] for o in chosen)]
 
 
@@ -288,11 +325,20 @@ def _near(
     breaks: list[int] | None,
     text: str = "",
 ) -> bool:
+    """Whether a context word at one of `positions` (one key's, so of one length and in order) is near
+    enough to the hit [start, end) for `rule`."""
     if not positions:
         return False
     lo = start - rule.window if rule.side != "after" else start
     hi = end + rule.window if rule.side != "before" else end
-    for cs, ce in positions:
+    first = 0
+    if len(positions) > _SCAN_ALL:  # skip to the first word ending at lo or later (ce >= lo)
+        cs, ce = positions[0]
+        first = bisect_left(positions, (lo - (ce - cs),))
+    for i in range(first, len(positions)):
+        cs, ce = positions[i]
+        if cs > hi:
+            return False  # this word and every later one start after the window
         if start <= cs and ce <= end:
             continue  # the context word is part of the hit itself
         if rule.side == "after" and cs < end:
@@ -326,10 +372,15 @@ def _any_near(
     text: str = "",
 ) -> bool:
     if len(keys) < len(context):
-        return any(_near(context.get(k), start, end, rule, breaks, text) for k in keys)
-    return any(
-        k in keys and _near(positions, start, end, rule, breaks, text) for k, positions in context.items()
-    )
+        for key in keys:
+            positions = context.get(key)
+            if positions and _near(positions, start, end, rule, breaks, text):
+                return True
+        return False
+    for key, positions in context.items():
+        if key in keys and _near(positions, start, end, rule, breaks, text):
+            return True
+    return False
 
 
 def _blocking_rule(
