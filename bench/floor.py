@@ -7,10 +7,10 @@ asserts nothing.
 
 The floor does, in one process, only what no ingest can skip: decode every JSON line, normalise its
 text with the project's own normaliser (detect/folding.py: width, case, Traditional → Simplified),
-segment it with rjieba, and run one Aho-Corasick pass with every taxonomy term (the project's own
-automaton, detect/lexicon.py). "json only" decodes and nothing else. Floor and ingest run as child
-processes, interleaved, and the minimum of the rounds is kept, so the ratio is taken under the same
-machine load (bench/ingest.py --floor runs the comparison, for several sizes too).
+segment it with rjieba, and run one Aho-Corasick pass with every taxonomy term (detect/lexicon.py's
+`matcher`, the automaton detection scans with). "json only" decodes and nothing else. Floor and
+ingest run as child processes, interleaved, and the minimum of the rounds is kept, so the ratio is
+taken under the same machine load (bench/ingest.py --floor runs the comparison, for several sizes too).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def run_floor(corpus: Path, mode: str, ocds: bool) -> None:
     from procurewatch.detect.folding import normalise
     from procurewatch.detect.lexicon import lexicon
 
-    automaton = lexicon().automaton
+    matcher = lexicon().matcher
     if ocds:
         import ijson
 
@@ -68,7 +68,7 @@ def run_floor(corpus: Path, mode: str, ocds: bool) -> None:
                 texts_of(record, parts)
                 text = normalise("\n".join(parts)).text
                 rjieba.cut(text)
-                hits += sum(1 for _ in automaton.iter(text))
+                hits += len(matcher.find_matches_as_indexes(text, overlapping=True))
     print(hits)
 
 

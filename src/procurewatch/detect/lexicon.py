@@ -13,7 +13,6 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import ahocorasick
 import ahocorasick_rs
 
 from procurewatch.detect.folding import normalise_term
@@ -51,7 +50,6 @@ class Rule:
 
 @dataclass(slots=True)
 class Lexicon:
-    automaton: Any  # pyahocorasick, over every key (bench/floor.py's pass); scans use `matcher`
     roles: dict[str, tuple[Role, ...]]
     rules_for: dict[str, tuple[Rule, ...]]  # target key → rules
     rules: list[Rule]
@@ -275,10 +273,6 @@ def lexicon() -> Lexicon:
             if code_rule not in rules_for.get(key, []):
                 rules_for.setdefault(key, []).append(code_rule)
 
-    automaton = ahocorasick.Automaton()
-    for key in b.roles:
-        automaton.add_word(key, key)
-    automaton.make_automaton()
     roles = {k: tuple(v) for k, v in b.roles.items()}
     context_keys = frozenset(k for rule in rules for k in (rule.context | rule.unless))
     info = {}
@@ -300,7 +294,6 @@ def lexicon() -> Lexicon:
         claims_matcher=_matcher([k for k in keys if info[k][3]]),
         key_info=tuple((k, *info[k]) for k in keys),
         info=info,
-        automaton=automaton,
         roles=roles,
         rules_for={k: tuple(v) for k, v in rules_for.items()},
         rules=rules,
