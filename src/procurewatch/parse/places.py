@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
 import ahocorasick
@@ -25,7 +25,7 @@ from procurewatch import knowledge
 from procurewatch.model import Place
 
 _FULL, _SHORT_DISTRICT, _GUARDED = 0, 1, 2  # how a gazetteer key names its divisions
-_HAN = re.compile(r"[\u4e00-\u9fff]")
+_GENERIC, _HIGHER = 1, 2  # what a full name is (bits): a generic district (城区), a higher unit
 _WORD_BEFORE = frozenset("省市州盟县区旗年")  # a county short form may follow these directly (2026年婺城…)
 _LEVEL_RANK = {"province": 0, "prefecture": 1, "district": 2}
 _GENERIC_DISTRICT = re.compile(r"^[\u4e00-\u9fff]{1,2}区$")  # 城区, 山城区: names that occur inside words
@@ -130,7 +130,7 @@ def _gazetteer() -> _Gazetteer:
             _add_once(full_names.setdefault(name, []), by_code[code])
     full = ahocorasick.Automaton()
     for name, divisions in full_names.items():
-        full.add_word(name, (tuple(divisions), _FULL, len(name)))
+        full.add_word(name, _entry(name, tuple(divisions), _FULL))
     full.make_automaton()
     any_form = ahocorasick.Automaton()
     for name in full_names.keys() | short_names.keys() | guarded_names.keys():
@@ -141,9 +141,24 @@ def _gazetteer() -> _Gazetteer:
             form = _SHORT_DISTRICT
         else:
             form = _FULL
-        any_form.add_word(name, (tuple(divisions or guarded_names[name]), form, len(name)))
+        any_form.add_word(name, _entry(name, tuple(divisions or guarded_names[name]), form))
     any_form.make_automaton()
     return _Gazetteer(by_code, full, any_form)
+
+
+_Entry = tuple[tuple[Division, ...], int, int, int]
+
+
+def _entry(name: str, divisions: tuple[Division, ...], form: int) -> _Entry:
+    """An automaton's value for `name`: its divisions, its form, its length and what a full name is (bits:
+    a generic district name, 城区, read apart inside a word; a province or prefecture written in full),
+    decided once here rather than at every match."""
+    what = 0
+    if form == _FULL and _GENERIC_DISTRICT.match(name):
+        what |= _GENERIC
+    if form == _FULL and any(d.name == name and d.level != "district" for d in divisions):
+        what |= _HIGHER
+    return divisions, form, len(name), what
 
 
 def _add_once(divisions: list[Division], division: Division) -> None:
@@ -186,35 +201,40 @@ class _FullName(tuple):  # type: ignore[type-arg]
 
 
 def _inside_word(before: str) -> bool:
-    return bool(_HAN.match(before)) and before not in _WORD_BEFORE
+    # one character (or none): a Han character other than a level word glues the name into a word
+    return "\u4e00" <= before <= "\u9fff" and before not in _WORD_BEFORE
+
+
+@lru_cache(maxsize=4096)
+def _short_matches(text: str) -> tuple[tuple[Division, ...], ...]:
+    """_matches with short forms, kept for the texts that recur (buyer names, regions)."""
+    return tuple(_matches(text, True))
 
 
 def _matches(text: str, short_forms: bool) -> list[tuple[Division, ...]]:
     if not text:
         return []
     automaton = _gazetteer().any_form if short_forms else _gazetteer().full
-    found = []
-    for end, (divisions, form, length) in automaton.iter_long(text):
-        before = text[end - length] if end - length >= 0 else ""
-        key = text[end - length + 1 : end + 1]
-        if form == _FULL and _GENERIC_DISTRICT.match(key) and _inside_word(before):
-            # 山城区 inside 鼎山城区: a short urban-district name glued to other words counts only within a
-            # known province
-            found.append(_InsideWord(divisions))
+    found: list[tuple[Division, ...]] = []
+    for end, (divisions, form, length, what) in automaton.iter_long(text):
+        if form == _FULL:
+            if what & _GENERIC and _inside_word(text[end - length] if end >= length else ""):
+                # 山城区 inside 鼎山城区: a short urban-district name glued to other words counts only within
+                # a known province
+                found.append(_InsideWord(divisions))
+            elif what & _HIGHER:
+                found.append(_FullName(divisions))
+            else:
+                found.append(divisions)
             continue
-        if form == _FULL and any(d.name == key and d.level != "district" for d in divisions):
-            found.append(_FullName(divisions))
+        branch = text.startswith(BRANCH_SUFFIXES, end + 1)
+        if form == _GUARDED and not branch:
             continue
-        if form != _FULL:
-            before = text[end - length] if end - length >= 0 else ""
-            branch = text.startswith(BRANCH_SUFFIXES, end + 1)
-            if form == _GUARDED and not branch:
-                continue
-            # 方山 inside 上方山, or 龙泉 of 龙泉镇 (a town, named like counties elsewhere): a county's short
-            # form counts only within a known province
+        # 方山 inside 上方山, or 龙泉 of 龙泉镇 (a town, named like counties elsewhere): a county's short
+        # form counts only within a known province
+        if form == _SHORT_DISTRICT and not branch:
             town = text.startswith(_TOWN_SUFFIXES, end + 1) and not text.startswith(_NOT_TOWN, end + 1)
-            inside = _HAN.match(before) and before not in _WORD_BEFORE
-            if form == _SHORT_DISTRICT and not branch and (inside or town):
+            if town or _inside_word(text[end - length] if end >= length else ""):
                 found.append(_InsideWord(divisions))
                 found.extend(_name_overlapping(text, end - length + 1, end, automaton))
                 continue
@@ -228,7 +248,7 @@ def _name_overlapping(
     """集宁 inside 征集宁德分公司 took the first character of 宁德: a name that starts inside a short form
     found inside a word and runs past it counts when it is written in full or a branch follows it."""
     for offset in range(start + 1, end + 1):
-        for last, (divisions, form, length) in automaton.iter_long(text[offset:]):
+        for last, (divisions, form, length, _what) in automaton.iter_long(text[offset:]):
             runs_past = last - length + 1 == 0 and offset + last > end
             if runs_past and (form == _FULL or text.startswith(BRANCH_SUFFIXES, offset + last + 1)):
                 return [divisions]
@@ -249,9 +269,22 @@ class _Context:
             return False
         return not (self.district and d.level == "district" and d.code != self.district)
 
+    def fitting(self, candidates: tuple[Division, ...]) -> list[Division]:
+        """The candidates the context admits (admits, inlined: it runs for every name of every notice)."""
+        province, prefecture, district = self.province, self.prefecture, self.district
+        if not (province or prefecture or district):
+            return list(candidates)
+        return [
+            d
+            for d in candidates
+            if not (province and d.province != province)
+            and not (prefecture and d.level != "province" and d.prefecture != prefecture)
+            and not (district and d.level == "district" and d.code != district)
+        ]
+
     def narrow(self, candidates: tuple[Division, ...]) -> bool:
         """Apply one name's candidates; True when the name was usable (consistent and unambiguous enough)."""
-        fitting = [d for d in candidates if self.admits(d)]
+        fitting = self.fitting(candidates)
         if not fitting:
             return False
         newer = [d for d in fitting if d.newer]
@@ -284,7 +317,7 @@ def _address_head(address: str) -> list[tuple[Division, ...]]:
     full or short; elsewhere in an address a short form may be an ordinary word (白马山, 公安厅)."""
     found: list[tuple[Division, ...]] = []
     next_start = 0
-    for end, (divisions, form, length) in _gazetteer().any_form.iter_long(address):
+    for end, (divisions, form, length, _what) in _gazetteer().any_form.iter_long(address):
         if end - length + 1 != next_start or form == _GUARDED:
             break
         found.append(divisions)
@@ -307,7 +340,7 @@ def _resolve(context: _Context, names: list[tuple[Division, ...]]) -> None:
             before = (context.province, context.prefecture, context.district)
             if context.narrow(candidates):
                 progress = progress or before != (context.province, context.prefecture, context.district)
-            elif any(context.admits(d) for d in candidates):
+            elif context.fitting(candidates):
                 waiting.append(candidates)  # ambiguous for now: a later name may settle it
         pending = waiting
 
@@ -318,7 +351,7 @@ def _body_prefecture(context: _Context, body: str) -> str | None:
     for candidates in _matches(body, short_forms=False):
         if isinstance(candidates, _InsideWord) and context.province is None:
             continue  # 东区 of 枫林九溪东区: a short district name in a word, no province to place it
-        fitting = [d for d in candidates if context.admits(d) and d.level != "province"]
+        fitting = [d for d in context.fitting(candidates) if d.level != "province"]
         prefectures = {d.prefecture for d in fitting}
         if len(prefectures) == 1 and None not in prefectures:
             code = prefectures.pop()
@@ -359,9 +392,19 @@ def _portals() -> dict[str, str]:
 
 def portal_division(url: str | None) -> tuple[Division, ...]:
     """The division a portal serves, from the notice URL's host (ggzy.sc.yichang.gov.cn → 宜昌市)."""
-    if not url or not any(suffix in url for suffix in _portals()):
+    if not url or not _portal_probe().search(url):
         return ()
-    host = urlsplit(url).hostname or ""
+    return _host_division(urlsplit(url).hostname or "")
+
+
+@cache
+def _portal_probe() -> re.Pattern[str]:
+    """Whether a URL holds any portal's host at all: most notices come from elsewhere."""
+    return re.compile("|".join(map(re.escape, _portals())))
+
+
+@lru_cache(maxsize=1024)
+def _host_division(host: str) -> tuple[Division, ...]:
     for suffix, code in _portals().items():
         if host == suffix or host.endswith("." + suffix):
             division = _gazetteer().by_code.get(code)
@@ -385,12 +428,12 @@ def find_place(
     parts = [p for p in _REGION_SEPARATORS.split(region) if p]
     bare_region = all(len(p) <= _BARE_REGION for p in parts)  # 江西, 重庆>>江津区: names, not an address
     # a same-named small place must not outweigh the province or city named elsewhere: higher levels first
-    named = _by_level(_matches(buyer, True) + _matches(title, True))
+    named = _by_level([*_short_matches(buyer), *_matches(title, True)])
     # the portal a notice was published on outweighs a short form (太湖 of 苏州太湖度假区 is not 太湖县 of
     # Anhui) but not a province or city written in full
     full = [m for m in named if isinstance(m, _FullName)]
     names = (
-        ([m for p in parts for m in _matches(p, True)] if bare_region else [])
+        ([m for p in parts for m in _short_matches(p)] if bare_region else [])
         + full
         + list(filter(None, [portal_division(url)]))
         + [m for m in named if not isinstance(m, _FullName)]
