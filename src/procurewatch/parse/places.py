@@ -15,6 +15,7 @@ running text they collide with ordinary words (中山路, 长治久安).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from urllib.parse import urlsplit
@@ -79,6 +80,8 @@ class _Gazetteer:
     by_code: dict[str, Division]
     full: ahocorasick.Automaton  # full names → tuple of Divisions
     any_form: ahocorasick.Automaton  # full and short names → tuple of Divisions
+    full_runs: re.Pattern[str]  # stretches of text that can hold a full name (_runs)
+    any_runs: re.Pattern[str]
 
 
 @cache
@@ -143,7 +146,23 @@ def _gazetteer() -> _Gazetteer:
             form = _FULL
         any_form.add_word(name, _entry(name, tuple(divisions or guarded_names[name]), form))
     any_form.make_automaton()
-    return _Gazetteer(by_code, full, any_form)
+    return _Gazetteer(
+        by_code,
+        full,
+        any_form,
+        _runs(full_names),
+        _runs(full_names.keys() | short_names.keys() | guarded_names.keys()),
+    )
+
+
+def _runs(names: Iterable[str]) -> re.Pattern[str]:
+    """Runs of the characters names are written with, as long as the shortest name at least. A character
+    no name holds sends the automaton back to its root with nothing pending, so searching each run
+    apart finds exactly what one search of the whole text finds, without walking the automaton's root
+    (a linear scan of every first character) at each character of the text that cannot start a name."""
+    names = list(names)
+    letters = "".join(sorted(map(re.escape, set("".join(names)))))
+    return re.compile(f"[{letters}]{{{min(map(len, names))},}}")
 
 
 _Entry = tuple[tuple[Division, ...], int, int, int]
@@ -214,9 +233,14 @@ def _short_matches(text: str) -> tuple[tuple[Division, ...], ...]:
 def _matches(text: str, short_forms: bool) -> list[tuple[Division, ...]]:
     if not text:
         return []
-    automaton = _gazetteer().any_form if short_forms else _gazetteer().full
+    gazetteer = _gazetteer()
+    automaton, runs = (
+        (gazetteer.any_form, gazetteer.any_runs) if short_forms else (gazetteer.full, gazetteer.full_runs)
+    )
     found: list[tuple[Division, ...]] = []
-    for end, (divisions, form, length, what) in automaton.iter_long(text):
+    for end, (divisions, form, length, what) in (
+        hit for run in runs.finditer(text) for hit in automaton.iter_long(text, run.start(), run.end())
+    ):
         if form == _FULL:
             if what & _GENERIC and _inside_word(text[end - length] if end >= length else ""):
                 # 山城区 inside 鼎山城区: a short urban-district name glued to other words counts only within
