@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
 import ahocorasick
@@ -165,7 +166,7 @@ def _runs(names: Iterable[str]) -> re.Pattern[str]:
     return re.compile(f"[{letters}]{{{min(map(len, names))},}}")
 
 
-_Entry = tuple[tuple[Division, ...], int, int, int]
+_Entry = tuple[tuple[Division, ...], int, int, int, "_InsideWord", "_FullName"]
 
 
 def _entry(name: str, divisions: tuple[Division, ...], form: int) -> _Entry:
@@ -177,7 +178,8 @@ def _entry(name: str, divisions: tuple[Division, ...], form: int) -> _Entry:
         what |= _GENERIC
     if form == _FULL and any(d.name == name and d.level != "district" for d in divisions):
         what |= _HIGHER
-    return divisions, form, len(name), what
+    # the wrapped candidates made once too: one object per name, so that _Context.narrow can remember them
+    return divisions, form, len(name), what, _InsideWord(divisions), _FullName(divisions)
 
 
 def _add_once(divisions: list[Division], division: Division) -> None:
@@ -238,16 +240,16 @@ def _matches(text: str, short_forms: bool) -> list[tuple[Division, ...]]:
         (gazetteer.any_form, gazetteer.any_runs) if short_forms else (gazetteer.full, gazetteer.full_runs)
     )
     found: list[tuple[Division, ...]] = []
-    for end, (divisions, form, length, what) in (
+    for end, (divisions, form, length, what, inside_word, full_name) in (
         hit for run in runs.finditer(text) for hit in automaton.iter_long(text, run.start(), run.end())
     ):
         if form == _FULL:
             if what & _GENERIC and _inside_word(text[end - length] if end >= length else ""):
                 # 山城区 inside 鼎山城区: a short urban-district name glued to other words counts only within
                 # a known province
-                found.append(_InsideWord(divisions))
+                found.append(inside_word)
             elif what & _HIGHER:
-                found.append(_FullName(divisions))
+                found.append(full_name)
             else:
                 found.append(divisions)
             continue
@@ -259,7 +261,7 @@ def _matches(text: str, short_forms: bool) -> list[tuple[Division, ...]]:
         if form == _SHORT_DISTRICT and not branch:
             town = text.startswith(_TOWN_SUFFIXES, end + 1) and not text.startswith(_NOT_TOWN, end + 1)
             if town or _inside_word(text[end - length] if end >= length else ""):
-                found.append(_InsideWord(divisions))
+                found.append(inside_word)
                 found.extend(_name_overlapping(text, end - length + 1, end, automaton))
                 continue
         found.append(divisions)
@@ -272,12 +274,16 @@ def _name_overlapping(
     """集宁 inside 征集宁德分公司 took the first character of 宁德: a name that starts inside a short form
     found inside a word and runs past it counts when it is written in full or a branch follows it."""
     for offset in range(start + 1, end + 1):
-        for last, (divisions, form, length, _what) in automaton.iter_long(text[offset:]):
+        for last, (divisions, form, length, *_) in automaton.iter_long(text[offset:]):
             runs_past = last - length + 1 == 0 and offset + last > end
             if runs_past and (form == _FULL or text.startswith(BRANCH_SUFFIXES, offset + last + 1)):
                 return [divisions]
             break
     return []
+
+
+_NARROWED_MAX = 50_000
+_NARROWED: dict[tuple[str | None, str | None, str | None, int], tuple[Any, ...]] = {}
 
 
 @dataclass(slots=True)
@@ -286,15 +292,8 @@ class _Context:
     prefecture: str | None = None
     district: str | None = None
 
-    def admits(self, d: Division) -> bool:
-        if self.province and d.province != self.province:
-            return False
-        if self.prefecture and d.level != "province" and d.prefecture != self.prefecture:
-            return False
-        return not (self.district and d.level == "district" and d.code != self.district)
-
     def fitting(self, candidates: tuple[Division, ...]) -> list[Division]:
-        """The candidates the context admits (admits, inlined: it runs for every name of every notice)."""
+        """The candidates consistent with the context (its province, prefecture and district)."""
         province, prefecture, district = self.province, self.prefecture, self.district
         if not (province or prefecture or district):
             return list(candidates)
@@ -307,7 +306,22 @@ class _Context:
         ]
 
     def narrow(self, candidates: tuple[Division, ...]) -> bool:
-        """Apply one name's candidates; True when the name was usable (consistent and unambiguous enough)."""
+        """Apply one name's candidates; True when the name was usable (consistent and unambiguous enough).
+        The same name met in the same context narrows it the same way: remembered by the candidates'
+        identity, which the gazetteer's automata keep for the life of the process."""
+        key = (self.province, self.prefecture, self.district, id(candidates))
+        done = _NARROWED.get(key)
+        if done is None or done[0] is not candidates:
+            after = _Context(self.province, self.prefecture, self.district)
+            usable = after.apply(candidates)
+            if len(_NARROWED) >= _NARROWED_MAX:
+                _NARROWED.clear()
+            # the candidates are kept with the outcome: their identity cannot pass to another object
+            done = _NARROWED[key] = (candidates, after.province, after.prefecture, after.district, usable)
+        _, self.province, self.prefecture, self.district, usable = done
+        return usable
+
+    def apply(self, candidates: tuple[Division, ...]) -> bool:
         fitting = self.fitting(candidates)
         if not fitting:
             return False
@@ -341,7 +355,7 @@ def _address_head(address: str) -> list[tuple[Division, ...]]:
     full or short; elsewhere in an address a short form may be an ordinary word (白马山, 公安厅)."""
     found: list[tuple[Division, ...]] = []
     next_start = 0
-    for end, (divisions, form, length, _what) in _gazetteer().any_form.iter_long(address):
+    for end, (divisions, form, length, *_) in _gazetteer().any_form.iter_long(address):
         if end - length + 1 != next_start or form == _GUARDED:
             break
         found.append(divisions)
@@ -416,24 +430,33 @@ def _portals() -> dict[str, str]:
 
 def portal_division(url: str | None) -> tuple[Division, ...]:
     """The division a portal serves, from the notice URL's host (ggzy.sc.yichang.gov.cn → 宜昌市)."""
-    if not url or not _portal_probe().search(url):
+    if not url or next(_portal_probe().iter(url), None) is None:
         return ()
     return _host_division(urlsplit(url).hostname or "")
 
 
 @cache
-def _portal_probe() -> re.Pattern[str]:
+def _portal_probe() -> ahocorasick.Automaton:
     """Whether a URL holds any portal's host at all: most notices come from elsewhere."""
-    return re.compile("|".join(map(re.escape, _portals())))
+    automaton = ahocorasick.Automaton()
+    for host in _portals():
+        automaton.add_word(host, host)
+    automaton.make_automaton()
+    return automaton
 
 
 @lru_cache(maxsize=1024)
 def _host_division(host: str) -> tuple[Division, ...]:
     for suffix, code in _portals().items():
         if host == suffix or host.endswith("." + suffix):
-            division = _gazetteer().by_code.get(code)
-            return (division,) if division else ()
+            return _division_of(code)
     return ()
+
+
+@cache
+def _division_of(code: str) -> tuple[Division, ...]:
+    division = _gazetteer().by_code.get(code)
+    return (division,) if division else ()
 
 
 def _by_level(names: list[tuple[Division, ...]]) -> list[tuple[Division, ...]]:
