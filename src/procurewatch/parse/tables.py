@@ -31,8 +31,6 @@ _RANK = re.compile(r"第\s*[一二三四五六七八九十\d]+\s*(?:名|中标�
 _COLUMN_NAME_MAX = 10  # 预计发布招标公告时间
 _LINE_COLUMN_MAX = 6  # one cell per line: a longer line is more likely a value (a project's name)
 _LINE_SCAN_MAX = 40
-# the only lines that can be a label alone (label_of: no figure), found without splitting the text
-_SHORT_LINE_NO_FIGURE = re.compile(rf"^[^\n\d０-９%％]{{1,{_LINE_SCAN_MAX}}}$", re.MULTILINE)
 _CANDIDATE_BEFORE = 60  # the lot mark and the name before '为第一…候选'
 _CANDIDATE_AFTER = (
     80  # the role and the bid after it  # a longer line (even with the spaces around it) is no label
@@ -188,8 +186,8 @@ def fields_from_tables(tables: list[list[list[str]]] | None, text: str = "") -> 
 def _two_label_lines(text: str) -> bool:
     """Whether at least two lines of `text` are a label alone (the least a header drawn as lines has)."""
     seen = 0
-    for m in _SHORT_LINE_NO_FIGURE.finditer(text):
-        if label_of(m.group().strip()):
+    for line in text.split("\n"):
+        if len(line) <= _LINE_SCAN_MAX and label_of(line.strip()):
             seen += 1
             if seen >= 2:
                 return True
