@@ -278,9 +278,7 @@ def _flat_fields(
         ):
             j += 1
         header = cells[i:j]
-        words = sum(1 for c in header if _header_word(c))
-        labels = sum(1 for c in header if label_of(c))
-        if len(header) >= 3 and labels >= min_labels and words + labels >= 3:
+        if len(header) >= 3 and _is_flat_header(header, min_labels):
             out.extend(_pair_fields(plain, source) if pairs else [])
             plain = []
             n = len(header)
@@ -302,6 +300,11 @@ def _flat_fields(
         i = max(j, i + 1)
     out.extend(_pair_fields(plain, source) if pairs else [])
     return out
+
+
+def _is_flat_header(header: list[str], min_labels: int) -> bool:
+    labels = sum(1 for c in header if label_of(c))
+    return labels >= min_labels and sum(1 for c in header if _header_word(c)) + labels >= 3
 
 
 def _table_fields(rows: list[list[str]], source: str) -> list[TableField]:
