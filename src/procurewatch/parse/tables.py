@@ -269,13 +269,14 @@ def _flat_fields(
     out: list[TableField] = []
     if not pairs and sum(1 for c in cells if len(c) <= _LABEL_MAX and label_of(c)) < min_labels:
         return out  # too few labels for a header: nothing to read (the common case, checked cheaply)
+    # what each cell is, decided once: a label or header word (no row's cell), else perhaps a column name
+    marked = [label_of(c) is not None or _header_word(c) for c in cells]
+    column = [mark or _column_name(c, column_max) for mark, c in zip(marked, cells, strict=True)]
     plain: list[str] = []
     i = 0
     while i < len(cells):
         j = i
-        while j < len(cells) and (
-            label_of(cells[j]) or _header_word(cells[j]) or _column_name(cells[j], column_max)
-        ):
+        while j < len(cells) and column[j]:
             j += 1
         header = cells[i:j]
         if len(header) >= 3 and _is_flat_header(header, min_labels):
@@ -283,7 +284,7 @@ def _flat_fields(
             plain = []
             n = len(header)
             k = j
-            while k + n <= len(cells) and not any(label_of(c) or _header_word(c) for c in cells[k : k + n]):
+            while k + n <= len(cells) and not any(marked[k : k + n]):
                 row = cells[k : k + n]
                 k += n
                 if not _first_ranked(header, [row]):
