@@ -31,6 +31,9 @@ _RANK = re.compile(r"第\s*[一二三四五六七八九十\d]+\s*(?:名|中标�
 _COLUMN_NAME_MAX = 10  # 预计发布招标公告时间
 _LINE_COLUMN_MAX = 6  # one cell per line: a longer line is more likely a value (a project's name)
 _LINE_SCAN_MAX = 40
+# a colon with a value after it and no closing bracket (so no unit's bracket that normalise_label would
+# remove around it): 'category: 采购公告' is no label alone, as no label word holds a colon (see _label_index)
+_VALUE_AFTER_COLON = re.compile(r"[:：][^)）]*[^\s:：)）][^)）]*$")
 _CANDIDATE_BEFORE = 60  # the lot mark and the name before '为第一…候选'
 _CANDIDATE_AFTER = (
     80  # the role and the bid after it  # a longer line (even with the spaces around it) is no label
@@ -103,6 +106,8 @@ def _label_index() -> dict[str, tuple[str, str]]:
     put(table["budget"], "amount", "budget")
     put(table["bid"], "amount", "bid")
     put(table["amount"], "amount", "")
+    if any(":" in word for word in index):
+        raise ValueError("a table label word holds a colon: _VALUE_AFTER_COLON would hide it")
     return index
 
 
@@ -187,7 +192,7 @@ def _two_label_lines(text: str) -> bool:
     """Whether at least two lines of `text` are a label alone (the least a header drawn as lines has)."""
     seen = 0
     for line in text.split("\n"):
-        if len(line) <= _LINE_SCAN_MAX and label_of(line.strip()):
+        if len(line) <= _LINE_SCAN_MAX and not _VALUE_AFTER_COLON.search(line) and label_of(line.strip()):
             seen += 1
             if seen >= 2:
                 return True
