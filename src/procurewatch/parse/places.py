@@ -459,10 +459,14 @@ def _division_of(code: str) -> tuple[Division, ...]:
     return (division,) if division else ()
 
 
-def _by_level(names: list[tuple[Division, ...]]) -> list[tuple[Division, ...]]:
-    """Provinces and prefectures written in full (江西省, 吉安市) before every other name, each group in
-    text order: a short form (南阳 in 南阳镇) or a county's name may be a namesake elsewhere."""
-    return sorted(names, key=lambda candidates: not isinstance(candidates, _FullName))
+@lru_cache(maxsize=4096)
+def _region_names(region: str) -> tuple[tuple[tuple[Division, ...], ...], tuple[tuple[Division, ...], ...]]:
+    """The names a source's region gives: read first when it is bare names (江西, 重庆>>江津区, a
+    constraint on everything), last when it is free text (an address, full names only)."""
+    parts = [p for p in _REGION_SEPARATORS.split(region) if p]
+    if all(len(p) <= _BARE_REGION for p in parts):
+        return tuple(m for p in parts for m in _short_matches(p)), ()
+    return (), (*_address_head(region), *_matches(region, False))
 
 
 def find_place(
@@ -472,20 +476,20 @@ def find_place(
     gazetteer = _gazetteer()
     context = _Context()
     # A bare region ("江西") constrains everything; a free-text region (an address) counts after the title.
-    parts = [p for p in _REGION_SEPARATORS.split(region) if p]
-    bare_region = all(len(p) <= _BARE_REGION for p in parts)  # 江西, 重庆>>江津区: names, not an address
-    # a same-named small place must not outweigh the province or city named elsewhere: higher levels first
-    named = _by_level([*_short_matches(buyer), *_matches(title, True)])
-    # the portal a notice was published on outweighs a short form (太湖 of 苏州太湖度假区 is not 太湖县 of
-    # Anhui) but not a province or city written in full
-    full = [m for m in named if isinstance(m, _FullName)]
-    names = (
-        ([m for p in parts for m in _short_matches(p)] if bare_region else [])
-        + full
-        + list(filter(None, [portal_division(url)]))
-        + [m for m in named if not isinstance(m, _FullName)]
-        + ([] if bare_region else _address_head(region) + _matches(region, False))
-    )
+    region_first, region_last = _region_names(region)
+    named = [*_short_matches(buyer), *_matches(title, True)]
+    # a same-named small place must not outweigh the province or city named elsewhere: provinces and
+    # prefectures written in full (江西省, 吉安市) before every other name, each group in text order (a short
+    # form, 南阳 of 南阳镇, or a county's name may be a namesake elsewhere); the portal a notice was published
+    # on outweighs a short form (太湖 of 苏州太湖度假区 is not 太湖县 of Anhui) but not a name written in full
+    portal = portal_division(url)
+    names = [
+        *region_first,
+        *(m for m in named if isinstance(m, _FullName)),
+        *((portal,) if portal else ()),
+        *(m for m in named if not isinstance(m, _FullName)),
+        *region_last,
+    ]
     _resolve(context, names)
     if body and context.prefecture is None:
         prefecture = _body_prefecture(context, body)
