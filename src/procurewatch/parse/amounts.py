@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from procurewatch import knowledge
@@ -213,7 +214,26 @@ def parse_money(
         except InvalidOperation:
             return None
         return _kept(str(raw), value, rejected)
-    text = european_decimals(halfwidth(str(raw)).strip())
+    if default_factor is not None:  # (equal factors may differ in exponent: 1E+4, 10000)
+        return _written_money(str(raw), field_name, default_factor, rejected)
+    value, notes = _money_in_text(str(raw), field_name)
+    if rejected is not None:
+        rejected.extend(notes)
+    return value
+
+
+@lru_cache(maxsize=4096)
+def _money_in_text(raw: str, field_name: str) -> tuple[Decimal | None, tuple[str, ...]]:
+    """parse_money of a written value, and the notes on the figures it set aside: kept, as a field's
+    values recur across notices (280万元)."""
+    notes: list[str] = []
+    return _written_money(raw, field_name, None, notes), tuple(notes)
+
+
+def _written_money(
+    raw: str, field_name: str, default_factor: Decimal | None, rejected: list[str] | None
+) -> Decimal | None:
+    text = european_decimals(halfwidth(raw).strip())
     if not text or "%" in halfwidth(field_name) or text.lower() in ("nan", "inf", "-inf"):
         return None
     factor = unit_in_field_name(field_name) or default_factor

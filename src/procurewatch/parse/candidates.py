@@ -7,6 +7,7 @@ Read only where the text speaks of candidates (候选); kept apart from the winn
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
 
 from procurewatch import knowledge
@@ -17,7 +18,7 @@ _NAME = r"[\u4e00-\u9fffA-Za-z0-9()（）·\-]"
 
 
 @cache
-def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, int]]:
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], dict[str, int]]:
     data = knowledge.load_json("parse", "candidates.json")
     roles = "|".join(sorted(map(re.escape, data["roles"]), key=len, reverse=True))
     ranks = "".join(data["ranks"])
@@ -28,19 +29,41 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, int]]:
     after = re.compile(
         rf"(?:推荐)?{heading}\s*(?:[:：|]|为|是)\s*(?P<name>{_NAME}{{2,60}}?)(?=$|[^\u4e00-\u9fffA-Za-z0-9()（）·\-]|{next_heading})"
     )
-    before = re.compile(rf"(?P<name>{_NAME}{{4,60}})\s*(?:为|是|确定为|推荐为)\s*{heading}")
-    return after, before, dict(data["ranks"])
+    ranked = rf"(?:为|是|确定为|推荐为)\s*{heading}"
+    before = re.compile(rf"(?P<name>{_NAME}{{{_BEFORE_NAME_MIN},{_BEFORE_NAME_MAX}}})\s*{ranked}")
+    return after, before, re.compile(ranked), dict(data["ranks"])
+
+
+_BEFORE_NAME_MIN, _BEFORE_NAME_MAX = 4, 60
+
+
+def _ranked_after_name(
+    text: str, before: re.Pattern[str], ranked: re.Pattern[str]
+) -> Iterator[re.Match[str]]:
+    """What before.finditer(text) finds, searched from just ahead of each '为第一中标候选人': a pattern
+    that opens with a run of name characters is costly to try at every position of a long text, and no
+    match starts further back than the longest name before the next ranking."""
+    start = 0
+    while (rank := ranked.search(text, start)) is not None:
+        name_end = rank.start()
+        while name_end > start and text[name_end - 1].isspace():
+            name_end -= 1
+        m = before.search(text, max(start, name_end - _BEFORE_NAME_MAX))
+        if m is None:
+            return
+        yield m
+        start = m.end()
 
 
 def candidates_from_text(text: str) -> list[tuple[str, int]]:
     """(name, rank) of each ranked bidder, in rank order; a name is kept once, at its best rank."""
     if "候选" not in text:
         return []
-    after, before, ranks = _patterns()
+    after, before, ranked, ranks = _patterns()
     flat = halfwidth(text)
     best: dict[str, int] = {}
-    for pattern in (after, before):
-        for m in pattern.finditer(flat):
+    for found in (after.finditer(flat), _ranked_after_name(flat, before, ranked)):
+        for m in found:
             name = clean_name(m.group("name"))
             if not name or not org_name_ends(name) or "候选" in name:
                 continue

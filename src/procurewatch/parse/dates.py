@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 
 from procurewatch import knowledge
 from procurewatch.parse.widths import halfwidth, spaced
@@ -33,7 +34,12 @@ def parse_date(raw: object, utc_offset_hours: int = 0) -> str | None:
     day first (18/12/13, 05.03.2021: TED and Spanish exports) is read day first."""
     if raw is None or isinstance(raw, bool):
         return None
-    text = halfwidth(str(raw)).strip()
+    return _date_in(str(raw), utc_offset_hours)
+
+
+@lru_cache(maxsize=4096)  # a source's dates recur across its notices (the same days)
+def _date_in(raw: str, utc_offset_hours: int) -> str | None:
+    text = halfwidth(raw).strip()
     if _EPOCH.match(text):
         seconds = int(text[:10])
         moment = datetime.fromtimestamp(seconds, tz=timezone(timedelta(hours=utc_offset_hours)))

@@ -15,7 +15,9 @@ _SAMPLE = 600
 _TITLE_ENOUGH = 8
 _HAN_SHARE = 0.3
 _LETTER = re.compile(r"[^\W\d_]")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+# runs, not single characters: one match per word instead of one per character
+_LETTERS = re.compile(r"[^\W\d_]+")
+_HANS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
 @cache
@@ -40,8 +42,8 @@ def _identifier() -> Any:
 
 
 def _han_ratio(text: str) -> float:
-    letters = len(_LETTER.findall(text))
-    return len(_HAN.findall(text)) / letters if letters else 0.0
+    letters = sum(map(len, _LETTERS.findall(text)))
+    return sum(map(len, _HANS.findall(text))) / letters if letters else 0.0
 
 
 def detect_language(title: str, body: str, hint: str | None = None) -> str | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+import ahocorasick
+
 from procurewatch import knowledge
 
 PHASES = frozenset({"tender", "amendment", "award", "contract", "cancellation", "other"})
@@ -15,15 +17,30 @@ _EXACT: dict[str, str] = {k.casefold(): v for k, v in _DATA["exact"].items() if 
 _SPACES = re.compile(r"[ \t\u3000]+")
 
 
+def _rule_automaton(ascii_words: bool) -> ahocorasick.Automaton:
+    """Each rule's word → the index of the first rule that names it: one pass finds every rule that
+    applies. Without ASCII words: the automaton for text whose spaces are squeezed out."""
+    automaton = ahocorasick.Automaton()
+    for index, (word, _phase) in enumerate(_RULES):
+        if (ascii_words or not word.isascii()) and word not in automaton:
+            automaton.add_word(word, index)
+    automaton.make_automaton()
+    return automaton
+
+
+_ANY_WORD = _rule_automaton(ascii_words=True)
+_SPACED_WORDS = _rule_automaton(ascii_words=False)
+
+
 def phase_of(text: str) -> str | None:
     """The phase named by the first rule whose word occurs in `text` (spaces between characters
-    ignored: 成 交 公 示), or None."""
+    ignored for non-ASCII words: 成 交 公 示), or None."""
     lowered = text.lower()
     squeezed = _SPACES.sub("", lowered)
-    for word, phase in _RULES:
-        if word in lowered or (not word.isascii() and word in squeezed):
-            return phase
-    return None
+    first = min((index for _end, index in _ANY_WORD.iter(lowered)), default=len(_RULES))
+    if squeezed != lowered:
+        first = min(first, min((index for _end, index in _SPACED_WORDS.iter(squeezed)), default=first))
+    return _RULES[first][1] if first < len(_RULES) else None
 
 
 def exact_phase(value: str) -> str | None:

@@ -8,7 +8,8 @@ part of a name. Consortia (A、B联合体) are split into their members. Candida
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from procurewatch import knowledge
 from procurewatch.parse.widths import halfwidth, spaced
@@ -28,11 +29,38 @@ _ORG_END = re.compile(
 )
 
 
-def _label_regex(words: Iterable[str]) -> re.Pattern[str]:
+@dataclass(frozen=True, slots=True)
+class _LabelRegex:
+    """A label followed by a name (pattern), and the labels alone (labels): labels are rare in a text,
+    and the pattern, which opens with any non-Han character, is costly to try at every position."""
+
+    pattern: re.Pattern[str]
+    labels: re.Pattern[str]
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """What pattern.finditer(text) finds, tried only just before each label: a match opens with the
+        character before its label (or at the text's start, with the label)."""
+        start = 0
+        at = self.labels.search(text)
+        while at is not None:
+            label = at.start()
+            tried = label - 1 if label else 0
+            if tried >= start and (m := self.pattern.match(text, tried)):
+                yield m
+                start = m.end()
+                at = self.labels.search(text, start + 1)
+            else:
+                at = self.labels.search(text, label + 1)
+
+
+def _label_regex(words: Iterable[str]) -> _LabelRegex:
     alternation = "|".join(spaced(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(
-        rf"(?:^|[^\u4e00-\u9fff])(?P<label>{alternation})(?:\s*信息)?(?:\s*名\s*称)?(?:\s*[:：]\s*|[ \t]+|为)"
-        rf"(?:&{{2,}}[^&\n]{{0,30}}&{{2,}})?(?P<name>{_NAME_CHARS}{{2,80}})"
+    return _LabelRegex(
+        re.compile(
+            rf"(?:^|[^\u4e00-\u9fff])(?P<label>{alternation})(?:\s*信息)?(?:\s*名\s*称)?"
+            rf"(?:\s*[:：]\s*|[ \t]+|为)(?:&{{2,}}[^&\n]{{0,30}}&{{2,}})?(?P<name>{_NAME_CHARS}{{2,80}})"
+        ),
+        re.compile(alternation),
     )
 
 

@@ -15,8 +15,10 @@ running text they collide with ordinary words (中山路, 长治久安).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
 import ahocorasick
@@ -25,7 +27,7 @@ from procurewatch import knowledge
 from procurewatch.model import Place
 
 _FULL, _SHORT_DISTRICT, _GUARDED = 0, 1, 2  # how a gazetteer key names its divisions
-_HAN = re.compile(r"[\u4e00-\u9fff]")
+_GENERIC, _HIGHER = 1, 2  # what a full name is (bits): a generic district (城区), a higher unit
 _WORD_BEFORE = frozenset("省市州盟县区旗年")  # a county short form may follow these directly (2026年婺城…)
 _LEVEL_RANK = {"province": 0, "prefecture": 1, "district": 2}
 _GENERIC_DISTRICT = re.compile(r"^[\u4e00-\u9fff]{1,2}区$")  # 城区, 山城区: names that occur inside words
@@ -79,6 +81,8 @@ class _Gazetteer:
     by_code: dict[str, Division]
     full: ahocorasick.Automaton  # full names → tuple of Divisions
     any_form: ahocorasick.Automaton  # full and short names → tuple of Divisions
+    full_runs: re.Pattern[str]  # stretches of text that can hold a full name (_runs)
+    any_runs: re.Pattern[str]
 
 
 @cache
@@ -130,7 +134,7 @@ def _gazetteer() -> _Gazetteer:
             _add_once(full_names.setdefault(name, []), by_code[code])
     full = ahocorasick.Automaton()
     for name, divisions in full_names.items():
-        full.add_word(name, (tuple(divisions), _FULL, len(name)))
+        full.add_word(name, _entry(name, tuple(divisions), _FULL))
     full.make_automaton()
     any_form = ahocorasick.Automaton()
     for name in full_names.keys() | short_names.keys() | guarded_names.keys():
@@ -141,9 +145,41 @@ def _gazetteer() -> _Gazetteer:
             form = _SHORT_DISTRICT
         else:
             form = _FULL
-        any_form.add_word(name, (tuple(divisions or guarded_names[name]), form, len(name)))
+        any_form.add_word(name, _entry(name, tuple(divisions or guarded_names[name]), form))
     any_form.make_automaton()
-    return _Gazetteer(by_code, full, any_form)
+    return _Gazetteer(
+        by_code,
+        full,
+        any_form,
+        _runs(full_names),
+        _runs(full_names.keys() | short_names.keys() | guarded_names.keys()),
+    )
+
+
+def _runs(names: Iterable[str]) -> re.Pattern[str]:
+    """Runs of the characters names are written with, as long as the shortest name at least. A character
+    no name holds sends the automaton back to its root with nothing pending, so searching each run
+    apart finds exactly what one search of the whole text finds, without walking the automaton's root
+    (a linear scan of every first character) at each character of the text that cannot start a name."""
+    names = list(names)
+    letters = "".join(sorted(map(re.escape, set("".join(names)))))
+    return re.compile(f"[{letters}]{{{min(map(len, names))},}}")
+
+
+_Entry = tuple[tuple[Division, ...], int, int, int, "_InsideWord", "_FullName"]
+
+
+def _entry(name: str, divisions: tuple[Division, ...], form: int) -> _Entry:
+    """An automaton's value for `name`: its divisions, its form, its length and what a full name is (bits:
+    a generic district name, 城区, read apart inside a word; a province or prefecture written in full),
+    decided once here rather than at every match."""
+    what = 0
+    if form == _FULL and _GENERIC_DISTRICT.match(name):
+        what |= _GENERIC
+    if form == _FULL and any(d.name == name and d.level != "district" for d in divisions):
+        what |= _HIGHER
+    # the wrapped candidates made once too: one object per name, so that _Context.narrow can remember them
+    return divisions, form, len(name), what, _InsideWord(divisions), _FullName(divisions)
 
 
 def _add_once(divisions: list[Division], division: Division) -> None:
@@ -186,36 +222,46 @@ class _FullName(tuple):  # type: ignore[type-arg]
 
 
 def _inside_word(before: str) -> bool:
-    return bool(_HAN.match(before)) and before not in _WORD_BEFORE
+    # one character (or none): a Han character other than a level word glues the name into a word
+    return "\u4e00" <= before <= "\u9fff" and before not in _WORD_BEFORE
+
+
+@lru_cache(maxsize=4096)
+def _short_matches(text: str) -> tuple[tuple[Division, ...], ...]:
+    """_matches with short forms, kept for the texts that recur (buyer names, regions)."""
+    return tuple(_matches(text, True))
 
 
 def _matches(text: str, short_forms: bool) -> list[tuple[Division, ...]]:
     if not text:
         return []
-    automaton = _gazetteer().any_form if short_forms else _gazetteer().full
-    found = []
-    for end, (divisions, form, length) in automaton.iter_long(text):
-        before = text[end - length] if end - length >= 0 else ""
-        key = text[end - length + 1 : end + 1]
-        if form == _FULL and _GENERIC_DISTRICT.match(key) and _inside_word(before):
-            # 山城区 inside 鼎山城区: a short urban-district name glued to other words counts only within a
-            # known province
-            found.append(_InsideWord(divisions))
+    gazetteer = _gazetteer()
+    automaton, runs = (
+        (gazetteer.any_form, gazetteer.any_runs) if short_forms else (gazetteer.full, gazetteer.full_runs)
+    )
+    found: list[tuple[Division, ...]] = []
+    for end, (divisions, form, length, what, inside_word, full_name) in (
+        hit for run in runs.finditer(text) for hit in automaton.iter_long(text, run.start(), run.end())
+    ):
+        if form == _FULL:
+            if what & _GENERIC and _inside_word(text[end - length] if end >= length else ""):
+                # 山城区 inside 鼎山城区: a short urban-district name glued to other words counts only within
+                # a known province
+                found.append(inside_word)
+            elif what & _HIGHER:
+                found.append(full_name)
+            else:
+                found.append(divisions)
             continue
-        if form == _FULL and any(d.name == key and d.level != "district" for d in divisions):
-            found.append(_FullName(divisions))
+        branch = text.startswith(BRANCH_SUFFIXES, end + 1)
+        if form == _GUARDED and not branch:
             continue
-        if form != _FULL:
-            before = text[end - length] if end - length >= 0 else ""
-            branch = text.startswith(BRANCH_SUFFIXES, end + 1)
-            if form == _GUARDED and not branch:
-                continue
-            # 方山 inside 上方山, or 龙泉 of 龙泉镇 (a town, named like counties elsewhere): a county's short
-            # form counts only within a known province
+        # 方山 inside 上方山, or 龙泉 of 龙泉镇 (a town, named like counties elsewhere): a county's short
+        # form counts only within a known province
+        if form == _SHORT_DISTRICT and not branch:
             town = text.startswith(_TOWN_SUFFIXES, end + 1) and not text.startswith(_NOT_TOWN, end + 1)
-            inside = _HAN.match(before) and before not in _WORD_BEFORE
-            if form == _SHORT_DISTRICT and not branch and (inside or town):
-                found.append(_InsideWord(divisions))
+            if town or _inside_word(text[end - length] if end >= length else ""):
+                found.append(inside_word)
                 found.extend(_name_overlapping(text, end - length + 1, end, automaton))
                 continue
         found.append(divisions)
@@ -228,12 +274,16 @@ def _name_overlapping(
     """集宁 inside 征集宁德分公司 took the first character of 宁德: a name that starts inside a short form
     found inside a word and runs past it counts when it is written in full or a branch follows it."""
     for offset in range(start + 1, end + 1):
-        for last, (divisions, form, length) in automaton.iter_long(text[offset:]):
+        for last, (divisions, form, length, *_) in automaton.iter_long(text[offset:]):
             runs_past = last - length + 1 == 0 and offset + last > end
             if runs_past and (form == _FULL or text.startswith(BRANCH_SUFFIXES, offset + last + 1)):
                 return [divisions]
             break
     return []
+
+
+_NARROWED_MAX = 50_000
+_NARROWED: dict[tuple[str | None, str | None, str | None, int], tuple[Any, ...]] = {}
 
 
 @dataclass(slots=True)
@@ -242,16 +292,37 @@ class _Context:
     prefecture: str | None = None
     district: str | None = None
 
-    def admits(self, d: Division) -> bool:
-        if self.province and d.province != self.province:
-            return False
-        if self.prefecture and d.level != "province" and d.prefecture != self.prefecture:
-            return False
-        return not (self.district and d.level == "district" and d.code != self.district)
+    def fitting(self, candidates: tuple[Division, ...]) -> list[Division]:
+        """The candidates consistent with the context (its province, prefecture and district)."""
+        province, prefecture, district = self.province, self.prefecture, self.district
+        if not (province or prefecture or district):
+            return list(candidates)
+        return [
+            d
+            for d in candidates
+            if not (province and d.province != province)
+            and not (prefecture and d.level != "province" and d.prefecture != prefecture)
+            and not (district and d.level == "district" and d.code != district)
+        ]
 
     def narrow(self, candidates: tuple[Division, ...]) -> bool:
-        """Apply one name's candidates; True when the name was usable (consistent and unambiguous enough)."""
-        fitting = [d for d in candidates if self.admits(d)]
+        """Apply one name's candidates; True when the name was usable (consistent and unambiguous enough).
+        The same name met in the same context narrows it the same way: remembered by the candidates'
+        identity, which the gazetteer's automata keep for the life of the process."""
+        key = (self.province, self.prefecture, self.district, id(candidates))
+        done = _NARROWED.get(key)
+        if done is None or done[0] is not candidates:
+            after = _Context(self.province, self.prefecture, self.district)
+            usable = after.apply(candidates)
+            if len(_NARROWED) >= _NARROWED_MAX:
+                _NARROWED.clear()
+            # the candidates are kept with the outcome: their identity cannot pass to another object
+            done = _NARROWED[key] = (candidates, after.province, after.prefecture, after.district, usable)
+        _, self.province, self.prefecture, self.district, usable = done
+        return usable
+
+    def apply(self, candidates: tuple[Division, ...]) -> bool:
+        fitting = self.fitting(candidates)
         if not fitting:
             return False
         newer = [d for d in fitting if d.newer]
@@ -284,7 +355,7 @@ def _address_head(address: str) -> list[tuple[Division, ...]]:
     full or short; elsewhere in an address a short form may be an ordinary word (白马山, 公安厅)."""
     found: list[tuple[Division, ...]] = []
     next_start = 0
-    for end, (divisions, form, length) in _gazetteer().any_form.iter_long(address):
+    for end, (divisions, form, length, *_) in _gazetteer().any_form.iter_long(address):
         if end - length + 1 != next_start or form == _GUARDED:
             break
         found.append(divisions)
@@ -307,7 +378,7 @@ def _resolve(context: _Context, names: list[tuple[Division, ...]]) -> None:
             before = (context.province, context.prefecture, context.district)
             if context.narrow(candidates):
                 progress = progress or before != (context.province, context.prefecture, context.district)
-            elif any(context.admits(d) for d in candidates):
+            elif context.fitting(candidates):
                 waiting.append(candidates)  # ambiguous for now: a later name may settle it
         pending = waiting
 
@@ -318,7 +389,7 @@ def _body_prefecture(context: _Context, body: str) -> str | None:
     for candidates in _matches(body, short_forms=False):
         if isinstance(candidates, _InsideWord) and context.province is None:
             continue  # 东区 of 枫林九溪东区: a short district name in a word, no province to place it
-        fitting = [d for d in candidates if context.admits(d) and d.level != "province"]
+        fitting = [d for d in context.fitting(candidates) if d.level != "province"]
         prefectures = {d.prefecture for d in fitting}
         if len(prefectures) == 1 and None not in prefectures:
             code = prefectures.pop()
@@ -359,20 +430,43 @@ def _portals() -> dict[str, str]:
 
 def portal_division(url: str | None) -> tuple[Division, ...]:
     """The division a portal serves, from the notice URL's host (ggzy.sc.yichang.gov.cn → 宜昌市)."""
-    if not url or not any(suffix in url for suffix in _portals()):
+    if not url or next(_portal_probe().iter(url), None) is None:
         return ()
-    host = urlsplit(url).hostname or ""
+    return _host_division(urlsplit(url).hostname or "")
+
+
+@cache
+def _portal_probe() -> ahocorasick.Automaton:
+    """Whether a URL holds any portal's host at all: most notices come from elsewhere."""
+    automaton = ahocorasick.Automaton()
+    for host in _portals():
+        automaton.add_word(host, host)
+    automaton.make_automaton()
+    return automaton
+
+
+@lru_cache(maxsize=1024)
+def _host_division(host: str) -> tuple[Division, ...]:
     for suffix, code in _portals().items():
         if host == suffix or host.endswith("." + suffix):
-            division = _gazetteer().by_code.get(code)
-            return (division,) if division else ()
+            return _division_of(code)
     return ()
 
 
-def _by_level(names: list[tuple[Division, ...]]) -> list[tuple[Division, ...]]:
-    """Provinces and prefectures written in full (江西省, 吉安市) before every other name, each group in
-    text order: a short form (南阳 in 南阳镇) or a county's name may be a namesake elsewhere."""
-    return sorted(names, key=lambda candidates: not isinstance(candidates, _FullName))
+@cache
+def _division_of(code: str) -> tuple[Division, ...]:
+    division = _gazetteer().by_code.get(code)
+    return (division,) if division else ()
+
+
+@lru_cache(maxsize=4096)
+def _region_names(region: str) -> tuple[tuple[tuple[Division, ...], ...], tuple[tuple[Division, ...], ...]]:
+    """The names a source's region gives: read first when it is bare names (江西, 重庆>>江津区, a
+    constraint on everything), last when it is free text (an address, full names only)."""
+    parts = [p for p in _REGION_SEPARATORS.split(region) if p]
+    if all(len(p) <= _BARE_REGION for p in parts):
+        return tuple(m for p in parts for m in _short_matches(p)), ()
+    return (), (*_address_head(region), *_matches(region, False))
 
 
 def find_place(
@@ -382,20 +476,20 @@ def find_place(
     gazetteer = _gazetteer()
     context = _Context()
     # A bare region ("江西") constrains everything; a free-text region (an address) counts after the title.
-    parts = [p for p in _REGION_SEPARATORS.split(region) if p]
-    bare_region = all(len(p) <= _BARE_REGION for p in parts)  # 江西, 重庆>>江津区: names, not an address
-    # a same-named small place must not outweigh the province or city named elsewhere: higher levels first
-    named = _by_level(_matches(buyer, True) + _matches(title, True))
-    # the portal a notice was published on outweighs a short form (太湖 of 苏州太湖度假区 is not 太湖县 of
-    # Anhui) but not a province or city written in full
-    full = [m for m in named if isinstance(m, _FullName)]
-    names = (
-        ([m for p in parts for m in _matches(p, True)] if bare_region else [])
-        + full
-        + list(filter(None, [portal_division(url)]))
-        + [m for m in named if not isinstance(m, _FullName)]
-        + ([] if bare_region else _address_head(region) + _matches(region, False))
-    )
+    region_first, region_last = _region_names(region)
+    named = [*_short_matches(buyer), *_matches(title, True)]
+    # a same-named small place must not outweigh the province or city named elsewhere: provinces and
+    # prefectures written in full (江西省, 吉安市) before every other name, each group in text order (a short
+    # form, 南阳 of 南阳镇, or a county's name may be a namesake elsewhere); the portal a notice was published
+    # on outweighs a short form (太湖 of 苏州太湖度假区 is not 太湖县 of Anhui) but not a name written in full
+    portal = portal_division(url)
+    names = [
+        *region_first,
+        *(m for m in named if isinstance(m, _FullName)),
+        *((portal,) if portal else ()),
+        *(m for m in named if not isinstance(m, _FullName)),
+        *region_last,
+    ]
     _resolve(context, names)
     if body and context.prefecture is None:
         prefecture = _body_prefecture(context, body)

@@ -31,6 +31,9 @@ _RANK = re.compile(r"第\s*[一二三四五六七八九十\d]+\s*(?:名|中标�
 _COLUMN_NAME_MAX = 10  # 预计发布招标公告时间
 _LINE_COLUMN_MAX = 6  # one cell per line: a longer line is more likely a value (a project's name)
 _LINE_SCAN_MAX = 40
+# a colon with a value after it and no closing bracket (so no unit's bracket that normalise_label would
+# remove around it): 'category: 采购公告' is no label alone, as no label word holds a colon (see _label_index)
+_VALUE_AFTER_COLON = re.compile(r"[:：][^)）]*[^\s:：)）][^)）]*$")
 _CANDIDATE_BEFORE = 60  # the lot mark and the name before '为第一…候选'
 _CANDIDATE_AFTER = (
     80  # the role and the bid after it  # a longer line (even with the spaces around it) is no label
@@ -103,6 +106,8 @@ def _label_index() -> dict[str, tuple[str, str]]:
     put(table["budget"], "amount", "budget")
     put(table["bid"], "amount", "bid")
     put(table["amount"], "amount", "")
+    if any(":" in word for word in index):
+        raise ValueError("a table label word holds a colon: _VALUE_AFTER_COLON would hide it")
     return index
 
 
@@ -187,7 +192,7 @@ def _two_label_lines(text: str) -> bool:
     """Whether at least two lines of `text` are a label alone (the least a header drawn as lines has)."""
     seen = 0
     for line in text.split("\n"):
-        if len(line) <= _LINE_SCAN_MAX and label_of(line.strip()):
+        if len(line) <= _LINE_SCAN_MAX and not _VALUE_AFTER_COLON.search(line) and label_of(line.strip()):
             seen += 1
             if seen >= 2:
                 return True
@@ -269,23 +274,22 @@ def _flat_fields(
     out: list[TableField] = []
     if not pairs and sum(1 for c in cells if len(c) <= _LABEL_MAX and label_of(c)) < min_labels:
         return out  # too few labels for a header: nothing to read (the common case, checked cheaply)
+    # what each cell is, decided once: a label or header word (no row's cell), else perhaps a column name
+    marked = [label_of(c) is not None or _header_word(c) for c in cells]
+    column = [mark or _column_name(c, column_max) for mark, c in zip(marked, cells, strict=True)]
     plain: list[str] = []
     i = 0
     while i < len(cells):
         j = i
-        while j < len(cells) and (
-            label_of(cells[j]) or _header_word(cells[j]) or _column_name(cells[j], column_max)
-        ):
+        while j < len(cells) and column[j]:
             j += 1
         header = cells[i:j]
-        words = sum(1 for c in header if _header_word(c))
-        labels = sum(1 for c in header if label_of(c))
-        if len(header) >= 3 and labels >= min_labels and words + labels >= 3:
+        if len(header) >= 3 and _is_flat_header(header, min_labels):
             out.extend(_pair_fields(plain, source) if pairs else [])
             plain = []
             n = len(header)
             k = j
-            while k + n <= len(cells) and not any(label_of(c) or _header_word(c) for c in cells[k : k + n]):
+            while k + n <= len(cells) and not any(marked[k : k + n]):
                 row = cells[k : k + n]
                 k += n
                 if not _first_ranked(header, [row]):
@@ -302,6 +306,11 @@ def _flat_fields(
         i = max(j, i + 1)
     out.extend(_pair_fields(plain, source) if pairs else [])
     return out
+
+
+def _is_flat_header(header: list[str], min_labels: int) -> bool:
+    labels = sum(1 for c in header if label_of(c))
+    return labels >= min_labels and sum(1 for c in header if _header_word(c)) + labels >= 3
 
 
 def _table_fields(rows: list[list[str]], source: str) -> list[TableField]:

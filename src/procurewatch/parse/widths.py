@@ -7,12 +7,18 @@ from functools import lru_cache
 
 # Full-width ASCII (U+FF01..U+FF5E) → ASCII, ideographic space → space.
 _HALFWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20, 0xA0: 0x20}
+_NARROW_OF = {chr(wide): chr(narrow) for wide, narrow in _HALFWIDTH.items()}
+_WIDE = re.compile("[\uff01-\uff5e\u3000\xa0]")
 
 
 @lru_cache(maxsize=32)  # the extractors of one notice normalise the same text: do it once
 def halfwidth(text: str) -> str:
     """Full-width digits, letters and punctuation as ASCII; offsets are unchanged (1:1 mapping)."""
-    return text.translate(_HALFWIDTH)
+    # a notice holds a handful of distinct wide characters (，：（）): one replace each is several times
+    # faster than translate's lookup of every character
+    for wide in set(_WIDE.findall(text)):
+        text = text.replace(wide, _NARROW_OF[wide])
+    return text
 
 
 def spaced(word: str) -> str:
