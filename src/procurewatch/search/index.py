@@ -1,9 +1,9 @@
 """The full-text index: tantivy, beside the store in `<db>.index/`, keyed by notice id.
 
-Two text fields are indexed, their texts made by store/tokens.py:
+Two text fields are indexed, their texts made by search/tokens.py:
   seg     rjieba `cut_for_search` words for CJK runs, lower-cased words for everything else
           (in any script: Cyrillic and accented words stay whole)
-          (split and lower-cased by tantivy's regex analyzer SEG_ANALYZER)
+          (split as tokens.seg_analyzer splits them, and lower-cased by SEG_ANALYZER)
   bigram  overlapping character pairs of every CJK run, so any Chinese substring of two or
           more characters is found by a phrase of its pairs (人脸, 卡口, 声纹, "人脸识别")
           (made in Python, split on whitespace by ANALYZER)
@@ -38,7 +38,7 @@ import tantivy
 
 from procurewatch.errors import ProcurewatchError, SearchError
 from procurewatch.search.aliases import alias_terms
-from procurewatch.search.tokens import MAX_TOKEN, index_texts, pair_analyzer, pairs, runs, seg_analyzer
+from procurewatch.search.tokens import MAX_TOKEN, index_texts, pair_analyzer, pairs, runs, word_analyzer
 from procurewatch.store.db import over_limit_note
 
 ANALYZER = "pw_ws"  # the bigram field: pre-made pairs split on whitespace
@@ -130,7 +130,7 @@ def open_index(index_dir: Path, create: bool = False) -> tantivy.Index:
     (index_dir / FORMAT_FILE).write_text(FORMAT)
     index = tantivy.Index(_schema(), path=str(index_dir), reuse=True)
     index.register_tokenizer(ANALYZER, pair_analyzer())
-    index.register_tokenizer(SEG_ANALYZER, seg_analyzer())
+    index.register_tokenizer(SEG_ANALYZER, word_analyzer())
     return index
 
 
