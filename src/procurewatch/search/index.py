@@ -52,6 +52,10 @@ PURCHASERS_FILE = "procurewatch-index-purchasers"
 # tantivy's buffer before it writes a segment: a smaller one makes more segments to merge (slower,
 # and equal segments get merged while indexing goes on); a bigger one holds more memory for no speed
 WRITER_HEAP = 128_000_000
+# tantivy's indexing threads. With more than one, each thread takes the next document when free and
+# makes a segment of its own, so notices that score the same come back in a different order from
+# one build to the next; one thread costs no more CPU (tantivy splits words on whitespace only)
+INDEX_THREADS = 1
 # notices indexed per writer session (commit, then wait for tantivy's merges). In one long session,
 # the segments tantivy flushes as its buffers fill are merged while it goes on indexing, beside full
 # buffers, so memory grows with the corpus; sessions keep it flat at a small cost in time
@@ -282,7 +286,7 @@ def _index_session(
 ) -> int:
     """Index the notices of pw_session and drop the stale ids (none of them stored, so none of the
     notices just added) in one writer session."""
-    writer = index.writer(heap_size=WRITER_HEAP)
+    writer = index.writer(heap_size=WRITER_HEAP, num_threads=INDEX_THREADS)
     try:
         with _memory_limited(con, limit):
             added = add_notices(con, writer, replace)
@@ -464,7 +468,7 @@ def index_spool(db_path: Path) -> int:
     replace = plan["replace"] or index.searcher().num_docs > 0
     added = 0
     for session in range(max(plan["sessions"], 1)):
-        writer = index.writer(heap_size=WRITER_HEAP)
+        writer = index.writer(heap_size=WRITER_HEAP, num_threads=INDEX_THREADS)
         path = folder / f"session-{session:06d}.arrow"
         if path.exists():
             with pa.OSFile(str(path), "rb") as source:
