@@ -1,9 +1,8 @@
 """Ingest: store every notice (store/storing.py), link them into procurements, update the search index.
 
-Big inputs run each of storing and linking in a process of its own (ingest/steps.py), so that what
+Big inputs run each of storing and linking in a process of its own (store/phases.py), so that what
 one phase leaves in memory is given back before the next starts; this process stays small until it
-writes the search index, while linking runs (linking uses one core). Small inputs run every phase
-here, one after the other: starting a process costs more than it saves.
+indexes last. Small inputs run every phase here: starting a process costs more than it saves.
 This module imports nothing heavy at the top, so the coordinating process stays small.
 """
 
@@ -18,7 +17,7 @@ from pathlib import Path
 from rich.console import Console
 
 from procurewatch.errors import NoInputsError
-from procurewatch.ingest.steps import index_phase, link_and_index_phases, link_phase, run_in_child
+from procurewatch.ingest.steps import index_phase, link_phase, run_in_child
 from procurewatch.ingest.summary import IngestSummary, print_summary
 from procurewatch.model import SkippedInput
 from procurewatch.sources.files import iter_input_files
@@ -63,7 +62,6 @@ def run_ingest(
 
         summary = cluster_store_phase(paths, db_path, field_map, batch_size, cluster, dataset, console)
         link_phase(db_path, summary, console)
-        index_phase(db_path, summary, console)
     elif isolate:
         request = {
             "paths": [str(p) for p in paths],
@@ -75,17 +73,13 @@ def run_ingest(
         # a child process can only write to the terminal: silent when the caller's console goes elsewhere
         quiet = console.quiet or console.file not in (sys.stderr, sys.stdout)
         summary = run_in_child("store", request, quiet)
-
-        def link(stored: IngestSummary) -> IngestSummary:
-            return run_in_child("link", {**request, "summary": stored.to_json()}, quiet)
-
-        summary = link_and_index_phases(db_path, summary, console, link)
+        summary = run_in_child("link", {**request, "summary": summary.to_json()}, quiet)
     else:
         from procurewatch.ingest.storing import store_phase
 
         summary = store_phase(paths, db_path, field_map, batch_size, workers or default_workers(), console)
         link_phase(db_path, summary, console)
-        index_phase(db_path, summary, console)
+    index_phase(db_path, summary, console)
     summary.seconds = time.perf_counter() - started
     print_summary(summary, console)
     return summary

@@ -6,7 +6,7 @@ ingest stack up (what storing leaves stays under linking's peak, and linking's u
 So `run_ingest` runs storing and linking each in a child process started
 for it (`python -m procurewatch.ingest.steps <phase> <result file>`, the request as JSON on stdin,
 the summary as JSON in the result file; the child's messages go to the same terminal) and indexes
-in its own process, which has loaded nothing heavy until then, while the linking process runs.
+in its own process, which has loaded nothing heavy until then.
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -104,63 +102,6 @@ def index_phase(db_path: Path, summary: IngestSummary, console: Console) -> None
     except Exception as exc:
         summary.warnings.append(f"search index update failed (re-run ingest to retry): {exc!r}")
     summary.index_seconds = time.perf_counter() - t0
-
-
-def link_and_index_phases(
-    db_path: Path, summary: IngestSummary, console: Console, link: Callable[[IngestSummary], IngestSummary]
-) -> IngestSummary:
-    """Link (`link`, in a process of its own) while this process writes the search index.
-
-    Linking runs on one core; indexing no longer waits for it. The notices to index are first
-    written out beside the index (search/index.py `spool_index`), as the linking process then holds
-    the store. When that fails, the index is updated after linking, as `index_phase` does."""
-    from procurewatch.search.index import ensure_store_read_indexes, index_spool, spool_index
-
-    t0 = time.perf_counter()
-    give_back_big_blocks()
-    console.print("updating the search index beside linking …", highlight=False)
-    notes: list[str] = []
-    try:
-        spooled = spool_index(db_path, notes)
-    except Exception as exc:
-        summary.notes.append(f"the search index is updated after linking: {exc!r}")
-        return _link_then_index(db_path, summary, console, link)
-    spool_seconds = time.perf_counter() - t0
-    outcome: dict[str, Any] = {}
-
-    def linking() -> None:
-        try:
-            outcome["summary"] = link(summary)
-        except BaseException as exc:  # raised again in the caller's thread
-            outcome["error"] = exc
-
-    linker = threading.Thread(target=linking, name="procurewatch-link")
-    linker.start()
-    t1 = time.perf_counter()
-    indexed, warning = 0, None
-    try:
-        indexed = index_spool(db_path) if spooled is not None else 0
-    except Exception as exc:
-        warning = f"search index update failed (re-run ingest to retry): {exc!r}"
-    index_seconds = spool_seconds + time.perf_counter() - t1
-    linker.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    linked: IngestSummary = outcome["summary"]
-    linked.indexed, linked.index_seconds = indexed, index_seconds
-    linked.notes.extend(notes)
-    if warning:
-        linked.warnings.append(warning)
-    ensure_store_read_indexes(db_path)  # once linking has written the links
-    return linked
-
-
-def _link_then_index(
-    db_path: Path, summary: IngestSummary, console: Console, link: Callable[[IngestSummary], IngestSummary]
-) -> IngestSummary:
-    summary = link(summary)
-    index_phase(db_path, summary, console)
-    return summary
 
 
 def run_phase(phase: str, request: dict[str, Any], console: Console) -> IngestSummary:

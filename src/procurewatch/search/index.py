@@ -22,11 +22,10 @@ User queries never reach tantivy's query parser: `parse_user_query` reads them l
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -190,19 +189,10 @@ def _text_sql() -> tuple[str, list[Any]]:
 
 def add_notices(con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, replace: bool) -> int:
     """Index the notices of temp table pw_session (id, key)."""
-    return add_batches(_session_rows(con), writer, replace)
-
-
-def _session_rows(con: duckdb.DuckDBPyConnection) -> pa.RecordBatchReader:
-    """What the index holds of each notice of temp table pw_session, in batches of BATCH."""
-    sql, params = _text_sql()
-    return con.sql(sql, params=params).to_arrow_reader(BATCH)
-
-
-def add_batches(batches: Iterable[pa.RecordBatch], writer: tantivy.IndexWriter, replace: bool) -> int:
-    """Index the rows of `_TEXT_SQL`."""
     added = 0
-    for batch in batches:
+    sql, params = _text_sql()
+    reader = con.sql(sql, params=params).to_arrow_reader(BATCH)
+    for batch in reader:
         ids = batch.column(0).to_pylist()
         keys = batch.column(1).to_pylist()
         years = batch.column(2).to_pylist()
@@ -247,7 +237,7 @@ def _memory_limited(con: duckdb.DuckDBPyConnection, limit: int) -> Iterator[None
         con.execute(f"SET threads = {int(threads)}")
 
 
-def ensure_store_read_indexes(db_path: Path) -> None:
+def _ensure_read_indexes(db_path: Path) -> None:
     """Create the store's missing lookup indexes when the store can be opened for writing.
 
     Skipped (the explorer still works, only slower) while another process holds the store,
@@ -324,14 +314,36 @@ def sync_index(db_path: Path, notes: list[str] | None = None) -> int:
     the index on first use.
     """
     db_path = Path(db_path)
-    ensure_store_read_indexes(db_path)
+    _ensure_read_indexes(db_path)
     index_dir = index_dir_for(db_path)
     index = open_index(index_dir, create=True)
-    shutil.rmtree(index_dir / SPOOL_DIR, ignore_errors=True)  # what an ingest stopped while indexing left
     ids_file = index_dir / IDS_FILE
     con = _connect(db_path)
     try:
-        next_key, stale, missing, limit = _plan(con, ids_file)
+        indexed = (
+            f"SELECT id, key FROM read_parquet('{_sql_path(ids_file)}')"
+            if ids_file.exists()
+            else "SELECT NULL::VARCHAR AS id, NULL::UBIGINT AS key WHERE false"
+        )
+        con.execute(f"CREATE OR REPLACE TEMP VIEW pw_indexed AS {indexed}")
+        (stored,) = con.execute("SELECT count(*) FROM notices").fetchall()[0]
+        limit = index_memory_limit(stored)
+        # under the limit too: DuckDB would otherwise keep the blocks these scans read
+        with _memory_limited(con, limit):
+            next_key = con.execute("SELECT coalesce(max(key) + 1, 0) FROM pw_indexed").fetchall()[0][0]
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE pw_missing AS "
+                "SELECT id, CAST(? + row_number() OVER () - 1 AS UBIGINT) AS key "
+                "FROM notices WHERE id NOT IN (SELECT id FROM pw_indexed)",
+                [next_key],
+            )
+            stale = [
+                r[0]
+                for r in con.execute(
+                    "SELECT id FROM pw_indexed WHERE id NOT IN (SELECT id FROM notices)"
+                ).fetchall()
+            ]
+            missing = con.execute("SELECT count(*) FROM pw_missing").fetchall()[0][0]
         if not missing and not stale and ids_file.exists():
             return 0
         if not (index_dir / PURCHASERS_FILE).exists():  # a new index: every document gets this lexicon
@@ -357,129 +369,15 @@ def sync_index(db_path: Path, notes: list[str] | None = None) -> int:
         # session leaves documents the file does not list; the next run is then in replace mode
         # (the index is not empty) and deletes each notice's document before adding it again
         with _memory_limited(con, limit):
-            _write_ids(con, index_dir, IDS_SQL)
+            _write_ids(
+                con,
+                index_dir,
+                "SELECT id, key FROM pw_indexed WHERE id IN (SELECT id FROM notices) "
+                "UNION ALL SELECT id, key FROM pw_missing ORDER BY key",
+            )
         return added
     finally:
         con.close()
-
-
-IDS_SQL = (
-    "SELECT id, key FROM pw_indexed WHERE id IN (SELECT id FROM notices) "
-    "UNION ALL SELECT id, key FROM pw_missing ORDER BY key"
-)
-
-
-def _plan(con: duckdb.DuckDBPyConnection, ids_file: Path) -> tuple[int, list[str], int, int]:
-    """Temp view pw_indexed (id, key) of what the index holds and temp table pw_missing of the stored
-    notices it lacks, with their new keys; returns the first new key, the ids no longer stored, how
-    many are missing and DuckDB's memory limit for indexing."""
-    indexed = (
-        f"SELECT id, key FROM read_parquet('{_sql_path(ids_file)}')"
-        if ids_file.exists()
-        else "SELECT NULL::VARCHAR AS id, NULL::UBIGINT AS key WHERE false"
-    )
-    con.execute(f"CREATE OR REPLACE TEMP VIEW pw_indexed AS {indexed}")
-    (stored,) = con.execute("SELECT count(*) FROM notices").fetchall()[0]
-    limit = index_memory_limit(stored)
-    # under the limit too: DuckDB would otherwise keep the blocks these scans read
-    with _memory_limited(con, limit):
-        next_key = con.execute("SELECT coalesce(max(key) + 1, 0) FROM pw_indexed").fetchall()[0][0]
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE pw_missing AS "
-            "SELECT id, CAST(? + row_number() OVER () - 1 AS UBIGINT) AS key "
-            "FROM notices WHERE id NOT IN (SELECT id FROM pw_indexed)",
-            [next_key],
-        )
-        gone = con.execute("SELECT id FROM pw_indexed WHERE id NOT IN (SELECT id FROM notices)").fetchall()
-        stale = [r[0] for r in gone]
-        missing = con.execute("SELECT count(*) FROM pw_missing").fetchall()[0][0]
-    return next_key, stale, missing, limit
-
-
-# ---------------------------------------------------------------- indexing beside another phase
-
-SPOOL_DIR = "pending"  # in the index folder; tantivy leaves files it did not make alone
-SPOOL_PLAN = "plan.json"
-
-
-def spool_index(db_path: Path, notes: list[str] | None = None) -> Path | None:
-    """Write what `sync_index` would add to the index into files beside it, so that the index can be
-    written (`index_spool`) while another process holds the store for writing (ingest links
-    meanwhile). Returns the folder, or None when the index lacks nothing. The store's lookup indexes
-    are not created here: the caller does it once the store is free."""
-    db_path = Path(db_path)
-    index_dir = index_dir_for(db_path)
-    open_index(index_dir, create=True)
-    folder = index_dir / SPOOL_DIR
-    shutil.rmtree(folder, ignore_errors=True)  # what a stopped run left
-    ids_file = index_dir / IDS_FILE
-    con = _connect(db_path)
-    try:
-        next_key, stale, missing, limit = _plan(con, ids_file)
-        if not missing and not stale and ids_file.exists():
-            return None
-        folder.mkdir()
-        sessions = 0
-        for low in range(next_key, next_key + missing, INDEX_SESSION):
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE pw_session AS SELECT id, key FROM pw_missing "
-                "WHERE key >= ? AND key < ?",
-                [low, low + INDEX_SESSION],
-            )
-            path = folder / f"session-{sessions:06d}.arrow"
-            _spool_session(con, path, limit, notes if notes is not None else [])
-            sessions += 1
-        with _memory_limited(con, limit):
-            con.execute(f"COPY ({IDS_SQL}) TO '{_sql_path(folder / IDS_FILE)}' (FORMAT parquet)")
-    finally:
-        con.close()
-    plan = {"sessions": sessions, "stale": stale, "replace": ids_file.exists()}
-    (folder / SPOOL_PLAN).write_text(json.dumps(plan))
-    return folder
-
-
-def _spool_session(con: duckdb.DuckDBPyConnection, path: Path, limit: int, notes: list[str]) -> None:
-    try:
-        with _memory_limited(con, limit):
-            _write_rows(_session_rows(con), path)
-    except (duckdb.OutOfMemoryException, OSError) as exc:
-        if "Out of Memory" not in str(exc):
-            raise
-        if RETRY_NOTE not in notes:
-            notes.append(RETRY_NOTE)
-        _write_rows(_session_rows(con), path)
-
-
-def _write_rows(reader: pa.RecordBatchReader, path: Path) -> None:
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, reader.schema) as stream:
-        for batch in reader:
-            stream.write_batch(batch)
-
-
-def index_spool(db_path: Path) -> int:
-    """Add what `spool_index` wrote to the index, one writer session per spooled session, then record
-    the ids and drop the spool. Stopped midway, it leaves the index as a stopped `sync_index` does."""
-    index_dir = index_dir_for(Path(db_path))
-    folder = index_dir / SPOOL_DIR
-    plan = json.loads((folder / SPOOL_PLAN).read_text())
-    index = open_index(index_dir, create=True)
-    if not (index_dir / PURCHASERS_FILE).exists():
-        (index_dir / PURCHASERS_FILE).write_text(purchasers_fingerprint())
-    replace = plan["replace"] or index.searcher().num_docs > 0
-    added = 0
-    for session in range(max(plan["sessions"], 1)):
-        writer = index.writer(heap_size=WRITER_HEAP, num_threads=INDEX_THREADS)
-        path = folder / f"session-{session:06d}.arrow"
-        if path.exists():
-            with pa.OSFile(str(path), "rb") as source:
-                added += add_batches(pa.ipc.open_stream(source), writer, replace)
-        for notice_id in plan["stale"] if session == 0 else []:
-            writer.delete_documents_by_term("id", notice_id)
-        writer.commit()
-        writer.wait_merging_threads()
-    os.replace(folder / IDS_FILE, index_dir / IDS_FILE)
-    shutil.rmtree(folder)
-    return added
 
 
 def rebuild_index(db_path: Path) -> int:
