@@ -12,6 +12,8 @@ from procurewatch.search.tokens import (
     seg_analyzer,
     seg_text,
     seg_tokens,
+    split_words,
+    word_analyzer,
 )
 
 TEXTS = [
@@ -79,3 +81,27 @@ def test_text_without_cjk_is_indexed_as_written():
     text = "Supply of CCTV-cameras, 2019 (lot 2)"
     assert seg_text(text) == text
     assert seg_tokens(text) == ["supply", "of", "cctv", "cameras", "2019", "lot", "2"]
+
+
+TRICKY = [
+    "snake_case_word 2019年DS-2CD3T47海康",
+    "क्षेत्र सुरक्षा कैमरा",  # combining vowel signs: not letters to the regex
+    "ΣΟΦΟΣ ΚΑΜΕΡΑΣ İstanbul ǅemal",
+    "\u3040\u3097\u309b\u30fb中ー\u3000全角　ＡＢＣ１２３",  # kana-range gaps and marks, ideographic space
+    "🙂监控🙂 x\u200by a\u0301b",
+    "\U00020000\U0002a700abc\U0001d7ce中",
+    "long " + "y" * 59 + " " + "z" * 61 + "中文" * 40,
+]
+
+
+@pytest.mark.parametrize("text", [*TEXTS, *TRICKY])
+def test_split_seg_texts_give_the_regex_tokenizers_words(text):
+    segs, _ = index_texts([text, "人脸 x_y", text])
+    expected = seg_analyzer().analyze(seg_text(text))
+    assert word_analyzer().analyze(segs[0]) == expected
+    assert word_analyzer().analyze(segs[2]) == expected
+
+
+def test_split_words_agrees_with_the_regex_on_every_code_point():
+    text = "".join(chr(c) for c in range(0x20, 0x30000, 7) if not 0xD800 <= c < 0xE000)
+    assert word_analyzer().analyze(split_words([text])[0]) == seg_analyzer().analyze(text)

@@ -1,9 +1,9 @@
 """The full-text index: tantivy, beside the store in `<db>.index/`, keyed by notice id.
 
-Two text fields are indexed, their texts made by store/tokens.py:
+Two text fields are indexed, their texts made by search/tokens.py:
   seg     rjieba `cut_for_search` words for CJK runs, lower-cased words for everything else
           (in any script: Cyrillic and accented words stay whole)
-          (split and lower-cased by tantivy's regex analyzer SEG_ANALYZER)
+          (split as tokens.seg_analyzer splits them, and lower-cased by SEG_ANALYZER)
   bigram  overlapping character pairs of every CJK run, so any Chinese substring of two or
           more characters is found by a phrase of its pairs (人脸, 卡口, 声纹, "人脸识别")
           (made in Python, split on whitespace by ANALYZER)
@@ -38,7 +38,7 @@ import tantivy
 
 from procurewatch.errors import ProcurewatchError, SearchError
 from procurewatch.search.aliases import alias_terms
-from procurewatch.search.tokens import MAX_TOKEN, index_texts, pair_analyzer, pairs, runs, seg_analyzer
+from procurewatch.search.tokens import MAX_TOKEN, index_texts, pair_analyzer, pairs, runs, word_analyzer
 from procurewatch.store.db import over_limit_note
 
 ANALYZER = "pw_ws"  # the bigram field: pre-made pairs split on whitespace
@@ -51,6 +51,10 @@ PURCHASERS_FILE = "procurewatch-index-purchasers"
 # tantivy's buffer before it writes a segment: a smaller one makes more segments to merge (slower,
 # and equal segments get merged while indexing goes on); a bigger one holds more memory for no speed
 WRITER_HEAP = 128_000_000
+# tantivy's indexing threads. With more than one, each thread takes the next document when free and
+# makes a segment of its own, so notices that score the same come back in a different order from
+# one build to the next; one thread costs no more CPU (tantivy splits words on whitespace only)
+INDEX_THREADS = 1
 # notices indexed per writer session (commit, then wait for tantivy's merges). In one long session,
 # the segments tantivy flushes as its buffers fill are merged while it goes on indexing, beside full
 # buffers, so memory grows with the corpus; sessions keep it flat at a small cost in time
@@ -130,7 +134,7 @@ def open_index(index_dir: Path, create: bool = False) -> tantivy.Index:
     (index_dir / FORMAT_FILE).write_text(FORMAT)
     index = tantivy.Index(_schema(), path=str(index_dir), reuse=True)
     index.register_tokenizer(ANALYZER, pair_analyzer())
-    index.register_tokenizer(SEG_ANALYZER, seg_analyzer())
+    index.register_tokenizer(SEG_ANALYZER, word_analyzer())
     return index
 
 
@@ -272,7 +276,7 @@ def _index_session(
 ) -> int:
     """Index the notices of pw_session and drop the stale ids (none of them stored, so none of the
     notices just added) in one writer session."""
-    writer = index.writer(heap_size=WRITER_HEAP)
+    writer = index.writer(heap_size=WRITER_HEAP, num_threads=INDEX_THREADS)
     try:
         with _memory_limited(con, limit):
             added = add_notices(con, writer, replace)

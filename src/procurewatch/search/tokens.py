@@ -1,13 +1,15 @@
 """Tokens of the full-text index (search/index.py): rjieba words and CJK character pairs.
 
   seg     rjieba `cut_for_search` words, split where the script changes (2019年 → 2019, 年) and
-          lower-cased by tantivy's analyzer `seg_analyzer` (a regex tokenizer, SEG_PATTERN)
+          lower-cased: the tokens of tantivy's analyzer `seg_analyzer` (a regex tokenizer, SEG_PATTERN)
   bigram  overlapping character pairs of every CJK run (a lone CJK character stands for itself),
           made here and split on whitespace by tantivy
 
-Indexing turns a batch of texts into both at once (`index_texts`). The pairs of a whole batch are
-made with a few array operations, and the words are split in tantivy's indexing threads, off the
-Python thread, where per-token Python loops were about half of the indexing time.
+Indexing turns a batch of texts into both at once (`index_texts`), each with a few array operations
+over the batch's code points: per-token Python loops were about half of the indexing time. The seg
+texts are split here where `seg_analyzer` would split them (`split_words`), so tantivy splits them
+on whitespace (`word_analyzer`): its regex tokenizer cost more than half of tantivy's indexing time.
+Which code points are word characters is asked of that regex tokenizer itself, so both agree.
 """
 
 from __future__ import annotations
@@ -86,13 +88,19 @@ def seg_analyzer() -> tantivy.TextAnalyzer:
     )
 
 
-def pair_analyzer() -> tantivy.TextAnalyzer:
+def word_analyzer() -> tantivy.TextAnalyzer:
+    """The seg field's analyzer for texts made by `split_words`: the tokens of `seg_analyzer`."""
     return (
         tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
         .filter(tantivy.Filter.remove_long(MAX_TOKEN))
         .filter(tantivy.Filter.lowercase())
         .build()
     )
+
+
+def pair_analyzer() -> tantivy.TextAnalyzer:
+    """Pairs are of CJK characters, which have no case, and of at most 6 bytes: no filter changes them."""
+    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
 
 
 def bigram_tokens(text: str) -> list[str]:
@@ -117,6 +125,32 @@ def _is_other_letter() -> np.ndarray:
     table = np.ones(0x110000, dtype=bool)
     table[:0x10000] = [bool(_OTHER_LETTER.match(chr(c))) for c in range(0x10000)]
     return table
+
+
+class _WordChars:
+    """Which code points `seg_analyzer`'s regex tokenizer keeps in words, asked of the tokenizer for
+    each code point the first time it is met (one call for all the new ones of a batch)."""
+
+    def __init__(self) -> None:
+        self.known = np.zeros(0x110000, dtype=bool)
+        self.word = np.zeros(0x110000, dtype=bool)
+        self.known[0xD800:0xE000] = True  # surrogates: never in text tantivy is given
+        self.tokenizer = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(SEG_PATTERN)).build()
+
+    def of(self, codes: np.ndarray) -> np.ndarray:
+        new = codes[~self.known[codes]]
+        if len(new):
+            new = np.unique(new)
+            # each code point alone between spaces: a token exactly when it is a word character
+            words = self.tokenizer.analyze(" ".join(map(chr, new.tolist())))
+            self.word[[ord(w) for w in words]] = True
+            self.known[new] = True
+        return self.word[codes]
+
+
+@cache
+def _word_chars() -> _WordChars:
+    return _WordChars()
 
 
 class _Batch:
@@ -178,4 +212,28 @@ def index_texts(texts: list[str]) -> tuple[list[str], list[str]]:
     has_cjk = batch.any_in_each(batch.cjk)
     has_other = batch.any_in_each(_is_other_letter()[batch.codes])
     segs = [_seg(t, c, o) for t, c, o in zip(texts, has_cjk, has_other, strict=True)]
-    return segs, _bigrams(texts, batch)
+    return split_words(segs), _bigrams(texts, batch)
+
+
+def split_words(texts: list[str]) -> list[str]:
+    """Each text with every character `seg_analyzer` leaves out of words made a space, and a space
+    where a word changes between CJK and other scripts, so that whitespace splits it into the same
+    words, in the same order (so at the same positions)."""
+    if not texts:
+        return []
+    batch = _Batch(texts)
+    codes, cjk = batch.codes, batch.cjk
+    word = _word_chars().of(codes)
+    out = np.where(word, codes, np.uint32(_SPACE))
+    boundary = np.zeros_like(word)
+    boundary[1:] = word[1:] & word[:-1] & (cjk[1:] != cjk[:-1])  # a space goes before these
+    spaces = np.flatnonzero(boundary)
+    if len(spaces):
+        out = np.insert(out, spaces, np.uint32(_SPACE))
+    # a text's first character never gets a space before it (a newline precedes it in `codes`)
+    shift = np.searchsorted(spaces, batch.first, side="right")
+    ends = batch.first + batch.lengths
+    starts = (batch.first + shift).tolist()
+    stops = (ends + np.searchsorted(spaces, ends, side="right")).tolist()
+    text = out.tobytes().decode("utf-32-le", "surrogatepass")
+    return [text[lo:hi] for lo, hi in zip(starts, stops, strict=True)]
