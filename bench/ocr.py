@@ -3,6 +3,7 @@
     python bench/ocr.py                     # CER and pages/s per engine, dpi and scan condition
     python bench/ocr.py --pages 3           # three pages of each PDF instead of one
     python bench/ocr.py --detect            # detection: OCR text of scanned pages vs their text layer
+    python bench/ocr.py --speed 10          # pages/s of a 10-page scan, one page at a time vs side by side
 
 Scans are made here: pages of running text (no contents page, no table; `is_prose`) of text PDFs
 (../shared/data/eval-dev/docs/cn-pdf-*.pdf, else the bundled example) are rendered by pdfium at 150 and
@@ -280,6 +281,53 @@ def detection(pdfs: list[Path], workers: int, max_pages: int) -> None:
     )
 
 
+def scan_pdf(pages: int, dpi: int) -> bytes:
+    """An image-only PDF of `pages` pages of running text, as a scanner would give it."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    images = []
+    for pdf in source_pdfs():
+        document = pdfium.PdfDocument(str(pdf))
+        try:
+            for i in range(2, len(document)):
+                if len(images) < pages and is_prose(document[i].get_textpage().get_text_bounded()):
+                    images.append(document[i].render(scale=dpi / 72, grayscale=True).to_pil().convert("L"))
+        finally:
+            document.close()
+        if len(images) >= pages:
+            break
+    out = io.BytesIO()
+    images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=dpi)
+    return out.getvalue()
+
+
+def speed(pages: int) -> None:
+    """Wall time and CPU seconds (this process and its Tesseract children) to read a scan, pages one at
+    a time and then side by side (sources/ocr_pool.py)."""
+    import resource
+
+    from procurewatch.sources import ocr_pool
+    from procurewatch.sources.pdf import read_pdf
+
+    scan = scan_pdf(pages, 300)
+    print(f"{pages}-page scan at 300 dpi; {os.cpu_count()} cores; load {os.getloadavg()[0]:.1f}")
+    for workers in sorted({1, ocr_pool.page_workers()}):
+        ocr_pool.page_workers = lambda workers=workers: workers  # type: ignore[assignment]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        document = read_pdf(scan, path="scan.pdf", source_key="scan.pdf")
+        seconds = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        print(
+            f"{workers} at once: {pages / seconds:.3f} pages/s ({seconds:.1f} s wall, {cpu:.1f} s CPU in "
+            f"Tesseract), {len(document.body):,} characters, load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -291,7 +339,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="processes for --detect")
     parser.add_argument("--max-pages", type=int, default=12, help="--detect: at most N pages a PDF")
     parser.add_argument("--no-rapidocr", action="store_true", help="only procurewatch's engine")
+    parser.add_argument("--speed", type=int, default=0, help="pages/s of an N-page scan instead")
     args = parser.parse_args()
+    if args.speed:
+        speed(args.speed)
+        return
     pdfs = source_pdfs()[: args.files or None]
     if args.detect:
         detection(pdfs, args.workers, args.max_pages)

@@ -25,6 +25,7 @@ from typing import Any
 
 from procurewatch.errors import InputError
 from procurewatch.knowledge import load_json
+from procurewatch.sources import ocr_words
 
 ENGINE = "tesseract"
 NO_OCR_VARIABLE = "PROCUREWATCH_NO_OCR"  # set by `--no-ocr`; inherited by the worker processes
@@ -158,10 +159,12 @@ def recognise(page: PageImage, languages: str) -> OcrText:
 
 
 def text_from_tsv(tsv: str) -> OcrText:
-    """Lines of words as Tesseract grouped them; no space is put between two wide (CJK) characters."""
-    lines: dict[tuple[str, str, str], list[str]] = {}
+    """Lines of words as Tesseract grouped them; no space is put between two wide (CJK) characters.
+    Near words around the characters of unsure words are put right (sources/ocr_words.py)."""
+    lines: dict[tuple[str, str, str], list[tuple[str, bool]]] = {}
     weighted = 0.0
     characters = 0
+    unsure_below = ocr_words.unsure_below()
     for row in tsv.splitlines()[1:]:
         cells = row.split("\t")
         if len(cells) < 12 or cells[0] != "5":
@@ -169,14 +172,14 @@ def text_from_tsv(tsv: str) -> OcrText:
         word = cells[11].strip()
         if not word or word in _rule_words():
             continue
-        lines.setdefault((cells[2], cells[3], cells[4]), []).append(word)
         try:
             confidence = max(0.0, float(cells[10]))
         except ValueError:
             confidence = 0.0
+        lines.setdefault((cells[2], cells[3], cells[4]), []).append((word, confidence < unsure_below))
         weighted += confidence * len(word)
         characters += len(word)
-    text = "\n".join(_mended(_join_words(words)) for words in lines.values())
+    text = "\n".join(_mended(ocr_words.put_right(*_join_words(words))) for words in lines.values())
     return OcrText(text, round(weighted / characters / 100, 4) if characters else 0.0, characters)
 
 
@@ -198,11 +201,17 @@ def _mended(line: str) -> str:
     )
 
 
-def _join_words(words: list[str]) -> str:
-    out = words[0]
-    for word in words[1:]:
-        out += word if _wide(out[-1]) or _wide(word[0]) else " " + word
-    return out
+def _join_words(words: list[tuple[str, bool]]) -> tuple[str, set[int]]:
+    """The line, and the indexes of the characters of its unsure words."""
+    out = ""
+    unsure: set[int] = set()
+    for word, doubtful in words:
+        if out and not (_wide(out[-1]) or _wide(word[0])):
+            out += " "
+        if doubtful:
+            unsure.update(range(len(out), len(out) + len(word)))
+        out += word
+    return out, unsure
 
 
 def _wide(char: str) -> bool:
