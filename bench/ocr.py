@@ -10,8 +10,10 @@ Scans are made here: pages of running text (no contents page, no table; `is_pros
 300 dpi, as is ("clean") and "degraded" (turned 1.2° and with Gaussian noise of σ=18 grey levels, as a
 flatbed scan of a printout). The OCR text is compared with the page's text layer: character error
 rate = edit distance / reference length, both sides NFKC and without whitespace; "CER letters" drops
-punctuation too (what detection reads); "unordered" ignores reading order (see `bag_errors`); "median"
-is the median page's CER.
+punctuation too (what detection reads); "unordered" ignores reading order (see `bag_errors`); "lines
+moved" lets whole lines sit elsewhere while order within a line counts (see `moved_line_errors`: a text
+layer often puts a page's running footer or a boxed paragraph elsewhere than it is printed); "median" is
+the median page's CER.
 
 Engines: procurewatch's own (Tesseract via sources/ocr.py, chi_sim) and, when installed,
 rapidocr-onnxruntime (PP-OCRv4 ONNX models inside its wheel) for comparison.
@@ -72,6 +74,35 @@ def bag_errors(reference: str, hypothesis: str) -> int:
     substitution is one of each). Table cells come out of the text layer and the OCR in other orders."""
     ref, hyp = Counter(reference), Counter(hypothesis)
     return max(sum((ref - hyp).values()), sum((hyp - ref).values()))
+
+
+def moved_line_errors(reference: str, hypothesis: str) -> int:
+    """Errors when whole lines may move: lines matched one to one, most alike first (at least half
+    alike), then the edits within each pair plus every character of an unmatched line; or the plain
+    edit distance when that is smaller (where the two sides break lines in other places)."""
+    from rapidfuzz import process
+
+    ref = [line for line in map(normalised, reference.splitlines()) if line]
+    hyp = [line for line in map(normalised, hypothesis.splitlines()) if line]
+    plain = Levenshtein.distance("".join(ref), "".join(hyp))
+    if not ref or not hyp:
+        return plain
+    alike = process.cdist(ref, hyp, scorer=Levenshtein.normalized_similarity)
+    pairs = sorted(((alike[i, j], i, j) for i in range(len(ref)) for j in range(len(hyp))), reverse=True)
+    used_ref: set[int] = set()
+    used_hyp: set[int] = set()
+    edits = 0
+    for score, i, j in pairs:
+        if score < 0.5:
+            break
+        if i in used_ref or j in used_hyp:
+            continue
+        used_ref.add(i)
+        used_hyp.add(j)
+        edits += Levenshtein.distance(ref[i], hyp[j])
+    edits += sum(len(line) for i, line in enumerate(ref) if i not in used_ref)
+    edits += sum(len(line) for j, line in enumerate(hyp) if j not in used_hyp)
+    return min(edits, plain)
 
 
 def is_prose(text: str) -> bool:
@@ -143,13 +174,13 @@ def accuracy(pdfs: list[Path], pages: int, engines: dict[str, Engine], verbose: 
     print(f"{len(chosen)} pages of running text from {len(pdfs)} PDFs; machine load {os.getloadavg()[0]:.1f}")
     print(
         f"{'engine':10} {'dpi':>4} {'scan':9} {'pages':>5} {'CER':>7} {'CER letters':>12} "
-        f"{'unordered':>10} {'median':>7} {'pages/s':>8}"
+        f"{'unordered':>10} {'lines moved':>12} {'median':>7} {'pages/s':>8}"
     )
     for dpi in DPIS:
         for condition in CONDITIONS:
             scans = [render(pdf, index, dpi, condition) for pdf, index in chosen]
             for name, engine in engines.items():
-                edits = total = letter_edits = letter_total = unordered = 0
+                edits = total = letter_edits = letter_total = unordered = moved = 0
                 per_page: list[float] = []
                 started = time.perf_counter()
                 for (pdf, index), (image, reference) in zip(chosen, scans, strict=True):
@@ -160,6 +191,7 @@ def accuracy(pdfs: list[Path], pages: int, engines: dict[str, Engine], verbose: 
                         print(f"  {pdf.name} page {index + 1}: CER {e / max(t, 1):.2%} of {t} characters")
                     le, lt = cer(normalised(reference, True), normalised(text, True))
                     unordered += bag_errors(normalised(reference), normalised(text))
+                    moved += moved_line_errors(reference, text)
                     edits, total, letter_edits, letter_total = (
                         edits + e,
                         total + t,
@@ -170,6 +202,7 @@ def accuracy(pdfs: list[Path], pages: int, engines: dict[str, Engine], verbose: 
                 print(
                     f"{name:10} {dpi:>4} {condition:9} {len(scans):>5} {edits / max(total, 1):>7.2%} "
                     f"{letter_edits / max(letter_total, 1):>12.2%} {unordered / max(total, 1):>10.2%} "
+                    f"{moved / max(total, 1):>12.2%} "
                     f"{statistics.median(per_page):>7.2%} "
                     f"{len(scans) / seconds:>8.2f}",
                     flush=True,

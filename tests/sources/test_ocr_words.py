@@ -53,6 +53,32 @@ def test_short_words_and_words_that_differ_in_the_same_place_are_not_guessed():
     assert ocr_words.put_right("海康", {1}) == "海康"
 
 
+def _placed(*words: tuple[str, int, int]) -> str:
+    """TSV of one line of words at (left, width), 43 pixels high."""
+    rows = [
+        f"5\t1\t1\t1\t1\t{n}\t{left}\t0\t{width}\t43\t95\t{word}"
+        for n, (word, left, width) in enumerate(words, 1)
+    ]
+    return "\n".join([HEADER, *rows])
+
+
+def test_a_number_tesseract_cut_in_pieces_is_whole_again_and_real_spaces_stay():
+    widely_set = _placed(
+        ("预算金额:", 300, 200), ("3", 527, 15), ("5", 580, 21), ("0", 633, 19), ("万元", 691, 90)
+    )
+    assert ocr.text_from_tsv(widely_set).text == "预算金额: 350万元"
+    grouped = _placed(
+        ("9,", 760, 30), ("323,", 805, 73), ("695.", 892, 74), ("00", 986, 31), ("元", 1045, 31)
+    )
+    assert ocr.text_from_tsv(grouped).text == "9,323,695.00元"
+    apart = _placed(
+        ("2026-04-29", 800, 206), ("10:00:00", 1034, 209), ("HD", 1300, 50), ("camera", 1370, 120)
+    )
+    assert ocr.text_from_tsv(apart).text == "2026-04-29 10:00:00 HD camera"
+    table_cells = _placed(("12", 100, 40), ("480", 400, 60))
+    assert ocr.text_from_tsv(table_cells).text == "12 480"
+
+
 class _SlowReader(ocr.DocumentReader):
     def __init__(self) -> None:
         super().__init__()
