@@ -120,3 +120,19 @@ def test_a_scan_of_several_pages_keeps_its_pages_in_order(tmp_path: Path, monkey
     body = only_document(tmp_path / "scan.pdf").body
     at = [body.index(f"第{n}包") for n in "一二三四"]
     assert at == sorted(at)
+
+
+def test_the_ingest_progress_bar_counts_ocr_pages_live():
+    import io
+
+    from rich.console import Console
+
+    from procurewatch.ingest.storing import progress_bar
+
+    console = Console(file=io.StringIO(), force_terminal=True, width=120)
+    before = ocr_pool.pages_read()
+    with progress_bar(console) as progress:
+        progress.add_task("reading", total=None)
+        list(ocr_pool.read_pages([(1, ocr.PageImage(1, 1, b"\xff"))], _SlowReader(), workers=1))
+        progress.refresh()
+    assert f"OCR {before + 1:,} page(s)" in console.file.getvalue()
