@@ -228,7 +228,7 @@ def test_a_worker_killed_mid_run_costs_nothing_on_a_scheduler_started_apart(
         finished_at = time.monotonic()
         killer.join()
         assert killed_at and killed_at[0] < finished_at  # killed while the ingest ran
-        assert summary.notices_added == 131
+        assert summary.notices_added == 132
         assert store_contents(cluster_db) == store_contents(local_db)
     finally:
         for process in [*workers, scheduler]:
