@@ -211,7 +211,7 @@ def test_an_archive_member_climbing_out_is_named_and_the_rest_is_linked(tmp_path
 def test_past_the_cap_an_archive_is_read_unlinked_and_nothing_is_lost(tmp_path: Path, monkeypatch) -> None:
     from procurewatch.sources import archive_attachments
 
-    monkeypatch.setattr(archive_attachments, "_caps", lambda: (2, 1 << 30))
+    monkeypatch.setattr(archive_attachments, "_caps", lambda: (2, 1 << 30, 0))
     inputs = tmp_path / "in"
     inputs.mkdir()
     make.seven_zip(inputs / "big.7z", _crawl(tmp_path))

@@ -4,7 +4,8 @@
 
 The members of one archive come one after another from the walk; they are held until the archive ends,
 so every notice can be given its files. A member that can only be read while the walk stands on it (a
-.rar, .7z or tar member) is copied into a spool first (in memory, then a temporary file). The archive
+.rar, .7z or tar member) is copied into a spool first: in memory for the first
+`archive_link_memory_bytes` held, in temporary files past them. The archive
 limits against bombs and ../ paths are the walk's (sources/files.py, sources/rar7z.py) and apply
 before anything is held; how much is held at once is capped (data/readers.json): past the cap the
 archive's members go on unlinked, as before, and nothing is lost.
@@ -25,9 +26,13 @@ from procurewatch.sources.files import SPOOL_IN_MEMORY, InputFile, _Unclosable
 Linker = Callable[[list[str]], dict[str, list[str]]]
 
 
-def _caps() -> tuple[int, int]:
+def _caps() -> tuple[int, int, int]:
     config = knowledge.load_json("readers.json")["attachments"]
-    return int(config["archive_link_max_members"]), int(config["archive_link_max_bytes"])
+    return (
+        int(config["archive_link_max_members"]),
+        int(config["archive_link_max_bytes"]),
+        int(config["archive_link_memory_bytes"]),
+    )
 
 
 def member_of(item: InputFile) -> tuple[str, str] | None:
@@ -60,22 +65,29 @@ def link_in_archives(
 
 
 class _Spool:
-    """A member's bytes, readable after the walk has left it; closed once its reader is done."""
+    """A member's bytes, readable after the walk has left it; closed once its reader is done. In
+    memory while `in_memory` allows, else in a temporary file."""
 
-    def __init__(self, item: InputFile) -> None:
-        self.file = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
+    def __init__(self, item: InputFile, in_memory: int) -> None:
+        in_memory = min(in_memory, SPOOL_IN_MEMORY)
+        # a max_size of 0 would keep a SpooledTemporaryFile in memory whatever its size
+        self.file: BinaryIO = (
+            tempfile.SpooledTemporaryFile(max_size=in_memory)  # type: ignore[assignment]  # noqa: SIM115
+            if in_memory > 0
+            else tempfile.TemporaryFile()  # noqa: SIM115
+        )
         with item.open() as source:
             shutil.copyfileobj(source, self.file, 1024 * 1024)
 
     def open(self) -> BinaryIO:
         self.file.seek(0)
-        return _Unclosable(self.file)  # type: ignore[return-value]
+        return _Unclosable(self.file)  # type: ignore[return-value, arg-type]
 
 
 class _Held:
     def __init__(self, link: Linker) -> None:
         self.link = link
-        self.most_members, self.most_bytes = _caps()
+        self.most_members, self.most_bytes, self.most_memory = _caps()
         self.archive: str | None = None
         self.members: list[tuple[str, InputFile]] = []
         self.spools: dict[str, _Spool] = {}
@@ -95,7 +107,7 @@ class _Held:
                 yield from self._give_up(item)
                 return
             try:
-                spool = _Spool(item)
+                spool = _Spool(item, self.most_memory - self.bytes)
             except OSError as exc:
                 yield SkippedInput(item.path, f"cannot read archive member: {exc.strerror or exc}")
                 return
