@@ -3,14 +3,17 @@
     python bench/ocr.py                     # CER and pages/s per engine, dpi and scan condition
     python bench/ocr.py --pages 3           # three pages of each PDF instead of one
     python bench/ocr.py --detect            # detection: OCR text of scanned pages vs their text layer
+    python bench/ocr.py --speed 10          # pages/s of a 10-page scan, one page at a time vs side by side
 
 Scans are made here: pages of running text (no contents page, no table; `is_prose`) of text PDFs
 (../shared/data/eval-dev/docs/cn-pdf-*.pdf, else the bundled example) are rendered by pdfium at 150 and
 300 dpi, as is ("clean") and "degraded" (turned 1.2° and with Gaussian noise of σ=18 grey levels, as a
 flatbed scan of a printout). The OCR text is compared with the page's text layer: character error
 rate = edit distance / reference length, both sides NFKC and without whitespace; "CER letters" drops
-punctuation too (what detection reads); "unordered" ignores reading order (see `bag_errors`); "median"
-is the median page's CER.
+punctuation too (what detection reads); "unordered" ignores reading order (see `bag_errors`); "lines
+moved" lets whole lines sit elsewhere while order within a line counts (see `moved_line_errors`: a text
+layer often puts a page's running footer or a boxed paragraph elsewhere than it is printed); "median" is
+the median page's CER.
 
 Engines: procurewatch's own (Tesseract via sources/ocr.py, chi_sim) and, when installed,
 rapidocr-onnxruntime (PP-OCRv4 ONNX models inside its wheel) for comparison.
@@ -71,6 +74,35 @@ def bag_errors(reference: str, hypothesis: str) -> int:
     substitution is one of each). Table cells come out of the text layer and the OCR in other orders."""
     ref, hyp = Counter(reference), Counter(hypothesis)
     return max(sum((ref - hyp).values()), sum((hyp - ref).values()))
+
+
+def moved_line_errors(reference: str, hypothesis: str) -> int:
+    """Errors when whole lines may move: lines matched one to one, most alike first (at least half
+    alike), then the edits within each pair plus every character of an unmatched line; or the plain
+    edit distance when that is smaller (where the two sides break lines in other places)."""
+    from rapidfuzz import process
+
+    ref = [line for line in map(normalised, reference.splitlines()) if line]
+    hyp = [line for line in map(normalised, hypothesis.splitlines()) if line]
+    plain = Levenshtein.distance("".join(ref), "".join(hyp))
+    if not ref or not hyp:
+        return plain
+    alike = process.cdist(ref, hyp, scorer=Levenshtein.normalized_similarity)
+    pairs = sorted(((alike[i, j], i, j) for i in range(len(ref)) for j in range(len(hyp))), reverse=True)
+    used_ref: set[int] = set()
+    used_hyp: set[int] = set()
+    edits = 0
+    for score, i, j in pairs:
+        if score < 0.5:
+            break
+        if i in used_ref or j in used_hyp:
+            continue
+        used_ref.add(i)
+        used_hyp.add(j)
+        edits += Levenshtein.distance(ref[i], hyp[j])
+    edits += sum(len(line) for i, line in enumerate(ref) if i not in used_ref)
+    edits += sum(len(line) for j, line in enumerate(hyp) if j not in used_hyp)
+    return min(edits, plain)
 
 
 def is_prose(text: str) -> bool:
@@ -142,13 +174,13 @@ def accuracy(pdfs: list[Path], pages: int, engines: dict[str, Engine], verbose: 
     print(f"{len(chosen)} pages of running text from {len(pdfs)} PDFs; machine load {os.getloadavg()[0]:.1f}")
     print(
         f"{'engine':10} {'dpi':>4} {'scan':9} {'pages':>5} {'CER':>7} {'CER letters':>12} "
-        f"{'unordered':>10} {'median':>7} {'pages/s':>8}"
+        f"{'unordered':>10} {'lines moved':>12} {'median':>7} {'pages/s':>8}"
     )
     for dpi in DPIS:
         for condition in CONDITIONS:
             scans = [render(pdf, index, dpi, condition) for pdf, index in chosen]
             for name, engine in engines.items():
-                edits = total = letter_edits = letter_total = unordered = 0
+                edits = total = letter_edits = letter_total = unordered = moved = 0
                 per_page: list[float] = []
                 started = time.perf_counter()
                 for (pdf, index), (image, reference) in zip(chosen, scans, strict=True):
@@ -159,6 +191,7 @@ def accuracy(pdfs: list[Path], pages: int, engines: dict[str, Engine], verbose: 
                         print(f"  {pdf.name} page {index + 1}: CER {e / max(t, 1):.2%} of {t} characters")
                     le, lt = cer(normalised(reference, True), normalised(text, True))
                     unordered += bag_errors(normalised(reference), normalised(text))
+                    moved += moved_line_errors(reference, text)
                     edits, total, letter_edits, letter_total = (
                         edits + e,
                         total + t,
@@ -169,6 +202,7 @@ def accuracy(pdfs: list[Path], pages: int, engines: dict[str, Engine], verbose: 
                 print(
                     f"{name:10} {dpi:>4} {condition:9} {len(scans):>5} {edits / max(total, 1):>7.2%} "
                     f"{letter_edits / max(letter_total, 1):>12.2%} {unordered / max(total, 1):>10.2%} "
+                    f"{moved / max(total, 1):>12.2%} "
                     f"{statistics.median(per_page):>7.2%} "
                     f"{len(scans) / seconds:>8.2f}",
                     flush=True,
@@ -280,6 +314,53 @@ def detection(pdfs: list[Path], workers: int, max_pages: int) -> None:
     )
 
 
+def scan_pdf(pages: int, dpi: int) -> bytes:
+    """An image-only PDF of `pages` pages of running text, as a scanner would give it."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    images = []
+    for pdf in source_pdfs():
+        document = pdfium.PdfDocument(str(pdf))
+        try:
+            for i in range(2, len(document)):
+                if len(images) < pages and is_prose(document[i].get_textpage().get_text_bounded()):
+                    images.append(document[i].render(scale=dpi / 72, grayscale=True).to_pil().convert("L"))
+        finally:
+            document.close()
+        if len(images) >= pages:
+            break
+    out = io.BytesIO()
+    images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=dpi)
+    return out.getvalue()
+
+
+def speed(pages: int) -> None:
+    """Wall time and CPU seconds (this process and its Tesseract children) to read a scan, pages one at
+    a time and then side by side (sources/ocr_pool.py)."""
+    import resource
+
+    from procurewatch.sources import ocr_pool
+    from procurewatch.sources.pdf import read_pdf
+
+    scan = scan_pdf(pages, 300)
+    print(f"{pages}-page scan at 300 dpi; {os.cpu_count()} cores; load {os.getloadavg()[0]:.1f}")
+    for workers in sorted({1, ocr_pool.page_workers()}):
+        ocr_pool.page_workers = lambda workers=workers: workers  # type: ignore[assignment]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        document = read_pdf(scan, path="scan.pdf", source_key="scan.pdf")
+        seconds = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        print(
+            f"{workers} at once: {pages / seconds:.3f} pages/s ({seconds:.1f} s wall, {cpu:.1f} s CPU in "
+            f"Tesseract), {len(document.body):,} characters, load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -291,7 +372,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="processes for --detect")
     parser.add_argument("--max-pages", type=int, default=12, help="--detect: at most N pages a PDF")
     parser.add_argument("--no-rapidocr", action="store_true", help="only procurewatch's engine")
+    parser.add_argument("--speed", type=int, default=0, help="pages/s of an N-page scan instead")
     args = parser.parse_args()
+    if args.speed:
+        speed(args.speed)
+        return
     pdfs = source_pdfs()[: args.files or None]
     if args.detect:
         detection(pdfs, args.workers, args.max_pages)

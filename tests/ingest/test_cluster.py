@@ -40,6 +40,9 @@ def write_mixed_corpus(root: Path) -> Path:
             record = {**record, "标题": f"压缩包 {i}"}
             packed.writestr(f"inner/{i}.json", json.dumps(record, ensure_ascii=False))
         packed.writestr("inner/broken.json", '{"标题": "视频监控')
+        # a notice with its attachment inside the archive (same stem): read together on the worker too
+        packed.writestr("pages/n-9.html", "<html><head><title>某县公安局采购公告</title></head></html>")
+        packed.writestr("pages/n-9_附件.rtf", r"{\rtf1\ansi Supply of number plate recognition cameras.}")
     write_bad_inputs(root / "bad")
     notices = root / "pages"  # a notice with its attachment beside it (same stem): read together
     notices.mkdir()
@@ -97,9 +100,11 @@ def test_cluster_ingest_gives_the_store_a_local_ingest_gives(tmp_path: Path, sma
     assert distributed.workers == 2
     assert any("shard(s) on 2 cluster worker(s)" in note for note in distributed.notes)
     assert (distributed.notices_added, distributed.errors) == (local.notices_added, local.errors)
-    assert local.notices_added == 30 + 80 + 15 + 5 + 1
+    assert local.notices_added == 30 + 80 + 15 + 5 + 1 + 1
     attached = "SELECT count(*) FROM notices WHERE attachments LIKE '%facial recognition%'"
     assert rows(cluster_db, attached) == [(1,)]
+    in_archive = "SELECT count(*) FROM notices WHERE attachments LIKE '%number plate recognition%'"
+    assert rows(cluster_db, in_archive) == rows(local_db, in_archive) == [(1,)]
     assert store_contents(cluster_db) == store_contents(local_db)
     assert report(cluster_db) == report(local_db)
     parts = tmp_path / "cluster.duckdb.parts"
@@ -223,7 +228,7 @@ def test_a_worker_killed_mid_run_costs_nothing_on_a_scheduler_started_apart(
         finished_at = time.monotonic()
         killer.join()
         assert killed_at and killed_at[0] < finished_at  # killed while the ingest ran
-        assert summary.notices_added == 131
+        assert summary.notices_added == 132
         assert store_contents(cluster_db) == store_contents(local_db)
     finally:
         for process in [*workers, scheduler]:

@@ -142,3 +142,79 @@ def test_a_name_in_the_records_file_that_no_record_takes_is_read_on_its_own(tmp_
     by_title = {d.title: d for d in docs}
     assert sorted(by_title) == sorted(["甲公告", "乙公告", "附件乙"])
     assert [s.name for s in sections(by_title["乙公告"].attachments)] == ["a.docx"]
+
+
+def _docx_bytes(tmp_path: Path, name: str, paragraphs: list[str]) -> bytes:
+    return make.docx(tmp_path / name, paragraphs).read_bytes()
+
+
+def _crawl(tmp_path: Path) -> dict[str, bytes]:
+    """A crawler's output in the three layouts: same stem, a folder named after the notice, a folder
+    per notice; and a notice without files."""
+    return {
+        "2024/100.html": PAGE.encode(),
+        "2024/100_招标文件.docx": _docx_bytes(tmp_path, "a.docx", ["人脸识别门禁系统5套"]),
+        "2024/200.html": PAGE.replace("教育局", "公安局").encode(),
+        "2024/200_files/清单.docx": _docx_bytes(tmp_path, "b.docx", ["车牌识别卡口10套"]),
+        "2024/300.html": PAGE.replace("教育局", "卫健委").encode(),
+        "n7/notice.json": json.dumps({"title": "某市公安局采购项目", "content": "详见附件"}).encode(),
+        "n7/附件1.docx": _docx_bytes(tmp_path, "c.docx", ["视频监控摄像机100台"]),
+    }
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_notices_in_an_archive_get_their_files_as_on_disk(tmp_path: Path) -> None:
+    members = _crawl(tmp_path)
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    _zip(inputs / "crawl.zip", members)
+    make.seven_zip(inputs / "crawl.7z", members)
+    make.rar4(inputs / "crawl.rar", members)
+    docs, errors = read_all(inputs)
+    assert not errors
+    for archive in ("crawl.zip", "crawl.7z", "crawl.rar"):
+        by_name = {d.path.split("!", 1)[1]: d for d in docs if f"/{archive}!" in d.path}
+        assert sorted(by_name) == ["2024/100.html", "2024/200.html", "2024/300.html", "n7/notice.json"]
+        assert [s.name for s in sections(by_name["2024/100.html"].attachments)] == ["100_招标文件.docx"]
+        assert "人脸识别门禁系统5套" in by_name["2024/100.html"].attachments
+        assert [s.name for s in sections(by_name["2024/200.html"].attachments)] == ["200_files/清单.docx"]
+        assert [s.name for s in sections(by_name["n7/notice.json"].attachments)] == ["附件1.docx"]
+        assert by_name["2024/300.html"].attachments == ""
+        notice = build_notice(by_name["n7/notice.json"])
+        assert any(e.field == "attachments" for c in notice.surveillance.categories for e in c.evidence)
+
+
+def test_an_archive_member_climbing_out_is_named_and_the_rest_is_linked(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    members = {
+        "9.html": PAGE.encode(),
+        "../9_evil.docx": _docx_bytes(tmp_path, "e.docx", ["视频监控"]),
+        "9_ok.docx": _docx_bytes(tmp_path, "o.docx", ["视频监控平台"]),
+    }
+    make.rar4(inputs / "bad.rar", members)
+    docs, errors = read_all(inputs)
+    assert [d.path.split("!", 1)[1] for d in docs] == ["9.html"]
+    assert [s.name for s in sections(docs[0].attachments)] == ["bad.rar!9_ok.docx"]
+    assert [e.path.split("!", 1)[1] for e in errors] == ["../9_evil.docx"]
+    assert "leaves the archive" in errors[0].reason
+
+
+def test_past_the_cap_an_archive_is_read_unlinked_and_nothing_is_lost(tmp_path: Path, monkeypatch) -> None:
+    from procurewatch.sources import archive_attachments
+
+    monkeypatch.setattr(archive_attachments, "_caps", lambda: (2, 1 << 30, 0))
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    make.seven_zip(inputs / "big.7z", _crawl(tmp_path))
+    docs, errors = read_all(inputs)
+    assert not errors
+    assert len(docs) == 7 and all(not d.attachments for d in docs)

@@ -74,6 +74,8 @@ def test_a_scanned_notice_is_detected_as_its_text_layer(tmp_path: Path):
     assert evidence and all(notice.body[e.start : e.end] == e.text for e in evidence if e.field == "body")
     assert notice.ocr_confidence == scanned.ocr_confidence
     assert "人脸识别" in notice.body and "某市公安局雪亮工程" in notice.title
+    # digits Tesseract cuts apart (3 5 0万元) are one number again, so the amount is read
+    assert notice.amount is not None and notice.amount == build_notice(layer).amount
 
 
 @needs_engine

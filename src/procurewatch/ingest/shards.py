@@ -264,7 +264,8 @@ def _archive_results(shard: Shard, field_map: dict[str, str] | None) -> Iterator
     docs: list[Document] = []
     weight = 0
     ends: list[FileEnd] = []
-    for item in iter_input_files([shard.archive or ""]):
+    # linked as on the client (sources/archive_attachments.py): a notice is read with its files
+    for item in link_attachments(iter_input_files([shard.archive or ""]), []):
         if isinstance(item, SkippedInput) or item.path not in expected:
             continue  # the client saw these already (or the archive changed since the plan)
         errors: list[SkippedInput] = []

@@ -18,13 +18,15 @@ from pathlib import Path
 
 import pyarrow as pa
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from procurewatch.ingest.memory import arrow_allocates_from_the_system
 from procurewatch.ingest.pool import ordered_results
 from procurewatch.ingest.reading import CHUNK_DOCS, FileEnd, ReadStats, iter_chunks
 from procurewatch.ingest.summary import IngestSummary, clear_skipped_list
 from procurewatch.model import SkippedInput
+from procurewatch.sources.ocr_pool import pages_read
 from procurewatch.store.arrow_tables import to_tables
 from procurewatch.store.db import open_store, over_limit_note
 from procurewatch.store.writer import BackgroundWriter, Batch, FileRow, StoreWriter, done_files
@@ -160,11 +162,21 @@ def _file_row(end: FileEnd, tally: _FileTally, summary: IngestSummary) -> FileRo
     )
 
 
+class _OcrPages(ProgressColumn):
+    """Pages read by OCR in this process, counted live: a long scan read here (a small input is read
+    in this process) shows its pages as they come, between the notices it adds."""
+
+    def render(self, task: Task) -> Text:
+        pages = pages_read()
+        return Text(f"· OCR {pages:,} page(s)" if pages else "")
+
+
 def progress_bar(console: Console) -> Progress:
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.completed:,} notices"),
         TextColumn("{task.description}"),
+        _OcrPages(),
         TimeElapsedColumn(),
         console=console,
         transient=True,

@@ -58,7 +58,38 @@ class FolderPlan:
 def link_attachments(
     items: Iterable[InputFile | SkippedInput], roots: Iterable[str | Path]
 ) -> Iterator[InputFile | SkippedInput]:
-    """The walk's items with attachments moved onto their notice (`InputFile.attachments`)."""
+    """The walk's items with attachments moved onto their notice (`InputFile.attachments`): files on
+    disk under a folder given as input, and the members of each archive among themselves."""
+    from procurewatch.sources.archive_attachments import link_in_archives
+
+    return link_in_archives(_link_on_disk(items, roots), link_members)
+
+
+def link_members(names: list[str]) -> dict[str, list[str]]:
+    """Inside one archive: member name → the member names linked to it as its attachments, by the
+    layouts of files on disk (the archive's top is taken as a folder given as input)."""
+    root = Path("/")
+    tree: dict[Path, tuple[set[str], set[str]]] = {root: (set(), set())}
+    for name in names:
+        path = root / name
+        tree.setdefault(path.parent, (set(), set()))[0].add(path.name)
+        for folder in path.parents:
+            if folder != root:
+                tree.setdefault(folder.parent, (set(), set()))[1].add(folder.name)
+    planner = _Planner({root}, lambda folder: tree.get(folder, (set(), set())))
+    linked: dict[str, list[str]] = {}
+    for name in names:
+        path = root / name
+        if path.suffix.lower() in planner.notice_suffixes or path.suffix.lower() in planner.record_suffixes:
+            found = planner.plan(path.parent).attachments.get(path.name)
+            if found:
+                linked[name] = [str(Path(p).relative_to(root)) for p in found]
+    return linked
+
+
+def _link_on_disk(
+    items: Iterable[InputFile | SkippedInput], roots: Iterable[str | Path]
+) -> Iterator[InputFile | SkippedInput]:
     planner = _Planner({Path(r) for r in roots if Path(r).is_dir()})
     for item in items:
         if isinstance(item, SkippedInput) or not planner.inside(Path(item.path)):
@@ -141,7 +172,7 @@ def with_attachments(
     """The notice file's documents with its attachments' text in `attachments`. When the file holds one
     notice, every attachment is its; when it holds several (records), each file goes to the records that
     name it. A file no notice takes is read as a notice of its own: nothing linked is lost."""
-    pending: dict[str, str] = {Path(p).name.lower(): p for p in notice_file.attachments}
+    pending: dict[str, str | InputFile] = {_attached_name(p): p for p in notice_file.attachments}
     folder = str(Path(notice_file.path).parent)
     first: Document | None = None
     several = False
@@ -163,12 +194,19 @@ def with_attachments(
         yield from _read_file(path, read)
 
 
-def _named(doc: Document, pending: dict[str, str]) -> list[str]:
+def _attached_name(attached: str | InputFile) -> str:
+    path = attached if isinstance(attached, str) else attached.path.rsplit("!", 1)[-1]
+    return Path(path).name.lower()
+
+
+def _named(doc: Document, pending: dict[str, str | InputFile]) -> list[str | InputFile]:
     """The still unattached files the document's record names (each file goes to one notice)."""
     return [pending.pop(name) for name in doc.hints.get(REFS_HINT, ()) if name in pending]
 
 
-def _attach(doc: Document, paths: list[str], folder: str, read: Reader) -> Iterator[Document | SkippedInput]:
+def _attach(
+    doc: Document, paths: list[str | InputFile], folder: str, read: Reader
+) -> Iterator[Document | SkippedInput]:
     parts: list[tuple[str, str]] = []
     budget = int(settings()["max_attachment_chars"])  # type: ignore[call-overload]
     for path in paths:
@@ -188,8 +226,11 @@ def _attach(doc: Document, paths: list[str], folder: str, read: Reader) -> Itera
     yield doc
 
 
-def _read_file(path: str, read: Reader) -> Iterator[Document | SkippedInput]:
+def _read_file(path: str | InputFile, read: Reader) -> Iterator[Document | SkippedInput]:
     """One attached file's documents (an archive's: each member's), through the ordinary readers."""
+    if isinstance(path, InputFile):  # a member of the archive the notice is in
+        yield from read(path)
+        return
     for member in iter_input_files([path]):
         if isinstance(member, SkippedInput):
             yield member
@@ -203,10 +244,14 @@ def _text_of(doc: Document) -> str:
     return body if not title or title in body else f"{title}\n{body}"
 
 
+Listing = Callable[[Path], tuple[set[str], set[str]]]
+
+
 class _Planner:
-    def __init__(self, roots: set[Path]) -> None:
+    def __init__(self, roots: set[Path], listing: Listing | None = None) -> None:
         config = settings()
         self.roots = roots
+        self.listing: Listing = listing or _listing
         self.notice_suffixes = frozenset(config["notice_extensions"])  # type: ignore[arg-type]
         self.attachment_suffixes = frozenset(
             [*config["document_extensions"], *config["archive_extensions"]]  # type: ignore[misc]
@@ -247,7 +292,7 @@ class _Planner:
 
     def _make(self, folder: Path) -> FolderPlan:
         plan = FolderPlan()
-        files, folders = _listing(folder)
+        files, folders = self.listing(folder)
         documents = sorted(n for n in files if Path(n).suffix.lower() in self.attachment_suffixes)
         if not documents and not folders:
             return plan  # the common case (a folder of pages or records): nothing to link
@@ -267,7 +312,7 @@ class _Planner:
             for suffix in self.folder_suffixes:
                 name = Path(notice).stem + suffix
                 if name in folders and name not in plan.claimed_folders:
-                    inside = [str(folder / name / f) for f in sorted(_listing(folder / name)[0])]
+                    inside = [str(folder / name / f) for f in sorted(self.listing(folder / name)[0])]
                     inside = [p for p in inside if Path(p).suffix.lower() in self.attachment_suffixes]
                     if inside:
                         plan.claimed_folders.add(name)
@@ -321,7 +366,7 @@ class _Planner:
                 plan.record_owned.update(paths)
 
     def _files_below(self, root: Path, depth: int = 2) -> Iterator[Path]:
-        files, folders = _listing(root)
+        files, folders = self.listing(root)
         for name in sorted(files):
             if Path(name).suffix.lower() in self.attachment_suffixes:
                 yield root / name

@@ -42,8 +42,10 @@ class InputFile:
     mtime: float
     source_key: str  # resolved absolute path (members: "/abs/archive.zip!member") used in notice ids
     opener: Callable[[], BinaryIO] | None = field(default=None, repr=False)
-    attachments: tuple[str, ...] = ()  # files on disk linked to this notice (sources/attachments.py)
+    # files linked to this notice (sources/attachments.py): paths on disk, or members of its archive
+    attachments: tuple[str | InputFile, ...] = ()
     fs_path: str | None = field(default=None, repr=False)  # the name to open when `path` had to be escaped
+    reopenable: bool = False  # an archive member that can still be opened once the walk has moved on
 
     @property
     def name(self) -> str:
@@ -220,6 +222,7 @@ def _zip_members(path: Path, display: str, key: str) -> Iterator[InputFile | Ski
             mtime,
             f"{key}!{shown(member.filename)}",
             opener=_zip_opener(path, member.filename),
+            reopenable=True,
         )
 
 

@@ -21,6 +21,7 @@ from procurewatch.sources.ocr import (
     engine_problem,
     settings,
 )
+from procurewatch.sources.ocr_pool import read_pages
 from procurewatch.sources.pdf import PAGE_BREAK, cover_title
 from procurewatch.sources.scans import blank, mean_confidence
 
@@ -40,10 +41,8 @@ def read_image(data: bytes, *, path: str, source_key: str) -> Document:
     reader = DocumentReader()
     pages: list[str] = []
     found: list[OcrText] = []
-    for image in _frames(data):
-        if blank(image):
-            continue
-        result = reader.read(image)
+    frames = ((number, image) for number, image in enumerate(_frames(data)) if not blank(image))
+    for _, result in read_pages(frames, reader):
         pages.append(result.text)
         found.append(result)
     if not any(page.strip() for page in pages):

@@ -25,6 +25,7 @@ from typing import Any
 
 from procurewatch.errors import InputError
 from procurewatch.knowledge import load_json
+from procurewatch.sources import ocr_words
 
 ENGINE = "tesseract"
 NO_OCR_VARIABLE = "PROCUREWATCH_NO_OCR"  # set by `--no-ocr`; inherited by the worker processes
@@ -157,11 +158,23 @@ def recognise(page: PageImage, languages: str) -> OcrText:
     return text_from_tsv(tsv)
 
 
+@dataclass(frozen=True, slots=True)
+class _Word:
+    text: str
+    unsure: bool
+    left: int
+    width: int
+    height: int
+
+
 def text_from_tsv(tsv: str) -> OcrText:
-    """Lines of words as Tesseract grouped them; no space is put between two wide (CJK) characters."""
-    lines: dict[tuple[str, str, str], list[str]] = {}
+    """Lines of words as Tesseract grouped them; no space is put between two wide (CJK) characters,
+    nor inside a number Tesseract cut in pieces. Near words around the characters of unsure words are
+    put right (sources/ocr_words.py)."""
+    lines: dict[tuple[str, str, str], list[_Word]] = {}
     weighted = 0.0
     characters = 0
+    unsure_below = ocr_words.unsure_below()
     for row in tsv.splitlines()[1:]:
         cells = row.split("\t")
         if len(cells) < 12 or cells[0] != "5":
@@ -169,14 +182,17 @@ def text_from_tsv(tsv: str) -> OcrText:
         word = cells[11].strip()
         if not word or word in _rule_words():
             continue
-        lines.setdefault((cells[2], cells[3], cells[4]), []).append(word)
         try:
             confidence = max(0.0, float(cells[10]))
+            left, width, height = int(cells[6]), int(cells[8]), int(cells[9])
         except ValueError:
-            confidence = 0.0
+            confidence, left, width, height = 0.0, 0, 0, 0
+        lines.setdefault((cells[2], cells[3], cells[4]), []).append(
+            _Word(word, confidence < unsure_below, left, width, height)
+        )
         weighted += confidence * len(word)
         characters += len(word)
-    text = "\n".join(_mended(_join_words(words)) for words in lines.values())
+    text = "\n".join(_mended(ocr_words.put_right(*_join_words(words))) for words in lines.values())
     return OcrText(text, round(weighted / characters / 100, 4) if characters else 0.0, characters)
 
 
@@ -198,11 +214,33 @@ def _mended(line: str) -> str:
     )
 
 
-def _join_words(words: list[str]) -> str:
-    out = words[0]
-    for word in words[1:]:
-        out += word if _wide(out[-1]) or _wide(word[0]) else " " + word
-    return out
+def _join_words(words: list[_Word]) -> tuple[str, set[int]]:
+    """The line, and the indexes of the characters of its unsure words."""
+    out = ""
+    unsure: set[int] = set()
+    previous: _Word | None = None
+    for word in words:
+        if previous is not None and not (
+            _wide(out[-1]) or _wide(word.text[0]) or _one_number(previous, word)
+        ):
+            out += " "
+        if word.unsure:
+            unsure.update(range(len(out), len(out) + len(word.text)))
+        out += word.text
+        previous = word
+    return out, unsure
+
+
+def _one_number(before: _Word, after: _Word) -> bool:
+    """Two pieces of one number: digits after a digit group's separator (9, 323, 695. 00), or digits
+    close after digits (3 5 0, as Tesseract cuts widely set digits)."""
+    if not after.text[0].isdigit():
+        return False
+    if len(before.text) >= 2 and before.text[-1] in ",." and before.text[-2].isdigit():
+        return True
+    gap = after.left - (before.left + before.width)
+    close = gap <= settings()["number_gap_share"] * max(before.height, after.height, 1)
+    return before.text.isdigit() and close
 
 
 def _wide(char: str) -> bool:

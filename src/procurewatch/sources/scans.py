@@ -9,6 +9,7 @@ engine's confidence, so every view can say the text came from a scan.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 from procurewatch.sources.ocr import (
     DocumentReader,
@@ -19,6 +20,7 @@ from procurewatch.sources.ocr import (
     require_engine,
     settings,
 )
+from procurewatch.sources.ocr_pool import read_pages
 
 INK_LEVEL = 128  # a pixel darker than this is ink
 
@@ -48,24 +50,26 @@ class ScannedPages:
 
 def ocr_pdf_pages(pdf: object, indexes: list[int]) -> tuple[dict[int, str], float | None]:
     """OCR text of the pages `indexes` of an open pypdfium2 document, and the mean confidence over
-    them (None when no page gave text)."""
+    them (None when no page gave text). Pages are read side by side (sources/ocr_pool.py)."""
     require_engine()
-    reader = DocumentReader()
     texts: dict[int, str] = {}
     found: list[OcrText] = []
-    for index in indexes[: settings()["max_pages"]]:
+    for index, result in read_pages(_rendered(pdf, indexes[: settings()["max_pages"]]), DocumentReader()):
+        if result.text.strip():
+            texts[index] = result.text
+            found.append(result)
+    return texts, mean_confidence(found)
+
+
+def _rendered(pdf: object, indexes: list[int]) -> Iterator[tuple[int, PageImage]]:
+    for index in indexes:
         page = pdf[index]  # type: ignore[index]
         try:
             image = _render(page)
         finally:
             page.close()
-        if image is None:
-            continue
-        result = reader.read(image)
-        if result.text.strip():
-            texts[index] = result.text
-            found.append(result)
-    return texts, mean_confidence(found)
+        if image is not None:
+            yield index, image
 
 
 def mean_confidence(results: list[OcrText]) -> float | None:
