@@ -233,22 +233,31 @@ def flatten(record: dict[Any, Any]) -> list[Leaf]:
     return leaves
 
 
-def _flatten_into(value: Any, slot: Slot, out: list[Leaf]) -> None:
+def _flatten_into(value: dict[Any, Any] | list[Any], slot: Slot, out: list[Leaf]) -> None:
+    # the two loops are alike, each handling a plain string value itself: most values are one
     if isinstance(value, dict):
         children = slot.children
         for k, v in value.items():
-            _flatten_into(v, children.get(k) or _SHAPES.member(slot, k), out)
-    elif isinstance(value, list):
-        table = slot.in_table or any(isinstance(v, dict | list) for v in value)
-        items = slot.items
-        for i, v in enumerate(value):
-            _flatten_into(v, items.get((i, table)) or _SHAPES.item(slot, i, table), out)
-    elif value is None or isinstance(value, bool):
+            child = children.get(k) or _SHAPES.member(slot, k)
+            if type(v) is str:
+                if text := v.strip():
+                    out.append((text, child))
+            elif isinstance(v, dict | list):
+                _flatten_into(v, child, out)
+            elif v is not None and not isinstance(v, bool) and (text := str(v).strip()):
+                out.append((text, child))
         return
-    else:
-        text = value.strip() if type(value) is str else str(value).strip()
-        if text:
-            out.append((text, slot))
+    table = slot.in_table or any(isinstance(v, dict | list) for v in value)
+    items = slot.items
+    for i, v in enumerate(value):
+        child = items.get((i, table)) or _SHAPES.item(slot, i, table)
+        if type(v) is str:
+            if text := v.strip():
+                out.append((text, child))
+        elif isinstance(v, dict | list):
+            _flatten_into(v, child, out)
+        elif v is not None and not isinstance(v, bool) and (text := str(v).strip()):
+            out.append((text, child))
 
 
 def record_to_document(
@@ -381,7 +390,7 @@ def _match_fields(
             if name not in best or score < best[name]:
                 best[name] = score
                 chosen[name] = leaf
-    if any(field_map.get(name) for name in HINT_FIELDS):
+    if field_map and any(field_map.get(name) for name in HINT_FIELDS):
         by_path = _by_path(leaves)
         for name in HINT_FIELDS:
             if mapped := field_map.get(name):
@@ -519,7 +528,7 @@ def _is_not_stated(value: str, data: FieldData) -> bool:
 
 
 def _one_line(text: str) -> str:
-    return _WHITESPACE.sub(" ", text).strip()
+    return " ".join(text.split())  # str.split splits on what the regex \s matches
 
 
 def _body_text(leaves: list[Leaf], title_leaf: Leaf | None, tables: list[list[list[str]]]) -> str:
