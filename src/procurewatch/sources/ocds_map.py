@@ -9,6 +9,7 @@ import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from typing import Any
 
 from procurewatch import knowledge
@@ -34,7 +35,7 @@ class Mapped:
 def text(value: Any) -> str:
     if isinstance(value, str):
         return value.strip()
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):  # a tuple: faster than int | float
         return str(value)
     return ""
 
@@ -281,7 +282,7 @@ def _collect(objects: list[dict[str, Any]], key: str, kind: str) -> list[tuple[f
 def notice_type(release: dict[str, Any]) -> str:
     """Type from `tag`; a tag whose section holds no facts falls back to the latest stage present below it."""
     table = ocds_data.notice_types()
-    rank = {name: i for i, name in enumerate(table["rank"])}
+    rank = _type_rank()
 
     def present() -> list[str]:
         return [kind for section, kind in table["sections_when_untagged"] if has_facts(release.get(section))]
@@ -302,6 +303,11 @@ def notice_type(release: dict[str, Any]) -> str:
         return max(candidates, key=lambda c: rank[c])
     stages = present()
     return stages[0] if stages else "other"
+
+
+@cache
+def _type_rank() -> dict[str, int]:
+    return {name: i for i, name in enumerate(ocds_data.notice_types()["rank"])}
 
 
 def published(release: dict[str, Any], package: dict[str, Any]) -> str | None:
@@ -390,7 +396,12 @@ def _texts(obj: Any) -> list[str]:
     """title/description/name fields (and their language variants such as title_fr) of one object."""
     if not isinstance(obj, dict):
         return []
-    return [text(v) for k, v in obj.items() if TEXT_KEY_RE.match(k) and isinstance(v, str) and k != "name"]
+    return [v.strip() for k, v in obj.items() if isinstance(v, str) and k != "name" and _is_text_key(k)]
+
+
+@lru_cache(maxsize=4096)
+def _is_text_key(key: str) -> bool:
+    return TEXT_KEY_RE.match(key) is not None
 
 
 def _documents(obj: Any) -> list[dict[str, Any]]:
