@@ -49,7 +49,9 @@ def as_list(value: Any) -> list[Any]:
 
 
 def dicts(value: Any) -> list[dict[str, Any]]:
-    return [v for v in as_list(value) if isinstance(v, dict)]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, dict)]
+    return [value] if isinstance(value, dict) else []  # as_list's, without a comprehension over it
 
 
 def _variant(obj: dict[str, Any], key: str) -> str:
@@ -275,8 +277,7 @@ def rejected_amounts(release: dict[str, Any]) -> list[str]:
 
 
 def _collect(objects: list[dict[str, Any]], key: str, kind: str) -> list[tuple[float, str | None]]:
-    found = (_value_entry(o.get(key), kind, key) for o in objects)
-    return [entry for entry in found if entry is not None]
+    return [entry for o in objects if (entry := _value_entry(o.get(key), kind, key)) is not None]
 
 
 def notice_type(release: dict[str, Any]) -> str:
@@ -388,7 +389,7 @@ def items(release: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
             seen.add(key)
             hints.append({"description": shown, "scheme": scheme, "id": code})
             extra = f" — {class_description}" if class_description and class_description != shown else ""
-            lines.append(" ".join(part for part in (scheme, code, shown) if part) + extra)
+            lines.append(" ".join([part for part in (scheme, code, shown) if part]) + extra)
     return hints, lines
 
 
