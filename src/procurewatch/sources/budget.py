@@ -21,6 +21,7 @@ from procurewatch.model import Document
 READ_AHEAD = 1 << 20  # what a parser may read beyond the record it is on before the budget counts it
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+_BRACKET_STEP = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1 and -1 as signed bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,21 +58,27 @@ def json_depth(data: bytes) -> int:
 
 def _bracket_depth(data: bytes) -> int:
     """The deepest nesting of the brackets in `data` relative to its start, strings not told apart."""
-    brackets = data.translate(None, _NOT_BRACKET)
-    if not brackets:
+    steps = data.translate(_BRACKET_STEP, _NOT_BRACKET)
+    if not steps:
         return 0
-    codes = np.frombuffer(brackets, dtype=np.uint8)
-    steps = np.where((codes == ord("[")) | (codes == ord("{")), 1, -1)
-    return int(np.cumsum(steps, dtype=np.int64).max())
+    return int(np.frombuffer(steps, dtype=np.int8).cumsum(dtype=np.int64).max())
 
 
 def nests_deep_within(chunk: bytes, limit: int) -> bool:
     """True when a chunk of a JSON stream opens more levels than the budget within itself: how a deeply
-    nested value shows in a stream too long to measure whole. Ordinary chunks cost two byte counts, or a
-    count of their brackets; strings are told apart only when the brackets alone say too deep."""
-    if chunk.count(b"[") + chunk.count(b"{") <= limit:
+    nested value shows in a stream too long to measure whole. Ordinary chunks cost a count of their
+    opening brackets; strings are told apart only when the brackets alone say too deep."""
+    if _openers(chunk) <= limit:
         return False
     return _bracket_depth(chunk) > limit and json_depth(chunk) > limit
+
+
+def _openers(chunk: bytes) -> int:
+    """How many '[' and '{' a chunk holds (numpy counts a long chunk in half the time of two counts)."""
+    if len(chunk) < 4096:
+        return chunk.count(b"[") + chunk.count(b"{")
+    codes = np.frombuffer(chunk, dtype=np.uint8)
+    return int(np.count_nonzero((codes == 0x5B) | (codes == 0x7B)))
 
 
 def too_deep(data: bytes, limit: int | None = None) -> bool:

@@ -44,17 +44,8 @@ _COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")  # eng, deu, fr: keys of multilingual values
 _KEY_TOKENS = re.compile(r"[\s_\-.·:：/]+")
 _LIST_INDEX = re.compile(r"(?:^|[./])\d+(?=[./]|$)")  # also flattened CSV headers: awards/0/value/amount
+_NESTED = (dict, list)  # a tuple, made once: isinstance takes it faster than `dict | list`
 KEY_USE = "key_use"  # hint: which field each source key fed (read by procurewatch.inspection)
-
-
-@dataclass(frozen=True, slots=True)
-class Leaf:
-    """One scalar value of a record: its dotted path, its own key and whether it sits in a list of objects."""
-
-    path: str
-    key: str
-    value: str
-    in_table: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,28 +144,121 @@ def field_data() -> FieldData:
     )
 
 
-def flatten(record: Any, prefix: str = "", key: str = "", in_table: bool = False) -> list[Leaf]:
+Leaf = tuple[str, "Slot"]  # one scalar value of a record (stripped, not empty) and the place it sits in
+
+
+class Slot:
+    """A place in a record's shape: its dotted path, its own key and whether it sits in a list of objects,
+    with everything field matching asks of a leaf there that does not depend on the value. Records of one
+    source share a shape, so this is worked out once per place, not once per record."""
+
+    __slots__ = (
+        "amount", "amount_currency", "children", "depath", "depth", "in_body", "in_table", "items", "key",
+        "label", "matches", "names_type", "notable", "path", "sibling_currency", "type_from_key", "unit",
+        "unit_is_amount",
+    )  # fmt: skip
+
+    def __init__(self, path: str, key: str, in_table: bool, data: FieldData) -> None:
+        self.path, self.key, self.in_table = path, key, in_table
+        self.children: dict[str, Slot] = {}  # by the key of a member, when this holds an object
+        self.items: dict[tuple[int, bool], Slot] = {}  # by (index, in a list of objects), when a list
+        self.depath = _depath(path)
+        self.depth = path.count(".")
+        self.label = f"{key}: "
+        norm = normalise_key(key)
+        self.in_body = norm not in data.omit_from_body
+        matches = _path_matches(path, data)
+        if not in_table:  # inside a list of objects only a whole-path synonym counts (awards.suppliers.name)
+            matches = (
+                matches
+                or data.lookup.get(normalise_key(path))
+                or data.lookup.get(norm)
+                or _language_keyed(path, key, data)
+            )
+        self.matches = matches or None
+        self.amount: tuple[str | None, int] | None = None  # (kind, rank) of a money field
+        self.amount_currency: str | None = None  # the currency its name carries (lot_value_eur)
+        self.sibling_currency: str | None = None  # the path of a currency beside it (value.currency)
+        self.unit = key_unit(key)
+        self.unit_is_amount = self.unit in data.amount_units
+        if (by_shape := data.amount_kinds.get(normalise_key(self.depath))) and ("." in path or "/" in path):
+            self.amount = by_shape  # a whole-path money field (awards.value.amount), inside lists too
+            self.sibling_currency = f"{path.rsplit('.', 1)[0]}.currency"
+        elif not in_table:
+            self.amount, self.amount_currency = _amount_key(key, data)
+            if self.amount and self.unit and any(u in self.unit for u in data.not_amount_units):
+                self.amount = None
+        self.names_type = not in_table and norm in data.synonyms["notice_type"]
+        self.type_from_key = data.type_keys.get(norm)  # an export whose id column names its form
+        self.notable = bool(self.matches or self.amount or self.names_type) or self.type_from_key is not None
+
+
+class _Shapes:
+    """The slots met so far, as a tree from the records' root; dropped whole past MAX_SLOTS, so that
+    records with ever new keys cannot grow it without bound."""
+
+    MAX_SLOTS = 100_000
+
+    def __init__(self) -> None:
+        self._root: Slot | None = None
+        self._count = 0
+
+    def root(self) -> Slot:
+        if self._root is None or self._count > self.MAX_SLOTS:
+            self._root, self._count = Slot("", "", False, field_data()), 0
+        return self._root
+
+    def member(self, parent: Slot, key: Any) -> Slot:
+        name = key if type(key) is str else str(key)
+        slot = Slot(f"{parent.path}.{name}" if parent.path else name, name, parent.in_table, field_data())
+        if name is key:  # 1 and True are one dict key but two names
+            self._count += 1
+            parent.children[name] = slot
+        return slot
+
+    def item(self, parent: Slot, index: int, table: bool) -> Slot:
+        path = f"{parent.path}.{index}" if parent.path else str(index)
+        slot = Slot(path, parent.key, table, field_data())
+        self._count += 1
+        parent.items[index, table] = slot
+        return slot
+
+
+_SHAPES = _Shapes()
+
+
+def flatten(record: dict[Any, Any]) -> list[Leaf]:
     """Every scalar of a nested record as a Leaf, in document order."""
     leaves: list[Leaf] = []
-    _flatten_into(record, prefix, key, in_table, leaves)
+    _flatten_into(record, _SHAPES.root(), leaves)
     return leaves
 
 
-def _flatten_into(value: Any, path: str, key: str, in_table: bool, out: list[Leaf]) -> None:
+def _flatten_into(value: dict[Any, Any] | list[Any], slot: Slot, out: list[Leaf]) -> None:
+    # the two loops are alike, each handling a plain string value itself: most values are one
     if isinstance(value, dict):
+        children = slot.children
         for k, v in value.items():
-            k = str(k)
-            _flatten_into(v, f"{path}.{k}" if path else k, k, in_table, out)
-    elif isinstance(value, list):
-        table = in_table or any(isinstance(v, dict | list) for v in value)
-        for i, v in enumerate(value):
-            _flatten_into(v, f"{path}.{i}" if path else str(i), key, table, out)
-    elif value is None or isinstance(value, bool):
+            child = children.get(k) or _SHAPES.member(slot, k)
+            if type(v) is str:
+                if text := v.strip():
+                    out.append((text, child))
+            elif isinstance(v, _NESTED):
+                _flatten_into(v, child, out)
+            elif v is not None and not isinstance(v, bool) and (text := str(v).strip()):
+                out.append((text, child))
         return
-    else:
-        text = str(value).strip()
-        if text:
-            out.append(Leaf(path, key, text, in_table))
+    table = slot.in_table or any(isinstance(v, _NESTED) for v in value)
+    items = slot.items
+    for i, v in enumerate(value):
+        child = items.get((i, table)) or _SHAPES.item(slot, i, table)
+        if type(v) is str:
+            if text := v.strip():
+                out.append((text, child))
+        elif isinstance(v, _NESTED):
+            _flatten_into(v, child, out)
+        elif v is not None and not isinstance(v, bool) and (text := str(v).strip()):
+            out.append((text, child))
 
 
 def record_to_document(
@@ -191,28 +275,28 @@ def record_to_document(
         record = {"value": record}
     field_map = canonical_field_map(field_map or {})
     leaves = flatten(record)
-    by_path = {leaf.path: leaf for leaf in leaves}
-    chosen = _match_fields(leaves, by_path, data, field_map)
+    notable = [leaf for leaf in leaves if leaf[1].notable]
+    chosen = _match_fields(leaves, notable, data, field_map)
 
     title_leaf = chosen.get("title")
-    title = _one_line(title_leaf.value) if title_leaf else ""
+    title = _one_line(title_leaf[0]) if title_leaf else ""
     tables: list[list[list[str]]] = []
-    body = _body_text(leaves, title_leaf, data, tables)
+    body = _body_text(leaves, title_leaf, tables)
     hints: dict[str, Any] = {}
     if tables:
         hints["tables"] = tables
 
     if leaf := chosen.get("buyer"):
-        hints["buyer"] = _one_line(leaf.value)
+        hints["buyer"] = _one_line(leaf[0])
     suppliers = _suppliers(chosen.get("supplier"), leaves, data)
     if suppliers:
         hints["suppliers"] = suppliers
-    amounts = _amounts(leaves, data, field_map, by_path, _record_currency(chosen.get("currency")))
+    amounts = _amounts(leaves, notable, data, field_map, _record_currency(chosen.get("currency")))
     if amounts:
         hints["amounts"] = amounts
     country_leaf, url_leaf = chosen.get("country"), chosen.get("url")
-    code = (country_code(country_leaf.value, data) if country_leaf else None) or (
-        _url_country(url_leaf.value, data) if url_leaf else None
+    code = (country_code(country_leaf[0], data) if country_leaf else None) or (
+        _url_country(url_leaf[0], data) if url_leaf else None
     )
     if code:
         hints["country"] = code
@@ -221,17 +305,14 @@ def record_to_document(
         hints["items"] = items
     for name, hint in (("published", "published"), ("project_code", "project_code"), ("region", "region")):
         if leaf := chosen.get(name):
-            hints[hint] = _one_line(leaf.value)
-    notice_types = _notice_types(leaves, data, field_map.get("notice_type") if field_map else None, by_path)
+            hints[hint] = _one_line(leaf[0])
+    notice_types = _notice_types(leaves, notable, field_map.get("notice_type") if field_map else None)
     if not notice_types:  # an export whose id column names its form (TED's ID_NOTICE_CAN)
-        notice_types = [
-            data.type_keys[k] for leaf in leaves if (k := normalise_key(leaf.key)) in data.type_keys
-        ][:1]
+        notice_types = [slot.type_from_key for _, slot in notable if slot.type_from_key is not None][:1]
     if notice_types:
         hints["notice_type"] = notice_types[0] if len(notice_types) == 1 else notice_types
-    url_leaf = chosen.get("url")
-    url = url_leaf.value if url_leaf else None
-    hints[KEY_USE] = _key_use(leaves, chosen, amounts, data)
+    url = url_leaf[0] if url_leaf else None
+    hints[KEY_USE] = _key_use(leaves, notable, chosen, amounts)
     return Document(
         path=path,
         locator=locator,
@@ -244,21 +325,21 @@ def record_to_document(
     )
 
 
-def _language_keyed(leaf: Leaf, data: FieldData) -> tuple[tuple[str, int], ...] | None:
+def _language_keyed(path: str, key: str, data: FieldData) -> tuple[tuple[str, int], ...] | None:
     """A value under a language code ({"buyer-name": {"deu": ["Stadt X"]}}) is its parent field's."""
-    if not _LANGUAGE_CODE.match(leaf.key):
+    if not _LANGUAGE_CODE.match(key):
         return None
-    parts = [p for p in leaf.path.split(".") if not p.isdigit()]
+    parts = [p for p in path.split(".") if not p.isdigit()]
     if len(parts) >= 2 and _LANGUAGE_CODE.match(parts[-1]):
         return data.lookup.get(normalise_key(parts[-2]))
     return None
 
 
-def _path_matches(leaf: Leaf, data: FieldData) -> tuple[tuple[str, int], ...] | None:
+def _path_matches(path: str, data: FieldData) -> tuple[tuple[str, int], ...] | None:
     """Matches of a leaf's whole path, list indices dropped, against dotted synonyms (tender.title)."""
-    if "." not in leaf.path and "/" not in leaf.path:
+    if "." not in path and "/" not in path:
         return None
-    key = normalise_key(_depath(leaf.path))
+    key = normalise_key(_depath(path))
     return data.lookup.get(key) if key in data.path_synonyms else None
 
 
@@ -268,62 +349,57 @@ def _depath(path: str) -> str:
     return _LIST_INDEX.sub("", path)
 
 
+def _by_path(leaves: list[Leaf]) -> dict[str, Leaf]:
+    return {leaf[1].path: leaf for leaf in leaves}
+
+
 def _key_use(
-    leaves: list[Leaf], chosen: dict[str, Leaf], amounts: list[dict[str, Any]], data: FieldData
+    leaves: list[Leaf], notable: list[Leaf], chosen: dict[str, Leaf], amounts: list[dict[str, Any]]
 ) -> dict[str, str]:
     """Each source key (dotted path; list members under one path) → the field it fed, '' for unused."""
-    use: dict[str, str] = {}
-    for leaf in leaves:
-        use.setdefault(_depath(leaf.path), "")
-    for name, leaf in chosen.items():
-        use[_depath(leaf.path)] = name
+    use = dict.fromkeys([slot.depath for _, slot in leaves], "")
+    for name, (_, slot) in chosen.items():
+        use[slot.depath] = name
     for amount in amounts:
         use[_depath(amount["field"])] = f"amount ({amount['kind'] or 'kind from the notice'})"
-    synonyms = data.synonyms["notice_type"]
-    for leaf in leaves:
-        if not leaf.in_table and normalise_key(leaf.key) in synonyms:
-            use[_depath(leaf.path)] = "notice_type"
+    for _, slot in notable:
+        if slot.names_type:
+            use[slot.depath] = "notice_type"
     return use
 
 
 def _match_fields(
-    leaves: list[Leaf], by_path: dict[str, Leaf], data: FieldData, field_map: dict[str, str]
+    leaves: list[Leaf], notable: list[Leaf], data: FieldData, field_map: dict[str, str]
 ) -> dict[str, Leaf]:
     """The best leaf for each hint field: lowest synonym rank, then shallowest, then first."""
     chosen: dict[str, Leaf] = {}
-    best: dict[str, tuple[int, int, int]] = {}
-    for position, leaf in enumerate(leaves):
-        matches = _path_matches(leaf, data)
-        if leaf.in_table:
-            if not matches:
-                continue  # inside a list of objects only a whole-path synonym counts (awards.suppliers.name)
-        else:
-            matches = (
-                matches
-                or data.lookup.get(normalise_key(leaf.path))
-                or data.lookup.get(normalise_key(leaf.key))
-                or _language_keyed(leaf, data)
-            )
-        if not matches or _is_not_stated(leaf.value, data):
+    best: dict[str, tuple[int, int]] = {}
+    not_stated = data.not_stated
+    for leaf in notable:  # in document order, so the first of equals stays
+        value, slot = leaf
+        matches = slot.matches
+        if not matches or value.lower() in not_stated:
             continue
         for name, rank in matches:
-            if name == "url" and not leaf.value.startswith(("http://", "https://")):
+            if name == "url" and not value.startswith(("http://", "https://")):
                 rank += 1000  # a relative link is a last resort
-            elif (name == "region" and len(leaf.value) > 40) or (
-                name == "country" and country_code(leaf.value, data) is None
+            elif (name == "region" and len(value) > 40) or (
+                name == "country" and country_code(value, data) is None
             ):
                 continue
-            score = (rank, leaf.path.count("."), position)
+            score = (rank, slot.depth)
             if name not in best or score < best[name]:
                 best[name] = score
                 chosen[name] = leaf
-    for name in HINT_FIELDS:
-        if mapped := field_map.get(name):
-            leaf = by_path.get(mapped) or _first_under(leaves, mapped)
-            if leaf:
-                chosen[name] = leaf
-            else:
-                chosen.pop(name, None)
+    if field_map and any(field_map.get(name) for name in HINT_FIELDS):
+        by_path = _by_path(leaves)
+        for name in HINT_FIELDS:
+            if mapped := field_map.get(name):
+                found = by_path.get(mapped) or _first_under(leaves, mapped)
+                if found:
+                    chosen[name] = found
+                else:
+                    chosen.pop(name, None)
     return chosen
 
 
@@ -366,7 +442,7 @@ _ALIASES = {
 def _first_under(leaves: list[Leaf], prefix: str) -> Leaf | None:
     """The first scalar at or below a dotted path, so `--field buyer=data.buyer` works for nested values."""
     for leaf in leaves:
-        if leaf.path == prefix or leaf.path.startswith(prefix + "."):
+        if leaf[1].path == prefix or leaf[1].path.startswith(prefix + "."):
             return leaf
     return None
 
@@ -402,7 +478,7 @@ def _record_currency(leaf: Leaf | None) -> str | None:
     """A record-wide currency field ('CurrencyCode': 'EUR'), when it holds a 3-letter code."""
     if leaf is None:
         return None
-    value = leaf.value.strip().upper()
+    value = leaf[0].strip().upper()
     return value if _CURRENCY_CODE.match(value) else None
 
 
@@ -430,13 +506,6 @@ def _amount_key_uncached(key: str, data: FieldData) -> tuple[tuple[str | None, i
     return data.amount_kinds.get(norm), None
 
 
-def _sibling_currency(leaf: Leaf, by_path: dict[str, Leaf]) -> str | None:
-    """value.amount → value.currency (OCDS-like money objects)."""
-    parent = leaf.path.rsplit(".", 1)[0]
-    sibling = by_path.get(f"{parent}.currency")
-    return _record_currency(sibling)
-
-
 def _value_currency(value: str, data: FieldData) -> str | None:
     """The currency a money value names by its symbol or code ('30.008,00 €'), else None."""
     for symbol, code in data.currency_symbols.items():
@@ -449,10 +518,10 @@ def _items(code_leaf: Leaf | None, text_leaf: Leaf | None) -> list[dict[str, Any
     """A record's classification code (CPV '77211100', '50312000-2') as an OCDS-like item."""
     if code_leaf is None:
         return []
-    digits = re.sub(r"[^0-9]", "", code_leaf.value.split("-")[0])
+    digits = re.sub(r"[^0-9]", "", code_leaf[0].split("-")[0])
     if len(digits) != 8:  # CPV codes are eight digits (plus a check digit after '-')
         return []
-    return [{"description": text_leaf.value if text_leaf else None, "scheme": "CPV", "id": digits}]
+    return [{"description": text_leaf[0] if text_leaf else None, "scheme": "CPV", "id": digits}]
 
 
 def _is_not_stated(value: str, data: FieldData) -> bool:
@@ -460,48 +529,48 @@ def _is_not_stated(value: str, data: FieldData) -> bool:
 
 
 def _one_line(text: str) -> str:
-    return _WHITESPACE.sub(" ", text).strip()
+    return " ".join(text.split())  # str.split splits on what the regex \s matches
 
 
-def _body_text(
-    leaves: list[Leaf], title_leaf: Leaf | None, data: FieldData, tables: list[list[list[str]]]
-) -> str:
+def _body_text(leaves: list[Leaf], title_leaf: Leaf | None, tables: list[list[list[str]]]) -> str:
     """Every textual field as 'key: value' lines; a value that is HTML is read as a page (its text, and
     its tables into `tables`), so that markup is never searched as text."""
     lines = []
     for leaf in leaves:
-        if leaf is title_leaf or normalise_key(leaf.key) in data.omit_from_body:
+        value, slot = leaf
+        if leaf is title_leaf or not slot.in_body:
             continue
-        if leaf.value.startswith(("http://", "https://", "/")) and " " not in leaf.value:
+        if value.startswith(("http://", "https://", "/")) and " " not in value:
             continue  # links are kept as the notice url, not as text to search
-        value = leaf.value
-        if looks_like_markup(value):
+        if "</" in value and looks_like_markup(value):
             try:
                 value, found = fragment(value)
             except (ValueError, etree.ParserError):
                 found = []
             tables.extend(found)
-        value = value.replace("\r\n", "\n").replace("\r", "\n")
-        if value.strip():
-            lines.append(f"{leaf.key}: {value}")
+            if not value.strip():
+                continue
+        if "\r" in value:
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        lines.append(slot.label + value)  # a leaf's value is stripped and not empty
     return "\n".join(lines)
 
 
 def _suppliers(leaf: Leaf | None, leaves: list[Leaf], data: FieldData) -> list[str]:
     if leaf is None:
         return []
-    if leaf.path.rsplit(".", 1)[-1].isdigit():  # a list of supplier names: take every member
-        parent = leaf.path.rsplit(".", 1)[0]
-        values = [x.value for x in leaves if x.path.rsplit(".", 1)[0] == parent and not x.in_table]
+    value, slot = leaf
+    if slot.path.rsplit(".", 1)[-1].isdigit():  # a list of supplier names: take every member
+        parent = slot.path.rsplit(".", 1)[0]
+        values = [v for v, s in leaves if s.path.rsplit(".", 1)[0] == parent and not s.in_table]
         return [n for v in values for n in split_consortium(v, data)]
-    if leaf.in_table:  # awards.0.suppliers.1.name: every award's every supplier
-        shape = _depath(leaf.path)
+    if slot.in_table:  # awards.0.suppliers.1.name: every award's every supplier
         names: list[str] = []
-        for x in leaves:
-            if _depath(x.path) == shape and not _is_not_stated(x.value, data):
-                names.extend(n for n in split_consortium(x.value, data) if n not in names)
+        for v, s in leaves:
+            if s.depath == slot.depath and not _is_not_stated(v, data):
+                names.extend(n for n in split_consortium(v, data) if n not in names)
         return names
-    return split_consortium(leaf.value, data)
+    return split_consortium(value, data)
 
 
 def split_consortium(value: str, data: FieldData | None = None) -> list[str]:
@@ -546,57 +615,54 @@ def _trim_name(part: str) -> str:
 
 def _amounts(
     leaves: list[Leaf],
+    notable: list[Leaf],
     data: FieldData,
     field_map: dict[str, str],
-    by_path: dict[str, Leaf],
     record_currency: str | None = None,
 ) -> list[dict[str, Any]]:
-    found: list[tuple[int, int, dict[str, Any]]] = []
+    found: list[tuple[int, dict[str, Any]]] = []
     mapped = {path: name for name, path in field_map.items() if name.startswith("amount")}
-    for position, leaf in enumerate(leaves):
-        kind_rank = None
+    by_path: dict[str, Leaf] | None = None
+    for value, slot in leaves if mapped else notable:
         key_currency = None
-        if leaf.path in mapped:
-            name = mapped[leaf.path]
+        if slot.path in mapped:
+            name = mapped[slot.path]
             kind = name.split(".", 1)[1] if "." in name else None
-            kind_rank = (kind if kind in ("budget", "award", "contract") else None, -1)
-        elif (by_shape := data.amount_kinds.get(normalise_key(_depath(leaf.path)))) and (
-            "." in leaf.path or "/" in leaf.path
-        ):
-            kind_rank = by_shape  # a whole-path money field (awards.value.amount), inside lists too
-            key_currency = _sibling_currency(leaf, by_path)
-        elif not leaf.in_table:
-            kind_rank, key_currency = _amount_key(leaf.key, data)
-            unit = key_unit(leaf.key)
-            if kind_rank and unit and any(u in unit for u in data.not_amount_units):
-                kind_rank = None
-        if kind_rank is None or not _HAS_DIGIT.search(leaf.value) or _is_not_stated(leaf.value, data):
+            kind_rank: tuple[str | None, int] | None = (
+                kind if kind in ("budget", "award", "contract") else None,
+                -1,
+            )
+        else:
+            kind_rank = slot.amount
+            if kind_rank is None:
+                continue
+            if slot.sibling_currency:  # value.amount → value.currency (OCDS-like money objects)
+                by_path = _by_path(leaves) if by_path is None else by_path
+                key_currency = _record_currency(by_path.get(slot.sibling_currency))
+            else:
+                key_currency = slot.amount_currency
+        if not _HAS_DIGIT.search(value) or _is_not_stated(value, data):
             continue
-        value = leaf.value.strip()
-        unit = key_unit(leaf.key)
-        if unit in data.amount_units and _BARE_NUMBER.match(value):
-            value = f"{value}{unit}"
+        if slot.unit_is_amount and _BARE_NUMBER.match(value):
+            value = f"{value}{slot.unit}"
         kind, rank = kind_rank
         currency = key_currency or _value_currency(value, data) or record_currency
-        amount = {"value": value, "currency": currency, "kind": kind, "field": leaf.path}
-        if leaf.in_table:
-            amount["lot"] = leaf.path.rsplit(".", 1)[0]  # one award or lot of several: they are summed
-        found.append((rank, position, amount))
-    found.sort(key=lambda item: (item[0], item[1]))
-    return [amount for _, _, amount in found]
+        amount = {"value": value, "currency": currency, "kind": kind, "field": slot.path}
+        if slot.in_table:
+            amount["lot"] = slot.path.rsplit(".", 1)[0]  # one award or lot of several: they are summed
+        found.append((rank, amount))
+    found.sort(key=lambda item: item[0])  # a stable sort: leaves of one rank stay in document order
+    return [amount for _, amount in found]
 
 
-def _notice_types(
-    leaves: list[Leaf], data: FieldData, mapped: str | None, by_path: dict[str, Leaf]
-) -> list[str]:
+def _notice_types(leaves: list[Leaf], notable: list[Leaf], mapped: str | None) -> list[str]:
     if mapped:
-        leaf = by_path.get(mapped)
-        return [leaf.value] if leaf else []
-    synonyms = data.synonyms["notice_type"]
+        leaf = _by_path(leaves).get(mapped)
+        return [leaf[0]] if leaf else []
     values: list[str] = []
-    for leaf in leaves:
-        if leaf.in_table or leaf.value.isdigit() or len(leaf.value) > 40:
+    for value, slot in notable:
+        if not slot.names_type or value.isdigit() or len(value) > 40:
             continue  # numeric codes such as noticeType "2" say nothing by themselves
-        if normalise_key(leaf.key) in synonyms and leaf.value not in values:
-            values.append(leaf.value)
+        if value not in values:
+            values.append(value)
     return values

@@ -9,6 +9,7 @@ import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from typing import Any
 
 from procurewatch import knowledge
@@ -34,7 +35,7 @@ class Mapped:
 def text(value: Any) -> str:
     if isinstance(value, str):
         return value.strip()
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):  # a tuple: faster than int | float
         return str(value)
     return ""
 
@@ -48,7 +49,9 @@ def as_list(value: Any) -> list[Any]:
 
 
 def dicts(value: Any) -> list[dict[str, Any]]:
-    return [v for v in as_list(value) if isinstance(v, dict)]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, dict)]
+    return [value] if isinstance(value, dict) else []  # as_list's, without a comprehension over it
 
 
 def _variant(obj: dict[str, Any], key: str) -> str:
@@ -274,14 +277,13 @@ def rejected_amounts(release: dict[str, Any]) -> list[str]:
 
 
 def _collect(objects: list[dict[str, Any]], key: str, kind: str) -> list[tuple[float, str | None]]:
-    found = (_value_entry(o.get(key), kind, key) for o in objects)
-    return [entry for entry in found if entry is not None]
+    return [entry for o in objects if (entry := _value_entry(o.get(key), kind, key)) is not None]
 
 
 def notice_type(release: dict[str, Any]) -> str:
     """Type from `tag`; a tag whose section holds no facts falls back to the latest stage present below it."""
     table = ocds_data.notice_types()
-    rank = {name: i for i, name in enumerate(table["rank"])}
+    rank = _type_rank()
 
     def present() -> list[str]:
         return [kind for section, kind in table["sections_when_untagged"] if has_facts(release.get(section))]
@@ -302,6 +304,11 @@ def notice_type(release: dict[str, Any]) -> str:
         return max(candidates, key=lambda c: rank[c])
     stages = present()
     return stages[0] if stages else "other"
+
+
+@cache
+def _type_rank() -> dict[str, int]:
+    return {name: i for i, name in enumerate(ocds_data.notice_types()["rank"])}
 
 
 def published(release: dict[str, Any], package: dict[str, Any]) -> str | None:
@@ -382,7 +389,7 @@ def items(release: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
             seen.add(key)
             hints.append({"description": shown, "scheme": scheme, "id": code})
             extra = f" — {class_description}" if class_description and class_description != shown else ""
-            lines.append(" ".join(part for part in (scheme, code, shown) if part) + extra)
+            lines.append(" ".join([part for part in (scheme, code, shown) if part]) + extra)
     return hints, lines
 
 
@@ -390,7 +397,12 @@ def _texts(obj: Any) -> list[str]:
     """title/description/name fields (and their language variants such as title_fr) of one object."""
     if not isinstance(obj, dict):
         return []
-    return [text(v) for k, v in obj.items() if TEXT_KEY_RE.match(k) and isinstance(v, str) and k != "name"]
+    return [v.strip() for k, v in obj.items() if isinstance(v, str) and k != "name" and _is_text_key(k)]
+
+
+@lru_cache(maxsize=4096)
+def _is_text_key(key: str) -> bool:
+    return TEXT_KEY_RE.match(key) is not None
 
 
 def _documents(obj: Any) -> list[dict[str, Any]]:
