@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -24,6 +25,7 @@ import pyarrow.parquet as pq
 from rich.console import Console
 
 from procurewatch.ingest.summary import IngestSummary
+from procurewatch.link.components import ComponentPlan
 from procurewatch.link.procurements import refresh_procurements
 from procurewatch.link.unit import UNIT_QUERIES, link_unit, prepare
 
@@ -34,7 +36,6 @@ def cluster_link_phase(
     db_path: Path, summary: IngestSummary, console: Console, cluster: str, dataset: str | None
 ) -> None:
     """Link every pending notice on the cluster. A failure is a warning: the notices are stored."""
-    from procurewatch.ingest.cluster import connect
     from procurewatch.ingest.steps import organisation_phase
     from procurewatch.store.db import open_store
 
@@ -44,31 +45,66 @@ def cluster_link_phase(
     try:
         con = open_store(db_path)
         try:
-            plan = prepare(con)
-            summary.notes.append("linking: " + plan.describe())
-            if plan.pending:
-                folder = f"{dataset.rstrip('/')}/link-{_plan_digest(con)}"
-                done = finished_units(folder, plan.units)
-                export_units(con, folder, plan.units, skip=done)
-                with connect(cluster) as client:
-                    futures = [
-                        client.submit(link_unit_files, folder, unit, key=f"link-{folder}-{unit}", pure=False)
-                        for unit in range(plan.units)
-                        if unit not in done
-                    ]
-                    client.gather(futures)
-                summary.linked = store_unit_links(con, folder, plan.units)
-                summary.notes.append(
-                    f"linked {plan.units - len(done):,} unit(s) on the cluster"
-                    + (f"; {len(done):,} linked by an earlier run were reused" if done else "")
-                )
-                remove_folder(folder)
+            done = link_on_cluster(con, cluster, dataset)
         finally:
             con.close()
+        summary.linked = done.linked
+        summary.notes.append("linking: " + done.plan.describe())
+        if done.plan.pending:
+            summary.notes.append(
+                f"linked {done.plan.units - done.reused:,} unit(s) on the cluster"
+                + (f"; {done.reused:,} linked by an earlier run were reused" if done.reused else "")
+                + " ("
+                + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in done.seconds.items())
+                + ")"
+            )
     except Exception as exc:  # the notices are stored; say what failed and carry on
         summary.warnings.append(f"linking failed (notices are stored; re-run ingest to retry): {exc!r}")
     summary.link_seconds = time.perf_counter() - t0
     organisation_phase(db_path, summary, console)
+
+
+@dataclass
+class ClusterLinking:
+    plan: ComponentPlan
+    linked: int = 0
+    reused: int = 0  # units linked by an earlier run
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def link_on_cluster(con: duckdb.DuckDBPyConnection, cluster: str, dataset: str) -> ClusterLinking:
+    """Plan the units here, link them on the cluster, store their links; with the time of each step."""
+    from procurewatch.ingest.cluster import connect
+
+    clock = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        done.seconds[step] = now - clock  # planning, writing the units, the workers, storing the links
+        clock = now
+
+    done = ClusterLinking(prepare(con))
+    lap("planning")
+    if not done.plan.pending:
+        return done
+    folder = f"{dataset.rstrip('/')}/link-{_plan_digest(con)}"
+    finished = finished_units(folder, done.plan.units)
+    done.reused = len(finished)
+    export_units(con, folder, done.plan.units, skip=finished)
+    lap("writing")
+    with connect(cluster) as client:
+        futures = [
+            client.submit(link_unit_files, folder, unit, key=f"link-{folder}-{unit}", pure=False)
+            for unit in range(done.plan.units)
+            if unit not in finished
+        ]
+        client.gather(futures)
+    lap("workers")
+    done.linked = store_unit_links(con, folder, done.plan.units)
+    remove_folder(folder)
+    lap("storing")
+    return done
 
 
 def _plan_digest(con: duckdb.DuckDBPyConnection) -> str:
