@@ -6,8 +6,8 @@ read of each table, written as it streams), and the workers link them (link/unit
 in a DuckDB of their own) and write each unit's `notice_links` rows beside its inputs. The client
 stores every unit's rows and refreshes the procurements in one transaction, so a store is linked by
 all units or by none. Resumable: a rerun over the same store plans the same units (the folder is
-named by a digest of the plan) and a unit whose links file exists is not linked again; the folder
-goes once the links are committed.
+named by a digest of the plan) and a unit whose links file exists is not linked again; the unit
+folders go once the links are committed.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def link_on_cluster(con: duckdb.DuckDBPyConnection, cluster: str, dataset: str) 
         client.gather(futures)
     lap("workers")
     done.linked = store_unit_links(con, folder, done.plan.units)
-    remove_folder(folder)
+    remove_link_folders(dataset)
     lap("storing")
     return done
 
@@ -213,7 +213,9 @@ def store_unit_links(con: duckdb.DuckDBPyConnection, folder: str, units: int) ->
     return linked
 
 
-def remove_folder(folder: str) -> None:
-    fs, root = fsspec.core.url_to_fs(folder)
-    if fs.exists(root):
-        fs.rm(root, recursive=True)
+def remove_link_folders(dataset: str) -> None:
+    """Every unit folder under `dataset`: this plan's, whose links are stored, and those of plans an
+    earlier run left (the store has changed since, so they will not be asked for again)."""
+    fs, root = fsspec.core.url_to_fs(dataset)
+    for folder in fs.glob(f"{root.rstrip('/')}/link-*"):
+        fs.rm(folder, recursive=True)
