@@ -13,6 +13,13 @@ only while they are few enough). A bucket that never pairs joins nothing, and a 
 of it (link/unit.py links with `stored_bands_only`), else a boilerplate bucket would glue thousands
 of unrelated notices into one component.
 
+What the cut cannot promise: from the second pass on, a pass reads the stored procurements in
+DuckDB's scan order, and that order breaks ties between equally good procurements (the first of them
+near in date under the project-code rule, equal title scores under the similarity rule) and between
+equally early notices of one fingerprint. A unit's own store holds its procurements in another
+physical order. No such tie changed a link where it was compared (200,000 notices in 8 passes, link
+for link), but a local ingest does not fix that order either (a parallel scan of a big table).
+
 Temp tables left for the caller: `_link_plan(id, ord, pass)` (the pending notices in link order and
 the pass of `pending_chunk` each falls in), `_link_unit(id, unit, pending)` (every notice a unit
 needs: its pending notices and the linked ones they can reach) and `_live_buckets(band, hash)`.
