@@ -4,20 +4,24 @@ local ingest gives: the same notices and rows, the same files, the same procurem
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
+from rich.console import Console
 
 from procurewatch.errors import UsageError
-from procurewatch.ingest import shards
+from procurewatch.ingest import cluster_link, shards
 from procurewatch.ingest.reading import ReadStats
 from procurewatch.ingest.runner import run_ingest
 from procurewatch.ingest.shards import Shard, build_shard, plan_shards
+from procurewatch.link import components
 from procurewatch.query.filters import Filters
 from procurewatch.report.tables import build_report
 from procurewatch.store.writer import StoreWriter
@@ -85,10 +89,12 @@ def report(db: Path) -> dict:
 
 @pytest.fixture()
 def small_shards(monkeypatch: pytest.MonkeyPatch) -> None:
-    # small shards, so a small corpus spreads over both workers and big files are cut into slices
+    # small shards and link units, so a small corpus spreads over both workers and big files are cut
+    # into slices
     monkeypatch.setattr(shards, "WHOLE_FILE_MAX", 1000)
     monkeypatch.setattr(shards, "SHARD_FILES", 7)
     monkeypatch.setattr(shards, "SHARD_LINES", 25)
+    monkeypatch.setattr(components.plan_components, "__defaults__", (10,))
 
 
 def test_cluster_ingest_gives_the_store_a_local_ingest_gives(tmp_path: Path, small_shards: None) -> None:
@@ -99,6 +105,8 @@ def test_cluster_ingest_gives_the_store_a_local_ingest_gives(tmp_path: Path, sma
 
     assert distributed.workers == 2
     assert any("shard(s) on 2 cluster worker(s)" in note for note in distributed.notes)
+    assert any(note.startswith("linked ") and "unit(s) on the cluster" in note for note in distributed.notes)
+    assert not distributed.warnings
     assert (distributed.notices_added, distributed.errors) == (local.notices_added, local.errors)
     assert local.notices_added == 30 + 80 + 15 + 5 + 1 + 1
     attached = "SELECT count(*) FROM notices WHERE attachments LIKE '%facial recognition%'"
@@ -234,3 +242,99 @@ def test_a_worker_killed_mid_run_costs_nothing_on_a_scheduler_started_apart(
         for process in [*workers, scheduler]:
             process.kill()
             process.wait()
+
+
+def test_units_linked_before_the_client_died_are_not_linked_again(
+    tmp_path: Path, small_shards: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = write_mixed_corpus(tmp_path / "corpus")
+    local_db, cluster_db = tmp_path / "local.duckdb", tmp_path / "cluster.duckdb"
+    run_ingest([corpus], local_db, batch_size=9, workers=1)
+    real_store = cluster_link.store_unit_links
+
+    def dies_before_storing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt  # the user stopped the client once every unit was linked
+
+    monkeypatch.setattr(cluster_link, "store_unit_links", dies_before_storing)
+    with pytest.raises(KeyboardInterrupt):
+        run_ingest([corpus], cluster_db, batch_size=9, cluster="local:2")
+    assert rows(cluster_db, "SELECT count(*) FROM notice_links") == [(0,)]  # all units or none
+    monkeypatch.setattr(cluster_link, "store_unit_links", real_store)
+    resumed = run_ingest([corpus], cluster_db, batch_size=9, cluster="local:2")
+    assert any("linked by an earlier run were reused" in note for note in resumed.notes)
+    assert store_contents(cluster_db) == store_contents(local_db)
+    assert report(cluster_db) == report(local_db)
+    assert not list((tmp_path / "cluster.duckdb.parts").glob("link-*"))  # gone once committed
+
+
+@pytest.fixture()
+def loopback_cluster() -> Iterator[str]:
+    """A real `dask scheduler` and two `dask worker` processes on loopback."""
+    from distributed import Client
+
+    address = f"tcp://127.0.0.1:{free_port()}"
+    scheduler = start([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                       "--port", address.rsplit(":", 1)[1], "--dashboard-address", ":0"])  # fmt: skip
+    worker = [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+              "--no-nanny", "--host", "127.0.0.1", "--dashboard-address", ":0"]  # fmt: skip
+    workers = [start(worker) for _ in range(2)]
+    try:
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=60)
+        yield address
+    finally:
+        for process in [*workers, scheduler]:
+            process.kill()
+            process.wait()
+
+
+def answers(db: Path) -> dict[str, object]:
+    """What a reader gets: notices, findings, procurements as sets of member notices, report totals."""
+    return {
+        "notices": rows(db, "SELECT * EXCLUDE (ingested_at) FROM notices"),
+        "findings": rows(db, "SELECT * FROM findings"),
+        "procurements": rows(
+            db,
+            "SELECT string_agg(notice_id, ',' ORDER BY notice_id) FROM notice_links GROUP BY procurement_id",
+        ),
+        "report": report(db),
+    }
+
+
+def ingest_both_ways(paths: list[Path], tmp_path: Path, cluster: str) -> tuple[dict, dict]:
+    quiet = Console(quiet=True)
+    local_db, cluster_db = tmp_path / "local.duckdb", tmp_path / "cluster.duckdb"
+    run_ingest(paths, local_db, console=quiet, workers=2)
+    distributed = run_ingest(paths, cluster_db, console=quiet, cluster=cluster)
+    assert not distributed.warnings
+    assert any("unit(s) on the cluster" in note for note in distributed.notes)
+    return answers(local_db), answers(cluster_db)
+
+
+@pytest.mark.shared
+def test_the_shared_data_ingested_on_a_cluster_gives_the_local_answers(
+    shared_data: Path, tmp_path: Path, loopback_cluster: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(components.plan_components, "__defaults__", (500,))  # several units per worker
+    paths = [shared_data / "eval-dev" / "docs", shared_data / "dev2" / "docs", shared_data / "bulk"]
+    local, distributed = ingest_both_ways(paths, tmp_path, loopback_cluster)
+    assert len(local["notices"]) > 1000
+    assert distributed == local
+
+
+@pytest.mark.skipif(os.environ.get("PROCUREWATCH_SLOW") != "1", reason="200,000 notices: PROCUREWATCH_SLOW=1")
+def test_200000_notices_ingested_on_a_cluster_give_the_local_answers(
+    tmp_path: Path, loopback_cluster: str
+) -> None:
+    import importlib.util
+
+    bench = Path(__file__).resolve().parents[2] / "bench"
+    sys.path.insert(0, str(bench))  # bench/ingest.py: scraped records varied into new notices
+    spec = importlib.util.spec_from_file_location("bench_ingest", bench / "ingest.py")
+    assert spec and spec.loader
+    corpus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(corpus)
+    corpus.write_corpus(tmp_path / "corpus", 200_000, ocds=False)
+    local, distributed = ingest_both_ways([tmp_path / "corpus"], tmp_path, loopback_cluster)
+    assert len(local["notices"]) == 200_000
+    assert distributed == local

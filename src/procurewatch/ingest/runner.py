@@ -59,9 +59,10 @@ def run_ingest(
 
     if cluster is not None:
         from procurewatch.ingest.cluster import cluster_store_phase
+        from procurewatch.ingest.cluster_link import cluster_link_phase
 
         summary = cluster_store_phase(paths, db_path, field_map, batch_size, cluster, dataset, console)
-        link_phase(db_path, summary, console)
+        cluster_link_phase(db_path, summary, console, cluster, dataset)
     elif isolate:
         request = {
             "paths": [str(p) for p in paths],

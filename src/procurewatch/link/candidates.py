@@ -31,6 +31,7 @@ class Batch:
     sigs: np.ndarray
     has_sig: np.ndarray
     bands: np.ndarray
+    live: np.ndarray | None = None  # live[i, b]: band b of pending[i] may pair it (None: every band)
 
 
 @dataclass(frozen=True)
@@ -129,10 +130,11 @@ def _lsh_pairs(
     n = len(batch.pending)
     rows = np.flatnonzero(batch.has_sig)
     nbands = batch.bands.shape[1]
+    live = np.ones((len(rows), nbands), dtype=bool) if batch.live is None else batch.live[rows]
     mine = pa.table(
         {
-            "band": pa.array(np.tile(np.arange(nbands, dtype=np.int16), len(rows))),
-            "hash": pa.array(batch.bands[rows].reshape(-1)),
+            "band": pa.array(np.nonzero(live)[1].astype(np.int16)),
+            "hash": pa.array(batch.bands[rows][live]),
         }
     )
     con.register("_mine", mine)
@@ -159,8 +161,9 @@ def _lsh_pairs(
     codes = [np.empty(0, dtype=np.int64)]  # x * total + rank of y, one per shared band
     for band in range(nbands):
         here = store_band == band
-        hashes = np.concatenate([batch.bands[rows, band], store_hash[here]])
-        node = np.concatenate([rows, store_node[here]])
+        mine_here = rows[live[:, band]]
+        hashes = np.concatenate([batch.bands[mine_here, band], store_hash[here]])
+        node = np.concatenate([mine_here, store_node[here]])
         order = np.argsort(hashes)
         hashes, node = hashes[order], node[order]
         starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])

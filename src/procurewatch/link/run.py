@@ -48,7 +48,7 @@ def link_pending(con: duckdb.DuckDBPyConnection) -> int:
     while True:
         own_transaction = _begin(con)
         try:
-            with _collector_paused():
+            with collector_paused():
                 done = link_pass(con, chunk)
             if own_transaction:
                 con.execute("COMMIT")
@@ -64,7 +64,7 @@ def link_pending(con: duckdb.DuckDBPyConnection) -> int:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Linking allocates millions of small acyclic objects while holding hundreds of thousands: the
     cyclic garbage collector would rescan them over and over, for nothing."""
     was_enabled = gc.isenabled()
@@ -96,10 +96,21 @@ def link_pass(con: duckdb.DuckDBPyConnection, limit: int) -> int:
                  ORDER BY n.published NULLS LAST, n.id LIMIT ?)""",
         [limit],
     )
+    return link_selected(con, s)
+
+
+def link_selected(con: duckdb.DuckDBPyConnection, s: Settings, *, stored_bands_only: bool = False) -> int:
+    """Link the notices of the temp table `_pending(id, ord)` in `ord` order, in the caller's
+    transaction, against the store; return how many were linked.
+
+    `stored_bands_only`: a pending notice's LSH bands count only where it has a `notice_lsh_bands` row,
+    not all those of its signature. Linking a component on a worker (link/components.py) is given only
+    the buckets that can ever pair notices; its notices' other buckets must stay silent, as they are in
+    the store, where they are too big or too lonely to pair anything."""
     (count,) = con.execute("SELECT count(*) FROM _pending").fetchone() or (0,)
     if not count:
         return 0
-    batch = _read_pending(con, s)
+    batch = _read_pending(con, s, stored_bands_only)
     candidates = near_duplicates(con, batch, s)  # fills _candidates, which the reads below use
     linker = _linker(con, batch.pending, s)
     decided = [linker.link(p, candidates.of(i)) for i, p in enumerate(batch.pending)]
@@ -120,7 +131,7 @@ def link_pass(con: duckdb.DuckDBPyConnection, limit: int) -> int:
 # ---------------------------------------------------------------- reading the store
 
 
-def _read_pending(con: duckdb.DuckDBPyConnection, s: Settings) -> Batch:
+def _read_pending(con: duckdb.DuckDBPyConnection, s: Settings, stored_bands_only: bool = False) -> Batch:
     """Pending notices in link order, with the keys and signatures stored beside them."""
     _complete_link_rows(con)
     table = con.sql(
@@ -141,6 +152,7 @@ def _read_pending(con: duckdb.DuckDBPyConnection, s: Settings) -> Batch:
         )
     bands = np.zeros((len(ids), len(s.bands)), dtype=np.int64)
     bands[rows] = band_hashes_many(sigs[rows])
+    live = _stored_bands(con, len(ids), len(s.bands)) if stored_bands_only else None
     title_norms = normalise_many(titles)
     pending = [
         Pending(
@@ -170,7 +182,30 @@ def _read_pending(con: duckdb.DuckDBPyConnection, s: Settings) -> Batch:
             strict=True,
         )
     ]
-    return Batch(pending, sigs, has_sig, bands)
+    return Batch(pending, sigs, has_sig, bands, live)
+
+
+def _stored_bands(con: duckdb.DuckDBPyConnection, count: int, nbands: int) -> np.ndarray:
+    """live[i, b]: the i-th pending notice (in `ord` order) has a stored row for band b."""
+    rows = con.sql(
+        """SELECT r.i, b.band FROM (SELECT id, row_number() OVER (ORDER BY ord) - 1 AS i FROM _pending) r
+           JOIN notice_lsh_bands b ON b.notice_id = r.id"""
+    ).fetchnumpy()
+    live = np.zeros((count, nbands), dtype=bool)
+    live[rows["i"].astype(np.int64), rows["band"].astype(np.int64)] = True
+    return live
+
+
+def complete_pending_link_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """Give every pending notice stored without link rows its keys, signature and bands."""
+    con.execute("DROP TABLE IF EXISTS _pending")
+    con.execute(
+        """CREATE TEMP TABLE _pending AS
+           SELECT id, row_number() OVER (ORDER BY published NULLS LAST, id) AS ord
+           FROM notices n ANTI JOIN notice_links l ON l.notice_id = n.id"""
+    )
+    _complete_link_rows(con)
+    con.execute("DROP TABLE _pending")
 
 
 def _complete_link_rows(con: duckdb.DuckDBPyConnection, step: int = 20_000) -> None:

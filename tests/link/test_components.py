@@ -1,0 +1,111 @@
+"""Linking cut into independent components, each linked apart (as on a cluster's workers), gives the
+links of linking the whole store at once: in one pass or many, at once or incrementally."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from link.rows import insert, links, new_store, notice
+from link.test_linking import BODY, _crowded_and_calm, _families
+from procurewatch.link import components, unit
+from procurewatch.link.components import connected, plan_components
+from procurewatch.link.keys import settings
+from procurewatch.link.run import link_pending
+from procurewatch.link.unit import link_by_components
+
+
+def procurements(con) -> list[tuple]:
+    return sorted(
+        con.execute(
+            """SELECT * EXCLUDE (id), (SELECT string_agg(notice_id, ',' ORDER BY notice_id) FROM notice_links
+               WHERE procurement_id = p.id) FROM procurements p"""
+        ).fetchall(),
+        key=repr,
+    )
+
+
+@pytest.fixture()
+def one_component_per_unit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(components.plan_components, "__defaults__", (1,))
+
+
+def small_passes(monkeypatch: pytest.MonkeyPatch, **changes: int) -> None:
+    changed = replace(settings(), **changes)
+    for module in ("run", "components", "unit", "decision"):
+        monkeypatch.setattr(f"procurewatch.link.{module}.settings", lambda: changed)
+
+
+def test_connected_names_each_component_by_its_smallest_node() -> None:
+    a = np.array([0, 3, 4, 6, 1])
+    b = np.array([5, 5, 7, 7, 8])
+    assert connected(a, b, 9).tolist() == [0, 1, 2, 0, 4, 0, 4, 4, 1]
+
+
+@pytest.mark.parametrize("chunk", [25_000, 3])
+def test_components_linked_apart_give_the_links_of_the_whole_store(
+    monkeypatch: pytest.MonkeyPatch, one_component_per_unit: None, chunk: int
+) -> None:
+    small_passes(monkeypatch, pending_chunk=chunk)
+    early, late = _families()
+    whole, apart = new_store(), new_store()
+    for con in (whole, apart):
+        insert(con, *early, *late)
+    assert link_pending(whole) == len(early) + len(late)
+    assert link_by_components(apart) == len(early) + len(late)
+    assert links(apart) == links(whole)
+    assert procurements(apart) == procurements(whole)
+
+
+def test_incremental_linking_apart_joins_the_stored_procurements(
+    monkeypatch: pytest.MonkeyPatch, one_component_per_unit: None
+) -> None:
+    small_passes(monkeypatch, pending_chunk=4)
+    early, late = _families()
+    whole, apart = new_store(), new_store()
+    for con in (whole, apart):
+        insert(con, *early)
+        link_pending(con)
+        insert(con, *late)
+    assert link_pending(whole) == len(late)
+    assert link_by_components(apart) == len(late)
+    assert links(apart) == links(whole)
+    assert procurements(apart) == procurements(whole)
+
+
+def test_crowded_buyers_are_counted_within_their_component(
+    monkeypatch: pytest.MonkeyPatch, one_component_per_unit: None
+) -> None:
+    small_passes(monkeypatch, max_fuzzy_pool=3)
+    stored, later = _crowded_and_calm()
+    whole, apart = new_store(), new_store()
+    for con in (whole, apart):
+        insert(con, *stored)
+        link_pending(con)
+        insert(con, *later)
+    link_pending(whole)
+    link_by_components(apart)
+    assert links(apart) == links(whole)
+
+
+def test_a_bucket_too_big_to_pair_joins_nothing_and_pairs_nothing_in_a_unit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # eighty notices with one boilerplate body and a tail of their own: most LSH buckets they share
+    # hold more than max_bucket of them and pair nothing in the store; they join no component, and a
+    # unit of ten, where such a bucket would look small, must not pair through them either
+    monkeypatch.setattr(components.plan_components, "__defaults__", (10,))
+    tails = [hashlib.sha256(str(i).encode()).hexdigest()[:12] for i in range(80)]
+    rows = [notice("", BODY + tail, published="2024-05-01") for tail in tails]
+    whole, apart = new_store(), new_store()
+    for con in (whole, apart):
+        insert(con, *rows)
+    link_pending(whole)
+    unit.complete_pending_link_rows(apart)
+    plan = plan_components(apart)
+    assert plan.largest < 80 and plan.units > 1
+    link_by_components(apart)
+    assert links(apart) == links(whole)
