@@ -319,6 +319,7 @@ def test_link_rows_title_keys_equal_title_key_one_by_one():
     n = len(titles)
     made = link_rows([f"n{i}" for i in range(n)], titles, [BODY] * n, [None] * n, [None] * n, ["tender"] * n)
     assert made.columns["notice_keys"]["title_key"] == [title_key(t) for t in titles]
+    assert link_rows([], [], [], [], [], []).columns["notice_keys"]["title_key"] == []
 
 
 ITEMS = ["高清网络摄像机", "人脸识别门禁", "车辆卡口抓拍系统", "视频汇聚平台", "无人机反制设备", "智能安检门"]

@@ -216,6 +216,8 @@ def _strip_phase_words(key: str) -> str:
 def _strip_phase_words_many(keys: list[str]) -> list[str]:
     """`_strip_phase_words` of many normalised keys at once: the keys joined by a character no key
     holds (normalising removes it) and no phase word holds, so no word is found across two keys."""
+    if not keys:
+        return []  # "".split() would give one key
     joined = "\x00".join(keys)
     for word in _phase_words_starting_with(settings().phase_first_chars.intersection(joined)):
         joined = joined.replace(word, "")
