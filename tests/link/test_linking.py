@@ -10,6 +10,7 @@ from datasketch import MinHash
 from link.rows import insert, links, new_store, notice
 from procurewatch.link.keys import (
     identity_hash,
+    link_rows,
     normalise_many,
     normalise_text,
     permutations,
@@ -301,6 +302,24 @@ def test_normalise_many_equals_normalise_text_one_by_one():
         "한국 ᄀ\u1161 Hangul jamo",
     ]
     assert normalise_many(texts) == [normalise_text(t) for t in texts]
+
+
+def test_normalise_many_mixes_plain_and_other_texts_in_one_block():
+    # ASCII letters, digits and CJK ideographs take the quick way; the rest of the same block does not,
+    # and a capital that lower() maps by its context (Σ) or to two characters (İ) sends all the slow way
+    plain = ["ABC项目XYZ-123", "监控 CCTV 2024", "Hangzhou 公安局", "NO. 7 采购"]
+    others = ["ＡＢＣ１２３", "m² 机房", "e\u0301cole", "ΟΔΟΣ ΑΣ", "İstanbul", "\u3400 ext-A", "ⅫⅣ"]
+    for block in (plain, plain + others[:3], others[:3] + plain, [*plain, "ΟΔΟΣ"], [*plain, "İx"]):
+        assert normalise_many(block) == [normalise_text(t) for t in block]
+
+
+def test_link_rows_title_keys_equal_title_key_one_by_one():
+    titles = ["关于" + TITLE + "的更正公告", "公的告" + TITLE, "结果公的示公告", "ABC采购项目", "", None]
+    titles += ["ＡＢ招标公告", "中标结果的公告"]
+    n = len(titles)
+    made = link_rows([f"n{i}" for i in range(n)], titles, [BODY] * n, [None] * n, [None] * n, ["tender"] * n)
+    assert made.columns["notice_keys"]["title_key"] == [title_key(t) for t in titles]
+    assert link_rows([], [], [], [], [], []).columns["notice_keys"]["title_key"] == []
 
 
 ITEMS = ["高清网络摄像机", "人脸识别门禁", "车辆卡口抓拍系统", "视频汇聚平台", "无人机反制设备", "智能安检门"]

@@ -142,6 +142,16 @@ def test_rewriting_a_stored_notice_adds_nothing(con) -> None:  # type: ignore[no
     assert after["parties"] == before["parties"] and after["evidence"] == before["evidence"]
 
 
+def test_a_rerun_writing_stored_notices_again_keeps_one_copy_and_the_file_row(con) -> None:  # type: ignore[no-untyped-def]
+    StoreWriter(con).write(batch_of(surveillance_notice()))
+    rerun = StoreWriter(con)  # a new run: its first batch goes in as a plain INSERT, refused by n1
+    row = FileRow("a.jsonl", 10, 1.5, "done", 2, 0, None)
+    assert rerun.write(batch_of(surveillance_notice(), plain_notice(), files=[row])) == 1
+    assert rerun.write(batch_of(surveillance_notice(), plain_notice("n3"))) == 1
+    assert con.execute("SELECT count(*), count(DISTINCT id) FROM notices").fetchone() == (3, 3)
+    assert counts(con)["parties"] == 3 and counts(con)["files"] == 1
+
+
 def test_same_notice_twice_in_one_batch_is_written_once(con) -> None:  # type: ignore[no-untyped-def]
     batch = Batch()
     for _ in range(2):

@@ -19,7 +19,8 @@ from procurewatch.pipeline import notice_or_error
 from procurewatch.sources import InputFile
 from procurewatch.sources.lines import LineSlice, read_slice
 from procurewatch.store.plain_columns import plain_columns
-from procurewatch.store.tables import PlainColumns
+from procurewatch.store.string_buffers import string_buffers
+from procurewatch.store.tables import TABLE, PlainColumns
 
 
 @dataclass(slots=True)
@@ -64,7 +65,7 @@ def build_chunk(
     for doc in docs:
         build(doc)
     return ChunkResult(
-        columns=notice_tables(notices),
+        columns=_strings_as_buffers(notice_tables(notices)),
         ids=[n.id for n in notices],
         per_path=per_path,
         errors=errors,
@@ -78,3 +79,15 @@ def notice_tables(notices: list[Notice]) -> dict[str, PlainColumns]:
     linked = own["notices"]
     keys = link_rows(*(linked[c] for c in ("id", "title", "body", "buyer", "project_code", "notice_type")))
     return own | keys.columns
+
+
+def _strings_as_buffers(tables: dict[str, PlainColumns]) -> dict[str, PlainColumns]:
+    """The string columns as Arrow buffers (store/string_buffers.py): cheaper to send to the writing
+    process, and to make Arrow arrays of there, than lists of `str`."""
+    for name, columns in tables.items():
+        for column in TABLE[name].row_columns:
+            if column.row_kind == "string":
+                packed = string_buffers(columns[column.name])
+                if packed is not None:
+                    columns[column.name] = packed
+    return tables

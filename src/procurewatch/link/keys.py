@@ -141,6 +141,21 @@ def _word_chars() -> np.ndarray:
     return keep
 
 
+_DROPPED, _PLAIN, _OTHER = 0, 1, 2
+
+
+@cache
+def _char_classes() -> np.ndarray:
+    """The class of every code point for `normalise_many`: _DROPPED by `normalise_text`'s pattern, else
+    _PLAIN (an ASCII letter or digit or a CJK unified ideograph), else _OTHER. A text of plain characters
+    only is NFKC-normalised already (none of them composes with another or has a compatibility form),
+    and its lower case is that of its ASCII capitals."""
+    classes = np.where(_word_chars(), np.uint8(_OTHER), np.uint8(_DROPPED))
+    for first, last in (("0", "9"), ("A", "Z"), ("a", "z"), ("\u4e00", "\u9fff")):
+        classes[ord(first) : ord(last) + 1] = _PLAIN
+    return classes
+
+
 def normalise_many(texts: list[str | None]) -> list[str]:
     """`normalise_text` of many texts: non-word characters dropped with one table lookup per few
     thousand texts (small enough for the arrays to stay in cache)."""
@@ -156,22 +171,35 @@ def _normalise_block(texts: list[str | None]) -> list[str]:
         codes = np.frombuffer("".join(plain).encode("utf-32-le"), dtype=np.uint32)
     except UnicodeEncodeError:  # a lone surrogate somewhere: one text at a time
         return [normalise_text(t) for t in plain]
-    keep = _word_chars()[codes]
+    classes = _char_classes()[codes]
+    keep = classes != _DROPPED
     lengths = np.fromiter(map(len, plain), dtype=np.int64, count=len(plain))
-    kept = np.zeros(len(plain), dtype=np.int64)  # characters kept per text
-    nonempty = np.flatnonzero(lengths)
-    if len(nonempty):
-        kept[nonempty] = np.add.reduceat(keep, (np.cumsum(lengths) - lengths)[nonempty], dtype=np.int64)
+    kept = _per_text_sums(keep, lengths)  # characters kept per text
+    others = _per_text_sums(classes == _OTHER, lengths)
+    kept_codes = codes[keep]
+    capitals = (kept_codes - np.uint32(ord("A"))) < np.uint32(26)  # unsigned: below "A" wraps round
+    lowered = (kept_codes + capitals * np.uint32(32)).tobytes().decode("utf-32-le")
+    joined = kept_codes.tobytes().decode("utf-32-le") if others.any() else ""
     ends = np.cumsum(kept)
-    starts = (ends - kept).tolist()
-    joined = codes[keep].tobytes().decode("utf-32-le")
     out = []
-    for start, end in zip(starts, ends.tolist(), strict=True):
+    for start, end, other in zip((ends - kept).tolist(), ends.tolist(), others.tolist(), strict=True):
+        if not other:
+            out.append(lowered[start:end])
+            continue
         text = joined[start:end]
         if not unicodedata.is_normalized("NFKC", text):
             text = _NON_WORD.sub("", unicodedata.normalize("NFKC", text))
         out.append(text.lower())
     return out
+
+
+def _per_text_sums(flags: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """How many of `flags` are set in each text, the texts lying end to end with these lengths."""
+    sums = np.zeros(len(lengths), dtype=np.int64)
+    nonempty = np.flatnonzero(lengths)
+    if len(nonempty):
+        sums[nonempty] = np.add.reduceat(flags, (np.cumsum(lengths) - lengths)[nonempty], dtype=np.int64)
+    return sums
 
 
 def title_key(title: str | None) -> str:
@@ -183,6 +211,17 @@ def _strip_phase_words(key: str) -> str:
     for word in _phase_words_starting_with(settings().phase_first_chars.intersection(key)):
         key = key.replace(word, "")
     return key
+
+
+def _strip_phase_words_many(keys: list[str]) -> list[str]:
+    """`_strip_phase_words` of many normalised keys at once: the keys joined by a character no key
+    holds (normalising removes it) and no phase word holds, so no word is found across two keys."""
+    if not keys:
+        return []  # "".split() would give one key
+    joined = "\x00".join(keys)
+    for word in _phase_words_starting_with(settings().phase_first_chars.intersection(joined)):
+        joined = joined.replace(word, "")
+    return joined.split("\x00")
 
 
 @lru_cache(maxsize=4096)
@@ -367,7 +406,7 @@ def link_rows(
     keys: PlainColumns = {
         "notice_id": ids,
         "buyer_key": [b or None for b in buyer_norms],
-        "title_key": [_strip_phase_words(t) for t in title_norms],
+        "title_key": _strip_phase_words_many(title_norms),
         "code_key": [_code_key_of(c) for c in code_norms],
         "cancelled": [is_cancellation(ntype, title) for ntype, title in zip(types, titles, strict=True)],
     }

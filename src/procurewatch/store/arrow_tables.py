@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from procurewatch.store.string_buffers import StringBuffers
 from procurewatch.store.tables import NOTICE_TABLES, TABLE, PlainColumns, Values
 
 _TYPES: dict[str, pa.DataType] = {
@@ -43,8 +44,23 @@ def to_table(name: str, columns: PlainColumns) -> pa.Table:
 
 
 def _array(values: Values, kind: pa.DataType) -> pa.Array:
+    if isinstance(values, StringBuffers):
+        validity = None if values.validity is None else pa.py_buffer(values.validity)
+        buffers = [validity, pa.py_buffer(values.offsets), pa.py_buffer(values.data)]
+        return pa.Array.from_buffers(kind, values.length, buffers, null_count=values.nulls)
     if isinstance(values, np.ndarray) and values.ndim == 2:  # one binary value a row
         width = values.shape[1] * values.itemsize
-        data = pa.py_buffer(np.ascontiguousarray(values).tobytes())
-        return pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), len(values), [None, data]).cast(kind)
+        if (len(values) + 1) * width > _MAX_OFFSET:
+            return _large_binary(values, width).cast(kind)
+        offsets = np.arange(0, (len(values) + 1) * width, width, dtype=np.int32)
+        data = np.ascontiguousarray(values).tobytes()
+        return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
     return pa.array(values, kind)
+
+
+_MAX_OFFSET = 2**31 - 1  # a binary array's offsets are int32
+
+
+def _large_binary(values: np.ndarray, width: int) -> pa.Array:
+    data = pa.py_buffer(np.ascontiguousarray(values).tobytes())
+    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), len(values), [None, data])

@@ -14,122 +14,101 @@ from typing import Any
 from procurewatch.model import Evidence, Notice
 from procurewatch.store.tables import OWN_TABLES, TABLE, PlainColumns
 
+# The columns of each table's rows, in the order the row tuples below hold them.
+_NOTICE = (
+    "id", "fingerprint", "path", "locator", "url", "kind", "title", "body", "attachments", "notice_type",
+    "published", "project_code", "ocid", "buyer", "language", "country", "province", "city", "district",
+    "admin_code", "amount_value", "amount_currency", "amount_kind", "relevant", "score", "title_match",
+    "role", "ocr_confidence", "amount_notes",
+)  # fmt: skip
+_ORDER: dict[str, tuple[str, ...]] = {
+    "notices": _NOTICE,
+    "parties": ("notice_id", "role", "position", "name", "vendor"),
+    "amounts": ("notice_id", "position", "value", "currency", "kind"),
+    "findings": ("notice_id", "category", "score", "role"),
+    "vendor_mentions": ("notice_id", "vendor"),
+    "evidence": ("notice_id", "subject_kind", "subject", "field", "start_offset", "end_offset", "text"),
+    "items": ("notice_id", "position", "description", "scheme", "code"),
+}
+
+Row = tuple[Any, ...]
+
 
 def plain_columns(notices: Sequence[Notice]) -> dict[str, PlainColumns]:
     """The columns of every table of `OWN_TABLES`, with these notices' rows."""
-    cols: dict[str, dict[str, list[Any]]] = {
-        name: {column: [] for column in TABLE[name].row_names} for name in OWN_TABLES
-    }
+    rows: dict[str, list[Row]] = {name: [] for name in OWN_TABLES}
     for n in notices:
-        _add_notice(cols, n)
-    return {name: dict(values) for name, values in cols.items()}
+        _add_notice(rows, n)
+    return {name: _columns(name, table_rows) for name, table_rows in rows.items()}
 
 
-def _add_notice(cols: dict[str, dict[str, list[Any]]], n: Notice) -> None:
+def _columns(name: str, rows: list[Row]) -> PlainColumns:
+    """The rows of one table turned into its columns, in the table's order."""
+    order = _ORDER[name]
+    values = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in order]
+    by_name = dict(zip(order, values, strict=True))
+    return {column: by_name[column] for column in TABLE[name].row_names}
+
+
+def _add_notice(rows: dict[str, list[Row]], n: Notice) -> None:
     place = n.place
     amount = n.amount
     s = n.surveillance
-    row: dict[str, Any] = {
-        "id": n.id,
-        "fingerprint": n.fingerprint,
-        "path": n.path,
-        "locator": n.locator,
-        "url": n.url,
-        "kind": n.kind,
-        "title": n.title,
-        "body": n.body,
-        "attachments": n.attachments,
-        "notice_type": n.notice_type,
-        "published": n.published,
-        "project_code": n.project_code,
-        "ocid": n.ocid,
-        "buyer": n.buyer.name if n.buyer else None,
-        "language": n.language,
-        "country": place.country if place else None,
-        "province": place.province if place else None,
-        "city": place.city if place else None,
-        "district": place.district if place else None,
-        "admin_code": place.admin_code if place else None,
-        "amount_value": amount.value if amount else None,
-        "amount_currency": amount.currency if amount else None,
-        "amount_kind": amount.kind if amount else None,
-        "relevant": bool(s.relevant),
-        "score": float(s.score),
-        "title_match": any(e.field == "title" for c in s.categories for e in c.evidence),
-        "role": s.role if s.relevant else None,
-        "ocr_confidence": n.ocr_confidence,
-        "amount_notes": "; ".join(n.amount_notes) or None,
-    }
-    _append(cols["notices"], row)
+    nid = n.id
+    rows["notices"].append(
+        (
+            nid, n.fingerprint, n.path, n.locator, n.url, n.kind, n.title, n.body, n.attachments,
+            n.notice_type, n.published, n.project_code, n.ocid, n.buyer.name if n.buyer else None,
+            n.language,
+            place.country if place else None,
+            place.province if place else None,
+            place.city if place else None,
+            place.district if place else None,
+            place.admin_code if place else None,
+            amount.value if amount else None,
+            amount.currency if amount else None,
+            amount.kind if amount else None,
+            bool(s.relevant),
+            float(s.score),
+            any(e.field == "title" for c in s.categories for e in c.evidence),
+            s.role if s.relevant else None,
+            n.ocr_confidence,
+            "; ".join(n.amount_notes) or None,
+        )
+    )  # fmt: skip
 
-    parties = cols["parties"]
+    parties = rows["parties"]
     if n.buyer is not None:
-        buyer = {
-            "notice_id": n.id,
-            "role": "buyer",
-            "position": 0,
-            "name": n.buyer.name,
-            "vendor": n.buyer.vendor,
-        }
-        _append(parties, buyer)
+        parties.append((nid, "buyer", 0, n.buyer.name, n.buyer.vendor))
     for i, p in enumerate(n.suppliers):
-        _append(
-            parties,
-            {"notice_id": n.id, "role": "supplier", "position": i, "name": p.name, "vendor": p.vendor},
-        )
+        parties.append((nid, "supplier", i, p.name, p.vendor))
     for c in n.candidates:
-        _append(
-            parties,
-            {"notice_id": n.id, "role": "candidate", "position": c.rank, "name": c.name, "vendor": None},
-        )
+        parties.append((nid, "candidate", c.rank, c.name, None))
+    amounts = rows["amounts"]
     for i, a in enumerate(n.amounts):
-        _append(
-            cols["amounts"],
-            {"notice_id": n.id, "position": i, "value": a.value, "currency": a.currency, "kind": a.kind},
-        )
+        amounts.append((nid, i, a.value, a.currency, a.kind))
+    evidence = rows["evidence"]
     for c in s.categories:
-        _append(
-            cols["findings"],
-            {"notice_id": n.id, "category": c.id, "score": float(c.score), "role": c.role},
-        )
-        _add_evidence(cols["evidence"], n.id, "category", c.id, c.evidence)
+        rows["findings"].append((nid, c.id, float(c.score), c.role))
+        _add_evidence(evidence, nid, "category", c.id, c.evidence)
     for v in n.vendors_mentioned:
-        _append(cols["vendor_mentions"], {"notice_id": n.id, "vendor": v.vendor})
-        _add_evidence(cols["evidence"], n.id, "vendor", v.vendor, v.evidence)
+        rows["vendor_mentions"].append((nid, v.vendor))
+        _add_evidence(evidence, nid, "vendor", v.vendor, v.evidence)
+    items = rows["items"]
     for i, item in enumerate(n.items):
-        _append(
-            cols["items"],
-            {
-                "notice_id": n.id,
-                "position": i,
-                "description": _text_or_none(item.get("description")),
-                "scheme": _text_or_none(item.get("scheme")),
-                "code": _text_or_none(item.get("id")),
-            },
+        items.append(
+            (
+                nid,
+                i,
+                _text_or_none(item.get("description")),
+                _text_or_none(item.get("scheme")),
+                _text_or_none(item.get("id")),
+            )
         )
 
 
-def _add_evidence(
-    table: dict[str, list[Any]], notice_id: str, kind: str, subject: str, evidence: list[Evidence]
-) -> None:
-    for e in evidence:
-        _append(
-            table,
-            {
-                "notice_id": notice_id,
-                "subject_kind": kind,
-                "subject": subject,
-                "field": e.field,
-                "start_offset": e.start,
-                "end_offset": e.end,
-                "text": e.text,
-            },
-        )
-
-
-def _append(table: dict[str, list[Any]], row: dict[str, Any]) -> None:
-    for name, values in table.items():
-        values.append(row.get(name))
+def _add_evidence(rows: list[Row], notice_id: str, kind: str, subject: str, evidence: list[Evidence]) -> None:
+    rows.extend((notice_id, kind, subject, e.field, e.start, e.end, e.text) for e in evidence)
 
 
 def _text_or_none(value: Any) -> str | None:

@@ -19,9 +19,12 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 if TYPE_CHECKING:
     import numpy as np
 
+    from procurewatch.store.string_buffers import StringBuffers
+
 # One column's values as the workers make them: a list, or a NumPy array (a 2-D one for a binary
-# column: one row per value). A table's columns by name are its `PlainColumns`.
-Values: TypeAlias = "list[Any] | np.ndarray"
+# column: one row per value), or a string column's Arrow buffers (store/string_buffers.py, made to be
+# sent to the writing process). A table's columns by name are its `PlainColumns`.
+Values: TypeAlias = "list[Any] | np.ndarray | StringBuffers"
 PlainColumns: TypeAlias = dict[str, Values]
 
 # The plain kind of a DuckDB type's values; `arrow_tables.py` maps each kind to an Arrow type.
