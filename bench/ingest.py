@@ -387,6 +387,14 @@ def against_floor(sizes: list[int], rounds: int, ocds: bool, workers: int | None
                     f"  round {round_ + 1}: " + ", ".join(f"{k} {v:,.1f}" for k, v in figures.items()),
                     flush=True,
                 )
+                print(
+                    "    peak MB by phase: "
+                    + ", ".join(f"{k} {v:,.0f}" for k, v in result["peak_by_phase_mb"].items())
+                    + " (per process at the peak: "
+                    + " + ".join(f"{v:,.0f}" for v in result["peak_split_mb"])
+                    + ")",
+                    flush=True,
+                )
             table.append((written, best, size))
         finally:
             shutil.rmtree(tmp, ignore_errors=True)

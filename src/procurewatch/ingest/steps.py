@@ -49,17 +49,22 @@ def link_phase(db_path: Path, summary: IngestSummary, console: Console) -> None:
         con = open_store(db_path)
         try:
             (stored,) = con.execute("SELECT count(*) FROM notices").fetchall()[0]
-            limit_memory(con, stored)
+            limit = limit_memory(con, stored)
             links = _links(con)
-            try:
-                summary.linked = link_pending(con) or 0
-            except duckdb.OutOfMemoryException:
-                # the limit is sized from measurements; a store that needs more is linked on (the
-                # passes done are committed) under DuckDB's own limit
-                con.execute("RESET memory_limit")
-                summary.notes.append(over_limit_note("linking"))
-                link_pending(con)
-                summary.linked = _links(con) - links
+            # the limit is sized from measurements; a store that needs more is linked on (the passes
+            # done are committed) under twice the limit, then four times, then DuckDB's own limit
+            for raise_to in (2, 4, None):
+                try:
+                    link_pending(con)
+                    break
+                except duckdb.OutOfMemoryException:
+                    if raise_to is None:
+                        con.execute("RESET memory_limit")
+                        summary.notes.append(over_limit_note("linking"))
+                        link_pending(con)
+                        break
+                    con.execute(f"SET memory_limit = '{limit * raise_to // 2**20}MB'")
+            summary.linked = _links(con) - links
         finally:
             con.close()
     except Exception as exc:  # the notices are stored; say what failed and carry on

@@ -31,6 +31,21 @@ def status_sql(cancelled: str, notice_type: str, *, over_members: bool) -> str:
     )
 
 
+REFRESH_SLICE = 5_000  # procurements recomputed per statement
+
+
+def _spend(column: str) -> str:
+    """`column` of the member notice whose amount is the procurement's spend."""
+    key = (
+        "{'kind': CASE WHEN amount_kind IN ('award', 'contract') THEN 0 ELSE 1 END, "
+        "'day': -date_diff('day', DATE '0001-01-01', coalesce(published, DATE '0001-01-01')), 'id': id}"
+    )
+    return (
+        f"arg_min({column}, {key}) FILTER (WHERE amount_value IS NOT NULL AND amount_currency IS NOT NULL"
+        " AND amount_kind IS NOT NULL)"
+    )
+
+
 _REFRESH = f"""
 INSERT INTO procurements (id, title, buyer, project_code, ocid, first_published, last_published, status,
                           notices, spend_value, spend_currency, spend_kind, relevant, score, title_match,
@@ -48,14 +63,6 @@ WITH m AS (
     FROM notice_links l JOIN notices n ON n.id = l.notice_id
     LEFT JOIN notice_keys k ON k.notice_id = n.id
     WHERE l.procurement_id IN (SELECT procurement_id FROM _touched)
-),
-spend AS (
-    SELECT pid, id AS spend_notice, amount_value, amount_currency, amount_kind FROM m
-    WHERE amount_value IS NOT NULL AND amount_currency IS NOT NULL AND amount_kind IS NOT NULL
-    QUALIFY row_number() OVER (
-        PARTITION BY pid
-        ORDER BY CASE WHEN amount_kind IN ('award', 'contract') THEN 0 ELSE 1 END,
-                 coalesce(published, DATE '0001-01-01') DESC, id) = 1
 ),
 agg AS (
     SELECT pid,
@@ -76,23 +83,37 @@ agg AS (
            arg_min(code_key, sort_day) FILTER (WHERE code_key IS NOT NULL) AS code_key,
            count(*) AS notices_all,
            CASE WHEN bool_or(relevant AND role = 'primary') THEN 'primary'
-                WHEN bool_or(relevant AND role = 'component') THEN 'component' END AS role
+                WHEN bool_or(relevant AND role = 'component') THEN 'component' END AS role,
+           -- the spend: of the notice with an award or contract value first, then the latest, then by
+           -- id; in the one aggregation (a window over the members would hold them all in memory)
+           {_spend("id")} AS spend_notice, {_spend("amount_value")} AS amount_value,
+           {_spend("amount_currency")} AS amount_currency, {_spend("amount_kind")} AS amount_kind
     FROM m GROUP BY pid
 )
 SELECT a.pid, a.title, a.buyer, a.project_code, a.ocid, a.first_published, a.last_published, a.status,
-       a.notices, s.amount_value, s.amount_currency, s.amount_kind, a.relevant, a.score, a.title_match,
+       a.notices, a.amount_value, a.amount_currency, a.amount_kind, a.relevant, a.score, a.title_match,
        a.country, a.province, a.city, a.admin_code, a.buyer_key, a.title_key, a.code_key, a.notices_all,
-       s.spend_notice, a.role
-FROM agg a LEFT JOIN spend s ON s.pid = a.pid
+       a.spend_notice, a.role
+FROM agg a
 """
 
 
 def refresh_procurements(con: duckdb.DuckDBPyConnection, touched_sql: str | None = None) -> None:
-    """Recompute the aggregate row of each touched procurement (all of them when touched_sql is None)."""
-    con.execute("DROP TABLE IF EXISTS _touched")
+    """Recompute the aggregate row of each touched procurement (all of them when touched_sql is None),
+    in slices of REFRESH_SLICE procurements: one statement over all their members would hold them all."""
+    con.execute("DROP TABLE IF EXISTS _touched_all")
     con.execute(
-        f"CREATE TEMP TABLE _touched AS {touched_sql or 'SELECT DISTINCT procurement_id FROM notice_links'}"
+        "CREATE TEMP TABLE _touched_all AS SELECT procurement_id, row_number() OVER () - 1 AS i FROM "
+        f"({touched_sql or 'SELECT DISTINCT procurement_id FROM notice_links'})"
     )
-    con.execute("DELETE FROM procurements WHERE id IN (SELECT procurement_id FROM _touched)")
-    con.execute(_REFRESH)
+    (count,) = con.execute("SELECT count(*) FROM _touched_all").fetchone() or (0,)
+    for start in range(0, count, REFRESH_SLICE):
+        con.execute("DROP TABLE IF EXISTS _touched")
+        con.execute(
+            "CREATE TEMP TABLE _touched AS SELECT procurement_id FROM _touched_all WHERE i >= ? AND i < ?",
+            [start, start + REFRESH_SLICE],
+        )
+        con.execute("DELETE FROM procurements WHERE id IN (SELECT procurement_id FROM _touched)")
+        con.execute(_REFRESH)
     con.execute("DROP TABLE IF EXISTS _touched")
+    con.execute("DROP TABLE IF EXISTS _touched_all")
