@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
+import pytest
 from rich.console import Console
 
 from procurewatch.ingest.runner import run_ingest
@@ -28,14 +29,22 @@ def _unlinked_store(tmp_path: Path) -> tuple[Path, int, list[tuple]]:
     return db, summary.notices_added, links
 
 
-def test_linking_that_runs_out_of_memory_goes_on_without_the_limit(tmp_path, monkeypatch):
+def _mb(setting: str) -> float:
+    number, unit = setting.split()
+    return float(number) * {"MiB": 1, "GiB": 1024}[unit]
+
+
+@pytest.mark.parametrize("failures", [1, 3])
+def test_linking_that_runs_out_of_memory_goes_on_under_a_raised_limit(tmp_path, monkeypatch, failures):
+    """Out of memory once: linking goes on under twice the limit. Three times (twice, four times):
+    under DuckDB's own limit, and the summary says so. Passes done before are kept, never redone."""
     db, stored, links = _unlinked_store(tmp_path)
     link_pending = linking.link_pending
     limits = []
 
     def out_of_memory_after_one_pass(con):
         limits.append(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
-        if len(limits) == 1:
+        if len(limits) <= failures:
             con.execute("BEGIN TRANSACTION")
             linking.link_pass(con, 5)  # one pass committed, then DuckDB runs out in the next
             con.execute("COMMIT")
@@ -47,8 +56,14 @@ def test_linking_that_runs_out_of_memory_goes_on_without_the_limit(tmp_path, mon
     link_phase(db, summary, Console(file=io.StringIO()))
     assert summary.warnings == []
     assert summary.linked == stored >= 20
-    assert any("more memory" in note for note in summary.notes)
-    assert len(limits) == 2 and limits[0] != limits[1]  # the second call under DuckDB's own limit
+    assert len(limits) == failures + 1
+    assert _mb(limits[1]) == pytest.approx(2 * _mb(limits[0]), rel=0.01)
+    if failures == 1:
+        assert not any("more memory" in note for note in summary.notes)
+    else:
+        assert _mb(limits[2]) == pytest.approx(4 * _mb(limits[0]), rel=0.01)
+        assert _mb(limits[3]) > 4 * _mb(limits[0])  # DuckDB's own limit: most of the machine's memory
+        assert any("more memory" in note for note in summary.notes)
     con = duckdb.connect(str(db))
     assert sorted(con.execute("SELECT * FROM notice_links").fetchall()) == links
     con.close()
