@@ -10,6 +10,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -200,17 +201,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_a_worker_killed_mid_run_costs_nothing_on_a_scheduler_started_apart(
-    tmp_path: Path, small_shards: None
-) -> None:
-    """`dask scheduler` and two `dask worker` processes, as on several machines; one is killed mid-run."""
-    import threading
+@dataclass
+class LoopbackCluster:
+    address: str
+    workers: list[subprocess.Popen[bytes]]
 
+
+@pytest.fixture()
+def loopback() -> Iterator[LoopbackCluster]:
+    """A real `dask scheduler` and two `dask worker` processes on loopback, as on several machines."""
     from distributed import Client
 
-    corpus = write_mixed_corpus(tmp_path / "corpus")
-    local_db, cluster_db = tmp_path / "local.duckdb", tmp_path / "cluster.duckdb"
-    run_ingest([corpus], local_db, batch_size=9, workers=1)
     address = f"tcp://127.0.0.1:{free_port()}"
     scheduler = start([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
                        "--port", address.rsplit(":", 1)[1], "--dashboard-address", ":0"])  # fmt: skip
@@ -220,28 +221,46 @@ def test_a_worker_killed_mid_run_costs_nothing_on_a_scheduler_started_apart(
     try:
         with Client(address, timeout=60) as client:
             client.wait_for_workers(2, timeout=60)
-        dataset = tmp_path / "parts"
-
-        def kill_a_worker_after_the_first_shard() -> None:
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and not list(dataset.glob("*/report.json")):
-                time.sleep(0.05)
-            workers[0].kill()
-            killed_at.append(time.monotonic())
-
-        killed_at: list[float] = []
-        killer = threading.Thread(target=kill_a_worker_after_the_first_shard)
-        killer.start()
-        summary = run_ingest([corpus], cluster_db, batch_size=9, cluster=address, dataset=str(dataset))
-        finished_at = time.monotonic()
-        killer.join()
-        assert killed_at and killed_at[0] < finished_at  # killed while the ingest ran
-        assert summary.notices_added == 132
-        assert store_contents(cluster_db) == store_contents(local_db)
+        yield LoopbackCluster(address, workers)
     finally:
         for process in [*workers, scheduler]:
             process.kill()
             process.wait()
+
+
+@pytest.fixture()
+def loopback_cluster(loopback: LoopbackCluster) -> str:
+    return loopback.address
+
+
+def test_a_worker_killed_mid_run_costs_nothing_on_a_scheduler_started_apart(
+    tmp_path: Path, small_shards: None, loopback: LoopbackCluster
+) -> None:
+    """`dask scheduler` and two `dask worker` processes, as on several machines; one is killed mid-run."""
+    import threading
+
+    corpus = write_mixed_corpus(tmp_path / "corpus")
+    local_db, cluster_db = tmp_path / "local.duckdb", tmp_path / "cluster.duckdb"
+    run_ingest([corpus], local_db, batch_size=9, workers=1)
+    address, workers = loopback.address, loopback.workers
+    dataset = tmp_path / "parts"
+
+    def kill_a_worker_after_the_first_shard() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not list(dataset.glob("*/report.json")):
+            time.sleep(0.05)
+        workers[0].kill()
+        killed_at.append(time.monotonic())
+
+    killed_at: list[float] = []
+    killer = threading.Thread(target=kill_a_worker_after_the_first_shard)
+    killer.start()
+    summary = run_ingest([corpus], cluster_db, batch_size=9, cluster=address, dataset=str(dataset))
+    finished_at = time.monotonic()
+    killer.join()
+    assert killed_at and killed_at[0] < finished_at  # killed while the ingest ran
+    assert summary.notices_added == 132
+    assert store_contents(cluster_db) == store_contents(local_db)
 
 
 def test_units_linked_before_the_client_died_are_not_linked_again(
@@ -265,27 +284,6 @@ def test_units_linked_before_the_client_died_are_not_linked_again(
     assert store_contents(cluster_db) == store_contents(local_db)
     assert report(cluster_db) == report(local_db)
     assert not list((tmp_path / "cluster.duckdb.parts").glob("link-*"))  # gone once committed
-
-
-@pytest.fixture()
-def loopback_cluster() -> Iterator[str]:
-    """A real `dask scheduler` and two `dask worker` processes on loopback."""
-    from distributed import Client
-
-    address = f"tcp://127.0.0.1:{free_port()}"
-    scheduler = start([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-                       "--port", address.rsplit(":", 1)[1], "--dashboard-address", ":0"])  # fmt: skip
-    worker = [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
-              "--no-nanny", "--host", "127.0.0.1", "--dashboard-address", ":0"]  # fmt: skip
-    workers = [start(worker) for _ in range(2)]
-    try:
-        with Client(address, timeout=60) as client:
-            client.wait_for_workers(2, timeout=60)
-        yield address
-    finally:
-        for process in [*workers, scheduler]:
-            process.kill()
-            process.wait()
 
 
 def answers(db: Path) -> dict[str, object]:
