@@ -240,6 +240,12 @@ def current_phase(err_lines: list[str]) -> str:
     return "storing"
 
 
+def ingest_command(corpus: Path, db: Path, batch_size: int, workers: int | None) -> list[str]:
+    """`procurewatch ingest` of `corpus` into `db`, as a child process runs it."""
+    cmd = [sys.executable, "-m", "procurewatch.cli", "ingest", str(corpus), "--db", str(db)]
+    return [*cmd, "--batch-size", str(batch_size), *(["--workers", str(workers)] if workers else [])]
+
+
 def notices_in(db: Path) -> int:
     import duckdb
 
@@ -286,10 +292,7 @@ def main() -> None:
             f"({'counted' if args.corpus else 'built'} in {time.perf_counter() - t0:.1f} s) at {corpus}"
         )
         cli = [sys.executable, "-m", "procurewatch.cli"]
-        ingest_cmd = [*cli, "ingest", str(corpus), "--db", str(tmp / "bench.duckdb")]
-        ingest_cmd += ["--batch-size", str(args.batch_size)]
-        if args.workers:
-            ingest_cmd += ["--workers", str(args.workers)]
+        ingest_cmd = ingest_command(corpus, tmp / "bench.duckdb", args.batch_size, args.workers)
         rows = []
         result = measure(ingest_cmd)
         stored = notices_in(tmp / "bench.duckdb")
@@ -367,8 +370,7 @@ def against_floor(sizes: list[int], rounds: int, ocds: bool, workers: int | None
             written, size = write_corpus(corpus, n, ocds)
             print(f"{written:,} {unit}, {size / 1e6:,.0f} MB", flush=True)
             db = tmp / "f.duckdb"
-            cmd = [sys.executable, "-m", "procurewatch.cli", "ingest", str(corpus), "--db", str(db)]
-            cmd += ["--batch-size", str(batch_size), *(["--workers", str(workers)] if workers else [])]
+            cmd = ingest_command(corpus, db, batch_size, workers)
             best: dict[str, float] = {}
             for round_ in range(rounds):
                 for leftover in tmp.glob("f.duckdb*"):

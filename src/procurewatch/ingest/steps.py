@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
@@ -26,6 +26,9 @@ from procurewatch import errors
 from procurewatch.errors import StepError
 from procurewatch.ingest.memory import give_back_big_blocks
 from procurewatch.ingest.summary import IngestSummary
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 
 class PhaseError(StepError):
@@ -35,12 +38,30 @@ class PhaseError(StepError):
 # ---------------------------------------------------------------- the phases
 
 
-def link_phase(db_path: Path, summary: IngestSummary, console: Console) -> None:
-    """Link every notice not linked yet into procurements. A failure is a warning: the notices are stored."""
+def _link_under_rising_limits(con: DuckDBPyConnection, limit: int, summary: IngestSummary) -> None:
+    """Link under `limit`; the limit is sized from measurements, so a store that needs more is linked
+    on (the passes done stay committed) under twice the limit, then four times, then DuckDB's own."""
     import duckdb
 
     from procurewatch.link.run import link_pending
-    from procurewatch.store.db import limit_memory, open_store, over_limit_note
+    from procurewatch.store.db import over_limit_note, set_memory_limit
+
+    for factor in (1, 2, 4):
+        if factor > 1:
+            set_memory_limit(con, limit * factor)
+        try:
+            link_pending(con)
+            return
+        except duckdb.OutOfMemoryException:
+            continue
+    con.execute("RESET memory_limit")
+    summary.notes.append(over_limit_note("linking"))
+    link_pending(con)
+
+
+def link_phase(db_path: Path, summary: IngestSummary, console: Console) -> None:
+    """Link every notice not linked yet into procurements. A failure is a warning: the notices are stored."""
+    from procurewatch.store.db import limit_memory, open_store
 
     t0 = time.perf_counter()
     give_back_big_blocks()
@@ -51,19 +72,7 @@ def link_phase(db_path: Path, summary: IngestSummary, console: Console) -> None:
             (stored,) = con.execute("SELECT count(*) FROM notices").fetchall()[0]
             limit = limit_memory(con, stored)
             links = _links(con)
-            # the limit is sized from measurements; a store that needs more is linked on (the passes
-            # done are committed) under twice the limit, then four times, then DuckDB's own limit
-            for raise_to in (2, 4, None):
-                try:
-                    link_pending(con)
-                    break
-                except duckdb.OutOfMemoryException:
-                    if raise_to is None:
-                        con.execute("RESET memory_limit")
-                        summary.notes.append(over_limit_note("linking"))
-                        link_pending(con)
-                        break
-                    con.execute(f"SET memory_limit = '{limit * raise_to // 2**20}MB'")
+            _link_under_rising_limits(con, limit, summary)
             summary.linked = _links(con) - links
         finally:
             con.close()

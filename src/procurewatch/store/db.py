@@ -101,8 +101,13 @@ def memory_limit_for(notices: int) -> int:
 def limit_memory(con: duckdb.DuckDBPyConnection, notices: int) -> int:
     """Apply `memory_limit_for(notices)` to the connection; return it."""
     limit = memory_limit_for(notices)
-    con.execute(f"SET memory_limit = '{limit // 2**20}MB'")
+    set_memory_limit(con, limit)
     return limit
+
+
+def set_memory_limit(con: duckdb.DuckDBPyConnection, limit: int) -> None:
+    """DuckDB's memory limit for this connection, in bytes."""
+    con.execute(f"SET memory_limit = '{limit // 2**20}MB'")
 
 
 def _first_line(exc: BaseException) -> str:
