@@ -21,7 +21,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from procurewatch.link.candidates import Batch, near_duplicates
+from procurewatch.link.candidates import Batch, FullBuckets, near_duplicates
 from procurewatch.link.decision import Linker, Pending, Proc, distinguishing_tokens
 from procurewatch.link.keys import (
     Settings,
@@ -44,12 +44,13 @@ def link_pending(con: duckdb.DuckDBPyConnection) -> int:
     the result is that of linking incrementally, and memory stays flat for any number of notices.
     """
     chunk = settings().pending_chunk
+    full = FullBuckets(len(settings().bands))
     linked = 0
     while True:
         own_transaction = _begin(con)
         try:
             with collector_paused():
-                done = link_pass(con, chunk)
+                done = link_pass(con, chunk, full=full)
             if own_transaction:
                 con.execute("COMMIT")
         except BaseException:
@@ -84,9 +85,10 @@ def _begin(con: duckdb.DuckDBPyConnection) -> bool:
     return True
 
 
-def link_pass(con: duckdb.DuckDBPyConnection, limit: int) -> int:
+def link_pass(con: duckdb.DuckDBPyConnection, limit: int, *, full: FullBuckets | None = None) -> int:
     """Link the first `limit` pending notices in date order, in the caller's transaction; return how
-    many were linked (fewer than `limit`: none are left)."""
+    many were linked (fewer than `limit`: none are left). `full`: the LSH buckets found too big so far
+    in this run (candidates.FullBuckets)."""
     s = settings()
     con.execute("DROP TABLE IF EXISTS _pending")
     con.execute(
@@ -96,10 +98,16 @@ def link_pass(con: duckdb.DuckDBPyConnection, limit: int) -> int:
                  ORDER BY n.published NULLS LAST, n.id LIMIT ?)""",
         [limit],
     )
-    return link_selected(con, s)
+    return link_selected(con, s, full=full)
 
 
-def link_selected(con: duckdb.DuckDBPyConnection, s: Settings, *, stored_bands_only: bool = False) -> int:
+def link_selected(
+    con: duckdb.DuckDBPyConnection,
+    s: Settings,
+    *,
+    stored_bands_only: bool = False,
+    full: FullBuckets | None = None,
+) -> int:
     """Link the notices of the temp table `_pending(id, ord)` in `ord` order, in the caller's
     transaction, against the store; return how many were linked.
 
@@ -111,7 +119,7 @@ def link_selected(con: duckdb.DuckDBPyConnection, s: Settings, *, stored_bands_o
     if not count:
         return 0
     batch = _read_pending(con, s, stored_bands_only)
-    candidates = near_duplicates(con, batch, s)  # fills _candidates, which the reads below use
+    candidates = near_duplicates(con, batch, s, full)  # fills _candidates, which the reads below use
     linker = _linker(con, batch.pending, s)
     decided = [linker.link(p, candidates.of(i)) for i, p in enumerate(batch.pending)]
 
