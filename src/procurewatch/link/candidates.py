@@ -19,7 +19,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from procurewatch.link.decision import Other, Pending
-from procurewatch.link.keys import Settings, normalise_text, phase_of
+from procurewatch.link.keys import Settings, normalise_many, phase_of
 
 
 @dataclass(frozen=True)
@@ -233,15 +233,20 @@ def _store_candidates(
         "_wanted",
         pa.table({"other": pa.array([store_ids[i] for i in wanted], pa.string()), "node": pa.array(wanted)}),
     )
-    rows = con.execute(
+    table = con.sql(
         """SELECT w.node, m.signature, coalesce(k.title_key, ''), n.notice_type, n.title
            FROM notice_minhash m JOIN _wanted w ON w.other = m.notice_id JOIN notices n ON n.id = m.notice_id
            LEFT JOIN notice_keys k ON k.notice_id = m.notice_id"""
-    ).fetchall()
+    ).to_arrow_table()
     con.unregister("_wanted")
-    info: dict[int, Other] = {}
-    for row, (node, blob, key, ntype, title) in enumerate(rows):
-        sigs[row] = np.frombuffer(blob, dtype=np.uint32)
-        row_of[node] = row
-        info[node] = Other(store_ids[node], key, phase_of(ntype, title), normalise_text(title))
+    nodes, blobs, keys, types, titles = (table.column(i).to_pylist() for i in range(table.num_columns))
+    if nodes:
+        sigs[: len(nodes)] = np.frombuffer(b"".join(blobs), dtype=np.uint32).reshape(len(nodes), s.num_perm)
+        row_of[nodes] = np.arange(len(nodes))
+    info = {
+        node: Other(store_ids[node], key, phase_of(ntype, title), title_norm)
+        for node, key, ntype, title, title_norm in zip(
+            nodes, keys, types, titles, normalise_many(titles), strict=True
+        )
+    }
     return sigs, row_of, info
