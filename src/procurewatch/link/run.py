@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import duckdb
 import numpy as np
@@ -45,23 +45,41 @@ def link_pending(con: duckdb.DuckDBPyConnection) -> int:
     """
     chunk = settings().pending_chunk
     full = FullBuckets(len(settings().bands))
+    _order_pending(con)
     linked = 0
-    while True:
-        own_transaction = _begin(con)
-        try:
-            with collector_paused():
-                done = link_pass(con, chunk, full=full)
-            if own_transaction:
-                con.execute("COMMIT")
-        except BaseException:
-            if own_transaction:
-                con.execute("ROLLBACK")
-            raise
-        linked += done
-        # the cached tokens are mostly of this pass's titles: kept, they would only raise later passes' peak
-        distinguishing_tokens.cache_clear()
-        if done < chunk:
-            return linked
+    try:
+        while True:
+            own_transaction = _begin(con)
+            try:
+                with collector_paused():
+                    done = link_pass(con, chunk, full=full, linked_before=linked)
+                if own_transaction:
+                    con.execute("COMMIT")
+            except BaseException:
+                if own_transaction:
+                    con.execute("ROLLBACK")
+                raise
+            linked += done
+            # the cached tokens are mostly of this pass's titles: kept, they would only raise the later
+            # passes' peak
+            distinguishing_tokens.cache_clear()
+            if done < chunk:
+                return linked
+    finally:
+        with suppress(duckdb.TransactionException):  # the caller's failed transaction took it away already
+            con.execute("DROP TABLE IF EXISTS _run_order")
+
+
+def _order_pending(con: duckdb.DuckDBPyConnection) -> None:
+    """`_run_order(id, ord)`: every pending notice in link order, numbered from 1. The passes take it
+    slice by slice: they link exactly their notices, so the order of what is left never changes, and
+    it is sorted once instead of once per pass."""
+    con.execute("DROP TABLE IF EXISTS _run_order")
+    con.execute(
+        """CREATE TEMP TABLE _run_order AS
+           SELECT n.id, row_number() OVER (ORDER BY n.published NULLS LAST, n.id) AS ord
+           FROM notices n ANTI JOIN notice_links l ON l.notice_id = n.id ORDER BY ord"""
+    )
 
 
 @contextmanager
@@ -85,19 +103,33 @@ def _begin(con: duckdb.DuckDBPyConnection) -> bool:
     return True
 
 
-def link_pass(con: duckdb.DuckDBPyConnection, limit: int, *, full: FullBuckets | None = None) -> int:
+def link_pass(
+    con: duckdb.DuckDBPyConnection,
+    limit: int,
+    *,
+    full: FullBuckets | None = None,
+    linked_before: int | None = None,
+) -> int:
     """Link the first `limit` pending notices in date order, in the caller's transaction; return how
     many were linked (fewer than `limit`: none are left). `full`: the LSH buckets found too big so far
-    in this run (candidates.FullBuckets)."""
+    in this run (candidates.FullBuckets); `linked_before`: the notices this run linked before this pass,
+    the pending ones then being read from `_run_order` (link_pending)."""
     s = settings()
     con.execute("DROP TABLE IF EXISTS _pending")
-    con.execute(
-        """CREATE TEMP TABLE _pending AS
-           SELECT id, row_number() OVER (ORDER BY published NULLS LAST, id) AS ord
-           FROM (SELECT n.id, n.published FROM notices n ANTI JOIN notice_links l ON l.notice_id = n.id
-                 ORDER BY n.published NULLS LAST, n.id LIMIT ?)""",
-        [limit],
-    )
+    if linked_before is None:
+        con.execute(
+            """CREATE TEMP TABLE _pending AS
+               SELECT id, row_number() OVER (ORDER BY published NULLS LAST, id) AS ord
+               FROM (SELECT n.id, n.published FROM notices n ANTI JOIN notice_links l ON l.notice_id = n.id
+                     ORDER BY n.published NULLS LAST, n.id LIMIT ?)""",
+            [limit],
+        )
+    else:
+        con.execute(
+            "CREATE TEMP TABLE _pending AS SELECT id, ord - ? AS ord FROM _run_order "
+            "WHERE ord > ? AND ord <= ?",
+            [linked_before, linked_before, linked_before + limit],
+        )
     return link_selected(con, s, full=full)
 
 
