@@ -277,14 +277,25 @@ def _complete_link_rows(con: duckdb.DuckDBPyConnection, step: int = 20_000) -> N
 
 
 def _linker(con: duckdb.DuckDBPyConnection, pending: list[Pending], s: Settings) -> Linker:
-    """The rules' state for this pass, read from the store: what the pending notices (in `_pending`)
-    and their stored near-duplicate candidates (in `_candidates`) can be linked to."""
+    """The rules' state for this pass, read from the store: what the pending notices and their stored
+    near-duplicate candidates (in `_candidates`) can be linked to."""
+    con.register(
+        "_pending_keys",
+        pa.table(
+            {
+                "ocid": pa.array([p.ocid for p in pending], pa.string()),
+                "fingerprint": pa.array([p.fingerprint for p in pending], pa.string()),
+            }
+        ),
+    )
     ocids: dict[str, str] = dict(
         con.execute(
             """SELECT ocid, min(id) FROM procurements
-               WHERE ocid IN (SELECT n.ocid FROM notices n JOIN _pending p ON p.id = n.id) GROUP BY ocid"""
+               WHERE ocid IN (SELECT ocid FROM _pending_keys) GROUP BY ocid"""
         ).fetchall()
     )
+    fingerprints = _store_fingerprints(con)
+    con.unregister("_pending_keys")
     procs, crowded = _store_procurements(con, pending, s.max_fuzzy_pool)
     link_of: dict[str, str] = dict(
         con.execute(
@@ -292,15 +303,16 @@ def _linker(con: duckdb.DuckDBPyConnection, pending: list[Pending], s: Settings)
                JOIN _candidates c ON c.other = l.notice_id"""
         ).fetchall()
     )
-    return Linker(s, _store_fingerprints(con), ocids, procs, crowded, link_of)
+    return Linker(s, fingerprints, ocids, procs, crowded, link_of)
 
 
 def _store_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    """The first linked notice, and its procurement, of each fingerprint in `_pending_keys`."""
     rows = con.execute(
         """SELECT n.fingerprint, arg_min(n.id, coalesce(n.published, DATE '9999-12-31')),
                   arg_min(l.procurement_id, coalesce(n.published, DATE '9999-12-31'))
            FROM notices n JOIN notice_links l ON l.notice_id = n.id
-           WHERE n.fingerprint IN (SELECT n2.fingerprint FROM notices n2 JOIN _pending p ON p.id = n2.id)
+           WHERE n.fingerprint IN (SELECT fingerprint FROM _pending_keys)
            GROUP BY n.fingerprint"""
     ).fetchall()
     return {fp: (nid, pid) for fp, nid, pid in rows}
