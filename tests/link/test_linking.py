@@ -8,6 +8,7 @@ import numpy as np
 from datasketch import MinHash
 
 from link.rows import insert, links, new_store, notice
+from procurewatch.link.candidates import FullBuckets
 from procurewatch.link.keys import (
     identity_hash,
     link_rows,
@@ -19,7 +20,7 @@ from procurewatch.link.keys import (
     signatures,
     title_key,
 )
-from procurewatch.link.run import link_pending
+from procurewatch.link.run import link_pass, link_pending
 
 BODY = (
     "一、项目名称：宜昌市公安局夷陵分局雪亮工程视频监控前端点位建设项目。二、采购内容：高清网络摄像机三百二十台、"
@@ -394,6 +395,25 @@ def test_linking_in_small_passes_gives_the_links_of_one_pass(monkeypatch):
         "SELECT count(*) FROM notices n ANTI JOIN notice_links l ON l.notice_id = n.id"
     ).fetchone()
     assert pending == (0,)
+
+
+def test_buckets_found_too_big_are_skipped_by_later_passes_with_the_same_links(monkeypatch):
+    early, late = _families()
+    monkeypatch.setattr(
+        "procurewatch.link.run.settings", lambda: replace(settings(), pending_chunk=3, max_bucket=2)
+    )
+    found: list[int] = []
+    add = FullBuckets.add
+    monkeypatch.setattr(FullBuckets, "add", lambda self, b, h: (found.append(len(b)), add(self, b, h)))
+    remembered = new_store()
+    insert(remembered, *early, *late)
+    assert link_pending(remembered) == len(early) + len(late)
+    looked_up_every_time = new_store()
+    insert(looked_up_every_time, *early, *late)
+    while link_pass(looked_up_every_time, 3) == 3:
+        pass
+    assert sum(found) > 0
+    assert links(remembered) == links(looked_up_every_time)
 
 
 def test_title_key_removes_phase_words_one_after_another():

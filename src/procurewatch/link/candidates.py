@@ -19,7 +19,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from procurewatch.link.decision import Other, Pending
-from procurewatch.link.keys import Settings, normalise_text, phase_of
+from procurewatch.link.keys import Settings, normalise_many, phase_of
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,28 @@ class Batch:
     has_sig: np.ndarray
     bands: np.ndarray
     live: np.ndarray | None = None  # live[i, b]: band b of pending[i] may pair it (None: every band)
+
+
+class FullBuckets:
+    """The LSH buckets found holding more than `max_bucket` linked notices during one linking run. Links
+    are only added, so such a bucket never pairs anything again: its pending notices' lookups skip it
+    instead of gathering its members from the store pass after pass."""
+
+    def __init__(self, nbands: int) -> None:
+        self._hashes = [np.empty(0, dtype=np.int64) for _ in range(nbands)]
+
+    def add(self, bands: np.ndarray, hashes: np.ndarray) -> None:
+        for band in np.unique(bands).tolist():
+            self._hashes[band] = np.union1d(self._hashes[band], hashes[bands == band])
+
+    def hold(self, bands: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+        """full[i]: the bucket (bands[i], hashes[i]) is one of them."""
+        full = np.zeros(len(bands), dtype=bool)
+        for band, known in enumerate(self._hashes):
+            if len(known):
+                here = bands == band
+                full[here] = np.isin(hashes[here], known)
+        return full
 
 
 @dataclass(frozen=True)
@@ -47,12 +69,14 @@ class Near:
         return zip(self.others[lo:hi], self.scores[lo:hi], strict=True)
 
 
-def near_duplicates(con: duckdb.DuckDBPyConnection, batch: Batch, s: Settings) -> Near:
+def near_duplicates(
+    con: duckdb.DuckDBPyConnection, batch: Batch, s: Settings, full: FullBuckets | None = None
+) -> Near:
     """Candidates of each pending notice by LSH (stored notices, or earlier ones of this run, that share
     a band bucket), scored by estimated Jaccard. Fills the temp table `_candidates(other)` with the
-    stored notices among them."""
+    stored notices among them. `full`: the buckets known to be too big in the store, kept up to date."""
     n = len(batch.pending)
-    x, y, store_ids = _lsh_pairs(con, batch, s)
+    x, y, store_ids = _lsh_pairs(con, batch, s, full)
     store_sigs, row_of, store_info = _store_candidates(con, store_ids, np.unique(y[y >= n]) - n, s)
     known = np.ones(len(y), dtype=bool)
     known[y >= n] = row_of[y[y >= n] - n] >= 0
@@ -121,7 +145,7 @@ def _titles_may_agree(titles: list[str], x: np.ndarray, y: np.ndarray, s: Settin
 
 
 def _lsh_pairs(
-    con: duckdb.DuckDBPyConnection, batch: Batch, s: Settings
+    con: duckdb.DuckDBPyConnection, batch: Batch, s: Settings, full: FullBuckets | None = None
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Node pairs (x, y): x a pending notice (its index), y a notice sharing an LSH band bucket of at most
     `max_bucket` notices with it: an earlier pending one (its index) or a stored one (n + its index in
@@ -131,23 +155,7 @@ def _lsh_pairs(
     rows = np.flatnonzero(batch.has_sig)
     nbands = batch.bands.shape[1]
     live = np.ones((len(rows), nbands), dtype=bool) if batch.live is None else batch.live[rows]
-    mine = pa.table(
-        {
-            "band": pa.array(np.nonzero(live)[1].astype(np.int16)),
-            "hash": pa.array(batch.bands[rows][live]),
-        }
-    )
-    con.register("_mine", mine)
-    stored = con.sql(
-        """SELECT b.notice_id, b.band, b.hash FROM notice_lsh_bands b
-           SEMI JOIN _mine m ON m.band = b.band AND m.hash = b.hash
-           -- linked notices only: a notice of a later pass is not in the store yet
-           SEMI JOIN notice_links l ON l.notice_id = b.notice_id
-           -- a bucket already too big in the store stays too big: its members are never candidates
-           QUALIFY count(*) OVER (PARTITION BY b.band, b.hash) <= ?""",
-        params=[s.max_bucket],
-    ).to_arrow_table()
-    con.unregister("_mine")
+    stored = _stored_members(con, np.nonzero(live)[1], batch.bands[rows][live], s, full)
     encoded = stored.column("notice_id").combine_chunks().dictionary_encode()
     store_ids: list[str] = encoded.dictionary.to_pylist()
     store_node = n + encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
@@ -182,6 +190,36 @@ def _lsh_pairs(
     return x[keep], y[keep], store_ids
 
 
+def _stored_members(
+    con: duckdb.DuckDBPyConnection,
+    bands: np.ndarray,
+    hashes: np.ndarray,
+    s: Settings,
+    full: FullBuckets | None,
+) -> pa.Table:
+    """(notice_id, band, hash) of the linked notices in these buckets, but for buckets holding more than
+    `max_bucket` of them; those found are added to `full`, and those already in it are not looked up."""
+    if full is not None:
+        looked_up = ~full.hold(bands, hashes)
+        bands, hashes = bands[looked_up], hashes[looked_up]
+    con.register("_mine", pa.table({"band": pa.array(bands.astype(np.int16)), "hash": pa.array(hashes)}))
+    found = con.sql(
+        """SELECT b.notice_id, b.band, b.hash, count(*) OVER (PARTITION BY b.band, b.hash) AS members
+           FROM notice_lsh_bands b
+           SEMI JOIN _mine m ON m.band = b.band AND m.hash = b.hash
+           -- linked notices only: a notice of a later pass is not in the store yet
+           SEMI JOIN notice_links l ON l.notice_id = b.notice_id
+           -- a bucket already too big in the store stays too big: its members are never candidates
+           QUALIFY members <= ? OR row_number() OVER (PARTITION BY b.band, b.hash) = 1""",
+        params=[s.max_bucket],
+    ).to_arrow_table()
+    con.unregister("_mine")
+    too_big = found.column("members").to_numpy() > s.max_bucket
+    if full is not None and too_big.any():
+        full.add(found.column("band").to_numpy()[too_big], found.column("hash").to_numpy()[too_big])
+    return found.filter(pa.array(~too_big)).select(["notice_id", "band", "hash"])
+
+
 def _store_candidates(
     con: duckdb.DuckDBPyConnection, store_ids: list[str], wanted: np.ndarray, s: Settings
 ) -> tuple[np.ndarray, np.ndarray, dict[int, Other]]:
@@ -195,15 +233,20 @@ def _store_candidates(
         "_wanted",
         pa.table({"other": pa.array([store_ids[i] for i in wanted], pa.string()), "node": pa.array(wanted)}),
     )
-    rows = con.execute(
+    table = con.sql(
         """SELECT w.node, m.signature, coalesce(k.title_key, ''), n.notice_type, n.title
            FROM notice_minhash m JOIN _wanted w ON w.other = m.notice_id JOIN notices n ON n.id = m.notice_id
            LEFT JOIN notice_keys k ON k.notice_id = m.notice_id"""
-    ).fetchall()
+    ).to_arrow_table()
     con.unregister("_wanted")
-    info: dict[int, Other] = {}
-    for row, (node, blob, key, ntype, title) in enumerate(rows):
-        sigs[row] = np.frombuffer(blob, dtype=np.uint32)
-        row_of[node] = row
-        info[node] = Other(store_ids[node], key, phase_of(ntype, title), normalise_text(title))
+    nodes, blobs, keys, types, titles = (table.column(i).to_pylist() for i in range(table.num_columns))
+    if nodes:
+        sigs[: len(nodes)] = np.frombuffer(b"".join(blobs), dtype=np.uint32).reshape(len(nodes), s.num_perm)
+        row_of[nodes] = np.arange(len(nodes))
+    info = {
+        node: Other(store_ids[node], key, phase_of(ntype, title), title_norm)
+        for node, key, ntype, title, title_norm in zip(
+            nodes, keys, types, titles, normalise_many(titles), strict=True
+        )
+    }
     return sigs, row_of, info

@@ -32,6 +32,8 @@ def status_sql(cancelled: str, notice_type: str, *, over_members: bool) -> str:
 
 
 REFRESH_SLICE = 5_000  # procurements recomputed per statement
+# procurements whose member notices are read together: one scan of the store's notices for a whole pass
+MEMBERS_READ = 25_000
 
 
 def _spend(column: str) -> str:
@@ -46,24 +48,28 @@ def _spend(column: str) -> str:
     )
 
 
+# the member notices of the touched procurements numbered [?, ?), with what their aggregate row needs
+_MEMBERS = """
+CREATE TEMP TABLE _members AS
+SELECT t.i, l.procurement_id AS pid, l.duplicate_of, n.id, n.title, n.buyer, n.project_code, n.ocid,
+       n.published, n.notice_type, n.amount_value, n.amount_currency, n.amount_kind, n.relevant, n.score,
+       n.title_match, n.country, n.province, n.city, n.admin_code, k.buyer_key, k.title_key, k.code_key,
+       coalesce(k.cancelled, n.notice_type = 'cancellation') AS cancelled, n.role,
+       -- the first notice by date, ties broken by a hash of the id, so that the same notices give
+       -- the same row (a number: a text key would hold every member's string while aggregating)
+       CAST(date_diff('day', DATE '1970-01-01', coalesce(n.published, DATE '9999-12-31')) AS HUGEINT)
+           * 18446744073709551616 + hash(n.id) AS sort_day
+FROM notice_links l JOIN _touched_all t ON t.procurement_id = l.procurement_id AND t.i >= ? AND t.i < ?
+JOIN notices n ON n.id = l.notice_id
+LEFT JOIN notice_keys k ON k.notice_id = n.id
+"""
+
 _REFRESH = f"""
 INSERT INTO procurements (id, title, buyer, project_code, ocid, first_published, last_published, status,
                           notices, spend_value, spend_currency, spend_kind, relevant, score, title_match,
                           country, province, city, admin_code, buyer_key, title_key, code_key, notices_all,
                           spend_notice, role)
-WITH m AS (
-    SELECT l.procurement_id AS pid, l.duplicate_of, n.id, n.title, n.buyer, n.project_code, n.ocid,
-           n.published, n.notice_type, n.amount_value, n.amount_currency, n.amount_kind, n.relevant, n.score,
-           n.title_match, n.country, n.province, n.city, n.admin_code, k.buyer_key, k.title_key, k.code_key,
-           coalesce(k.cancelled, n.notice_type = 'cancellation') AS cancelled, n.role,
-           -- the first notice by date, ties broken by a hash of the id, so that the same notices give
-           -- the same row (a number: a text key would hold every member's string while aggregating)
-           CAST(date_diff('day', DATE '1970-01-01', coalesce(n.published, DATE '9999-12-31')) AS HUGEINT)
-               * 18446744073709551616 + hash(n.id) AS sort_day
-    FROM notice_links l JOIN notices n ON n.id = l.notice_id
-    LEFT JOIN notice_keys k ON k.notice_id = n.id
-    WHERE l.procurement_id IN (SELECT procurement_id FROM _touched)
-),
+WITH m AS (SELECT * FROM _members WHERE i >= ? AND i < ?),
 agg AS (
     SELECT pid,
            arg_min(title, sort_day) AS title,
@@ -99,7 +105,9 @@ FROM agg a
 
 
 def refresh_procurements(con: duckdb.DuckDBPyConnection, touched_sql: str | None = None) -> None:
-    """Recompute the aggregate row of each touched procurement (all of them when touched_sql is None),
+    """Recompute the aggregate row of each touched procurement (all of them when touched_sql is None).
+
+    The members of MEMBERS_READ procurements are read in one scan of the store, and their rows recomputed
     in slices of REFRESH_SLICE procurements: one statement over all their members would hold them all."""
     con.execute("DROP TABLE IF EXISTS _touched_all")
     con.execute(
@@ -107,13 +115,15 @@ def refresh_procurements(con: duckdb.DuckDBPyConnection, touched_sql: str | None
         f"({touched_sql or 'SELECT DISTINCT procurement_id FROM notice_links'})"
     )
     (count,) = con.execute("SELECT count(*) FROM _touched_all").fetchone() or (0,)
-    for start in range(0, count, REFRESH_SLICE):
-        con.execute("DROP TABLE IF EXISTS _touched")
+    for read in range(0, count, MEMBERS_READ):
+        con.execute("DROP TABLE IF EXISTS _members")
+        con.execute(_MEMBERS, [read, read + MEMBERS_READ])
         con.execute(
-            "CREATE TEMP TABLE _touched AS SELECT procurement_id FROM _touched_all WHERE i >= ? AND i < ?",
-            [start, start + REFRESH_SLICE],
+            "DELETE FROM procurements WHERE id IN "
+            "(SELECT procurement_id FROM _touched_all WHERE i >= ? AND i < ?)",
+            [read, read + MEMBERS_READ],
         )
-        con.execute("DELETE FROM procurements WHERE id IN (SELECT procurement_id FROM _touched)")
-        con.execute(_REFRESH)
-    con.execute("DROP TABLE IF EXISTS _touched")
+        for start in range(read, min(count, read + MEMBERS_READ), REFRESH_SLICE):
+            con.execute(_REFRESH, [start, start + REFRESH_SLICE])
+    con.execute("DROP TABLE IF EXISTS _members")
     con.execute("DROP TABLE IF EXISTS _touched_all")

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
-from procurewatch.link.candidates import Batch, near_duplicates
+from procurewatch.link.candidates import Batch, FullBuckets, near_duplicates
 from procurewatch.link.decision import Linker, Pending, Proc, distinguishing_tokens
 from procurewatch.link.keys import (
     Settings,
@@ -44,23 +44,42 @@ def link_pending(con: duckdb.DuckDBPyConnection) -> int:
     the result is that of linking incrementally, and memory stays flat for any number of notices.
     """
     chunk = settings().pending_chunk
+    full = FullBuckets(len(settings().bands))
+    _order_pending(con)
     linked = 0
-    while True:
-        own_transaction = _begin(con)
-        try:
-            with collector_paused():
-                done = link_pass(con, chunk)
-            if own_transaction:
-                con.execute("COMMIT")
-        except BaseException:
-            if own_transaction:
-                con.execute("ROLLBACK")
-            raise
-        linked += done
-        # the cached tokens are mostly of this pass's titles: kept, they would only raise later passes' peak
-        distinguishing_tokens.cache_clear()
-        if done < chunk:
-            return linked
+    try:
+        while True:
+            own_transaction = _begin(con)
+            try:
+                with collector_paused():
+                    done = link_pass(con, chunk, full=full, linked_before=linked)
+                if own_transaction:
+                    con.execute("COMMIT")
+            except BaseException:
+                if own_transaction:
+                    con.execute("ROLLBACK")
+                raise
+            linked += done
+            # the cached tokens are mostly of this pass's titles: kept, they would only raise the later
+            # passes' peak
+            distinguishing_tokens.cache_clear()
+            if done < chunk:
+                return linked
+    finally:
+        with suppress(duckdb.TransactionException):  # the caller's failed transaction took it away already
+            con.execute("DROP TABLE IF EXISTS _run_order")
+
+
+def _order_pending(con: duckdb.DuckDBPyConnection) -> None:
+    """`_run_order(id, ord)`: every pending notice in link order, numbered from 1. The passes take it
+    slice by slice: they link exactly their notices, so the order of what is left never changes, and
+    it is sorted once instead of once per pass."""
+    con.execute("DROP TABLE IF EXISTS _run_order")
+    con.execute(
+        """CREATE TEMP TABLE _run_order AS
+           SELECT n.id, row_number() OVER (ORDER BY n.published NULLS LAST, n.id) AS ord
+           FROM notices n ANTI JOIN notice_links l ON l.notice_id = n.id ORDER BY ord"""
+    )
 
 
 @contextmanager
@@ -84,22 +103,43 @@ def _begin(con: duckdb.DuckDBPyConnection) -> bool:
     return True
 
 
-def link_pass(con: duckdb.DuckDBPyConnection, limit: int) -> int:
+def link_pass(
+    con: duckdb.DuckDBPyConnection,
+    limit: int,
+    *,
+    full: FullBuckets | None = None,
+    linked_before: int | None = None,
+) -> int:
     """Link the first `limit` pending notices in date order, in the caller's transaction; return how
-    many were linked (fewer than `limit`: none are left)."""
+    many were linked (fewer than `limit`: none are left). `full`: the LSH buckets found too big so far
+    in this run (candidates.FullBuckets); `linked_before`: the notices this run linked before this pass,
+    the pending ones then being read from `_run_order` (link_pending)."""
     s = settings()
     con.execute("DROP TABLE IF EXISTS _pending")
-    con.execute(
-        """CREATE TEMP TABLE _pending AS
-           SELECT id, row_number() OVER (ORDER BY published NULLS LAST, id) AS ord
-           FROM (SELECT n.id, n.published FROM notices n ANTI JOIN notice_links l ON l.notice_id = n.id
-                 ORDER BY n.published NULLS LAST, n.id LIMIT ?)""",
-        [limit],
-    )
-    return link_selected(con, s)
+    if linked_before is None:
+        con.execute(
+            """CREATE TEMP TABLE _pending AS
+               SELECT id, row_number() OVER (ORDER BY published NULLS LAST, id) AS ord
+               FROM (SELECT n.id, n.published FROM notices n ANTI JOIN notice_links l ON l.notice_id = n.id
+                     ORDER BY n.published NULLS LAST, n.id LIMIT ?)""",
+            [limit],
+        )
+    else:
+        con.execute(
+            "CREATE TEMP TABLE _pending AS SELECT id, ord - ? AS ord FROM _run_order "
+            "WHERE ord > ? AND ord <= ?",
+            [linked_before, linked_before, linked_before + limit],
+        )
+    return link_selected(con, s, full=full)
 
 
-def link_selected(con: duckdb.DuckDBPyConnection, s: Settings, *, stored_bands_only: bool = False) -> int:
+def link_selected(
+    con: duckdb.DuckDBPyConnection,
+    s: Settings,
+    *,
+    stored_bands_only: bool = False,
+    full: FullBuckets | None = None,
+) -> int:
     """Link the notices of the temp table `_pending(id, ord)` in `ord` order, in the caller's
     transaction, against the store; return how many were linked.
 
@@ -111,7 +151,7 @@ def link_selected(con: duckdb.DuckDBPyConnection, s: Settings, *, stored_bands_o
     if not count:
         return 0
     batch = _read_pending(con, s, stored_bands_only)
-    candidates = near_duplicates(con, batch, s)  # fills _candidates, which the reads below use
+    candidates = near_duplicates(con, batch, s, full)  # fills _candidates, which the reads below use
     linker = _linker(con, batch.pending, s)
     decided = [linker.link(p, candidates.of(i)) for i, p in enumerate(batch.pending)]
 
@@ -237,14 +277,25 @@ def _complete_link_rows(con: duckdb.DuckDBPyConnection, step: int = 20_000) -> N
 
 
 def _linker(con: duckdb.DuckDBPyConnection, pending: list[Pending], s: Settings) -> Linker:
-    """The rules' state for this pass, read from the store: what the pending notices (in `_pending`)
-    and their stored near-duplicate candidates (in `_candidates`) can be linked to."""
+    """The rules' state for this pass, read from the store: what the pending notices and their stored
+    near-duplicate candidates (in `_candidates`) can be linked to."""
+    con.register(
+        "_pending_keys",
+        pa.table(
+            {
+                "ocid": pa.array([p.ocid for p in pending], pa.string()),
+                "fingerprint": pa.array([p.fingerprint for p in pending], pa.string()),
+            }
+        ),
+    )
     ocids: dict[str, str] = dict(
         con.execute(
             """SELECT ocid, min(id) FROM procurements
-               WHERE ocid IN (SELECT n.ocid FROM notices n JOIN _pending p ON p.id = n.id) GROUP BY ocid"""
+               WHERE ocid IN (SELECT ocid FROM _pending_keys) GROUP BY ocid"""
         ).fetchall()
     )
+    fingerprints = _store_fingerprints(con)
+    con.unregister("_pending_keys")
     procs, crowded = _store_procurements(con, pending, s.max_fuzzy_pool)
     link_of: dict[str, str] = dict(
         con.execute(
@@ -252,15 +303,16 @@ def _linker(con: duckdb.DuckDBPyConnection, pending: list[Pending], s: Settings)
                JOIN _candidates c ON c.other = l.notice_id"""
         ).fetchall()
     )
-    return Linker(s, _store_fingerprints(con), ocids, procs, crowded, link_of)
+    return Linker(s, fingerprints, ocids, procs, crowded, link_of)
 
 
 def _store_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    """The first linked notice, and its procurement, of each fingerprint in `_pending_keys`."""
     rows = con.execute(
         """SELECT n.fingerprint, arg_min(n.id, coalesce(n.published, DATE '9999-12-31')),
                   arg_min(l.procurement_id, coalesce(n.published, DATE '9999-12-31'))
            FROM notices n JOIN notice_links l ON l.notice_id = n.id
-           WHERE n.fingerprint IN (SELECT n2.fingerprint FROM notices n2 JOIN _pending p ON p.id = n2.id)
+           WHERE n.fingerprint IN (SELECT fingerprint FROM _pending_keys)
            GROUP BY n.fingerprint"""
     ).fetchall()
     return {fp: (nid, pid) for fp, nid, pid in rows}
