@@ -148,7 +148,11 @@ def _scores(
     ).to_arrow_table()
     con.unregister("_wanted")
     nodes = got.column("i").to_numpy()
-    sigs = _signature_matrix(got.column("signature").combine_chunks(), s.num_perm)
+    chunks = got.column("signature").chunks  # each chunk's offsets are 32-bit: not combined into one
+    sigs = np.concatenate(
+        [_signature_matrix(chunk, s.num_perm) for chunk in chunks]
+        or [np.empty((0, s.num_perm), dtype=np.uint32)]
+    )
     row_of = np.full(int(wanted.max()) + 1 if len(wanted) else 0, -1, dtype=np.int64)
     row_of[nodes] = np.arange(len(nodes))
     known = (row_of[x] >= 0) & (row_of[y] >= 0) if len(x) else np.zeros(0, dtype=bool)
