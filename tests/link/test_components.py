@@ -109,3 +109,54 @@ def test_a_bucket_too_big_to_pair_joins_nothing_and_pairs_nothing_in_a_unit(
     assert plan.largest < 80 and plan.units > 1
     link_by_components(apart)
     assert links(apart) == links(whole)
+
+
+def _long_body(seed: int = 0) -> str:
+    """Thousands of characters with few repeated shingles: a title's few characters change few minima."""
+    return "".join(chr(0x4E00 + (i * 7919 + seed) % 20_000) for i in range(3_900))
+
+
+def test_a_shared_bucket_joins_only_notices_whose_titles_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    # twelve notices with one body and titles that disagree: one LSH bucket that pairs them all, and no
+    # near-duplicate the Linker could accept, so twelve components (the buckets joined them into one)
+    monkeypatch.setattr(components.plan_components, "__defaults__", (1,))
+    items = ["摄像机", "门禁系统", "车辆卡口设备", "无人机", "服务器机柜", "对讲机"]
+    items += ["显示大屏", "交换机", "硬盘录像机", "人脸识别终端", "执法记录仪", "警用头盔"]
+    rows = [
+        notice(f"某县{item}采购项目", _long_body(), published=f"2024-05-{i + 1:02d}")
+        for i, item in enumerate(items)
+    ]
+    whole, apart = new_store(), new_store()
+    for con in (whole, apart):
+        insert(con, *rows)
+    link_pending(whole)
+    unit.complete_pending_link_rows(apart)
+    plan = plan_components(apart)
+    assert (plan.components, plan.largest) == (12, 1)
+    link_by_components(apart)
+    assert links(apart) == links(whole)
+
+
+def test_a_unit_keeps_the_candidates_the_cap_chose_in_the_store(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # z shares its buckets with a1, a2 (one character of the title replaced: never the same purchase)
+    # and b (one character inserted: a re-post); at most two candidates, the first by id, so in the store
+    # z never sees b. Cut apart and packed two components to a unit, z must not see b either.
+    small_passes(monkeypatch, max_candidates=2)
+    monkeypatch.setattr(components.plan_components, "__defaults__", (2,))
+    title = "某市公安局视频监控前端点位建设项目"
+    body = _long_body(1)
+    rows = [
+        notice(title.replace("视频", "音频"), body, id="a1", published="2024-05-01"),
+        notice(title.replace("前端", "后端"), body, id="a2", published="2024-05-02"),
+        notice(title.replace("项目", "工程项目"), body, id="b", published="2024-05-03"),
+        notice(title.replace("项目", "工程"), body, id="z", published="2024-05-04"),
+    ]
+    whole, apart = new_store(), new_store()
+    for con in (whole, apart):
+        insert(con, *rows)
+    link_pending(whole)
+    assert links(whole)["z"][1] == "first"
+    link_by_components(apart)
+    assert links(apart) == links(whole)

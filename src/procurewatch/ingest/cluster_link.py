@@ -112,7 +112,7 @@ def _plan_digest(con: duckdb.DuckDBPyConnection) -> str:
     [(a, b, c)] = con.execute(
         """SELECT (SELECT bit_xor(hash(id, unit)) FROM _link_unit),
                   (SELECT bit_xor(hash(id, ord, pass)) FROM _link_plan),
-                  (SELECT bit_xor(hash(band, hash)) FROM _live_buckets)"""
+                  (SELECT bit_xor(hash(notice_id, other, rank)) FROM _near_plan)"""
     ).fetchall()
     return f"{(a or 0) ^ (b or 0) ^ (c or 0):016x}"
 

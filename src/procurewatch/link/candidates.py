@@ -31,7 +31,6 @@ class Batch:
     sigs: np.ndarray
     has_sig: np.ndarray
     bands: np.ndarray
-    live: np.ndarray | None = None  # live[i, b]: band b of pending[i] may pair it (None: every band)
 
 
 class FullBuckets:
@@ -154,8 +153,7 @@ def _lsh_pairs(
     n = len(batch.pending)
     rows = np.flatnonzero(batch.has_sig)
     nbands = batch.bands.shape[1]
-    live = np.ones((len(rows), nbands), dtype=bool) if batch.live is None else batch.live[rows]
-    stored = _stored_members(con, np.nonzero(live)[1], batch.bands[rows][live], s, full)
+    stored = _stored_members(con, np.tile(np.arange(nbands), len(rows)), batch.bands[rows].ravel(), s, full)
     encoded = stored.column("notice_id").combine_chunks().dictionary_encode()
     store_ids: list[str] = encoded.dictionary.to_pylist()
     store_node = n + encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
@@ -169,9 +167,8 @@ def _lsh_pairs(
     codes = [np.empty(0, dtype=np.int64)]  # x * total + rank of y, one per shared band
     for band in range(nbands):
         here = store_band == band
-        mine_here = rows[live[:, band]]
-        hashes = np.concatenate([batch.bands[mine_here, band], store_hash[here]])
-        node = np.concatenate([mine_here, store_node[here]])
+        hashes = np.concatenate([batch.bands[rows, band], store_hash[here]])
+        node = np.concatenate([rows, store_node[here]])
         order = np.argsort(hashes)
         hashes, node = hashes[order], node[order]
         starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])

@@ -2,16 +2,17 @@
 
 Every rule of decision.py compares a notice only with notices that share one of its keys: the ocid,
 the fingerprint, the code, buyer and title keys (the procurements in play are found by these, the
-crowded buyers are counted by buyer key), an LSH bucket that can pair notices, and the procurement
-an already linked notice is in. `plan_components` joins notices by these keys (union-find over the
-keys stored in notices / notice_keys / notice_lsh_bands / notice_links, on arrays), so linking each
-component alone, in the same order and the same passes, decides what linking all of them decides.
+crowded buyers are counted by buyer key), a near-duplicate candidate, and the procurement an already
+linked notice is in. `plan_components` joins notices by these keys (union-find over the keys stored in
+notices / notice_keys / notice_links, on arrays), so linking each component alone, in the same order
+and the same passes, decides what linking all of them decides.
 
-An LSH bucket counts only when it can pair notices in some pass: the store's passes are replayed on
-its sizes (candidates.py skips a bucket of more than `max_bucket` notices, counting the linked ones
-only while they are few enough). A bucket that never pairs joins nothing, and a worker is not told
-of it (link/unit.py links with `stored_bands_only`), else a boilerplate bucket would glue thousands
-of unrelated notices into one component.
+The near-duplicate candidates are decided before the cut (link/near_plan.py): a notice is joined to
+the candidates the Linker could accept (close enough, titles agreeing), not to every notice of the
+LSH buckets it shares. Buckets join unrelated notices through boilerplate and chains (93% of 200,000
+generated notices in one component); the candidates join re-posts and their procurements (the largest
+component is then the largest buyer's purchases, 8%). A unit is given its notices' candidate lists
+and does not look for them again.
 
 What the cut cannot promise: from the second pass on, a pass reads the stored procurements in
 DuckDB's scan order, and that order breaks ties between equally good procurements (the first of them
@@ -22,7 +23,8 @@ for link), but a local ingest does not fix that order either (a parallel scan of
 
 Temp tables left for the caller: `_link_plan(id, ord, pass)` (the pending notices in link order and
 the pass of `pending_chunk` each falls in), `_link_unit(id, unit, pending)` (every notice a unit
-needs: its pending notices and the linked ones they can reach) and `_live_buckets(band, hash)`.
+needs: its pending notices and the linked ones they can reach) and `_near_plan(notice_id, other,
+score, rank)` (near_plan.py).
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from procurewatch.link.keys import Settings, settings
+from procurewatch.link.keys import settings
+from procurewatch.link.near_plan import plan_near
 
 # notices per unit of work: small components are packed together up to this size
 UNIT_NOTICES = 20_000
@@ -61,15 +64,19 @@ def plan_components(con: duckdb.DuckDBPyConnection, unit_notices: int = UNIT_NOT
     s = settings()
     _plan_passes(con, s.pending_chunk)
     [(pending, passes)] = con.execute("SELECT count(*), count(DISTINCT pass) FROM _link_plan").fetchall()
-    _live_bucket_table(con, s)
     con.execute("DROP TABLE IF EXISTS _link_nodes")
     con.execute(
         "CREATE TEMP TABLE _link_nodes AS SELECT id, (row_number() OVER () - 1)::BIGINT AS i FROM notices"
     )
     [(total,)] = con.execute("SELECT count(*) FROM _link_nodes").fetchall()
+    near_x, near_y = plan_near(con, s)
     edges = con.sql(_EDGES).fetchnumpy()
     keys, key_node = np.unique(edges["k"], return_inverse=True)
-    label = connected(edges["i"].astype(np.int64), total + key_node.astype(np.int64), total + len(keys))
+    label = connected(
+        np.concatenate([edges["i"].astype(np.int64), near_x]),
+        np.concatenate([total + key_node.astype(np.int64), near_y]),
+        total + len(keys),
+    )
     label = label[:total]
     is_pending = np.zeros(total, dtype=bool)
     is_pending[con.sql("SELECT i FROM _link_nodes SEMI JOIN _link_plan USING (id)").fetchnumpy()["i"]] = True
@@ -113,30 +120,8 @@ def _plan_passes(con: duckdb.DuckDBPyConnection, chunk: int) -> None:
     )
 
 
-def _live_bucket_table(con: duckdb.DuckDBPyConnection, s: Settings) -> None:
-    """The LSH buckets that pair notices in some pass. In pass k a bucket holds the notices of k (P) and
-    the linked ones (S: earlier passes and earlier ingests); candidates.py pairs them all when S <= max
-    and 2 <= P + S <= max, and P alone when S > max and 2 <= P <= max."""
-    con.execute("DROP TABLE IF EXISTS _live_buckets")
-    con.execute(
-        """CREATE TEMP TABLE _live_buckets AS
-           WITH per AS (
-               SELECT b.band, b.hash, coalesce(p.pass, -1) AS pass, count(*) AS c
-               FROM notice_lsh_bands b LEFT JOIN _link_plan p ON p.id = b.notice_id GROUP BY ALL
-           ), cum AS (
-               SELECT *, coalesce(sum(c) OVER (PARTITION BY band, hash ORDER BY pass
-                                              ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
-               FROM per
-           )
-           SELECT DISTINCT band, hash FROM cum
-           WHERE pass >= 0 AND CASE WHEN before <= $max THEN before + c BETWEEN 2 AND $max
-                                    ELSE c BETWEEN 2 AND $max END""",
-        {"max": s.max_bucket},
-    )
-
-
-# notice node -> key: every key a rule compares (a 64-bit hash of kind and value: a collision can only
-# join two components, which changes no answer)
+# notice node -> key: every key a rule compares but the near-duplicate candidates (a 64-bit hash of
+# kind and value: a collision can only join two components, which changes no answer)
 _EDGES = """
 SELECT d.i, hash('o', n.ocid) AS k FROM notices n JOIN _link_nodes d ON d.id = n.id WHERE n.ocid <> ''
 UNION ALL SELECT d.i, hash('f', n.fingerprint) FROM notices n JOIN _link_nodes d ON d.id = n.id
@@ -148,9 +133,6 @@ UNION ALL SELECT d.i, hash('t', k.title_key) FROM notice_keys k JOIN _link_nodes
           WHERE k.title_key <> ''
 UNION ALL SELECT d.i, hash('p', l.procurement_id) FROM notice_links l
           JOIN _link_nodes d ON d.id = l.notice_id
-UNION ALL SELECT d.i, hash('l', b.band, b.hash) FROM notice_lsh_bands b
-          JOIN _link_nodes d ON d.id = b.notice_id
-          SEMI JOIN _live_buckets v ON v.band = b.band AND v.hash = b.hash
 """
 
 

@@ -31,6 +31,7 @@ from procurewatch.link.keys import (
     phase_of,
     settings,
 )
+from procurewatch.link.near_plan import given_near
 from procurewatch.link.procurements import refresh_procurements
 from procurewatch.store.arrow_tables import to_tables
 from procurewatch.store.tables import LINK_KEY_TABLES
@@ -137,21 +138,20 @@ def link_selected(
     con: duckdb.DuckDBPyConnection,
     s: Settings,
     *,
-    stored_bands_only: bool = False,
+    planned_near: bool = False,
     full: FullBuckets | None = None,
 ) -> int:
     """Link the notices of the temp table `_pending(id, ord)` in `ord` order, in the caller's
     transaction, against the store; return how many were linked.
 
-    `stored_bands_only`: a pending notice's LSH bands count only where it has a `notice_lsh_bands` row,
-    not all those of its signature. Linking a component on a worker (link/components.py) is given only
-    the buckets that can ever pair notices; its notices' other buckets must stay silent, as they are in
-    the store, where they are too big or too lonely to pair anything."""
+    `planned_near`: the near-duplicate candidates are read from the table `near_plan` made before the
+    cut (link/near_plan.py), not found by LSH: a unit of components holds only part of each bucket."""
     (count,) = con.execute("SELECT count(*) FROM _pending").fetchone() or (0,)
     if not count:
         return 0
-    batch = _read_pending(con, s, stored_bands_only)
-    candidates = near_duplicates(con, batch, s, full)  # fills _candidates, which the reads below use
+    batch = _read_pending(con, s)
+    # both fill _candidates, which the reads below use
+    candidates = given_near(con, batch.pending) if planned_near else near_duplicates(con, batch, s, full)
     linker = _linker(con, batch.pending, s)
     decided = [linker.link(p, candidates.of(i)) for i, p in enumerate(batch.pending)]
 
@@ -171,7 +171,7 @@ def link_selected(
 # ---------------------------------------------------------------- reading the store
 
 
-def _read_pending(con: duckdb.DuckDBPyConnection, s: Settings, stored_bands_only: bool = False) -> Batch:
+def _read_pending(con: duckdb.DuckDBPyConnection, s: Settings) -> Batch:
     """Pending notices in link order, with the keys and signatures stored beside them."""
     _complete_link_rows(con)
     table = con.sql(
@@ -192,7 +192,6 @@ def _read_pending(con: duckdb.DuckDBPyConnection, s: Settings, stored_bands_only
         )
     bands = np.zeros((len(ids), len(s.bands)), dtype=np.int64)
     bands[rows] = band_hashes_many(sigs[rows])
-    live = _stored_bands(con, len(ids), len(s.bands)) if stored_bands_only else None
     title_norms = normalise_many(titles)
     pending = [
         Pending(
@@ -222,18 +221,7 @@ def _read_pending(con: duckdb.DuckDBPyConnection, s: Settings, stored_bands_only
             strict=True,
         )
     ]
-    return Batch(pending, sigs, has_sig, bands, live)
-
-
-def _stored_bands(con: duckdb.DuckDBPyConnection, count: int, nbands: int) -> np.ndarray:
-    """live[i, b]: the i-th pending notice (in `ord` order) has a stored row for band b."""
-    rows = con.sql(
-        """SELECT r.i, b.band FROM (SELECT id, row_number() OVER (ORDER BY ord) - 1 AS i FROM _pending) r
-           JOIN notice_lsh_bands b ON b.notice_id = r.id"""
-    ).fetchnumpy()
-    live = np.zeros((count, nbands), dtype=bool)
-    live[rows["i"].astype(np.int64), rows["band"].astype(np.int64)] = True
-    return live
+    return Batch(pending, sigs, has_sig, bands)
 
 
 def complete_pending_link_rows(con: duckdb.DuckDBPyConnection) -> None:

@@ -31,9 +31,8 @@ UNIT_QUERIES: dict[str, str] = {
     "notices": f"SELECT u.unit, {', '.join('n.' + c for c in NOTICE_COLUMNS)}"
     " FROM notices n JOIN _link_unit u ON u.id = n.id",
     "notice_keys": "SELECT u.unit, k.* FROM notice_keys k JOIN _link_unit u ON u.id = k.notice_id",
-    "notice_minhash": "SELECT u.unit, m.* FROM notice_minhash m JOIN _link_unit u ON u.id = m.notice_id",
-    "notice_lsh_bands": """SELECT u.unit, b.* FROM notice_lsh_bands b JOIN _link_unit u ON u.id = b.notice_id
-                           SEMI JOIN _live_buckets v ON v.band = b.band AND v.hash = b.hash""",
+    # the near-duplicate candidates of its pending notices, decided before the cut (link/near_plan.py)
+    "near_plan": "SELECT u.unit, g.* FROM _near_plan g JOIN _link_unit u ON u.id = g.notice_id",
     "notice_links": "SELECT u.unit, l.* FROM notice_links l JOIN _link_unit u ON u.id = l.notice_id",
     "plan": "SELECT u.unit, p.id, p.ord, p.pass FROM _link_plan p JOIN _link_unit u ON u.id = p.id",
 }
@@ -52,12 +51,12 @@ def link_unit(tables: dict[str, pa.Table]) -> pa.Table:
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET threads = 1")
-        for name in ("notices", "notice_keys", "notice_minhash", "notice_lsh_bands", "plan"):
+        for name in ("notices", "notice_keys", "near_plan", "plan"):
             con.register("_given", tables[name])
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM _given")
             con.unregister("_given")
         for schema in TABLES:
-            if schema.name in ("notice_links", "procurements"):
+            if schema.name in ("notice_links", "procurements", "notice_minhash"):  # no signature needed
                 con.execute(schema.create_sql())
         con.register("_given", tables["notice_links"])
         con.execute("INSERT INTO notice_links SELECT * FROM _given")
@@ -68,7 +67,7 @@ def link_unit(tables: dict[str, pa.Table]) -> pa.Table:
             for (number,) in con.execute("SELECT DISTINCT pass FROM plan ORDER BY pass").fetchall():
                 con.execute("DROP TABLE IF EXISTS _pending")
                 con.execute("CREATE TEMP TABLE _pending AS SELECT id, ord FROM plan WHERE pass = ?", [number])
-                link_selected(con, s, stored_bands_only=True)
+                link_selected(con, s, planned_near=True)
         return con.sql(
             """SELECT notice_id, procurement_id, reason, score, duplicate_of FROM notice_links
                SEMI JOIN plan p ON p.id = notice_id ORDER BY notice_id"""

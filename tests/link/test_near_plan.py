@@ -1,0 +1,55 @@
+"""The near-duplicate candidates decided before the cut: those candidates.py offers and the Linker can
+act on, and no others."""
+
+from __future__ import annotations
+
+from link.rows import insert, new_store, notice
+from link.test_components import _long_body
+from procurewatch.link.components import plan_components
+from procurewatch.link.decision import titles_agree
+from procurewatch.link.keys import settings
+from procurewatch.link.run import complete_pending_link_rows
+
+TITLES = [
+    "某市公安局视频监控前端点位建设项目",
+    "某市公安局视频监控前端点位建设项目",  # the same title
+    "某市公安局视频监控前端点位建设工程项目",  # two characters inserted
+    "某市公安局视频监控前端点位建设项目新",  # one inserted
+    "某市公安局音频监控前端点位建设项目",  # one replaced
+    "关于某市公安局视频监控前端点位建设项目（第2次）",  # the other inside it
+    "视频监控",  # inside the others, but short
+    "",  # no title
+    "人脸识别门禁系统采购",
+    "人脸识别门禁系统采购2",
+]
+
+
+def test_the_planned_candidates_are_the_pairs_whose_titles_agree() -> None:
+    con = new_store()
+    rows = [
+        notice(title, _long_body(3), path=f"{i}.html", published=f"2024-06-{i + 1:02d}")
+        for i, title in enumerate(TITLES)
+    ]
+    insert(con, *rows)
+    complete_pending_link_rows(con)
+    plan_components(con)
+    planned = set(con.execute("SELECT notice_id, other FROM _near_plan").fetchall())
+    key = dict(con.execute("SELECT notice_id, title_key FROM notice_keys").fetchall())
+    s = settings()
+    expected = {
+        (later["id"], earlier["id"])
+        for i, later in enumerate(rows)
+        for earlier in rows[:i]
+        if titles_agree(key[later["id"]], key[earlier["id"]], s)
+    }
+    assert planned == expected
+    assert len(expected) >= 5  # the rule was tried on pairs that agree, not only on ones that do not
+
+
+def test_a_lone_notice_plans_no_candidates() -> None:
+    con = new_store()
+    insert(con, notice("某市公安局视频监控前端点位建设项目", _long_body(4)))
+    complete_pending_link_rows(con)
+    plan = plan_components(con)
+    assert (plan.components, plan.largest) == (1, 1)
+    assert con.execute("SELECT count(*) FROM _near_plan").fetchall() == [(0,)]
