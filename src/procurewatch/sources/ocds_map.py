@@ -447,7 +447,7 @@ def _texts(obj: Any) -> list[str]:
     if not isinstance(obj, dict):
         return []
     keys = _TEXT_KEYS
-    return [v.strip() for k, v in obj.items() if keys[k] and isinstance(v, str)]
+    return [v.strip() for k, v in obj.items() if isinstance(v, str) and keys[k]]
 
 
 def _documents(obj: Any) -> list[dict[str, Any]]:
@@ -487,7 +487,8 @@ def body_lines(
     tenderers = unique(org_name(t) for t in dicts(tender.get("tenderers")))
     lines += [f"Tenderer: {name}" for name in tenderers if name not in suppliers]
     for doc in documents:
-        title_text = text(doc.get("title"))
+        raw = doc.get("title")
+        title_text = raw.strip() if type(raw) is str else text(raw)
         if title_text:
             lines.append(f"Document: {title_text}")
     return unique(line for line in lines if line != title)
@@ -524,11 +525,17 @@ def title(release: dict[str, Any], found: Sections) -> str:
 
 
 def url(documents: list[dict[str, Any]]) -> str | None:
-    ranked = sorted(
-        (d for d in documents if text(d.get("url")).startswith(("http://", "https://"))),
-        key=lambda d: d.get("documentType") not in NOTICE_DOCUMENT_TYPES,
-    )
-    return text(ranked[0]["url"]) if ranked else None
+    """The first web address of a notice document, else the first of any document."""
+    first = None
+    for document in documents:
+        raw = document.get("url")
+        link = raw.strip() if type(raw) is str else text(raw)
+        if link.startswith(("http://", "https://")):
+            if document.get("documentType") in NOTICE_DOCUMENT_TYPES:
+                return link
+            if first is None:
+                first = link
+    return first
 
 
 def validation_notes(release: dict[str, Any]) -> list[str]:
