@@ -308,6 +308,9 @@ def signatures(texts: list[str]) -> list[np.ndarray | None]:
     return out
 
 
+_DISTINCT_FROM = 500  # shingles per text, on average over a block, from which repeats are dropped first
+
+
 def _signature_block(texts: list[str], block: list[int], out: list[np.ndarray | None]) -> None:
     s = settings()
     k = s.shingle
@@ -330,15 +333,20 @@ def _signature_block(texts: list[str], block: list[int], out: list[np.ndarray | 
         h ^= h >> np.uint32(shift)
         h *= np.uint32(multiplier)
     h ^= h >> np.uint32(16)
-    # Each text's distinct hashes once (the minimum over repeats is the same): (text, hash) sorted.
-    pairs = (doc << np.uint64(32)) | h
-    pairs.sort()
-    distinct = np.empty(len(pairs), dtype=bool)
-    distinct[:1] = True
-    np.not_equal(pairs[1:], pairs[:-1], out=distinct[1:])
-    pairs = pairs[distinct]
-    h = pairs.astype(np.uint32)  # the low half
-    firsts = np.searchsorted(pairs, np.arange(len(block), dtype=np.uint64) << np.uint64(32))
+    starts = np.arange(len(block), dtype=np.uint64)
+    if len(h) >= _DISTINCT_FROM * len(block):
+        # Long texts repeat many shingles: each text's distinct hashes once (the minimum over repeats is
+        # the same), from the (text, hash) pairs sorted. Short texts repeat too few to pay for the sort.
+        pairs = (doc << np.uint64(32)) | h
+        pairs.sort()
+        distinct = np.empty(len(pairs), dtype=bool)
+        distinct[:1] = True
+        np.not_equal(pairs[1:], pairs[:-1], out=distinct[1:])
+        pairs = pairs[distinct]
+        h = pairs.astype(np.uint32)  # the low half
+        firsts = np.searchsorted(pairs, starts << np.uint64(32))
+    else:
+        firsts = np.searchsorted(doc, starts)
     a, b = (x.astype(np.uint32) for x in permutations())
     mins = np.empty((len(a), len(block)), dtype=np.uint32)
     permuted = np.empty_like(h)
