@@ -291,6 +291,24 @@ def test_batch_signatures_equal_datasketch_minhash():
     assert batch[2] is None  # too short to judge
 
 
+def test_batch_signatures_of_long_repetitive_texts_equal_datasketch_minhash():
+    # long texts (an OCDS release's items and documents): repeated shingles are dropped before hashing
+    texts = [
+        normalise_text(BODY * 6),
+        normalise_text("Supply of CCTV cameras, lot 1. " * 40 + BODY),
+        normalise_text(BODY * 3 + "宜昌" * 300),
+    ]
+    for text, sig in zip(texts, signatures(texts), strict=True):
+        m = MinHash(
+            num_perm=settings().num_perm,
+            permutations=permutations(),
+            scheme="affine32",
+            hashfunc=identity_hash,
+        )
+        m.update_batch(shingle_hashes(text))
+        assert np.array_equal(m.hashvalues.astype(np.uint32), sig)
+
+
 def test_normalise_many_equals_normalise_text_one_by_one():
     texts = [
         BODY,

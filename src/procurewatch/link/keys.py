@@ -308,6 +308,9 @@ def signatures(texts: list[str]) -> list[np.ndarray | None]:
     return out
 
 
+_DISTINCT_FROM = 500  # shingles per text, on average over a block, from which repeats are dropped first
+
+
 def _signature_block(texts: list[str], block: list[int], out: list[np.ndarray | None]) -> None:
     s = settings()
     k = s.shingle
@@ -317,35 +320,43 @@ def _signature_block(texts: list[str], block: list[int], out: list[np.ndarray | 
     n = len(codes) - k + 1
     h = np.zeros(n, dtype=np.uint32)
     for i in range(k):  # polynomial hash of every window (mod 2**32), as in shingle_hashes
-        h = h * np.uint32(1000003) + codes[i : i + n]
+        h *= np.uint32(1000003)
+        h += codes[i : i + n]
     valid = np.ones(n, dtype=bool)  # drop windows that straddle two texts
+    text_ends = np.cumsum(lengths)
     for back in range(1, k):
-        ends = np.cumsum(lengths) - back
+        ends = text_ends - back
         valid[ends[ends < n]] = False
-    doc = np.repeat(np.arange(len(block)), lengths)[:n][valid]
+    doc = np.repeat(np.arange(len(block), dtype=np.uint64), lengths)[:n][valid]
     h = h[valid]
-    c1, m1, c2, m2, c3 = (
-        np.uint32(16),
-        np.uint32(0x85EBCA6B),
-        np.uint32(13),
-        np.uint32(0xC2B2AE35),
-        np.uint32(16),
-    )
-    h = h ^ (h >> c1)
-    h = h * m1
-    h = h ^ (h >> c2)
-    h = h * m2
-    h = h ^ (h >> c3)
+    for shift, multiplier in ((16, 0x85EBCA6B), (13, 0xC2B2AE35)):  # MurmurHash3's finaliser
+        h ^= h >> np.uint32(shift)
+        h *= np.uint32(multiplier)
+    h ^= h >> np.uint32(16)
+    starts = np.arange(len(block), dtype=np.uint64)
+    if len(h) >= _DISTINCT_FROM * len(block):
+        # Long texts repeat many shingles: each text's distinct hashes once (the minimum over repeats is
+        # the same), from the (text, hash) pairs sorted. Short texts repeat too few to pay for the sort.
+        pairs = (doc << np.uint64(32)) | h
+        pairs.sort()
+        distinct = np.empty(len(pairs), dtype=bool)
+        distinct[:1] = True
+        np.not_equal(pairs[1:], pairs[:-1], out=distinct[1:])
+        pairs = pairs[distinct]
+        h = pairs.astype(np.uint32)  # the low half
+        firsts = np.searchsorted(pairs, starts << np.uint64(32))
+    else:
+        firsts = np.searchsorted(doc, starts)
     a, b = (x.astype(np.uint32) for x in permutations())
-    firsts = np.searchsorted(doc, np.arange(len(block)))
     mins = np.empty((len(a), len(block)), dtype=np.uint32)
     permuted = np.empty_like(h)
     for j in range(len(a)):  # one permutation at a time, in place: 1-D arrays stay in cache
         np.multiply(h, a[j], out=permuted)
         permuted += b[j]
         np.minimum.reduceat(permuted, firsts, out=mins[j])
+    rows = mins.T.copy()  # one signature per row
     for row, i in enumerate(block):
-        out[i] = mins[:, row].copy()
+        out[i] = rows[row]
 
 
 @cache

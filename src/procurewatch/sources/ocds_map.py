@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from procurewatch import knowledge
@@ -19,6 +19,7 @@ DATE_RE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})")
 TEXT_KEY_RE = re.compile(r"^(title|description|name)(_[A-Za-z]{2,3}(?:[-_][A-Za-z]{2,4})?)?$")
 NOTICE_DOCUMENT_TYPES = ("tenderNotice", "awardNotice", "contractNotice", "contractSigned", "planningNotice")
 EMPTY_SECTION_KEYS = frozenset({"id", "status", "statusDetails"})
+LANGUAGE_SEPARATOR_RE = re.compile(r"[-_]")
 
 
 @dataclass(slots=True)
@@ -81,13 +82,8 @@ def org_name(org: Any, parties: dict[str, dict[str, Any]] | None = None) -> str:
 
 
 def unique(values: Iterable[str]) -> list[str]:
-    seen: set[str] = set()
-    out: list[str] = []
-    for value in values:
-        if value and value not in seen:
-            seen.add(value)
-            out.append(value)
-    return out
+    """The non-empty values, each once, in first-seen order."""
+    return list(dict.fromkeys(filter(None, values)))
 
 
 def has_facts(value: Any, ignore: frozenset[str] = EMPTY_SECTION_KEYS) -> bool:
@@ -150,20 +146,65 @@ def normalise_shape(release: dict[str, Any]) -> tuple[dict[str, Any], list[str]]
 # ----------------------------------------------------------------------------- field mapping
 
 
-def parties_index(release: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {text(p.get("id")): p for p in dicts(release.get("parties")) if text(p.get("id"))}
+@dataclass(slots=True)
+class Sections:
+    """The parts of a release every mapping step reads, looked up once (a missing or odd part is empty)."""
+
+    tender: dict[str, Any]
+    planning: dict[str, Any]
+    budget: dict[str, Any]
+    awards: list[dict[str, Any]]
+    contracts: list[dict[str, Any]]
+    parties: list[dict[str, Any]]
 
 
-def parties_with_role(release: dict[str, Any], *roles: str) -> list[dict[str, Any]]:
-    wanted = {r.casefold() for r in roles}
-    return [
-        p
-        for p in dicts(release.get("parties"))
-        if any(isinstance(r, str) and r.casefold() in wanted for r in as_list(p.get("roles")))
-    ]
+def sections(release: dict[str, Any]) -> Sections:
+    tender = release.get("tender")
+    planning = release.get("planning")
+    if not isinstance(planning, dict):
+        planning = {}
+    budget = planning.get("budget")
+    return Sections(
+        tender=tender if isinstance(tender, dict) else {},
+        planning=planning,
+        budget=budget if isinstance(budget, dict) else {},
+        awards=dicts(release.get("awards")),
+        contracts=dicts(release.get("contracts")),
+        parties=dicts(release.get("parties")),
+    )
 
 
-def buyer_party(release: dict[str, Any], parties: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+def parties_index(parties: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    index: dict[str, dict[str, Any]] = {}
+    for party in parties:
+        key = text(party.get("id"))
+        if key:
+            index[key] = party
+    return index
+
+
+BUYER_ROLES = frozenset({"buyer"})
+ENTITY_ROLES = frozenset({"procuringentity"})
+BUYING_ROLES = BUYER_ROLES | ENTITY_ROLES
+SUPPLIER_ROLES = frozenset({"supplier"})
+
+
+def parties_with_role(parties: list[dict[str, Any]], wanted: frozenset[str]) -> list[dict[str, Any]]:
+    """The parties with one of the `wanted` roles (casefolded)."""
+    found: list[dict[str, Any]] = []
+    for party in parties:
+        roles = party.get("roles")
+        if isinstance(roles, list):  # a lone role object (as_list's dict case) is never a role name
+            for role in roles:
+                if isinstance(role, str) and role.casefold() in wanted:
+                    found.append(party)
+                    break
+    return found
+
+
+def buyer_party(
+    release: dict[str, Any], found: Sections, parties: dict[str, dict[str, Any]]
+) -> dict[str, Any] | None:
     """The buying organisation: buyer, else a party with role buyer/procuringEntity, else
     tender.procuringEntity.
     """
@@ -171,41 +212,34 @@ def buyer_party(release: dict[str, Any], parties: dict[str, dict[str, Any]]) -> 
     if isinstance(buyer, dict) and org_name(buyer, parties):
         party = parties.get(text(buyer.get("id")))
         return {**(party or {}), **buyer} if party else buyer
-    for role in ("buyer", "procuringEntity"):
-        found = parties_with_role(release, role)
-        if found and org_name(found[0]):
-            return found[0]
-    tender = release.get("tender")
-    if isinstance(tender, dict) and isinstance(tender.get("procuringEntity"), dict):
-        entity = tender["procuringEntity"]
+    for roles in (BUYER_ROLES, ENTITY_ROLES):
+        with_role = parties_with_role(found.parties, roles)
+        if with_role and org_name(with_role[0]):
+            return with_role[0]
+    entity = found.tender.get("procuringEntity")
+    if isinstance(entity, dict):
         party = parties.get(text(entity.get("id")))
         return {**(party or {}), **entity}
     return None
 
 
-def supplier_names(release: dict[str, Any], parties: dict[str, dict[str, Any]]) -> list[str]:
+def supplier_names(found: Sections, parties: dict[str, dict[str, Any]]) -> list[str]:
     """Award suppliers (the eval convention: the winners an award names)."""
-    return unique(
-        org_name(s, parties) for a in dicts(release.get("awards")) for s in dicts(a.get("suppliers"))
-    )
+    return unique(org_name(s, parties) for a in found.awards for s in dicts(a.get("suppliers")))
 
 
-def other_supplier_names(release: dict[str, Any], parties: dict[str, dict[str, Any]]) -> list[str]:
+def other_supplier_names(found: Sections, parties: dict[str, dict[str, Any]]) -> list[str]:
     """Suppliers named outside awards: parties with role supplier, contracts[].suppliers (extension)."""
-    names = [org_name(p) for p in parties_with_role(release, "supplier")]
-    names += [
-        org_name(s, parties) for c in dicts(release.get("contracts")) for s in dicts(c.get("suppliers"))
-    ]
+    names = [org_name(p) for p in parties_with_role(found.parties, SUPPLIER_ROLES)]
+    names += [org_name(s, parties) for c in found.contracts for s in dicts(c.get("suppliers"))]
     return unique(names)
 
 
-def buyer_name(
-    release: dict[str, Any], buyer: dict[str, Any] | None, parties: dict[str, dict[str, Any]]
-) -> str:
+def buyer_name(found: Sections, buyer: dict[str, Any] | None, parties: dict[str, dict[str, Any]]) -> str:
     """The buyer's name; a data republisher named as buyer is replaced by the public body the notice names."""
     name = org_name(buyer, parties) if buyer else ""
     if name and ocds_data.is_republisher(name):
-        tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
+        tender = found.tender
         for source in (tender.get("title"), tender.get("description")):
             found = ocds_data.public_body_in(text(source))
             if found:
@@ -213,14 +247,38 @@ def buyer_name(
     return name
 
 
-def _value_entry(value: Any, kind: str, field_name: str) -> tuple[float, str | None] | None:
-    if not isinstance(value, dict):
-        return None
-    amount = number(value.get("amount"))
-    if amount is None or abs(amount) > _AMOUNT_CEILING:
-        return None  # implausible (1e308 would overflow the sum of a release's values): not a number
-    currency = text(value.get("currency")).upper() or None
-    return amount, currency
+ValueGroup = tuple[str, str, list[tuple[float, str | None]]]  # (kind, field, [(amount, currency)])
+
+
+def _value_groups(found: Sections) -> tuple[list[ValueGroup], list[str]]:
+    """Every plausible figure by field, headline first: contracts › awards › tender.value › planning budget;
+    and notes on the values left out for their size (above amount_limits.ceiling)."""
+    places = (
+        ("contract", "contracts.value", found.contracts, "value"),
+        ("award", "awards.value", found.awards, "value"),
+        ("budget", "tender.value", (found.tender,), "value"),
+        ("budget", "planning.budget.amount", (found.budget,), "amount"),
+    )
+    groups: list[ValueGroup] = []
+    notes: list[str] = []
+    for kind, field_name, objects, key in places:
+        entries: list[tuple[float, str | None]] = []
+        for o in objects:
+            value = o.get(key)
+            if not isinstance(value, dict):
+                continue
+            amount = number(value.get("amount"))
+            if amount is None:
+                continue
+            if abs(amount) > _AMOUNT_CEILING:  # 1e308 would overflow the sum of a release's values
+                notes.append(
+                    f"{field_name} {amount:.6g}: above the largest plausible amount "
+                    f"({_AMOUNT_CEILING:.0E}), not taken as a number"
+                )
+                continue
+            entries.append((amount, text(value.get("currency")).upper() or None))
+        groups.append((kind, field_name, entries))
+    return groups, notes
 
 
 def _sum_by_currency(entries: Iterable[tuple[float, str | None]]) -> list[tuple[float, str | None]]:
@@ -230,21 +288,13 @@ def _sum_by_currency(entries: Iterable[tuple[float, str | None]]) -> list[tuple[
     return [(round(math.fsum(values), 6), currency) for currency, values in totals.items()]
 
 
-def amounts(release: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every figure, headline first: contracts (summed) › awards (summed) › tender.value › planning budget."""
-    tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
-    planning = release.get("planning") if isinstance(release.get("planning"), dict) else {}
-    budget = planning.get("budget") if isinstance(planning.get("budget"), dict) else {}
-    groups: list[tuple[str, str, list[tuple[float, str | None]]]] = [
-        ("contract", "contracts.value", _collect(dicts(release.get("contracts")), "value", "contract")),
-        ("award", "awards.value", _collect(dicts(release.get("awards")), "value", "award")),
-        ("budget", "tender.value", _collect([tender], "value", "budget")),
-        ("budget", "planning.budget.amount", _collect([budget], "amount", "budget")),
-    ]
+def _amounts_of(groups: list[ValueGroup]) -> list[dict[str, Any]]:
     currencies = {currency for _, _, entries in groups for _, currency in entries if currency}
     only = next(iter(currencies)) if len(currencies) == 1 else None
     out: list[dict[str, Any]] = []
     for kind, field_name, raw_entries in groups:
+        if not raw_entries:
+            continue
         # a value without currency takes the release's only currency
         entries = [(amount, currency or only) for amount, currency in raw_entries]
         for amount, currency in _sum_by_currency(entries):
@@ -252,32 +302,14 @@ def amounts(release: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def amounts(release: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every figure, headline first: contracts (summed) › awards (summed) › tender.value › planning budget."""
+    return _amounts_of(_value_groups(sections(release))[0])
+
+
 def rejected_amounts(release: dict[str, Any]) -> list[str]:
     """Notes on the values left out of `amounts` for their size (above amount_limits.ceiling)."""
-    tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
-    planning = release.get("planning") if isinstance(release.get("planning"), dict) else {}
-    budget = planning.get("budget") if isinstance(planning.get("budget"), dict) else {}
-    places = [
-        ("contracts.value", dicts(release.get("contracts")), "value"),
-        ("awards.value", dicts(release.get("awards")), "value"),
-        ("tender.value", [tender], "value"),
-        ("planning.budget.amount", [budget], "amount"),
-    ]
-    notes = []
-    for field_name, objects, key in places:
-        for o in objects:
-            value = o.get(key)
-            amount = number(value.get("amount")) if isinstance(value, dict) else None
-            if amount is not None and abs(amount) > _AMOUNT_CEILING:
-                notes.append(
-                    f"{field_name} {amount:.6g}: above the largest plausible amount "
-                    f"({_AMOUNT_CEILING:.0E}), not taken as a number"
-                )
-    return notes
-
-
-def _collect(objects: list[dict[str, Any]], key: str, kind: str) -> list[tuple[float, str | None]]:
-    return [entry for o in objects if (entry := _value_entry(o.get(key), kind, key)) is not None]
+    return _value_groups(sections(release))[1]
 
 
 def notice_type(release: dict[str, Any]) -> str:
@@ -326,15 +358,13 @@ def _address(org: dict[str, Any] | None) -> dict[str, Any]:
     return address if isinstance(address, dict) else {}
 
 
-def country(
-    release: dict[str, Any], buyer: dict[str, Any] | None, ocid: str, package: dict[str, Any]
-) -> str | None:
+def country(found: Sections, buyer: dict[str, Any] | None, ocid: str, package: dict[str, Any]) -> str | None:
     """Buyer's address country, else the ocid prefix, else the publisher's country."""
-    addresses = [_address(buyer)] + [
-        _address(p) for p in parties_with_role(release, "buyer", "procuringEntity")
-    ]
-    for address in addresses:
-        code = ocds_data.country_from_name(address.get("countryName"))
+    code = ocds_data.country_from_name(_address(buyer).get("countryName"))
+    if code:
+        return code
+    for party in parties_with_role(found.parties, BUYING_ROLES):
+        code = ocds_data.country_from_name(_address(party).get("countryName"))
         if code:
             return code
     return ocds_data.country_from_ocid(ocid) or ocds_data.country_from_publisher(package.get("publisher"))
@@ -353,7 +383,7 @@ def language(release: dict[str, Any]) -> str | None:
     raw = text(release.get("language")).lower()
     if not raw:
         return None
-    primary = re.split(r"[-_]", raw)[0]
+    primary = LANGUAGE_SEPARATOR_RE.split(raw, maxsplit=1)[0]
     return ocds_data.language_aliases().get(primary, primary)
 
 
@@ -361,27 +391,33 @@ def _classifications(item: dict[str, Any]) -> list[dict[str, Any]]:
     return dicts(item.get("classification")) + dicts(item.get("additionalClassifications"))
 
 
-def all_items(release: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
-    yield from dicts(tender.get("items"))
-    for section in ("awards", "contracts"):
-        for entry in dicts(release.get(section)):
-            yield from dicts(entry.get("items"))
+def all_items(found: Sections) -> list[dict[str, Any]]:
+    found_items = dicts(found.tender.get("items"))
+    for entry in found.awards:
+        found_items += dicts(entry.get("items"))
+    for entry in found.contracts:
+        found_items += dicts(entry.get("items"))
+    return found_items
 
 
-def items(release: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+def items(found: Sections) -> tuple[list[dict[str, Any]], list[str]]:
     """(item hints, body lines `<SCHEME> <id> <description>`)."""
     hints: list[dict[str, Any]] = []
     lines: list[str] = []
     seen: set[tuple[str, str, str]] = set()
-    for item in all_items(release):
-        description = text(item.get("description"))
+    for item in all_items(found):
+        raw = item.get("description")
+        description = raw.strip() if type(raw) is str else text(raw)  # text(), without a call for a str
         classes = _classifications(item)
-        if not classes and description:
-            lines.append(f"Item: {description}")
+        if not classes:
+            if description:
+                lines.append(f"Item: {description}")
+            continue
         for cls in classes:
-            scheme, code = text(cls.get("scheme")), text(cls.get("id"))
-            class_description = text(cls.get("description"))
+            scheme, code, raw = cls.get("scheme"), cls.get("id"), cls.get("description")
+            scheme = scheme.strip() if type(scheme) is str else text(scheme)
+            code = code.strip() if type(code) is str else text(code)
+            class_description = raw.strip() if type(raw) is str else text(raw)
             shown = description or class_description
             key = (scheme, code, shown)
             if key in seen:
@@ -389,20 +425,29 @@ def items(release: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
             seen.add(key)
             hints.append({"description": shown, "scheme": scheme, "id": code})
             extra = f" — {class_description}" if class_description and class_description != shown else ""
-            lines.append(" ".join([part for part in (scheme, code, shown) if part]) + extra)
+            lines.append(" ".join([part for part in key if part]) + extra)
     return hints, lines
 
 
+class _TextKeys(dict[str, bool]):
+    """key → whether it is a title/description (or a language variant such as title_fr), bounded."""
+
+    def __missing__(self, key: str) -> bool:
+        is_text = key != "name" and TEXT_KEY_RE.match(key) is not None
+        if len(self) < 4096:
+            self[key] = is_text
+        return is_text
+
+
+_TEXT_KEYS = _TextKeys()
+
+
 def _texts(obj: Any) -> list[str]:
-    """title/description/name fields (and their language variants such as title_fr) of one object."""
+    """title/description fields (and their language variants such as title_fr) of one object."""
     if not isinstance(obj, dict):
         return []
-    return [v.strip() for k, v in obj.items() if isinstance(v, str) and k != "name" and _is_text_key(k)]
-
-
-@lru_cache(maxsize=4096)
-def _is_text_key(key: str) -> bool:
-    return TEXT_KEY_RE.match(key) is not None
+    keys = _TEXT_KEYS
+    return [v.strip() for k, v in obj.items() if isinstance(v, str) and keys[k]]
 
 
 def _documents(obj: Any) -> list[dict[str, Any]]:
@@ -411,25 +456,27 @@ def _documents(obj: Any) -> list[dict[str, Any]]:
 
 def body_lines(
     release: dict[str, Any],
+    found: Sections,
     buyer: str,
     suppliers: list[str],
     item_lines: list[str],
     title: str,
     documents: list[dict[str, Any]],
 ) -> list[str]:
-    tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
-    planning = release.get("planning") if isinstance(release.get("planning"), dict) else {}
-    budget = planning.get("budget") if isinstance(planning.get("budget"), dict) else {}
-    lines: list[str] = []
-    lines += [text(release.get(k)) for k in ("title", "name", "description") if k != "name" or not title]
+    tender, planning, budget = found.tender, found.planning, found.budget
+    lines: list[str] = [text(release.get("title"))]
+    if not title:
+        lines.append(text(release.get("name")))
+    lines.append(text(release.get("description")))
     lines += _texts(tender)
     lines += [text(planning.get("rationale")), text(budget.get("description")), text(budget.get("project"))]
     for lot in dicts(tender.get("lots")):
         lines += _texts(lot)
     lines += item_lines
-    for section in ("awards", "contracts"):
-        for entry in dicts(release.get(section)):
-            lines += _texts(entry)
+    for entry in found.awards:
+        lines += _texts(entry)
+    for entry in found.contracts:
+        lines += _texts(entry)
     if buyer:
         lines.append(f"Buyer: {buyer}")
     entity = tender.get("procuringEntity")
@@ -440,30 +487,37 @@ def body_lines(
     tenderers = unique(org_name(t) for t in dicts(tender.get("tenderers")))
     lines += [f"Tenderer: {name}" for name in tenderers if name not in suppliers]
     for doc in documents:
-        title_text = text(doc.get("title"))
+        raw = doc.get("title")
+        title_text = raw.strip() if type(raw) is str else text(raw)
         if title_text:
             lines.append(f"Document: {title_text}")
-    return unique(line for line in lines if line and line != title)
+    return unique(line for line in lines if line != title)
 
 
-def _all_documents(release: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield from _documents(release.get("planning"))
-    yield from _documents(release.get("tender"))
-    for section in ("awards", "contracts"):
-        for entry in dicts(release.get(section)):
-            yield from _documents(entry)
-    yield from _documents(release)
+def _all_documents(release: dict[str, Any], found: Sections) -> list[dict[str, Any]]:
+    documents = _documents(release.get("planning"))
+    documents += _documents(release.get("tender"))
+    for entry in found.awards:
+        documents += _documents(entry)
+    for entry in found.contracts:
+        documents += _documents(entry)
+    documents += _documents(release)
+    return documents
 
 
-def title(release: dict[str, Any]) -> str:
-    tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
-    candidates = [tender.get("title")]
-    for section in ("awards", "contracts"):
-        candidates += [entry.get("title") for entry in dicts(release.get(section))]
-    planning = release.get("planning") if isinstance(release.get("planning"), dict) else {}
-    budget = planning.get("budget") if isinstance(planning.get("budget"), dict) else {}
-    candidates += [budget.get("project"), release.get("title"), release.get("name")]
-    for candidate in candidates:
+def title(release: dict[str, Any], found: Sections) -> str:
+    value = text(found.tender.get("title"))
+    if value:
+        return value
+    for entry in found.awards:
+        value = text(entry.get("title"))
+        if value:
+            return value
+    for entry in found.contracts:
+        value = text(entry.get("title"))
+        if value:
+            return value
+    for candidate in (found.budget.get("project"), release.get("title"), release.get("name")):
         value = text(candidate)
         if value:
             return value
@@ -471,11 +525,17 @@ def title(release: dict[str, Any]) -> str:
 
 
 def url(documents: list[dict[str, Any]]) -> str | None:
-    ranked = sorted(
-        (d for d in documents if text(d.get("url")).startswith(("http://", "https://"))),
-        key=lambda d: d.get("documentType") not in NOTICE_DOCUMENT_TYPES,
-    )
-    return text(ranked[0]["url"]) if ranked else None
+    """The first web address of a notice document, else the first of any document."""
+    first = None
+    for document in documents:
+        raw = document.get("url")
+        link = raw.strip() if type(raw) is str else text(raw)
+        if link.startswith(("http://", "https://")):
+            if document.get("documentType") in NOTICE_DOCUMENT_TYPES:
+                return link
+            if first is None:
+                first = link
+    return first
 
 
 def validation_notes(release: dict[str, Any]) -> list[str]:
@@ -496,17 +556,19 @@ def map_release(release: dict[str, Any], package: dict[str, Any]) -> Mapped:
     """Title, body, url and normalised hints of one (compiled) release."""
     notes = validation_notes(release)
     release, shape_notes = normalise_shape(release)
-    parties = parties_index(release)
-    buyer = buyer_party(release, parties)
-    buyer_text = buyer_name(release, buyer, parties)
-    suppliers = supplier_names(release, parties)
-    others = [name for name in other_supplier_names(release, parties) if name not in suppliers]
-    item_hints, item_lines = items(release)
-    head = title(release)
+    found = sections(release)
+    parties = parties_index(found.parties)
+    buyer = buyer_party(release, found, parties)
+    buyer_text = buyer_name(found, buyer, parties)
+    suppliers = supplier_names(found, parties)
+    others = [name for name in other_supplier_names(found, parties) if name not in suppliers]
+    item_hints, item_lines = items(found)
+    head = title(release, found)
     ocid = text(release.get("ocid"))
+    value_groups, amount_notes = _value_groups(found)
     hints: dict[str, Any] = {
         "suppliers": suppliers,
-        "amounts": amounts(release),
+        "amounts": _amounts_of(value_groups),
         "notice_type": notice_type(release),
         "items": item_hints,
     }
@@ -515,14 +577,14 @@ def map_release(release: dict[str, Any], package: dict[str, Any]) -> Mapped:
         "other_suppliers": others,
         "published": published(release, package),
         "ocid": ocid,
-        "country": country(release, buyer, ocid, package),
+        "country": country(found, buyer, ocid, package),
         "region": region(buyer),
         "language": language(release),
-        "amount_notes": rejected_amounts(release),
+        "amount_notes": amount_notes,
     }
     hints.update({k: v for k, v in optional.items() if v})
     if notes or shape_notes:
         hints["validation"] = "; ".join(notes + shape_notes)
-    documents = list(_all_documents(release))
-    body = "\n".join(body_lines(release, buyer_text, suppliers + others, item_lines, head, documents))
+    documents = _all_documents(release, found)
+    body = "\n".join(body_lines(release, found, buyer_text, suppliers + others, item_lines, head, documents))
     return Mapped(title=head, body=body, url=url(documents), hints=hints)

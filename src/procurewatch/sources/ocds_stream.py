@@ -22,6 +22,7 @@ import ijson
 from charset_normalizer import from_bytes
 
 from procurewatch.errors import InputError
+from procurewatch.sources import json_decode
 from procurewatch.sources.budget import (
     READ_AHEAD,
     BudgetError,
@@ -377,7 +378,7 @@ def json_line_units(line: bytes, number: int, name: str) -> Iterator[Unit | Ocds
         yield OcdsFormatError(f"{name}: line {number}: {depth_reason()}")
         return
     try:
-        obj = json.loads(line)
+        obj = json_decode.loads(line)
     except RecursionError:  # deeper than the brackets outside its strings showed
         yield OcdsFormatError(f"{name}: line {number}: {depth_reason()}")
         return

@@ -18,6 +18,7 @@ from typing import IO, Any
 import ijson
 
 from procurewatch.model import Document, SkippedInput
+from procurewatch.sources import json_decode
 from procurewatch.sources.attachments import REFS_HINT, file_refs
 from procurewatch.sources.budget import (
     READ_AHEAD,
@@ -185,7 +186,7 @@ def jsonl_line(
     if too_deep(line):
         return SkippedInput(path, depth_reason(), locator)
     try:
-        record = json.loads(line if encoding == "utf-8" else line.decode(encoding))
+        record = json_decode.loads(line if encoding == "utf-8" else line.decode(encoding))
     except UnicodeDecodeError:
         return SkippedInput(path, "line is not valid text in the file's encoding", locator)
     except ValueError as exc:
