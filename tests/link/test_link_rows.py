@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import tracemalloc
 from importlib import resources
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import numpy as np
 from rich.console import Console
 
 from procurewatch.ingest.runner import run_ingest
-from procurewatch.link.keys import datasketch_params, minhash_params, settings
+from procurewatch.link.keys import _word_chars, datasketch_params, minhash_params, settings
 from procurewatch.link.run import link_pending
 from procurewatch.store.tables import LINK_KEY_TABLES
 
@@ -56,3 +57,17 @@ def test_rows_made_while_storing_equal_rows_made_while_linking(tmp_path):
     assert link_pending(con) == summary.notices_added
     assert _rows(con) == stored
     assert _links(con) == linked
+
+
+def test_the_word_character_table_is_made_without_a_string_per_code_point() -> None:
+    # made once in every ingest worker: a million one-character strings at once took 90 MB there
+    _word_chars.cache_clear()
+    tracemalloc.start()
+    try:
+        keep = _word_chars()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 24 * 2**20
+    assert keep[ord("a")] and keep[ord("监")] and keep[ord("7")]
+    assert not keep[ord(" ")] and not keep[ord("_")] and not keep[ord("，")]

@@ -18,9 +18,10 @@ from procurewatch.model import (
     Surveillance,
     VendorMention,
 )
+from procurewatch.store import writer as writer_module
 from procurewatch.store.arrow_tables import to_tables
 from procurewatch.store.db import open_store
-from procurewatch.store.writer import Batch, FileRow, StoreWriter
+from procurewatch.store.writer import BackgroundWriter, Batch, FileRow, StoreWriter
 
 TITLE = "瑶海分局视频监控系统中标公告"
 BODY = "中标供应商：杭州海康威视数字技术股份有限公司，采购人脸识别抓拍机。"
@@ -210,3 +211,66 @@ def test_a_batch_that_runs_out_of_memory_twice_fails_and_leaves_nothing(
     with pytest.raises(duckdb.OutOfMemoryException):
         StoreWriter(con).write(batch_of(surveillance_notice()))
     assert all(v == 0 for v in counts(con).values())
+
+
+def test_the_writer_checkpoints_after_enough_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "store.duckdb"
+    con = open_store(db)
+    try:
+        writer = StoreWriter(con)
+        writer.write(batch_of(plain_notice("n1")))
+        log = Path(f"{db}.wal")
+        assert log.exists() and log.stat().st_size > 0  # one small batch stays in DuckDB's log
+        monkeypatch.setattr(writer_module, "CHECKPOINT_AFTER_BYTES", 1)
+        writer.write(batch_of(plain_notice("n2")))
+        assert not log.exists() or log.stat().st_size == 0  # written into the store file
+    finally:
+        con.close()
+
+
+class _CheckpointOutOfMemoryOnce:
+    """A connection whose first CHECKPOINT runs out of memory."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.checkpoints = 0
+
+    def execute(self, sql: str, *args: object) -> duckdb.DuckDBPyConnection:
+        if sql == "CHECKPOINT":
+            self.checkpoints += 1
+            if self.checkpoints == 1:
+                raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block")
+        return self.con.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.con, name)
+
+
+def test_a_checkpoint_that_runs_out_of_memory_is_done_again_without_the_limit(con) -> None:  # type: ignore[no-untyped-def]
+    proxy = _CheckpointOutOfMemoryOnce(con)
+    writer = StoreWriter(proxy)  # type: ignore[arg-type]
+    writer.write(batch_of(surveillance_notice()))
+    writer.checkpoint()
+    assert proxy.checkpoints == 2 and writer.unlimited
+    assert counts(con)["notices"] == 1 and counts(con)["parties"] == 3
+
+
+def test_no_batch_is_written_after_one_that_failed(con, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    insert_children = StoreWriter._insert_children
+
+    def fails_on_n2(self, tables, added) -> None:  # type: ignore[no-untyped-def]
+        if "n2" in added:
+            raise RuntimeError("disk full")
+        insert_children(self, tables, added)
+
+    monkeypatch.setattr(StoreWriter, "_insert_children", fails_on_n2)
+    background = BackgroundWriter(StoreWriter(con), batch_size=1)  # room for every batch in the queue
+    try:
+        with pytest.raises(RuntimeError, match="disk full"):
+            for nid in ("n1", "n2", "n3", "n4"):
+                background.submit(batch_of(plain_notice(nid)))
+            background.wait()
+    finally:
+        background.close()
+    assert con.execute("SELECT id FROM notices").fetchall() == [("n1",)]
+    assert background.added == 1

@@ -98,7 +98,7 @@ def store_built(
     """Write every piece of built work in batches; a file is recorded in the batch holding its last notice."""
     tallies: dict[str, _FileTally] = defaultdict(_FileTally)
     batch = Batch()
-    background = BackgroundWriter(writer)
+    background = BackgroundWriter(writer, batch_size)
 
     def show() -> None:
         progress.update(
@@ -129,6 +129,7 @@ def store_built(
             background.submit(batch)
             summary.batches += 1
         background.wait()
+        writer.checkpoint()
     finally:
         background.close()
     summary.notices_added += background.added

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -86,6 +87,10 @@ def add_missing_tables_and_columns(con: duckdb.DuckDBPyConnection) -> None:
 # beyond the limit. A step that still runs out goes on under DuckDB's own limit (ingest/steps.py).
 MEMORY_BASE = 96 * 2**20
 MEMORY_PER_NOTICE = 100
+# Storing runs no linking pass: beside the key index it holds only the blocks being appended, which
+# DuckDB writes out to its temporary file past the limit. Measured at 400,000 notices: 55 MB less
+# RSS than under MEMORY_BASE for 5% more of the writer's CPU.
+STORING_MEMORY_BASE = 48 * 2**20
 
 
 def over_limit_note(step: str) -> str:
@@ -98,9 +103,16 @@ def memory_limit_for(notices: int) -> int:
     return MEMORY_BASE + MEMORY_PER_NOTICE * notices
 
 
-def limit_memory(con: duckdb.DuckDBPyConnection, notices: int) -> int:
-    """Apply `memory_limit_for(notices)` to the connection; return it."""
-    limit = memory_limit_for(notices)
+def storing_memory_limit_for(notices: int) -> int:
+    """DuckDB's memory limit while storing notices into a store of this many, in bytes."""
+    return STORING_MEMORY_BASE + MEMORY_PER_NOTICE * notices
+
+
+def limit_memory(
+    con: duckdb.DuckDBPyConnection, notices: int, limit_for: Callable[[int], int] = memory_limit_for
+) -> int:
+    """Apply `limit_for(notices)` (by default `memory_limit_for`) to the connection; return it."""
+    limit = limit_for(notices)
     set_memory_limit(con, limit)
     return limit
 
