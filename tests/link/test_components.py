@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
+from typing import Any
 
+import duckdb
 import numpy as np
 import pytest
 
 from link.rows import insert, links, new_store, notice
 from link.test_linking import BODY, _crowded_and_calm, _families
 from procurewatch.link import components, unit
-from procurewatch.link.components import connected, plan_components
+from procurewatch.link.components import ComponentPlan, connected, plan_components
 from procurewatch.link.keys import settings
 from procurewatch.link.run import link_pending
 from procurewatch.link.unit import link_by_components
@@ -100,15 +102,22 @@ def test_a_bucket_too_big_to_pair_joins_nothing_and_pairs_nothing_in_a_unit(
     monkeypatch.setattr(components.plan_components, "__defaults__", (10,))
     tails = [hashlib.sha256(str(i).encode()).hexdigest()[:12] for i in range(80)]
     rows = [notice("", BODY + tail, published="2024-05-01") for tail in tails]
+    whole, apart, plan = _linked_whole_and_planned_apart(rows)
+    assert plan.largest < 80 and plan.units > 1
+    link_by_components(apart)
+    assert links(apart) == links(whole)
+
+
+def _linked_whole_and_planned_apart(
+    rows: list[dict[str, Any]],
+) -> tuple[duckdb.DuckDBPyConnection, duckdb.DuckDBPyConnection, ComponentPlan]:
+    """Two stores of `rows`: one linked whole, the other planned into components (not linked yet)."""
     whole, apart = new_store(), new_store()
     for con in (whole, apart):
         insert(con, *rows)
     link_pending(whole)
     unit.complete_pending_link_rows(apart)
-    plan = plan_components(apart)
-    assert plan.largest < 80 and plan.units > 1
-    link_by_components(apart)
-    assert links(apart) == links(whole)
+    return whole, apart, plan_components(apart)
 
 
 def _long_body(seed: int = 0) -> str:
@@ -126,12 +135,7 @@ def test_a_shared_bucket_joins_only_notices_whose_titles_agree(monkeypatch: pyte
         notice(f"某县{item}采购项目", _long_body(), published=f"2024-05-{i + 1:02d}")
         for i, item in enumerate(items)
     ]
-    whole, apart = new_store(), new_store()
-    for con in (whole, apart):
-        insert(con, *rows)
-    link_pending(whole)
-    unit.complete_pending_link_rows(apart)
-    plan = plan_components(apart)
+    whole, apart, plan = _linked_whole_and_planned_apart(rows)
     assert (plan.components, plan.largest) == (12, 1)
     link_by_components(apart)
     assert links(apart) == links(whole)

@@ -280,15 +280,16 @@ def test_batch_signatures_equal_datasketch_minhash():
     texts = [normalise_text(BODY), normalise_text("宜昌" + BODY[5:]), "短"]
     batch = signatures(texts)
     for text, sig in zip(texts[:2], batch[:2], strict=True):
-        m = MinHash(
-            num_perm=settings().num_perm,
-            permutations=permutations(),
-            scheme="affine32",
-            hashfunc=identity_hash,
-        )
-        m.update_batch(shingle_hashes(text))
-        assert np.array_equal(m.hashvalues.astype(np.uint32), sig)
+        assert np.array_equal(_datasketch_signature(text), sig)
     assert batch[2] is None  # too short to judge
+
+
+def _datasketch_signature(text: str) -> np.ndarray:
+    m = MinHash(
+        num_perm=settings().num_perm, permutations=permutations(), scheme="affine32", hashfunc=identity_hash
+    )
+    m.update_batch(shingle_hashes(text))
+    return m.hashvalues.astype(np.uint32)
 
 
 def test_batch_signatures_of_long_repetitive_texts_equal_datasketch_minhash():
@@ -299,14 +300,7 @@ def test_batch_signatures_of_long_repetitive_texts_equal_datasketch_minhash():
         normalise_text(BODY * 3 + "宜昌" * 300),
     ]
     for text, sig in zip(texts, signatures(texts), strict=True):
-        m = MinHash(
-            num_perm=settings().num_perm,
-            permutations=permutations(),
-            scheme="affine32",
-            hashfunc=identity_hash,
-        )
-        m.update_batch(shingle_hashes(text))
-        assert np.array_equal(m.hashvalues.astype(np.uint32), sig)
+        assert np.array_equal(_datasketch_signature(text), sig)
 
 
 def test_normalise_many_equals_normalise_text_one_by_one():
