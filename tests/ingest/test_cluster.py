@@ -98,6 +98,14 @@ def small_shards(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(components.plan_components, "__defaults__", (10,))
 
 
+def _corpus_ingested_locally(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """The mixed corpus, ingested locally into `local.duckdb`; and where its cluster store goes."""
+    corpus = write_mixed_corpus(tmp_path / "corpus")
+    local_db, cluster_db = tmp_path / "local.duckdb", tmp_path / "cluster.duckdb"
+    run_ingest([corpus], local_db, batch_size=9, workers=1)
+    return corpus, local_db, cluster_db
+
+
 def test_cluster_ingest_gives_the_store_a_local_ingest_gives(tmp_path: Path, small_shards: None) -> None:
     corpus = write_mixed_corpus(tmp_path / "corpus")
     local_db, cluster_db = tmp_path / "local.duckdb", tmp_path / "cluster.duckdb"
@@ -127,9 +135,7 @@ def test_cluster_ingest_gives_the_store_a_local_ingest_gives(tmp_path: Path, sma
 def test_shards_finished_before_a_crash_are_not_built_again(
     tmp_path: Path, small_shards: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    corpus = write_mixed_corpus(tmp_path / "corpus")
-    local_db, cluster_db = tmp_path / "local.duckdb", tmp_path / "cluster.duckdb"
-    run_ingest([corpus], local_db, batch_size=9, workers=1)
+    corpus, local_db, cluster_db = _corpus_ingested_locally(tmp_path)
     dataset = str(tmp_path / "parts")
     plan = [item for item in plan_shards([corpus], {}, ReadStats()) if isinstance(item, Shard)]
     assert len(plan) >= 6
@@ -239,9 +245,7 @@ def test_a_worker_killed_mid_run_costs_nothing_on_a_scheduler_started_apart(
     """`dask scheduler` and two `dask worker` processes, as on several machines; one is killed mid-run."""
     import threading
 
-    corpus = write_mixed_corpus(tmp_path / "corpus")
-    local_db, cluster_db = tmp_path / "local.duckdb", tmp_path / "cluster.duckdb"
-    run_ingest([corpus], local_db, batch_size=9, workers=1)
+    corpus, local_db, cluster_db = _corpus_ingested_locally(tmp_path)
     address, workers = loopback.address, loopback.workers
     dataset = tmp_path / "parts"
 
@@ -266,9 +270,7 @@ def test_a_worker_killed_mid_run_costs_nothing_on_a_scheduler_started_apart(
 def test_units_linked_before_the_client_died_are_not_linked_again(
     tmp_path: Path, small_shards: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    corpus = write_mixed_corpus(tmp_path / "corpus")
-    local_db, cluster_db = tmp_path / "local.duckdb", tmp_path / "cluster.duckdb"
-    run_ingest([corpus], local_db, batch_size=9, workers=1)
+    corpus, local_db, cluster_db = _corpus_ingested_locally(tmp_path)
     real_store = cluster_link.store_unit_links
 
     def dies_before_storing(*args, **kwargs):  # type: ignore[no-untyped-def]

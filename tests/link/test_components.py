@@ -58,8 +58,7 @@ def test_components_linked_apart_give_the_links_of_the_whole_store(
         insert(con, *early, *late)
     assert link_pending(whole) == len(early) + len(late)
     assert link_by_components(apart) == len(early) + len(late)
-    assert links(apart) == links(whole)
-    assert procurements(apart) == procurements(whole)
+    _assert_linked_alike(apart, whole)
 
 
 def test_incremental_linking_apart_joins_the_stored_procurements(
@@ -74,8 +73,7 @@ def test_incremental_linking_apart_joins_the_stored_procurements(
         insert(con, *late)
     assert link_pending(whole) == len(late)
     assert link_by_components(apart) == len(late)
-    assert links(apart) == links(whole)
-    assert procurements(apart) == procurements(whole)
+    _assert_linked_alike(apart, whole)
 
 
 def test_crowded_buyers_are_counted_within_their_component(
@@ -106,6 +104,11 @@ def test_a_bucket_too_big_to_pair_joins_nothing_and_pairs_nothing_in_a_unit(
     assert plan.largest < 80 and plan.units > 1
     link_by_components(apart)
     assert links(apart) == links(whole)
+
+
+def _assert_linked_alike(apart: duckdb.DuckDBPyConnection, whole: duckdb.DuckDBPyConnection) -> None:
+    assert links(apart) == links(whole)
+    assert procurements(apart) == procurements(whole)
 
 
 def _linked_whole_and_planned_apart(
