@@ -136,8 +136,8 @@ def normalise_text(text: str | None) -> str:
 def _word_chars() -> np.ndarray:
     """keep[c]: code point c is not removed by `normalise_text` (found with the very same pattern)."""
     keep = np.ones(0x110000, dtype=bool)
-    # a block of code points at a time: joined all at once, the million one-character strings took
-    # 90 MB for a moment, in every ingest worker (a character is dropped or not whatever its neighbours)
+    # a block of code points at a time: joined all at once, the million one-character strings made a
+    # peak in every ingest worker (a character is dropped or not whatever its neighbours)
     for block in range(0, 0x110000, 0x10000):
         for match in _NON_WORD.finditer("".join(map(chr, range(block, block + 0x10000)))):
             keep[block + match.start() : block + match.end()] = False

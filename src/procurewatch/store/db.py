@@ -88,8 +88,7 @@ def add_missing_tables_and_columns(con: duckdb.DuckDBPyConnection) -> None:
 MEMORY_BASE = 96 * 2**20
 MEMORY_PER_NOTICE = 100
 # Storing runs no linking pass: beside the key index it holds only the blocks being appended, which
-# DuckDB writes out to its temporary file past the limit. Measured at 400,000 notices: 55 MB less
-# RSS than under MEMORY_BASE for 5% more of the writer's CPU.
+# DuckDB writes out to its temporary file past the limit (docs/measurements.md).
 STORING_MEMORY_BASE = 48 * 2**20
 
 

@@ -93,17 +93,16 @@ def _insert(table: str, rows: str, verb: str = "INSERT") -> str:
 
 
 # The writer checkpoints (has DuckDB write its log into the store file) after this many bytes of rows.
-# DuckDB's own checkpoint, once its log passes 16 MB, came every 6,000 notices or so and rewrote the row
-# groups it had partly written before: checkpoints grew with the store, and writing 400,000 notices took
-# 53 CPU-seconds (and left a store file 1.7 times bigger). A checkpoint every 256 MB of rows (about
-# 100,000 notices) writes each row once, at a cost that stays flat as the store grows (20 CPU-seconds in
-# all); a crash leaves at most that much log, which DuckDB replays when the store is next opened.
-# Checkpointing here, outside any transaction, means a checkpoint that runs out of memory is retried
-# under DuckDB's own limit without touching the batch already committed.
+# DuckDB's own checkpoint, once its small log threshold is passed, rewrote the row groups it had partly
+# written before, so checkpoints grew with the store; a checkpoint every CHECKPOINT_AFTER_BYTES writes each
+# row once, at a cost that stays flat (docs/measurements.md), and a crash leaves at most that much log,
+# which DuckDB replays when the store is next opened. Checkpointing here, outside any transaction, means a
+# checkpoint that runs out of memory is retried under DuckDB's own limit without touching the batch
+# already committed.
 CHECKPOINT_AFTER_BYTES = 256 * 2**20
 DUCKDB_CHECKPOINT_THRESHOLD = "4GB"  # DuckDB's own, then only a backstop
 
-# Notices in batches waiting to be written (see BackgroundWriter): about 20 MB of Arrow tables.
+# Notices in batches waiting to be written (see BackgroundWriter).
 WRITE_AHEAD_NOTICES = 8_000
 
 
@@ -223,7 +222,7 @@ class BackgroundWriter:
 
     DuckDB releases the GIL while it inserts and commits, so the worker processes' results keep being
     collected meanwhile. Up to `WRITE_AHEAD_NOTICES` wait behind the batch being written: a checkpoint
-    (a few seconds every 100,000 notices) then holds up the writer, not the workers. Once a write
+    then holds up the writer, not the workers. Once a write
     fails, no later batch is written (a file must never be recorded after notices that are missing);
     `submit` and `wait` raise that error.
     """
