@@ -114,23 +114,17 @@ def link_pass(
     """Link the first `limit` pending notices in date order, in the caller's transaction; return how
     many were linked (fewer than `limit`: none are left). `full`: the LSH buckets found too big so far
     in this run (candidates.FullBuckets); `linked_before`: the notices this run linked before this pass,
-    the pending ones then being read from `_run_order` (link_pending)."""
+    the pending ones then being read from the run's `_run_order` (link_pending); without it, the pending
+    notices are put in link order for this pass alone."""
     s = settings()
     con.execute("DROP TABLE IF EXISTS _pending")
-    if linked_before is None:
-        con.execute(
-            """CREATE TEMP TABLE _pending AS
-               SELECT id, row_number() OVER (ORDER BY published NULLS LAST, id) AS ord
-               FROM (SELECT n.id, n.published FROM notices n ANTI JOIN notice_links l ON l.notice_id = n.id
-                     ORDER BY n.published NULLS LAST, n.id LIMIT ?)""",
-            [limit],
-        )
-    else:
-        con.execute(
-            "CREATE TEMP TABLE _pending AS SELECT id, ord - ? AS ord FROM _run_order "
-            "WHERE ord > ? AND ord <= ?",
-            [linked_before, linked_before, linked_before + limit],
-        )
+    if linked_before is None:  # a pass on its own: the pending notices put in link order for it
+        _order_pending(con)
+        linked_before = 0
+    con.execute(
+        "CREATE TEMP TABLE _pending AS SELECT id, ord - ? AS ord FROM _run_order WHERE ord > ? AND ord <= ?",
+        [linked_before, linked_before, linked_before + limit],
+    )
     return link_selected(con, s, full=full)
 
 
