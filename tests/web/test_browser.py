@@ -133,6 +133,22 @@ def test_dashboard_draws_chart_and_maps_with_data(page, server):
     assert not page.outside, page.outside
 
 
+def test_dashboard_waits_for_boxes_with_a_size(page, server):
+    """Charts are drawn once their boxes have a size: a map set into an empty box throws inside ECharts
+    (the flaky failure of the test above, when a box was empty for a moment under load)."""
+    page.route("**/static/style.css", lambda route: route.fulfill(body="", content_type="text/css"))
+    page.goto(server + "/dashboard")
+    page.wait_for_load_state("networkidle")  # the data has come: nothing is drawn into boxes of no height
+    assert page.get_attribute("#map-china", "data-rendered") is None
+    assert not page.errors, page.errors
+    page.unroute("**/static/style.css")
+    page.add_style_tag(url=server + "/static/style.css")
+    for chart_id in ("chart-year", "map-china", "map-world", "chart-buyers", "chart-vendors"):
+        page.wait_for_selector(f"#{chart_id}[data-ready]", timeout=15000)
+    assert int(page.get_attribute("#map-world", "data-rendered")) > 0
+    assert not page.errors, page.errors
+
+
 def test_vendor_profile_draws_its_year_category_chart(page, server):
     page.goto(server + "/vendor/hikvision")
     page.wait_for_selector("#profile-chart[data-rendered]", timeout=15000)

@@ -49,6 +49,23 @@
     return true;
   }
 
+  /* Resolves once `el` has a width and a height. ECharts lays a map out from its box, and a map set
+     into a box of no size throws; a box can be empty for a moment while the page is still being laid
+     out. Afterwards the chart in `el` follows its box's size. */
+  function whenSized(el) {
+    return new Promise(function (resolve) {
+      var resolved = false;
+      function check() {
+        if (!el.clientWidth || !el.clientHeight) { return; }
+        var inst = window.echarts && echarts.getInstanceByDom(el);
+        if (inst) { inst.resize(); }
+        if (!resolved) { resolved = true; resolve(); }
+      }
+      if (window.ResizeObserver) { new ResizeObserver(check).observe(el); }
+      check();
+    });
+  }
+
   /* {years, categories, cell, undated}: rows are one per (year, category, currency); procurements
      of one cell are added up across currencies (each procurement has one currency). */
   function yearCategoryCells(rows) {
@@ -108,5 +125,5 @@
 
   window.pw = {palette: palette, colour: colour, compact: compact, listUrl: listUrl, noData: noData,
                yearCategoryCells: yearCategoryCells, yearCategoryOption: yearCategoryOption,
-               drawYearCategory: drawYearCategory};
+               drawYearCategory: drawYearCategory, whenSized: whenSized};
 })();

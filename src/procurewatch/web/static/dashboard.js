@@ -73,7 +73,8 @@
   function yearCategory() {
     var el = document.getElementById("chart-year");
     if (!el) { return; }
-    api("year_category").then(function (rows) {
+    Promise.all([api("year_category"), pw.whenSized(el)]).then(function (res) {
+      var rows = res[0];
       pw.drawYearCategory(el, rows, linkQs);
       var undated = document.getElementById("chart-year-undated");
       if (undated && Object.keys(pw.yearCategoryCells(rows).undated).length) {
@@ -110,7 +111,7 @@
     }
     function showChina() {
       var request = ++wanted;
-      Promise.all([geo("china.json"), api("province")]).then(function (res) {
+      Promise.all([geo("china.json"), api("province"), pw.whenSized(c.el)]).then(function (res) {
         if (request !== wanted) { return; }
         remember(res[0]);
         echarts.registerMap("china", res[0]);
@@ -162,7 +163,7 @@
   function worldMap() {
     var c = chartIn("map-world");
     if (!c) { return; }
-    Promise.all([geo("world.json"), api("country")]).then(function (res) {
+    Promise.all([geo("world.json"), api("country"), pw.whenSized(c.el)]).then(function (res) {
       var labels = {};
       res[0].features.forEach(function (f) { labels[f.properties.name] = f.properties.label; });
       echarts.registerMap("world", res[0]);
@@ -180,8 +181,8 @@
   function ranking(id, chart, key, changes) {
     var c = chartIn(id);
     if (!c) { return; }
-    api(chart).then(function (rows) {
-      var values = sumBy(rows, key);
+    Promise.all([api(chart), pw.whenSized(c.el)]).then(function (res) {
+      var values = sumBy(res[0], key);
       var names = Object.keys(values).sort(function (a, b) { return values[a] - values[b]; });
       if (pw.noData(c.el, names.length)) { return; }
       mark(c.el, names.length, c.chart, id);
@@ -203,10 +204,4 @@
   worldMap();
   ranking("chart-buyers", "buyers", "buyer", function (n) { return {buyer: n}; });
   ranking("chart-vendors", "vendors", "vendor", function (n) { return {vendor: n, role: "supplier"}; });
-  window.addEventListener("resize", function () {
-    document.querySelectorAll(".chart").forEach(function (el) {
-      var inst = echarts.getInstanceByDom(el);
-      if (inst) { inst.resize(); }
-    });
-  });
 })();
