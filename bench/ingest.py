@@ -182,8 +182,15 @@ def tree_memory_kb(root: int) -> tuple[int, int, list[int]]:
     return sum(r for r, _ in each), sum(p for _, p in each), [r for r, _ in each]
 
 
+def children_cpu_seconds() -> float:
+    """User + system CPU seconds of every child process ended so far (and of their own children)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measure(cmd: list[str], stdout: Any = subprocess.DEVNULL) -> dict[str, Any]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    cpu_before = children_cpu_seconds()
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, text=True)
     err_lines: list[str] = []
@@ -217,6 +224,7 @@ def measure(cmd: list[str], stdout: Any = subprocess.DEVNULL) -> dict[str, Any]:
     }
     return {
         "seconds": seconds,
+        "cpu_seconds": children_cpu_seconds() - cpu_before,
         "phases": phases,
         "peak_tree_mb": peak_tree / 1024,
         "peak_pss_mb": peak_pss / 1024,
@@ -353,10 +361,16 @@ PHASES = ("storing", "linking", "indexing")
 
 def floor_seconds(corpus: Path, mode: str, ocds: bool) -> float:
     """Seconds of bench/floor.py's work (`full` or `json`) on `corpus`, in a child process."""
+    return floor_run(corpus, mode, ocds)[0]
+
+
+def floor_run(corpus: Path, mode: str, ocds: bool) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of bench/floor.py's work (`full` or `json`) on `corpus`, in a child."""
     cmd = [sys.executable, str(FLOOR), "--corpus", str(corpus), "--floor-only", mode, *(["--ocds"] * ocds)]
+    cpu_before = children_cpu_seconds()
     started = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, children_cpu_seconds() - cpu_before
 
 
 def against_floor(sizes: list[int], rounds: int, ocds: bool, workers: int | None, batch_size: int) -> None:
@@ -376,11 +390,14 @@ def against_floor(sizes: list[int], rounds: int, ocds: bool, workers: int | None
                 for leftover in tmp.glob("f.duckdb*"):
                     shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
                 result = measure(cmd)
+                floor, floor_cpu = floor_run(corpus, "full", ocds)
                 figures = {
                     "ingest": result["seconds"],
                     **result["phases"],
                     "peak MB": result["peak_tree_mb"],
-                    "floor": floor_seconds(corpus, "full", ocds),
+                    "ingest CPU": result["cpu_seconds"],
+                    "floor": floor,
+                    "floor CPU": floor_cpu,
                     "json only": floor_seconds(corpus, "json", ocds),
                 }
                 for name, value in figures.items():
@@ -404,15 +421,16 @@ def against_floor(sizes: list[int], rounds: int, ocds: bool, workers: int | None
     print(f"\nmin of {rounds} interleaved rounds ({'OCDS releases' if ocds else 'scraped notices'}):")
     print(
         f"| {unit} | ingest s | storing | linking | indexing | floor s | json only s | ingest ÷ floor "
-        "| µs per notice | peak MB (RSS summed) |"
+        "| µs per notice | peak MB (RSS summed) | CPU s ingest / floor (÷) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for n, best, _ in table:
         phases = " | ".join(f"{best[p]:.1f}" if p in best else "–" for p in PHASES)
         print(
             f"| {n:,} | {best['ingest']:.1f} | {phases} | {best['floor']:.1f} | {best['json only']:.1f} "
             f"| **{best['ingest'] / best['floor']:.2f}×** | {best['ingest'] / n * 1e6:,.0f} "
-            f"| {best['peak MB']:,.0f} |"
+            f"| {best['peak MB']:,.0f} | {best['ingest CPU']:.1f} / {best['floor CPU']:.1f} "
+            f"({best['ingest CPU'] / best['floor CPU']:.2f}×) |"
         )
     by_size = {n: best["ingest"] / n for n, best, _ in table}
     if 200_000 in by_size:
