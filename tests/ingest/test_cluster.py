@@ -164,6 +164,41 @@ def test_shards_finished_before_a_crash_are_not_built_again(
     assert store_contents(cluster_db) == store_contents(local_db)
 
 
+def test_a_report_is_whole_or_absent(
+    tmp_path: Path, small_shards: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker that dies while writing a shard's report leaves the shard unfinished, not finished
+    with an empty report (the report is written under another name, then moved into place)."""
+    corpus = write_mixed_corpus(tmp_path / "corpus")
+    dataset = str(tmp_path / "parts")
+    shard = next(item for item in plan_shards([corpus], {}, ReadStats()) if isinstance(item, Shard))
+
+    def dies_while_writing(self):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(shards.ShardReport, "to_json", dies_while_writing)
+        with pytest.raises(KeyboardInterrupt):
+            build_shard(shard, None, dataset)
+    assert not (tmp_path / "parts" / shard.id / shards.REPORT).exists()
+    assert shards.finished_shards(dataset, [shard.id]) == set()
+    assert build_shard(shard, None, dataset).notices > 0
+
+
+def test_a_report_left_half_written_has_its_shard_built_again(tmp_path: Path, small_shards: None) -> None:
+    """Reports an earlier version wrote in place, killed while writing: the client builds those shards
+    again instead of failing on them."""
+    corpus, local_db, cluster_db = _corpus_ingested_locally(tmp_path)
+    dataset = tmp_path / "parts"
+    plan = [item for item in plan_shards([corpus], {}, ReadStats()) if isinstance(item, Shard)]
+    for shard in plan[:2]:
+        build_shard(shard, None, str(dataset))
+    (dataset / plan[0].id / shards.REPORT).write_text("")  # empty: killed just after opening it
+    (dataset / plan[1].id / shards.REPORT).write_text('{"shard": "')  # cut off mid-write
+    run_ingest([corpus], cluster_db, batch_size=9, cluster="local:2", dataset=str(dataset))
+    assert store_contents(cluster_db) == store_contents(local_db)
+
+
 def test_a_shard_is_named_by_what_it_covers(tmp_path: Path, small_shards: None) -> None:
     corpus = write_mixed_corpus(tmp_path / "corpus")
 

@@ -31,8 +31,8 @@ from procurewatch.ingest.shards import (
     build_shard,
     finished_shards,
     plan_shards,
-    read_report,
     read_shard_tables,
+    readable_report,
     remove_shard,
 )
 from procurewatch.ingest.storing import Built, progress_bar, store_built
@@ -160,14 +160,15 @@ def _built_in_order(
     ahead = AHEAD_PER_WORKER * workers
     submitted = 0
 
+    def build(shard: Shard) -> Future:
+        return client.submit(build_shard, shard, field_map, dataset, key=f"shard-{shard.id}", pure=False)
+
     def submit_more(until: int) -> None:
         nonlocal submitted
         while submitted < min(until, len(shards)):
             shard = shards[submitted]
             if shard.id not in finished:
-                futures[shard.id] = client.submit(
-                    build_shard, shard, field_map, dataset, key=f"shard-{shard.id}", pure=False
-                )
+                futures[shard.id] = build(shard)
             submitted += 1
 
     submit_more(ahead)
@@ -177,7 +178,9 @@ def _built_in_order(
             continue
         t0 = time.perf_counter()
         future = futures.pop(item.id, None)
-        report = future.result() if future is not None else read_report(dataset, item.id)
+        report = future.result() if future is not None else readable_report(dataset, item.id)
+        if report is None:  # a report an earlier run left half-written: the shard is built again
+            report = build(item).result()
         t1 = time.perf_counter()
         tally.done += 1
         submit_more(tally.done + ahead)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -180,9 +181,10 @@ def build_shard(shard: Shard, field_map: dict[str, str] | None, dataset: str) ->
     """Build one shard's notices into Parquet part files under `dataset` (on a worker)."""
     fs, root = fsspec.core.url_to_fs(dataset)
     folder = f"{root.rstrip('/')}/{shard.id}"
-    report_path = f"{folder}/{REPORT}"
-    if fs.exists(report_path):
-        return read_report(dataset, shard.id)
+    if fs.exists(f"{folder}/{REPORT}"):
+        finished = readable_report(dataset, shard.id)
+        if finished is not None:
+            return finished
     fs.makedirs(folder, exist_ok=True)
     per_path: Counter[str] = Counter()
     errors: list[SkippedInput] = []
@@ -209,9 +211,17 @@ def build_shard(shard: Shard, field_map: dict[str, str] | None, dataset: str) ->
         for stream in streams:
             stream.close()
     report = ShardReport(shard.id, notices, dict(per_path), errors, file_ends)
-    with fs.open(report_path, "w", encoding="utf-8") as stream:
-        stream.write(report.to_json())
+    _write_report(fs, folder, report)
     return report
+
+
+def _write_report(fs: fsspec.AbstractFileSystem, folder: str, report: ShardReport) -> None:
+    """Write the report under another name, then move it into place: a report is whole or absent, so a
+    worker killed while writing it leaves its shard unfinished, not finished with an empty report."""
+    unfinished = f"{folder}/{REPORT}.{uuid.uuid4().hex}.part"
+    with fs.open(unfinished, "w", encoding="utf-8") as stream:
+        stream.write(report.to_json())
+    fs.mv(unfinished, f"{folder}/{REPORT}")
 
 
 def finished_shards(dataset: str, shard_ids: list[str]) -> set[str]:
@@ -227,6 +237,15 @@ def read_report(dataset: str, shard_id: str) -> ShardReport:
     fs, root = fsspec.core.url_to_fs(dataset)
     with fs.open(f"{root.rstrip('/')}/{shard_id}/{REPORT}", "r", encoding="utf-8") as stream:
         return ShardReport.from_json(stream.read())
+
+
+def readable_report(dataset: str, shard_id: str) -> ShardReport | None:
+    """The shard's report, or None when it cannot be read whole (a version that wrote reports in place
+    was killed while writing it): the shard is then built again."""
+    try:
+        return read_report(dataset, shard_id)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def read_shard_tables(dataset: str, shard_id: str) -> dict[str, pa.Table]:
