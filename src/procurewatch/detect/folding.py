@@ -26,7 +26,9 @@ _SPACE_RUN = re.compile(rf" (?<=[{_CJK}] ) *(?=[{_CJK}])| {{2,}}")
 _SPACES = re.compile(" {2,}")
 _CJK_CHAR = re.compile(rf"[{_CJK}]")
 _CJK_GAP = re.compile(rf" (?<=[{_CJK}] ) *(?=[{_CJK}])")  # the first alternative of _SPACE_RUN
-_LEADING_RUN_BEFORE_CJK = re.compile(rf"^ {{2,}}(?=[{_CJK}])")
+# at the start of a text: of each text of several joined by FIELD_BREAK (folded text has no line break)
+_LEADING_RUN_BEFORE_CJK = re.compile(rf"^ {{2,}}(?=[{_CJK}])", re.MULTILINE)
+FIELD_BREAK = "\n"
 # Damage that splits words in scraped text: markup tags and entities left in, and line breaks flattened
 # into the letters "rn" or a literal "\r\n" between Chinese characters (视频rn监控). Blanked to spaces of
 # the same length, so the offset map stays one to one and the space step below joins the words again.
@@ -115,7 +117,7 @@ def fold(text: str) -> str:
     if len(text) < ARRAY_FROM_CHARS:
         return text.translate(_table_string())
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    return _folding_array()[codes].tobytes().decode("utf-32-le", "surrogatepass")
+    return _folding_array().take(codes).tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def normalise(text: str) -> Normalised:
@@ -123,20 +125,45 @@ def normalise(text: str) -> Normalised:
 
 
 def normalise_all(texts: Sequence[str]) -> list[Normalised]:
-    """normalise() of each text, folded together in one pass (one table lookup for a notice's texts
-    instead of one per text: folding is character by character, so the joined fold cuts back exactly)."""
+    """normalise() of each text, all in one pass (normalise_joined, cut back at its FIELD_BREAKs)."""
+    if not texts:
+        return []
+    return split_joined(*normalise_joined(texts))
+
+
+def normalise_joined(texts: Sequence[str]) -> tuple[str, str]:
+    """(normalised, folded): normalise() of each text, joined by FIELD_BREAK, and the same texts folded
+    (markup blanked) before the space step, joined the same way. One table lookup and one run of each
+    step for all of a notice's texts: folding is character by character, and no step reaches across a
+    FIELD_BREAK (folding turns every line break into a space, and each step's pattern stops at one or
+    needs a CJK character or a space on both sides), so each text comes out as on its own."""
     folded = fold("".join(texts))
-    out = []
-    start = 0
-    for text in texts:
-        end = start + len(text)
-        out.append(_finish(folded[start:end]))
-        start = end
-    return out
+    if len(texts) > 1:
+        parts = []
+        start = 0
+        for text in texts:
+            end = start + len(text)
+            parts.append(folded[start:end])
+            start = end
+        folded = FIELD_BREAK.join(parts)
+    return _finish_steps(folded)
+
+
+def split_joined(normalised: str, folded: str) -> list[Normalised]:
+    """The `Normalised` of each text of `normalise_joined`'s result."""
+    return [
+        Normalised(text, before)
+        for text, before in zip(normalised.split(FIELD_BREAK), folded.split(FIELD_BREAK), strict=True)
+    ]
 
 
 def _finish(folded: str) -> Normalised:
     """The steps after folding: markup and flattened line breaks blanked, then the space step."""
+    return Normalised(*_finish_steps(folded))
+
+
+def _finish_steps(folded: str) -> tuple[str, str]:
+    """(normalised, folded with markup and flattened line breaks blanked) of folded text."""
     if "<" in folded or "&" in folded:
         folded = _MARKUP.sub(_blank, folded)
     # every step below but the last needs a CJK character next to what it changes (most texts of
@@ -145,18 +172,18 @@ def _finish(folded: str) -> Normalised:
     if has_cjk and ("rn" in folded or "\\" in folded):
         folded = _FLAT_BREAK.sub(_blank_after_cjk, folded)
     if " " not in folded:
-        return Normalised(folded)
+        return folded, folded
     # The space step, as whole-text substitutions (the map back is made from `folded` when needed):
     # a run between CJK characters goes, and so does a leading run of 2+ before one; any other run
     # of 2+ becomes one space. Each run is one of these or none, so the order does not matter.
     out = folded
     if has_cjk:
         out = _CJK_GAP.sub("", out)
-        if out.startswith("  "):
+        if out.startswith("  ") or FIELD_BREAK + "  " in out:
             out = _LEADING_RUN_BEFORE_CJK.sub("", out)
     if "  " in out:
         out = _SPACES.sub(" ", out)
-    return Normalised(out, folded)
+    return out, folded
 
 
 def _space_map(folded: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
