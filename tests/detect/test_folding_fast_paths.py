@@ -39,6 +39,13 @@ def test_array_folding_equals_translate(text):
     assert N.fold(text) == text.translate(N._table())
 
 
+def test_ascii_folding_equals_translate():
+    rnd = random.Random(8)
+    for _ in range(300):
+        text = "".join(chr(rnd.randrange(128)) for _ in range(rnd.randint(0, 2 * N.ARRAY_FROM_CHARS)))
+        assert N.fold(text) == text.translate(N._table())
+
+
 def test_space_runs_are_found_as_by_the_plain_pattern():
     plain = re.compile(rf"(?<=[{N._CJK}]) +(?=[{N._CJK}])| {{2,}}")
     texts = [

@@ -23,7 +23,7 @@ _WHITESPACE = "\t\n\r\f\v\u3000\xa0\u2028\u2029\u200b\x1c\x1d\x1e\x1f\x85\ufeff"
 # a run of spaces between CJK characters, or any run of 2+ (same as (?<=[CJK]) +(?=[CJK])| {2,}, but
 # starting with a literal space, so the regex engine skips ahead to spaces instead of trying everywhere)
 _SPACE_RUN = re.compile(rf" (?<=[{_CJK}] ) *(?=[{_CJK}])| {{2,}}")
-_SPACES = re.compile(" {2,}")
+_SPACES = re.compile("  +")  # " {2,}", written so that the regex engine skips ahead to two spaces
 _CJK_CHAR = re.compile(rf"[{_CJK}]")
 _CJK_GAP = re.compile(rf" (?<=[{_CJK}] ) *(?=[{_CJK}])")  # the first alternative of _SPACE_RUN
 # at the start of a text: of each text of several joined by FIELD_BREAK (folded text has no line break)
@@ -114,6 +114,8 @@ class Normalised:
 
 def fold(text: str) -> str:
     """Character-wise folding only (length preserving)."""
+    if text.isascii():  # (a flag of the string, not a scan) most OCDS and TED texts
+        return text.encode("ascii").translate(_ascii_table()).decode("ascii")
     if len(text) < ARRAY_FROM_CHARS:
         return text.translate(_table_string())
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
@@ -168,7 +170,7 @@ def _finish_steps(folded: str) -> tuple[str, str]:
         folded = _MARKUP.sub(_blank, folded)
     # every step below but the last needs a CJK character next to what it changes (most texts of
     # other scripts have an "rn" somewhere: government, modern ...)
-    has_cjk = _CJK_CHAR.search(folded) is not None
+    has_cjk = not folded.isascii() and _CJK_CHAR.search(folded) is not None
     if has_cjk and ("rn" in folded or "\\" in folded):
         folded = _FLAT_BREAK.sub(_blank_after_cjk, folded)
     if " " not in folded:
@@ -246,6 +248,13 @@ def _table_string() -> str:
     BMP miss it and stay as they are, as with the dict."""
     mapping = _table()
     return "".join(chr(mapping.get(code, code)) for code in range(0x10000))
+
+
+@cache
+def _ascii_table() -> bytes:
+    """`_table()` over ASCII, for bytes.translate (folding keeps ASCII text ASCII)."""
+    mapping = _table()
+    return bytes(mapping.get(code, code) for code in range(128)) + bytes(range(128, 256))
 
 
 @cache
