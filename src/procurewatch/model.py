@@ -167,10 +167,17 @@ class Notice:
     ocr_confidence: float | None = None  # 0..1 when some text was read from a scan by OCR
 
 
+_ASCII_WHITESPACE = bytes(c for c in range(128) if chr(c).isspace())
+
+
 def content_fingerprint(title: str, body: str, attachments: str = "") -> str:
     """Hash of the notice text with all whitespace removed, so re-posts with other spacing match."""
-    normalised = "".join(f"{title}\x1f{body}\x1f{attachments}".split()).lower()
-    return hashlib.blake2b(normalised.encode("utf-8"), digest_size=12).hexdigest()
+    text = f"{title}\x1f{body}\x1f{attachments}"
+    if text.isascii():  # the same bytes by bytes operations, without a string per word
+        normalised = text.encode("ascii").translate(None, _ASCII_WHITESPACE).lower()
+    else:
+        normalised = "".join(text.split()).lower().encode("utf-8")
+    return hashlib.blake2b(normalised, digest_size=12).hexdigest()
 
 
 def notice_id(source_key: str, locator: str, fingerprint: str) -> str:

@@ -39,6 +39,13 @@ def test_array_folding_equals_translate(text):
     assert N.fold(text) == text.translate(N._table())
 
 
+def test_ascii_folding_equals_translate():
+    rnd = random.Random(8)
+    for _ in range(300):
+        text = "".join(chr(rnd.randrange(128)) for _ in range(rnd.randint(0, 2 * N.ARRAY_FROM_CHARS)))
+        assert N.fold(text) == text.translate(N._table())
+
+
 def test_space_runs_are_found_as_by_the_plain_pattern():
     plain = re.compile(rf"(?<=[{N._CJK}]) +(?=[{N._CJK}])| {{2,}}")
     texts = [
@@ -103,3 +110,21 @@ def test_normalise_and_its_lazy_map_equal_the_plain_definition():
         for pos in range(len(norm.text)):
             k = max(i for i, s in enumerate(seg_norm) if s <= pos)
             assert norm.original(pos) == seg_orig[k] + pos - seg_norm[k]
+
+
+def test_texts_normalised_together_come_out_as_each_alone():
+    rnd = random.Random(5)
+    pieces = ["  中文", "rn监控", "<br/>", "&nbsp;", "<a", "b>", "中 ", " 文", "\n", "a  b", "rn", "\\n"]
+    texts = [
+        *random_texts(600, 0, 30, seed=6),
+        *("".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 6))) for _ in range(600)),
+        *random_texts(30, N.ARRAY_FROM_CHARS, 2 * N.ARRAY_FROM_CHARS, seed=7),
+    ]
+    for _ in range(400):
+        group = [rnd.choice(texts) for _ in range(rnd.randint(1, 4))]
+        together = N.normalise_all(group)
+        alone = [N.normalise(text) for text in group]
+        assert [n.text for n in together] == [n.text for n in alone], group
+        assert [(n.seg_norm, n.seg_orig) for n in together] == [(n.seg_norm, n.seg_orig) for n in alone]
+        joined, _ = N.normalise_joined(group)
+        assert joined == N.FIELD_BREAK.join(n.text for n in alone)

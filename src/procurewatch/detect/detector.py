@@ -10,13 +10,16 @@ and a term that is one item of a long enumeration weighs less and makes the find
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
+from functools import cache
 
 from procurewatch.detect.codes import item_codes
+from procurewatch.detect.folding import Normalised
 from procurewatch.detect.lexicon import Lexicon, lexicon
-from procurewatch.detect.matching import Match, Scan, scan
+from procurewatch.detect.matching import Match, Scan, claim_starts, scan
 from procurewatch.detect.scoring import CategorySignals, combine
-from procurewatch.detect.texts import normalised_fields
+from procurewatch.detect.texts import notice_texts
 from procurewatch.detect.vendors import resolve_vendor
 from procurewatch.model import (
     TEXT_FIELDS,
@@ -35,11 +38,19 @@ PRIMARY, COMPONENT = "primary", "component"
 def detect(notice: Notice) -> Detection:
     lex = lexicon()
     cfg = lex.scoring
+    title_text = _without_buyer(notice)
+    texts = notice_texts(notice, title=title_text)
+    supplier_vendors = [resolve_vendor(party.name, lex) for party in notice.suppliers]
+    claims = claim_starts(texts.joined, lex)
+    if not claims and not any(supplier_vendors) and not (notice.items and item_codes(notice.items, lex)):
+        # no term that claims a hit in any text, no code, no supplier vendor: nothing to weigh (most
+        # notices; the scans below would find nothing)
+        return _nothing_found(cfg, supplier_vendors)
     strength_w = cfg["strength"]
     field_w = cfg["field"]
     has_title = bool((notice.title or "").strip())
-    title_text = _without_buyer(notice)
-    norms = normalised_fields(notice, title=title_text)
+    norms = texts.fields()
+    claimed = _fields_claimed(claims, norms)
     title = scan(title_text, lex, whole_object=True, norm=norms["title"])
     if title.matches and lex.body_named:
         named = _domains_named_in_body(norms["body"].text, lex)
@@ -64,11 +75,10 @@ def detect(notice: Notice) -> Detection:
             own_object=not has_title,
             object_domains=title_domains,
             norm=norms[name],
+            claimed=name in claimed,
         )
-    supplier_vendors = [resolve_vendor(party.name, lex) for party in notice.suppliers]
     if not notice.items and not any(supplier_vendors) and not any(r.matches for r in scans.values()):
-        # no hit, code or supplier vendor: nothing to weigh (most notices)
-        return _nothing_found(cfg, supplier_vendors)
+        return _nothing_found(cfg, supplier_vendors)  # no hit stood
 
     signals: dict[str, CategorySignals] = defaultdict(CategorySignals)
     evidence: dict[str, list[Evidence]] = defaultdict(list)
@@ -199,12 +209,24 @@ def detect(notice: Notice) -> Detection:
 
 def _nothing_found(cfg: dict, supplier_vendors: list[str | None]) -> Detection:
     """What the full weighing gives for a notice without any hit, code or supplier vendor."""
+    relevant, score = _empty_score(cfg["threshold"])
+    return Detection(Surveillance(relevant, score, [], None), [], supplier_vendors)
+
+
+@cache
+def _empty_score(threshold: float) -> tuple[bool, float]:
     score = combine(())
-    return Detection(
-        Surveillance(relevant=score >= cfg["threshold"], score=round(score, 4), categories=[], role=None),
-        [],
-        supplier_vendors,
-    )
+    return score >= threshold, round(score, 4)
+
+
+def _fields_claimed(starts: list[int], norms: dict[str, Normalised]) -> set[str]:
+    """The fields whose text holds a claiming key, from where such keys start in the joined texts."""
+    ends = []
+    end = -1
+    for name in TEXT_FIELDS:
+        end += 1 + len(norms[name].text)
+        ends.append(end)  # where the field's FIELD_BREAK (or the joined text's end) stands
+    return {TEXT_FIELDS[bisect_left(ends, start)] for start in starts}
 
 
 def _domains_named_in_body(body: str, lex: Lexicon) -> frozenset[str]:

@@ -23,10 +23,12 @@ _WHITESPACE = "\t\n\r\f\v\u3000\xa0\u2028\u2029\u200b\x1c\x1d\x1e\x1f\x85\ufeff"
 # a run of spaces between CJK characters, or any run of 2+ (same as (?<=[CJK]) +(?=[CJK])| {2,}, but
 # starting with a literal space, so the regex engine skips ahead to spaces instead of trying everywhere)
 _SPACE_RUN = re.compile(rf" (?<=[{_CJK}] ) *(?=[{_CJK}])| {{2,}}")
-_SPACES = re.compile(" {2,}")
+_SPACES = re.compile("  +")  # " {2,}", written so that the regex engine skips ahead to two spaces
 _CJK_CHAR = re.compile(rf"[{_CJK}]")
 _CJK_GAP = re.compile(rf" (?<=[{_CJK}] ) *(?=[{_CJK}])")  # the first alternative of _SPACE_RUN
-_LEADING_RUN_BEFORE_CJK = re.compile(rf"^ {{2,}}(?=[{_CJK}])")
+# at the start of a text: of each text of several joined by FIELD_BREAK (folded text has no line break)
+_LEADING_RUN_BEFORE_CJK = re.compile(rf"^ {{2,}}(?=[{_CJK}])", re.MULTILINE)
+FIELD_BREAK = "\n"
 # Damage that splits words in scraped text: markup tags and entities left in, and line breaks flattened
 # into the letters "rn" or a literal "\r\n" between Chinese characters (视频rn监控). Blanked to spaces of
 # the same length, so the offset map stays one to one and the space step below joins the words again.
@@ -112,10 +114,12 @@ class Normalised:
 
 def fold(text: str) -> str:
     """Character-wise folding only (length preserving)."""
+    if text.isascii():  # (a flag of the string, not a scan) most OCDS and TED texts
+        return text.encode("ascii").translate(_ascii_table()).decode("ascii")
     if len(text) < ARRAY_FROM_CHARS:
         return text.translate(_table_string())
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    return _folding_array()[codes].tobytes().decode("utf-32-le", "surrogatepass")
+    return _folding_array().take(codes).tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def normalise(text: str) -> Normalised:
@@ -123,40 +127,65 @@ def normalise(text: str) -> Normalised:
 
 
 def normalise_all(texts: Sequence[str]) -> list[Normalised]:
-    """normalise() of each text, folded together in one pass (one table lookup for a notice's texts
-    instead of one per text: folding is character by character, so the joined fold cuts back exactly)."""
+    """normalise() of each text, all in one pass (normalise_joined, cut back at its FIELD_BREAKs)."""
+    if not texts:
+        return []
+    return split_joined(*normalise_joined(texts))
+
+
+def normalise_joined(texts: Sequence[str]) -> tuple[str, str]:
+    """(normalised, folded): normalise() of each text, joined by FIELD_BREAK, and the same texts folded
+    (markup blanked) before the space step, joined the same way. One table lookup and one run of each
+    step for all of a notice's texts: folding is character by character, and no step reaches across a
+    FIELD_BREAK (folding turns every line break into a space, and each step's pattern stops at one or
+    needs a CJK character or a space on both sides), so each text comes out as on its own."""
     folded = fold("".join(texts))
-    out = []
-    start = 0
-    for text in texts:
-        end = start + len(text)
-        out.append(_finish(folded[start:end]))
-        start = end
-    return out
+    if len(texts) > 1:
+        parts = []
+        start = 0
+        for text in texts:
+            end = start + len(text)
+            parts.append(folded[start:end])
+            start = end
+        folded = FIELD_BREAK.join(parts)
+    return _finish_steps(folded)
+
+
+def split_joined(normalised: str, folded: str) -> list[Normalised]:
+    """The `Normalised` of each text of `normalise_joined`'s result."""
+    return [
+        Normalised(text, before)
+        for text, before in zip(normalised.split(FIELD_BREAK), folded.split(FIELD_BREAK), strict=True)
+    ]
 
 
 def _finish(folded: str) -> Normalised:
     """The steps after folding: markup and flattened line breaks blanked, then the space step."""
+    return Normalised(*_finish_steps(folded))
+
+
+def _finish_steps(folded: str) -> tuple[str, str]:
+    """(normalised, folded with markup and flattened line breaks blanked) of folded text."""
     if "<" in folded or "&" in folded:
         folded = _MARKUP.sub(_blank, folded)
     # every step below but the last needs a CJK character next to what it changes (most texts of
     # other scripts have an "rn" somewhere: government, modern ...)
-    has_cjk = _CJK_CHAR.search(folded) is not None
+    has_cjk = not folded.isascii() and _CJK_CHAR.search(folded) is not None
     if has_cjk and ("rn" in folded or "\\" in folded):
         folded = _FLAT_BREAK.sub(_blank_after_cjk, folded)
     if " " not in folded:
-        return Normalised(folded)
+        return folded, folded
     # The space step, as whole-text substitutions (the map back is made from `folded` when needed):
     # a run between CJK characters goes, and so does a leading run of 2+ before one; any other run
     # of 2+ becomes one space. Each run is one of these or none, so the order does not matter.
     out = folded
     if has_cjk:
         out = _CJK_GAP.sub("", out)
-        if out.startswith("  "):
+        if out.startswith("  ") or FIELD_BREAK + "  " in out:
             out = _LEADING_RUN_BEFORE_CJK.sub("", out)
     if "  " in out:
         out = _SPACES.sub(" ", out)
-    return Normalised(out, folded)
+    return out, folded
 
 
 def _space_map(folded: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -219,6 +248,13 @@ def _table_string() -> str:
     BMP miss it and stay as they are, as with the dict."""
     mapping = _table()
     return "".join(chr(mapping.get(code, code)) for code in range(0x10000))
+
+
+@cache
+def _ascii_table() -> bytes:
+    """`_table()` over ASCII, for bytes.translate (folding keeps ASCII text ASCII)."""
+    mapping = _table()
+    return bytes(mapping.get(code, code) for code in range(128)) + bytes(range(128, 256))
 
 
 @cache

@@ -81,11 +81,12 @@ def scan(
     own_object: bool = False,
     object_domains: frozenset[str] = frozenset(),
     norm: Normalised | None = None,
+    claimed: bool | None = None,
 ) -> Scan:
     """Scan `text`. `whole_object`: the text names the purchase (a title). `own_object`: no title names
     it, so this text's own object parts do. `object_domains`: domains the purchase's object names
     elsewhere (in the title), which rule out their targets here too. `norm`: normalise(text), when the
-    caller has it already."""
+    caller has it already. `claimed`: whether a key that claims a hit is in it (has_claim), when known."""
     result = Scan(length=len(text))
     if not text:
         return result
@@ -93,7 +94,7 @@ def scan(
         norm = normalise(text)
     ntext = norm.text
     naming = whole_object or own_object
-    if not naming and not _matches(lex.claims_matcher, ntext, overlapping=False):
+    if not naming and not (has_claim(ntext, lex) if claimed is None else claimed):
         return result  # no claiming key at all: the full pass below would keep nothing
     claims: list[tuple[int, int, str, Role]] = []
     context: dict[str, list[tuple[int, int]]] = {}
@@ -175,6 +176,18 @@ def scan(
         ostart, oend = norm.span(start, end)
         result.matches.append(Match(ostart, oend, key, role, zone, items))
     return result
+
+
+def has_claim(ntext: str, lex: Lexicon) -> bool:
+    """Whether a key that claims a hit (keyword, vendor alias, blocker, code) is anywhere in the
+    normalised `ntext`: without one, no scan of it keeps a match."""
+    return bool(_matches(lex.claims_matcher, ntext, overlapping=False))
+
+
+def claim_starts(ntext: str, lex: Lexicon) -> list[int]:
+    """Where keys that claim a hit start in the normalised `ntext` (some of them: those that do not
+    overlap, in order; one at least wherever one is)."""
+    return [start for _, start, _ in _matches(lex.claims_matcher, ntext, overlapping=False)]
 
 
 def _matches(matcher: Any, text: str, overlapping: bool) -> list[tuple[int, int, int]]:
