@@ -231,14 +231,13 @@ class Plan:
             use[depath] = "notice_type"
         self.key_use = use
         self._in_body = tuple((i, slot.label) for i, slot in enumerate(slots) if slot.in_body)
-        self._bodies: dict[int, tuple[tuple[int, ...], tuple[str, ...]]] = {}
+        self._bodies: dict[int, tuple[tuple[int, str], ...]] = {}
 
-    def body(self, title_at: int) -> tuple[tuple[int, ...], tuple[str, ...]]:
-        """The leaves that go into the body (their indices and labels) when leaf `title_at` is the title."""
+    def body(self, title_at: int) -> tuple[tuple[int, str], ...]:
+        """The leaves that go into the body (index, label) when leaf `title_at` is the title."""
         found = self._bodies.get(title_at)
         if found is None:
-            kept = [(i, label) for i, label in self._in_body if i != title_at]
-            found = self._bodies[title_at] = (tuple(i for i, _ in kept), tuple(label for _, label in kept))
+            found = self._bodies[title_at] = tuple(pair for pair in self._in_body if pair[0] != title_at)
         return found
 
 
@@ -353,7 +352,7 @@ def record_to_document(
     title_at = chosen.get("title", -1)
     title = _one_line(values[title_at]) if title_at >= 0 else ""
     tables: list[list[list[str]]] = []
-    body = _body_text(values, slots, plan, title_at, tables)
+    body = _body_text(values, plan, title_at, tables)
     hints: dict[str, Any] = {}
     if tables:
         hints["tables"] = tables
@@ -540,10 +539,17 @@ def country_code(value: str, data: FieldData | None = None) -> str | None:
 
 def _url_country(url: str, data: FieldData) -> str | None:
     """The country of the portal a notice URL points to (gencat.cat → ES), else None."""
-    if not url.startswith(("http://", "https://")):
+    if not url.startswith(_WEB):
         return None
-    host = url.split("/", 3)[2] if url.count("/") >= 2 else ""
-    return _host_country(host.rsplit("@", 1)[-1].split(":", 1)[0])
+    start = 8 if url[4] == "s" else 7  # past the scheme's "//"
+    end = url.find("/", start)
+    return _authority_country(url[start:end] if end >= 0 else url[start:])
+
+
+@lru_cache(maxsize=4096)
+def _authority_country(authority: str) -> str | None:
+    """The country of a URL's authority (user@host:port)."""
+    return _host_country(authority.rsplit("@", 1)[-1].split(":", 1)[0])
 
 
 @lru_cache(maxsize=4096)
@@ -611,22 +617,21 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())  # str.split splits on what the regex \s matches
 
 
-def _body_text(
-    values: list[str], slots: list[Slot], plan: Plan, title_at: int, tables: list[list[list[str]]]
-) -> str:
+def _body_text(values: list[str], plan: Plan, title_at: int, tables: list[list[list[str]]]) -> str:
     """Every textual field as 'key: value' lines; a value that is HTML is read as a page (its text, and
     its tables into `tables`), so that markup is never searched as text."""
-    body_at, labels = plan.body(title_at)
-    lines = [
-        label + value
-        for label, value in zip(labels, [values[at] for at in body_at], strict=True)
-        if not value.startswith(_LINKS) or " " in value  # links are kept as the notice url, not as text
-    ]
+    pairs = plan.body(title_at)
+    lines = []
+    for at, label in pairs:
+        value = values[at]
+        if value.startswith(_LINKS) and " " not in value:
+            continue  # links are kept as the notice url, not as text to search
+        lines.append(label + value)
     text = "\n".join(lines)
     if "</" not in text and "\r" not in text:
         return text  # the common case: no value is markup or holds a carriage return
     lines = []
-    for at in body_at:
+    for at, label in pairs:
         value = values[at]
         if value.startswith(_LINKS) and " " not in value:
             continue
@@ -640,7 +645,7 @@ def _body_text(
                 continue
         if "\r" in value:
             value = value.replace("\r\n", "\n").replace("\r", "\n")
-        lines.append(slots[at].label + value)  # a leaf's value is stripped and not empty
+        lines.append(label + value)  # a leaf's value is stripped and not empty
     return "\n".join(lines)
 
 
@@ -714,7 +719,11 @@ def _amounts(
     record_currency: str | None = None,
 ) -> list[dict[str, Any]]:
     found: list[tuple[int, dict[str, Any]]] = []
-    mapped = {path: name for name, path in field_map.items() if name.startswith("amount")}
+    if not plan.amounting and not field_map:
+        return []
+    mapped = (
+        {path: name for name, path in field_map.items() if name.startswith("amount")} if field_map else {}
+    )
     by_path: dict[str, int] | None = None
     for at in range(len(values)) if mapped else plan.amounting:
         value, slot = values[at], slots[at]
