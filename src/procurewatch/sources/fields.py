@@ -315,7 +315,12 @@ def _flatten_into(
                 values.append(text)
                 slots.append(child)
         return
-    table = slot.in_table or any(isinstance(v, _NESTED) for v in value)
+    table = slot.in_table  # a list of objects (or of lists) is a table
+    if not table:
+        for v in value:  # a loop, not any() over a generator: most lists are short
+            if isinstance(v, _NESTED):
+                table = True
+                break
     items = slot.items
     for i, v in enumerate(value):
         child = items.get((i, table)) or _SHAPES.item(slot, i, table)
