@@ -159,9 +159,9 @@ class Slot:
     source share a shape, so this is worked out once per place, not once per record."""
 
     __slots__ = (
-        "amount", "amount_currency", "children", "depath", "depth", "in_body", "in_table", "items", "key",
-        "label", "matches", "names_type", "notable", "path", "scored", "sibling_currency", "type_from_key",
-        "unit", "unit_is_amount",
+        "amount", "amount_currency", "checks", "children", "depath", "depth", "in_body", "in_table", "items",
+        "key", "label", "matches", "names_type", "notable", "path", "scored", "sibling_currency",
+        "type_from_key", "unit", "unit_is_amount",
     )  # fmt: skip
 
     def __init__(self, path: str, key: str, in_table: bool, data: FieldData) -> None:
@@ -186,6 +186,7 @@ class Slot:
         self.scored = tuple(
             (name, rank, (rank, self.depth), _VALUE_CHECKS.get(name, 0)) for name, rank in matches or ()
         )
+        self.checks = tuple(check for *_, check in self.scored if check)
         self.amount: tuple[str | None, int] | None = None  # (kind, rank) of a money field
         self.amount_currency: str | None = None  # the currency its name carries (lot_value_eur)
         self.sibling_currency: str | None = None  # the path of a currency beside it (value.currency)
@@ -210,17 +211,14 @@ class Plan:
     crawler's records share their keys), so this is worked out once per order, not once per record."""
 
     __slots__ = (
-        "_bodies",
-        "_in_body",
-        "amounting",
-        "key_use",
-        "matching",
-        "type_from_key",
-        "typed",
-        "typing",
-    )
+        "_bodies", "_choices", "_in_body", "_slots", "amounting", "key_use", "matching", "type_from_key",
+        "typed", "typing",
+    )  # fmt: skip
+    MAX_CHOICES = 64  # kept per plan; records whose values say ever new things are chosen for afresh
 
     def __init__(self, slots: tuple[Slot, ...]) -> None:
+        self._slots = slots
+        self._choices: dict[tuple[int, ...], dict[str, int]] = {}
         self.matching = tuple(i for i, slot in enumerate(slots) if slot.matches)
         self.amounting = tuple(i for i, slot in enumerate(slots) if slot.amount is not None)
         self.typing = tuple(i for i, slot in enumerate(slots) if slot.names_type)
@@ -233,6 +231,15 @@ class Plan:
         self._in_body = tuple((i, slot.label) for i, slot in enumerate(slots) if slot.in_body)
         self._bodies: dict[int, tuple[tuple[int, str], ...]] = {}
 
+    def choice(self, said: tuple[int, ...]) -> dict[str, int]:
+        """The leaf chosen for each field (a new dict) given what the values said (see _match_fields)."""
+        found = self._choices.get(said)
+        if found is None:
+            found = _choose(self, self._slots, said)
+            if len(self._choices) < self.MAX_CHOICES:
+                self._choices[said] = found
+        return found.copy()
+
     def body(self, title_at: int) -> tuple[tuple[int, str], ...]:
         """The leaves that go into the body (index, label) when leaf `title_at` is the title."""
         found = self._bodies.get(title_at)
@@ -243,30 +250,32 @@ class Plan:
 
 class _Shapes:
     """The slots met so far, as a tree from the records' root, and the plans of the orders of leaves met;
-    dropped whole past MAX_SLOTS (or MAX_PLANS), so that records with ever new keys cannot grow them
-    without bound."""
+    dropped whole past MAX_SLOTS slots (or MAX_PLAN_LEAVES leaves in plans), so that records with ever new
+    keys or orders cannot grow them without bound."""
 
     MAX_SLOTS = 100_000
-    MAX_PLANS = 2048
+    MAX_PLAN_LEAVES = 100_000
 
     def __init__(self) -> None:
         self._root: Slot | None = None
         self._count = 0
         self._plans: dict[tuple[Slot, ...], Plan] = {}
+        self._plan_leaves = 0
 
     def root(self) -> Slot:
         if self._root is None or self._count > self.MAX_SLOTS:
             self._root, self._count = Slot("", "", False, field_data()), 0
-            self._plans = {}
+            self._plans, self._plan_leaves = {}, 0
         return self._root
 
     def plan(self, slots: list[Slot]) -> Plan:
         order = tuple(slots)
         found = self._plans.get(order)
         if found is None:
-            if len(self._plans) >= self.MAX_PLANS:
-                self._plans = {}
+            if self._plan_leaves + len(order) > self.MAX_PLAN_LEAVES:
+                self._plans, self._plan_leaves = {}, 0
             found = self._plans[order] = Plan(order)
+            self._plan_leaves += len(order) + 1
         return found
 
     def member(self, parent: Slot, key: Any) -> Slot:
@@ -454,26 +463,27 @@ def _key_use(
 def _match_fields(
     values: list[str], slots: list[Slot], plan: Plan, data: FieldData, field_map: dict[str, str]
 ) -> dict[str, int]:
-    """The best leaf (its index) for each hint field: lowest synonym rank, then shallowest, then first."""
-    chosen: dict[str, int] = {}
-    best: dict[str, tuple[int, int]] = {}
+    """The best leaf (its index) for each hint field: lowest synonym rank, then shallowest, then first.
+    What the values say is read first (which leaves are stated, which pass their field's check); the
+    choice that follows from it is the plan's once made."""
     not_stated, longest = data.not_stated, data.longest_not_stated
-    for at in plan.matching:  # in document order, so the first of equals stays
+    said: list[int] = []  # per leaf that may feed a field: 0 when not stated, else 1 + a bit per check passed
+    for at in plan.matching:
         value = values[at]
         if len(value) <= longest and value.lower() in not_stated:  # lower() never makes a text shorter
+            said.append(0)
             continue
-        for name, rank, score, check in slots[at].scored:
-            if check:
-                if check == _URL:
-                    if not value.startswith(_WEB):
-                        score = (rank + 1000, score[1])  # a relative link is a last resort
-                elif (check == _REGION and len(value) > 40) or (
-                    check == _COUNTRY and country_code(value, data) is None
-                ):
-                    continue
-            if name not in best or score < best[name]:
-                best[name] = score
-                chosen[name] = at
+        checks = slots[at].checks
+        if not checks:
+            said.append(1)
+            continue
+        code, bit = 1, 2
+        for check in checks:
+            if _passes(check, value, data):
+                code |= bit
+            bit <<= 1
+        said.append(code)
+    chosen = plan.choice(tuple(said))
     if field_map and any(field_map.get(name) for name in HINT_FIELDS):
         by_path = _by_path(slots)
         for name in HINT_FIELDS:
@@ -485,6 +495,38 @@ def _match_fields(
                     chosen[name] = found
                 else:
                     chosen.pop(name, None)
+    return chosen
+
+
+def _passes(check: int, value: str, data: FieldData) -> bool:
+    """Whether a value may feed the url (an absolute link ranks first), region or country field."""
+    if check == _URL:
+        return value.startswith(_WEB)
+    if check == _REGION:
+        return len(value) <= 40
+    return country_code(value, data) is not None
+
+
+def _choose(plan: Plan, slots: tuple[Slot, ...], said: tuple[int, ...]) -> dict[str, int]:
+    """The leaf chosen for each field given what the values said (see _match_fields)."""
+    chosen: dict[str, int] = {}
+    best: dict[str, tuple[int, int]] = {}
+    for at, code in zip(plan.matching, said, strict=True):  # in document order: the first of equals stays
+        if not code:
+            continue
+        bit = 2
+        for name, rank, score, check in slots[at].scored:
+            if check:
+                passed = code & bit
+                bit <<= 1
+                if check == _URL:
+                    if not passed:
+                        score = (rank + 1000, score[1])  # a relative link is a last resort
+                elif not passed:
+                    continue
+            if name not in best or score < best[name]:
+                best[name] = score
+                chosen[name] = at
     return chosen
 
 
@@ -675,9 +717,22 @@ def _suppliers(at: int | None, values: list[str], slots: list[Slot], data: Field
     return split_consortium(value, data)
 
 
+_KEPT_NAME_CHARS = 200  # names up to this long are split once each and kept (winners recur across notices)
+
+
 def split_consortium(value: str, data: FieldData | None = None) -> list[str]:
     """'A公司、B公司联合体' → ['A公司', 'B公司']; a single name (even with 、 inside) stays whole."""
-    data = data or field_data()
+    if len(value) <= _KEPT_NAME_CHARS and (data is None or data is field_data()):
+        return list(_split_kept(value))
+    return _split_consortium(value, data or field_data())
+
+
+@lru_cache(maxsize=16384)
+def _split_kept(value: str) -> tuple[str, ...]:
+    return tuple(_split_consortium(value, field_data()))
+
+
+def _split_consortium(value: str, data: FieldData) -> list[str]:
     text = _one_line(value)
     if data.hard_separators.search(text):
         return [p.strip() for p in data.hard_separators.split(text) if p.strip()]
