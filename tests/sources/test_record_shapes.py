@@ -73,3 +73,20 @@ def test_the_shapes_kept_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     for record in records:
         assert _read(record) == _alone(record, monkeypatch)
     assert len(shapes.root().children) <= 50 + 21  # dropped whole once past the bound (checked per record)
+
+
+# one crawler's keys, with values that change what each key may feed: stated or not, an absolute or a
+# relative link, a short or a long region, a country code or not, a title or an empty one
+SAME_KEYS = [
+    {"标题": "某市监控采购公告", "url": "https://x.cn/a", "地区": "湖北", "country": "CN", "预算": "10万元"},
+    {"标题": "", "url": "/a.html", "地区": "湖北" * 30, "country": "Atlantis", "预算": "公告未明确列示"},
+    {"标题": "公告未明确列示", "url": "https://y.cn/b", "地区": "无", "country": "n/a", "预算": "12"},
+    {"标题": "某县监控平台中标公告", "url": "/b.html", "地区": "宜昌", "country": "RO", "预算": "€ 30"},
+    {"标题": "<p>某县</p>", "url": "http://z.cn/c", "地区": "宜昌", "country": "Romania", "预算": "-"},
+]
+
+
+def test_records_of_one_shape_read_the_same_whatever_came_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fields, "_SHAPES", fields._Shapes())
+    for record in SAME_KEYS + SAME_KEYS[::-1] + SAME_KEYS:
+        assert _read(record) == _alone(record, monkeypatch)

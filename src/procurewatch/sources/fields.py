@@ -57,6 +57,7 @@ class FieldData:
     not_amount_units: tuple[str, ...]
     omit_from_body: frozenset[str]
     not_stated: frozenset[str]
+    longest_not_stated: int  # a longer value is never one of them
     supplier_separators: re.Pattern[str]
     consortium_words: tuple[str, ...]
     organisation_suffixes: tuple[str, ...]
@@ -114,6 +115,7 @@ def field_data() -> FieldData:
         not_amount_units=tuple(raw["not_amount_units"]),
         omit_from_body=frozenset(normalise_key(k) for k in raw["omit_from_body"]),
         not_stated=frozenset(v.lower() for v in raw["not_stated_values"]),
+        longest_not_stated=max(len(v.lower()) for v in raw["not_stated_values"]),
         supplier_separators=re.compile(separators),
         consortium_words=tuple(sorted(raw["consortium_words"], key=len, reverse=True)),
         organisation_suffixes=tuple(raw["organisation_suffixes"]),
@@ -145,6 +147,10 @@ def field_data() -> FieldData:
 
 
 Leaf = tuple[str, "Slot"]  # one scalar value of a record (stripped, not empty) and the place it sits in
+_LINKS = ("http://", "https://", "/")
+_WEB = ("http://", "https://")
+_URL, _REGION, _COUNTRY = 1, 2, 3  # the fields whose candidates are judged by their value too
+_VALUE_CHECKS = {"url": _URL, "region": _REGION, "country": _COUNTRY}
 
 
 class Slot:
@@ -153,9 +159,9 @@ class Slot:
     source share a shape, so this is worked out once per place, not once per record."""
 
     __slots__ = (
-        "amount", "amount_currency", "children", "depath", "depth", "in_body", "in_table", "items", "key",
-        "label", "matches", "names_type", "notable", "path", "sibling_currency", "type_from_key", "unit",
-        "unit_is_amount",
+        "amount", "amount_currency", "checks", "children", "depath", "depth", "in_body", "in_table", "items",
+        "key", "label", "matches", "names_type", "notable", "path", "scored", "sibling_currency",
+        "type_from_key", "unit", "unit_is_amount",
     )  # fmt: skip
 
     def __init__(self, path: str, key: str, in_table: bool, data: FieldData) -> None:
@@ -176,6 +182,11 @@ class Slot:
                 or _language_keyed(path, key, data)
             )
         self.matches = matches or None
+        # (field, rank, score when the value passes, which check the value takes) for each match
+        self.scored = tuple(
+            (name, rank, (rank, self.depth), _VALUE_CHECKS.get(name, 0)) for name, rank in matches or ()
+        )
+        self.checks = tuple(check for *_, check in self.scored if check)
         self.amount: tuple[str | None, int] | None = None  # (kind, rank) of a money field
         self.amount_currency: str | None = None  # the currency its name carries (lot_value_eur)
         self.sibling_currency: str | None = None  # the path of a currency beside it (value.currency)
@@ -193,20 +204,79 @@ class Slot:
         self.notable = bool(self.matches or self.amount or self.names_type) or self.type_from_key is not None
 
 
+class Plan:
+    """What a record whose leaves sit in these slots, in this order, asks of each leaf whatever the values:
+    which leaves may feed a field, an amount or the notice type, which go into the body under which label,
+    and the key-use table before the values choose. Records of one source repeat a few such orders (a
+    crawler's records share their keys), so this is worked out once per order, not once per record."""
+
+    __slots__ = (
+        "_bodies", "_choices", "_in_body", "_slots", "amounting", "key_use", "matching", "type_from_key",
+        "typed", "typing",
+    )  # fmt: skip
+    MAX_CHOICES = 64  # kept per plan; records whose values say ever new things are chosen for afresh
+
+    def __init__(self, slots: tuple[Slot, ...]) -> None:
+        self._slots = slots
+        self._choices: dict[tuple[int, ...], dict[str, int]] = {}
+        self.matching = tuple(i for i, slot in enumerate(slots) if slot.matches)
+        self.amounting = tuple(i for i, slot in enumerate(slots) if slot.amount is not None)
+        self.typing = tuple(i for i, slot in enumerate(slots) if slot.names_type)
+        self.type_from_key = next((s.type_from_key for s in slots if s.type_from_key is not None), None)
+        self.typed = frozenset(slots[i].depath for i in self.typing)
+        use = dict.fromkeys([slot.depath for slot in slots], "")
+        for depath in self.typed:  # a key naming the notice type says so, whatever else it fed
+            use[depath] = "notice_type"
+        self.key_use = use
+        self._in_body = tuple((i, slot.label) for i, slot in enumerate(slots) if slot.in_body)
+        self._bodies: dict[int, tuple[tuple[int, str], ...]] = {}
+
+    def choice(self, said: tuple[int, ...]) -> dict[str, int]:
+        """The leaf chosen for each field (a new dict) given what the values said (see _match_fields)."""
+        found = self._choices.get(said)
+        if found is None:
+            found = _choose(self, self._slots, said)
+            if len(self._choices) < self.MAX_CHOICES:
+                self._choices[said] = found
+        return found.copy()
+
+    def body(self, title_at: int) -> tuple[tuple[int, str], ...]:
+        """The leaves that go into the body (index, label) when leaf `title_at` is the title."""
+        found = self._bodies.get(title_at)
+        if found is None:
+            found = self._bodies[title_at] = tuple(pair for pair in self._in_body if pair[0] != title_at)
+        return found
+
+
 class _Shapes:
-    """The slots met so far, as a tree from the records' root; dropped whole past MAX_SLOTS, so that
-    records with ever new keys cannot grow it without bound."""
+    """The slots met so far, as a tree from the records' root, and the plans of the orders of leaves met;
+    dropped whole past MAX_SLOTS slots (or MAX_PLAN_LEAVES leaves in plans), so that records with ever new
+    keys or orders cannot grow them without bound."""
 
     MAX_SLOTS = 100_000
+    MAX_PLAN_LEAVES = 100_000
 
     def __init__(self) -> None:
         self._root: Slot | None = None
         self._count = 0
+        self._plans: dict[tuple[Slot, ...], Plan] = {}
+        self._plan_leaves = 0
 
     def root(self) -> Slot:
         if self._root is None or self._count > self.MAX_SLOTS:
             self._root, self._count = Slot("", "", False, field_data()), 0
+            self._plans, self._plan_leaves = {}, 0
         return self._root
+
+    def plan(self, slots: list[Slot]) -> Plan:
+        order = tuple(slots)
+        found = self._plans.get(order)
+        if found is None:
+            if self._plan_leaves + len(order) > self.MAX_PLAN_LEAVES:
+                self._plans, self._plan_leaves = {}, 0
+            found = self._plans[order] = Plan(order)
+            self._plan_leaves += len(order) + 1
+        return found
 
     def member(self, parent: Slot, key: Any) -> Slot:
         name = key if type(key) is str else str(key)
@@ -229,12 +299,16 @@ _SHAPES = _Shapes()
 
 def flatten(record: dict[Any, Any]) -> list[Leaf]:
     """Every scalar of a nested record as a Leaf, in document order."""
-    leaves: list[Leaf] = []
-    _flatten_into(record, _SHAPES.root(), leaves)
-    return leaves
+    values: list[str] = []
+    slots: list[Slot] = []
+    _flatten_into(record, _SHAPES.root(), values, slots)
+    return list(zip(values, slots, strict=True))
 
 
-def _flatten_into(value: dict[Any, Any] | list[Any], slot: Slot, out: list[Leaf]) -> None:
+def _flatten_into(
+    value: dict[Any, Any] | list[Any], slot: Slot, values: list[str], slots: list[Slot]
+) -> None:
+    """Every scalar under `value` (stripped, not empty) onto `values`, and its slot onto `slots`."""
     # the two loops are alike, each handling a plain string value itself: most values are one
     if isinstance(value, dict):
         children = slot.children
@@ -242,23 +316,32 @@ def _flatten_into(value: dict[Any, Any] | list[Any], slot: Slot, out: list[Leaf]
             child = children.get(k) or _SHAPES.member(slot, k)
             if type(v) is str:
                 if text := v.strip():
-                    out.append((text, child))
+                    values.append(text)
+                    slots.append(child)
             elif isinstance(v, _NESTED):
-                _flatten_into(v, child, out)
+                _flatten_into(v, child, values, slots)
             elif v is not None and not isinstance(v, bool) and (text := str(v).strip()):
-                out.append((text, child))
+                values.append(text)
+                slots.append(child)
         return
-    table = slot.in_table or any(isinstance(v, _NESTED) for v in value)
+    table = slot.in_table  # a list of objects (or of lists) is a table
+    if not table:
+        for v in value:  # a loop, not any() over a generator: most lists are short
+            if isinstance(v, _NESTED):
+                table = True
+                break
     items = slot.items
     for i, v in enumerate(value):
         child = items.get((i, table)) or _SHAPES.item(slot, i, table)
         if type(v) is str:
             if text := v.strip():
-                out.append((text, child))
+                values.append(text)
+                slots.append(child)
         elif isinstance(v, _NESTED):
-            _flatten_into(v, child, out)
+            _flatten_into(v, child, values, slots)
         elif v is not None and not isinstance(v, bool) and (text := str(v).strip()):
-            out.append((text, child))
+            values.append(text)
+            slots.append(child)
 
 
 def record_to_document(
@@ -273,46 +356,55 @@ def record_to_document(
     data = field_data()
     if not isinstance(record, dict):
         record = {"value": record}
-    field_map = canonical_field_map(field_map or {})
-    leaves = flatten(record)
-    notable = [leaf for leaf in leaves if leaf[1].notable]
-    chosen = _match_fields(leaves, notable, data, field_map)
+    field_map = canonical_field_map(field_map) if field_map else {}
+    values: list[str] = []  # the leaves: value i sits in slots[i]
+    slots: list[Slot] = []
+    _flatten_into(record, _SHAPES.root(), values, slots)
+    plan = _SHAPES.plan(slots)
+    chosen = _match_fields(values, slots, plan, data, field_map)
 
-    title_leaf = chosen.get("title")
-    title = _one_line(title_leaf[0]) if title_leaf else ""
+    title_at = chosen.get("title", -1)
+    title = _one_line(values[title_at]) if title_at >= 0 else ""
     tables: list[list[list[str]]] = []
-    body = _body_text(leaves, title_leaf, tables)
+    body = _body_text(values, plan, title_at, tables)
     hints: dict[str, Any] = {}
     if tables:
         hints["tables"] = tables
 
-    if leaf := chosen.get("buyer"):
-        hints["buyer"] = _one_line(leaf[0])
-    suppliers = _suppliers(chosen.get("supplier"), leaves, data)
+    if (at := chosen.get("buyer")) is not None:
+        hints["buyer"] = _one_line(values[at])
+    suppliers = _suppliers(chosen.get("supplier"), values, slots, data)
     if suppliers:
         hints["suppliers"] = suppliers
-    amounts = _amounts(leaves, notable, data, field_map, _record_currency(chosen.get("currency")))
+    currency_at = chosen.get("currency")
+    record_currency = _record_currency(values[currency_at]) if currency_at is not None else None
+    amounts = _amounts(values, slots, plan, data, field_map, record_currency)
     if amounts:
         hints["amounts"] = amounts
-    country_leaf, url_leaf = chosen.get("country"), chosen.get("url")
-    code = (country_code(country_leaf[0], data) if country_leaf else None) or (
-        _url_country(url_leaf[0], data) if url_leaf else None
+    country_at, url_at = chosen.get("country"), chosen.get("url")
+    url = values[url_at] if url_at is not None else None
+    code = (country_code(values[country_at], data) if country_at is not None else None) or (
+        _url_country(url, data) if url is not None else None
     )
     if code:
         hints["country"] = code
-    items = _items(chosen.get("classification"), chosen.get("classification_text"))
+    code_at, text_at = chosen.get("classification"), chosen.get("classification_text")
+    items = (
+        _items(values[code_at], values[text_at] if text_at is not None else None)
+        if code_at is not None
+        else []
+    )
     if items:
         hints["items"] = items
-    for name, hint in (("published", "published"), ("project_code", "project_code"), ("region", "region")):
-        if leaf := chosen.get(name):
-            hints[hint] = _one_line(leaf[0])
-    notice_types = _notice_types(leaves, notable, field_map.get("notice_type") if field_map else None)
-    if not notice_types:  # an export whose id column names its form (TED's ID_NOTICE_CAN)
-        notice_types = [slot.type_from_key for _, slot in notable if slot.type_from_key is not None][:1]
+    for name in ("published", "project_code", "region"):
+        if (at := chosen.get(name)) is not None:
+            hints[name] = _one_line(values[at])
+    notice_types = _notice_types(values, slots, plan, field_map.get("notice_type"))
+    if not notice_types and plan.type_from_key is not None:  # an export whose id column names its form
+        notice_types = [plan.type_from_key]  # (TED's ID_NOTICE_CAN)
     if notice_types:
         hints["notice_type"] = notice_types[0] if len(notice_types) == 1 else notice_types
-    url = url_leaf[0] if url_leaf else None
-    hints[KEY_USE] = _key_use(leaves, notable, chosen, amounts)
+    hints[KEY_USE] = _key_use(slots, plan, chosen, amounts)
     return Document(
         path=path,
         locator=locator,
@@ -349,57 +441,92 @@ def _depath(path: str) -> str:
     return _LIST_INDEX.sub("", path)
 
 
-def _by_path(leaves: list[Leaf]) -> dict[str, Leaf]:
-    return {leaf[1].path: leaf for leaf in leaves}
+def _by_path(slots: list[Slot]) -> dict[str, int]:
+    return {slot.path: i for i, slot in enumerate(slots)}
 
 
 def _key_use(
-    leaves: list[Leaf], notable: list[Leaf], chosen: dict[str, Leaf], amounts: list[dict[str, Any]]
+    slots: list[Slot], plan: Plan, chosen: dict[str, int], amounts: list[dict[str, Any]]
 ) -> dict[str, str]:
     """Each source key (dotted path; list members under one path) → the field it fed, '' for unused."""
-    use = dict.fromkeys([slot.depath for _, slot in leaves], "")
-    for name, (_, slot) in chosen.items():
-        use[slot.depath] = name
+    use = plan.key_use.copy()  # every key once, in document order, those naming the notice type said so
+    typed = plan.typed
+    for name, at in chosen.items():
+        if (depath := slots[at].depath) not in typed:
+            use[depath] = name
     for amount in amounts:
-        use[_depath(amount["field"])] = f"amount ({amount['kind'] or 'kind from the notice'})"
-    for _, slot in notable:
-        if slot.names_type:
-            use[slot.depath] = "notice_type"
+        if (depath := _depath(amount["field"])) not in typed:
+            use[depath] = f"amount ({amount['kind'] or 'kind from the notice'})"
     return use
 
 
 def _match_fields(
-    leaves: list[Leaf], notable: list[Leaf], data: FieldData, field_map: dict[str, str]
-) -> dict[str, Leaf]:
-    """The best leaf for each hint field: lowest synonym rank, then shallowest, then first."""
-    chosen: dict[str, Leaf] = {}
-    best: dict[str, tuple[int, int]] = {}
-    not_stated = data.not_stated
-    for leaf in notable:  # in document order, so the first of equals stays
-        value, slot = leaf
-        matches = slot.matches
-        if not matches or value.lower() in not_stated:
+    values: list[str], slots: list[Slot], plan: Plan, data: FieldData, field_map: dict[str, str]
+) -> dict[str, int]:
+    """The best leaf (its index) for each hint field: lowest synonym rank, then shallowest, then first.
+    What the values say is read first (which leaves are stated, which pass their field's check); the
+    choice that follows from it is the plan's once made."""
+    not_stated, longest = data.not_stated, data.longest_not_stated
+    said: list[int] = []  # per leaf that may feed a field: 0 when not stated, else 1 + a bit per check passed
+    for at in plan.matching:
+        value = values[at]
+        if len(value) <= longest and value.lower() in not_stated:  # lower() never makes a text shorter
+            said.append(0)
             continue
-        for name, rank in matches:
-            if name == "url" and not value.startswith(("http://", "https://")):
-                rank += 1000  # a relative link is a last resort
-            elif (name == "region" and len(value) > 40) or (
-                name == "country" and country_code(value, data) is None
-            ):
-                continue
-            score = (rank, slot.depth)
-            if name not in best or score < best[name]:
-                best[name] = score
-                chosen[name] = leaf
+        checks = slots[at].checks
+        if not checks:
+            said.append(1)
+            continue
+        code, bit = 1, 2
+        for check in checks:
+            if _passes(check, value, data):
+                code |= bit
+            bit <<= 1
+        said.append(code)
+    chosen = plan.choice(tuple(said))
     if field_map and any(field_map.get(name) for name in HINT_FIELDS):
-        by_path = _by_path(leaves)
+        by_path = _by_path(slots)
         for name in HINT_FIELDS:
             if mapped := field_map.get(name):
-                found = by_path.get(mapped) or _first_under(leaves, mapped)
-                if found:
+                found = by_path.get(mapped)
+                if found is None:
+                    found = _first_under(slots, mapped)
+                if found is not None:
                     chosen[name] = found
                 else:
                     chosen.pop(name, None)
+    return chosen
+
+
+def _passes(check: int, value: str, data: FieldData) -> bool:
+    """Whether a value may feed the url (an absolute link ranks first), region or country field."""
+    if check == _URL:
+        return value.startswith(_WEB)
+    if check == _REGION:
+        return len(value) <= 40
+    return country_code(value, data) is not None
+
+
+def _choose(plan: Plan, slots: tuple[Slot, ...], said: tuple[int, ...]) -> dict[str, int]:
+    """The leaf chosen for each field given what the values said (see _match_fields)."""
+    chosen: dict[str, int] = {}
+    best: dict[str, tuple[int, int]] = {}
+    for at, code in zip(plan.matching, said, strict=True):  # in document order: the first of equals stays
+        if not code:
+            continue
+        bit = 2
+        for name, rank, score, check in slots[at].scored:
+            if check:
+                passed = code & bit
+                bit <<= 1
+                if check == _URL:
+                    if not passed:
+                        score = (rank + 1000, score[1])  # a relative link is a last resort
+                elif not passed:
+                    continue
+            if name not in best or score < best[name]:
+                best[name] = score
+                chosen[name] = at
     return chosen
 
 
@@ -439,11 +566,11 @@ _ALIASES = {
 }
 
 
-def _first_under(leaves: list[Leaf], prefix: str) -> Leaf | None:
+def _first_under(slots: list[Slot], prefix: str) -> int | None:
     """The first scalar at or below a dotted path, so `--field buyer=data.buyer` works for nested values."""
-    for leaf in leaves:
-        if leaf[1].path == prefix or leaf[1].path.startswith(prefix + "."):
-            return leaf
+    for at, slot in enumerate(slots):
+        if slot.path == prefix or slot.path.startswith(prefix + "."):
+            return at
     return None
 
 
@@ -459,10 +586,17 @@ def country_code(value: str, data: FieldData | None = None) -> str | None:
 
 def _url_country(url: str, data: FieldData) -> str | None:
     """The country of the portal a notice URL points to (gencat.cat → ES), else None."""
-    if not url.startswith(("http://", "https://")):
+    if not url.startswith(_WEB):
         return None
-    host = url.split("/", 3)[2] if url.count("/") >= 2 else ""
-    return _host_country(host.rsplit("@", 1)[-1].split(":", 1)[0])
+    start = 8 if url[4] == "s" else 7  # past the scheme's "//"
+    end = url.find("/", start)
+    return _authority_country(url[start:end] if end >= 0 else url[start:])
+
+
+@lru_cache(maxsize=4096)
+def _authority_country(authority: str) -> str | None:
+    """The country of a URL's authority (user@host:port)."""
+    return _host_country(authority.rsplit("@", 1)[-1].split(":", 1)[0])
 
 
 @lru_cache(maxsize=4096)
@@ -474,11 +608,11 @@ def _host_country(host: str) -> str | None:
     return None
 
 
-def _record_currency(leaf: Leaf | None) -> str | None:
+def _record_currency(value: str | None) -> str | None:
     """A record-wide currency field ('CurrencyCode': 'EUR'), when it holds a 3-letter code."""
-    if leaf is None:
+    if value is None:
         return None
-    value = leaf[0].strip().upper()
+    value = value.strip().upper()
     return value if _CURRENCY_CODE.match(value) else None
 
 
@@ -514,34 +648,40 @@ def _value_currency(value: str, data: FieldData) -> str | None:
     return None
 
 
-def _items(code_leaf: Leaf | None, text_leaf: Leaf | None) -> list[dict[str, Any]]:
+def _items(code: str, description: str | None) -> list[dict[str, Any]]:
     """A record's classification code (CPV '77211100', '50312000-2') as an OCDS-like item."""
-    if code_leaf is None:
-        return []
-    digits = re.sub(r"[^0-9]", "", code_leaf[0].split("-")[0])
+    digits = re.sub(r"[^0-9]", "", code.split("-")[0])
     if len(digits) != 8:  # CPV codes are eight digits (plus a check digit after '-')
         return []
-    return [{"description": text_leaf[0] if text_leaf else None, "scheme": "CPV", "id": digits}]
+    return [{"description": description, "scheme": "CPV", "id": digits}]
 
 
 def _is_not_stated(value: str, data: FieldData) -> bool:
-    return value.strip().lower() in data.not_stated
+    return len(value) <= data.longest_not_stated and value.strip().lower() in data.not_stated
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())  # str.split splits on what the regex \s matches
 
 
-def _body_text(leaves: list[Leaf], title_leaf: Leaf | None, tables: list[list[list[str]]]) -> str:
+def _body_text(values: list[str], plan: Plan, title_at: int, tables: list[list[list[str]]]) -> str:
     """Every textual field as 'key: value' lines; a value that is HTML is read as a page (its text, and
     its tables into `tables`), so that markup is never searched as text."""
+    pairs = plan.body(title_at)
     lines = []
-    for leaf in leaves:
-        value, slot = leaf
-        if leaf is title_leaf or not slot.in_body:
-            continue
-        if value.startswith(("http://", "https://", "/")) and " " not in value:
+    for at, label in pairs:
+        value = values[at]
+        if value.startswith(_LINKS) and " " not in value:
             continue  # links are kept as the notice url, not as text to search
+        lines.append(label + value)
+    text = "\n".join(lines)
+    if "</" not in text and "\r" not in text:
+        return text  # the common case: no value is markup or holds a carriage return
+    lines = []
+    for at, label in pairs:
+        value = values[at]
+        if value.startswith(_LINKS) and " " not in value:
+            continue
         if "</" in value and looks_like_markup(value):
             try:
                 value, found = fragment(value)
@@ -552,30 +692,47 @@ def _body_text(leaves: list[Leaf], title_leaf: Leaf | None, tables: list[list[li
                 continue
         if "\r" in value:
             value = value.replace("\r\n", "\n").replace("\r", "\n")
-        lines.append(slot.label + value)  # a leaf's value is stripped and not empty
+        lines.append(label + value)  # a leaf's value is stripped and not empty
     return "\n".join(lines)
 
 
-def _suppliers(leaf: Leaf | None, leaves: list[Leaf], data: FieldData) -> list[str]:
-    if leaf is None:
+def _suppliers(at: int | None, values: list[str], slots: list[Slot], data: FieldData) -> list[str]:
+    if at is None:
         return []
-    value, slot = leaf
+    value, slot = values[at], slots[at]
     if slot.path.rsplit(".", 1)[-1].isdigit():  # a list of supplier names: take every member
         parent = slot.path.rsplit(".", 1)[0]
-        values = [v for v, s in leaves if s.path.rsplit(".", 1)[0] == parent and not s.in_table]
-        return [n for v in values for n in split_consortium(v, data)]
+        members = [
+            v
+            for v, s in zip(values, slots, strict=True)
+            if s.path.rsplit(".", 1)[0] == parent and not s.in_table
+        ]
+        return [n for v in members for n in split_consortium(v, data)]
     if slot.in_table:  # awards.0.suppliers.1.name: every award's every supplier
         names: list[str] = []
-        for v, s in leaves:
+        for v, s in zip(values, slots, strict=True):
             if s.depath == slot.depath and not _is_not_stated(v, data):
                 names.extend(n for n in split_consortium(v, data) if n not in names)
         return names
     return split_consortium(value, data)
 
 
+_KEPT_NAME_CHARS = 200  # names up to this long are split once each and kept (winners recur across notices)
+
+
 def split_consortium(value: str, data: FieldData | None = None) -> list[str]:
     """'A公司、B公司联合体' → ['A公司', 'B公司']; a single name (even with 、 inside) stays whole."""
-    data = data or field_data()
+    if len(value) <= _KEPT_NAME_CHARS and (data is None or data is field_data()):
+        return list(_split_kept(value))
+    return _split_consortium(value, data or field_data())
+
+
+@lru_cache(maxsize=16384)
+def _split_kept(value: str) -> tuple[str, ...]:
+    return tuple(_split_consortium(value, field_data()))
+
+
+def _split_consortium(value: str, data: FieldData) -> list[str]:
     text = _one_line(value)
     if data.hard_separators.search(text):
         return [p.strip() for p in data.hard_separators.split(text) if p.strip()]
@@ -614,16 +771,22 @@ def _trim_name(part: str) -> str:
 
 
 def _amounts(
-    leaves: list[Leaf],
-    notable: list[Leaf],
+    values: list[str],
+    slots: list[Slot],
+    plan: Plan,
     data: FieldData,
     field_map: dict[str, str],
     record_currency: str | None = None,
 ) -> list[dict[str, Any]]:
     found: list[tuple[int, dict[str, Any]]] = []
-    mapped = {path: name for name, path in field_map.items() if name.startswith("amount")}
-    by_path: dict[str, Leaf] | None = None
-    for value, slot in leaves if mapped else notable:
+    if not plan.amounting and not field_map:
+        return []
+    mapped = (
+        {path: name for name, path in field_map.items() if name.startswith("amount")} if field_map else {}
+    )
+    by_path: dict[str, int] | None = None
+    for at in range(len(values)) if mapped else plan.amounting:
+        value, slot = values[at], slots[at]
         key_currency = None
         if slot.path in mapped:
             name = mapped[slot.path]
@@ -637,8 +800,9 @@ def _amounts(
             if kind_rank is None:
                 continue
             if slot.sibling_currency:  # value.amount → value.currency (OCDS-like money objects)
-                by_path = _by_path(leaves) if by_path is None else by_path
-                key_currency = _record_currency(by_path.get(slot.sibling_currency))
+                by_path = _by_path(slots) if by_path is None else by_path
+                currency_at = by_path.get(slot.sibling_currency)
+                key_currency = _record_currency(values[currency_at] if currency_at is not None else None)
             else:
                 key_currency = slot.amount_currency
         if not _HAS_DIGIT.search(value) or _is_not_stated(value, data):
@@ -655,14 +819,15 @@ def _amounts(
     return [amount for _, amount in found]
 
 
-def _notice_types(leaves: list[Leaf], notable: list[Leaf], mapped: str | None) -> list[str]:
+def _notice_types(values: list[str], slots: list[Slot], plan: Plan, mapped: str | None) -> list[str]:
     if mapped:
-        leaf = _by_path(leaves).get(mapped)
-        return [leaf[0]] if leaf else []
-    values: list[str] = []
-    for value, slot in notable:
-        if not slot.names_type or value.isdigit() or len(value) > 40:
+        at = _by_path(slots).get(mapped)
+        return [values[at]] if at is not None else []
+    found: list[str] = []
+    for at in plan.typing:
+        value = values[at]
+        if value.isdigit() or len(value) > 40:
             continue  # numeric codes such as noticeType "2" say nothing by themselves
-        if value not in values:
-            values.append(value)
-    return values
+        if value not in found:
+            found.append(value)
+    return found

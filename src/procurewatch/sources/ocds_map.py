@@ -88,13 +88,23 @@ def unique(values: Iterable[str]) -> list[str]:
 
 def has_facts(value: Any, ignore: frozenset[str] = EMPTY_SECTION_KEYS) -> bool:
     """True when a section holds anything beyond ids and statuses."""
+    # loops, not any() over a generator: a generator made at every level cost more than the walk
     if isinstance(value, dict):
-        return any(has_facts(v, frozenset()) for k, v in value.items() if k not in ignore)
+        for key, member in value.items():  # noqa: SIM110
+            if key not in ignore and has_facts(member, _NOTHING_IGNORED):
+                return True
+        return False
     if isinstance(value, list):
-        return any(has_facts(v, ignore) for v in value)
+        for member in value:  # noqa: SIM110
+            if has_facts(member, ignore):
+                return True
+        return False
     if isinstance(value, str):
         return bool(value.strip())
     return value is not None and not isinstance(value, bool)
+
+
+_NOTHING_IGNORED: frozenset[str] = frozenset()
 
 
 _AMOUNT_CEILING = float(knowledge.load_json("figures.json")["amount_limits"]["ceiling"])
@@ -491,7 +501,9 @@ def body_lines(
         title_text = raw.strip() if type(raw) is str else text(raw)
         if title_text:
             lines.append(f"Document: {title_text}")
-    return unique(line for line in lines if line != title)
+    kept = dict.fromkeys(filter(None, lines))  # each line once, in first-seen order (unique's)
+    kept.pop(title, None)
+    return list(kept)
 
 
 def _all_documents(release: dict[str, Any], found: Sections) -> list[dict[str, Any]]:
