@@ -176,33 +176,36 @@ def _normalise_block(texts: list[str | None]) -> list[str]:
         return [normalise_text(t) for t in plain]
     classes = _char_classes()[codes]
     keep = classes != _DROPPED
-    lengths = np.fromiter(map(len, plain), dtype=np.int64, count=len(plain))
-    kept = _per_text_sums(keep, lengths)  # characters kept per text
-    others = _per_text_sums(classes == _OTHER, lengths)
+    text_ends = np.cumsum(np.fromiter(map(len, plain), dtype=np.int64, count=len(plain)))
     kept_codes = codes[keep]
+    ends = _counts_before(keep, text_ends)  # where each text's kept characters end among all kept
+    starts = np.empty_like(ends)
+    starts[:1] = 0
+    starts[1:] = ends[:-1]
     capitals = (kept_codes - np.uint32(ord("A"))) < np.uint32(26)  # unsigned: below "A" wraps round
     lowered = (kept_codes + capitals * np.uint32(32)).tobytes().decode("utf-32-le")
-    joined = kept_codes.tobytes().decode("utf-32-le") if others.any() else ""
-    ends = np.cumsum(kept)
-    out = []
-    for start, end, other in zip((ends - kept).tolist(), ends.tolist(), others.tolist(), strict=True):
-        if not other:
-            out.append(lowered[start:end])
-            continue
-        text = joined[start:end]
-        if not unicodedata.is_normalized("NFKC", text):
-            text = _NON_WORD.sub("", unicodedata.normalize("NFKC", text))
-        out.append(text.lower())
+    out = [lowered[start:end] for start, end in zip(starts.tolist(), ends.tolist(), strict=True)]
+    others = _counts_before(classes == _OTHER, text_ends)
+    others[1:] -= others[:-1].copy()
+    for i in np.flatnonzero(others).tolist():  # rare: only these may need NFKC, and their own case
+        text = kept_codes[starts[i] : ends[i]].tobytes().decode("utf-32-le")
+        out[i] = _NON_WORD.sub("", _OTHER_RUNS.sub(_nfkc_of_match, text)).lower()
     return out
 
 
-def _per_text_sums(flags: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """How many of `flags` are set in each text, the texts lying end to end with these lengths."""
-    sums = np.zeros(len(lengths), dtype=np.int64)
-    nonempty = np.flatnonzero(lengths)
-    if len(nonempty):
-        sums[nonempty] = np.add.reduceat(flags, (np.cumsum(lengths) - lengths)[nonempty], dtype=np.int64)
-    return sums
+# A plain character is a starter that no character before it composes with, and NFKC leaves it as it
+# is: a text splits before each one into pieces normalised on their own (UAX #15, stable code points).
+# Each piece is a run of other characters, with the plain one before it (`e` + U+0301 compose).
+_OTHER_RUNS = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]?[^0-9A-Za-z\u4e00-\u9fff]+")
+
+
+def _nfkc_of_match(match: re.Match[str]) -> str:
+    return unicodedata.normalize("NFKC", match.group())
+
+
+def _counts_before(flags: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """How many of `flags` are set before each of these ends (positions in `flags`)."""
+    return np.searchsorted(np.flatnonzero(flags), ends)
 
 
 def title_key(title: str | None) -> str:
@@ -222,8 +225,9 @@ def _strip_phase_words_many(keys: list[str]) -> list[str]:
     if not keys:
         return []  # "".split() would give one key
     joined = "\x00".join(keys)
-    for word in _phase_words_starting_with(settings().phase_first_chars.intersection(joined)):
-        joined = joined.replace(word, "")
+    for word in settings().phase_words:
+        if word and word in joined:  # finding is cheaper than replacing, and most words are not there
+            joined = joined.replace(word, "")
     return joined.split("\x00")
 
 
