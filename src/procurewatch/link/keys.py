@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -262,6 +263,14 @@ def is_cancellation(notice_type: str | None, title: str | None) -> bool:
     return notice_type == "cancellation" or bool(settings().cancel_pattern.search(title or ""))
 
 
+def _cancelled_many(types: list[str | None], titles: list[str | None]) -> list[bool]:
+    """`is_cancellation` of many notices."""
+    search = settings().cancel_pattern.search
+    return [
+        t == "cancellation" or search(title or "") is not None for t, title in zip(types, titles, strict=True)
+    ]
+
+
 # ---------------------------------------------------------------- MinHash
 
 
@@ -425,17 +434,18 @@ def link_rows(
         "notice_id": ids,
         "buyer_key": [b or None for b in buyer_norms],
         "title_key": _strip_phase_words_many(title_norms),
-        "code_key": [_code_key_of(c) for c in code_norms],
-        "cancelled": [is_cancellation(ntype, title) for ntype, title in zip(types, titles, strict=True)],
+        "code_key": [key if len(key) >= s.code_min_chars else None for key in map(str.upper, code_norms)],
+        "cancelled": _cancelled_many(types, titles),
     }
     rows = np.flatnonzero(has_sig)
     matrix = sigs[rows]
     bands = band_hashes_many(matrix)
     nbands = bands.shape[1]
+    signed = [ids[i] for i in rows.tolist()]
     columns: dict[str, PlainColumns] = {
-        "notice_minhash": {"notice_id": [ids[i] for i in rows.tolist()], "signature": matrix},
+        "notice_minhash": {"notice_id": signed, "signature": matrix},
         "notice_lsh_bands": {
-            "notice_id": [ids[i] for i in np.repeat(rows, nbands).tolist()],
+            "notice_id": list(chain.from_iterable(zip(*[signed] * nbands, strict=True))),  # nbands times each
             "band": np.tile(np.arange(nbands, dtype=np.int16), len(rows)),
             "hash": bands.reshape(-1),
         },
