@@ -176,10 +176,10 @@ def _normalise_block(texts: list[str | None]) -> list[str]:
     except UnicodeEncodeError:  # a lone surrogate somewhere: one text at a time
         return [normalise_text(t) for t in plain]
     classes = _char_classes()[codes]
-    keep = classes != _DROPPED
+    kept_at = np.flatnonzero(classes != _DROPPED)
     text_ends = np.cumsum(np.fromiter(map(len, plain), dtype=np.int64, count=len(plain)))
-    kept_codes = codes[keep]
-    ends = _counts_before(keep, text_ends)  # where each text's kept characters end among all kept
+    kept_codes = codes[kept_at]
+    ends = np.searchsorted(kept_at, text_ends)  # where each text's kept characters end among all kept
     starts = np.empty_like(ends)
     starts[:1] = 0
     starts[1:] = ends[:-1]
