@@ -188,9 +188,17 @@ def _normalise_block(texts: list[str | None]) -> list[str]:
     out = [lowered[start:end] for start, end in zip(starts.tolist(), ends.tolist(), strict=True)]
     others = _counts_before(classes == _OTHER, text_ends)
     others[1:] -= others[:-1].copy()
-    for i in np.flatnonzero(others).tolist():  # rare: only these may need NFKC, and their own case
-        text = kept_codes[starts[i] : ends[i]].tobytes().decode("utf-32-le")
-        out[i] = _NON_WORD.sub("", _OTHER_RUNS.sub(_nfkc_of_match, text)).lower()
+    slow = np.flatnonzero(others).tolist()  # only these may need NFKC, and their own case
+    # decoding all kept characters again costs about what decoding a thousand of them one text at a time does
+    joined = kept_codes.tobytes().decode("utf-32-le") if len(slow) * 1000 > len(kept_codes) else None
+    for i in slow:
+        start, end = starts[i], ends[i]
+        text = (
+            joined[start:end] if joined is not None else kept_codes[start:end].tobytes().decode("utf-32-le")
+        )
+        if not unicodedata.is_normalized("NFKC", text):
+            text = _NON_WORD.sub("", _OTHER_RUNS.sub(_nfkc_of_match, text))
+        out[i] = text.lower()
     return out
 
 
