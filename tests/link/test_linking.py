@@ -326,6 +326,14 @@ def test_normalise_many_mixes_plain_and_other_texts_in_one_block():
         assert normalise_many(block) == [normalise_text(t) for t in block]
 
 
+def test_normalise_many_normalises_other_characters_with_their_neighbours():
+    # NFKC is applied piece by piece, split before plain characters: a mark still composes with the
+    # plain letter before it, jamo with jamo, and a compatibility form next to ideographs is replaced
+    texts = ["中e\u0301中", "A\u030aB", "ﬁ中ﬁ", "①②中③", "가\u11a8값", "\u1100\u1161中", "x\u0327\u0301y"]
+    texts += ["中\u0301", "项目" * 50 + "Ⅻ期" + "ΟΔΟΣ" * 3, "e\u0301" + "中" * 300 + "①"]
+    assert normalise_many(texts) == [normalise_text(t) for t in texts]
+
+
 def test_link_rows_title_keys_equal_title_key_one_by_one():
     titles = ["关于" + TITLE + "的更正公告", "公的告" + TITLE, "结果公的示公告", "ABC采购项目", "", None]
     titles += ["ＡＢ招标公告", "中标结果的公告"]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -175,34 +176,45 @@ def _normalise_block(texts: list[str | None]) -> list[str]:
     except UnicodeEncodeError:  # a lone surrogate somewhere: one text at a time
         return [normalise_text(t) for t in plain]
     classes = _char_classes()[codes]
-    keep = classes != _DROPPED
-    lengths = np.fromiter(map(len, plain), dtype=np.int64, count=len(plain))
-    kept = _per_text_sums(keep, lengths)  # characters kept per text
-    others = _per_text_sums(classes == _OTHER, lengths)
-    kept_codes = codes[keep]
+    kept_at = np.flatnonzero(classes != _DROPPED)
+    text_ends = np.cumsum(np.fromiter(map(len, plain), dtype=np.int64, count=len(plain)))
+    kept_codes = codes[kept_at]
+    ends = np.searchsorted(kept_at, text_ends)  # where each text's kept characters end among all kept
+    starts = np.empty_like(ends)
+    starts[:1] = 0
+    starts[1:] = ends[:-1]
     capitals = (kept_codes - np.uint32(ord("A"))) < np.uint32(26)  # unsigned: below "A" wraps round
     lowered = (kept_codes + capitals * np.uint32(32)).tobytes().decode("utf-32-le")
-    joined = kept_codes.tobytes().decode("utf-32-le") if others.any() else ""
-    ends = np.cumsum(kept)
-    out = []
-    for start, end, other in zip((ends - kept).tolist(), ends.tolist(), others.tolist(), strict=True):
-        if not other:
-            out.append(lowered[start:end])
-            continue
-        text = joined[start:end]
+    out = [lowered[start:end] for start, end in zip(starts.tolist(), ends.tolist(), strict=True)]
+    others = _counts_before(classes == _OTHER, text_ends)
+    others[1:] -= others[:-1].copy()
+    slow = np.flatnonzero(others).tolist()  # only these may need NFKC, and their own case
+    # decoding all kept characters again costs about what decoding a thousand of them one text at a time does
+    joined = kept_codes.tobytes().decode("utf-32-le") if len(slow) * 1000 > len(kept_codes) else None
+    for i in slow:
+        start, end = starts[i], ends[i]
+        text = (
+            joined[start:end] if joined is not None else kept_codes[start:end].tobytes().decode("utf-32-le")
+        )
         if not unicodedata.is_normalized("NFKC", text):
-            text = _NON_WORD.sub("", unicodedata.normalize("NFKC", text))
-        out.append(text.lower())
+            text = _NON_WORD.sub("", _OTHER_RUNS.sub(_nfkc_of_match, text))
+        out[i] = text.lower()
     return out
 
 
-def _per_text_sums(flags: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """How many of `flags` are set in each text, the texts lying end to end with these lengths."""
-    sums = np.zeros(len(lengths), dtype=np.int64)
-    nonempty = np.flatnonzero(lengths)
-    if len(nonempty):
-        sums[nonempty] = np.add.reduceat(flags, (np.cumsum(lengths) - lengths)[nonempty], dtype=np.int64)
-    return sums
+# A plain character is a starter that no character before it composes with, and NFKC leaves it as it
+# is: a text splits before each one into pieces normalised on their own (UAX #15, stable code points).
+# Each piece is a run of other characters, with the plain one before it (`e` + U+0301 compose).
+_OTHER_RUNS = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]?[^0-9A-Za-z\u4e00-\u9fff]+")
+
+
+def _nfkc_of_match(match: re.Match[str]) -> str:
+    return unicodedata.normalize("NFKC", match.group())
+
+
+def _counts_before(flags: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """How many of `flags` are set before each of these ends (positions in `flags`)."""
+    return np.searchsorted(np.flatnonzero(flags), ends)
 
 
 def title_key(title: str | None) -> str:
@@ -222,8 +234,9 @@ def _strip_phase_words_many(keys: list[str]) -> list[str]:
     if not keys:
         return []  # "".split() would give one key
     joined = "\x00".join(keys)
-    for word in _phase_words_starting_with(settings().phase_first_chars.intersection(joined)):
-        joined = joined.replace(word, "")
+    for word in settings().phase_words:
+        if word and word in joined:  # finding is cheaper than replacing, and most words are not there
+            joined = joined.replace(word, "")
     return joined.split("\x00")
 
 
@@ -256,6 +269,14 @@ def phase_of(notice_type: str | None, title: str | None) -> str:
 
 def is_cancellation(notice_type: str | None, title: str | None) -> bool:
     return notice_type == "cancellation" or bool(settings().cancel_pattern.search(title or ""))
+
+
+def _cancelled_many(types: list[str | None], titles: list[str | None]) -> list[bool]:
+    """`is_cancellation` of many notices."""
+    search = settings().cancel_pattern.search
+    return [
+        t == "cancellation" or search(title or "") is not None for t, title in zip(types, titles, strict=True)
+    ]
 
 
 # ---------------------------------------------------------------- MinHash
@@ -421,17 +442,18 @@ def link_rows(
         "notice_id": ids,
         "buyer_key": [b or None for b in buyer_norms],
         "title_key": _strip_phase_words_many(title_norms),
-        "code_key": [_code_key_of(c) for c in code_norms],
-        "cancelled": [is_cancellation(ntype, title) for ntype, title in zip(types, titles, strict=True)],
+        "code_key": [key if len(key) >= s.code_min_chars else None for key in map(str.upper, code_norms)],
+        "cancelled": _cancelled_many(types, titles),
     }
     rows = np.flatnonzero(has_sig)
     matrix = sigs[rows]
     bands = band_hashes_many(matrix)
     nbands = bands.shape[1]
+    signed = [ids[i] for i in rows.tolist()]
     columns: dict[str, PlainColumns] = {
-        "notice_minhash": {"notice_id": [ids[i] for i in rows.tolist()], "signature": matrix},
+        "notice_minhash": {"notice_id": signed, "signature": matrix},
         "notice_lsh_bands": {
-            "notice_id": [ids[i] for i in np.repeat(rows, nbands).tolist()],
+            "notice_id": list(chain.from_iterable(zip(*[signed] * nbands, strict=True))),  # nbands times each
             "band": np.tile(np.arange(nbands, dtype=np.int16), len(rows)),
             "hash": bands.reshape(-1),
         },

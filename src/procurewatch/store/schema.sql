@@ -134,7 +134,7 @@ CREATE TABLE IF NOT EXISTS notice_links (
 -- What linking compares of each notice (link/keys.py), written with the notice while storing.
 CREATE TABLE IF NOT EXISTS notice_minhash (
     notice_id VARCHAR NOT NULL,
-    signature BLOB NOT NULL      -- MinHash of the normalised title and body (num_perm uint32)
+    signature BLOB NOT NULL USING COMPRESSION uncompressed  -- MinHash of title and body (num_perm uint32)
 );
 
 CREATE TABLE IF NOT EXISTS notice_lsh_bands (

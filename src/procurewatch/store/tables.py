@@ -317,12 +317,14 @@ TABLES: tuple[Table, ...] = (
         duplicate_of   VARCHAR              -- set when this notice is a re-post of another notice
         """,
     ),
+    # A signature is random bytes: DuckDB's string compression saves nothing on it, and trying it was
+    # most of a checkpoint's work for this table (docs/measurements.md).
     table(
         "notice_minhash",
         "link_keys",
         """
         notice_id VARCHAR NOT NULL
-        signature BLOB NOT NULL     -- MinHash of the normalised title and body (num_perm uint32)
+        signature BLOB NOT NULL USING COMPRESSION uncompressed  -- MinHash of title and body (num_perm uint32)
         """,
         comment="What linking compares of each notice (link/keys.py), written with the notice while storing.",
     ),

@@ -193,9 +193,11 @@ class StoreWriter:
         if not notices.num_rows:
             return []
         self.con.register("batch_notices", notices)
-        skip_stored = "" if self.fresh else " ON CONFLICT DO NOTHING"
-        rows = self.con.execute(f"{_insert('notices', 'batch_notices')}{skip_stored} RETURNING id").fetchall()
-        return [r[0] for r in rows]
+        if self.fresh:  # every row goes in, or a stored id refuses them all
+            self.con.execute(_insert("notices", "batch_notices"))
+            return notices.column("id").to_pylist()
+        rows = self.con.execute(f"{_insert('notices', 'batch_notices')} ON CONFLICT DO NOTHING RETURNING id")
+        return [r[0] for r in rows.fetchall()]
 
     def _insert_children(self, tables: dict[str, pa.Table], added: list[str]) -> None:
         everything_new = len(added) == tables["notices"].num_rows
