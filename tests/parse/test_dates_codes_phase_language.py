@@ -65,6 +65,9 @@ def test_project_code_from_label_and_from_title() -> None:
 )
 def test_phase_words(title: str, phase: str) -> None:
     assert phase_of(title) == phase
+    # a lone surrogate (JSON's \ud800) is no UTF-8: the words are then looked up one by one, same outcome
+    assert phase_of(f"\ud800{title}") == phase
+    assert phase_of(f"\ud800 {' '.join(title)}") == phase_of(" ".join(title))
 
 
 def test_phase_falls_back_to_source_words_then_other() -> None:

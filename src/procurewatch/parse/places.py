@@ -461,7 +461,20 @@ def _portals() -> dict[str, str]:
 
 def portal_division(url: str | None) -> tuple[Division, ...]:
     """The division a portal serves, from the notice URL's host (ggzy.sc.yichang.gov.cn → 宜昌市)."""
-    if not url or next(_portal_probe().iter(url), None) is None:
+    if not url:
+        return ()
+    head = _URL_HEAD.match(url)
+    # the host is all the answer depends on: remembered by the URL's head, which most notices share
+    return _portal_of(head.group() if head else url)
+
+
+# scheme and plain host (lower-case letters, digits, a port) of a URL: urlsplit reads them as written
+_URL_HEAD = re.compile(r"https?://[a-z0-9.:-]*(?=[/?#]|\Z)")
+
+
+@lru_cache(maxsize=1024)
+def _portal_of(url: str) -> tuple[Division, ...]:
+    if next(_portal_probe().iter(url), None) is None:
         return ()
     return _host_division(urlsplit(url).hostname or "")
 
