@@ -8,6 +8,7 @@ from procurewatch.parse.codes import project_code
 from procurewatch.parse.dates import parse_date, published_in_text
 from procurewatch.parse.language import detect_language
 from procurewatch.parse.notice_type import notice_phase, phase_of
+from procurewatch.parse.widths import halfwidth, markers
 
 
 @pytest.mark.parametrize(
@@ -41,6 +42,17 @@ def test_project_code_from_label_and_from_title() -> None:
     )
     assert project_code("2026年厦门电信监控服务项目（ICT2026XA7550）", "") == "ICT2026XA7550"
     assert project_code("", "项目编号：详见招标公告") is None
+    # a label spaced out (PDF text) and written with full-width forms is still found past the marker check
+    assert project_code("", "标 段 (包) 编 号：ＸＹ-2026-01") == "XY-2026-01"
+
+
+def test_markers_are_held_by_every_word_and_survive_halfwidth() -> None:
+    words = ["标段（包）编号", "项目代码", "招标编号", "（）"]
+    chosen = markers(words[:3])
+    assert all(any(c in w for c in chosen) for w in words[:3])
+    assert all(halfwidth(c) == c and not c.isascii() for c in chosen)
+    with pytest.raises(ValueError):
+        markers(words)  # a word of full-width brackets only has no character that halfwidth keeps
 
 
 @pytest.mark.parametrize(
@@ -65,6 +77,9 @@ def test_project_code_from_label_and_from_title() -> None:
 )
 def test_phase_words(title: str, phase: str) -> None:
     assert phase_of(title) == phase
+    # a lone surrogate (JSON's \ud800) is no UTF-8: the words are then looked up one by one, same outcome
+    assert phase_of(f"\ud800{title}") == phase
+    assert phase_of(f"\ud800 {' '.join(title)}") == phase_of(" ".join(title))
 
 
 def test_phase_falls_back_to_source_words_then_other() -> None:

@@ -190,3 +190,14 @@ def test_a_name_inside_a_word_does_not_swallow_the_branch_name_after_it() -> Non
     # 集宁 (集宁区, Inner Mongolia) inside 征集宁德分公司 took the first character of 宁德
     place = find_place("福建移动", "福建移动征集宁德分公司2026年某项目采购技术规范等文件意见的公告", "福建")
     assert (place.province, place.city) == ("福建省", "宁德市")
+
+
+@pytest.mark.parametrize("noise", ["", "\ud800", "采购项目\ud800"])
+def test_a_lone_surrogate_reads_the_same_places(noise: str) -> None:
+    # the fast finder reads UTF-8, which a lone surrogate (from JSON's \ud800) cannot be: every run of name
+    # characters is read instead, with the same outcome
+    title = f"{noise}宜昌市公安局{noise}视频监控{noise}"
+    assert _triple(title=title) == ("湖北省", "宜昌市", None, "420500")
+    assert _triple(title="某单位采购", body=f"{noise}项目地点：宜昌市{noise}。宜昌市") == _triple(
+        title="某单位采购", body="项目地点：宜昌市。宜昌市"
+    )

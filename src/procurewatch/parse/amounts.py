@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from procurewatch import knowledge
-from procurewatch.parse.widths import halfwidth, spaced
+from procurewatch.parse.widths import halfwidth, holds_any, markers, spaced
 
 _LABELS = knowledge.load_json("parse", "labels.json")
 RATE_WORDS: tuple[str, ...] = tuple(_LABELS["rate_words"])
@@ -297,6 +297,7 @@ def _label_pattern() -> re.Pattern[str]:
 
 
 _LABEL_RE = _label_pattern()
+_LABEL_MARKERS = markers(label for names in _LABELS["amount"].values() for label in names)
 # budget labels rank by their order in the data (most specific first), lot budgets after the whole
 _BUDGET_RANK = {
     re.sub(r"\s+", "", label): i + (100 if any(w in label for w in LOT_WORDS) else 0)
@@ -322,8 +323,10 @@ def _row_number(text: str, label: re.Match[str], money: re.Match[str]) -> bool:
 def find_amounts(text: str, rejected: list[str] | None = None) -> list[FoundAmount]:
     """Every labelled money figure in `text` (offsets index `text` itself); a labelled figure too large
     to be an amount is left out, and why is added to `rejected`."""
-    norm = halfwidth(text)
     found: list[FoundAmount] = []
+    if not holds_any(text, _LABEL_MARKERS):
+        return found  # no label: the costly search is left out
+    norm = halfwidth(text)
     for lm in _LABEL_RE.finditer(norm):
         label = re.sub(r"\s+", "", lm.group("label"))
         if lm.group("lunit") == "%":

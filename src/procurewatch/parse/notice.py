@@ -176,8 +176,8 @@ def _buyer(
     if hinted and not is_operator(hinted):
         _note(trace, "buyer", "source field")
         return clean_name(hinted) or hinted
-    from_title = buyer_from_title(title)
     if hinted:
+        from_title = buyer_from_title(title)
         _note(trace, "buyer", "title (telecom branch)" if from_title else "source field")
         return from_title or hinted  # telecom operators: the purchasing branch as the title names it
     for cell in cells:
@@ -185,6 +185,10 @@ def _buyer(
             _note(trace, "buyer", _cell_note(cell))
             return name
     labelled = buyer_from_text(text)
+    if labelled and not is_operator(labelled):
+        _note(trace, "buyer", f"text after a buyer label: {labelled}")
+        return labelled  # the title's telecom branch is read only when the label names an operator
+    from_title = buyer_from_title(title)
     if labelled and from_title and is_operator(labelled):
         _note(trace, "buyer", "title (telecom branch, as the title names it)")
         return from_title

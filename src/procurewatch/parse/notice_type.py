@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-import ahocorasick
+import ahocorasick_rs
 
 from procurewatch import knowledge
 
@@ -17,29 +17,42 @@ _EXACT: dict[str, str] = {k.casefold(): v for k, v in _DATA["exact"].items() if 
 _SPACES = re.compile(r"[ \t\u3000]+")
 
 
-def _rule_automaton(ascii_words: bool) -> ahocorasick.Automaton:
-    """Each rule's word → the index of the first rule that names it: one pass finds every rule that
-    applies. Without ASCII words: the automaton for text whose spaces are squeezed out."""
-    automaton = ahocorasick.Automaton()
-    for index, (word, _phase) in enumerate(_RULES):
-        if (ascii_words or not word.isascii()) and word not in automaton:
-            automaton.add_word(word, index)
-    automaton.make_automaton()
-    return automaton
+def _rule_finder(words: dict[str, int]) -> tuple[ahocorasick_rs.AhoCorasick, list[int]]:
+    """The words, and for each the index of the first rule that names it: one pass finds every rule that
+    applies."""
+    return ahocorasick_rs.AhoCorasick(list(words)), list(words.values())
 
 
-_ANY_WORD = _rule_automaton(ascii_words=True)
-_SPACED_WORDS = _rule_automaton(ascii_words=False)
+_FIRST_RULE_OF: dict[str, int] = {}
+for _index, (_word, _phase) in enumerate(_RULES):
+    _FIRST_RULE_OF.setdefault(_word, _index)
+_ANY_WORD = _rule_finder(_FIRST_RULE_OF)
+# for text whose spaces are squeezed out: the words that are not ASCII (none holds what _SPACES squeezes, so
+# each one found in the text is found in it squeezed too); the ASCII words are looked up in the text itself
+_SPACED_WORDS = _rule_finder({w: i for w, i in _FIRST_RULE_OF.items() if not w.isascii()})
+_ASCII_WORDS = [(i, w) for w, i in _FIRST_RULE_OF.items() if w.isascii()]
+if any(_SPACES.search(w) for w in _FIRST_RULE_OF if not w.isascii()):
+    raise ValueError("a phase word that is not ASCII holds a space: squeezed text would not show it")
+
+
+def _first_rule(text: str, finder: tuple[ahocorasick_rs.AhoCorasick, list[int]]) -> int:
+    automaton, rule_of = finder
+    try:
+        found = automaton.find_matches_as_indexes(text, overlapping=True)
+    except UnicodeEncodeError:  # a lone surrogate: the finder reads UTF-8; the words are looked up one by one
+        return min([i for i in rule_of if _RULES[i][0] in text], default=len(_RULES))
+    return min([rule_of[word] for word, _start, _end in found], default=len(_RULES))
 
 
 def phase_of(text: str) -> str | None:
     """The phase named by the first rule whose word occurs in `text` (spaces between characters
     ignored for non-ASCII words: 成 交 公 示), or None."""
     lowered = text.lower()
-    squeezed = _SPACES.sub("", lowered)
-    first = min((index for _end, index in _ANY_WORD.iter(lowered)), default=len(_RULES))
-    if squeezed != lowered:
-        first = min(first, min((index for _end, index in _SPACED_WORDS.iter(squeezed)), default=first))
+    if " " in lowered or "\t" in lowered or "\u3000" in lowered:  # what _SPACES squeezes out
+        first = _first_rule(_SPACES.sub("", lowered), _SPACED_WORDS)
+        first = min(first, min([i for i, word in _ASCII_WORDS if word in lowered], default=first))
+    else:
+        first = _first_rule(lowered, _ANY_WORD)
     return _RULES[first][1] if first < len(_RULES) else None
 
 

@@ -15,13 +15,14 @@ running text they collide with ordinary words (中山路, 长治久安).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 import ahocorasick
+import ahocorasick_rs
 
 from procurewatch import knowledge
 from procurewatch.model import Place
@@ -76,13 +77,28 @@ def _prefecture_code(code: str, level: str, codes: set[str]) -> str | None:
     return candidate if candidate in codes else code  # 仙桃市: directly under its province
 
 
+@dataclass(frozen=True, slots=True)
+class _Names:
+    """One set of names: the automaton that reads them (pyahocorasick's iter_long decides what a match
+    is), a faster one that only tells where some name occurs, and the characters names are written with."""
+
+    automaton: ahocorasick.Automaton  # name → _Entry
+    finder: ahocorasick_rs.AhoCorasick
+    letters: frozenset[str]
+    runs: re.Pattern[str]  # stretches of text that can hold a name (_runs)
+
+
+def _names(automaton: ahocorasick.Automaton, names: Iterable[str]) -> _Names:
+    names = list(names)
+    finder = ahocorasick_rs.AhoCorasick(names, implementation=ahocorasick_rs.Implementation.DFA)
+    return _Names(automaton, finder, frozenset("".join(names)), _runs(names))
+
+
 @dataclass(slots=True)
 class _Gazetteer:
     by_code: dict[str, Division]
-    full: ahocorasick.Automaton  # full names → tuple of Divisions
-    any_form: ahocorasick.Automaton  # full and short names → tuple of Divisions
-    full_runs: re.Pattern[str]  # stretches of text that can hold a full name (_runs)
-    any_runs: re.Pattern[str]
+    full: _Names  # full names → tuple of Divisions
+    any_form: _Names  # full and short names → tuple of Divisions
 
 
 @cache
@@ -149,19 +165,16 @@ def _gazetteer() -> _Gazetteer:
     any_form.make_automaton()
     return _Gazetteer(
         by_code,
-        full,
-        any_form,
-        _runs(full_names),
-        _runs(full_names.keys() | short_names.keys() | guarded_names.keys()),
+        _names(full, full_names),
+        _names(any_form, full_names.keys() | short_names.keys() | guarded_names.keys()),
     )
 
 
-def _runs(names: Iterable[str]) -> re.Pattern[str]:
+def _runs(names: list[str]) -> re.Pattern[str]:
     """Runs of the characters names are written with, as long as the shortest name at least. A character
     no name holds sends the automaton back to its root with nothing pending, so searching each run
     apart finds exactly what one search of the whole text finds, without walking the automaton's root
     (a linear scan of every first character) at each character of the text that cannot start a name."""
-    names = list(names)
     letters = "".join(sorted(map(re.escape, set("".join(names)))))
     return re.compile(f"[{letters}]{{{min(map(len, names))},}}")
 
@@ -232,17 +245,35 @@ def _short_matches(text: str) -> tuple[tuple[Division, ...], ...]:
     return tuple(_matches(text, True))
 
 
+def _hits(text: str, names: _Names) -> Iterator[tuple[int, _Entry]]:
+    """What names.automaton.iter_long finds in each run of name characters (see _runs), read only in the
+    runs where the finder sees some name: most runs hold none, and iter_long walks every character."""
+    try:
+        found = names.finder.find_matches_as_indexes(text)
+    except UnicodeEncodeError:  # a lone surrogate: the finder reads UTF-8; every run is read instead
+        for run in names.runs.finditer(text):
+            yield from names.automaton.iter_long(text, run.start(), run.end())
+        return
+    letters, done, length = names.letters, 0, len(text)
+    for _name, start, end in found:
+        if start < done:
+            continue  # inside the run just read
+        while start > done and text[start - 1] in letters:
+            start -= 1
+        while end < length and text[end] in letters:
+            end += 1
+        yield from names.automaton.iter_long(text, start, end)
+        done = end
+
+
 def _matches(text: str, short_forms: bool) -> list[tuple[Division, ...]]:
     if not text:
         return []
     gazetteer = _gazetteer()
-    automaton, runs = (
-        (gazetteer.any_form, gazetteer.any_runs) if short_forms else (gazetteer.full, gazetteer.full_runs)
-    )
+    names = gazetteer.any_form if short_forms else gazetteer.full
+    automaton = names.automaton
     found: list[tuple[Division, ...]] = []
-    for end, (divisions, form, length, what, inside_word, full_name) in (
-        hit for run in runs.finditer(text) for hit in automaton.iter_long(text, run.start(), run.end())
-    ):
+    for end, (divisions, form, length, what, inside_word, full_name) in _hits(text, names):
         if form == _FULL:
             if what & _GENERIC and _inside_word(text[end - length] if end >= length else ""):
                 # 山城区 inside 鼎山城区: a short urban-district name glued to other words counts only within
@@ -355,7 +386,7 @@ def _address_head(address: str) -> list[tuple[Division, ...]]:
     full or short; elsewhere in an address a short form may be an ordinary word (白马山, 公安厅)."""
     found: list[tuple[Division, ...]] = []
     next_start = 0
-    for end, (divisions, form, length, *_) in _gazetteer().any_form.iter_long(address):
+    for end, (divisions, form, length, *_) in _gazetteer().any_form.automaton.iter_long(address):
         if end - length + 1 != next_start or form == _GUARDED:
             break
         found.append(divisions)
@@ -383,10 +414,10 @@ def _resolve(context: _Context, names: list[tuple[Division, ...]]) -> None:
         pending = waiting
 
 
-def _body_prefecture(context: _Context, body: str) -> str | None:
-    """The prefecture named most often in the body (full names), consistent with the context."""
+def _body_prefecture(context: _Context, named: list[tuple[Division, ...]]) -> str | None:
+    """The prefecture named most often in the body (its full names), consistent with the context."""
     counts: dict[str, int] = {}
-    for candidates in _matches(body, short_forms=False):
+    for candidates in named:
         if isinstance(candidates, _InsideWord) and context.province is None:
             continue  # 东区 of 枫林九溪东区: a short district name in a word, no province to place it
         fitting = [d for d in context.fitting(candidates) if d.level != "province"]
@@ -402,11 +433,11 @@ def _body_prefecture(context: _Context, body: str) -> str | None:
     return ranked[0][0]
 
 
-def _body_province(body: str) -> str | None:
+def _body_province(named: list[tuple[Division, ...]]) -> str | None:
     """The province the body names most often in full (项目地点：甘肃省某县城关镇), when no other comes close:
     it places a notice whose buyer and title name only a small place that several provinces share."""
     counts: dict[str, int] = {}
-    for candidates in _matches(body, short_forms=False):
+    for candidates in named:
         provinces = {d.province for d in candidates}
         if isinstance(candidates, _FullName) and len(provinces) == 1:
             code = provinces.pop()
@@ -430,7 +461,20 @@ def _portals() -> dict[str, str]:
 
 def portal_division(url: str | None) -> tuple[Division, ...]:
     """The division a portal serves, from the notice URL's host (ggzy.sc.yichang.gov.cn → 宜昌市)."""
-    if not url or next(_portal_probe().iter(url), None) is None:
+    if not url:
+        return ()
+    head = _URL_HEAD.match(url)
+    # the host is all the answer depends on: remembered by the URL's head, which most notices share
+    return _portal_of(head.group() if head else url)
+
+
+# scheme and plain host (lower-case letters, digits, a port) of a URL: urlsplit reads them as written
+_URL_HEAD = re.compile(r"https?://[a-z0-9.:-]*(?=[/?#]|\Z)")
+
+
+@lru_cache(maxsize=1024)
+def _portal_of(url: str) -> tuple[Division, ...]:
+    if next(_portal_probe().iter(url), None) is None:
         return ()
     return _host_division(urlsplit(url).hostname or "")
 
@@ -492,12 +536,13 @@ def find_place(
     ]
     _resolve(context, names)
     if body and context.prefecture is None:
-        prefecture = _body_prefecture(context, body)
+        in_body = _matches(body, short_forms=False)  # the body's full names, read once for both counts
+        prefecture = _body_prefecture(context, in_body)
         if prefecture:
             context.prefecture = prefecture
             context.province = prefecture[:2] + "0000"
         elif context.province is None:
-            context.province = _body_province(body)
+            context.province = _body_province(in_body)
     if context.province is None:
         return None
     province = gazetteer.by_code.get(context.province)
