@@ -6,6 +6,8 @@ import pytest
 
 from procurewatch.search.tokens import (
     MAX_TOKEN,
+    PIECE_CACHE,
+    Segmenter,
     bigram_texts,
     bigram_tokens,
     index_texts,
@@ -105,3 +107,38 @@ def test_split_seg_texts_give_the_regex_tokenizers_words(text):
 def test_split_words_agrees_with_the_regex_on_every_code_point():
     text = "".join(chr(c) for c in range(0x20, 0x30000, 7) if not 0xD800 <= c < 0xE000)
     assert word_analyzer().analyze(split_words([text])[0]) == seg_analyzer().analyze(text)
+
+
+def _reference(text: str) -> tuple[list[str], list[str]]:
+    """A text's seg words (before the analyzer's long-word filter) and pairs, each text on its own."""
+    return word_analyzer().analyze(split_words([seg_text(text)])[0]), bigram_tokens(text)
+
+
+PIECES = [
+    *TEXTS,
+    *TRICKY,
+    "关于征集中国移动江西公司2026年-2028年全省布展支撑服务采购项目（第2包）\ncategory: 采购意见征求公告",
+    "snake_case_word,a.b+c#d&e%f-g 海康威视DS-2CD3T47\r\n摄像机；人脸识别。",
+    "中\x00文 a\x00b",  # NUL, the separator the pieces are split at, in the text itself
+    "，。中国\n\n",
+    "  ",
+]
+
+
+def test_segmenter_gives_the_words_and_pairs_of_each_text_alone():
+    segmenter = Segmenter()
+    for _ in range(2):  # the second time every piece is remembered
+        segs, bigrams = segmenter.index_texts(PIECES)
+        assert [(word_analyzer().analyze(s), b.split()) for s, b in zip(segs, bigrams, strict=True)] == [
+            _reference(t) for t in PIECES
+        ]
+
+
+def test_segmenter_forgets_pieces_beyond_its_limit(monkeypatch):
+    monkeypatch.setattr("procurewatch.search.tokens.PIECE_CACHE", 3)
+    segmenter = Segmenter()
+    texts = ["人脸识别，卡口，声纹，雪亮", "视频监控；摄像机"]
+    first = segmenter.index_texts(texts)
+    assert len(segmenter.known) <= 3
+    assert segmenter.index_texts(texts) == first
+    assert PIECE_CACHE > 3

@@ -10,6 +10,8 @@ over the batch's code points: per-token Python loops were about half of the inde
 texts are split here where `seg_analyzer` would split them (`split_words`), so tantivy splits them
 on whitespace (`word_analyzer`): its regex tokenizer cost more than half of tantivy's indexing time.
 Which code points are word characters is asked of that regex tokenizer itself, so both agree.
+Indexing keeps one `Segmenter`, which cuts each piece of Chinese text between punctuation once and
+remembers its words and pairs: notices repeat their buyers, headings and clauses.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import cache
+from operator import itemgetter
 
 import numpy as np
 import tantivy
@@ -71,6 +74,117 @@ def _seg(text: str, has_cjk: bool, has_other_letters: bool) -> str:
     if not has_other_letters:
         return " ".join(cut(text))
     return _CJK_RUN.sub(lambda run: f" {' '.join(cut(run.group()))} ", text)
+
+
+# pieces of text whose field texts are remembered (`Segmenter`): notices repeat buyers, headings and
+# clauses; a batch's new pieces may pass it until the batch is done, then all are forgotten
+PIECE_CACHE = 2**16
+# characters rjieba's cut keeps in words besides CJK and ASCII letters and digits (jieba-rs RE_HAN_DEFAULT)
+_JIEBA_WORD_PUNCTUATION = "+#&.%-"
+
+
+class Segmenter:
+    """The seg and bigram texts of notice texts, for a whole batch at once, made piece by piece for
+    texts with CJK and no letters beyond ASCII (the texts rjieba cuts whole), each piece's once.
+
+    A piece is a run of characters between separators: characters that are word characters neither to
+    `seg_analyzer` nor to rjieba's cut. rjieba's words never span a separator (its cut gives each
+    character outside its word class as a word of its own), `split_words` makes a separator a space,
+    and no CJK run (no pair) spans one: the words and pairs of a text are those of its pieces, in order.
+    """
+
+    def __init__(self) -> None:
+        self.known: dict[str, tuple[str, str]] = {}  # piece -> its seg text (split) and its pairs
+        self.runs: dict[str, str] = {}  # CJK run of a text with other letters -> its rjieba words
+
+    def index_texts(self, texts: list[str]) -> tuple[list[str], list[str]]:
+        """The seg texts (split by `split_words`) and bigram texts of a batch of notice texts."""
+        if not texts:
+            return [], []
+        batch = _Batch(texts)
+        kinds = _kinds()[batch.codes]
+        # the kinds each text has (the newline after each text is in its span, and is of no kind)
+        has = np.bitwise_or.reduceat(np.append(kinds, np.uint8(0)), batch.first)
+        whole = (has & (_CJK_KIND | _OTHER_KIND)) == _CJK_KIND
+        segs = [""] * len(texts)
+        bigrams = segs.copy()
+        if whole.any():
+            self._by_pieces(batch, kinds, whole, segs, bigrams)
+        rest = np.flatnonzero(~whole).tolist()
+        if rest:
+            with_cjk = [i for i in rest if has[i] & _CJK_KIND]
+            for i in rest:
+                segs[i] = texts[i]
+            for i in with_cjk:
+                segs[i] = _CJK_RUN.sub(self._cut_run, texts[i])
+            for i, seg in zip(rest, split_words([segs[i] for i in rest]), strict=True):
+                segs[i] = seg
+            for i, pairs_text in zip(with_cjk, bigram_texts([texts[i] for i in with_cjk]), strict=True):
+                bigrams[i] = pairs_text
+        return segs, bigrams
+
+    def _cut_run(self, run: re.Match[str]) -> str:
+        words = self.runs.get(run.group())
+        if words is None:
+            if len(self.runs) >= PIECE_CACHE:
+                self.runs.clear()
+            words = self.runs[run.group()] = _cut_words(run.group())
+        return f" {words} "
+
+    def _by_pieces(
+        self, batch: _Batch, kinds: np.ndarray, whole: np.ndarray, segs: list[str], bigrams: list[str]
+    ) -> None:
+        # the texts cut whole, with every run of separators (and every other text) made one NUL, so
+        # that str.split makes all pieces at once: NUL, piece, NUL, ..., piece, NUL
+        in_whole = np.repeat(whole, batch.lengths + 1)[: len(batch.codes)]
+        inside = np.zeros(len(batch.codes) + 2, dtype=bool)
+        inside[1:-1] = ((kinds & _SEPARATOR_KIND) == 0) & in_whole
+        kept = inside.copy()
+        kept[1:] |= inside[:-1]  # a piece's characters and the first place after each piece
+        kept[0] = True
+        codes = np.zeros(len(inside), dtype=np.uint32)
+        codes[1:-1] = batch.codes
+        codes[~inside] = 0
+        pieces = codes[kept].tobytes().decode("utf-32-le", "surrogatepass").split("\0")[1:-1]
+        starts = np.flatnonzero(inside[1:] & ~inside[:-1])  # in batch.codes
+        bounds = [*np.searchsorted(starts, batch.first).tolist(), len(pieces)]
+        found = list(map(self.known.get, pieces))
+        if None in found:
+            new = list(dict.fromkeys(p for p, f in zip(pieces, found, strict=True) if f is None))
+            new_segs = split_words([_cut_words(p) for p in new])
+            self.known.update(zip(new, zip(new_segs, bigram_texts(new), strict=True), strict=True))
+            found = list(map(self.known.__getitem__, pieces))
+            if len(self.known) > PIECE_CACHE:
+                self.known.clear()
+        seg_of, pairs_of = list(map(itemgetter(0), found)), list(map(itemgetter(1), found))
+        for i in np.flatnonzero(whole).tolist():
+            lo, hi = bounds[i], bounds[i + 1]
+            segs[i], bigrams[i] = " ".join(seg_of[lo:hi]), " ".join(pairs_of[lo:hi])
+
+
+def _cut_words(piece: str) -> str:
+    import rjieba  # loads its dictionary; only indexing needs it, not the server's queries
+
+    return " ".join(rjieba.cut_for_search(piece))
+
+
+_CJK_KIND, _OTHER_KIND, _SEPARATOR_KIND = np.uint8(1), np.uint8(2), np.uint8(4)
+
+
+@cache
+def _kinds() -> np.ndarray:
+    """Bits by code point: CJK (`_is_cjk`), a letter beyond ASCII and CJK (`_is_other_letter`), and a
+    separator of `Segmenter`'s pieces: of the Basic Multilingual Plane (beyond it none), a character that
+    `seg_analyzer` (asked) keeps out of words and rjieba's cut too."""
+    separator = np.zeros(0x110000, dtype=bool)
+    codes = np.array([c for c in range(0x10000) if not 0xD800 <= c < 0xE000], dtype=np.uint32)
+    separator[codes] = ~_word_chars().of(codes)
+    separator[[ord(c) for c in _JIEBA_WORD_PUNCTUATION]] = False
+    for first, last in ("09", "AZ", "az"):
+        separator[ord(first) : ord(last) + 1] = False
+    return (_is_cjk() * _CJK_KIND + _is_other_letter() * _OTHER_KIND + separator * _SEPARATOR_KIND).astype(
+        np.uint8
+    )
 
 
 def seg_tokens(text: str) -> list[str]:
@@ -158,6 +272,7 @@ class _Batch:
 
     def __init__(self, texts: list[str]) -> None:
         joined = "\n".join(texts)  # a separator that is not CJK, so no pair crosses two texts
+        self.joined = joined
         self.codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         self.lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         self.first = np.cumsum(self.lengths + 1) - self.lengths - 1  # where each text starts in `codes`
@@ -203,16 +318,9 @@ def _bigrams(texts: list[str], batch: _Batch) -> list[str]:
 
 
 def index_texts(texts: list[str]) -> tuple[list[str], list[str]]:
-    """The seg and bigram field texts of a batch of notice texts. Which texts have CJK, or letters
-    beyond ASCII, is read off the batch's code points at once: a regex search per text took a
-    quarter of indexing time on long texts without CJK."""
-    if not texts:
-        return [], []
-    batch = _Batch(texts)
-    has_cjk = batch.any_in_each(batch.cjk)
-    has_other = batch.any_in_each(_is_other_letter()[batch.codes])
-    segs = [_seg(t, c, o) for t, c, o in zip(texts, has_cjk, has_other, strict=True)]
-    return split_words(segs), _bigrams(texts, batch)
+    """The seg and bigram field texts of a batch of notice texts (`Segmenter.index_texts`; indexing keeps
+    one Segmenter for all its batches)."""
+    return Segmenter().index_texts(texts)
 
 
 def split_words(texts: list[str]) -> list[str]:
