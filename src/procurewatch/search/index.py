@@ -3,7 +3,7 @@
 Two text fields are indexed, their texts made by search/tokens.py:
   seg     rjieba `cut_for_search` words for CJK runs, lower-cased words for everything else
           (in any script: Cyrillic and accented words stay whole)
-          (split as tokens.seg_analyzer splits them, and lower-cased by SEG_ANALYZER)
+          (split and lower-cased as tokens.seg_analyzer splits and lower-cases them, in Python)
   bigram  overlapping character pairs of every CJK run, so any Chinese substring of two or
           more characters is found by a phrase of its pairs (人脸, 卡口, 声纹, "人脸识别")
           (made in Python, split on whitespace by ANALYZER)
@@ -205,7 +205,13 @@ def add_notices(con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, rep
         for row, (notice_id, key, year) in enumerate(zip(ids, keys, years, strict=True)):
             if replace:
                 writer.delete_documents_by_term("id", notice_id)
-            doc = tantivy.Document(id=notice_id, seg=segs[row], bigram=bigrams[row])
+            seg = segs[row]
+            if isinstance(seg, str):
+                doc = tantivy.Document(id=notice_id, seg=seg, bigram=bigrams[row])
+            else:  # words tantivy's analyzer lower-cased (tokens.lowered_words)
+                doc = tantivy.Document(id=notice_id)
+                doc.add_pre_tokenized_text("seg", seg)
+                doc.add_text("bigram", bigrams[row])
             doc.add_unsigned("key", key)
             if year is not None:
                 doc.add_integer("year", year)
