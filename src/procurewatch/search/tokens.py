@@ -369,7 +369,8 @@ def _split(texts: list[str], lower: bool) -> tuple[list[str], list[bool]]:
     odd: list[bool] = []
     if lower:
         lowered, unsure = _lower_case()
-        odd = batch.any_in_each(word & unsure[codes])
+        left = word & unsure[codes]
+        odd = batch.any_in_each(left) if left.any() else [False] * len(texts)
         codes = lowered[codes]
     out = np.where(word, codes, np.uint32(_SPACE))
     boundary = np.zeros_like(word)
