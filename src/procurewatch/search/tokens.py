@@ -288,7 +288,6 @@ class _Batch:
 
     def __init__(self, texts: list[str]) -> None:
         joined = "\n".join(texts)  # a separator that is not CJK, so no pair crosses two texts
-        self.joined = joined
         self.codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         self.lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         self.first = np.cumsum(self.lengths + 1) - self.lengths - 1  # where each text starts in `codes`
