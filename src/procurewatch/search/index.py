@@ -3,7 +3,7 @@
 Two text fields are indexed, their texts made by search/tokens.py:
   seg     rjieba `cut_for_search` words for CJK runs, lower-cased words for everything else
           (in any script: Cyrillic and accented words stay whole)
-          (split as tokens.seg_analyzer splits them, and lower-cased by SEG_ANALYZER)
+          (split and lower-cased as tokens.seg_analyzer splits and lower-cases them, in Python)
   bigram  overlapping character pairs of every CJK run, so any Chinese substring of two or
           more characters is found by a phrase of its pairs (人脸, 卡口, 声纹, "人脸识别")
           (made in Python, split on whitespace by ANALYZER)
@@ -38,7 +38,7 @@ import tantivy
 
 from procurewatch.errors import ProcurewatchError, SearchError
 from procurewatch.search.aliases import alias_terms
-from procurewatch.search.tokens import MAX_TOKEN, index_texts, pair_analyzer, pairs, runs, word_analyzer
+from procurewatch.search.tokens import MAX_TOKEN, Segmenter, pair_analyzer, pairs, runs, word_analyzer
 from procurewatch.store.db import over_limit_note
 
 ANALYZER = "pw_ws"  # the bigram field: pre-made pairs split on whitespace
@@ -192,6 +192,7 @@ def add_notices(con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, rep
     added = 0
     sql, params = _text_sql()
     reader = con.sql(sql, params=params).to_arrow_reader(BATCH)
+    segmenter = Segmenter()
     for batch in reader:
         ids = batch.column(0).to_pylist()
         keys = batch.column(1).to_pylist()
@@ -200,11 +201,17 @@ def add_notices(con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, rep
         days = batch.column(4).to_pylist()
         relevant = batch.column(5).to_pylist()
         facets = [(name, batch.column(6 + i).to_pylist()) for i, name in enumerate(FACET_FIELDS)]
-        segs, bigrams = index_texts([t or "" for t in texts])
+        segs, bigrams = segmenter.index_texts([t or "" for t in texts])
         for row, (notice_id, key, year) in enumerate(zip(ids, keys, years, strict=True)):
             if replace:
                 writer.delete_documents_by_term("id", notice_id)
-            doc = tantivy.Document(id=notice_id, seg=segs[row], bigram=bigrams[row])
+            seg = segs[row]
+            if isinstance(seg, str):
+                doc = tantivy.Document(id=notice_id, seg=seg, bigram=bigrams[row])
+            else:  # words tantivy's analyzer lower-cased (tokens.lowered_words)
+                doc = tantivy.Document(id=notice_id)
+                doc.add_pre_tokenized_text("seg", seg)
+                doc.add_text("bigram", bigrams[row])
             doc.add_unsigned("key", key)
             if year is not None:
                 doc.add_integer("year", year)

@@ -10,6 +10,8 @@ over the batch's code points: per-token Python loops were about half of the inde
 texts are split here where `seg_analyzer` would split them (`split_words`), so tantivy splits them
 on whitespace (`word_analyzer`): its regex tokenizer cost more than half of tantivy's indexing time.
 Which code points are word characters is asked of that regex tokenizer itself, so both agree.
+Indexing keeps one `Segmenter`, which cuts each piece of Chinese text between punctuation once and
+remembers its words and pairs: notices repeat their buyers, headings and clauses.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import cache
+from operator import itemgetter
 
 import numpy as np
 import tantivy
@@ -73,6 +76,121 @@ def _seg(text: str, has_cjk: bool, has_other_letters: bool) -> str:
     return _CJK_RUN.sub(lambda run: f" {' '.join(cut(run.group()))} ", text)
 
 
+# pieces of text whose field texts are remembered (`Segmenter`): notices repeat buyers, headings and
+# clauses; a batch's new pieces may pass it until the batch is done, then all are forgotten
+PIECE_CACHE = 2**16
+# characters rjieba's cut keeps in words besides CJK and ASCII letters and digits (jieba-rs RE_HAN_DEFAULT)
+_JIEBA_WORD_PUNCTUATION = "+#&.%-"
+
+
+class Segmenter:
+    """The seg and bigram texts of notice texts, for a whole batch at once, made piece by piece for
+    texts with CJK and no letters beyond ASCII (the texts rjieba cuts whole), each piece's once.
+
+    A piece is a run of characters between separators: characters that are word characters neither to
+    `seg_analyzer` nor to rjieba's cut. rjieba's words never span a separator (its cut gives each
+    character outside its word class as a word of its own), `split_words` makes a separator a space,
+    and no CJK run (no pair) spans one: the words and pairs of a text are those of its pieces, in order.
+    """
+
+    def __init__(self) -> None:
+        self.known: dict[str, tuple[str, str]] = {}  # piece -> its seg text (split) and its pairs
+        self.runs: dict[str, str] = {}  # CJK run of a text with other letters -> its rjieba words
+
+    def index_texts(self, texts: list[str]) -> tuple[list[str | tantivy.PreTokenizedString], list[str]]:
+        """The seg texts (made by `lowered_words`) and bigram texts of a batch of notice texts."""
+        if not texts:
+            return [], []
+        batch = _Batch(texts)
+        kinds = _kinds()[batch.codes]
+        # the kinds each text has (the newline after each text is in its span, and is of no kind)
+        has = np.bitwise_or.reduceat(np.append(kinds, np.uint8(0)), batch.first)
+        whole = (has & (_CJK_KIND | _OTHER_KIND | _UNSURE_KIND)) == _CJK_KIND
+        segs: list[str | tantivy.PreTokenizedString] = [""] * len(texts)
+        bigrams = [""] * len(texts)
+        if whole.any():
+            self._by_pieces(batch, kinds, whole, segs, bigrams)
+        rest = np.flatnonzero(~whole).tolist()
+        if rest:
+            with_cjk = [i for i in rest if has[i] & _CJK_KIND]
+            cut = {i: _CJK_RUN.sub(self._cut_run, texts[i]) for i in with_cjk}
+            for i, seg in zip(rest, lowered_words([cut.get(i, texts[i]) for i in rest]), strict=True):
+                segs[i] = seg
+            for i, pairs_text in zip(with_cjk, bigram_texts([texts[i] for i in with_cjk]), strict=True):
+                bigrams[i] = pairs_text
+        return segs, bigrams
+
+    def _cut_run(self, run: re.Match[str]) -> str:
+        words = self.runs.get(run.group())
+        if words is None:
+            if len(self.runs) >= PIECE_CACHE:
+                self.runs.clear()
+            words = self.runs[run.group()] = _cut_words(run.group())
+        return f" {words} "
+
+    def _by_pieces(
+        self,
+        batch: _Batch,
+        kinds: np.ndarray,
+        whole: np.ndarray,
+        segs: list[str | tantivy.PreTokenizedString],
+        bigrams: list[str],
+    ) -> None:
+        # the texts cut whole, with every run of separators (and every other text) made one NUL, so
+        # that str.split makes all pieces at once: NUL, piece, NUL, ..., piece, NUL
+        in_whole = np.repeat(whole, batch.lengths + 1)[: len(batch.codes)]
+        inside = np.zeros(len(batch.codes) + 2, dtype=bool)
+        inside[1:-1] = ((kinds & _SEPARATOR_KIND) == 0) & in_whole
+        kept = inside.copy()
+        kept[1:] |= inside[:-1]  # a piece's characters and the first place after each piece
+        kept[0] = True
+        codes = np.zeros(len(inside), dtype=np.uint32)
+        codes[1:-1] = batch.codes
+        codes[~inside] = 0
+        pieces = codes[kept].tobytes().decode("utf-32-le", "surrogatepass").split("\0")[1:-1]
+        starts = np.flatnonzero(inside[1:] & ~inside[:-1])  # in batch.codes
+        bounds = [*np.searchsorted(starts, batch.first).tolist(), len(pieces)]
+        found = list(map(self.known.get, pieces))
+        if None in found:
+            new = list(dict.fromkeys(p for p, f in zip(pieces, found, strict=True) if f is None))
+            new_segs, odd = _split([_cut_words(p) for p in new], lower=True)
+            if any(odd):  # the texts cut whole have no character `lowered_words` leaves to tantivy
+                raise RuntimeError("a piece of text could not be lower-cased")
+            self.known.update(zip(new, zip(new_segs, bigram_texts(new), strict=True), strict=True))
+            found = list(map(self.known.__getitem__, pieces))
+            if len(self.known) > PIECE_CACHE:
+                self.known.clear()
+        seg_of, pairs_of = list(map(itemgetter(0), found)), list(map(itemgetter(1), found))
+        for i in np.flatnonzero(whole).tolist():
+            lo, hi = bounds[i], bounds[i + 1]
+            segs[i], bigrams[i] = " ".join(seg_of[lo:hi]), " ".join(pairs_of[lo:hi])
+
+
+def _cut_words(piece: str) -> str:
+    import rjieba  # loads its dictionary; only indexing needs it, not the server's queries
+
+    return " ".join(rjieba.cut_for_search(piece))
+
+
+_CJK_KIND, _OTHER_KIND, _SEPARATOR_KIND, _UNSURE_KIND = np.uint8(1), np.uint8(2), np.uint8(4), np.uint8(8)
+
+
+@cache
+def _kinds() -> np.ndarray:
+    """Bits by code point: CJK (`_is_cjk`), a letter beyond ASCII and CJK (`_is_other_letter`), a word
+    character `lowered_words` leaves tantivy to lower-case (`_lower_case`), and a separator of
+    `Segmenter`'s pieces: of the Basic Multilingual Plane (beyond it none), a character that
+    `seg_analyzer` (asked) keeps out of words and rjieba's cut too."""
+    separator = np.zeros(0x110000, dtype=bool)
+    codes = np.array([c for c in range(0x10000) if not 0xD800 <= c < 0xE000], dtype=np.uint32)
+    separator[codes] = ~_word_chars().of(codes)
+    separator[[ord(c) for c in _JIEBA_WORD_PUNCTUATION]] = False
+    for first, last in ("09", "AZ", "az"):
+        separator[ord(first) : ord(last) + 1] = False
+    kinds = _is_cjk() * _CJK_KIND + _is_other_letter() * _OTHER_KIND + separator * _SEPARATOR_KIND
+    return (kinds + _lower_case()[1] * _UNSURE_KIND).astype(np.uint8)
+
+
 def seg_tokens(text: str) -> list[str]:
     """The seg tokens of a text, in Python: the reference `seg_analyzer` is tested against (it gives
     the same tokens from `seg_text`, minus those longer than MAX_TOKEN bytes)."""
@@ -89,7 +207,19 @@ def seg_analyzer() -> tantivy.TextAnalyzer:
 
 
 def word_analyzer() -> tantivy.TextAnalyzer:
-    """The seg field's analyzer for texts made by `split_words`: the tokens of `seg_analyzer`."""
+    """The seg field's analyzer for texts made by `lowered_words`: the tokens of `seg_analyzer`. A word
+    and its lowercase have the same length in bytes there, so dropping long words before lower-casing
+    them, as `seg_analyzer` does, drops the same words."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
+        .filter(tantivy.Filter.remove_long(MAX_TOKEN))
+        .build()
+    )
+
+
+@cache
+def lowering_word_analyzer() -> tantivy.TextAnalyzer:
+    """The analyzer of texts made by `split_words`: the tokens of `seg_analyzer`."""
     return (
         tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
         .filter(tantivy.Filter.remove_long(MAX_TOKEN))
@@ -203,27 +333,44 @@ def _bigrams(texts: list[str], batch: _Batch) -> list[str]:
 
 
 def index_texts(texts: list[str]) -> tuple[list[str], list[str]]:
-    """The seg and bigram field texts of a batch of notice texts. Which texts have CJK, or letters
-    beyond ASCII, is read off the batch's code points at once: a regex search per text took a
-    quarter of indexing time on long texts without CJK."""
-    if not texts:
-        return [], []
-    batch = _Batch(texts)
-    has_cjk = batch.any_in_each(batch.cjk)
-    has_other = batch.any_in_each(_is_other_letter()[batch.codes])
-    segs = [_seg(t, c, o) for t, c, o in zip(texts, has_cjk, has_other, strict=True)]
-    return split_words(segs), _bigrams(texts, batch)
+    """The seg and bigram field texts of a batch of notice texts (`Segmenter.index_texts`; indexing keeps
+    one Segmenter for all its batches)."""
+    return Segmenter().index_texts(texts)
 
 
 def split_words(texts: list[str]) -> list[str]:
     """Each text with every character `seg_analyzer` leaves out of words made a space, and a space
     where a word changes between CJK and other scripts, so that whitespace splits it into the same
     words, in the same order (so at the same positions)."""
+    return _split(texts, lower=False)[0]
+
+
+def lowered_words(texts: list[str]) -> list[str | tantivy.PreTokenizedString]:
+    """`split_words` of each text, lower-cased as `seg_analyzer` lower-cases words, for `word_analyzer`
+    (which then needs no lower-casing filter: tantivy's took an eighth of its indexing time). A text with
+    a character lower-cased into another length or more than one character (İ → i̇), which would change
+    which words the long-word filter drops, comes pre-tokenized by `lowering_word_analyzer` instead."""
+    segs, odd = _split(texts, lower=True)
+    if any(odd):
+        redo = [i for i, o in enumerate(odd) if o]
+        analyzer = lowering_word_analyzer()
+        for i, seg in zip(redo, split_words([texts[i] for i in redo]), strict=True):
+            segs[i] = analyzer.pre_tokenize(seg)
+    return list(segs)
+
+
+def _split(texts: list[str], lower: bool) -> tuple[list[str], list[bool]]:
     if not texts:
-        return []
+        return [], []
     batch = _Batch(texts)
     codes, cjk = batch.codes, batch.cjk
     word = _word_chars().of(codes)
+    odd: list[bool] = []
+    if lower:
+        lowered, unsure = _lower_case()
+        left = word & unsure[codes]
+        odd = batch.any_in_each(left) if left.any() else [False] * len(texts)
+        codes = lowered[codes]
     out = np.where(word, codes, np.uint32(_SPACE))
     boundary = np.zeros_like(word)
     boundary[1:] = word[1:] & word[:-1] & (cjk[1:] != cjk[:-1])  # a space goes before these
@@ -236,4 +383,31 @@ def split_words(texts: list[str]) -> list[str]:
     starts = (batch.first + shift).tolist()
     stops = (ends + np.searchsorted(spaces, ends, side="right")).tolist()
     text = out.tobytes().decode("utf-32-le", "surrogatepass")
-    return [text[lo:hi] for lo, hi in zip(starts, stops, strict=True)]
+    return [text[lo:hi] for lo, hi in zip(starts, stops, strict=True)], odd
+
+
+@cache
+def _lower_case() -> tuple[np.ndarray, np.ndarray]:
+    """Each code point lower-cased as tantivy's lower-casing filter lower-cases it (asked, a word character
+    of the Basic Multilingual Plane at a time), and whether it is one not lower-cased here: its lowercase
+    is not one character of the same UTF-8 length, or it is a word character beyond the plane."""
+    lowered = np.arange(0x110000, dtype=np.uint32)
+    unsure = np.ones(0x110000, dtype=bool)
+    unsure[:0x10000] = False
+    codes = np.array([c for c in range(0x10000) if not 0xD800 <= c < 0xE000], dtype=np.uint32)
+    words = codes[_word_chars().of(codes)].tolist()
+    cases = _lower_caser().analyze(" ".join(map(chr, words)))  # word characters are never whitespace
+    if len(cases) != len(words):
+        raise RuntimeError("tantivy's lower-casing filter did not lower-case one character at a time")
+    for code, case in zip(words, cases, strict=True):
+        if len(case) == 1 and len(case.encode()) == len(chr(code).encode()) and not case.isspace():
+            lowered[code] = ord(case)
+        else:
+            unsure[code] = True
+    return lowered, unsure
+
+
+def _lower_caser() -> tantivy.TextAnalyzer:
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).filter(tantivy.Filter.lowercase()).build()
+    )
