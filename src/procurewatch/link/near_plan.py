@@ -46,11 +46,11 @@ def plan_near(con: duckdb.DuckDBPyConnection, s: Settings) -> tuple[np.ndarray, 
     """Every pending notice's near-duplicate candidates as candidates.py would find them in its pass,
     kept when the Linker can act on them: in the temp table `_near_plan(notice_id, other, score,
     rank)`, and returned as node pairs (the `i` of `_link_nodes`, which must exist, as `_link_plan`)."""
-    with _memory_limited(con, PLAN_MEMORY):
-        _node_table(con)
-        _bucket_pairs(con, s)
-        x, y, scores, shared, y_rank = _kept(con, s)
-        con.execute("DROP TABLE _near_nodes")
+    try:
+        with _memory_limited(con, PLAN_MEMORY):
+            x, y, scores, shared, y_rank = _candidates(con, s)
+    except duckdb.OutOfMemoryException:  # a join that could not spill enough: again under DuckDB's own limit
+        x, y, scores, shared, y_rank = _candidates(con, s)
     order = np.lexsort((y_rank, -shared, -scores, x))  # best first, ties in candidate order
     x, y, scores = x[order], y[order], scores[order]
     rank = np.arange(len(x)) - np.searchsorted(x, x)
@@ -73,6 +73,16 @@ def plan_near(con: duckdb.DuckDBPyConnection, s: Settings) -> tuple[np.ndarray, 
     )
     con.unregister("_near")
     return x, y
+
+
+def _candidates(
+    con: duckdb.DuckDBPyConnection, s: Settings
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    _node_table(con)
+    _bucket_pairs(con, s)
+    kept = _kept(con, s)
+    con.execute("DROP TABLE _near_nodes")
+    return kept
 
 
 @contextmanager
@@ -150,7 +160,7 @@ def _kept(
         for step in _kept_steps(s):
             con.execute(step)
         kept = con.sql(
-            "SELECT x, y, score, shared, id_rank FROM _near_a WHERE score >= ?", params=[s.near_duplicate]
+            "SELECT x, y, score, shared, id_rank FROM _near_b WHERE score >= ?", params=[s.near_duplicate]
         ).fetchnumpy()
     finally:
         con.remove_function("_near_titles_agree")
@@ -192,8 +202,11 @@ def _kept_steps(s: Settings) -> list[str]:
            SELECT c.* EXCLUDE (x_id), m.signature AS x_signature
            FROM _near_a c JOIN notice_minhash m ON m.notice_id = c.x_id""",
         """CREATE OR REPLACE TEMP TABLE _near_a AS
-           SELECT c.x, c.y, c.shared, c.id_rank, _near_score(c.x_signature, m.signature) AS score
+           SELECT c.* EXCLUDE (y_id), m.signature AS y_signature
            FROM _near_b c JOIN notice_minhash m ON m.notice_id = c.y_id""",
+        # scored apart from the join: a join spilling past the limit leaves no room to hand chunks to Python
+        """CREATE OR REPLACE TEMP TABLE _near_b AS
+           SELECT x, y, shared, id_rank, _near_score(x_signature, y_signature) AS score FROM _near_a""",
     ]
 
 
