@@ -3,8 +3,14 @@ act on, and no others."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import duckdb
+import pytest
+
 from link.rows import insert, new_store, notice
 from link.test_components import _long_body
+from procurewatch.link import near_plan
 from procurewatch.link.components import plan_components
 from procurewatch.link.decision import titles_agree
 from procurewatch.link.keys import settings
@@ -24,7 +30,7 @@ TITLES = [
 ]
 
 
-def test_the_planned_candidates_are_the_pairs_whose_titles_agree() -> None:
+def _store_of_titles() -> tuple[duckdb.DuckDBPyConnection, list[dict[str, Any]]]:
     con = new_store()
     rows = [
         notice(title, _long_body(3), path=f"{i}.html", published=f"2024-06-{i + 1:02d}")
@@ -32,6 +38,11 @@ def test_the_planned_candidates_are_the_pairs_whose_titles_agree() -> None:
     ]
     insert(con, *rows)
     complete_pending_link_rows(con)
+    return con, rows
+
+
+def test_the_planned_candidates_are_the_pairs_whose_titles_agree() -> None:
+    con, rows = _store_of_titles()
     plan_components(con)
     planned = set(con.execute("SELECT notice_id, other FROM _near_plan").fetchall())
     key = dict(con.execute("SELECT notice_id, title_key FROM notice_keys").fetchall())
@@ -53,3 +64,18 @@ def test_a_lone_notice_plans_no_candidates() -> None:
     plan = plan_components(con)
     assert (plan.components, plan.largest) == (1, 1)
     assert con.execute("SELECT count(*) FROM _near_plan").fetchall() == [(0,)]
+
+
+def test_planning_under_a_small_memory_limit_plans_alike_and_gives_the_limit_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    con, _ = _store_of_titles()
+    con.execute("SET memory_limit = '1GiB'")
+    [(limit,)] = con.execute("SELECT current_setting('memory_limit')").fetchall()
+    plan_components(con)
+    planned = con.execute("SELECT * FROM _near_plan ORDER BY ALL").fetchall()
+    monkeypatch.setattr(near_plan, "PLAN_MEMORY", 8 * 2**20)
+    plan_components(con)
+    assert con.execute("SELECT * FROM _near_plan ORDER BY ALL").fetchall() == planned
+    assert len(planned) >= 5
+    assert con.execute("SELECT current_setting('memory_limit')").fetchall() == [(limit,)]

@@ -4,9 +4,13 @@ Which notices candidates.py offers a pending notice as near-duplicates depends o
 buckets it shares in its pass (its pass's earlier notices and every notice of an earlier pass or an
 earlier ingest, buckets of at most `max_bucket` of them), the cap of `max_candidates` (most shared
 bands first, then id), the estimated Jaccard of their signatures and their titles. The pass of every
-pending notice is known before linking, so `plan_near` replays candidates.py for all passes at once,
-on arrays, and keeps the pairs the Linker can act on: those at or above `near_duplicate` whose titles
-agree (decision.titles_agree; the Linker skips the others without looking at anything else).
+pending notice is known before linking, so `plan_near` replays candidates.py for all passes at once
+and keeps the pairs the Linker can act on: those at or above `near_duplicate` whose titles agree
+(decision.titles_agree; the Linker skips the others without looking at anything else).
+
+Its memory does not grow with the store: the bucket pairs are made, capped and joined to their
+signatures and titles in DuckDB, under `PLAN_MEMORY` (spilling to its temporary file beyond), and
+Python judges them a chunk of DuckDB's at a time. What Python holds is the answer, the kept pairs.
 
 Whether a kept pair links depends on the state of the pass: an earlier rule (ocid, fingerprint,
 project code) may decide first, and keys_conflict compares the notice with the candidate's
@@ -19,6 +23,9 @@ place under the cap.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import duckdb
 import numpy as np
 import pyarrow as pa
@@ -29,7 +36,9 @@ from procurewatch.link.candidates import Near
 from procurewatch.link.decision import Other, Pending, titles_agree
 from procurewatch.link.keys import Settings, normalise_text, phase_of
 
-# pairs scored at a time: small enough for the minima to stay in cache
+# DuckDB's memory limit while planning: what planning holds beside the kept pairs (docs/measurements.md)
+PLAN_MEMORY = 256 * 2**20
+# pairs compared at a time: small enough for the minima to stay in cache
 _SCORE_STEP = 16_384
 
 
@@ -37,14 +46,12 @@ def plan_near(con: duckdb.DuckDBPyConnection, s: Settings) -> tuple[np.ndarray, 
     """Every pending notice's near-duplicate candidates as candidates.py would find them in its pass,
     kept when the Linker can act on them: in the temp table `_near_plan(notice_id, other, score,
     rank)`, and returned as node pairs (the `i` of `_link_nodes`, which must exist, as `_link_plan`)."""
-    ids = con.sql("SELECT id FROM _link_nodes ORDER BY i").fetchnumpy()["id"]
-    x, y = _bucket_pairs(con, s, _id_ranks(ids))
-    scores, known = _scores(con, x, y, s)
-    keep = known & (scores >= s.near_duplicate)
-    x, y, scores = x[keep], y[keep], scores[keep]
-    agree = _titles_agree(con, x, y, s)
-    x, y, scores = x[agree], y[agree], scores[agree]
-    order = np.lexsort((np.arange(len(x)), -scores, x))  # best first, ties in candidate order
+    try:
+        with _memory_limited(con, PLAN_MEMORY):
+            x, y, scores, shared, y_rank = _candidates(con, s)
+    except duckdb.OutOfMemoryException:  # a join that could not spill enough: again under DuckDB's own limit
+        x, y, scores, shared, y_rank = _candidates(con, s)
+    order = np.lexsort((y_rank, -shared, -scores, x))  # best first, ties in candidate order
     x, y, scores = x[order], y[order], scores[order]
     rank = np.arange(len(x)) - np.searchsorted(x, x)
     con.execute("DROP TABLE IF EXISTS _near_plan")
@@ -52,122 +59,174 @@ def plan_near(con: duckdb.DuckDBPyConnection, s: Settings) -> tuple[np.ndarray, 
         "_near",
         pa.table(
             {
-                "notice_id": pa.array(ids[x], pa.string()),
-                "other": pa.array(ids[y], pa.string()),
+                "x": pa.array(x, pa.int64()),
+                "y": pa.array(y, pa.int64()),
                 "score": pa.array(scores, pa.float64()),
                 "rank": pa.array(rank, pa.int32()),
             }
         ),
     )
-    con.execute("CREATE TEMP TABLE _near_plan AS SELECT * FROM _near")
+    con.execute(
+        """CREATE TEMP TABLE _near_plan AS
+           SELECT a.id AS notice_id, b.id AS other, g.score, g.rank
+           FROM _near g JOIN _link_nodes a ON a.i = g.x JOIN _link_nodes b ON b.i = g.y"""
+    )
     con.unregister("_near")
     return x, y
 
 
-def _id_ranks(ids: np.ndarray) -> np.ndarray:
-    """The rank of each node's id in id order: candidates.py breaks ties in shared bands by id."""
-    by_id = np.argsort(np.array(ids.tolist(), dtype=str), kind="stable")
-    rank = np.empty(len(ids), dtype=np.int64)
-    rank[by_id] = np.arange(len(ids))
-    return rank
+def _candidates(
+    con: duckdb.DuckDBPyConnection, s: Settings
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    _node_table(con)
+    _bucket_pairs(con, s)
+    kept = _kept(con, s)
+    con.execute("DROP TABLE _near_nodes")
+    return kept
 
 
-def _bucket_pairs(
-    con: duckdb.DuckDBPyConnection, s: Settings, rank: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Node pairs (x, y) that candidates.py would score: x pending, y sharing a bucket with x in x's
-    pass, at most `max_candidates` per x, most shared bands first, then by id."""
-    nodes = len(rank)
+@contextmanager
+def _memory_limited(con: duckdb.DuckDBPyConnection, limit: int) -> Iterator[None]:
+    [(before,)] = con.execute("SELECT current_setting('memory_limit')").fetchall()
+    con.execute(f"SET memory_limit = '{limit // 2**20}MiB'")
+    try:
+        yield
+    finally:
+        con.execute(f"SET memory_limit = '{before}'")
+
+
+def _node_table(con: duckdb.DuckDBPyConnection) -> None:
+    """`_near_nodes(id, i, pass, ord, id_rank)`: every node, its pass (-1 when linked) and link order,
+    and the rank of its id in id order (candidates.py breaks ties in shared bands by id)."""
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _near_nodes AS
-           SELECT d.id, d.i, coalesce(p.pass, -1) AS pass, coalesce(p.ord, -1) AS ord
+           SELECT d.id, d.i, coalesce(p.pass, -1) AS pass, coalesce(p.ord, -1) AS ord,
+                  row_number() OVER (ORDER BY d.id) AS id_rank
            FROM _link_nodes d LEFT JOIN _link_plan p ON p.id = d.id"""
     )
-    codes = [np.empty(0, dtype=np.int64)]  # x * nodes + rank of y, one per shared band
-    for band in range(len(s.bands)):  # a band at a time: the rows of all bands are the store's biggest table
-        x, y = _pairs_in_band(con, s, band)
-        codes.append(x * nodes + rank[y])
-    con.execute("DROP TABLE _near_nodes")
-    by_rank = np.argsort(rank)
-    pairs, shared = np.unique(np.concatenate(codes), return_counts=True)
-    x, y = pairs // nodes, by_rank[pairs % nodes]
-    nbands = len(s.bands)
-    order = np.argsort(x * (nbands + 1) + (nbands - shared), kind="stable")
-    x, y = x[order], y[order]
-    keep = np.arange(len(x)) - np.searchsorted(x, x) < s.max_candidates
-    return x[keep], y[keep]
 
 
-def _pairs_in_band(con: duckdb.DuckDBPyConnection, s: Settings, band: int) -> tuple[np.ndarray, np.ndarray]:
-    """The pairs one band's buckets make. In pass k a bucket holds P notices of pass k and S linked ones
-    (earlier passes and the store): with S <= max_bucket it pairs every notice of k with all before
-    it when 2 <= P + S <= max_bucket; with more linked ones (left out as boilerplate) it pairs the
-    notices of k among themselves when 2 <= P <= max_bucket. Rows sorted by bucket, then pass (linked
-    first), then link order: a notice's partners are the rows just before it."""
-    rows = con.sql(
-        """SELECT d.i, d.pass, d.ord, b.hash FROM notice_lsh_bands b JOIN _near_nodes d ON d.id = b.notice_id
-           WHERE b.band = ?""",
-        params=[band],
-    ).fetchnumpy()
-    order = np.lexsort((rows["ord"], rows["pass"], rows["hash"]))
-    node, passes, bucket_hash = (rows[c][order].astype(np.int64) for c in ("i", "pass", "hash"))
-    n = len(node)
-    if not n:
-        return node, node
-    position = np.arange(n)
-    new_bucket = np.r_[True, bucket_hash[1:] != bucket_hash[:-1]]
-    new_group = new_bucket | np.r_[True, passes[1:] != passes[:-1]]
-    bucket_start = np.maximum.accumulate(np.where(new_bucket, position, 0))
-    group_start = np.maximum.accumulate(np.where(new_group, position, 0))
-    group = np.cumsum(new_group) - 1
-    in_group = np.bincount(group)[group]  # P
-    linked = group_start - bucket_start  # S
-    with_linked = linked <= s.max_bucket
-    pairs_here = np.where(
-        with_linked,
-        (linked + in_group >= 2) & (linked + in_group <= s.max_bucket),
-        (in_group >= 2) & (in_group <= s.max_bucket),
-    )
-    start = np.where(with_linked, bucket_start, group_start)
-    count = np.where((passes >= 0) & pairs_here, position - start, 0)
-    first = np.repeat(np.cumsum(count) - count, count)
-    partner = np.repeat(start, count) + np.arange(int(count.sum())) - first
-    return np.repeat(node, count), node[partner]
+def _bucket_pairs(con: duckdb.DuckDBPyConnection, s: Settings) -> None:
+    """`_near_pairs(x, y)`: once for every band in which x, pending, shares a bucket with y in x's pass
+    as candidates.py pairs them, made a band at a time (the rows of all bands are the store's biggest
+    table). In pass k a bucket holds P notices of pass k and S linked ones (earlier passes and the
+    store): with S <= max_bucket it pairs every notice of k with all before it when
+    2 <= P + S <= max_bucket; with more linked ones (left out as boilerplate) it pairs the notices of
+    k among themselves when 2 <= P <= max_bucket. Its members are numbered by pass (linked first),
+    then link order: a notice's partners are the `partners` members just before it."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _near_pairs (x BIGINT, y BIGINT)")
+    for band in range(len(s.bands)):
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE _near_members AS
+               SELECT d.i, d.pass, b.hash,
+                      row_number() OVER (PARTITION BY b.hash ORDER BY d.pass, d.ord, d.i) - 1 AS pos,
+                      row_number() OVER (PARTITION BY b.hash, d.pass ORDER BY d.ord, d.i) - 1 AS in_pass,
+                      count(*) OVER (PARTITION BY b.hash, d.pass) AS here
+               FROM notice_lsh_bands b JOIN _near_nodes d ON d.id = b.notice_id WHERE b.band = ?""",
+            [band],
+        )
+        con.execute(
+            """INSERT INTO _near_pairs
+               WITH pairing AS (
+                   SELECT i, hash, pos, CASE WHEN pos - in_pass <= $max THEN pos ELSE in_pass END AS partners
+                   FROM _near_members
+                   WHERE pass >= 0 AND CASE WHEN pos - in_pass <= $max
+                                            THEN pos - in_pass + here BETWEEN 2 AND $max
+                                            ELSE here BETWEEN 2 AND $max END),
+               wanted AS (SELECT i, hash, unnest(range(pos - partners, pos)) AS pos FROM pairing)
+               SELECT w.i, m.i FROM wanted w JOIN _near_members m ON m.hash = w.hash AND m.pos = w.pos""",
+            {"max": s.max_bucket},
+        )
+    con.execute("DROP TABLE IF EXISTS _near_members")
 
 
-def _scores(
-    con: duckdb.DuckDBPyConnection, x: np.ndarray, y: np.ndarray, s: Settings
-) -> tuple[np.ndarray, np.ndarray]:
-    """Estimated Jaccard of each pair (the share of equal MinHash minima), and whether both notices
-    have a signature."""
-    wanted = np.unique(np.concatenate([x, y]))
-    con.register("_wanted", pa.table({"i": pa.array(wanted, pa.int64())}))
-    got = con.sql(
-        """SELECT d.i, m.signature FROM notice_minhash m JOIN _link_nodes d ON d.id = m.notice_id
-           SEMI JOIN _wanted w ON w.i = d.i"""
-    ).to_arrow_table()
-    con.unregister("_wanted")
-    nodes = got.column("i").to_numpy()
-    chunks = got.column("signature").chunks  # each chunk's offsets are 32-bit: not combined into one
-    sigs = np.concatenate(
-        [_signature_matrix(chunk, s.num_perm) for chunk in chunks]
-        or [np.empty((0, s.num_perm), dtype=np.uint32)]
-    )
-    row_of = np.full(int(wanted.max()) + 1 if len(wanted) else 0, -1, dtype=np.int64)
-    row_of[nodes] = np.arange(len(nodes))
-    known = (row_of[x] >= 0) & (row_of[y] >= 0) if len(x) else np.zeros(0, dtype=bool)
-    scores = np.zeros(len(x))
-    for lo in range(0, len(x), _SCORE_STEP):
+def _kept(
+    con: duckdb.DuckDBPyConnection, s: Settings
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs candidates.py would score (at most `max_candidates` per x, most shared bands first,
+    then by id) that the Linker can act on: (x, y, score, shared bands, id rank of y). Both notices
+    must have a signature. A table of pairs is joined to one table at a time (DuckDB spills a join
+    whose table outgrows its limit); Python judges titles and signatures a chunk of pairs at a time."""
+
+    def agree(mine: pa.ChunkedArray, theirs: pa.ChunkedArray) -> pa.Array:
+        return pa.array(_titles_agree(mine.to_pylist(), theirs.to_pylist(), s))
+
+    def score(mine: pa.ChunkedArray, theirs: pa.ChunkedArray) -> pa.Array:
+        return pa.array(_scores(mine.combine_chunks(), theirs.combine_chunks(), s))
+
+    con.create_function("_near_titles_agree", agree, ["VARCHAR", "VARCHAR"], "BOOLEAN", type="arrow")
+    con.create_function("_near_score", score, ["BLOB", "BLOB"], "DOUBLE", type="arrow")
+    try:
+        for step in _kept_steps(s):
+            con.execute(step)
+        kept = con.sql(
+            "SELECT x, y, score, shared, id_rank FROM _near_b WHERE score >= ?", params=[s.near_duplicate]
+        ).fetchnumpy()
+    finally:
+        con.remove_function("_near_titles_agree")
+        con.remove_function("_near_score")
+        for table in ("_near_pairs", "_near_titles", "_near_a", "_near_b"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+    return tuple(np.asarray(kept[c]) for c in ("x", "y", "score", "shared", "id_rank"))  # type: ignore[return-value]
+
+
+def _kept_steps(s: Settings) -> list[str]:
+    """_kept's steps: each joins a table of pairs to one other table. Titles agree as
+    decision.titles_agree has it: equal, or one (6+ characters) inside the other, or else
+    titles_close is asked, only of titles at most `title_max_edits` characters apart in length (as
+    Python counts them) and, with fewer than 2 edits allowed, not of equal lengths: equal lengths are
+    an even number of insertions and deletions apart."""
+    fewest = 1 if s.title_max_edits < 2 else 0
+    return [
+        f"""CREATE OR REPLACE TEMP TABLE _near_a AS
+            SELECT p.x, p.y, p.shared, n.id_rank
+            FROM (SELECT x, y, count(*) AS shared FROM _near_pairs GROUP BY x, y) p
+            JOIN _near_nodes n ON n.i = p.y
+            QUALIFY row_number() OVER (PARTITION BY p.x ORDER BY p.shared DESC, n.id_rank)
+                    <= {s.max_candidates:d}""",
+        "DROP TABLE _near_pairs",
+        """CREATE OR REPLACE TEMP TABLE _near_titles AS
+           SELECT n.i, n.id, coalesce(k.title_key, '') AS title_key
+           FROM _near_nodes n LEFT JOIN notice_keys k ON k.notice_id = n.id""",
+        """CREATE OR REPLACE TEMP TABLE _near_b AS
+           SELECT c.*, t.id AS x_id, t.title_key AS x_title
+           FROM _near_a c JOIN _near_titles t ON t.i = c.x""",
+        f"""CREATE OR REPLACE TEMP TABLE _near_a AS
+            SELECT c.* EXCLUDE (x_title), t.id AS y_id FROM _near_b c JOIN _near_titles t ON t.i = c.y
+            WHERE c.x_title = t.title_key
+               OR (least(length(c.x_title), length(t.title_key)) >= 6
+                   AND (contains(c.x_title, t.title_key) OR contains(t.title_key, c.x_title)))
+               OR (abs(length(c.x_title) - length(t.title_key)) BETWEEN {fewest} AND {s.title_max_edits:d}
+                   AND _near_titles_agree(c.x_title, t.title_key))""",
+        """CREATE OR REPLACE TEMP TABLE _near_b AS
+           SELECT c.* EXCLUDE (x_id), m.signature AS x_signature
+           FROM _near_a c JOIN notice_minhash m ON m.notice_id = c.x_id""",
+        """CREATE OR REPLACE TEMP TABLE _near_a AS
+           SELECT c.* EXCLUDE (y_id), m.signature AS y_signature
+           FROM _near_b c JOIN notice_minhash m ON m.notice_id = c.y_id""",
+        # scored apart from the join: a join spilling past the limit leaves no room to hand chunks to Python
+        """CREATE OR REPLACE TEMP TABLE _near_b AS
+           SELECT x, y, shared, id_rank, _near_score(x_signature, y_signature) AS score FROM _near_a""",
+    ]
+
+
+def _scores(mine: pa.BinaryArray, theirs: pa.BinaryArray, s: Settings) -> np.ndarray:
+    """Estimated Jaccard of each pair: the share of equal MinHash minima."""
+    a, b = _signature_matrix(mine, s.num_perm), _signature_matrix(theirs, s.num_perm)
+    scores = np.empty(len(a))
+    for lo in range(0, len(a), _SCORE_STEP):
         hi = lo + _SCORE_STEP
-        mine, theirs = row_of[x[lo:hi]], row_of[y[lo:hi]]
-        scores[lo:hi] = np.count_nonzero(sigs[mine] == sigs[theirs], axis=1) / s.num_perm
-    return scores, known
+        scores[lo:hi] = np.count_nonzero(a[lo:hi] == b[lo:hi], axis=1) / s.num_perm
+    return scores
 
 
 def _signature_matrix(blobs: pa.BinaryArray, num_perm: int) -> np.ndarray:
     """The signatures (blobs of num_perm uint32 minima, one after another in the array's data buffer)
     as a matrix viewing that buffer: not a Python object each."""
-    offsets = np.frombuffer(blobs.buffers()[1], dtype=np.int32, count=len(blobs) + 1, offset=blobs.offset * 4)
+    kind = np.int64 if pa.types.is_large_binary(blobs.type) else np.int32
+    offsets = np.frombuffer(
+        blobs.buffers()[1], dtype=kind, count=len(blobs) + 1, offset=blobs.offset * np.dtype(kind).itemsize
+    )
     width = num_perm * 4
     if (np.diff(offsets) != width).any():
         raise ValueError(f"a stored MinHash signature is not {width} bytes long")
@@ -177,35 +236,19 @@ def _signature_matrix(blobs: pa.BinaryArray, num_perm: int) -> np.ndarray:
     return data.reshape(len(blobs), num_perm)
 
 
-def _titles_agree(con: duckdb.DuckDBPyConnection, x: np.ndarray, y: np.ndarray, s: Settings) -> np.ndarray:
-    """decision.titles_agree of each pair's title keys: equal keys agree, the others are asked one by one."""
-    wanted = np.unique(np.concatenate([x, y]))
-    con.register("_wanted", pa.table({"i": pa.array(wanted, pa.int64())}))
-    got = con.sql(
-        """SELECT w.i, coalesce(k.title_key, '') AS title_key FROM _wanted w JOIN _link_nodes d ON d.i = w.i
-           LEFT JOIN notice_keys k ON k.notice_id = d.id ORDER BY w.i"""
-    ).to_arrow_table()
-    con.unregister("_wanted")
-    encoded = got.column("title_key").combine_chunks().dictionary_encode()
-    title_id = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    titles: list[str] = encoded.dictionary.to_pylist()
-    tx, ty = title_id[np.searchsorted(wanted, x)], title_id[np.searchsorted(wanted, y)]
-    pairs, pair_of = np.unique(tx * len(titles) + ty, return_inverse=True)  # templated titles repeat
-    a, b = pairs // len(titles), pairs % len(titles)
-    agree = a == b
-    lengths = np.fromiter(map(len, titles), dtype=np.int64, count=len(titles))
-    la, lb = lengths[a], lengths[b]
-    shorter, gap = np.minimum(la, lb), np.abs(la - lb)
-    # necessary: at most max_edits insertions and deletions apart, or the shorter (6+) inside the longer
-    ask = np.flatnonzero(~agree & (shorter > 0) & ((gap <= s.title_max_edits) | (shorter >= 6)))
-    edits = process.cpdist(
-        [titles[i] for i in a[ask]], [titles[i] for i in b[ask]], scorer=Indel.distance, workers=1
-    ).astype(np.int64)
-    ask = ask[(edits <= s.title_max_edits) | ((edits == gap[ask]) & (shorter[ask] >= 6))]
-    agree[ask] = [
-        titles_agree(titles[i], titles[j], s) for i, j in zip(a[ask].tolist(), b[ask].tolist(), strict=True)
-    ]
-    return agree[pair_of]
+def _titles_agree(mine: list[str], theirs: list[str], s: Settings) -> np.ndarray:
+    """decision.titles_agree of each pair of titles, asked only of the pairs at most `title_max_edits`
+    insertions and deletions apart or where the shorter (6+) may be inside the longer: no other pair
+    can agree."""
+    edits = process.cpdist(mine, theirs, scorer=Indel.distance, workers=1).astype(np.int64)
+    lengths = np.fromiter(map(len, mine + theirs), dtype=np.int64, count=2 * len(mine))
+    la, lb = lengths[: len(mine)], lengths[len(mine) :]
+    ask = np.flatnonzero(
+        (edits <= s.title_max_edits) | ((edits == np.abs(la - lb)) & (np.minimum(la, lb) >= 6))
+    )
+    agree = np.zeros(len(mine), dtype=bool)
+    agree[ask] = [titles_agree(mine[i], theirs[i], s) for i in ask.tolist()]
+    return agree
 
 
 def given_near(con: duckdb.DuckDBPyConnection, pending: list[Pending]) -> Near:
