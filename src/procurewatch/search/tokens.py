@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, cached_property
 from operator import itemgetter
 
 import numpy as np
@@ -291,7 +291,11 @@ class _Batch:
         self.codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         self.lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         self.first = np.cumsum(self.lengths + 1) - self.lengths - 1  # where each text starts in `codes`
-        self.cjk = _is_cjk()[self.codes]
+
+    @cached_property
+    def cjk(self) -> np.ndarray:
+        """Whether each code point is CJK (not needed for the texts cut piece by piece)."""
+        return _is_cjk()[self.codes]
 
     def any_in_each(self, mask: np.ndarray) -> list[bool]:
         """Whether each text has a code point where `mask` is true."""
