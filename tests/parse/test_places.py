@@ -201,3 +201,20 @@ def test_a_lone_surrogate_reads_the_same_places(noise: str) -> None:
     assert _triple(title="某单位采购", body=f"{noise}项目地点：宜昌市{noise}。宜昌市") == _triple(
         title="某单位采购", body="项目地点：宜昌市。宜昌市"
     )
+
+
+@pytest.mark.parametrize("before", ["", "2026年", "关于（", "x" * 40 + "，"])
+def test_a_remembered_run_reads_as_the_automaton_reads_it_in_place(before: str) -> None:
+    # what iter_long finds in a run is remembered by the run's text: read again at another offset (and from
+    # memory), the names end where the automaton reading the whole text in place says
+    from procurewatch.parse.places import _gazetteer, _hits
+
+    for names in (_gazetteer().any_form, _gazetteer().full):
+        for text in (f"{before}征集宁德分公司", f"{before}湖北宜昌市公安局，{before}宜都市水利局"):
+            in_place = [
+                hit
+                for run in names.runs.finditer(text)
+                for hit in names.automaton.iter_long(text, *run.span())
+            ]
+            assert list(_hits(text, names)) == in_place
+            assert list(_hits(text, names)) == in_place  # the second time from memory

@@ -192,7 +192,12 @@ def _two_label_lines(text: str) -> bool:
     """Whether at least two lines of `text` are a label alone (the least a header drawn as lines has)."""
     seen = 0
     for line in text.split("\n"):
-        if len(line) <= _LINE_SCAN_MAX and not _VALUE_AFTER_COLON.search(line) and label_of(line.strip()):
+        if (
+            len(line) <= _LINE_SCAN_MAX
+            and len(cell := line.strip()) <= _LABEL_MAX  # what label_of rejects first, tried before the regex
+            and not _VALUE_AFTER_COLON.search(line)
+            and label_of(cell)
+        ):
             seen += 1
             if seen >= 2:
                 return True
