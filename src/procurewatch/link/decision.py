@@ -225,6 +225,11 @@ def titles_close(a: str, b: str, max_edits: int) -> bool:
         return True
     if min(len(a), len(b)) >= 6 and (a in b or b in a):
         return True
+    gap = abs(len(a) - len(b))
+    if gap > max_edits:  # an edit changes the length by one at most
+        return False
+    if max_edits < 2:  # one edit at most, then a replacement between titles of the same length
+        return gap == 1 and Levenshtein.distance(a, b, score_cutoff=1) <= 1
     if Levenshtein.distance(a, b, score_cutoff=max_edits + 1) > max_edits:
         return False
     return all(op.tag != "replace" for op in Levenshtein.editops(a, b))
@@ -247,8 +252,9 @@ def keys_conflict(p: Pending, proc: Proc, s: Settings) -> bool:
 @lru_cache(maxsize=65536)
 def distinguishing_tokens(key: str) -> frozenset[str]:
     """Numbers and lot/phase markers (二标段, 第3批): titles differing in them are different purchases."""
-    lots = settings().lot_pattern.findall(key)
-    rest = settings().lot_pattern.sub(" ", key)
+    lot_pattern = settings().lot_pattern
+    lots = lot_pattern.findall(key)
+    rest = lot_pattern.sub(" ", key) if lots else key
     return frozenset(lots) | frozenset(_DIGITS.findall(rest))
 
 
