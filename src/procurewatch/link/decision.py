@@ -125,7 +125,7 @@ class Linker:
             link: Link = (p.id, "first", 1.0, None)
             proc = Proc(p.id, p.title_key, p.buyer_key, p.code_key, p.published, p.published)
             self.procs[p.id] = proc
-            self._index(proc, p)
+            self._index(proc, None)  # its keys are p's
             if p.ocid:
                 self.ocids.setdefault(p.ocid, p.id)
         else:
