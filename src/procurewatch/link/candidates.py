@@ -10,6 +10,7 @@ and band hashes were made when the notices were stored (keys.py).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import duckdb
@@ -63,8 +64,10 @@ class Near:
     others: list[Other]
     scores: list[float]
 
-    def of(self, i: int) -> zip[tuple[Other, float]]:
+    def of(self, i: int) -> Iterable[tuple[Other, float]]:
         lo, hi = self.offsets[i], self.offsets[i + 1]
+        if lo == hi:
+            return ()  # most notices
         return zip(self.others[lo:hi], self.scores[lo:hi], strict=True)
 
 

@@ -125,7 +125,7 @@ class Linker:
             link: Link = (p.id, "first", 1.0, None)
             proc = Proc(p.id, p.title_key, p.buyer_key, p.code_key, p.published, p.published)
             self.procs[p.id] = proc
-            self._index(proc, p)
+            self._index(proc, None)  # its keys are p's
             if p.ocid:
                 self.ocids.setdefault(p.ocid, p.id)
         else:
@@ -145,11 +145,13 @@ class Linker:
         s = self.s
         if p.ocid and p.ocid in self.ocids:
             return self.ocids[p.ocid], "ocid", 1.0, None
-        if p.fingerprint in self.fingerprints:
-            first_id, pid = self.fingerprints[p.fingerprint]
+        repost_of = self.fingerprints.get(p.fingerprint)
+        if repost_of is not None:
+            first_id, pid = repost_of
             return pid, "fingerprint", 1.0, first_id
-        if p.code_key:
-            for pid in list(self.by_code.get(p.code_key, {}))[-s.max_fuzzy_pool :]:
+        same_code = self.by_code.get(p.code_key) if p.code_key else None
+        if same_code:
+            for pid in list(same_code)[-s.max_fuzzy_pool :]:
                 proc = self.procs[pid]
                 if proc.near(p.published, s.code_window) and not buyers_conflict(
                     p.buyer_key, proc.buyer_key, s
@@ -164,35 +166,45 @@ class Linker:
                 # boilerplate; a correction (更正公告) repeating the tender is not a re-post
                 repost = other.phase == p.phase and (score >= s.repost or other.title_norm == p.title_norm)
                 return pid, "near_duplicate", round(score, 4), other.id if repost else None
-        if p.title_key:
-            # same buyer (titles compared), or the very same title from a notice that names no buyer
-            pool = dict(self.by_title.get(p.title_key) or {})
-            same_buyer = self.by_buyer.get(p.buyer_key) or {} if p.buyer_key else {}
-            # a buyer with thousands of purchases: exact titles only
-            if p.buyer_key not in self.crowded and len(same_buyer) <= s.max_fuzzy_pool:
-                pool.update(same_buyer)
-            for _, score, pid in process.extract(
-                p.title_key, pool, scorer=fuzz.ratio, score_cutoff=s.title_similarity, limit=3
+        if not p.title_key:
+            return None
+        # same buyer (titles compared), or the very same title from a notice that names no buyer
+        pool = self.by_title.get(p.title_key)
+        same_buyer = self.by_buyer.get(p.buyer_key) if p.buyer_key else None
+        # a buyer with thousands of purchases: exact titles only
+        if same_buyer and p.buyer_key not in self.crowded and len(same_buyer) <= s.max_fuzzy_pool:
+            # the same-title procurements first, then the buyer's others (a copy: the indexes stay)
+            pool = {**pool, **same_buyer} if pool else same_buyer
+        if not pool:
+            return None  # most notices: nothing to compare with
+        for _, score, pid in process.extract(
+            p.title_key, pool, scorer=fuzz.ratio, score_cutoff=s.title_similarity, limit=3
+        ):
+            proc = self.procs[pid]
+            if (
+                proc.near(p.published, s.window)
+                and titles_close(p.title_key, proc.title_key, s.title_max_edits)
+                and not keys_conflict(p, proc, s)
             ):
-                proc = self.procs[pid]
-                if (
-                    proc.near(p.published, s.window)
-                    and titles_close(p.title_key, proc.title_key, s.title_max_edits)
-                    and not keys_conflict(p, proc, s)
-                ):
-                    return proc.id, "similarity", round(score / 100, 4), None
+                return proc.id, "similarity", round(score / 100, 4), None
         return None
 
     def _index(self, proc: Proc, member: Pending | None) -> None:
         """Make the procurement findable under its own keys and under those of a new member notice."""
-        for index, keys in (
-            (self.by_code, (proc.code_key, member and member.code_key)),
-            (self.by_buyer, (proc.buyer_key, member and member.buyer_key)),
-            (self.by_title, (proc.title_key, member and member.title_key)),
-        ):
-            for key in keys:
-                if key:
-                    index[key][proc.id] = proc.title_key
+        pid, title = proc.id, proc.title_key
+        if proc.code_key:
+            self.by_code[proc.code_key][pid] = title
+        if proc.buyer_key:
+            self.by_buyer[proc.buyer_key][pid] = title
+        if title:
+            self.by_title[title][pid] = title
+        if member is not None:
+            if member.code_key:
+                self.by_code[member.code_key][pid] = title
+            if member.buyer_key:
+                self.by_buyer[member.buyer_key][pid] = title
+            if member.title_key:
+                self.by_title[member.title_key][pid] = title
 
 
 # ---------------------------------------------------------------- the rules
@@ -209,15 +221,23 @@ def titles_close(a: str, b: str, max_edits: int) -> bool:
     """One title contains the other (a portal tag, 第2次公示), or at most `max_edits` characters were
     inserted or deleted (年→年度, 规范→规范书) and none replaced: 体脂秤→健康手环 or an inserted 监理
     is another purchase."""
+    if a == b:
+        return True
     if min(len(a), len(b)) >= 6 and (a in b or b in a):
         return True
+    gap = abs(len(a) - len(b))
+    if gap > max_edits:  # an edit changes the length by one at most
+        return False
+    if max_edits < 2:  # one edit at most, then a replacement between titles of the same length
+        return gap == 1 and Levenshtein.distance(a, b, score_cutoff=1) <= 1
     if Levenshtein.distance(a, b, score_cutoff=max_edits + 1) > max_edits:
         return False
     return all(op.tag != "replace" for op in Levenshtein.editops(a, b))
 
 
 def buyers_conflict(a: str | None, b: str | None, s: Settings) -> bool:
-    return bool(a and b and fuzz.partial_ratio(a, b) < s.buyer_conflict_below)
+    # one buyer named the same way (the common case) is a full match, not worth the comparison
+    return bool(a and b and a != b and fuzz.partial_ratio(a, b) < s.buyer_conflict_below)
 
 
 def keys_conflict(p: Pending, proc: Proc, s: Settings) -> bool:
@@ -232,11 +252,14 @@ def keys_conflict(p: Pending, proc: Proc, s: Settings) -> bool:
 @lru_cache(maxsize=65536)
 def distinguishing_tokens(key: str) -> frozenset[str]:
     """Numbers and lot/phase markers (二标段, 第3批): titles differing in them are different purchases."""
-    lots = settings().lot_pattern.findall(key)
-    rest = settings().lot_pattern.sub(" ", key)
+    lot_pattern = settings().lot_pattern
+    lots = lot_pattern.findall(key)
+    rest = lot_pattern.sub(" ", key) if lots else key
     return frozenset(lots) | frozenset(_DIGITS.findall(rest))
 
 
 def tokens_conflict(a: str, b: str) -> bool:
+    if a == b:
+        return False
     ta, tb = distinguishing_tokens(a), distinguishing_tokens(b)
     return bool(ta and tb and ta != tb)

@@ -150,8 +150,8 @@ def link_selected(
     decided = [linker.link(p, candidates.of(i)) for i, p in enumerate(batch.pending)]
 
     names = ("notice_id", "procurement_id", "reason", "score", "duplicate_of")
-    rows = [(p.id, *link) for p, link in zip(batch.pending, decided, strict=True)]
-    con.register("_links", pa.table(dict(zip(names, map(list, zip(*rows, strict=True)), strict=True))))
+    columns = [[p.id for p in batch.pending], *map(list, zip(*decided, strict=True))]
+    con.register("_links", pa.table(dict(zip(names, columns, strict=True))))
     con.execute(
         "INSERT INTO notice_links SELECT notice_id, procurement_id, reason, score, duplicate_of FROM _links"
     )
@@ -189,16 +189,16 @@ def _read_pending(con: duckdb.DuckDBPyConnection, s: Settings) -> Batch:
     title_norms = normalise_many(titles)
     pending = [
         Pending(
-            id=nid,
-            fingerprint=fp,
-            published=published,
-            ocid=ocid or None,
-            buyer_key=buyer,
-            title_key=tkey or "",
-            phase=phase_of(ntype, title),
-            title_norm=title_norm,
-            code_key=code,
-            cancelled=cancel,
+            nid,
+            fp,
+            published,
+            ocid or None,
+            buyer,
+            tkey or "",
+            code,
+            cancel,
+            phase_of(ntype, title),
+            title_norm,
         )
         for nid, fp, published, ocid, title, ntype, buyer, tkey, code, cancel, title_norm in zip(
             ids,
