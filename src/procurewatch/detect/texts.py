@@ -38,8 +38,3 @@ def notice_texts(notice: Notice, title: str | None = None) -> NoticeTexts:
     if title is not None:
         texts[0] = title
     return NoticeTexts(texts)
-
-
-def normalised_fields(notice: Notice, title: str | None = None) -> dict[str, Normalised]:
-    """folding.normalise of each text field of `notice`, by field name (notice_texts(...).fields())."""
-    return notice_texts(notice, title).fields()

@@ -146,7 +146,6 @@ def field_data() -> FieldData:
     )
 
 
-Leaf = tuple[str, "Slot"]  # one scalar value of a record (stripped, not empty) and the place it sits in
 _LINKS = ("http://", "https://", "/")
 _WEB = ("http://", "https://")
 _URL, _REGION, _COUNTRY = 1, 2, 3  # the fields whose candidates are judged by their value too
@@ -295,14 +294,6 @@ class _Shapes:
 
 
 _SHAPES = _Shapes()
-
-
-def flatten(record: dict[Any, Any]) -> list[Leaf]:
-    """Every scalar of a nested record as a Leaf, in document order."""
-    values: list[str] = []
-    slots: list[Slot] = []
-    _flatten_into(record, _SHAPES.root(), values, slots)
-    return list(zip(values, slots, strict=True))
 
 
 def _flatten_into(
