@@ -49,7 +49,7 @@ def plan_near(con: duckdb.DuckDBPyConnection, s: Settings) -> tuple[np.ndarray, 
     try:
         with _memory_limited(con, PLAN_MEMORY):
             x, y, scores, shared, y_rank = _candidates(con, s)
-    except duckdb.OutOfMemoryException:  # a join that could not spill enough: again under DuckDB's own limit
+    except duckdb.OutOfMemoryException:  # a join that could not spill enough: again under the caller's limit
         x, y, scores, shared, y_rank = _candidates(con, s)
     order = np.lexsort((y_rank, -shared, -scores, x))  # best first, ties in candidate order
     x, y, scores = x[order], y[order], scores[order]
