@@ -192,19 +192,13 @@ class Linker:
     def _index(self, proc: Proc, member: Pending | None) -> None:
         """Make the procurement findable under its own keys and under those of a new member notice."""
         pid, title = proc.id, proc.title_key
-        if proc.code_key:
-            self.by_code[proc.code_key][pid] = title
-        if proc.buyer_key:
-            self.by_buyer[proc.buyer_key][pid] = title
-        if title:
-            self.by_title[title][pid] = title
-        if member is not None:
-            if member.code_key:
-                self.by_code[member.code_key][pid] = title
-            if member.buyer_key:
-                self.by_buyer[member.buyer_key][pid] = title
-            if member.title_key:
-                self.by_title[member.title_key][pid] = title
+        for keys in (proc,) if member is None else (proc, member):
+            if keys.code_key:
+                self.by_code[keys.code_key][pid] = title
+            if keys.buyer_key:
+                self.by_buyer[keys.buyer_key][pid] = title
+            if keys.title_key:
+                self.by_title[keys.title_key][pid] = title
 
 
 # ---------------------------------------------------------------- the rules
