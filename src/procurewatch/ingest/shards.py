@@ -181,10 +181,9 @@ def build_shard(shard: Shard, field_map: dict[str, str] | None, dataset: str) ->
     """Build one shard's notices into Parquet part files under `dataset` (on a worker)."""
     fs, root = fsspec.core.url_to_fs(dataset)
     folder = f"{root.rstrip('/')}/{shard.id}"
-    if fs.exists(f"{folder}/{REPORT}"):
-        finished = readable_report(dataset, shard.id)
-        if finished is not None:
-            return finished
+    finished = readable_report(dataset, shard.id)
+    if finished is not None:
+        return finished
     fs.makedirs(folder, exist_ok=True)
     per_path: Counter[str] = Counter()
     errors: list[SkippedInput] = []
