@@ -359,11 +359,6 @@ FLOOR = Path(__file__).resolve().parent / "floor.py"
 PHASES = ("storing", "linking", "indexing")
 
 
-def floor_seconds(corpus: Path, mode: str, ocds: bool) -> float:
-    """Seconds of bench/floor.py's work (`full` or `json`) on `corpus`, in a child process."""
-    return floor_run(corpus, mode, ocds)[0]
-
-
 def floor_run(corpus: Path, mode: str, ocds: bool) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of bench/floor.py's work (`full` or `json`) on `corpus`, in a child."""
     cmd = [sys.executable, str(FLOOR), "--corpus", str(corpus), "--floor-only", mode, *(["--ocds"] * ocds)]
@@ -398,7 +393,7 @@ def against_floor(sizes: list[int], rounds: int, ocds: bool, workers: int | None
                     "ingest CPU": result["cpu_seconds"],
                     "floor": floor,
                     "floor CPU": floor_cpu,
-                    "json only": floor_seconds(corpus, "json", ocds),
+                    "json only": floor_run(corpus, "json", ocds)[0],
                 }
                 for name, value in figures.items():
                     best[name] = min(best.get(name, value), value)
