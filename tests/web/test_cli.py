@@ -65,3 +65,22 @@ def test_a_province_written_in_pinyin_filters_like_its_chinese_name(tmp_path):
         for written in ("湖北省", "Hubei", "420000")
     ]
     assert outputs[0] == outputs[1] == outputs[2] and "湖北省" in outputs[0]
+
+
+def test_search_ranks_equal_scores_by_date_then_id_whatever_the_index_order(tmp_path):
+    # three notices with one text score the same; the index holds them in input order (oldest first)
+    notice = {"title": "某县公安局人脸识别系统采购公告", "content": "采购人脸识别系统一套。"}
+    lines = [
+        {"id": "n-a", **notice, "publish_date": "2019-03-01"},
+        {"id": "n-c", **notice, "publish_date": "2021-05-01"},
+        {"id": "n-b", **notice, "publish_date": "2021-05-01"},
+    ]
+    corpus = tmp_path / "notices.jsonl"
+    corpus.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines), encoding="utf-8")
+    db = tmp_path / "c.duckdb"
+    assert runner.invoke(app, ["ingest", str(corpus), "--db", str(db)]).exit_code == 0
+    result = runner.invoke(app, ["search", "人脸识别", "--db", str(db), "--format", "jsonl", "--limit", "2"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [r["published"] for r in records] == ["2021-05-01", "2021-05-01"]
+    assert records[0]["id"] < records[1]["id"]

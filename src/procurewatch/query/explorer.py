@@ -19,7 +19,7 @@ from procurewatch.query.columns import NoticeColumns
 from procurewatch.query.filters import NoticeFilters
 from procurewatch.query.notice_search import NoticeSearch, ResultPage
 from procurewatch.query.reader import StoreReader
-from procurewatch.search.index import SearchIndex
+from procurewatch.search.index import SearchHits, SearchIndex
 
 
 class Explorer:
@@ -58,6 +58,11 @@ class Explorer:
         """Display rows for these notices, in the given order."""
         with self.cursor() as cur:
             return notices.notice_rows(cur, ids)
+
+    def ranked_ids(self, hits: SearchHits, limit: int) -> list[str]:
+        """The `limit` best of a search's hits in relevance order (query/notices.ranked_ids)."""
+        with self.cursor() as cur:
+            return notices.ranked_ids(cur, hits, limit)
 
     def export_table(self, f: NoticeFilters, sort: str = "date", limit: int | None = None) -> pa.Table:
         """Every notice `f` selects as one table (query/notices.export_table)."""

@@ -124,6 +124,16 @@ def notice_rows(cur: duckdb.DuckDBPyConnection, ids: list[str]) -> list[dict[str
     return sorted(rows, key=lambda r: order[r["id"]])
 
 
+def ranked_ids(cur: duckdb.DuckDBPyConnection, hits: SearchHits, limit: int) -> list[str]:
+    """The `limit` best hits in the explorer's relevance order: by score, equal scores by date and id,
+    so the order never depends on how the index happens to be laid out in segments."""
+    source = hits_source(cur, hits)
+    rows = cur.execute(
+        f"SELECT n.id FROM {source} ORDER BY {SORT_SQL['relevance']} LIMIT {int(limit)}"
+    ).fetchall()
+    return [notice_id for (notice_id,) in rows]
+
+
 def notice_ids(cur: duckdb.DuckDBPyConnection, f: NoticeFilters, hits: SearchHits | None) -> pa.Array:
     """The ids of every notice `f` (and the search's `hits`, if any) selects, in no particular order: what
     the hand-off exports start from, without the export table's columns."""

@@ -23,7 +23,7 @@ def print_hits(db: Path, query: str, limit: int, format: str) -> None:
     hits = search_ids(db, query)
     explorer = Explorer(db)
     try:
-        rows = explorer.notice_rows(hits.ids[:limit])
+        rows = explorer.notice_rows(explorer.ranked_ids(hits, limit))
     finally:
         explorer.close()
     rows = mask_record(rows)
