@@ -51,9 +51,10 @@ PURCHASERS_FILE = "procurewatch-index-purchasers"
 # tantivy's buffer before it writes a segment: a smaller one makes more segments to merge (slower,
 # and equal segments get merged while indexing goes on); a bigger one holds more memory for no speed
 WRITER_HEAP = 128_000_000
-# tantivy's indexing threads. With more than one, each thread takes the next document when free and
-# makes a segment of its own, so notices that score the same come back in a different order from
-# one build to the next; one thread costs no more CPU (tantivy splits words on whitespace only)
+# tantivy's indexing threads. With more than one, each thread makes segments of its own: hits and
+# scores stay the same, and equal scores are ordered by date and id wherever hits are shown
+# (query/notices.py), but on 2 cores one thread already runs beside the Python thread at the step's
+# floor (docs/measurements.md)
 INDEX_THREADS = 1
 # notices indexed per writer session (commit, then wait for tantivy's merges). In one long session,
 # the segments tantivy flushes as its buffers fill are merged while it goes on indexing, beside full
