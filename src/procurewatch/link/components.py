@@ -127,26 +127,28 @@ def _plan_passes(con: duckdb.DuckDBPyConnection, chunk: int) -> None:
 
 
 # notice node -> key: every key a rule compares but the near-duplicate candidates (a 64-bit hash of
-# kind and value: a collision can only join two components, which changes no answer)
+# kind and value: a collision can only join two components, which changes no answer); one join to
+# the nodes for each table read
 _EDGES = """
-SELECT d.i, hash('o', n.ocid) AS k FROM notices n JOIN _link_nodes d ON d.id = n.id WHERE n.ocid <> ''
-UNION ALL SELECT d.i, hash('f', n.fingerprint) FROM notices n JOIN _link_nodes d ON d.id = n.id
-UNION ALL SELECT d.i, hash('c', k.code_key) FROM notice_keys k JOIN _link_nodes d ON d.id = k.notice_id
-          WHERE k.code_key <> ''
-UNION ALL SELECT d.i, hash('b', k.buyer_key) FROM notice_keys k JOIN _link_nodes d ON d.id = k.notice_id
-          WHERE k.buyer_key <> ''
-UNION ALL SELECT d.i, hash('t', k.title_key) FROM notice_keys k JOIN _link_nodes d ON d.id = k.notice_id
-          WHERE k.title_key <> ''
-UNION ALL SELECT d.i, hash('p', l.procurement_id) FROM notice_links l
-          JOIN _link_nodes d ON d.id = l.notice_id
+SELECT i, k FROM (
+    SELECT d.i, unnest([CASE WHEN n.ocid <> '' THEN hash('o', n.ocid) END, hash('f', n.fingerprint)]) AS k
+    FROM notices n JOIN _link_nodes d ON d.id = n.id
+    UNION ALL
+    SELECT d.i, unnest([CASE WHEN k.code_key <> '' THEN hash('c', k.code_key) END,
+                        CASE WHEN k.buyer_key <> '' THEN hash('b', k.buyer_key) END,
+                        CASE WHEN k.title_key <> '' THEN hash('t', k.title_key) END]) AS k
+    FROM notice_keys k JOIN _link_nodes d ON d.id = k.notice_id
+    UNION ALL
+    SELECT d.i, hash('p', l.procurement_id) FROM notice_links l JOIN _link_nodes d ON d.id = l.notice_id
+) WHERE k IS NOT NULL
 """
 
 
-# node -> node: each notice joined to the first notice (smallest node) of each of its keys, and the
+# node -> node: each notice joined to the first notice (smallest node) of each key it shares, and the
 # near-duplicate pairs
 _NODE_EDGES = """
 SELECT f.first AS a, k.i AS b FROM _cc_keyed k
-JOIN (SELECT k, min(i) AS first FROM _cc_keyed GROUP BY k) f ON f.k = k.k
+JOIN (SELECT k, min(i) AS first FROM _cc_keyed GROUP BY k HAVING count(*) > 1) f ON f.k = k.k
 UNION ALL SELECT x, y FROM _near_edges
 """
 
@@ -190,8 +192,9 @@ def _units(con: duckdb.DuckDBPyConnection, unit_notices: int) -> _Packed:
     con.execute("DROP TABLE IF EXISTS _link_unit")
     con.execute(
         """CREATE TEMP TABLE _link_unit AS
-           SELECT c.id, s.unit, c.pending FROM (SELECT * FROM _cc_nodes SEMI JOIN _cc_sizes USING (label)) c
-           ASOF JOIN _unit_starts s ON c.label >= s.label"""
+           SELECT c.id, u.unit, c.pending FROM _cc_nodes c JOIN (
+               SELECT z.label, s.unit FROM _cc_sizes z ASOF JOIN _unit_starts s ON z.label >= s.label
+           ) u ON u.label = c.label"""
     )
     con.unregister("_unit_starts")
     return _Packed(packing.notices, packing.components, packing.largest, len(packing.starts))
