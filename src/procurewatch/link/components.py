@@ -7,11 +7,12 @@ linked notice is in. `plan_components` joins notices by these keys (the keys sto
 notice_keys / notice_links), so linking each component alone, in the same order and the same passes,
 decides what linking all of them decides.
 
-Its memory does not grow with the store: the components are found in DuckDB (link/connected.py: each
-notice joined to the first notice of each of its keys, then rounds of hooks) under near_plan.py's
-`PLAN_MEMORY`, spilling beyond it. They are named by their first notice (in the store's order) and
-packed in that order: consecutive components fill a unit up to `unit_notices`, the sizes streamed to
-Python a batch at a time, which keeps only the first component of each unit.
+Its memory does not grow with the store, but for the near-duplicate pairs near_plan.py hands back: the
+components are found in DuckDB (link/connected.py: each notice joined to the first notice of each key
+it shares, then rounds of hooks) under near_plan.py's `PLAN_MEMORY`, spilling beyond it. They are
+named by their first notice (in the store's order) and packed in that order: consecutive components
+fill a unit up to `unit_notices`, their sizes streamed to Python a batch at a time, which keeps only
+the first component of each unit.
 
 The near-duplicate candidates are decided before the cut (link/near_plan.py): a notice is joined to
 the candidates the Linker could accept (close enough, titles agreeing), not to every notice of the
