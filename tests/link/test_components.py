@@ -14,9 +14,9 @@ import pytest
 from link.rows import insert, links, new_store, notice
 from link.test_linking import BODY, _crowded_and_calm, _families
 from procurewatch.link import components, unit
-from procurewatch.link.components import ComponentPlan, connected, plan_components
+from procurewatch.link.components import ComponentPlan, UnitPacking, plan_components
 from procurewatch.link.keys import settings
-from procurewatch.link.run import link_pending
+from procurewatch.link.run import complete_pending_link_rows, link_pending
 from procurewatch.link.unit import link_by_components
 
 
@@ -41,10 +41,59 @@ def small_passes(monkeypatch: pytest.MonkeyPatch, **changes: int) -> None:
         monkeypatch.setattr(f"procurewatch.link.{module}.settings", lambda: changed)
 
 
-def test_connected_names_each_component_by_its_smallest_node() -> None:
-    a = np.array([0, 3, 4, 6, 1])
-    b = np.array([5, 5, 7, 7, 8])
-    assert connected(a, b, 9).tolist() == [0, 1, 2, 0, 4, 0, 4, 4, 1]
+def test_the_plan_names_components_by_their_first_notice_and_packs_them_in_that_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # nodes in the order stored: 0 L1 · 1 s1 · 2 a · 3 L3 · 4 b · 5 p · 6 c · 7 L2 · 8 d · 9 s2 · 10 e
+    # a, e, b, d, c: a chain by ocid and project code alternately (a and e share an ocid, e and b a
+    # code...) that zigzags through the numbering, two rounds of hooks; p shares L1's code, and L1 is
+    # in a procurement with L2 (no key of theirs in common): p reaches both. L3, linked alone, is not
+    # shipped. Sizes in order 3 (L1), 1 (s1), 5 (a), 1 (s2), packed four notices to a unit.
+    monkeypatch.setattr(components.plan_components, "__defaults__", (4,))
+    keys = {
+        "L1": ("", "HC2024001"), "s1": ("", ""), "a": ("ocds-1", ""), "L3": ("", ""),
+        "b": ("ocds-2", "CODE-0002"), "p": ("", "HC2024001"), "c": ("", "CODE-0003"),
+        "L2": ("", ""), "d": ("ocds-2", "CODE-0003"), "s2": ("", ""), "e": ("ocds-1", "CODE-0002"),
+    }  # fmt: skip
+    con = new_store()
+    for n, (name, (ocid, code)) in enumerate(keys.items()):
+        row = notice(f"第{n}号采购项目{name}", id=name, ocid=ocid or None, project_code=code or None)
+        insert(con, row)
+    complete_pending_link_rows(con)
+    for name, procurement in (("L1", "P"), ("L2", "P"), ("L3", "Q")):
+        con.execute("INSERT INTO notice_links VALUES (?, ?, 'first', 1.0, NULL)", [name, procurement])
+    plan = plan_components(con)
+    assert plan == ComponentPlan(pending=8, notices=10, components=4, largest=5, units=3, passes=1)
+    assert sorted(con.execute("SELECT id, unit, pending FROM _link_unit").fetchall()) == sorted(
+        [("L1", 0, False), ("p", 0, True), ("L2", 0, False), ("s1", 0, True)]
+        + [(name, 1, True) for name in "abcde"]
+        + [("s2", 2, True)]
+    )
+
+
+def _packed_one_by_one(sizes: list[int], unit_notices: int) -> list[int]:
+    units, current, filled = [], 0, 0
+    for size in sizes:
+        if filled and filled + size > unit_notices:
+            current, filled = current + 1, 0
+        units.append(current)
+        filled += size
+    return units
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_units_packed_a_batch_at_a_time_are_those_packed_one_component_at_a_time(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    count, unit_notices = int(rng.integers(1, 400)), int(rng.integers(1, 60))
+    sizes = rng.integers(1, 2 * unit_notices + 2, count) if seed % 2 else rng.geometric(0.2, count)
+    names = np.cumsum(rng.integers(1, 9, count))  # increasing, not consecutive
+    packing = UnitPacking(unit_notices)
+    cuts = np.sort(rng.choice(count + 1, size=min(count + 1, 6), replace=False))
+    for lo, hi in zip([0, *cuts.tolist()], [*cuts.tolist(), count], strict=True):
+        packing.add(names[lo:hi], sizes[lo:hi])
+    units = np.searchsorted(np.array(packing.starts), names, side="right") - 1
+    assert units.tolist() == _packed_one_by_one(sizes.tolist(), unit_notices)
+    assert (packing.notices, packing.components, packing.largest) == (sizes.sum(), count, sizes.max())
 
 
 @pytest.mark.parametrize("chunk", [25_000, 3])

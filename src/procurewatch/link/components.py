@@ -3,9 +3,16 @@
 Every rule of decision.py compares a notice only with notices that share one of its keys: the ocid,
 the fingerprint, the code, buyer and title keys (the procurements in play are found by these, the
 crowded buyers are counted by buyer key), a near-duplicate candidate, and the procurement an already
-linked notice is in. `plan_components` joins notices by these keys (union-find over the keys stored in
-notices / notice_keys / notice_links, on arrays), so linking each component alone, in the same order
-and the same passes, decides what linking all of them decides.
+linked notice is in. `plan_components` joins notices by these keys (the keys stored in notices /
+notice_keys / notice_links), so linking each component alone, in the same order and the same passes,
+decides what linking all of them decides.
+
+Its memory does not grow with the store, but for the near-duplicate pairs near_plan.py hands back: the
+components are found in DuckDB (link/connected.py: each notice joined to the first notice of each key
+it shares, then rounds of hooks) under near_plan.py's `PLAN_MEMORY`, spilling beyond it. They are
+named by their first notice (in the store's order) and packed in that order: consecutive components
+fill a unit up to `unit_notices`, their sizes streamed to Python a batch at a time, which keeps only
+the first component of each unit.
 
 The near-duplicate candidates are decided before the cut (link/near_plan.py): a notice is joined to
 the candidates the Linker could accept (close enough, titles agreeing), not to every notice of the
@@ -29,17 +36,25 @@ score, rank)` (near_plan.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
+from procurewatch.link import near_plan
+from procurewatch.link.connected import LABELS, label_components
 from procurewatch.link.keys import settings
-from procurewatch.link.near_plan import plan_near
+from procurewatch.link.near_plan import memory_limited, plan_near
 
 # notices per unit of work: small components are packed together up to this size
 UNIT_NOTICES = 20_000
+# components' sizes handed to the packing at a time
+_PACK_BATCH = 1 << 20
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -62,54 +77,42 @@ class ComponentPlan:
 def plan_components(con: duckdb.DuckDBPyConnection, unit_notices: int = UNIT_NOTICES) -> ComponentPlan:
     """Plan the linking of every pending notice as independent units (see the module's note)."""
     s = settings()
-    _plan_passes(con, s.pending_chunk)
+    _bounded(con, lambda: _plan_passes(con, s.pending_chunk))
     [(pending, passes)] = con.execute("SELECT count(*), count(DISTINCT pass) FROM _link_plan").fetchall()
-    con.execute("DROP TABLE IF EXISTS _link_nodes")
-    con.execute(
-        "CREATE TEMP TABLE _link_nodes AS SELECT id, (row_number() OVER () - 1)::BIGINT AS i FROM notices"
-    )
-    [(total,)] = con.execute("SELECT count(*) FROM _link_nodes").fetchall()
     near_x, near_y = plan_near(con, s)
-    edges = con.sql(_EDGES).fetchnumpy()
-    keys, key_node = np.unique(edges["k"], return_inverse=True)
-    label = connected(
-        np.concatenate([edges["i"].astype(np.int64), near_x]),
-        np.concatenate([total + key_node.astype(np.int64), near_y]),
-        total + len(keys),
-    )
-    label = label[:total]
-    is_pending = np.zeros(total, dtype=bool)
-    is_pending[con.sql("SELECT i FROM _link_nodes SEMI JOIN _link_plan USING (id)").fetchnumpy()["i"]] = True
-    wanted = np.unique(label[is_pending])  # components holding a pending notice
-    sizes = np.bincount(label, minlength=total)[wanted]
-    unit_of_component = _pack(sizes, unit_notices)
-    slot = np.full(total, -1, dtype=np.int64)
-    slot[wanted] = unit_of_component
-    unit = slot[label]
-    shipped = np.flatnonzero(unit >= 0)
     con.register(
-        "_units",
-        pa.table({"i": shipped, "unit": unit[shipped].astype(np.int32), "pending": is_pending[shipped]}),
+        "_near_edges", pa.table({"x": pa.array(near_x, pa.int64()), "y": pa.array(near_y, pa.int64())})
     )
-    con.execute("DROP TABLE IF EXISTS _link_unit")
-    con.execute(
-        """CREATE TEMP TABLE _link_unit AS
-           SELECT n.id, u.unit, u.pending FROM _units u JOIN _link_nodes n ON n.i = u.i"""
-    )
-    con.unregister("_units")
-    con.execute("DROP TABLE _link_nodes")
+    del near_x, near_y
+    try:
+        packed = _bounded(con, lambda: _units(con, unit_notices))
+    finally:
+        con.unregister("_near_edges")
+        for table in ("_cc_keyed", "_cc_nodes", "_cc_sizes", LABELS, "_link_nodes"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
     return ComponentPlan(
         pending=int(pending),
-        notices=len(shipped),
-        components=len(wanted),
-        largest=int(sizes.max()) if len(sizes) else 0,
-        units=int(unit_of_component.max()) + 1 if len(sizes) else 0,
+        notices=packed.notices,
+        components=packed.components,
+        largest=packed.largest,
+        units=packed.units,
         passes=int(passes),
     )
 
 
+def _bounded(con: duckdb.DuckDBPyConnection, step: Callable[[], T]) -> T:
+    """`step` under planning's memory limit (near_plan.py), spilling beyond it; again under the
+    caller's limit if a join could not spill enough."""
+    try:
+        with memory_limited(con, near_plan.PLAN_MEMORY):
+            return step()
+    except duckdb.OutOfMemoryException:
+        return step()
+
+
 def _plan_passes(con: duckdb.DuckDBPyConnection, chunk: int) -> None:
-    """The pending notices in the order run.py links them, and the pass each is linked in."""
+    """The pending notices in the order run.py links them, and the pass each is linked in; and
+    `_link_nodes(id, i)`: every notice numbered (as a node of the graph)."""
     con.execute("DROP TABLE IF EXISTS _link_plan")
     con.execute(
         """CREATE TEMP TABLE _link_plan AS
@@ -118,50 +121,115 @@ def _plan_passes(con: duckdb.DuckDBPyConnection, chunk: int) -> None:
                FROM notices n ANTI JOIN notice_links l ON l.notice_id = n.id)""",
         [chunk],
     )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _link_nodes AS"
+        " SELECT id, (row_number() OVER () - 1)::BIGINT AS i FROM notices"
+    )
 
 
 # notice node -> key: every key a rule compares but the near-duplicate candidates (a 64-bit hash of
-# kind and value: a collision can only join two components, which changes no answer)
+# kind and value: a collision can only join two components, which changes no answer); one join to
+# the nodes for each table read
 _EDGES = """
-SELECT d.i, hash('o', n.ocid) AS k FROM notices n JOIN _link_nodes d ON d.id = n.id WHERE n.ocid <> ''
-UNION ALL SELECT d.i, hash('f', n.fingerprint) FROM notices n JOIN _link_nodes d ON d.id = n.id
-UNION ALL SELECT d.i, hash('c', k.code_key) FROM notice_keys k JOIN _link_nodes d ON d.id = k.notice_id
-          WHERE k.code_key <> ''
-UNION ALL SELECT d.i, hash('b', k.buyer_key) FROM notice_keys k JOIN _link_nodes d ON d.id = k.notice_id
-          WHERE k.buyer_key <> ''
-UNION ALL SELECT d.i, hash('t', k.title_key) FROM notice_keys k JOIN _link_nodes d ON d.id = k.notice_id
-          WHERE k.title_key <> ''
-UNION ALL SELECT d.i, hash('p', l.procurement_id) FROM notice_links l
-          JOIN _link_nodes d ON d.id = l.notice_id
+SELECT i, k FROM (
+    SELECT d.i, unnest([CASE WHEN n.ocid <> '' THEN hash('o', n.ocid) END, hash('f', n.fingerprint)]) AS k
+    FROM notices n JOIN _link_nodes d ON d.id = n.id
+    UNION ALL
+    SELECT d.i, unnest([CASE WHEN k.code_key <> '' THEN hash('c', k.code_key) END,
+                        CASE WHEN k.buyer_key <> '' THEN hash('b', k.buyer_key) END,
+                        CASE WHEN k.title_key <> '' THEN hash('t', k.title_key) END]) AS k
+    FROM notice_keys k JOIN _link_nodes d ON d.id = k.notice_id
+    UNION ALL
+    SELECT d.i, hash('p', l.procurement_id) FROM notice_links l JOIN _link_nodes d ON d.id = l.notice_id
+) WHERE k IS NOT NULL
 """
 
 
-def connected(a: np.ndarray, b: np.ndarray, nodes: int) -> np.ndarray:
-    """The component of each of `nodes` nodes joined by the edges (a[i], b[i]), named by its smallest
-    node: roots are hooked under the smaller root of every edge, then paths are halved until flat."""
-    parent = np.arange(nodes, dtype=np.int64)
-    while True:
-        ra, rb = parent[a], parent[b]
-        differ = ra != rb
-        if not differ.any():
-            return parent
-        low, high = np.minimum(ra[differ], rb[differ]), np.maximum(ra[differ], rb[differ])
-        np.minimum.at(parent, high, low)
+# node -> node: each notice joined to the first notice (smallest node) of each key it shares, and the
+# near-duplicate pairs
+_NODE_EDGES = """
+SELECT f.first AS a, k.i AS b FROM _cc_keyed k
+JOIN (SELECT k, min(i) AS first FROM _cc_keyed GROUP BY k HAVING count(*) > 1) f ON f.k = k.k
+UNION ALL SELECT x, y FROM _near_edges
+"""
+
+
+@dataclass(frozen=True)
+class _Packed:
+    notices: int
+    components: int
+    largest: int
+    units: int
+
+
+def _units(con: duckdb.DuckDBPyConnection, unit_notices: int) -> _Packed:
+    """`_link_unit` from the components (named by their smallest node, in that order) holding a
+    pending notice: each component's unit packed from their sizes, streamed a batch at a time."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _cc_keyed AS {_EDGES}")
+    label_components(con, _NODE_EDGES)
+    con.execute("DROP TABLE _cc_keyed")
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _cc_nodes AS
+            SELECT d.id, coalesce(l.label, d.i) AS label, p.id IS NOT NULL AS pending
+            FROM _link_nodes d LEFT JOIN {LABELS} l ON l.node = d.i LEFT JOIN _link_plan p ON p.id = d.id"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _cc_sizes AS
+           SELECT label, count(*) AS size FROM _cc_nodes GROUP BY label HAVING bool_or(pending)"""
+    )
+    reader = con.sql("SELECT label, size FROM _cc_sizes ORDER BY label").to_arrow_reader(_PACK_BATCH)
+    packing = UnitPacking(unit_notices)
+    for batch in reader:
+        packing.add(batch.column(0).to_numpy(), batch.column(1).to_numpy())
+    con.register(
+        "_unit_starts",
+        pa.table(
+            {
+                "label": pa.array(packing.starts, pa.int64()),
+                "unit": pa.array(range(len(packing.starts)), pa.int32()),
+            }
+        ),
+    )
+    con.execute("DROP TABLE IF EXISTS _link_unit")
+    con.execute(
+        """CREATE TEMP TABLE _link_unit AS
+           SELECT c.id, u.unit, c.pending FROM _cc_nodes c JOIN (
+               SELECT z.label, s.unit FROM _cc_sizes z ASOF JOIN _unit_starts s ON z.label >= s.label
+           ) u ON u.label = c.label"""
+    )
+    con.unregister("_unit_starts")
+    return _Packed(packing.notices, packing.components, packing.largest, len(packing.starts))
+
+
+class UnitPacking:
+    """Consecutive components fill a unit up to `unit_notices` notices (a bigger component has a unit
+    of its own), given their sizes in order a batch at a time: what is kept is the first component
+    of each unit (at most about 2 * notices / unit_notices of them: two units side by side hold more
+    than `unit_notices`), not a figure per component."""
+
+    def __init__(self, unit_notices: int) -> None:
+        self.unit_notices = unit_notices
+        self.starts: list[int] = []  # the name of the first component of each unit
+        self.filled = 0  # notices in the last unit so far
+        self.notices = self.components = self.largest = 0
+
+    def add(self, names: np.ndarray, sizes: np.ndarray) -> None:
+        if not len(sizes):
+            return
+        ends = np.cumsum(sizes, dtype=np.int64)  # notices of the batch up to each component, itself included
+        begins = ends - sizes
+        if not self.starts:
+            self.starts.append(int(names[0]))
+        base = -self.filled  # the notices of the batch before the last unit began
         while True:
-            grand = parent[parent]
-            if np.array_equal(grand, parent):
+            j = int(np.searchsorted(ends, base + self.unit_notices, side="right"))  # the first that overflows
+            if j < len(sizes) and begins[j] == base:  # it begins the unit: bigger than a unit, alone in it
+                j += 1
+            if j >= len(sizes):
                 break
-            parent = grand
-
-
-def _pack(sizes: np.ndarray, unit_notices: int) -> np.ndarray:
-    """The unit of each component: consecutive components fill a unit up to `unit_notices` notices (a
-    bigger component has a unit of its own)."""
-    unit = np.empty(len(sizes), dtype=np.int64)
-    current, filled = 0, 0
-    for i, size in enumerate(sizes.tolist()):
-        if filled and filled + size > unit_notices:
-            current, filled = current + 1, 0
-        unit[i] = current
-        filled += size
-    return unit
+            self.starts.append(int(names[j]))
+            base = int(begins[j])
+        self.filled = int(ends[-1]) - base
+        self.notices += int(ends[-1])
+        self.components += len(sizes)
+        self.largest = max(self.largest, int(sizes.max()))

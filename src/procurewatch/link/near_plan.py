@@ -47,7 +47,7 @@ def plan_near(con: duckdb.DuckDBPyConnection, s: Settings) -> tuple[np.ndarray, 
     kept when the Linker can act on them: in the temp table `_near_plan(notice_id, other, score,
     rank)`, and returned as node pairs (the `i` of `_link_nodes`, which must exist, as `_link_plan`)."""
     try:
-        with _memory_limited(con, PLAN_MEMORY):
+        with memory_limited(con, PLAN_MEMORY):
             x, y, scores, shared, y_rank = _candidates(con, s)
     except duckdb.OutOfMemoryException:  # a join that could not spill enough: again under the caller's limit
         x, y, scores, shared, y_rank = _candidates(con, s)
@@ -86,7 +86,7 @@ def _candidates(
 
 
 @contextmanager
-def _memory_limited(con: duckdb.DuckDBPyConnection, limit: int) -> Iterator[None]:
+def memory_limited(con: duckdb.DuckDBPyConnection, limit: int) -> Iterator[None]:
     [(before,)] = con.execute("SELECT current_setting('memory_limit')").fetchall()
     con.execute(f"SET memory_limit = '{limit // 2**20}MiB'")
     try:
