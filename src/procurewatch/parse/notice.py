@@ -60,13 +60,17 @@ _PLACEHOLDER = Decimal(str(knowledge.load_json("parse", "labels.json")["placehol
 
 
 def understand(doc: Document) -> Notice:
-    return explain(doc)[0]
+    return _understood(doc, None)  # where each value came from is not written down: nobody reads it
 
 
 def explain(doc: Document) -> tuple[Notice, dict[str, list[str]]]:
     """The Notice, and for each field where its value came from (a source key, a table cell or a
     text span), for `procurewatch inspect`."""
     trace: dict[str, list[str]] = {}
+    return _understood(doc, trace), trace
+
+
+def _understood(doc: Document, trace: dict[str, list[str]] | None) -> Notice:
     hints: dict[str, Any] = doc.hints or {}
     fp = content_fingerprint(doc.title, doc.body, doc.attachments)
     text = f"{doc.body}\n{doc.attachments}" if doc.attachments else doc.body
@@ -94,7 +98,7 @@ def explain(doc: Document) -> tuple[Notice, dict[str, list[str]]]:
         suppliers=suppliers,
         rejected=rejected,
     )
-    notice = Notice(
+    return Notice(
         id=notice_id(doc.source_key or doc.path, doc.locator, fp),
         fingerprint=fp,
         path=doc.path,
@@ -119,7 +123,6 @@ def explain(doc: Document) -> tuple[Notice, dict[str, list[str]]]:
         ocid=_str(hints.get("ocid")),
         items=list(hints.get("items") or []),
     )
-    return notice, trace
 
 
 def _note(trace: dict[str, list[str]] | None, name: str, where: str) -> None:
