@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -78,7 +79,7 @@ def _understood(doc: Document, trace: dict[str, list[str]] | None) -> Notice:
     language = detect_language(doc.title, doc.body, _str(hints.get("language")))
     chinese = language == "zh"
     phase = _phase(doc, hints)
-    cells = fields_from_tables(hints.get("tables"), text) if doc.kind != "ocds" else []
+    cells: Iterable[TableField] = _Cells(hints.get("tables"), text) if doc.kind != "ocds" else ()
     buyer = _buyer(doc.title, text, hints, phase, cells, trace)
     suppliers = _suppliers(text, hints, phase, cells, trace)
     # a notice of no clear type that names its winner (a portal fragment: 中标人 X, 中标价 Y) states an award
@@ -123,6 +124,23 @@ def _understood(doc: Document, trace: dict[str, list[str]] | None) -> Notice:
         ocid=_str(hints.get("ocid")),
         items=list(hints.get("items") or []),
     )
+
+
+class _Cells:
+    """The labelled cells of a notice's tables, read when a field first needs them: a notice whose source
+    states its buyer, winners and figures never reads its tables."""
+
+    __slots__ = ("_read", "_tables", "_text")
+
+    def __init__(self, tables: list[list[list[str]]] | None, text: str) -> None:
+        self._tables = tables
+        self._text = text
+        self._read: list[TableField] | None = None
+
+    def __iter__(self) -> Iterator[TableField]:
+        if self._read is None:
+            self._read = fields_from_tables(self._tables, self._text)
+        return iter(self._read)
 
 
 def _note(trace: dict[str, list[str]] | None, name: str, where: str) -> None:
@@ -172,7 +190,7 @@ def _buyer(
     text: str,
     hints: dict[str, Any],
     phase: str = "other",
-    cells: list[TableField] = (),  # type: ignore[assignment]
+    cells: Iterable[TableField] = (),
     trace: dict[str, list[str]] | None = None,
 ) -> str | None:
     hinted = _str(hints.get("buyer"))
@@ -226,7 +244,7 @@ def _suppliers(
     text: str,
     hints: dict[str, Any],
     phase: str,
-    cells: list[TableField] = (),  # type: ignore[assignment]
+    cells: Iterable[TableField] = (),
     trace: dict[str, list[str]] | None = None,
 ) -> list[str]:
     hinted = hints.get("suppliers")
@@ -270,7 +288,7 @@ def _amounts(
     phase: str,
     chinese: bool,
     ocds: bool = False,
-    cells: list[TableField] = (),  # type: ignore[assignment]
+    cells: Iterable[TableField] = (),
     trace: dict[str, list[str]] | None = None,
     suppliers: list[str] = (),  # type: ignore[assignment]
     rejected: list[str] | None = None,
@@ -329,7 +347,7 @@ def _amounts(
 
 
 def _cell_amounts(
-    cells: list[TableField], phase: str, trace: dict[str, list[str]] | None
+    cells: Iterable[TableField], phase: str, trace: dict[str, list[str]] | None
 ) -> list[FoundAmount]:
     """Money cells of tables, with the kind their label gives. A bid (投标报价) is the price of an award
     only in an award notice that states no award figure of its own; a general label (金额) takes the
