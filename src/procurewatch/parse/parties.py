@@ -179,7 +179,7 @@ def suppliers_from_text(text: str, phase: str) -> list[str]:
 
 def is_operator(name: str | None) -> bool:
     """A telecom operator's name (中国移动 …)."""
-    return bool(name) and any(op in name for op in OPERATORS)
+    return bool(name and _OPERATOR_RE.search(name))
 
 
 def names_operator(name: str | None) -> bool:
