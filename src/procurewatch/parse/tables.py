@@ -133,8 +133,10 @@ def _header_word(cell: str) -> bool:
 @lru_cache(maxsize=8192)
 def label_of(cell: str) -> tuple[str, str] | None:
     """(field, kind) when the whole cell is a known label, else None."""
-    if not cell or len(cell) > _LABEL_MAX or _HAS_FIGURE.search(cell):
-        return None  # no label word holds a figure: rejected before any normalising
+    if not cell or len(cell) > _LABEL_MAX or _HAS_FIGURE.search(cell) or _VALUE_AFTER_COLON.search(cell):
+        # no label word holds a figure, nor a colon, which normalising leaves in a cell when a value
+        # follows it outside brackets: rejected before any normalising
+        return None
     return _label_index().get(normalise_label(cell))
 
 

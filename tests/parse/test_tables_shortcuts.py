@@ -1,5 +1,6 @@
-"""The flat reading of '|' cells and lines (tables._flat_fields), which looks only at the runs through a
-label, answers as its definition does: every maximal run of column cells read left to right."""
+"""The shortcuts of parse/tables.py answer as their definitions do: the flat reading of '|' cells and lines,
+which looks only at the runs through a label, as every maximal run of column cells read left to right; a
+label told without normalising the cells that cannot be one, as the normalised cell looked up."""
 
 from __future__ import annotations
 
@@ -82,3 +83,14 @@ def test_flat_fields_read_as_every_run_is_read() -> None:
             assert tables._flat_fields(cells, "text", pairs, min_labels, column_max) == expected, cells
             with_rows += any(item.lot for item in expected)
     assert with_rows > 300  # headers over data rows were met, not only plain cells
+
+
+def test_label_of_is_the_normalised_cell_looked_up() -> None:
+    index = tables._label_index()
+    pieces = [*index, ":", "：", "(", ")", "（", "）", " ", "\u3000", "\xa0", "一、", "(1)", "万元", "x"]
+    rng = random.Random(20)
+    for _ in range(50_000):
+        cell = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 5)))
+        short = 0 < len(cell) <= tables._LABEL_MAX and not tables._HAS_FIGURE.search(cell)
+        expected = index.get(tables.normalise_label(cell)) if short else None
+        assert label_of.__wrapped__(cell) == expected, cell
