@@ -270,7 +270,6 @@ def _kept(written: str, value: Decimal, rejected: list[str] | None) -> Decimal |
     return plausible(value)
 
 
-@lru_cache(maxsize=1024)  # a source's field names are few (budget, 中标价(元))
 def kind_from_name(name: str) -> str | None:
     """budget / award / contract from a field name (中标价(元) → award), or None."""
     text = halfwidth(name).lower()
