@@ -23,11 +23,13 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], dict
     roles = "|".join(sorted(map(re.escape, data["roles"]), key=len, reverse=True))
     ranks = "".join(data["ranks"])
     stops = "|".join(sorted(map(re.escape, data["stops"]), key=len, reverse=True))
-    heading = rf"第\s*(?P<rank>[{ranks}])\s*(?:{roles})"
+    ranking = rf"\s*(?P<rank>[{ranks}])\s*(?:{roles})"  # what follows 第
+    heading = rf"第{ranking}"
     # the next heading, a numbered section (四、) or a word that starts another field
     next_heading = rf"第\s*[{ranks}]\s*(?:{roles})|[一二三四五六七八九十]+[、.]|(?:推荐)?(?:{stops})"
     after = re.compile(
-        rf"(?:推荐)?{heading}\s*(?:[:：|]|为|是)\s*(?P<name>{_NAME}{{2,60}}?)(?=$|[^\u4e00-\u9fffA-Za-z0-9()（）·\-]|{next_heading})"
+        # (?:推荐第|第) is (?:推荐)?第 written so that the search skips to the characters a match opens with
+        rf"(?:推荐第|第){ranking}\s*(?:[:：|]|为|是)\s*(?P<name>{_NAME}{{2,60}}?)(?=$|[^\u4e00-\u9fffA-Za-z0-9()（）·\-]|{next_heading})"
     )
     ranked = rf"(?:为|是|确定为|推荐为)\s*{heading}"
     before = re.compile(rf"(?P<name>{_NAME}{{{_BEFORE_NAME_MIN},{_BEFORE_NAME_MAX}}})\s*{ranked}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 from functools import cache
 from typing import Any
 
@@ -46,16 +47,29 @@ def _han_ratio(text: str) -> float:
     return sum(map(len, _HANS.findall(text))) / letters if letters else 0.0
 
 
+_SHARE_NUMERATOR, _SHARE_DENOMINATOR = Fraction(str(_HAN_SHARE)).as_integer_ratio()
+
+
+def _han_enough(text: str) -> bool:
+    """_han_ratio(text) >= _HAN_SHARE. Every Han character is a letter, so when the Han characters alone
+    make that share of the whole text they make at least that share of its letters: the letters need not
+    be counted (a Chinese title)."""
+    hans = sum(map(len, _HANS.findall(text)))
+    if hans and hans * _SHARE_DENOMINATOR >= _SHARE_NUMERATOR * len(text):
+        return True
+    return _han_ratio(text) >= _HAN_SHARE
+
+
 def detect_language(title: str, body: str, hint: str | None = None) -> str | None:
     """ISO 639-1 code (zh for Chinese), or None for text without letters."""
     if hint:
         return str(hint).strip().lower().split("-")[0].split("_")[0] or None
-    if len(title) >= _TITLE_ENOUGH and _han_ratio(title) >= _HAN_SHARE:
+    if len(title) >= _TITLE_ENOUGH and _han_enough(title):
         return "zh"  # a Chinese title decides; the body need not be read
     sample = f"{title}\n{body[:_SAMPLE]}"
     if not _LETTER.search(sample):
         return None
-    if _han_ratio(sample) >= _HAN_SHARE:
+    if _han_enough(sample):
         return "zh"
     lang, _ = _identifier().classify(sample)
     return str(lang)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -60,13 +61,17 @@ _PLACEHOLDER = Decimal(str(knowledge.load_json("parse", "labels.json")["placehol
 
 
 def understand(doc: Document) -> Notice:
-    return explain(doc)[0]
+    return _understood(doc, None)  # where each value came from is not written down: nobody reads it
 
 
 def explain(doc: Document) -> tuple[Notice, dict[str, list[str]]]:
     """The Notice, and for each field where its value came from (a source key, a table cell or a
     text span), for `procurewatch inspect`."""
     trace: dict[str, list[str]] = {}
+    return _understood(doc, trace), trace
+
+
+def _understood(doc: Document, trace: dict[str, list[str]] | None) -> Notice:
     hints: dict[str, Any] = doc.hints or {}
     fp = content_fingerprint(doc.title, doc.body, doc.attachments)
     text = f"{doc.body}\n{doc.attachments}" if doc.attachments else doc.body
@@ -74,7 +79,7 @@ def explain(doc: Document) -> tuple[Notice, dict[str, list[str]]]:
     language = detect_language(doc.title, doc.body, _str(hints.get("language")))
     chinese = language == "zh"
     phase = _phase(doc, hints)
-    cells = fields_from_tables(hints.get("tables"), text) if doc.kind != "ocds" else []
+    cells: Iterable[TableField] = _Cells(hints.get("tables"), text) if doc.kind != "ocds" else ()
     buyer = _buyer(doc.title, text, hints, phase, cells, trace)
     suppliers = _suppliers(text, hints, phase, cells, trace)
     # a notice of no clear type that names its winner (a portal fragment: 中标人 X, 中标价 Y) states an award
@@ -94,7 +99,7 @@ def explain(doc: Document) -> tuple[Notice, dict[str, list[str]]]:
         suppliers=suppliers,
         rejected=rejected,
     )
-    notice = Notice(
+    return Notice(
         id=notice_id(doc.source_key or doc.path, doc.locator, fp),
         fingerprint=fp,
         path=doc.path,
@@ -119,7 +124,23 @@ def explain(doc: Document) -> tuple[Notice, dict[str, list[str]]]:
         ocid=_str(hints.get("ocid")),
         items=list(hints.get("items") or []),
     )
-    return notice, trace
+
+
+class _Cells:
+    """The labelled cells of a notice's tables, read when a field first needs them: a notice whose source
+    states its buyer, winners and figures never reads its tables."""
+
+    __slots__ = ("_read", "_tables", "_text")
+
+    def __init__(self, tables: list[list[list[str]]] | None, text: str) -> None:
+        self._tables = tables
+        self._text = text
+        self._read: list[TableField] | None = None
+
+    def __iter__(self) -> Iterator[TableField]:
+        if self._read is None:
+            self._read = fields_from_tables(self._tables, self._text)
+        return iter(self._read)
 
 
 def _note(trace: dict[str, list[str]] | None, name: str, where: str) -> None:
@@ -169,7 +190,7 @@ def _buyer(
     text: str,
     hints: dict[str, Any],
     phase: str = "other",
-    cells: list[TableField] = (),  # type: ignore[assignment]
+    cells: Iterable[TableField] = (),
     trace: dict[str, list[str]] | None = None,
 ) -> str | None:
     hinted = _str(hints.get("buyer"))
@@ -223,7 +244,7 @@ def _suppliers(
     text: str,
     hints: dict[str, Any],
     phase: str,
-    cells: list[TableField] = (),  # type: ignore[assignment]
+    cells: Iterable[TableField] = (),
     trace: dict[str, list[str]] | None = None,
 ) -> list[str]:
     hinted = hints.get("suppliers")
@@ -267,7 +288,7 @@ def _amounts(
     phase: str,
     chinese: bool,
     ocds: bool = False,
-    cells: list[TableField] = (),  # type: ignore[assignment]
+    cells: Iterable[TableField] = (),
     trace: dict[str, list[str]] | None = None,
     suppliers: list[str] = (),  # type: ignore[assignment]
     rejected: list[str] | None = None,
@@ -326,7 +347,7 @@ def _amounts(
 
 
 def _cell_amounts(
-    cells: list[TableField], phase: str, trace: dict[str, list[str]] | None
+    cells: Iterable[TableField], phase: str, trace: dict[str, list[str]] | None
 ) -> list[FoundAmount]:
     """Money cells of tables, with the kind their label gives. A bid (投标报价) is the price of an award
     only in an award notice that states no award figure of its own; a general label (金额) takes the

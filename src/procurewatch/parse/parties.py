@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from procurewatch import knowledge
 from procurewatch.parse.widths import halfwidth, spaced
@@ -18,6 +19,7 @@ _LABELS = knowledge.load_json("parse", "labels.json")
 _OPERATORS = knowledge.load_json("parse", "operators.json")
 OPERATORS: tuple[str, ...] = tuple(_OPERATORS["operators"])
 _TOKENS = "|".join(_OPERATORS["tokens"])
+_TOKEN_RE = re.compile(_TOKENS)
 
 _NAME_CHARS = r"[\u4e00-\u9fffA-Za-z0-9()（）·\-、]"
 _STOP_WORDS = re.compile(
@@ -83,6 +85,7 @@ _NOT_IN_ORG = re.compile(r"征集|征求|采购|项目|关于|公告|服务")
 _TITLE_OPERATOR = re.compile(rf"^(?P<org>[\u4e00-\u9fff]{{2,8}}?(?:{_TOKENS})(?:分公司)?)")
 
 
+@lru_cache(maxsize=2048)  # a source's buyers and winners recur across its notices
 def clean_name(raw: str) -> str | None:
     """A name cut at the next label and trimmed; None when it is not a name."""
     name = halfwidth(raw).strip()
@@ -176,12 +179,12 @@ def suppliers_from_text(text: str, phase: str) -> list[str]:
 
 def is_operator(name: str | None) -> bool:
     """A telecom operator's name (中国移动 …)."""
-    return bool(name) and any(op in name for op in OPERATORS)
+    return bool(name and _OPERATOR_RE.search(name))
 
 
 def names_operator(name: str | None) -> bool:
     """A name with an operator word in it (福建移动, 云霄电信, 铁塔能源福建分公司)."""
-    return bool(name) and re.search(_TOKENS, name) is not None
+    return bool(name) and _TOKEN_RE.search(name) is not None
 
 
 def operator_in(text: str) -> str | None:
@@ -196,7 +199,7 @@ def buyer_from_title(title: str) -> str | None:
     m = _TITLE_ORG.match(head)
     if m:
         org = m.group("org")
-        if (re.search(_TOKENS, org) or "有限公司" in org) and not _NOT_IN_ORG.search(org):
+        if (_TOKEN_RE.search(org) or "有限公司" in org) and not _NOT_IN_ORG.search(org):
             return org
     m = _TITLE_OPERATOR.match(head)
     if m:

@@ -545,19 +545,20 @@ def find_place(
     context = _Context()
     # A bare region ("江西") constrains everything; a free-text region (an address) counts after the title.
     region_first, region_last = _region_names(region)
-    named = [*_short_matches(buyer), *_matches(title, True)]
     # a same-named small place must not outweigh the province or city named elsewhere: provinces and
     # prefectures written in full (江西省, 吉安市) before every other name, each group in text order (a short
     # form, 南阳 of 南阳镇, or a county's name may be a namesake elsewhere); the portal a notice was published
     # on outweighs a short form (太湖 of 苏州太湖度假区 is not 太湖县 of Anhui) but not a name written in full
+    names = list(region_first)
+    others: list[tuple[Division, ...]] = []
+    for named in (_short_matches(buyer), _matches(title, True)):
+        for m in named:
+            (names if isinstance(m, _FullName) else others).append(m)
     portal = portal_division(url)
-    names = [
-        *region_first,
-        *(m for m in named if isinstance(m, _FullName)),
-        *((portal,) if portal else ()),
-        *(m for m in named if not isinstance(m, _FullName)),
-        *region_last,
-    ]
+    if portal:
+        names.append(portal)
+    names += others
+    names += region_last
     _resolve(context, names)
     if body and context.prefecture is None:
         in_body = _matches(body, short_forms=False)  # the body's full names, read once for both counts

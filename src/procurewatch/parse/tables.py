@@ -133,8 +133,10 @@ def _header_word(cell: str) -> bool:
 @lru_cache(maxsize=8192)
 def label_of(cell: str) -> tuple[str, str] | None:
     """(field, kind) when the whole cell is a known label, else None."""
-    if not cell or len(cell) > _LABEL_MAX or _HAS_FIGURE.search(cell):
-        return None  # no label word holds a figure: rejected before any normalising
+    if not cell or len(cell) > _LABEL_MAX or _HAS_FIGURE.search(cell) or _VALUE_AFTER_COLON.search(cell):
+        # no label word holds a figure, nor a colon, which normalising leaves in a cell when a value
+        # follows it outside brackets: rejected before any normalising
+        return None
     return _label_index().get(normalise_label(cell))
 
 
@@ -275,26 +277,37 @@ def _flat_fields(
     cells: list[str], source: str, pairs: bool = True, min_labels: int = 1, column_max: int = _COLUMN_NAME_MAX
 ) -> list[TableField]:
     """'|' cells in one sequence, rows not marked: a run of column names (序号 | 项目名称 | 招标人 | …)
-    is a header over the cells that follow, row by row; elsewhere a label cell → the next cell."""
+    is a header over the cells that follow, row by row; elsewhere a label cell → the next cell.
+
+    Runs are read left to right, each as long as its cells could name columns (a label, a header word or
+    a short column name). A header holds at least one label (min_labels >= 1), so only the runs through
+    a label cell are looked at: the cells between them are plain, whatever runs they form."""
+    if min_labels < 1:
+        raise ValueError("a header holds a label: min_labels is at least 1")
     out: list[TableField] = []
-    if not pairs and sum(1 for c in cells if len(c) <= _LABEL_MAX and label_of(c)) < min_labels:
-        return out  # too few labels for a header: nothing to read (the common case, checked cheaply)
-    # what each cell is, decided once: a label or header word (no row's cell), else perhaps a column name
-    marked = [label_of(c) is not None or _header_word(c) for c in cells]
-    column = [mark or _column_name(c, column_max) for mark, c in zip(marked, cells, strict=True)]
+    labelled = [k for k, c in enumerate(cells) if len(c) <= _LABEL_MAX and label_of(c)]
+    if len(labelled) < min_labels:
+        return _pair_fields(cells, source) if pairs else out  # no header possible: every cell is plain
     plain: list[str] = []
-    i = 0
-    while i < len(cells):
-        j = i
-        while j < len(cells) and column[j]:
-            j += 1
-        header = cells[i:j]
+    i, count = 0, len(cells)
+    for at in labelled:
+        if at < i:
+            continue  # inside a run or the rows already read
+        start = at  # the run through this label starts where the scan would have started it
+        while start > i and _column_cell(cells[start - 1], column_max):
+            start -= 1
+        end = at + 1
+        while end < count and _column_cell(cells[end], column_max):
+            end += 1
+        header = cells[start:end]
         if len(header) >= 3 and _is_flat_header(header, min_labels):
-            out.extend(_pair_fields(plain, source) if pairs else [])
+            if pairs:
+                plain.extend(cells[i:start])
+                out.extend(_pair_fields(plain, source))
             plain = []
             n = len(header)
-            k = j
-            while k + n <= len(cells) and not any(marked[k : k + n]):
+            k = end
+            while k + n <= count and not any(_marked(c) for c in cells[k : k + n]):
                 row = cells[k : k + n]
                 k += n
                 if not _first_ranked(header, [row]):
@@ -304,13 +317,24 @@ def _flat_fields(
                     found = label_of(cell_label)
                     if found and value and len(value) <= _VALUE_MAX:
                         out.append(TableField(found[0], found[1], cell_label, value, lot, source))
-            i = max(k, j)
+            i = max(k, end)
             continue
-        # no header here: these cells are plain, and none of them starts a header either
-        plain.extend(cells[i : max(j, i + 1)])
-        i = max(j, i + 1)
-    out.extend(_pair_fields(plain, source) if pairs else [])
+        if pairs:
+            plain.extend(cells[i:end])
+        i = end
+    if pairs:
+        plain.extend(cells[i:])
+        out.extend(_pair_fields(plain, source))
     return out
+
+
+def _marked(cell: str) -> bool:
+    """A label or a header word: a cell no table row holds."""
+    return len(cell) <= _LABEL_MAX and (label_of(cell) is not None or _header_word(cell))
+
+
+def _column_cell(cell: str, column_max: int) -> bool:
+    return _marked(cell) or _column_name(cell, column_max)
 
 
 def _is_flat_header(header: list[str], min_labels: int) -> bool:
