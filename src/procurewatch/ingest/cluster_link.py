@@ -1,6 +1,6 @@
 """The linking step on a Dask cluster: independent units of components linked on the workers.
 
-The client plans the units from the stored keys (link/components.py: SQL and arrays, no text),
+The client plans the units from the stored keys (link/components.py: SQL under a memory limit, no text),
 writes each unit's rows as Parquet files under `dataset/link-<plan digest>/unit-<n>/` (one sorted
 read of each table, written as it streams), and the workers link them (link/unit.py: run.py's code,
 in a DuckDB of their own) and write each unit's `notice_links` rows beside its inputs. The client
