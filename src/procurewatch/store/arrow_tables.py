@@ -3,6 +3,8 @@ inserted by the writer in one `INSERT ... SELECT`. Their schemas come from `stor
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pyarrow as pa
 
@@ -30,7 +32,13 @@ FILES_SCHEMA = _schema("files")
 
 
 def empty_tables() -> dict[str, pa.Table]:
-    return {name: schema.empty_table() for name, schema in SCHEMAS.items()}
+    return {name: _empty(name) for name in SCHEMAS}
+
+
+@cache
+def _empty(name: str) -> pa.Table:
+    """The empty table of `name` (Arrow tables cannot change, so every one can be the same)."""
+    return SCHEMAS[name].empty_table()
 
 
 def to_tables(columns: dict[str, PlainColumns]) -> dict[str, pa.Table]:
@@ -40,7 +48,13 @@ def to_tables(columns: dict[str, PlainColumns]) -> dict[str, pa.Table]:
 
 def to_table(name: str, columns: PlainColumns) -> pa.Table:
     schema = SCHEMAS[name]
+    if _length(columns[schema.names[0]]) == 0:  # most chunks have no row of the rarer tables
+        return _empty(name)
     return pa.Table.from_arrays([_array(columns[f.name], f.type) for f in schema], schema=schema)
+
+
+def _length(values: Values) -> int:
+    return values.length if isinstance(values, StringBuffers) else len(values)
 
 
 def _array(values: Values, kind: pa.DataType) -> pa.Array:

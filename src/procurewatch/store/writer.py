@@ -83,6 +83,10 @@ def _only_ids(tables: dict[str, pa.Table], keep: list[str]) -> dict[str, pa.Tabl
     return out
 
 
+# The name of the Arrow table an INSERT reads: a local variable of the method that runs it.
+ROWS = "batch_rows"
+
+
 def _insert(table: str, rows: str, verb: str = "INSERT") -> str:
     """`INSERT INTO table (...) SELECT ... FROM rows`, with every column of the table: those the rows
     do not carry as the writer fills them, and those of another kind in the rows cast."""
@@ -107,13 +111,19 @@ WRITE_AHEAD_NOTICES = 8_000
 
 
 class StoreWriter:
-    """Commits batches to an open store connection, with DuckDB's memory following the store's size."""
+    """Commits batches to an open store connection, with DuckDB's memory following the store's size.
+
+    Each INSERT reads its Arrow table from a local variable of the method running it (DuckDB's
+    replacement scan, `ROWS`): registering the table as a view and dropping it cost more than the
+    INSERT of most child tables (docs/measurements.md)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
         # One batch is a few thousand rows: DuckDB's second thread costs more CPU than it saves time,
         # and the ingest workers have the other cores.
         con.execute("SET threads = 1")
+        con.execute("SET python_enable_replacements = true")
+        con.execute("SET python_scan_all_frames = true")  # a wrapped connection runs the query a frame down
         con.execute(f"SET checkpoint_threshold = '{DUCKDB_CHECKPOINT_THRESHOLD}'")
         self._unsaved = 0  # bytes of rows written since the last checkpoint
         self.fresh = True  # no batch so far met a notice already stored
@@ -181,9 +191,6 @@ class StoreWriter:
             with contextlib.suppress(duckdb.TransactionException):
                 con.execute("ROLLBACK")
             raise
-        finally:
-            for name in ("batch_notices", "batch_new", "batch_files", *(f"batch_{t}" for t in CHILD_TABLES)):
-                con.unregister(name)
         self.batches_written += 1
         self.stored += len(added)
         self._fit_memory()
@@ -192,31 +199,27 @@ class StoreWriter:
     def _insert_notices(self, notices: pa.Table) -> list[str]:
         if not notices.num_rows:
             return []
-        self.con.register("batch_notices", notices)
+        batch_rows = notices  # noqa: F841 (read by the INSERT: ROWS)
         if self.fresh:  # every row goes in, or a stored id refuses them all
-            self.con.execute(_insert("notices", "batch_notices"))
+            self.con.execute(_insert("notices", ROWS))
             return notices.column("id").to_pylist()
-        rows = self.con.execute(f"{_insert('notices', 'batch_notices')} ON CONFLICT DO NOTHING RETURNING id")
+        rows = self.con.execute(f"{_insert('notices', ROWS)} ON CONFLICT DO NOTHING RETURNING id")
         return [r[0] for r in rows.fetchall()]
 
     def _insert_children(self, tables: dict[str, pa.Table], added: list[str]) -> None:
         everything_new = len(added) == tables["notices"].num_rows
-        if not everything_new:
-            self.con.register("batch_new", pa.table({"id": pa.array(added, pa.string())}))
+        batch_new = None if everything_new else pa.table({"id": pa.array(added, pa.string())})  # noqa: F841
+        where = "" if everything_new else " WHERE notice_id IN (SELECT id FROM batch_new)"
         for name in CHILD_TABLES:
-            table = tables[name]
-            if not table.num_rows:
-                continue
-            view = f"batch_{name}"
-            self.con.register(view, table)
-            where = "" if everything_new else " WHERE notice_id IN (SELECT id FROM batch_new)"
-            self.con.execute(_insert(name, view) + where)
+            batch_rows = tables[name]
+            if batch_rows.num_rows:
+                self.con.execute(_insert(name, ROWS) + where)
 
     def _upsert_files(self, files: pa.Table) -> None:
         if not files.num_rows:
             return
-        self.con.register("batch_files", files)
-        self.con.execute(_insert("files", "batch_files", "INSERT OR REPLACE"))
+        batch_rows = files  # noqa: F841 (read by the INSERT: ROWS)
+        self.con.execute(_insert("files", ROWS, "INSERT OR REPLACE"))
 
 
 class BackgroundWriter:
