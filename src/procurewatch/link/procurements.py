@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import duckdb
 
+from procurewatch.store.db import one_thread
+
 
 # The link tables are in schema.sql; these columns came after the first stores were made.
 def status_sql(cancelled: str, notice_type: str, *, over_members: bool) -> str:
@@ -117,7 +119,10 @@ def refresh_procurements(con: duckdb.DuckDBPyConnection, touched_sql: str | None
     (count,) = con.execute("SELECT count(*) FROM _touched_all").fetchone() or (0,)
     for read in range(0, count, MEMBERS_READ):
         con.execute("DROP TABLE IF EXISTS _members")
-        con.execute(_MEMBERS, [read, read + MEMBERS_READ])
+        # on two threads, this scan of the store's notices ran out of the linking step's memory limit
+        # (docs/measurements.md)
+        with one_thread(con):
+            con.execute(_MEMBERS, [read, read + MEMBERS_READ])
         con.execute(
             "DELETE FROM procurements WHERE id IN "
             "(SELECT procurement_id FROM _touched_all WHERE i >= ? AND i < ?)",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -119,6 +120,18 @@ def limit_memory(
 def set_memory_limit(con: duckdb.DuckDBPyConnection, limit: int) -> None:
     """DuckDB's memory limit for this connection, in bytes."""
     con.execute(f"SET memory_limit = '{limit // 2**20}MB'")
+
+
+@contextmanager
+def one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run DuckDB's statements on one thread, then restore the setting (it belongs to the database
+    instance): each thread of a join pins blocks of its own under the same memory limit."""
+    [(threads,)] = con.execute("SELECT current_setting('threads')").fetchall()
+    con.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
 
 
 def _first_line(exc: BaseException) -> str:
