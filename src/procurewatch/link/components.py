@@ -47,7 +47,8 @@ import pyarrow as pa
 from procurewatch.link import near_plan
 from procurewatch.link.connected import LABELS, label_components
 from procurewatch.link.keys import settings
-from procurewatch.link.near_plan import memory_limited, plan_near
+from procurewatch.link.near_plan import plan_near
+from procurewatch.store.db import memory_limited
 
 # notices per unit of work: small components are packed together up to this size
 UNIT_NOTICES = 20_000

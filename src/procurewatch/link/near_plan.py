@@ -23,9 +23,6 @@ place under the cap.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import duckdb
 import numpy as np
 import pyarrow as pa
@@ -35,6 +32,7 @@ from rapidfuzz.distance import Indel
 from procurewatch.link.candidates import Near
 from procurewatch.link.decision import Other, Pending, titles_agree
 from procurewatch.link.keys import Settings, normalise_text, phase_of
+from procurewatch.store.db import memory_limited
 
 # DuckDB's memory limit while planning: what planning holds beside the kept pairs (docs/measurements.md)
 PLAN_MEMORY = 256 * 2**20
@@ -83,16 +81,6 @@ def _candidates(
     kept = _kept(con, s)
     con.execute("DROP TABLE _near_nodes")
     return kept
-
-
-@contextmanager
-def memory_limited(con: duckdb.DuckDBPyConnection, limit: int) -> Iterator[None]:
-    [(before,)] = con.execute("SELECT current_setting('memory_limit')").fetchall()
-    con.execute(f"SET memory_limit = '{limit // 2**20}MiB'")
-    try:
-        yield
-    finally:
-        con.execute(f"SET memory_limit = '{before}'")
 
 
 def _node_table(con: duckdb.DuckDBPyConnection) -> None:

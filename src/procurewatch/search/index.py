@@ -39,7 +39,7 @@ import tantivy
 from procurewatch.errors import ProcurewatchError, SearchError
 from procurewatch.search.aliases import alias_terms
 from procurewatch.search.tokens import MAX_TOKEN, Segmenter, pair_analyzer, pairs, runs, word_analyzer
-from procurewatch.store.db import over_limit_note
+from procurewatch.store.db import memory_limited, one_thread, over_limit_note
 
 ANALYZER = "pw_ws"  # the bigram field: pre-made pairs split on whitespace
 SEG_ANALYZER = "pw_seg"
@@ -231,18 +231,9 @@ def add_notices(con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, rep
 
 @contextmanager
 def _memory_limited(con: duckdb.DuckDBPyConnection, limit: int) -> Iterator[None]:
-    """Run DuckDB under `limit` bytes on one thread, then restore both settings: they belong to the
-    database instance, which the process's other connections to the store may share."""
-    memory, threads = con.execute(
-        "SELECT current_setting('memory_limit'), current_setting('threads')"
-    ).fetchall()[0]
-    con.execute(f"SET memory_limit = '{limit // 2**20}MiB'")
-    con.execute("SET threads = 1")  # each thread has hash tables of its own
-    try:
+    """Run DuckDB under `limit` bytes on one thread (each thread has hash tables of its own)."""
+    with memory_limited(con, limit), one_thread(con):
         yield
-    finally:
-        con.execute(f"SET memory_limit = '{memory}'")
-        con.execute(f"SET threads = {int(threads)}")
 
 
 def _ensure_read_indexes(db_path: Path) -> None:

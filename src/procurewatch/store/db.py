@@ -123,6 +123,18 @@ def set_memory_limit(con: duckdb.DuckDBPyConnection, limit: int) -> None:
 
 
 @contextmanager
+def memory_limited(con: duckdb.DuckDBPyConnection, limit: int) -> Iterator[None]:
+    """Run DuckDB under `limit` bytes, then restore the limit the connection had (it belongs to the
+    database instance, which the process's other connections to the store may share)."""
+    [(before,)] = con.execute("SELECT current_setting('memory_limit')").fetchall()
+    con.execute(f"SET memory_limit = '{limit // 2**20}MiB'")
+    try:
+        yield
+    finally:
+        con.execute(f"SET memory_limit = '{before}'")
+
+
+@contextmanager
 def one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """Run DuckDB's statements on one thread, then restore the setting (it belongs to the database
     instance): each thread of a join pins blocks of its own under the same memory limit."""
