@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from procurewatch.errors import UsageError
-from procurewatch.ingest.reading import FileEnd, ReadStats
+from procurewatch.ingest.reading import FileEnd
 from procurewatch.ingest.shards import (
     Shard,
     build_shard,
@@ -35,10 +35,9 @@ from procurewatch.ingest.shards import (
     readable_report,
     remove_shard,
 )
-from procurewatch.ingest.storing import Built, progress_bar, store_built
-from procurewatch.ingest.summary import IngestSummary, clear_skipped_list
-from procurewatch.store.db import open_store, over_limit_note
-from procurewatch.store.writer import StoreWriter, done_files
+from procurewatch.ingest.storing import Built, progress_bar, store_built, storing_step
+from procurewatch.ingest.summary import IngestSummary
+from procurewatch.store.writer import done_files
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -62,15 +61,10 @@ def cluster_store_phase(
     console: Console,
 ) -> IngestSummary:
     """Store every notice under `paths`, understood on the cluster `cluster`."""
-    started = time.perf_counter()
     dataset = dataset or str(db_path.with_name(db_path.name + ".parts"))
-    summary = IngestSummary(db_path=db_path, workers=1)
-    con = open_store(db_path)
-    clear_skipped_list(db_path)  # once the store is ours, as in the local storing step
-    try:
-        writer = StoreWriter(con)
-        stats = ReadStats()
-        plan = list(plan_shards(paths, done_files(con), stats, field_map))
+    with storing_step(db_path) as step:
+        summary = step.summary
+        plan = list(plan_shards(paths, done_files(step.con), step.stats, field_map))
         with connect(cluster) as client:
             workers = max(1, len(client.scheduler_info().get("workers", {})))
             summary.workers = workers
@@ -78,7 +72,9 @@ def cluster_store_phase(
                 task = progress.add_task("reading", total=None)
                 tally = _ShardTally(total=sum(isinstance(item, Shard) for item in plan))
                 built = _built_in_order(client, plan, field_map, dataset, workers, tally)
-                store_built(built, writer, batch_size, summary, progress, task, stats, tally.describe)
+                store_built(
+                    built, step.writer, batch_size, summary, progress, task, step.stats, tally.describe
+                )
         for item in plan:  # every row is committed: the part files have done their job
             if isinstance(item, Shard):
                 remove_shard(dataset, item.id)
@@ -88,13 +84,6 @@ def cluster_store_phase(
             + f" (the client waited {tally.waiting:.1f} s for the cluster and read part files"
             f" for {tally.loading:.1f} s)"
         )
-        if writer.unlimited:
-            summary.notes.append(over_limit_note("storing"))
-    finally:
-        con.close()
-    summary.files = stats.files
-    summary.files_unchanged = stats.unchanged
-    summary.store_seconds = time.perf_counter() - started
     return summary
 
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 from rich.console import Console
 from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TextColumn, TimeElapsedColumn
@@ -41,22 +43,44 @@ def store_phase(
     console: Console,
 ) -> IngestSummary:
     """Store every notice under `paths`; the summary says what was read, added and skipped."""
-    started = time.perf_counter()
     arrow_allocates_from_the_system()
-    summary = IngestSummary(db_path=db_path, workers=1)
-    con = open_store(db_path)
-    clear_skipped_list(db_path)  # once the store is ours: a run refused for a lock leaves the list alone
-    try:
-        writer = StoreWriter(con)
-        stats = ReadStats()
-        chunks = iter_chunks(paths, field_map, done_files(con), stats, chunk_docs=min(CHUNK_DOCS, batch_size))
+    with storing_step(db_path) as step:
+        summary = step.summary
+        chunks = iter_chunks(
+            paths, field_map, done_files(step.con), step.stats, chunk_docs=min(CHUNK_DOCS, batch_size)
+        )
         built = (
             Built(to_tables(result.columns), result.ids, result.per_path, result.errors, finished, used)
             for result, finished, used in ordered_results(chunks, workers, field_map, summary.notes.append)
         )
         with progress_bar(console) as progress:
             task = progress.add_task("reading", total=None)
-            store_built(built, writer, batch_size, summary, progress, task, stats)
+            store_built(built, step.writer, batch_size, summary, progress, task, step.stats)
+    return summary
+
+
+@dataclass(slots=True)
+class StoringStep:
+    """The store opened for a storing step (local or on a cluster), and what the step tells of it."""
+
+    con: duckdb.DuckDBPyConnection
+    writer: StoreWriter
+    stats: ReadStats
+    summary: IngestSummary
+
+
+@contextmanager
+def storing_step(db_path: Path) -> Iterator[StoringStep]:
+    """Open the store for a storing step; on the way out, close it and complete the step's summary
+    (files read and unchanged, the time taken, whether DuckDB needed more memory than planned)."""
+    started = time.perf_counter()
+    summary = IngestSummary(db_path=db_path, workers=1)
+    con = open_store(db_path)
+    clear_skipped_list(db_path)  # once the store is ours: a run refused for a lock leaves the list alone
+    stats = ReadStats()
+    try:
+        writer = StoreWriter(con)
+        yield StoringStep(con, writer, stats, summary)
         if writer.unlimited:
             summary.notes.append(over_limit_note("storing"))
     finally:
@@ -64,7 +88,6 @@ def store_phase(
     summary.files = stats.files
     summary.files_unchanged = stats.unchanged
     summary.store_seconds = time.perf_counter() - started
-    return summary
 
 
 @dataclass(slots=True)
