@@ -120,9 +120,9 @@ def _bucket_pairs(con: duckdb.DuckDBPyConnection, s: Settings) -> None:
 def _kept(con: duckdb.DuckDBPyConnection, s: Settings) -> None:
     """The pairs candidates.py would score (at most `max_candidates` per x, most shared bands first,
     then by id) that the Linker can act on, in the temp table `_near_kept(x, y, score, shared,
-    y_rank)` (shared bands, id rank of y). Both notices
-    must have a signature. A table of pairs is joined to one table at a time (DuckDB spills a join
-    whose table outgrows its limit); Python judges titles and signatures a chunk of pairs at a time."""
+    y_rank)` (shared bands, id rank of y). Both notices must have a signature. A table of pairs is
+    joined to one table at a time (DuckDB spills a join whose table outgrows its limit); Python judges
+    titles and signatures a chunk of pairs at a time and hands its answers back to DuckDB."""
 
     def agree(mine: pa.ChunkedArray, theirs: pa.ChunkedArray) -> pa.Array:
         return pa.array(_titles_agree(mine.to_pylist(), theirs.to_pylist(), s))
