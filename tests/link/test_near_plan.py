@@ -79,3 +79,19 @@ def test_planning_under_a_small_memory_limit_plans_alike_and_gives_the_limit_bac
     assert con.execute("SELECT * FROM _near_plan ORDER BY ALL").fetchall() == planned
     assert len(planned) >= 5
     assert con.execute("SELECT current_setting('memory_limit')").fetchall() == [(limit,)]
+
+
+def test_each_notices_candidates_are_ranked_best_first_from_zero() -> None:
+    con, _ = _store_of_titles()
+    plan_components(con)
+    ranked = con.execute("SELECT notice_id, rank, score FROM _near_plan ORDER BY notice_id, rank").fetchall()
+    by_notice: dict[str, list[tuple[int, float]]] = {}
+    for notice_id, rank, score in ranked:
+        by_notice.setdefault(notice_id, []).append((rank, score))
+    assert any(len(ranks) > 1 for ranks in by_notice.values())
+    for ranks in by_notice.values():
+        assert [rank for rank, _ in ranks] == list(range(len(ranks)))
+        assert [score for _, score in ranks] == sorted((score for _, score in ranks), reverse=True)
+    temporary = con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+    tables = {name for (name,) in temporary}
+    assert not tables & {"_near_kept", "_near_edges", "_near_nodes"}  # planning's own tables are dropped

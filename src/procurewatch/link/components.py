@@ -7,12 +7,12 @@ linked notice is in. `plan_components` joins notices by these keys (the keys sto
 notice_keys / notice_links), so linking each component alone, in the same order and the same passes,
 decides what linking all of them decides.
 
-Its memory does not grow with the store, but for the near-duplicate pairs near_plan.py hands back: the
-components are found in DuckDB (link/connected.py: each notice joined to the first notice of each key
-it shares, then rounds of hooks) under near_plan.py's `PLAN_MEMORY`, spilling beyond it. They are
-named by their first notice (in the store's order) and packed in that order: consecutive components
-fill a unit up to `unit_notices`, their sizes streamed to Python a batch at a time, which keeps only
-the first component of each unit.
+Its memory does not grow with the store: the near-duplicate pairs near_plan.py keeps stay in DuckDB
+(`_near_edges`), and the components are found in DuckDB (link/connected.py: each notice joined to
+the first notice of each key it shares, then rounds of hooks) under near_plan.py's `PLAN_MEMORY`,
+spilling beyond it. They are named by their first notice (in the store's order) and packed in that
+order: consecutive components fill a unit up to `unit_notices`, their sizes streamed to Python a
+batch at a time, which keeps only the first component of each unit.
 
 The near-duplicate candidates are decided before the cut (link/near_plan.py): a notice is joined to
 the candidates the Linker could accept (close enough, titles agreeing), not to every notice of the
@@ -80,16 +80,11 @@ def plan_components(con: duckdb.DuckDBPyConnection, unit_notices: int = UNIT_NOT
     s = settings()
     _bounded(con, lambda: _plan_passes(con, s.pending_chunk))
     [(pending, passes)] = con.execute("SELECT count(*), count(DISTINCT pass) FROM _link_plan").fetchall()
-    near_x, near_y = plan_near(con, s)
-    con.register(
-        "_near_edges", pa.table({"x": pa.array(near_x, pa.int64()), "y": pa.array(near_y, pa.int64())})
-    )
-    del near_x, near_y
     try:
+        plan_near(con, s)
         packed = _bounded(con, lambda: _units(con, unit_notices))
     finally:
-        con.unregister("_near_edges")
-        for table in ("_cc_keyed", "_cc_nodes", "_cc_sizes", LABELS, "_link_nodes"):
+        for table in ("_near_edges", "_cc_keyed", "_cc_nodes", "_cc_sizes", LABELS, "_link_nodes"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
     return ComponentPlan(
         pending=int(pending),

@@ -10,7 +10,8 @@ and keeps the pairs the Linker can act on: those at or above `near_duplicate` wh
 
 Its memory does not grow with the store: the bucket pairs are made, capped and joined to their
 signatures and titles in DuckDB, under `PLAN_MEMORY` (spilling to its temporary file beyond), and
-Python judges them a chunk of DuckDB's at a time. What Python holds is the answer, the kept pairs.
+Python judges them a chunk of DuckDB's at a time, its answers going back into DuckDB. The kept pairs
+stay there too: they are ranked by a window and left in temp tables, not handed to Python.
 
 Whether a kept pair links depends on the state of the pass: an earlier rule (ocid, fingerprint,
 project code) may decide first, and keys_conflict compares the notice with the candidate's
@@ -40,47 +41,35 @@ PLAN_MEMORY = 256 * 2**20
 _SCORE_STEP = 16_384
 
 
-def plan_near(con: duckdb.DuckDBPyConnection, s: Settings) -> tuple[np.ndarray, np.ndarray]:
+def plan_near(con: duckdb.DuckDBPyConnection, s: Settings) -> None:
     """Every pending notice's near-duplicate candidates as candidates.py would find them in its pass,
     kept when the Linker can act on them: in the temp table `_near_plan(notice_id, other, score,
-    rank)`, and returned as node pairs (the `i` of `_link_nodes`, which must exist, as `_link_plan`)."""
+    rank)`, and as node pairs in the temp table `_near_edges(x, y)` (the `i` of `_link_nodes`, which
+    must exist, as `_link_plan`)."""
     try:
         with memory_limited(con, PLAN_MEMORY):
-            x, y, scores, shared, y_rank = _candidates(con, s)
+            _plan(con, s)
     except duckdb.OutOfMemoryException:  # a join that could not spill enough: again under the caller's limit
-        x, y, scores, shared, y_rank = _candidates(con, s)
-    order = np.lexsort((y_rank, -shared, -scores, x))  # best first, ties in candidate order
-    x, y, scores = x[order], y[order], scores[order]
-    rank = np.arange(len(x)) - np.searchsorted(x, x)
-    con.execute("DROP TABLE IF EXISTS _near_plan")
-    con.register(
-        "_near",
-        pa.table(
-            {
-                "x": pa.array(x, pa.int64()),
-                "y": pa.array(y, pa.int64()),
-                "score": pa.array(scores, pa.float64()),
-                "rank": pa.array(rank, pa.int32()),
-            }
-        ),
-    )
-    con.execute(
-        """CREATE TEMP TABLE _near_plan AS
-           SELECT a.id AS notice_id, b.id AS other, g.score, g.rank
-           FROM _near g JOIN _link_nodes a ON a.i = g.x JOIN _link_nodes b ON b.i = g.y"""
-    )
-    con.unregister("_near")
-    return x, y
+        _plan(con, s)
 
 
-def _candidates(
-    con: duckdb.DuckDBPyConnection, s: Settings
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _plan(con: duckdb.DuckDBPyConnection, s: Settings) -> None:
     _node_table(con)
     _bucket_pairs(con, s)
-    kept = _kept(con, s)
+    _kept(con, s)
     con.execute("DROP TABLE _near_nodes")
-    return kept
+    con.execute("DROP TABLE IF EXISTS _near_plan")
+    # best first, ties in candidate order (more shared bands, then id): y_rank is unique within an x
+    con.execute(
+        """CREATE TEMP TABLE _near_plan AS
+           SELECT a.id AS notice_id, b.id AS other, g.score, g.rank FROM (
+               SELECT x, y, score, (row_number() OVER (
+                          PARTITION BY x ORDER BY score DESC, shared DESC, y_rank) - 1)::INTEGER AS rank
+               FROM _near_kept) g
+           JOIN _link_nodes a ON a.i = g.x JOIN _link_nodes b ON b.i = g.y"""
+    )
+    con.execute("CREATE OR REPLACE TEMP TABLE _near_edges AS SELECT x, y FROM _near_kept")
+    con.execute("DROP TABLE _near_kept")
 
 
 def _node_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -128,13 +117,12 @@ def _bucket_pairs(con: duckdb.DuckDBPyConnection, s: Settings) -> None:
     con.execute("DROP TABLE IF EXISTS _near_members")
 
 
-def _kept(
-    con: duckdb.DuckDBPyConnection, s: Settings
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _kept(con: duckdb.DuckDBPyConnection, s: Settings) -> None:
     """The pairs candidates.py would score (at most `max_candidates` per x, most shared bands first,
-    then by id) that the Linker can act on: (x, y, score, shared bands, id rank of y). Both notices
-    must have a signature. A table of pairs is joined to one table at a time (DuckDB spills a join
-    whose table outgrows its limit); Python judges titles and signatures a chunk of pairs at a time."""
+    then by id) that the Linker can act on, in the temp table `_near_kept(x, y, score, shared,
+    y_rank)` (shared bands, id rank of y). Both notices must have a signature. A table of pairs is
+    joined to one table at a time (DuckDB spills a join whose table outgrows its limit); Python judges
+    titles and signatures a chunk of pairs at a time and hands its answers back to DuckDB."""
 
     def agree(mine: pa.ChunkedArray, theirs: pa.ChunkedArray) -> pa.Array:
         return pa.array(_titles_agree(mine.to_pylist(), theirs.to_pylist(), s))
@@ -147,15 +135,16 @@ def _kept(
     try:
         for step in _kept_steps(s):
             con.execute(step)
-        kept = con.sql(
-            "SELECT x, y, score, shared, id_rank FROM _near_b WHERE score >= ?", params=[s.near_duplicate]
-        ).fetchnumpy()
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE _near_kept AS
+               SELECT x, y, score, shared, id_rank AS y_rank FROM _near_b WHERE score >= ?""",
+            [s.near_duplicate],
+        )
     finally:
         con.remove_function("_near_titles_agree")
         con.remove_function("_near_score")
         for table in ("_near_pairs", "_near_titles", "_near_a", "_near_b"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
-    return tuple(np.asarray(kept[c]) for c in ("x", "y", "score", "shared", "id_rank"))  # type: ignore[return-value]
 
 
 def _kept_steps(s: Settings) -> list[str]:
