@@ -34,10 +34,10 @@ def _mb(setting: str) -> float:
     return float(number) * {"MiB": 1, "GiB": 1024}[unit]
 
 
-@pytest.mark.parametrize("failures", [1, 3])
+@pytest.mark.parametrize("failures", [1, 5])
 def test_linking_that_runs_out_of_memory_goes_on_under_a_raised_limit(tmp_path, monkeypatch, failures):
-    """Out of memory once: linking goes on under twice the limit. Three times (twice, four times):
-    under DuckDB's own limit, and the summary says so. Passes done before are kept, never redone."""
+    """Out of memory once: linking goes on under 1.25 times the limit. Five times (1.25, 1.5, 2 and 4
+    times): under DuckDB's own limit, and the summary says so. Passes done before are kept, never redone."""
     db, stored, links = _unlinked_store(tmp_path)
     link_pending = linking.link_pending
     limits = []
@@ -57,12 +57,13 @@ def test_linking_that_runs_out_of_memory_goes_on_under_a_raised_limit(tmp_path, 
     assert summary.warnings == []
     assert summary.linked == stored >= 20
     assert len(limits) == failures + 1
-    assert _mb(limits[1]) == pytest.approx(2 * _mb(limits[0]), rel=0.01)
+    assert _mb(limits[1]) == pytest.approx(1.25 * _mb(limits[0]), rel=0.01)
     if failures == 1:
         assert not any("more memory" in note for note in summary.notes)
     else:
-        assert _mb(limits[2]) == pytest.approx(4 * _mb(limits[0]), rel=0.01)
-        assert _mb(limits[3]) > 4 * _mb(limits[0])  # DuckDB's own limit: most of the machine's memory
+        for step, factor in enumerate((1.5, 2, 4), start=2):
+            assert _mb(limits[step]) == pytest.approx(factor * _mb(limits[0]), rel=0.01)
+        assert _mb(limits[5]) > 4 * _mb(limits[0])  # DuckDB's own limit: most of the machine's memory
         assert any("more memory" in note for note in summary.notes)
     con = duckdb.connect(str(db))
     assert sorted(con.execute("SELECT * FROM notice_links").fetchall()) == links

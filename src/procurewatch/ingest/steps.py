@@ -38,17 +38,22 @@ class PhaseError(StepError):
 # ---------------------------------------------------------------- the phases
 
 
+# the factors of linking's planned DuckDB limit it is retried under (docs/measurements.md)
+LINK_LIMIT_STEPS = (1, 1.25, 1.5, 2, 4)
+
+
 def _link_under_rising_limits(con: DuckDBPyConnection, limit: int, summary: IngestSummary) -> None:
     """Link under `limit`; the limit is sized from measurements, so a store that needs more is linked
-    on (the passes done stay committed) under twice the limit, then four times, then DuckDB's own."""
+    on (the passes done stay committed) under 1.25, 1.5, 2 and 4 times the limit, then DuckDB's own: a
+    smaller step up lets DuckDB hold less than the pass needs more."""
     import duckdb
 
     from procurewatch.link.run import link_pending
     from procurewatch.store.db import over_limit_note, set_memory_limit
 
-    for factor in (1, 2, 4):
+    for factor in LINK_LIMIT_STEPS:
         if factor > 1:
-            set_memory_limit(con, limit * factor)
+            set_memory_limit(con, int(limit * factor))
         try:
             link_pending(con)
             return
