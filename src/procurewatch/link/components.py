@@ -36,26 +36,20 @@ score, rank)` (near_plan.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
-from procurewatch.link import near_plan
 from procurewatch.link.connected import LABELS, label_components
 from procurewatch.link.keys import settings
-from procurewatch.link.near_plan import plan_near
-from procurewatch.store.db import memory_limited
+from procurewatch.link.near_plan import plan_near, within_plan_memory
 
 # notices per unit of work: small components are packed together up to this size
 UNIT_NOTICES = 20_000
 # components' sizes handed to the packing at a time
 _PACK_BATCH = 1 << 20
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -78,11 +72,11 @@ class ComponentPlan:
 def plan_components(con: duckdb.DuckDBPyConnection, unit_notices: int = UNIT_NOTICES) -> ComponentPlan:
     """Plan the linking of every pending notice as independent units (see the module's note)."""
     s = settings()
-    _bounded(con, lambda: _plan_passes(con, s.pending_chunk))
+    within_plan_memory(con, lambda: _plan_passes(con, s.pending_chunk))
     [(pending, passes)] = con.execute("SELECT count(*), count(DISTINCT pass) FROM _link_plan").fetchall()
     try:
         plan_near(con, s)
-        packed = _bounded(con, lambda: _units(con, unit_notices))
+        packed = within_plan_memory(con, lambda: _units(con, unit_notices))
     finally:
         for table in ("_near_edges", "_cc_keyed", "_cc_nodes", "_cc_sizes", LABELS, "_link_nodes"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
@@ -94,16 +88,6 @@ def plan_components(con: duckdb.DuckDBPyConnection, unit_notices: int = UNIT_NOT
         units=packed.units,
         passes=int(passes),
     )
-
-
-def _bounded(con: duckdb.DuckDBPyConnection, step: Callable[[], T]) -> T:
-    """`step` under planning's memory limit (near_plan.py), spilling beyond it; again under the
-    caller's limit if a join could not spill enough."""
-    try:
-        with memory_limited(con, near_plan.PLAN_MEMORY):
-            return step()
-    except duckdb.OutOfMemoryException:
-        return step()
 
 
 def _plan_passes(con: duckdb.DuckDBPyConnection, chunk: int) -> None:

@@ -24,6 +24,9 @@ place under the cap.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import duckdb
 import numpy as np
 import pyarrow as pa
@@ -34,6 +37,8 @@ from procurewatch.link.candidates import Near
 from procurewatch.link.decision import Other, Pending, titles_agree
 from procurewatch.link.keys import Settings, normalise_text, phase_of
 from procurewatch.store.db import memory_limited
+
+T = TypeVar("T")
 
 # DuckDB's memory limit while planning: what planning holds beside the kept pairs (docs/measurements.md)
 PLAN_MEMORY = 256 * 2**20
@@ -46,11 +51,17 @@ def plan_near(con: duckdb.DuckDBPyConnection, s: Settings) -> None:
     kept when the Linker can act on them: in the temp table `_near_plan(notice_id, other, score,
     rank)`, and as node pairs in the temp table `_near_edges(x, y)` (the `i` of `_link_nodes`, which
     must exist, as `_link_plan`)."""
+    within_plan_memory(con, lambda: _plan(con, s))
+
+
+def within_plan_memory(con: duckdb.DuckDBPyConnection, step: Callable[[], T]) -> T:
+    """`step` under `PLAN_MEMORY`, spilling beyond it; again under the caller's limit if a join could
+    not spill enough."""
     try:
         with memory_limited(con, PLAN_MEMORY):
-            _plan(con, s)
-    except duckdb.OutOfMemoryException:  # a join that could not spill enough: again under the caller's limit
-        _plan(con, s)
+            return step()
+    except duckdb.OutOfMemoryException:
+        return step()
 
 
 def _plan(con: duckdb.DuckDBPyConnection, s: Settings) -> None:
