@@ -80,7 +80,7 @@ _TITLE_PREFIX = re.compile(r"^\s*(?:关于(?:征集|征求)?)?\s*(?:\d{4}(?:\s*[
 _TITLE_ORG = re.compile(
     r"^(?P<org>[\u4e00-\u9fff]{2,24}?(?:有限公司|分公司|公司)(?:[\u4e00-\u9fff]{1,12}?(?:分公司|公司))?)"
 )
-_OPERATOR_RE = re.compile("|".join(OPERATORS))
+_OPERATOR_RE = re.compile("|".join(map(re.escape, OPERATORS)))
 _NOT_IN_ORG = re.compile(r"征集|征求|采购|项目|关于|公告|服务")
 _TITLE_OPERATOR = re.compile(rf"^(?P<org>[\u4e00-\u9fff]{{2,8}}?(?:{_TOKENS})(?:分公司)?)")
 
