@@ -96,7 +96,9 @@ PR_SET_PDEATHSIG = 1  # prctl option, from Linux's prctl.h
 def _end_with_the_parent() -> None:
     """Have Linux kill this worker when the process that started it dies. Killed with -9, that process
     closes nothing: a worker then waits forever to hand back its result, on a pipe only the workers
-    still hold open, keeping its memory. Does nothing where the C library is not glibc."""
+    still hold open, keeping its memory. Does nothing where the C library is not glibc. (Linux sends
+    the signal when the thread that started the worker ends: the pool is started and fed from the
+    storing process's main thread.)"""
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         return
     parent = multiprocessing.parent_process()
