@@ -496,3 +496,28 @@ def test_a_buyer_with_more_purchases_than_the_fuzzy_pool_is_matched_by_exact_tit
     insert(at_once, *stored, *later)
     link_pending(at_once)
     assert links(at_once) == got
+
+
+def test_linking_inside_the_callers_transaction_leaves_it_usable():
+    con = new_store()
+    a = tender(path="portal-a/1.html")
+    b = tender(path="portal-b/9.html", published="2024-03-02")
+    insert(con, a, b)
+    con.execute("BEGIN TRANSACTION")
+    assert link_pending(con) == 2
+    con.execute("CREATE TABLE callers_own (x INTEGER)")  # the caller's transaction goes on
+    con.execute("ROLLBACK")  # and is the caller's to end: nothing linked inside it stays
+    assert links(con) == {}
+    assert link_pending(con) == 2
+    assert links(con)[b["id"]][0] == a["id"]
+
+
+def test_in_transaction_tells_autocommit_from_an_open_transaction():
+    from procurewatch.store.db import in_transaction
+
+    con = new_store()
+    assert not in_transaction(con)
+    con.execute("BEGIN TRANSACTION")
+    assert in_transaction(con)
+    con.execute("COMMIT")
+    assert not in_transaction(con)

@@ -34,6 +34,7 @@ from procurewatch.link.keys import (
 from procurewatch.link.near_plan import given_near
 from procurewatch.link.procurements import refresh_procurements
 from procurewatch.store.arrow_tables import to_tables
+from procurewatch.store.db import in_transaction
 from procurewatch.store.tables import LINK_KEY_TABLES
 
 
@@ -97,10 +98,10 @@ def collector_paused() -> Iterator[None]:
 
 
 def _begin(con: duckdb.DuckDBPyConnection) -> bool:
-    try:
-        con.execute("BEGIN TRANSACTION")
-    except duckdb.TransactionException:
-        return False  # the caller holds a transaction; we run inside it
+    """Begin a transaction of our own unless the caller holds one (we then run inside it)."""
+    if in_transaction(con):
+        return False
+    con.execute("BEGIN TRANSACTION")
     return True
 
 

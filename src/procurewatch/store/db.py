@@ -117,6 +117,15 @@ def limit_memory(
     return limit
 
 
+def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the connection holds an open transaction. Asked without trying BEGIN: with this DuckDB a
+    BEGIN inside a transaction fails and aborts that transaction. Outside one, each statement is a
+    transaction of its own, so two in a row get different ids; inside, both get the transaction's."""
+    query = "SELECT txid_current()"
+    first = con.execute(query).fetchall()
+    return first == con.execute(query).fetchall()
+
+
 def set_memory_limit(con: duckdb.DuckDBPyConnection, limit: int) -> None:
     """DuckDB's memory limit for this connection, in bytes."""
     con.execute(f"SET memory_limit = '{limit // 2**20}MB'")
