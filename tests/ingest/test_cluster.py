@@ -132,6 +132,64 @@ def test_cluster_ingest_gives_the_store_a_local_ingest_gives(tmp_path: Path, sma
     assert store_contents(cluster_db) == store_contents(local_db)
 
 
+QUERIES = ["视频监控", "人脸", "公安局 采购", '"facial recognition"', "cameras", "监控 -人脸", "压缩包"]
+
+
+def search_answers(db: Path) -> dict[str, object]:
+    """Every hit of each query with its BM25 score, and every facet's counts over the whole index."""
+    from procurewatch.search.index import (
+        FACET_FIELDS,
+        IndexedSearch,
+        SearchIndex,
+        index_dir_for,
+        parse_user_query,
+    )
+
+    index = SearchIndex(index_dir_for(db))
+    out: dict[str, object] = {"documents": index.num_docs}
+    for query in QUERIES:
+        hits = index.search(query).table()
+        out[query] = sorted(
+            zip(hits.column("id").to_pylist(), hits.column("hit_score").to_pylist(), strict=True)
+        )
+    everything = IndexedSearch(index, parse_user_query("公告 OR 项目"), {})
+    out["facets"] = {
+        name: sorted(counts) for name, counts in everything.facet_counts(list(FACET_FIELDS)).items()
+    }
+    return out
+
+
+def test_notices_indexed_on_the_workers_search_as_if_indexed_here(tmp_path: Path, small_shards: None) -> None:
+    corpus, local_db, cluster_db = _corpus_ingested_locally(tmp_path)
+    distributed = run_ingest([corpus], cluster_db, batch_size=9, cluster="local:2")
+
+    assert any("indexed on the workers" in note for note in distributed.notes), distributed.notes
+    assert distributed.indexed == 0  # nothing left for the index step: every shard came whole
+    local = search_answers(local_db)
+    assert local["documents"] == rows(local_db, "SELECT count(*) FROM notices")[0][0]
+    assert all(local[query] for query in QUERIES[:5])
+    assert search_answers(cluster_db) == local
+
+    again = run_ingest([corpus], cluster_db, batch_size=9, cluster="local:2")  # nothing new: nothing adopted
+    assert again.notices_added == 0
+    assert search_answers(cluster_db) == local
+
+
+def test_a_shard_holding_notices_stored_before_is_indexed_here(tmp_path: Path, small_shards: None) -> None:
+    corpus, local_db, cluster_db = _corpus_ingested_locally(tmp_path)
+    run_ingest([corpus / "texts"], cluster_db, batch_size=9, workers=1)  # some notices stored and indexed
+    (corpus / "texts" / "copy").mkdir()
+    for path in sorted((corpus / "texts").glob("*.txt"))[:3]:  # the same notices again, under new names
+        (corpus / "texts" / "copy" / path.name).write_bytes(path.read_bytes())
+    distributed = run_ingest([corpus], cluster_db, batch_size=9, cluster="local:2")
+
+    assert any("left to index here" in note for note in distributed.notes) or distributed.indexed > 0
+    answers = search_answers(cluster_db)
+    assert answers["documents"] == rows(cluster_db, "SELECT count(*) FROM notices")[0][0]
+    ids = [hit for query in QUERIES for hit in answers[query]]  # type: ignore[union-attr]
+    assert ids
+
+
 def test_shards_finished_before_a_crash_are_not_built_again(
     tmp_path: Path, small_shards: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -37,6 +37,7 @@ from procurewatch.ingest.shards import (
 )
 from procurewatch.ingest.storing import Built, progress_bar, store_built, storing_step
 from procurewatch.ingest.summary import IngestSummary
+from procurewatch.search.shard_index import KEY_STRIDE, Adopted, adopt_segments, first_segment_key
 from procurewatch.store.writer import done_files
 
 if TYPE_CHECKING:
@@ -71,10 +72,16 @@ def cluster_store_phase(
             with progress_bar(console) as progress:
                 task = progress.add_task("reading", total=None)
                 tally = _ShardTally(total=sum(isinstance(item, Shard) for item in plan))
-                built = _built_in_order(client, plan, field_map, dataset, workers, tally)
-                store_built(
+                first_key = first_segment_key(db_path)
+                built = _built_in_order(client, plan, field_map, dataset, workers, tally, first_key)
+                stored_whole = store_built(
                     built, step.writer, batch_size, summary, progress, task, step.stats, tally.describe
                 )
+        try:
+            adopted = adopt_segments(step.con, db_path, dataset, stored_whole)
+        except Exception as exc:  # the notices are stored: the index step indexes them from the store
+            adopted = Adopted(refused=len(stored_whole))
+            summary.warnings.append(f"index segments built on the workers not used ({exc!r}): indexed here")
         for item in plan:  # every row is committed: the part files have done their job
             if isinstance(item, Shard):
                 remove_shard(dataset, item.id)
@@ -84,6 +91,11 @@ def cluster_store_phase(
             + f" (the client waited {tally.waiting:.1f} s for the cluster and read part files"
             f" for {tally.loading:.1f} s)"
         )
+        if adopted.shards:
+            summary.notes.append(
+                f"{adopted.notices:,} notice(s) indexed on the workers ({adopted.shards:,} shard(s))"
+                + (f"; {adopted.refused:,} shard(s) left to index here" if adopted.refused else "")
+            )
     return summary
 
 
@@ -140,6 +152,7 @@ def _built_in_order(
     dataset: str,
     workers: int,
     tally: _ShardTally,
+    first_key: int,
 ) -> Iterator[Built]:
     """Each planned item as the writer takes it, in input order; shards are built ahead on the cluster."""
     shards = [item for item in plan if isinstance(item, Shard)]
@@ -149,8 +162,12 @@ def _built_in_order(
     ahead = AHEAD_PER_WORKER * workers
     submitted = 0
 
+    keys = {shard.id: first_key + number * KEY_STRIDE for number, shard in enumerate(shards)}
+
     def build(shard: Shard) -> Future:
-        return client.submit(build_shard, shard, field_map, dataset, key=f"shard-{shard.id}", pure=False)
+        return client.submit(
+            build_shard, shard, field_map, dataset, keys[shard.id], key=f"shard-{shard.id}", pure=False
+        )
 
     def submit_more(until: int) -> None:
         nonlocal submitted
@@ -177,4 +194,5 @@ def _built_in_order(
         ids = tables["notices"].column("id").to_pylist()
         tally.waiting += t1 - t0
         tally.loading += time.perf_counter() - t1
-        yield Built(tables, ids, Counter(report.per_path), report.errors, report.file_ends, workers)
+        segment = item.id if report.indexed == len(ids) and ids else None  # a segment of every notice
+        yield Built(tables, ids, Counter(report.per_path), report.errors, report.file_ends, workers, segment)

@@ -6,26 +6,32 @@ plan_shards(paths, unchanged, stats) -> Iterator[Shard | FileEnd]
     notice ids and line numbers are the same), and whole archives. Inputs that cannot be read come as
     FileEnds carrying their error. A shard's id is a hash of what it covers (paths, sizes, mtimes, byte
     ranges), so the same input gives the same shards and a finished shard is recognised on a rerun.
-build_shard(shard, field_map, dataset) -> ShardReport
+build_shard(shard, field_map, dataset, first_key) -> ShardReport
     runs on a worker: the local path's `build_chunk` over the shard in chunks, written as one Parquet
-    file per store table under `dataset/<shard id>/`, then a small JSON report beside it, written last:
-    a shard whose report exists is finished and is never built again. Nothing large goes back to the
-    client; `dataset` is a local folder or any fsspec URL every worker and the client can reach.
+    file per store table under `dataset/<shard id>/`, and the chunks indexed into a search index
+    segment beside them (`dataset/<shard id>/index/`, search/shard_index.py; keys from `first_key` on),
+    then a small JSON report, written last: a shard whose report exists is finished and is never built
+    again. Nothing large goes back to the client; `dataset` is a local folder or any fsspec URL every
+    worker and the client can reach.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import tempfile
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
+from fsspec.implementations.local import LocalFileSystem
 
 from procurewatch.ingest.chunks import ChunkResult, build_chunk
 from procurewatch.ingest.reading import (
@@ -38,6 +44,7 @@ from procurewatch.ingest.reading import (
     read_documents,
 )
 from procurewatch.model import Document, SkippedInput
+from procurewatch.search.shard_index import SEGMENT_DIR, SegmentBuilder
 from procurewatch.sources import InputFile, iter_input_files
 from procurewatch.sources.attachments import link_attachments
 from procurewatch.sources.lines import LineSlice, iter_slices, line_plan
@@ -46,7 +53,7 @@ from procurewatch.store.arrow_tables import SCHEMAS, to_tables
 SHARD_FILES = 400  # small files per shard
 SHARD_BYTES = 16 * 2**20  # bytes of input per shard (but for one bigger file or archive)
 SHARD_LINES = 5_000  # lines of a big JSON Lines file per shard: a few seconds of one worker
-FORMAT = 1  # bumped when the part files change, so older parts are rebuilt, not misread
+FORMAT = 2  # bumped when the part files change, so older parts are rebuilt, not misread
 REPORT = "report.json"
 
 
@@ -81,6 +88,8 @@ class ShardReport:
     per_path: dict[str, int]
     errors: list[SkippedInput]
     file_ends: list[FileEnd]  # the files read on the worker (whole files and archive members)
+    indexed: int = 0  # notices in the shard's search index segment (none when it could not be built)
+    index_error: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -97,6 +106,8 @@ class ShardReport:
                 FileEnd(e["path"], e["size"], e["mtime"], [SkippedInput(**x) for x in e["errors"]])
                 for e in data["file_ends"]
             ],
+            indexed=data.get("indexed", 0),
+            index_error=data.get("index_error"),
         )
 
 
@@ -177,8 +188,11 @@ def plan_shards(
         yield from close("shard", shard)
 
 
-def build_shard(shard: Shard, field_map: dict[str, str] | None, dataset: str) -> ShardReport:
-    """Build one shard's notices into Parquet part files under `dataset` (on a worker)."""
+def build_shard(
+    shard: Shard, field_map: dict[str, str] | None, dataset: str, first_key: int | None = None
+) -> ShardReport:
+    """Build one shard's notices into Parquet part files under `dataset` (on a worker), and into a search
+    index segment keyed from `first_key` on (none without it)."""
     fs, root = fsspec.core.url_to_fs(dataset)
     folder = f"{root.rstrip('/')}/{shard.id}"
     finished = readable_report(dataset, shard.id)
@@ -191,27 +205,82 @@ def build_shard(shard: Shard, field_map: dict[str, str] | None, dataset: str) ->
     notices = 0
     writers: dict[str, pq.ParquetWriter] = {}
     streams = []
-    try:
-        for name, schema in SCHEMAS.items():
-            stream = fs.open(f"{folder}/{name}.parquet", "wb")
-            streams.append(stream)
-            writers[name] = pq.ParquetWriter(stream, schema)
-        for result in _chunk_results(shard, field_map):
-            for name, table in to_tables(result.columns).items():
-                if table.num_rows:
-                    writers[name].write_table(table)
-            notices += len(result.ids)
-            per_path.update(result.per_path)
-            errors.extend(result.errors)
-            file_ends.extend(result.file_ends)
-    finally:
-        for writer in writers.values():
-            writer.close()
-        for stream in streams:
-            stream.close()
-    report = ShardReport(shard.id, notices, dict(per_path), errors, file_ends)
+    with _segment_folder(fs, folder) as segment_folder:
+        segment = _Segment(segment_folder, first_key)
+        try:
+            for name, schema in SCHEMAS.items():
+                stream = fs.open(f"{folder}/{name}.parquet", "wb")
+                streams.append(stream)
+                writers[name] = pq.ParquetWriter(stream, schema)
+            for result in _chunk_results(shard, field_map):
+                tables = to_tables(result.columns)
+                for name, table in tables.items():
+                    if table.num_rows:
+                        writers[name].write_table(table)
+                segment.add(tables)
+                notices += len(result.ids)
+                per_path.update(result.per_path)
+                errors.extend(result.errors)
+                file_ends.extend(result.file_ends)
+        finally:
+            for writer in writers.values():
+                writer.close()
+            for stream in streams:
+                stream.close()
+        indexed = segment.finish()
+    report = ShardReport(shard.id, notices, dict(per_path), errors, file_ends, indexed, segment.error)
     _write_report(fs, folder, report)
     return report
+
+
+class _Segment:
+    """The shard's search index segment; one that fails costs only itself: its notices are then indexed
+    from the store, as without a cluster."""
+
+    def __init__(self, folder: Path | None, first_key: int | None) -> None:
+        self.builder: SegmentBuilder | None = None
+        self.error: str | None = None
+        if folder is not None and first_key is not None:
+            self._guard(lambda: setattr(self, "builder", SegmentBuilder(folder, first_key)))
+
+    def add(self, tables: dict[str, pa.Table]) -> None:
+        if self.builder is not None:
+            builder = self.builder
+            self._guard(lambda: builder.add(tables))
+
+    def finish(self) -> int:
+        indexed = 0
+        if self.builder is not None:
+            builder = self.builder
+
+            def finish() -> None:
+                nonlocal indexed
+                indexed = builder.finish()
+
+            self._guard(finish)
+        return indexed
+
+    def _guard(self, step: Callable[[], object]) -> None:
+        try:
+            step()
+        except Exception as exc:  # the notices are in the part files; only their index waits
+            self.error = f"{type(exc).__name__}: {exc}"
+            self.builder = None
+
+
+@contextmanager
+def _segment_folder(fs: fsspec.AbstractFileSystem, folder: str) -> Iterator[Path | None]:
+    """Where the segment is built: in place on a local dataset, else in a temporary folder copied to
+    the dataset afterwards (tantivy writes to local files only)."""
+    if isinstance(fs, LocalFileSystem):
+        in_place = Path(folder) / SEGMENT_DIR
+        shutil.rmtree(in_place, ignore_errors=True)  # what a killed build of the shard left
+        yield in_place
+        return
+    with tempfile.TemporaryDirectory(prefix="procurewatch-segment-") as tmp:
+        yield Path(tmp)
+        if any(Path(tmp).iterdir()):
+            fs.put(tmp, f"{folder}/{SEGMENT_DIR}", recursive=True)
 
 
 def _write_report(fs: fsspec.AbstractFileSystem, folder: str, report: ShardReport) -> None:

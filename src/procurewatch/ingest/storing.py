@@ -100,6 +100,7 @@ class Built:
     errors: list[SkippedInput]  # notices (or parts of files) that could not be read
     finished: list[FileEnd]  # files whose last notice is in this or an earlier piece of work
     workers: int
+    name: str | None = None  # a cluster shard's id, for the shards stored whole (store_built)
 
 
 @dataclass
@@ -117,8 +118,9 @@ def store_built(
     task: int,
     stats: ReadStats,
     detail: Callable[[], str] | None = None,
-) -> None:
-    """Write every piece of built work in batches; a file is recorded in the batch holding its last notice."""
+) -> list[str]:
+    """Write every piece of built work in batches; a file is recorded in the batch holding its last notice.
+    Returns the names of the named pieces whose every notice was new to the store."""
     tallies: dict[str, _FileTally] = defaultdict(_FileTally)
     batch = Batch()
     background = BackgroundWriter(writer, batch_size)
@@ -134,7 +136,7 @@ def store_built(
     try:
         for piece in built:
             summary.workers = max(summary.workers, piece.workers)
-            batch.add(piece.tables, piece.ids)
+            batch.add(piece.tables, piece.ids, piece.name)
             summary.notices_seen += len(piece.ids)
             for path, count in piece.per_path.items():
                 tallies[path].notices += count
@@ -157,6 +159,7 @@ def store_built(
         background.close()
     summary.notices_added += background.added
     show()
+    return background.stored_whole
 
 
 def _file_row(end: FileEnd, tally: _FileTally, summary: IngestSummary) -> FileRow:

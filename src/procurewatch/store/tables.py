@@ -114,6 +114,11 @@ class Table:
     def row_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.row_columns)
 
+    def stored_sql(self, rows: str) -> str:
+        """SELECT every column of the table from `rows` (the workers' Arrow rows) as the store holds it:
+        those the rows do not carry as the writer fills them, those of another kind in the rows cast."""
+        return f"SELECT {', '.join(f'{c.value_sql} AS {c.name}' for c in self.columns)} FROM {rows}"
+
     def create_sql(self) -> str:
         name_width = max(len(c.name) for c in self.columns)
         lines = [f"    {c.name.ljust(name_width)} {c.sql}," for c in self.columns]

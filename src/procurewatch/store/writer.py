@@ -44,14 +44,17 @@ class Batch:
     parts: dict[str, list[pa.Table]] = field(default_factory=lambda: {name: [] for name in SCHEMAS})
     ids: set[str] = field(default_factory=set)
     files: list[FileRow] = field(default_factory=list)
+    whole: list[str] = field(default_factory=list)  # the named pieces added with every notice they hold
 
     @property
     def notices(self) -> int:
         return len(self.ids)
 
-    def add(self, tables: dict[str, pa.Table], ids: list[str]) -> None:
+    def add(self, tables: dict[str, pa.Table], ids: list[str], name: str | None = None) -> None:
         if self.ids.isdisjoint(ids) and len(set(ids)) == len(ids):
             self.ids.update(ids)
+            if name is not None:
+                self.whole.append(name)
         else:  # the same notice twice in one batch (e.g. a file given twice): keep its first copy
             fresh = [i for i in dict.fromkeys(ids) if i not in self.ids]
             self.ids.update(fresh)
@@ -88,12 +91,9 @@ ROWS = "batch_rows"
 
 
 def _insert(table: str, rows: str, verb: str = "INSERT") -> str:
-    """`INSERT INTO table (...) SELECT ... FROM rows`, with every column of the table: those the rows
-    do not carry as the writer fills them, and those of another kind in the rows cast."""
-    columns = TABLE[table].columns
-    names = ", ".join(c.name for c in columns)
-    values = ", ".join(c.value_sql for c in columns)
-    return f"{verb} INTO {table} ({names}) SELECT {values} FROM {rows}"
+    """`INSERT INTO table (...) SELECT ... FROM rows`, every column as the store holds it."""
+    names = ", ".join(c.name for c in TABLE[table].columns)
+    return f"{verb} INTO {table} ({names}) {TABLE[table].stored_sql(rows)}"
 
 
 # The writer checkpoints (has DuckDB write its log into the store file) after this many bytes of rows.
@@ -235,6 +235,7 @@ class BackgroundWriter:
     def __init__(self, writer: StoreWriter, batch_size: int) -> None:
         self.writer = writer
         self.added = 0
+        self.stored_whole: list[str] = []  # named pieces whose every notice was new to the store
         waiting = max(1, WRITE_AHEAD_NOTICES // batch_size)
         self._queue: queue.Queue[Batch | None] = queue.Queue(maxsize=waiting)
         self._error: BaseException | None = None
@@ -246,7 +247,10 @@ class BackgroundWriter:
         while (batch := self._queue.get()) is not None:
             try:
                 if self._error is None and not self._closing:
-                    self.added += self.writer.write(batch)
+                    added = self.writer.write(batch)
+                    self.added += added
+                    if added == batch.notices:
+                        self.stored_whole.extend(batch.whole)
             except BaseException as exc:  # handed to the caller by submit or wait
                 self._error = exc
             finally:
