@@ -280,6 +280,8 @@ def _segment_folder(fs: fsspec.AbstractFileSystem, folder: str) -> Iterator[Path
     with tempfile.TemporaryDirectory(prefix="procurewatch-segment-") as tmp:
         yield Path(tmp)
         if any(Path(tmp).iterdir()):
+            if fs.exists(f"{folder}/{SEGMENT_DIR}"):  # what a killed build of the shard left
+                fs.rm(f"{folder}/{SEGMENT_DIR}", recursive=True)
             fs.put(tmp, f"{folder}/{SEGMENT_DIR}", recursive=True)
 
 
