@@ -93,7 +93,8 @@ def cluster_store_phase(
         )
         if adopted.shards:
             summary.notes.append(
-                f"{adopted.notices:,} notice(s) indexed on the workers ({adopted.shards:,} shard(s))"
+                f"{adopted.notices:,} notice(s) indexed on the workers ({adopted.shards:,} shard(s); "
+                f"adopting their segments {adopted.seconds:.1f} s, merging them {adopted.merging:.1f} s)"
                 + (f"; {adopted.refused:,} shard(s) left to index here" if adopted.refused else "")
             )
     return summary

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,11 +113,14 @@ class Adopted:
     shards: int = 0
     notices: int = 0
     refused: int = 0  # shards with segments that could not be adopted (their notices are indexed later)
+    seconds: float = 0.0  # checking and moving the segments
+    merging: float = 0.0  # tantivy merging them
 
 
 def adopt_segments(con: duckdb.DuckDBPyConnection, db_path: Path, dataset: str, shards: list[str]) -> Adopted:
     """Move the segments of `shards` (built under `dataset`, their notices stored whole by this run)
     into the store's index. `con` is the store, open for writing: no other process indexes meanwhile."""
+    started = time.perf_counter()
     fs, root = fsspec.core.url_to_fs(dataset)
     built = [s for s in shards if fs.exists(f"{root.rstrip('/')}/{s}/{SEGMENT_DIR}/{SEGMENT_IDS}")]
     outcome = Adopted(refused=len(shards) - len(built))
@@ -165,7 +169,9 @@ def adopt_segments(con: duckdb.DuckDBPyConnection, db_path: Path, dataset: str, 
             (index_dir / PURCHASERS_FILE).write_text(purchasers_fingerprint())
         (outcome.notices,) = con.execute("SELECT count(*) FROM _segment_ids").fetchall()[0]
         outcome.shards = len(adopted)
+        outcome.seconds = time.perf_counter() - started
         _merge(index_dir)
+        outcome.merging = time.perf_counter() - started - outcome.seconds
     con.execute("DROP TABLE IF EXISTS _segment_ids")
     con.execute("DROP VIEW IF EXISTS _indexed")
     return outcome
