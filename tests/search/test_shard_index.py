@@ -127,3 +127,14 @@ def test_segments_keyed_below_the_index_are_refused(stores: tuple[Path, Path]) -
         adopted = adopt_segments(con, bare, segments, late)
     assert (adopted.shards, adopted.refused) == (0, 1)
     assert SearchIndex(index_dir_for(bare)).num_docs == 120
+
+
+def test_segments_whose_keys_overlap_are_refused(stores: tuple[Path, Path]) -> None:
+    _, bare = stores
+    segments = str(bare.parent / "segments")
+    even, _odd = build_segments(bare, segments, 2, first=KEY_STRIDE, prefix="a")
+    _even, odd = build_segments(bare, segments, 2, first=0, prefix="b")  # odd notices keyed as `even`
+    with duckdb.connect(str(bare)) as con:
+        adopted = adopt_segments(con, bare, segments, [even, odd])
+    assert (adopted.shards, adopted.refused) == (0, 2)
+    assert sync_index(bare) == 120  # every notice indexed from the store instead

@@ -23,7 +23,7 @@ import shutil
 import tempfile
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -241,31 +241,29 @@ class _Segment:
         self.builder: SegmentBuilder | None = None
         self.error: str | None = None
         if folder is not None and first_key is not None:
-            self._guard(lambda: setattr(self, "builder", SegmentBuilder(folder, first_key)))
+            try:
+                self.builder = SegmentBuilder(folder, first_key)
+            except Exception as exc:  # the notices are in the part files; only their index waits
+                self._failed(exc)
 
     def add(self, tables: dict[str, pa.Table]) -> None:
         if self.builder is not None:
-            builder = self.builder
-            self._guard(lambda: builder.add(tables))
+            try:
+                self.builder.add(tables)
+            except Exception as exc:
+                self._failed(exc)
 
     def finish(self) -> int:
-        indexed = 0
         if self.builder is not None:
-            builder = self.builder
+            try:
+                return self.builder.finish()
+            except Exception as exc:
+                self._failed(exc)
+        return 0
 
-            def finish() -> None:
-                nonlocal indexed
-                indexed = builder.finish()
-
-            self._guard(finish)
-        return indexed
-
-    def _guard(self, step: Callable[[], object]) -> None:
-        try:
-            step()
-        except Exception as exc:  # the notices are in the part files; only their index waits
-            self.error = f"{type(exc).__name__}: {exc}"
-            self.builder = None
+    def _failed(self, exc: Exception) -> None:
+        self.error = f"{type(exc).__name__}: {exc}"
+        self.builder = None
 
 
 @contextmanager

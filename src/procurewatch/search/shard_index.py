@@ -8,10 +8,11 @@ documents and terms over every segment of an index, so a search over adopted seg
 over an index built in one piece (tests/ingest/test_cluster.py compares them); tantivy merges the small
 segments on the commit that follows, as it merges the segments of any indexing session.
 
-A segment must hold exactly notices the store holds and the index lacks. The client adopts only the
-shards whose every notice this run's writer inserted (none was stored before, none came twice), whose
-keys lie above every key the index lists, and none of whose ids the index lists; and only into an index
-that holds exactly the documents its id list names. The notices of any other shard are indexed from the
+A segment must hold exactly notices the store holds and the index lacks, under keys no other document
+has. The client adopts only the shards whose every notice this run's writer inserted (none was stored
+before, none came twice), whose keys lie above every key the index lists and overlap no other adopted
+shard's, and none of whose ids the index lists (an index left from another store); and only into an
+index that holds exactly the documents its id list names. The notices of any other shard are indexed from the
 store afterwards, as without a cluster.
 """
 
@@ -145,12 +146,17 @@ def adopt_segments(con: duckdb.DuckDBPyConnection, db_path: Path, dataset: str, 
             con.register("_segment_rows", pq.read_table(stream))
         con.execute("INSERT INTO _segment_ids SELECT ?, id, key FROM _segment_rows", [shard])
         con.unregister("_segment_rows")
+    # Stored whole by this run, the shards cannot share a notice. Their keys can overlap: a run that
+    # resumes over changed input reuses shards keyed by another plan.
     refused = {
         shard
         for (shard,) in con.execute(
-            """SELECT DISTINCT shard FROM _segment_ids s
-               WHERE s.key <= ? OR s.id IN (SELECT id FROM _indexed)
-                  OR s.id IN (SELECT id FROM _segment_ids GROUP BY id HAVING count(*) > 1)""",
+            """WITH spans AS (
+                   SELECT shard, min(key) AS low, max(key) AS high FROM _segment_ids GROUP BY shard)
+               SELECT shard FROM spans WHERE low <= ?
+               UNION SELECT a.shard FROM spans a JOIN spans b
+                     ON a.shard <> b.shard AND a.low <= b.high AND b.low <= a.high
+               UNION SELECT DISTINCT shard FROM _segment_ids WHERE id IN (SELECT id FROM _indexed)""",
             [top],
         ).fetchall()
     }
