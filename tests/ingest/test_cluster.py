@@ -220,6 +220,9 @@ def test_shards_finished_before_a_crash_are_not_built_again(
     resumed = run_ingest([corpus], cluster_db, batch_size=9, cluster="local:2", dataset=dataset)
     assert any(f"{len(finished):,} finished by an earlier run were reused" in n for n in resumed.notes)
     assert store_contents(cluster_db) == store_contents(local_db)
+    # segments of shards stored whole adopted, the rest indexed here: each notice once, scored alike
+    assert any("indexed on the workers" in note for note in resumed.notes)
+    assert search_answers(cluster_db) == search_answers(local_db)
 
 
 def test_a_report_is_whole_or_absent(
