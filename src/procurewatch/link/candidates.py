@@ -122,6 +122,10 @@ def near_duplicates(
     return Near(offsets, others, scores.tolist())
 
 
+# title pairs compared at a time
+_TITLE_PAIRS = 16_384
+
+
 def _titles_may_agree(titles: list[str], x: np.ndarray, y: np.ndarray, s: Settings) -> np.ndarray:
     """For many pairs (x, y) of nodes with these titles, a necessary condition of `titles_agree`: one
     title empty, at most `title_max_edits` insertions and deletions apart, or the shorter a subsequence
@@ -138,10 +142,13 @@ def _titles_may_agree(titles: list[str], x: np.ndarray, y: np.ndarray, s: Settin
         title_id = pa.array(titles, pa.string()).dictionary_encode().indices.to_numpy(zero_copy_only=False)
         may[same] = title_id[x[same]] == title_id[y[same]]
         check &= gap != 0
-    xs, ys = x[check].tolist(), y[check].tolist()
-    edits = process.cpdist(
-        [titles[i] for i in xs], [titles[i] for i in ys], scorer=Indel.distance, workers=1
-    ).astype(np.int64)
+    xs, ys = x[check], y[check]
+    edits = np.empty(len(xs), dtype=np.int64)
+    for lo in range(0, len(xs), _TITLE_PAIRS):  # rapidfuzz copies the titles it is given
+        mine, theirs = xs[lo : lo + _TITLE_PAIRS].tolist(), ys[lo : lo + _TITLE_PAIRS].tolist()
+        edits[lo : lo + len(mine)] = process.cpdist(
+            [titles[i] for i in mine], [titles[i] for i in theirs], scorer=Indel.distance, workers=1
+        )
     may[check] = (edits <= s.title_max_edits) | ((edits == gap[check]) & (np.minimum(la, lb)[check] >= 6))
     return may
 
