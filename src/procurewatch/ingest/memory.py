@@ -28,7 +28,8 @@ def give_back_big_blocks() -> None:
 def arrow_allocates_from_the_system() -> None:
     """Make Arrow allocate with malloc instead of its default mimalloc pool, which keeps freed pages.
 
-    The storing process frees Arrow tables batch after batch; with malloc the pages go back."""
+    The storing process frees Arrow tables batch after batch, linking pass after pass; with malloc the
+    pages go back."""
     import pyarrow as pa
 
     pa.set_memory_pool(pa.system_memory_pool())

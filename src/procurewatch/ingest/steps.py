@@ -24,7 +24,7 @@ from rich.console import Console
 
 from procurewatch import errors
 from procurewatch.errors import StepError
-from procurewatch.ingest.memory import give_back_big_blocks
+from procurewatch.ingest.memory import arrow_allocates_from_the_system, give_back_big_blocks
 from procurewatch.ingest.summary import IngestSummary
 
 if TYPE_CHECKING:
@@ -70,6 +70,7 @@ def link_phase(db_path: Path, summary: IngestSummary, console: Console) -> None:
 
     t0 = time.perf_counter()
     give_back_big_blocks()
+    arrow_allocates_from_the_system()  # the Arrow tables of a pass are freed before the next
     console.print("linking the phases of each procurement …", highlight=False)
     try:
         con = open_store(db_path)

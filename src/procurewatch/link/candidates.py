@@ -122,6 +122,10 @@ def near_duplicates(
     return Near(offsets, others, scores.tolist())
 
 
+# title pairs compared at a time
+_TITLE_PAIRS = 16_384
+
+
 def _titles_may_agree(titles: list[str], x: np.ndarray, y: np.ndarray, s: Settings) -> np.ndarray:
     """For many pairs (x, y) of nodes with these titles, a necessary condition of `titles_agree`: one
     title empty, at most `title_max_edits` insertions and deletions apart, or the shorter a subsequence
@@ -138,10 +142,13 @@ def _titles_may_agree(titles: list[str], x: np.ndarray, y: np.ndarray, s: Settin
         title_id = pa.array(titles, pa.string()).dictionary_encode().indices.to_numpy(zero_copy_only=False)
         may[same] = title_id[x[same]] == title_id[y[same]]
         check &= gap != 0
-    xs, ys = x[check].tolist(), y[check].tolist()
-    edits = process.cpdist(
-        [titles[i] for i in xs], [titles[i] for i in ys], scorer=Indel.distance, workers=1
-    ).astype(np.int64)
+    xs, ys = x[check], y[check]
+    edits = np.empty(len(xs), dtype=np.int64)
+    for lo in range(0, len(xs), _TITLE_PAIRS):  # rapidfuzz copies the titles it is given
+        mine, theirs = xs[lo : lo + _TITLE_PAIRS].tolist(), ys[lo : lo + _TITLE_PAIRS].tolist()
+        edits[lo : lo + len(mine)] = process.cpdist(
+            [titles[i] for i in mine], [titles[i] for i in theirs], scorer=Indel.distance, workers=1
+        )
     may[check] = (edits <= s.title_max_edits) | ((edits == gap[check]) & (np.minimum(la, lb)[check] >= 6))
     return may
 
@@ -239,9 +246,10 @@ def _store_candidates(
            LEFT JOIN notice_keys k ON k.notice_id = m.notice_id"""
     ).to_arrow_table()
     con.unregister("_wanted")
-    nodes, blobs, keys, types, titles = (table.column(i).to_pylist() for i in range(table.num_columns))
+    sigs[: table.num_rows] = signature_matrix(table.column(1), s.num_perm)
+    nodes, keys, types, titles = (table.column(i).to_pylist() for i in (0, 2, 3, 4))
+    del table
     if nodes:
-        sigs[: len(nodes)] = np.frombuffer(b"".join(blobs), dtype=np.uint32).reshape(len(nodes), s.num_perm)
         row_of[nodes] = np.arange(len(nodes))
     info = {
         node: Other(store_ids[node], key, phase_of(ntype, title), title_norm)
@@ -250,3 +258,26 @@ def _store_candidates(
         )
     }
     return sigs, row_of, info
+
+
+def signature_matrix(blobs: pa.Array | pa.ChunkedArray, num_perm: int) -> np.ndarray:
+    """The signatures of a column of stored ones (blobs of num_perm uint32 minima; nulls skipped) as a
+    matrix, row after row in the column's order, viewing the column's data buffer: not a Python object
+    each."""
+    if isinstance(blobs, pa.ChunkedArray):
+        blobs = blobs.combine_chunks()
+    kind = np.int64 if pa.types.is_large_binary(blobs.type) else np.int32
+    offsets = np.frombuffer(
+        blobs.buffers()[1], dtype=kind, count=len(blobs) + 1, offset=blobs.offset * np.dtype(kind).itemsize
+    )
+    width = num_perm * 4
+    expected: int | np.ndarray = width
+    if blobs.null_count:  # a null takes no bytes in the data buffer
+        expected = np.where(blobs.is_valid().to_numpy(zero_copy_only=False), width, 0)
+    if (np.diff(offsets) != expected).any():
+        raise ValueError(f"a stored MinHash signature is not {width} bytes long")
+    rows = len(blobs) - blobs.null_count
+    if not rows:
+        return np.zeros((0, num_perm), dtype=np.uint32)
+    data = np.frombuffer(blobs.buffers()[2], dtype=np.uint32, count=rows * num_perm, offset=int(offsets[0]))
+    return data.reshape(rows, num_perm)

@@ -37,7 +37,7 @@ _DIGITS = re.compile(r"\d+")
 Link = tuple[str, str, float, str | None]
 
 
-@dataclass
+@dataclass(slots=True)  # a pass holds tens of thousands: no __dict__ each
 class Proc:
     """A procurement as the rules see it: its keys and the dates of its notices so far."""
 
@@ -60,7 +60,7 @@ class Proc:
         self.last = day if self.last is None else max(self.last, day)
 
 
-@dataclass
+@dataclass(slots=True)
 class Pending:
     """A notice to link, with its stored keys."""
 
@@ -76,7 +76,7 @@ class Pending:
     title_norm: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Other:
     """A notice a pending notice may be a near-duplicate of: stored, or earlier in this run."""
 

@@ -383,6 +383,9 @@ def _signature_block(texts: list[str], block: list[int], out: list[np.ndarray | 
         out[i] = rows[row]
 
 
+_BAND_BLOCK = 4096  # signatures weighted at a time
+
+
 @cache
 def _band_multipliers() -> np.ndarray:
     return np.random.RandomState(settings().seed).randint(
@@ -392,11 +395,15 @@ def _band_multipliers() -> np.ndarray:
 
 def band_hashes_many(sigs: np.ndarray) -> np.ndarray:
     """One 64-bit hash per LSH band (columns) for each signature (rows): a random linear combination of
-    the band's minima, so equal bands give equal hashes."""
-    weighted = sigs.astype(np.uint64) * _band_multipliers()[None, :]
-    out = np.empty((len(sigs), len(settings().bands)), dtype=np.uint64)
-    for i, (start, end) in enumerate(settings().bands):
-        out[:, i] = weighted[:, start:end].sum(axis=1, dtype=np.uint64)
+    the band's minima, so equal bands give equal hashes. Made a block of rows at a time: the weighted
+    minima of a whole linking pass would take twice its signatures for a moment."""
+    multipliers = _band_multipliers()[None, :]
+    bands = settings().bands
+    out = np.empty((len(sigs), len(bands)), dtype=np.uint64)
+    for lo in range(0, len(sigs), _BAND_BLOCK):
+        weighted = sigs[lo : lo + _BAND_BLOCK].astype(np.uint64) * multipliers
+        for i, (start, end) in enumerate(bands):
+            out[lo : lo + _BAND_BLOCK, i] = weighted[:, start:end].sum(axis=1, dtype=np.uint64)
     return out.view(np.int64)
 
 

@@ -33,7 +33,7 @@ import pyarrow as pa
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
-from procurewatch.link.candidates import Near
+from procurewatch.link.candidates import Near, signature_matrix
 from procurewatch.link.decision import Other, Pending, titles_agree
 from procurewatch.link.keys import Settings, normalise_text, phase_of
 from procurewatch.store.db import memory_limited
@@ -200,28 +200,12 @@ def _kept_steps(s: Settings) -> list[str]:
 
 def _scores(mine: pa.BinaryArray, theirs: pa.BinaryArray, s: Settings) -> np.ndarray:
     """Estimated Jaccard of each pair: the share of equal MinHash minima."""
-    a, b = _signature_matrix(mine, s.num_perm), _signature_matrix(theirs, s.num_perm)
+    a, b = signature_matrix(mine, s.num_perm), signature_matrix(theirs, s.num_perm)
     scores = np.empty(len(a))
     for lo in range(0, len(a), _SCORE_STEP):
         hi = lo + _SCORE_STEP
         scores[lo:hi] = np.count_nonzero(a[lo:hi] == b[lo:hi], axis=1) / s.num_perm
     return scores
-
-
-def _signature_matrix(blobs: pa.BinaryArray, num_perm: int) -> np.ndarray:
-    """The signatures (blobs of num_perm uint32 minima, one after another in the array's data buffer)
-    as a matrix viewing that buffer: not a Python object each."""
-    kind = np.int64 if pa.types.is_large_binary(blobs.type) else np.int32
-    offsets = np.frombuffer(
-        blobs.buffers()[1], dtype=kind, count=len(blobs) + 1, offset=blobs.offset * np.dtype(kind).itemsize
-    )
-    width = num_perm * 4
-    if (np.diff(offsets) != width).any():
-        raise ValueError(f"a stored MinHash signature is not {width} bytes long")
-    data = np.frombuffer(
-        blobs.buffers()[2], dtype=np.uint32, count=len(blobs) * num_perm, offset=int(offsets[0])
-    )
-    return data.reshape(len(blobs), num_perm)
 
 
 def _titles_agree(mine: list[str], theirs: list[str], s: Settings) -> np.ndarray:

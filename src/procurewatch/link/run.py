@@ -21,7 +21,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from procurewatch.link.candidates import Batch, FullBuckets, near_duplicates
+from procurewatch.link.candidates import Batch, FullBuckets, near_duplicates, signature_matrix
 from procurewatch.link.decision import Linker, Pending, Proc, distinguishing_tokens
 from procurewatch.link.keys import (
     Settings,
@@ -144,15 +144,10 @@ def link_selected(
     (count,) = con.execute("SELECT count(*) FROM _pending").fetchone() or (0,)
     if not count:
         return 0
-    batch = _read_pending(con, s)
-    # both fill _candidates, which the reads below use
-    candidates = given_near(con, batch.pending) if planned_near else near_duplicates(con, batch, s, full)
-    linker = _linker(con, batch.pending, s)
-    decided = [linker.link(p, candidates.of(i)) for i, p in enumerate(batch.pending)]
-
-    names = ("notice_id", "procurement_id", "reason", "score", "duplicate_of")
-    columns = [[p.id for p in batch.pending], *map(list, zip(*decided, strict=True))]
-    con.register("_links", pa.table(dict(zip(names, columns, strict=True))))
+    # the pass's notices, candidates and rules' state are gone before the procurements are recomputed,
+    # DuckDB's heaviest statement of the pass
+    links = _decided_links(con, s, planned_near, full)
+    con.register("_links", links)
     con.execute(
         "INSERT INTO notice_links SELECT notice_id, procurement_id, reason, score, duplicate_of FROM _links"
     )
@@ -160,7 +155,21 @@ def link_selected(
     con.unregister("_links")
     con.execute("DROP TABLE IF EXISTS _pending")
     con.execute("DROP TABLE IF EXISTS _candidates")
-    return len(batch.pending)
+    return links.num_rows
+
+
+def _decided_links(
+    con: duckdb.DuckDBPyConnection, s: Settings, planned_near: bool, full: FullBuckets | None
+) -> pa.Table:
+    """The link row of each notice of `_pending`, decided in link order."""
+    batch = _read_pending(con, s)
+    # both fill _candidates, which the reads below use
+    candidates = given_near(con, batch.pending) if planned_near else near_duplicates(con, batch, s, full)
+    linker = _linker(con, batch.pending, s)
+    decided = [linker.link(p, candidates.of(i)) for i, p in enumerate(batch.pending)]
+    names = ("notice_id", "procurement_id", "reason", "score", "duplicate_of")
+    columns = [[p.id for p in batch.pending], *map(list, zip(*decided, strict=True))]
+    return pa.table(dict(zip(names, columns, strict=True)))
 
 
 # ---------------------------------------------------------------- reading the store
@@ -175,18 +184,16 @@ def _read_pending(con: duckdb.DuckDBPyConnection, s: Settings) -> Batch:
            FROM _pending p JOIN notices n ON n.id = p.id JOIN notice_keys k ON k.notice_id = p.id
            LEFT JOIN notice_minhash m ON m.notice_id = p.id ORDER BY p.ord"""
     ).to_arrow_table()
-    ids, fps, days, ocids, titles, types, buyer_keys, title_keys, code_keys, cancelled, blobs = (
-        table.column(i).to_pylist() for i in range(table.num_columns)
+    signatures = table.column(table.num_columns - 1)
+    has_sig = signatures.is_valid().to_numpy(zero_copy_only=False)
+    sigs = np.zeros((table.num_rows, s.num_perm), dtype=np.uint32)
+    sigs[has_sig] = signature_matrix(signatures, s.num_perm)
+    del signatures
+    ids, fps, days, ocids, titles, types, buyer_keys, title_keys, code_keys, cancelled = (
+        table.column(i).to_pylist() for i in range(table.num_columns - 1)
     )
-    sigs = np.zeros((len(ids), s.num_perm), dtype=np.uint32)
-    has_sig = np.fromiter((b is not None for b in blobs), dtype=bool, count=len(blobs))
-    rows = np.flatnonzero(has_sig)
-    if len(rows):
-        sigs[rows] = np.frombuffer(b"".join(b for b in blobs if b is not None), dtype=np.uint32).reshape(
-            len(rows), s.num_perm
-        )
-    bands = np.zeros((len(ids), len(s.bands)), dtype=np.int64)
-    bands[rows] = band_hashes_many(sigs[rows])
+    del table
+    bands = band_hashes_many(sigs)  # a notice without a signature has zero minima, and zero band hashes
     title_norms = normalise_many(titles)
     pending = [
         Pending(
