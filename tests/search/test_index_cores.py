@@ -95,19 +95,23 @@ def test_threads_and_cutting_processes_index_what_one_thread_does(tmp_path, monk
     assert multiprocessing.active_children() == []
 
 
-def test_the_pool_starts_only_for_sessions_big_enough(tmp_path, monkeypatch):
+def test_the_pool_starts_only_for_enough_notices_and_serves_every_session(tmp_path, monkeypatch):
     db = build_store(tmp_path / "s.duckdb")
     used = []
     add_notices = search.add_notices
 
-    def recording(con, writer, replace, processes):
-        used.append(processes)
-        return add_notices(con, writer, replace, processes)
+    def recording(con, writer, replace, cutter):
+        used.append((cutter.processes, id(cutter)))
+        return add_notices(con, writer, replace, cutter)
 
     monkeypatch.setattr(search, "add_notices", recording)
     search.rebuild_index(db, plan=IndexingPlan(1, 2, len(ROWS) + 1))
+    assert [processes for processes, _ in used] == [0]
+    used.clear()
+    monkeypatch.setattr(search, "INDEX_SESSION", 3)
     search.rebuild_index(db, plan=IndexingPlan(1, 2, len(ROWS)))
-    assert used == [0, 2]
+    assert len(used) == 3 and {cutter for cutter in used} == {(2, used[0][1])}  # one pool for all sessions
+    assert SearchIndex(search.index_dir_for(db)).num_docs == len(ROWS)
 
 
 class _Dying:

@@ -17,10 +17,10 @@ MIN_HEAP_PER_THREAD = 32_000_000
 class IndexingPlan:
     tantivy_threads: int = 1
     cutting_processes: int = 0  # none: the main thread cuts the texts
-    pool_from_notices: int = 0  # a session of fewer notices is cut in the main thread
+    pool_from_notices: int = 0  # fewer notices to index are cut in the main thread
 
     def processes_for(self, notices: int) -> int:
-        """The processes cutting the texts of a session of `notices` notices."""
+        """The processes cutting the texts when `notices` notices are to be indexed."""
         return self.cutting_processes if notices >= self.pool_from_notices else 0
 
 

@@ -39,7 +39,7 @@ import tantivy
 from procurewatch.errors import ProcurewatchError, SearchError
 from procurewatch.search.aliases import alias_terms
 from procurewatch.search.cores import IndexingPlan, indexing_plan
-from procurewatch.search.cutting import cut_in_order
+from procurewatch.search.cutting import TextCutter
 from procurewatch.search.tokens import MAX_TOKEN, pair_analyzer, pairs, runs, word_analyzer
 from procurewatch.store.db import memory_limited, one_thread, over_limit_note
 
@@ -190,16 +190,20 @@ def _text_sql() -> tuple[str, list[Any]]:
 
 
 def add_notices(
-    con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, replace: bool, processes: int = 0
+    con: duckdb.DuckDBPyConnection,
+    writer: tantivy.IndexWriter,
+    replace: bool,
+    cutter: TextCutter | None = None,
 ) -> int:
-    """Index the notices of temp table pw_session (id, key), their texts cut by `processes` worker
-    processes (0: in this thread; search/cutting.py)."""
+    """Index the notices of temp table pw_session (id, key), their texts cut by `cutter` (in this
+    thread if None; search/cutting.py)."""
     added = 0
     sql, params = _text_sql()
     reader = con.sql(sql, params=params).to_arrow_reader(BATCH)
+    cutter = cutter or TextCutter(0)
     # closed on every way out: a result left open would make the connection refuse the statements
     # that restore its settings, and their error would hide this one
-    with closing(reader), closing(cut_in_order(((b, b.column(3)) for b in reader), processes)) as cut:
+    with closing(reader), closing(cutter.cut_in_order((b, b.column(3)) for b in reader)) as cut:
         for batch, (segs, bigrams) in cut:
             added += _add_batch(writer, batch, segs, bigrams, replace)
     return added
@@ -286,16 +290,15 @@ def _index_session(
     replace: bool,
     limit: int,
     notes: list[str],
-    plan: IndexingPlan,
+    threads: int,
+    cutter: TextCutter,
 ) -> int:
     """Index the notices of pw_session and drop the stale ids (none of them stored, so none of the
     notices just added) in one writer session."""
-    writer = index.writer(heap_size=WRITER_HEAP, num_threads=plan.tantivy_threads)
-    (notices,) = con.execute("SELECT count(*) FROM pw_session").fetchall()[0]
-    processes = plan.processes_for(notices)
+    writer = index.writer(heap_size=WRITER_HEAP, num_threads=threads)
     try:
         with _memory_limited(con, limit):
-            added = add_notices(con, writer, replace, processes)
+            added = add_notices(con, writer, replace, cutter)
     except (duckdb.OutOfMemoryException, OSError) as exc:
         # the Arrow reader reports DuckDB's error as an OSError
         if "Out of Memory" not in str(exc):
@@ -304,7 +307,7 @@ def _index_session(
         if RETRY_NOTE not in notes:
             notes.append(RETRY_NOTE)
         writer.rollback()
-        added = add_notices(con, writer, replace, processes)
+        added = add_notices(con, writer, replace, cutter)
     for notice_id in stale:
         writer.delete_documents_by_term("id", notice_id)
     writer.commit()
@@ -367,22 +370,24 @@ def sync_index(db_path: Path, notes: list[str] | None = None, plan: IndexingPlan
             (index_dir / PURCHASERS_FILE).write_text(purchasers_fingerprint())
         replace = ids_file.exists() or index.searcher().num_docs > 0
         added = 0
-        for low in range(next_key, next_key + max(missing, 1), INDEX_SESSION):
-            high = low + INDEX_SESSION
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE pw_session AS SELECT id, key FROM pw_missing "
-                "WHERE key >= ? AND key < ?",
-                [low, high],
-            )
-            added += _index_session(
-                con,
-                index,
-                stale if low == next_key else [],
-                replace,
-                limit,
-                notes if notes is not None else [],
-                plan,
-            )
+        with TextCutter(plan.processes_for(missing)) as cutter:
+            for low in range(next_key, next_key + max(missing, 1), INDEX_SESSION):
+                high = low + INDEX_SESSION
+                con.execute(
+                    "CREATE OR REPLACE TEMP TABLE pw_session AS SELECT id, key FROM pw_missing "
+                    "WHERE key >= ? AND key < ?",
+                    [low, high],
+                )
+                added += _index_session(
+                    con,
+                    index,
+                    stale if low == next_key else [],
+                    replace,
+                    limit,
+                    notes if notes is not None else [],
+                    plan.tantivy_threads,
+                    cutter,
+                )
         # written once, at the end (writing it per session costs memory): a run stopped after a
         # session leaves documents the file does not list; the next run is then in replace mode
         # (the index is not empty) and deletes each notice's document before adding it again
