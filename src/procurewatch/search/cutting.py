@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -29,6 +29,7 @@ from procurewatch.search.tokens import Segmenter, lowering_word_analyzer
 Item = TypeVar("Item")
 Seg = str | tantivy.PreTokenizedString
 Cut = tuple[list[Seg], list[str]]
+Cuts = Generator[tuple[Item, Cut], None, None]
 # batches handed to the workers before the oldest is taken back: enough to keep each busy while the
 # main thread builds the documents of the batch before, few enough to keep memory flat
 IN_FLIGHT_PER_PROCESS = 2
@@ -66,7 +67,7 @@ class TextCutter:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
 
-    def cut_in_order(self, batches: Iterable[tuple[Item, pa.Array]]) -> Iterator[tuple[Item, Cut]]:
+    def cut_in_order(self, batches: Iterable[tuple[Item, pa.Array]]) -> Cuts[Item]:
         """(item, its texts' seg and bigram texts) for each (item, texts) of `batches`, in order. Close
         the iterator when stopping early: the batches still in the workers are then waited for."""
         if self.processes <= 0:
@@ -96,7 +97,7 @@ class TextCutter:
             wait([future for _, future in in_flight])
 
 
-def cut_in_order(batches: Iterable[tuple[Item, pa.Array]], processes: int) -> Iterator[tuple[Item, Cut]]:
+def cut_in_order(batches: Iterable[tuple[Item, pa.Array]], processes: int) -> Cuts[Item]:
     """`TextCutter.cut_in_order` with a pool of its own, shut down when the batches are done or the
     iterator is closed."""
     with TextCutter(processes) as cutter:
