@@ -36,6 +36,7 @@ class Roles:
     helpers: float  # the pool's Python threads (feeder, result handler)
     tantivy: float  # tantivy's indexing, merging and other native threads
     cutting: float  # the processes cutting texts
+    peak_mb: float = 0.0  # RSS summed over this process and its children, polled
 
     @property
     def serial(self) -> float:
@@ -53,15 +54,17 @@ class Roles:
         return (
             f"{self.threads} tantivy thread(s), {self.processes} cutting process(es): {self.wall:.1f} s "
             f"wall; µs a notice: main thread {self.main:.1f}, pool threads {self.helpers:.1f}, tantivy "
-            f"{self.tantivy:.1f}, cutting processes {self.cutting:.1f}"
+            f"{self.tantivy:.1f}, cutting processes {self.cutting:.1f}; peak RSS summed {self.peak_mb:.0f} MB"
         )
 
 
 class _ThreadCpu:
-    """Each thread's CPU seconds as last seen, polled (threads that end are still counted)."""
+    """Each thread's CPU seconds as last seen, polled (threads that end are still counted), and the
+    largest RSS summed over this process and its children."""
 
     def __init__(self) -> None:
         self.seen: dict[tuple[str, str], float] = {}
+        self.peak_kb = 0
         self.stop = threading.Event()
         self.poller = threading.Thread(target=self._poll, daemon=True)
 
@@ -79,6 +82,22 @@ class _ThreadCpu:
     def _poll(self) -> None:
         while not self.stop.wait(0.05):
             self.sample()
+            self.peak_kb = max(self.peak_kb, _tree_rss_kb(os.getpid()))
+
+
+def _tree_rss_kb(root: int) -> int:
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as f:
+                status = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        if int(entry) == root or status.get("PPid", "").strip() == str(root):
+            total += int(status.get("VmRSS", "0 kB").split()[0])
+    return total
 
 
 def measure(db: Path, threads: int, processes: int) -> Roles:
@@ -111,7 +130,7 @@ def measure(db: Path, threads: int, processes: int) -> Roles:
     cutting = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
     per = 1e6 / max(notices, 1)
     spent = (main_cpu * per, helpers * per, tantivy * per, cutting * per)
-    return Roles(notices, threads, processes, wall, *spent)
+    return Roles(notices, threads, processes, wall, *spent, peak_mb=cpu.peak_kb / 1024)
 
 
 def rates(roles: Roles, cores_list: tuple[int, ...] = (2, 4, 8, 16, 32)) -> list[tuple[int, int, int, float]]:

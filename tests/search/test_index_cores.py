@@ -145,3 +145,22 @@ def test_the_plan_follows_the_cores_and_the_heap():
     assert four.cutting_processes >= 1 and four.tantivy_threads >= 1
     assert many.tantivy_threads <= 128_000_000 // 32_000_000  # each thread keeps a share of the heap
     assert indexing_plan(40_000_000, cores=256).tantivy_threads == 1
+
+
+def test_ctrl_c_while_indexing_shuts_the_pool_down_and_is_not_hidden(tmp_path, monkeypatch):
+    db = build_store(tmp_path / "s.duckdb", _rows())
+    monkeypatch.setattr(search, "BATCH", 3)
+    add_batch, batches = search._add_batch, []
+
+    def interrupted(*args):
+        batches.append(1)
+        if len(batches) == 4:  # workers busy with the batches after it
+            raise KeyboardInterrupt
+        return add_batch(*args)
+
+    monkeypatch.setattr(search, "_add_batch", interrupted)
+    with pytest.raises(KeyboardInterrupt):  # not the store's "open result" error its clean-up would hit
+        search.rebuild_index(db, plan=IndexingPlan(2, 2, 0))
+    assert multiprocessing.active_children() == []
+    monkeypatch.setattr(search, "_add_batch", add_batch)
+    assert search.sync_index(db, plan=IndexingPlan(2, 2, 0)) == len(_rows())
