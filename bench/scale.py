@@ -150,7 +150,7 @@ def main() -> None:
                     flush=True,
                 )
             linking = linking_stage(tmp / "scale.duckdb")
-            roles = measure_index_roles(tmp / "scale.duckdb", 1, 1)
+            roles = measure_index_roles(tmp / "scale.duckdb", 2, 1)  # as a client of 4 cores or more
             remove_store(tmp / "scale.duckdb")
             rows[-1]["linking"] = linking
             rows[-1]["index_roles"] = roles
