@@ -196,13 +196,13 @@ def project(rows: list[dict[str, Any]], overhead_ms: float) -> None:
         f"{1 / load:,.0f}, links {1 / link:,.0f} and indexes {1 / index:,.0f} notices/s"
     )
     print(
-        f"\nindexing on the client (notices of shards not adopted, and a local ingest): the serial part (the "
-        f"main thread reading the store and building documents, and the pool's threads) {roles.serial:.1f} µs "
-        f"a notice, tantivy's threads {roles.tantivy:.1f}, the processes cutting texts {roles.cutting:.1f}; a "
-        f"client of {CLIENT_CORES} cores runs {plan.tantivy_threads} tantivy threads and "
-        f"{plan.cutting_processes} cutting processes (data/indexing.json): {1 / index_client:,.0f} notices/s, "
-        f"at most {1e6 / roles.serial:,.0f} whatever the cores; 10^8 notices not adopted would take "
-        f"{hours(10**8 * index_client)} there"
+        "\nindexing on the client (notices of shards not adopted, and a local ingest): the serial part (the "
+        "main thread reading the store and building documents, and the pool's threads) "
+        f"{roles.serial:.1f} µs a notice, tantivy's threads {roles.tantivy:.1f}, the processes cutting "
+        f"texts {roles.cutting:.1f}; a client of {CLIENT_CORES} cores runs {plan.tantivy_threads} tantivy "
+        f"threads and {plan.cutting_processes} cutting processes (data/indexing.json): "
+        f"{1 / index_client:,.0f} notices/s, at most {1e6 / roles.serial:,.0f} whatever the cores; 10^8 "
+        f"notices not adopted would take {hours(10**8 * index_client)} there"
     )
     for size in sorted({r["n"] for r in rows}):
         for workers in (1, 2):
