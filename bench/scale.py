@@ -16,7 +16,11 @@ The projection divides the building by the number of workers; linking is the cli
 writing and storing per notice plus the workers' linking divided by the number of workers, but never
 less than the largest component on one worker; the other stages are kept as measured per notice:
 they do not scale with workers, and the table names them. Merging grows a little faster than the
-notices (tantivy merges segments in levels), which a per-notice figure does not show.
+notices (tantivy merges segments in levels), which a per-notice figure does not show. Indexing on the
+client (notices of shards not adopted, and a local ingest) is measured again alone by its roles
+(bench/index_roles.py) and projected on the client's cores (CLIENT_CORES) as data/indexing.json spreads
+it: no faster than its serial part (the main thread reading the store and building documents, with the
+pool's threads).
 """
 
 from __future__ import annotations
@@ -31,7 +35,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from index_roles import Roles  # bench/index_roles.py
+from index_roles import measure as measure_index_roles
 from ingest import measure, write_corpus  # bench/ingest.py
+
+# the cores of the client machine the projection assumes: it loads, plans, stores and indexes
+CLIENT_CORES = 16
 
 
 def cluster_ingest(
@@ -141,8 +150,11 @@ def main() -> None:
                     flush=True,
                 )
             linking = linking_stage(tmp / "scale.duckdb")
+            roles = measure_index_roles(tmp / "scale.duckdb", 2, 1)  # as a client of 4 cores or more
             remove_store(tmp / "scale.duckdb")
             rows[-1]["linking"] = linking
+            rows[-1]["index_roles"] = roles
+            print(f"n={n:,} indexing again, {roles.describe()}", flush=True)
             print(
                 f"n={n:,} linking every notice again: locally {linking['local']:.1f} s; on 1 worker "
                 f"{linking[1]:.1f} s, on 2 workers {linking[2]:.1f} s "
@@ -160,6 +172,9 @@ def main() -> None:
 
 def project(rows: list[dict[str, Any]], overhead_ms: float) -> None:
     """Per-notice cost of each stage from the biggest run, and wall time projected to big corpora."""
+    from procurewatch.search.cores import indexing_plan
+    from procurewatch.search.index import WRITER_HEAP
+
     n = max(r["n"] for r in rows)
     alone, one, two = (next(r for r in rows if r["n"] == n and r["workers"] == w) for w in (0, 1, 2))
     build = alone["build"] / n  # one worker's seconds per notice
@@ -171,11 +186,23 @@ def project(rows: list[dict[str, Any]], overhead_ms: float) -> None:
     link_client = sum(steps.get(step, 0.0) for step in ("planning", "writing", "storing")) / n
     link_worker = two["linking"]["steps1"].get("workers", 0.0) / n  # one worker linking every unit
     index = min(r["phases"].get("indexing", 0.0) for r in (one, two)) / n
+    roles: Roles = two["index_roles"]
+    plan = indexing_plan(WRITER_HEAP, CLIENT_CORES)
+    index_client = roles.seconds_a_notice(CLIENT_CORES, plan.tantivy_threads, plan.cutting_processes)
     store1, store2 = one["phases"].get("storing", 0.0), two["phases"].get("storing", 0.0)
     print(
         f"\nat {n:,} notices: storing with 1 worker {n / store1:,.0f} notices/s, with 2 {n / store2:,.0f} "
         f"(×{store1 / store2:.2f}); one worker builds {1 / build:,.0f} notices/s; the client loads "
         f"{1 / load:,.0f}, links {1 / link:,.0f} and indexes {1 / index:,.0f} notices/s"
+    )
+    print(
+        "\nindexing on the client (notices of shards not adopted, and a local ingest): the serial part (the "
+        "main thread reading the store and building documents, and the pool's threads) "
+        f"{roles.serial:.1f} µs a notice, tantivy's threads {roles.tantivy:.1f}, the processes cutting "
+        f"texts {roles.cutting:.1f}; a client of {CLIENT_CORES} cores runs {plan.tantivy_threads} tantivy "
+        f"threads and {plan.cutting_processes} cutting processes (data/indexing.json): "
+        f"{1 / index_client:,.0f} notices/s, at most {1e6 / roles.serial:,.0f} whatever the cores; 10^8 "
+        f"notices not adopted would take {hours(10**8 * index_client)} there"
     )
     for size in sorted({r["n"] for r in rows}):
         for workers in (1, 2):

@@ -377,17 +377,22 @@ def index(
 ) -> None:
     """Bring the full-text search index (DB.index/) in step with the store."""
 
-    def run() -> None:
+    def run() -> int | None:
         from procurewatch.search.index import index_dir_for, rebuild_index, sync_index
 
         _need_store(db)
         start = time.perf_counter()
-        added = rebuild_index(db) if rebuild else sync_index(db)
+        try:
+            added = rebuild_index(db) if rebuild else sync_index(db)
+        except StepError as exc:  # a process cutting texts died: what earlier sessions committed is kept
+            _error(f"{exc}; run the same command again to index what is missing")
+            return EXIT_FAILED
         err.print(
             f"{'rebuilt' if rebuild else 'synced'} {index_dir_for(db)}: {added} notices indexed "
             f"in {time.perf_counter() - start:.1f} s",
             highlight=False,
         )
+        return None
 
     _usage_errors_exit(run)
 

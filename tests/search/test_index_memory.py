@@ -27,9 +27,9 @@ def test_the_limit_holds_while_indexing_and_a_shared_instance_gets_its_settings_
     seen = []
     add_notices = search.add_notices
 
-    def recording(con, writer, replace):
+    def recording(con, writer, replace, *rest):
         seen.append(settings(con))
-        return add_notices(con, writer, replace)
+        return add_notices(con, writer, replace, *rest)
 
     monkeypatch.setattr(search, "add_notices", recording)
     monkeypatch.setattr(search, "BATCH", 2)  # several batches
@@ -51,9 +51,9 @@ def test_a_store_the_limit_does_not_fit_is_indexed_again_without_it(tmp_path, mo
     add_notices = search.add_notices
     calls = []
 
-    def out_of_memory_once(con, writer, replace):
+    def out_of_memory_once(con, writer, replace, *rest):
         calls.append(settings(con))
-        added = add_notices(con, writer, replace)
+        added = add_notices(con, writer, replace, *rest)
         if len(calls) == 1:  # as the Arrow reader reports it, after some documents were added
             raise OSError("Out of Memory Error: failed to allocate data of size 1.0 MiB")
         return added
@@ -72,7 +72,7 @@ def test_a_store_the_limit_does_not_fit_is_indexed_again_without_it(tmp_path, mo
 def test_other_errors_are_not_retried(tmp_path, monkeypatch):
     db = build_store(tmp_path / "s.duckdb")
 
-    def failing(con, writer, replace):
+    def failing(con, writer, replace, *rest):
         raise OSError("disk full")
 
     monkeypatch.setattr(search, "add_notices", failing)
@@ -94,9 +94,9 @@ def test_sessions_of_a_few_notices_index_what_one_session_does(tmp_path, monkeyp
     sessions = []
     add_notices = search.add_notices
 
-    def counting(con, writer, replace):
+    def counting(con, writer, replace, *rest):
         sessions.append(con.execute("SELECT count(*) FROM pw_session").fetchall()[0][0])
-        return add_notices(con, writer, replace)
+        return add_notices(con, writer, replace, *rest)
 
     monkeypatch.setattr(search, "add_notices", counting)
     assert rebuild_index(db) == len(ROWS)
@@ -112,11 +112,11 @@ def test_a_run_stopped_between_sessions_resumes_without_indexing_a_notice_twice(
     add_notices = search.add_notices
     calls = []
 
-    def stopping_in_the_second_session(con, writer, replace):
+    def stopping_in_the_second_session(con, writer, replace, *rest):
         calls.append(1)
         if len(calls) == 2:
             raise KeyboardInterrupt
-        return add_notices(con, writer, replace)
+        return add_notices(con, writer, replace, *rest)
 
     monkeypatch.setattr(search, "add_notices", stopping_in_the_second_session)
     with pytest.raises(KeyboardInterrupt):

@@ -7,11 +7,7 @@ memory, say), the chunks it held and everything after are processed in this proc
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
-import os
-import platform
-import signal
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -19,6 +15,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from procurewatch.ingest.chunks import ChunkResult, build_chunk
 from procurewatch.ingest.reading import Chunk, FileEnd
+from procurewatch.processes import start_worker
 
 # Below this many chunks the whole input is handled in-process: starting workers costs more.
 POOL_AFTER_CHUNKS = 3
@@ -47,7 +44,7 @@ def ordered_results(
     in_flight: deque[tuple[Future[ChunkResult], Chunk]] = deque()
     limit = 2 * workers + 1
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=start_worker
     )
     pending = _chain(head, chunks)
     submitting: list[Chunk] = []
@@ -82,32 +79,6 @@ def _inline(chunk: Chunk, field_map: dict[str, str] | None) -> tuple[ChunkResult
     """The chunk built in this process."""
     result = build_chunk(chunk.docs, chunk.files, field_map, chunk.slices)
     return result, [*result.file_ends, *chunk.finished], 1
-
-
-def _start_worker() -> None:
-    # Ctrl-C is handled once, by the main process, which stops the pool.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _end_with_the_parent()
-
-
-PR_SET_PDEATHSIG = 1  # prctl option, from Linux's prctl.h
-
-
-def _end_with_the_parent() -> None:
-    """Have Linux kill this worker when the process that started it dies. Killed with -9, that process
-    closes nothing: a worker then waits forever to hand back its result, on a pipe only the workers
-    still hold open, keeping its memory. Does nothing where the C library is not glibc. (Linux sends
-    the signal when the thread that started the worker ends: the pool is started and fed from the
-    storing process's main thread.)"""
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
-        return
-    parent = multiprocessing.parent_process()
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        return
-    if parent is not None and os.getppid() != parent.pid:  # it died before the request was made
-        os._exit(1)
 
 
 def _chain(head: list[Chunk], rest: Iterator[Chunk]) -> Iterator[Chunk]:

@@ -26,7 +26,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,9 @@ import tantivy
 
 from procurewatch.errors import ProcurewatchError, SearchError
 from procurewatch.search.aliases import alias_terms
-from procurewatch.search.tokens import MAX_TOKEN, Segmenter, pair_analyzer, pairs, runs, word_analyzer
+from procurewatch.search.cores import IndexingPlan, indexing_plan
+from procurewatch.search.cutting import TextCutter
+from procurewatch.search.tokens import MAX_TOKEN, pair_analyzer, pairs, runs, word_analyzer
 from procurewatch.store.db import memory_limited, one_thread, over_limit_note
 
 ANALYZER = "pw_ws"  # the bigram field: pre-made pairs split on whitespace
@@ -51,11 +53,10 @@ PURCHASERS_FILE = "procurewatch-index-purchasers"
 # tantivy's buffer before it writes a segment: a smaller one makes more segments to merge (slower,
 # and equal segments get merged while indexing goes on); a bigger one holds more memory for no speed
 WRITER_HEAP = 128_000_000
-# tantivy's indexing threads. With more than one, each thread makes segments of its own: hits and
-# scores stay the same, and equal scores are ordered by date and id wherever hits are shown
-# (query/notices.py), but on 2 cores one thread already runs beside the Python thread at the step's
-# floor (docs/measurements.md)
-INDEX_THREADS = 1
+# tantivy's indexing threads and the processes cutting texts come from the machine's cores
+# (search/cores.py, data/indexing.json). With more than one thread, each makes segments of its own:
+# hits and scores stay the same, and equal scores are ordered by date and id wherever hits are shown
+# (query/notices.py)
 # notices indexed per writer session (commit, then wait for tantivy's merges). In one long session,
 # the segments tantivy flushes as its buffers fill are merged while it goes on indexing, beside full
 # buffers, so memory grows with the corpus; sessions keep it flat at a small cost in time
@@ -188,45 +189,62 @@ def _text_sql() -> tuple[str, list[Any]]:
     return _TEXT_SQL.format(buyer_types=", ".join(tests) or "NULL"), params
 
 
-def add_notices(con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, replace: bool) -> int:
-    """Index the notices of temp table pw_session (id, key)."""
+def add_notices(
+    con: duckdb.DuckDBPyConnection,
+    writer: tantivy.IndexWriter,
+    replace: bool,
+    cutter: TextCutter | None = None,
+) -> int:
+    """Index the notices of temp table pw_session (id, key), their texts cut by `cutter` (in this
+    thread if None; search/cutting.py)."""
     added = 0
     sql, params = _text_sql()
     reader = con.sql(sql, params=params).to_arrow_reader(BATCH)
-    segmenter = Segmenter()
-    for batch in reader:
-        ids = batch.column(0).to_pylist()
-        keys = batch.column(1).to_pylist()
-        years = batch.column(2).to_pylist()
-        texts = batch.column(3).to_pylist()
-        days = batch.column(4).to_pylist()
-        relevant = batch.column(5).to_pylist()
-        facets = [(name, batch.column(6 + i).to_pylist()) for i, name in enumerate(FACET_FIELDS)]
-        segs, bigrams = segmenter.index_texts([t or "" for t in texts])
-        for row, (notice_id, key, year) in enumerate(zip(ids, keys, years, strict=True)):
-            if replace:
-                writer.delete_documents_by_term("id", notice_id)
-            seg = segs[row]
-            if isinstance(seg, str):
-                doc = tantivy.Document(id=notice_id, seg=seg, bigram=bigrams[row])
-            else:  # words tantivy's analyzer lower-cased (tokens.lowered_words)
-                doc = tantivy.Document(id=notice_id)
-                doc.add_pre_tokenized_text("seg", seg)
-                doc.add_text("bigram", bigrams[row])
-            doc.add_unsigned("key", key)
-            if year is not None:
-                doc.add_integer("year", year)
-            if days[row] is not None:
-                doc.add_integer("day", days[row])
-            doc.add_unsigned("relevant", int(bool(relevant[row])))
-            for name, values in facets:
-                value = values[row]
-                for item in value if isinstance(value, list) else [value]:
-                    if item is not None:
-                        doc.add_text(name, item)
-            writer.add_document(doc)
-            added += 1
+    cutter = cutter or TextCutter(0)
+    # closed on every way out: a result left open would make the connection refuse the statements
+    # that restore its settings, and their error would hide this one
+    with closing(reader), closing(cutter.cut_in_order((b, b.column(3)) for b in reader)) as cut:
+        for batch, (segs, bigrams) in cut:
+            added += _add_batch(writer, batch, segs, bigrams, replace)
     return added
+
+
+def _add_batch(
+    writer: tantivy.IndexWriter,
+    batch: pa.RecordBatch,
+    segs: list[str | tantivy.PreTokenizedString],
+    bigrams: list[str],
+    replace: bool,
+) -> int:
+    ids = batch.column(0).to_pylist()
+    keys = batch.column(1).to_pylist()
+    years = batch.column(2).to_pylist()
+    days = batch.column(4).to_pylist()
+    relevant = batch.column(5).to_pylist()
+    facets = [(name, batch.column(6 + i).to_pylist()) for i, name in enumerate(FACET_FIELDS)]
+    for row, (notice_id, key, year) in enumerate(zip(ids, keys, years, strict=True)):
+        if replace:
+            writer.delete_documents_by_term("id", notice_id)
+        seg = segs[row]
+        if isinstance(seg, str):
+            doc = tantivy.Document(id=notice_id, seg=seg, bigram=bigrams[row])
+        else:  # words tantivy's analyzer lower-cased (tokens.lowered_words)
+            doc = tantivy.Document(id=notice_id)
+            doc.add_pre_tokenized_text("seg", seg)
+            doc.add_text("bigram", bigrams[row])
+        doc.add_unsigned("key", key)
+        if year is not None:
+            doc.add_integer("year", year)
+        if days[row] is not None:
+            doc.add_integer("day", days[row])
+        doc.add_unsigned("relevant", int(bool(relevant[row])))
+        for name, values in facets:
+            value = values[row]
+            for item in value if isinstance(value, list) else [value]:
+                if item is not None:
+                    doc.add_text(name, item)
+        writer.add_document(doc)
+    return len(ids)
 
 
 @contextmanager
@@ -272,13 +290,15 @@ def _index_session(
     replace: bool,
     limit: int,
     notes: list[str],
+    threads: int,
+    cutter: TextCutter,
 ) -> int:
     """Index the notices of pw_session and drop the stale ids (none of them stored, so none of the
     notices just added) in one writer session."""
-    writer = index.writer(heap_size=WRITER_HEAP, num_threads=INDEX_THREADS)
+    writer = index.writer(heap_size=WRITER_HEAP, num_threads=threads)
     try:
         with _memory_limited(con, limit):
-            added = add_notices(con, writer, replace)
+            added = add_notices(con, writer, replace, cutter)
     except (duckdb.OutOfMemoryException, OSError) as exc:
         # the Arrow reader reports DuckDB's error as an OSError
         if "Out of Memory" not in str(exc):
@@ -287,7 +307,7 @@ def _index_session(
         if RETRY_NOTE not in notes:
             notes.append(RETRY_NOTE)
         writer.rollback()
-        added = add_notices(con, writer, replace)
+        added = add_notices(con, writer, replace, cutter)
     for notice_id in stale:
         writer.delete_documents_by_term("id", notice_id)
     writer.commit()
@@ -305,14 +325,15 @@ def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def sync_index(db_path: Path, notes: list[str] | None = None) -> int:
+def sync_index(db_path: Path, notes: list[str] | None = None, plan: IndexingPlan | None = None) -> int:
     """Add every stored notice missing from the index (and drop ids gone from the store), after
     creating the store's lookup indexes if they are missing (store/read_indexes.py).
 
     Returns how many notices were added; what the caller should know goes into `notes`. Creates
-    the index on first use.
+    the index on first use. `plan`: the threads and processes to use (by the machine's cores if None).
     """
     db_path = Path(db_path)
+    plan = plan or indexing_plan(WRITER_HEAP)
     _ensure_read_indexes(db_path)
     index_dir = index_dir_for(db_path)
     index = open_index(index_dir, create=True)
@@ -349,21 +370,24 @@ def sync_index(db_path: Path, notes: list[str] | None = None) -> int:
             (index_dir / PURCHASERS_FILE).write_text(purchasers_fingerprint())
         replace = ids_file.exists() or index.searcher().num_docs > 0
         added = 0
-        for low in range(next_key, next_key + max(missing, 1), INDEX_SESSION):
-            high = low + INDEX_SESSION
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE pw_session AS SELECT id, key FROM pw_missing "
-                "WHERE key >= ? AND key < ?",
-                [low, high],
-            )
-            added += _index_session(
-                con,
-                index,
-                stale if low == next_key else [],
-                replace,
-                limit,
-                notes if notes is not None else [],
-            )
+        with TextCutter(plan.processes_for(missing)) as cutter:
+            for low in range(next_key, next_key + max(missing, 1), INDEX_SESSION):
+                high = low + INDEX_SESSION
+                con.execute(
+                    "CREATE OR REPLACE TEMP TABLE pw_session AS SELECT id, key FROM pw_missing "
+                    "WHERE key >= ? AND key < ?",
+                    [low, high],
+                )
+                added += _index_session(
+                    con,
+                    index,
+                    stale if low == next_key else [],
+                    replace,
+                    limit,
+                    notes if notes is not None else [],
+                    plan.tantivy_threads,
+                    cutter,
+                )
         # written once, at the end (writing it per session costs memory): a run stopped after a
         # session leaves documents the file does not list; the next run is then in replace mode
         # (the index is not empty) and deletes each notice's document before adding it again
@@ -379,13 +403,13 @@ def sync_index(db_path: Path, notes: list[str] | None = None) -> int:
         con.close()
 
 
-def rebuild_index(db_path: Path) -> int:
+def rebuild_index(db_path: Path, plan: IndexingPlan | None = None) -> int:
     """Throw the index away and index every stored notice again. Returns the count."""
     db_path = Path(db_path)
     index_dir = index_dir_for(db_path)
     if index_dir.exists():
         shutil.rmtree(index_dir)
-    return sync_index(db_path)
+    return sync_index(db_path, plan=plan)
 
 
 # ---------------------------------------------------------------- querying

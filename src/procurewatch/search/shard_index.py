@@ -33,7 +33,6 @@ from fsspec.implementations.local import LocalFileSystem
 
 from procurewatch.search.index import (
     IDS_FILE,
-    INDEX_THREADS,
     PURCHASERS_FILE,
     WRITER_HEAP,
     add_notices,
@@ -209,8 +208,9 @@ def _move_segments(fs: fsspec.AbstractFileSystem, root: str, shards: list[str], 
 
 
 def _merge(index_dir: Path) -> None:
-    """Commit nothing: tantivy then merges the small segments, as after any indexing session."""
-    writer = open_index(index_dir).writer(heap_size=WRITER_HEAP, num_threads=INDEX_THREADS)
+    """Commit nothing: tantivy then merges the small segments, as after any indexing session (on its
+    merge threads: the writer indexes nothing, so one indexing thread)."""
+    writer = open_index(index_dir).writer(heap_size=WRITER_HEAP, num_threads=1)
     writer.commit()
     writer.wait_merging_threads()
 

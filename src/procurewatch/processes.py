@@ -1,0 +1,45 @@
+"""Worker processes of a pool (ingest/pool.py, search/cutting.py): how many cores this process may use,
+and what each worker does when it starts (leave Ctrl-C to the process that started it, and end with it).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import platform
+import signal
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, which a container or `taskset` narrows)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # no affinity outside Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def start_worker() -> None:
+    """A pool's initializer: Ctrl-C is handled once, by the main process, which stops the pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    end_with_the_parent()
+
+
+PR_SET_PDEATHSIG = 1  # prctl option, from Linux's prctl.h
+
+
+def end_with_the_parent() -> None:
+    """Have Linux kill this worker when the process that started it dies. Killed with -9, that process
+    closes nothing: a worker then waits forever to hand back its result, on a pipe only the workers
+    still hold open, keeping its memory. Does nothing where the C library is not glibc. (Linux sends
+    the signal when the thread that started the worker ends: each pool is started and fed from its
+    process's main thread.)"""
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return
+    parent = multiprocessing.parent_process()
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if parent is not None and os.getppid() != parent.pid:  # it died before the request was made
+        os._exit(1)
