@@ -26,6 +26,7 @@ from procurewatch.link import components
 from procurewatch.query.filters import Filters
 from procurewatch.report.tables import build_report
 from procurewatch.store.writer import StoreWriter
+from search.answers import search_answers as answers_of
 
 from .corpus import RECORDS, many_records, write_bad_inputs, write_jsonl
 from .test_ingest import write_text_notices
@@ -136,27 +137,7 @@ QUERIES = ["视频监控", "人脸", "公安局 采购", '"facial recognition"',
 
 
 def search_answers(db: Path) -> dict[str, object]:
-    """Every hit of each query with its BM25 score, and every facet's counts over the whole index."""
-    from procurewatch.search.index import (
-        FACET_FIELDS,
-        IndexedSearch,
-        SearchIndex,
-        index_dir_for,
-        parse_user_query,
-    )
-
-    index = SearchIndex(index_dir_for(db))
-    out: dict[str, object] = {"documents": index.num_docs}
-    for query in QUERIES:
-        hits = index.search(query).table()
-        out[query] = sorted(
-            zip(hits.column("id").to_pylist(), hits.column("hit_score").to_pylist(), strict=True)
-        )
-    everything = IndexedSearch(index, parse_user_query("公告 OR 项目"), {})
-    out["facets"] = {
-        name: sorted(counts) for name, counts in everything.facet_counts(list(FACET_FIELDS)).items()
-    }
-    return out
+    return answers_of(db, QUERIES)
 
 
 def test_notices_indexed_on_the_workers_search_as_if_indexed_here(tmp_path: Path, small_shards: None) -> None:

@@ -15,11 +15,8 @@ from ingest.corpus import many_records, write_jsonl
 from procurewatch.ingest.runner import run_ingest
 from procurewatch.ingest.shards import _segment_folder
 from procurewatch.search.index import (
-    FACET_FIELDS,
-    IndexedSearch,
     SearchIndex,
     index_dir_for,
-    parse_user_query,
     sync_index,
 )
 from procurewatch.search.shard_index import (
@@ -30,21 +27,13 @@ from procurewatch.search.shard_index import (
     first_segment_key,
 )
 from procurewatch.store.tables import TABLE
+from search.answers import search_answers
 
 QUERIES = ["视频监控", "人脸识别", "公安局", "采购 -监控", '"监控设备"', "hikvision"]
 
 
 def answers(db: Path) -> dict[str, object]:
-    index = SearchIndex(index_dir_for(db))
-    out: dict[str, object] = {"documents": index.num_docs}
-    for query in QUERIES:
-        hits = index.search(query).table()
-        out[query] = sorted(
-            zip(hits.column("id").to_pylist(), hits.column("hit_score").to_pylist(), strict=True)
-        )
-        facets = IndexedSearch(index, parse_user_query(query), {}).facet_counts(list(FACET_FIELDS))
-        out[f"{query} facets"] = {name: sorted(counts) for name, counts in facets.items()}
-    return out
+    return search_answers(db, QUERIES)
 
 
 @pytest.fixture()
