@@ -254,6 +254,25 @@ def test_a_shard_is_named_by_what_it_covers(tmp_path: Path, small_shards: None) 
     assert set(with_fields).isdisjoint(first)  # another field map means other notices
 
 
+def test_a_shard_whose_segment_fails_keeps_its_part_files(
+    tmp_path: Path, small_shards: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from procurewatch.search.shard_index import SegmentBuilder
+
+    corpus = write_mixed_corpus(tmp_path / "corpus")
+    shard = next(i for i in plan_shards([corpus], {}, ReadStats()) if isinstance(i, Shard) and i.slices)
+
+    def broken(self, tables):  # type: ignore[no-untyped-def]
+        raise OSError("disk full")
+
+    monkeypatch.setattr(SegmentBuilder, "add", broken)
+    report = build_shard(shard, None, str(tmp_path / "parts"), 2**32)
+    assert report.notices > 0 and report.indexed == 0
+    assert report.index_error == "OSError: disk full"
+    tables = shards.read_shard_tables(str(tmp_path / "parts"), shard.id)
+    assert tables["notices"].num_rows == report.notices  # the notices go to the store all the same
+
+
 @pytest.mark.parametrize("cluster", ["local:0", "local:x", "tcp://127.0.0.1:9"])
 def test_a_cluster_that_cannot_be_used_is_a_usage_error(tmp_path: Path, cluster: str) -> None:
     corpus = write_mixed_corpus(tmp_path / "corpus")

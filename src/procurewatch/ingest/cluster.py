@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -91,6 +91,11 @@ def cluster_store_phase(
             + f" (the client waited {tally.waiting:.1f} s for the cluster and read part files"
             f" for {tally.loading:.1f} s)"
         )
+        if tally.index_errors:
+            summary.notes.append(
+                f"{len(tally.index_errors):,} shard(s) could not be indexed on the workers (first: "
+                f"{tally.index_errors[0]}): their notices are indexed here"
+            )
         if adopted.shards:
             summary.notes.append(
                 f"{adopted.notices:,} notice(s) indexed on the workers ({adopted.shards:,} shard(s); "
@@ -141,6 +146,7 @@ class _ShardTally:
     reused: int = 0  # finished by an earlier run: their reports were found
     waiting: float = 0.0  # seconds the client waited for the cluster
     loading: float = 0.0  # seconds the client spent reading part files (the writer runs beside it)
+    index_errors: list[str] = field(default_factory=list)  # why shards' index segments were not built
 
     def describe(self) -> str:
         return f"shards {self.done:,} of {self.total:,}"
@@ -196,4 +202,6 @@ def _built_in_order(
         tally.waiting += t1 - t0
         tally.loading += time.perf_counter() - t1
         segment = item.id if report.indexed == len(ids) and ids else None  # a segment of every notice
+        if report.index_error:
+            tally.index_errors.append(report.index_error)
         yield Built(tables, ids, Counter(report.per_path), report.errors, report.file_ends, workers, segment)
