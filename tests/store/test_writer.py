@@ -20,7 +20,7 @@ from procurewatch.model import (
 )
 from procurewatch.store import writer as writer_module
 from procurewatch.store.arrow_tables import to_tables
-from procurewatch.store.db import open_store
+from procurewatch.store.db import checkpoint_memory_limit_for, open_store
 from procurewatch.store.writer import BackgroundWriter, Batch, FileRow, StoreWriter
 
 TITLE = "瑶海分局视频监控系统中标公告"
@@ -228,17 +228,19 @@ def test_the_writer_checkpoints_after_enough_rows(tmp_path: Path, monkeypatch: p
         con.close()
 
 
-class _CheckpointOutOfMemoryOnce:
-    """A connection whose first CHECKPOINT runs out of memory."""
+class _CheckpointOutOfMemory:
+    """A connection whose first `failures` CHECKPOINTs run out of memory; it notes each one's limit."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, failures: int) -> None:
         self.con = con
-        self.checkpoints = 0
+        self.failures = failures
+        self.limits: list[str] = []
 
     def execute(self, sql: str, *args: object) -> duckdb.DuckDBPyConnection:
         if sql == "CHECKPOINT":
-            self.checkpoints += 1
-            if self.checkpoints == 1:
+            [(limit,)] = self.con.execute("SELECT current_setting('memory_limit')").fetchall()
+            self.limits.append(limit)
+            if len(self.limits) <= self.failures:
                 raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block")
         return self.con.execute(sql, *args)
 
@@ -246,12 +248,40 @@ class _CheckpointOutOfMemoryOnce:
         return getattr(self.con, name)
 
 
+def _mib(setting: str) -> float:
+    number, unit = setting.split()
+    assert unit == "MiB"
+    return float(number)
+
+
+def test_a_checkpoint_runs_under_its_own_limit_then_the_storing_limit_is_back(con) -> None:  # type: ignore[no-untyped-def]
+    proxy = _CheckpointOutOfMemory(con, failures=0)
+    writer = StoreWriter(proxy)  # type: ignore[arg-type]
+    writer.write(batch_of(surveillance_notice()))
+    [(storing,)] = con.execute("SELECT current_setting('memory_limit')").fetchall()
+    writer.checkpoint()
+    [limit] = proxy.limits
+    assert _mib(limit) == pytest.approx(checkpoint_memory_limit_for(1) / 2**20, rel=0.06)
+    assert _mib(limit) < _mib(storing)
+    assert con.execute("SELECT current_setting('memory_limit')").fetchall() == [(storing,)]
+
+
+def test_a_checkpoint_short_of_its_limit_is_done_again_under_the_storing_limit(con) -> None:  # type: ignore[no-untyped-def]
+    proxy = _CheckpointOutOfMemory(con, failures=1)
+    writer = StoreWriter(proxy)  # type: ignore[arg-type]
+    writer.write(batch_of(surveillance_notice()))
+    [(storing,)] = con.execute("SELECT current_setting('memory_limit')").fetchall()
+    writer.checkpoint()
+    assert len(proxy.limits) == 2 and proxy.limits[1] == storing and not writer.unlimited
+    assert counts(con)["notices"] == 1 and counts(con)["parties"] == 3
+
+
 def test_a_checkpoint_that_runs_out_of_memory_is_done_again_without_the_limit(con) -> None:  # type: ignore[no-untyped-def]
-    proxy = _CheckpointOutOfMemoryOnce(con)
+    proxy = _CheckpointOutOfMemory(con, failures=2)
     writer = StoreWriter(proxy)  # type: ignore[arg-type]
     writer.write(batch_of(surveillance_notice()))
     writer.checkpoint()
-    assert proxy.checkpoints == 2 and writer.unlimited
+    assert len(proxy.limits) == 3 and writer.unlimited
     assert counts(con)["notices"] == 1 and counts(con)["parties"] == 3
 
 

@@ -91,6 +91,11 @@ MEMORY_PER_NOTICE = 100
 # Storing runs no linking pass: beside the key index it holds only the blocks being appended, which
 # DuckDB writes out to its temporary file past the limit (docs/measurements.md).
 STORING_MEMORY_BASE = 48 * 2**20
+# A checkpoint reads back the rows DuckDB wrote out to its temporary file while storing and writes them
+# into the store a block at a time: under the storing limit it filled that limit with them while the
+# workers ran (the storing step's peak). Beside the key index it needs only the blocks it is writing
+# (docs/measurements.md).
+CHECKPOINT_MEMORY_BASE = 16 * 2**20
 
 
 def over_limit_note(step: str) -> str:
@@ -106,6 +111,11 @@ def memory_limit_for(notices: int) -> int:
 def storing_memory_limit_for(notices: int) -> int:
     """DuckDB's memory limit while storing notices into a store of this many, in bytes."""
     return STORING_MEMORY_BASE + MEMORY_PER_NOTICE * notices
+
+
+def checkpoint_memory_limit_for(notices: int) -> int:
+    """DuckDB's memory limit while checkpointing a store of this many notices during storing, in bytes."""
+    return CHECKPOINT_MEMORY_BASE + MEMORY_PER_NOTICE * notices
 
 
 def limit_memory(

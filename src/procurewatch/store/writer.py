@@ -18,7 +18,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from procurewatch.store.arrow_tables import FILES_SCHEMA, SCHEMAS, empty_tables
-from procurewatch.store.db import limit_memory, storing_memory_limit_for
+from procurewatch.store.db import (
+    checkpoint_memory_limit_for,
+    limit_memory,
+    set_memory_limit,
+    storing_memory_limit_for,
+)
 from procurewatch.store.tables import CHILD_TABLES, TABLE
 
 T = TypeVar("T")
@@ -151,8 +156,19 @@ class StoreWriter:
         return added
 
     def checkpoint(self) -> None:
-        """Write DuckDB's log into the store file (the rest of the run, under DuckDB's own memory limit
-        if the store's falls short)."""
+        """Write DuckDB's log into the store file, under the checkpoint's own memory limit (store/db.py);
+        a checkpoint that falls short of it is run again under the storing limit (and, for the rest of
+        the run, under DuckDB's own if that falls short too)."""
+        if not self.unlimited:
+            set_memory_limit(self.con, checkpoint_memory_limit_for(self.stored))
+            try:
+                self.con.execute("CHECKPOINT")
+                self._unsaved = 0
+                return
+            except duckdb.OutOfMemoryException:
+                pass
+            finally:
+                set_memory_limit(self.con, self._memory_limit)
         self._unless_out_of_memory(lambda: self.con.execute("CHECKPOINT"))
         self._unsaved = 0
 
