@@ -304,3 +304,24 @@ def test_no_batch_is_written_after_one_that_failed(con, monkeypatch: pytest.Monk
         background.close()
     assert con.execute("SELECT id FROM notices").fetchall() == [("n1",)]
     assert background.added == 1
+
+
+def test_a_statement_failing_under_a_setting_raises_its_own_error_inside_a_transaction() -> None:
+    import duckdb as db
+
+    from procurewatch.store.db import memory_limited, one_thread
+
+    con = db.connect()
+    con.execute("BEGIN TRANSACTION")
+    with pytest.raises(db.InvalidInputException), one_thread(con):  # not the aborted transaction's refusal
+        con.execute("SELECT error('out of memory, say')").fetchall()
+    con.execute("ROLLBACK")
+    con.execute("BEGIN TRANSACTION")
+    with pytest.raises(db.InvalidInputException), memory_limited(con, 64 * 2**20):
+        con.execute("SELECT error('out of memory, say')").fetchall()
+    con.execute("ROLLBACK")
+    fresh = db.connect()
+    [before] = fresh.execute("SELECT current_setting('threads')").fetchall()
+    with pytest.raises(db.InvalidInputException), one_thread(fresh):  # no transaction: restored as before
+        fresh.execute("SELECT error('out of memory, say')").fetchall()
+    assert fresh.execute("SELECT current_setting('threads')").fetchall() == [before]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
@@ -147,10 +147,8 @@ def memory_limited(con: duckdb.DuckDBPyConnection, limit: int) -> Iterator[None]
     database instance, which the process's other connections to the store may share)."""
     [(before,)] = con.execute("SELECT current_setting('memory_limit')").fetchall()
     con.execute(f"SET memory_limit = '{limit // 2**20}MiB'")
-    try:
+    with _restored(con, f"SET memory_limit = '{before}'"):
         yield
-    finally:
-        con.execute(f"SET memory_limit = '{before}'")
 
 
 @contextmanager
@@ -159,10 +157,22 @@ def one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     instance): each thread of a join pins blocks of its own under the same memory limit."""
     [(threads,)] = con.execute("SELECT current_setting('threads')").fetchall()
     con.execute("SET threads = 1")
+    with _restored(con, f"SET threads = {int(threads)}"):
+        yield
+
+
+@contextmanager
+def _restored(con: duckdb.DuckDBPyConnection, restore: str) -> Iterator[None]:
+    """Run `restore` after the block. When the block failed inside a transaction, the transaction is
+    aborted and refuses every statement until rolled back: the setting then stays as the block had it,
+    and the block's own error (an out-of-memory the caller retries, say) is raised, not the refusal."""
     try:
         yield
-    finally:
-        con.execute(f"SET threads = {int(threads)}")
+    except BaseException:
+        with suppress(duckdb.TransactionException):
+            con.execute(restore)
+        raise
+    con.execute(restore)
 
 
 def _first_line(exc: BaseException) -> str:
