@@ -14,7 +14,7 @@ from tests.corpus import ROWS, Row, build_store
 
 from procurewatch.search import index as search
 from procurewatch.search.cores import IndexingPlan, indexing_plan
-from procurewatch.search.cutting import CuttingError, cut_in_order
+from procurewatch.search.cutting import CuttingError, TextCutter
 from procurewatch.search.index import IndexedSearch, SearchHits, SearchIndex, filter_clauses, parse_user_query
 
 PLACES = ["宜昌市", "武汉市", "襄阳市", "荆州市", "黄石市"]
@@ -123,17 +123,21 @@ class _Dying:
 
 def test_a_dead_worker_is_a_clear_error_and_the_pool_is_shut_down():
     batches = [(0, _Dying())]
-    with pytest.raises(CuttingError, match="a process cutting texts for the search index died"):
-        list(cut_in_order(batches, 1))
+    with (
+        pytest.raises(CuttingError, match="a process cutting texts for the search index died"),
+        TextCutter(1) as cutter,
+    ):
+        list(cutter.cut_in_order(batches))
     assert multiprocessing.active_children() == []
 
 
 def test_stopping_early_shuts_the_pool_down():
     texts = pa.array(["宜昌市公安局人脸识别", None, "camera İSTANBUL"])
-    cut = cut_in_order(((i, texts) for i in range(10)), 2)
-    item, (segs, bigrams) = next(cut)
-    assert item == 0 and segs[1] == "" and bigrams[0].split()[:2] == ["宜昌", "昌市"]
-    cut.close()
+    with TextCutter(2) as cutter:  # as indexing holds it: the pool goes when the cutter is left
+        cut = cutter.cut_in_order((i, texts) for i in range(10))
+        item, (segs, bigrams) = next(cut)
+        assert item == 0 and segs[1] == "" and bigrams[0].split()[:2] == ["宜昌", "昌市"]
+        cut.close()
     assert multiprocessing.active_children() == []
 
 

@@ -97,13 +97,6 @@ class TextCutter:
             wait([future for _, future in in_flight])
 
 
-def cut_in_order(batches: Iterable[tuple[Item, pa.Array]], processes: int) -> Cuts[Item]:
-    """`TextCutter.cut_in_order` with a pool of its own, shut down when the batches are done or the
-    iterator is closed."""
-    with TextCutter(processes) as cutter:
-        yield from cutter.cut_in_order(batches)
-
-
 def _taken(item: Item, future: Future[tuple[list[str | _Lowered], list[str]]]) -> tuple[Item, Cut]:
     segs, bigrams = future.result()
     analyzer = lowering_word_analyzer()
