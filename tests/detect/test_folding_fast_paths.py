@@ -122,7 +122,7 @@ def test_texts_normalised_together_come_out_as_each_alone():
     ]
     for _ in range(400):
         group = [rnd.choice(texts) for _ in range(rnd.randint(1, 4))]
-        together = N.normalise_all(group)
+        together = N.split_joined(*N.normalise_joined(group))
         alone = [N.normalise(text) for text in group]
         assert [n.text for n in together] == [n.text for n in alone], group
         assert [(n.seg_norm, n.seg_orig) for n in together] == [(n.seg_norm, n.seg_orig) for n in alone]

@@ -126,13 +126,6 @@ def normalise(text: str) -> Normalised:
     return _finish(fold(text))
 
 
-def normalise_all(texts: Sequence[str]) -> list[Normalised]:
-    """normalise() of each text, all in one pass (normalise_joined, cut back at its FIELD_BREAKs)."""
-    if not texts:
-        return []
-    return split_joined(*normalise_joined(texts))
-
-
 def normalise_joined(texts: Sequence[str]) -> tuple[str, str]:
     """(normalised, folded): normalise() of each text, joined by FIELD_BREAK, and the same texts folded
     (markup blanked) before the space step, joined the same way. One table lookup and one run of each

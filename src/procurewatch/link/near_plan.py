@@ -103,14 +103,25 @@ def _bucket_pairs(con: duckdb.DuckDBPyConnection, s: Settings) -> None:
     k among themselves when 2 <= P <= max_bucket. Its members are numbered by pass (linked first),
     then link order: a notice's partners are the `partners` members just before it."""
     con.execute("CREATE OR REPLACE TEMP TABLE _near_pairs (x BIGINT, y BIGINT)")
+    # the bands' rows joined to their nodes once, sorted by band so that each band's rows are read
+    # without scanning the others' (a join per band read the store's biggest table once a band); only
+    # buckets holding a pending notice can pair, and a bucket's numbering is its own: the others go
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _near_banded AS
+           WITH banded AS (SELECT b.band, b.hash, d.i, d.pass, d.ord
+                           FROM notice_lsh_bands b JOIN _near_nodes d ON d.id = b.notice_id)
+           SELECT * FROM banded
+           SEMI JOIN (SELECT DISTINCT band, hash FROM banded WHERE pass >= 0) p USING (band, hash)
+           ORDER BY band"""
+    )
     for band in range(len(s.bands)):
         con.execute(
             """CREATE OR REPLACE TEMP TABLE _near_members AS
-               SELECT d.i, d.pass, b.hash,
-                      row_number() OVER (PARTITION BY b.hash ORDER BY d.pass, d.ord, d.i) - 1 AS pos,
-                      row_number() OVER (PARTITION BY b.hash, d.pass ORDER BY d.ord, d.i) - 1 AS in_pass,
-                      count(*) OVER (PARTITION BY b.hash, d.pass) AS here
-               FROM notice_lsh_bands b JOIN _near_nodes d ON d.id = b.notice_id WHERE b.band = ?""",
+               SELECT i, pass, hash,
+                      row_number() OVER (PARTITION BY hash ORDER BY pass, ord, i) - 1 AS pos,
+                      row_number() OVER (PARTITION BY hash, pass ORDER BY ord, i) - 1 AS in_pass,
+                      count(*) OVER (PARTITION BY hash, pass) AS here
+               FROM _near_banded WHERE band = ?""",
             [band],
         )
         con.execute(
@@ -126,6 +137,7 @@ def _bucket_pairs(con: duckdb.DuckDBPyConnection, s: Settings) -> None:
             {"max": s.max_bucket},
         )
     con.execute("DROP TABLE IF EXISTS _near_members")
+    con.execute("DROP TABLE IF EXISTS _near_banded")
 
 
 def _kept(con: duckdb.DuckDBPyConnection, s: Settings) -> None:

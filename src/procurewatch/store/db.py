@@ -86,16 +86,16 @@ def add_missing_tables_and_columns(con: duckdb.DuckDBPyConnection) -> None:
 # stay in memory grows with the notices stored (the key indexes, MEMORY_PER_NOTICE a notice), and
 # MEMORY_BASE holds each linking pass's temporary tables and hash tables; DuckDB evicts cached blocks
 # beyond the limit. A step that still runs out goes on under DuckDB's own limit (ingest/steps.py).
-MEMORY_BASE = 96 * 2**20
+MEMORY_BASE = 96 * 10**6
 MEMORY_PER_NOTICE = 100
 # Storing runs no linking pass: beside the key index it holds only the blocks being appended, which
 # DuckDB writes out to its temporary file past the limit (docs/measurements.md).
-STORING_MEMORY_BASE = 48 * 2**20
+STORING_MEMORY_BASE = 48 * 10**6
 # A checkpoint reads back the rows DuckDB wrote out to its temporary file while storing and writes them
 # into the store a block at a time: under the storing limit it filled that limit with them while the
 # workers ran (the storing step's peak). Beside the key index it needs only the blocks it is writing
 # (docs/measurements.md).
-CHECKPOINT_MEMORY_BASE = 16 * 2**20
+CHECKPOINT_MEMORY_BASE = 16 * 10**6
 
 
 def over_limit_note(step: str) -> str:
@@ -138,7 +138,7 @@ def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
 
 def set_memory_limit(con: duckdb.DuckDBPyConnection, limit: int) -> None:
     """DuckDB's memory limit for this connection, in bytes."""
-    con.execute(f"SET memory_limit = '{limit // 2**20}MB'")
+    con.execute(f"SET memory_limit = '{limit}B'")
 
 
 @contextmanager
@@ -146,7 +146,7 @@ def memory_limited(con: duckdb.DuckDBPyConnection, limit: int) -> Iterator[None]
     """Run DuckDB under `limit` bytes, then restore the limit the connection had (it belongs to the
     database instance, which the process's other connections to the store may share)."""
     [(before,)] = con.execute("SELECT current_setting('memory_limit')").fetchall()
-    con.execute(f"SET memory_limit = '{limit // 2**20}MiB'")
+    con.execute(f"SET memory_limit = '{limit}B'")
     with _restored(con, f"SET memory_limit = '{before}'"):
         yield
 
