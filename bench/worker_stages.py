@@ -56,6 +56,21 @@ def run_stages(path: Path, n: int, warm: int, warm_from: Path | None) -> dict[st
     from procurewatch.sources.fields import record_to_document
     from procurewatch.store.plain_columns import plain_columns
 
+    try:  # the workers detect a batch of notices with their texts folded together, where the tree can
+        from procurewatch.detect.detector import detection_texts
+    except ImportError:
+        detection_texts = None
+
+    def detect_as_workers_do(notices: list[Any]) -> list[Any]:
+        if detection_texts is None:
+            return [detect(notice) for notice in notices]
+        batches = [notices[i : i + CHUNK_DOCS] for i in range(0, len(notices), CHUNK_DOCS)]
+        return [
+            detect(notice, texts)
+            for batch in batches
+            for notice, texts in zip(batch, detection_texts(batch), strict=True)
+        ]
+
     def stages(raw: list[bytes], timed: Callable[[str, Callable[[], Any]], Any]) -> None:
         records = timed("json decode", lambda: [json_decode.loads(line) for line in raw])
         name = str(path)
@@ -67,7 +82,7 @@ def run_stages(path: Path, n: int, warm: int, warm_from: Path | None) -> dict[st
             ],
         )
         notices = timed("understand", lambda: [understand(doc) for doc in docs])
-        timed("detect", lambda: [detect(notice) for notice in notices])
+        timed("detect", lambda: detect_as_workers_do(notices))
         built = [build_notice(doc) for doc in docs]
         chunks = [built[i : i + CHUNK_DOCS] for i in range(0, len(built), CHUNK_DOCS)]
         owns = timed("plain columns", lambda: [plain_columns(chunk) for chunk in chunks])
