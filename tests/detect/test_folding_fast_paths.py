@@ -128,3 +128,18 @@ def test_texts_normalised_together_come_out_as_each_alone():
         assert [(n.seg_norm, n.seg_orig) for n in together] == [(n.seg_norm, n.seg_orig) for n in alone]
         joined, _ = N.normalise_joined(group)
         assert joined == N.FIELD_BREAK.join(n.text for n in alone)
+
+
+def test_texts_folded_in_one_call_come_out_as_each_alone(monkeypatch):
+    texts = [
+        *random_texts(300, 0, 40, seed=9),
+        *random_texts(30, N.ARRAY_FROM_CHARS, 3 * N.ARRAY_FROM_CHARS, seed=10),
+        "",
+        "\ud800",
+        "\udc00",  # after the one before: two lone surrogates side by side, not one character
+    ]
+    alone = [N.fold(text) for text in texts]
+    assert N.fold_each(texts) == alone
+    monkeypatch.setattr(N, "_FOLD_TOGETHER_CHARS", 100)  # groups cut between texts, a longer text alone
+    assert N.fold_each(texts) == alone
+    assert N.normalise_joined(texts, N.fold_each(texts)) == N.normalise_joined(texts)

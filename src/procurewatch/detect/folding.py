@@ -126,22 +126,50 @@ def normalise(text: str) -> Normalised:
     return _finish(fold(text))
 
 
-def normalise_joined(texts: Sequence[str]) -> tuple[str, str]:
+def normalise_joined(texts: Sequence[str], folded: Sequence[str] | None = None) -> tuple[str, str]:
     """(normalised, folded): normalise() of each text, joined by FIELD_BREAK, and the same texts folded
     (markup blanked) before the space step, joined the same way. One table lookup and one run of each
     step for all of a notice's texts: folding is character by character, and no step reaches across a
     FIELD_BREAK (folding turns every line break into a space, and each step's pattern stops at one or
-    needs a CJK character or a space on both sides), so each text comes out as on its own."""
+    needs a CJK character or a space on both sides), so each text comes out as on its own. `folded`:
+    fold() of each text, when the caller has folded them already (`fold_each` over many notices)."""
+    if folded is None:
+        folded = fold_each(texts)
+    return _finish_steps(FIELD_BREAK.join(folded))
+
+
+_FOLD_TOGETHER_CHARS = 1 << 18  # texts folded in one call: its arrays stay a few MB
+
+
+def fold_each(texts: Sequence[str]) -> list[str]:
+    """fold() of each text, by one call over texts joined (folding is character by character): a call's
+    fixed costs (encoding, the array's) are most of folding a short text, so the texts of many notices
+    folded together cost a third of a call a notice. Joined up to _FOLD_TOGETHER_CHARS at a time."""
+    out: list[str] = []
+    group: list[str] = []
+    size = 0
+    for text in texts:
+        if group and size + len(text) > _FOLD_TOGETHER_CHARS:
+            out += _fold_group(group)
+            group, size = [], 0
+        group.append(text)
+        size += len(text)
+    if group:
+        out += _fold_group(group)
+    return out
+
+
+def _fold_group(texts: list[str]) -> list[str]:
+    if len(texts) == 1:
+        return [fold(texts[0])]
     folded = fold("".join(texts))
-    if len(texts) > 1:
-        parts = []
-        start = 0
-        for text in texts:
-            end = start + len(text)
-            parts.append(folded[start:end])
-            start = end
-        folded = FIELD_BREAK.join(parts)
-    return _finish_steps(folded)
+    parts = []
+    start = 0
+    for text in texts:
+        end = start + len(text)
+        parts.append(folded[start:end])
+        start = end
+    return parts
 
 
 def split_joined(normalised: str, folded: str) -> list[Normalised]:

@@ -15,12 +15,16 @@ from dataclasses import dataclass, field
 from procurewatch.ingest.reading import FileEnd, read_documents
 from procurewatch.link.keys import link_rows
 from procurewatch.model import Document, Notice, SkippedInput
-from procurewatch.pipeline import notice_or_error
+from procurewatch.pipeline import notices_or_errors
 from procurewatch.sources import InputFile
 from procurewatch.sources.lines import LineSlice, read_slice
 from procurewatch.store.plain_columns import plain_columns
 from procurewatch.store.string_buffers import string_buffers
 from procurewatch.store.tables import TABLE, PlainColumns
+
+# documents understood before their notices are detected together (pipeline.notices_or_errors)
+_BATCH_DOCS = 200
+_BATCH_CHARS = 1_000_000
 
 
 @dataclass(slots=True)
@@ -42,14 +46,33 @@ def build_chunk(
     errors: list[SkippedInput] = []
     per_path: Counter[str] = Counter()
     file_ends: list[FileEnd] = []
+    # what was read, in order (documents, and errors of lines that gave none), built a batch at a time
+    pending: list[Document | SkippedInput] = []
+    pending_chars = 0
 
-    def build(doc: Document) -> None:
-        result = notice_or_error(doc)
-        if isinstance(result, SkippedInput):
-            errors.append(result)
-        else:
-            notices.append(result)
-            per_path[doc.path] += 1
+    def build_pending() -> None:
+        nonlocal pending_chars
+        made = iter(notices_or_errors([item for item in pending if isinstance(item, Document)]))
+        for item in pending:
+            if isinstance(item, SkippedInput):
+                errors.append(item)
+                continue
+            result = next(made)
+            if isinstance(result, SkippedInput):
+                errors.append(result)
+            else:
+                notices.append(result)
+                per_path[item.path] += 1
+        pending.clear()
+        pending_chars = 0
+
+    def build(item: Document | SkippedInput) -> None:
+        nonlocal pending_chars
+        pending.append(item)
+        if isinstance(item, Document):
+            pending_chars += len(item.body) + len(item.attachments)
+        if len(pending) >= _BATCH_DOCS or pending_chars >= _BATCH_CHARS:
+            build_pending()
 
     for item in files or []:
         read_errors: list[SkippedInput] = []
@@ -58,12 +81,10 @@ def build_chunk(
         file_ends.append(FileEnd(item.path, item.size, item.mtime, read_errors))
     for line_slice in slices or []:
         for made in read_slice(line_slice, field_map):
-            if isinstance(made, SkippedInput):
-                errors.append(made)  # counted against the file, which the reading process closes
-            else:
-                build(made)
+            build(made)  # an error is counted against the file, which the reading process closes
     for doc in docs:
         build(doc)
+    build_pending()
     return ChunkResult(
         columns=_strings_as_buffers(notice_tables(notices)),
         ids=[n.id for n in notices],
