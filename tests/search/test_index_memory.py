@@ -129,3 +129,28 @@ def test_a_run_stopped_between_sessions_resumes_without_indexing_a_notice_twice(
     assert len({i for i, _ in ids}) == len(ids) == len(ROWS)
     assert SearchIndex(index_dir_for(db)).num_docs == len(ROWS)
     assert set(search_ids(db, "声纹").ids) == {"n-voice-1"}
+
+
+def test_a_session_beside_many_stored_findings_is_indexed_under_the_limit(tmp_path, monkeypatch):
+    """What a document takes from parties, findings and vendor_mentions is gathered for the session's
+    notices only: aggregated over whole tables, the rows of every other stored notice (here 300,000
+    findings and 150,000 suppliers and vendors) outgrew the limit, and indexing went on without it."""
+    db = build_store(tmp_path / "s.duckdb")
+    con = duckdb.connect(str(db))
+    other = "'other-' || lpad((i // 2)::VARCHAR, 14, '0')"  # ids as long as the store's
+    con.execute(
+        f"INSERT INTO findings (notice_id, category, score) SELECT {other}, "
+        "['facial_recognition', 'video_surveillance', 'voiceprint'][i % 3 + 1], 0.5 FROM range(300000) t(i)"
+    )
+    con.execute(
+        f"INSERT INTO parties SELECT {other}, 'supplier', 0, '供应商' || i || '有限公司', 'hikvision' "
+        "FROM range(0, 300000, 2) t(i)"
+    )
+    con.execute(f"INSERT INTO vendor_mentions SELECT {other}, 'hikvision' FROM range(0, 300000, 2) t(i)")
+    con.close()
+    monkeypatch.setattr(search, "index_memory_limit", lambda stored: 20 * 2**20)
+    notes: list[str] = []
+    assert sync_index(db, notes) == len(ROWS)
+    assert notes == []
+    assert set(search_ids(db, "声纹").ids) == {"n-voice-1"}
+    assert set(search_ids(db, "股份").ids) == {"n-voice-1"}  # in its supplier's name only
