@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +33,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import tantivy
 
@@ -65,6 +66,11 @@ INDEX_SESSION = 100_000
 # notices per Arrow batch: each batch's texts, tokens and pair arrays are held at once, and bigger
 # batches are no faster
 BATCH = 500
+# text characters cut at once: cutting holds a few tens of bytes per character of what it cuts (code
+# points, their kinds, pieces, tokens), so a batch of long texts is cut, and its documents added, in
+# slices of at most this many characters (a longer text alone). Batches of the corpora measured stay
+# under it (docs/measurements.md)
+BATCH_CHARS = 1_000_000
 # DuckDB caches every block it reads up to its memory limit (80% of RAM by default), so indexing
 # would keep most of the store's text in memory. Under this limit, on one thread, it evicts them;
 # what must stay is the query's hash tables, which grow with the notices of the session, and the
@@ -224,7 +230,7 @@ def add_notices(
         reader = con.sql(sql, params=params).to_arrow_reader(BATCH)
         # closed on every way out: a result left open would make the connection refuse the statements
         # that restore its settings, and their error would hide this one
-        with closing(reader), closing(cutter.cut_in_order((b, b.column(3)) for b in reader)) as cut:
+        with closing(reader), closing(cutter.cut_in_order((b, b.column(3)) for b in _slices(reader))) as cut:
             for batch, (segs, bigrams) in cut:
                 added += _add_batch(writer, batch, segs, bigrams, replace)
     finally:
@@ -232,6 +238,24 @@ def add_notices(
             with suppress(duckdb.TransactionException):  # an aborted transaction refuses: replaced next time
                 con.execute(f"DROP TABLE IF EXISTS {table}")
     return added
+
+
+def _slices(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Each batch whole, or in consecutive slices of at most BATCH_CHARS text characters (a longer text
+    alone) when its texts are longer. Slices are copies: a zero-copy slice would take the whole batch's
+    texts with it to a cutting process (pickled with its buffers)."""
+    for batch in batches:
+        lengths = pc.fill_null(pc.utf8_length(batch.column(3)), 0).to_numpy()
+        if int(lengths.sum()) <= BATCH_CHARS:
+            yield batch
+            continue
+        start, chars = 0, 0
+        for row, length in enumerate(lengths.tolist()):
+            if chars + length > BATCH_CHARS and row > start:
+                yield batch.take(pa.array(range(start, row)))
+                start, chars = row, 0
+            chars += length
+        yield batch.take(pa.array(range(start, batch.num_rows)))
 
 
 def _add_batch(
