@@ -33,7 +33,6 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import tantivy
 
@@ -245,17 +244,20 @@ def _slices(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     alone) when its texts are longer. Slices are copies: a zero-copy slice would take the whole batch's
     texts with it to a cutting process (pickled with its buffers)."""
     for batch in batches:
-        lengths = pc.fill_null(pc.utf8_length(batch.column(3)), 0).to_numpy()
-        if int(lengths.sum()) <= BATCH_CHARS:
+        texts = batch.column(3)
+        if texts.nbytes <= BATCH_CHARS:  # never fewer bytes than characters
             yield batch
             continue
         start, chars = 0, 0
-        for row, length in enumerate(lengths.tolist()):
+        for row, length in enumerate(len(text or "") for text in texts.to_pylist()):
             if chars + length > BATCH_CHARS and row > start:
                 yield batch.take(pa.array(range(start, row)))
                 start, chars = row, 0
             chars += length
-        yield batch.take(pa.array(range(start, batch.num_rows)))
+        if start == 0:
+            yield batch
+        else:
+            yield batch.take(pa.array(range(start, batch.num_rows)))
 
 
 def _add_batch(
