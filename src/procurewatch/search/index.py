@@ -25,8 +25,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,11 @@ INDEX_SESSION = 100_000
 # notices per Arrow batch: each batch's texts, tokens and pair arrays are held at once, and bigger
 # batches are no faster
 BATCH = 500
+# text characters cut at once: cutting holds a few tens of bytes per character of what it cuts (code
+# points, their kinds, pieces, tokens), so a batch of long texts is cut, and its documents added, in
+# slices of at most this many characters (a longer text alone). Batches of the corpora measured stay
+# under it (docs/measurements.md)
+BATCH_CHARS = 1_000_000
 # DuckDB caches every block it reads up to its memory limit (80% of RAM by default), so indexing
 # would keep most of the store's text in memory. Under this limit, on one thread, it evicts them;
 # what must stay is the query's hash tables, which grow with the notices of the session, and the
@@ -160,20 +165,38 @@ def _connect(db_path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+# What a notice's document takes from the tables beside notices, gathered for the session's notices only
+# (each statement in turn, into a temporary table): an aggregate over a whole table holds every stored
+# supplier, finding and vendor in its hash table, which outgrew the limit on stores with many findings
+# (docs/measurements.md). Each reads its table in stored order, as the subqueries it replaces did, so
+# supplier names are joined in the same order.
+_SIDE_SQL = (
+    """CREATE OR REPLACE TEMP TABLE pw_suppliers AS
+       SELECT notice_id, string_agg(name, ' ') AS names FROM parties
+       WHERE role = 'supplier' AND notice_id IN (SELECT id FROM pw_session) GROUP BY notice_id""",
+    """CREATE OR REPLACE TEMP TABLE pw_categories AS
+       SELECT notice_id, list(DISTINCT category) AS category FROM findings
+       WHERE notice_id IN (SELECT id FROM pw_session) GROUP BY notice_id""",
+    """CREATE OR REPLACE TEMP TABLE pw_vendors AS
+       SELECT notice_id, list(DISTINCT vendor) AS vendor FROM (
+           SELECT notice_id, vendor FROM vendor_mentions WHERE notice_id IN (SELECT id FROM pw_session)
+           UNION SELECT notice_id, vendor FROM parties
+                 WHERE role = 'supplier' AND vendor IS NOT NULL AND notice_id IN (SELECT id FROM pw_session))
+       GROUP BY notice_id""",
+)
+_SIDE_TABLES = ("pw_suppliers", "pw_categories", "pw_vendors")
+
 _TEXT_SQL = """
 SELECT n.id, m.key, year(n.published) AS year,
-       concat_ws(' ', n.title, n.body, n.attachments, n.buyer, n.project_code,
-                 (SELECT string_agg(p.name, ' ') FROM parties p
-                   WHERE p.notice_id = n.id AND p.role = 'supplier')) AS text,
+       concat_ws(' ', n.title, n.body, n.attachments, n.buyer, n.project_code, s.names) AS text,
        CAST(n.published - DATE '1970-01-01' AS INTEGER) AS day, n.relevant,
        n.country, n.province, n.notice_type, n.language, n.buyer, n.city,
-       (SELECT list(DISTINCT f.category) FROM findings f WHERE f.notice_id = n.id) AS category,
-       (SELECT list(DISTINCT v.vendor) FROM (
-            SELECT notice_id, vendor FROM vendor_mentions
-            UNION SELECT notice_id, vendor FROM parties WHERE role = 'supplier' AND vendor IS NOT NULL) v
-         WHERE v.notice_id = n.id) AS vendor,
+       c.category, v.vendor,
        list_filter([{buyer_types}], lambda t: t IS NOT NULL) AS buyer_type
 FROM notices n JOIN pw_session m ON m.id = n.id
+LEFT JOIN pw_suppliers s ON s.notice_id = n.id
+LEFT JOIN pw_categories c ON c.notice_id = n.id
+LEFT JOIN pw_vendors v ON v.notice_id = n.id
 """
 
 
@@ -199,14 +222,42 @@ def add_notices(
     thread if None; search/cutting.py)."""
     added = 0
     sql, params = _text_sql()
-    reader = con.sql(sql, params=params).to_arrow_reader(BATCH)
     cutter = cutter or TextCutter(0)
-    # closed on every way out: a result left open would make the connection refuse the statements
-    # that restore its settings, and their error would hide this one
-    with closing(reader), closing(cutter.cut_in_order((b, b.column(3)) for b in reader)) as cut:
-        for batch, (segs, bigrams) in cut:
-            added += _add_batch(writer, batch, segs, bigrams, replace)
+    try:
+        for statement in _SIDE_SQL:
+            con.execute(statement)
+        reader = con.sql(sql, params=params).to_arrow_reader(BATCH)
+        # closed on every way out: a result left open would make the connection refuse the statements
+        # that restore its settings, and their error would hide this one
+        with closing(reader), closing(cutter.cut_in_order((b, b.column(3)) for b in _slices(reader))) as cut:
+            for batch, (segs, bigrams) in cut:
+                added += _add_batch(writer, batch, segs, bigrams, replace)
+    finally:
+        for table in _SIDE_TABLES:
+            with suppress(duckdb.TransactionException):  # an aborted transaction refuses: replaced next time
+                con.execute(f"DROP TABLE IF EXISTS {table}")
     return added
+
+
+def _slices(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Each batch whole, or in consecutive slices of at most BATCH_CHARS text characters (a longer text
+    alone) when its texts are longer. Slices are copies: a zero-copy slice would take the whole batch's
+    texts with it to a cutting process (pickled with its buffers)."""
+    for batch in batches:
+        texts = batch.column(3)
+        if texts.nbytes <= BATCH_CHARS:  # never fewer bytes than characters
+            yield batch
+            continue
+        start, chars = 0, 0
+        for row, length in enumerate(len(text or "") for text in texts.to_pylist()):
+            if chars + length > BATCH_CHARS and row > start:
+                yield batch.take(pa.array(range(start, row)))
+                start, chars = row, 0
+            chars += length
+        if start == 0:
+            yield batch
+        else:
+            yield batch.take(pa.array(range(start, batch.num_rows)))
 
 
 def _add_batch(
