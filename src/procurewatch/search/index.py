@@ -168,11 +168,11 @@ def _connect(db_path: Path) -> duckdb.DuckDBPyConnection:
 # What a notice's document takes from the tables beside notices, gathered for the session's notices only
 # (each statement in turn, into a temporary table): an aggregate over a whole table holds every stored
 # supplier, finding and vendor in its hash table, which outgrew the limit on stores with many findings
-# (docs/measurements.md). Each reads its table in stored order, as the subqueries it replaces did, so
-# supplier names are joined in the same order.
+# (docs/measurements.md). Supplier names are joined in their order in the notice (`position`: the order
+# they are stored in), whatever the number of threads.
 _SIDE_SQL = (
     """CREATE OR REPLACE TEMP TABLE pw_suppliers AS
-       SELECT notice_id, string_agg(name, ' ') AS names FROM parties
+       SELECT notice_id, string_agg(name, ' ' ORDER BY position) AS names FROM parties
        WHERE role = 'supplier' AND notice_id IN (SELECT id FROM pw_session) GROUP BY notice_id""",
     """CREATE OR REPLACE TEMP TABLE pw_categories AS
        SELECT notice_id, list(DISTINCT category) AS category FROM findings
