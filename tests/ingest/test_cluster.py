@@ -18,7 +18,7 @@ import pytest
 from rich.console import Console
 
 from procurewatch.errors import UsageError
-from procurewatch.ingest import cluster_link, shards
+from procurewatch.ingest import cluster, cluster_link, shards
 from procurewatch.ingest.reading import ReadStats
 from procurewatch.ingest.runner import run_ingest
 from procurewatch.ingest.shards import Shard, build_shard, plan_shards
@@ -131,6 +131,21 @@ def test_cluster_ingest_gives_the_store_a_local_ingest_gives(tmp_path: Path, sma
     again = run_ingest([corpus], cluster_db, batch_size=9, cluster="local:2")
     assert again.notices_added == 0  # idempotent, like the local path
     assert store_contents(cluster_db) == store_contents(local_db)
+
+
+def test_part_files_on_the_clients_disk_are_read_by_duckdb_not_loaded_here(
+    tmp_path: Path, small_shards: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus, local_db, cluster_db = _corpus_ingested_locally(tmp_path)
+
+    def not_here(dataset: str, shard_id: str) -> None:
+        raise AssertionError("the client loaded a shard's rows into Arrow")
+
+    monkeypatch.setattr(cluster, "read_shard_tables", not_here)
+    distributed = run_ingest([corpus], cluster_db, batch_size=9, cluster="local:2")
+    assert not distributed.warnings
+    assert store_contents(cluster_db) == store_contents(local_db)
+    assert report(cluster_db) == report(local_db)
 
 
 QUERIES = ["视频监控", "人脸", "公安局 采购", '"facial recognition"', "cameras", "监控 -人脸", "压缩包"]
