@@ -256,6 +256,23 @@ def test_a_report_left_half_written_has_its_shard_built_again(tmp_path: Path, sm
     assert store_contents(cluster_db) == store_contents(local_db)
 
 
+def test_part_files_give_the_writer_their_rows_size_as_arrow_tables(
+    tmp_path: Path, small_shards: None
+) -> None:
+    """The writer checkpoints after so many bytes of rows: read by DuckDB from part files, a shard's rows
+    count as they would have read into Arrow, so the checkpoints (and their memory) stay where they were."""
+    corpus = write_mixed_corpus(tmp_path / "corpus")
+    shard = next(item for item in plan_shards([corpus], {}, ReadStats()) if isinstance(item, Shard))
+    dataset = str(tmp_path / "parts")
+    assert build_shard(shard, None, dataset).notices > 0
+    part_files = shards.local_part_files(dataset, shard.id)
+    assert part_files is not None
+    as_arrow = shards.read_shard_tables(dataset, shard.id)
+    for name, part in part_files.items():
+        assert part.rows == as_arrow[name].num_rows
+        assert part.nbytes == pytest.approx(as_arrow[name].nbytes, rel=0.1, abs=64)
+
+
 def test_a_shard_is_named_by_what_it_covers(tmp_path: Path, small_shards: None) -> None:
     corpus = write_mixed_corpus(tmp_path / "corpus")
 

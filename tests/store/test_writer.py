@@ -391,3 +391,11 @@ def test_part_files_meeting_stored_notices_add_only_the_others(con, tmp_path: Pa
     )
     assert writer.write(batch) == 1
     assert counts(con)["notices"] == 2 and counts(con)["parties"] == 3
+
+
+def test_a_part_file_without_its_arrow_size_is_measured_by_reading_it(tmp_path: Path) -> None:
+    parts = part_files_of(tmp_path / "s", surveillance_notice("n1"), plain_notice("n2"))  # no size written
+    tables = to_tables(notice_tables([surveillance_notice("n1"), plain_notice("n2")]))
+    for name, part in parts.items():
+        assert part.nbytes == pq.read_table(part.path).nbytes
+        assert part.nbytes == pytest.approx(tables[name].nbytes, rel=0.1, abs=64)
