@@ -352,18 +352,20 @@ def test_part_files_are_stored_as_the_tables_they_hold(tmp_path: Path) -> None:
         [surveillance_notice("n1"), plain_notice("n2")],
         [plain_notice("n3")],
         [surveillance_notice("n4")],
+        [surveillance_notice("n5")],
     ]
     from_tables, from_files = open_store(tmp_path / "a.duckdb"), open_store(tmp_path / "b.duckdb")
     try:
-        for con, on_disk in ((from_tables, (False, False, False)), (from_files, (True, False, True))):
-            batch = Batch()  # Arrow rows between part files: each table's rows stay in input order
+        for con, on_disk in ((from_tables, (False,) * 4), (from_files, (True, True, False, True))):
+            # two part files read by one INSERT, then Arrow rows, then a part file: rows stay in input order
+            batch = Batch()
             for number, (notices, disk) in enumerate(zip(pieces, on_disk, strict=True)):
                 ids = [n.id for n in notices]
                 if disk:
                     batch.add({}, ids, f"shard{number}", part_files_of(tmp_path / f"s{number}", *notices))
                 else:
                     batch.add(to_tables(notice_tables(notices)), ids, f"shard{number}")
-            assert StoreWriter(con).write(batch) == 4
+            assert StoreWriter(con).write(batch) == 5
         assert every_row(from_files) == every_row(from_tables)
         assert every_row(from_files)["evidence"]  # the child tables were written too
     finally:
