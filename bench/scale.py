@@ -12,16 +12,15 @@ a search index segment per shard), the client loading part files into DuckDB (ov
 building) and adopting the segments into the store's index (moving their files, and tantivy merging
 them), linking (units of independent components on the workers; measured again alone, against linking
 in one process) and what is left of indexing on the client (notices of shards not adopted: none here).
-The projection divides the building by the number of workers; the client's loading is counted per notice
-by its growth from the smaller corpus to the bigger (what a run pays once, such as starting the cluster,
-is left out); linking is the client's planning, writing and storing per notice plus the workers' linking
-divided by the number of workers, but never less than the largest component on one worker; the other
-stages are kept as measured per notice: they do not scale with workers, and the table names them. Merging
-grows a little faster than the notices (tantivy merges segments in levels), which a per-notice figure
-does not show. Indexing on the client (notices of shards not adopted, and a local ingest) is measured
-again alone by its roles (bench/index_roles.py) and projected on the client's cores (CLIENT_CORES) as
-data/indexing.json spreads it: no faster than its serial part (the main thread reading the store and
-building documents, with the pool's threads).
+The projection divides the building by the number of workers; linking is the client's planning,
+writing and storing per notice plus the workers' linking divided by the number of workers, but never
+less than the largest component on one worker; the other stages are kept as measured per notice:
+they do not scale with workers, and the table names them. Merging grows a little faster than the
+notices (tantivy merges segments in levels), which a per-notice figure does not show. Indexing on the
+client (notices of shards not adopted, and a local ingest) is measured again alone by its roles
+(bench/index_roles.py) and projected on the client's cores (CLIENT_CORES) as data/indexing.json spreads
+it: no faster than its serial part (the main thread reading the store and building documents, with the
+pool's threads).
 """
 
 from __future__ import annotations
@@ -179,13 +178,7 @@ def project(rows: list[dict[str, Any]], overhead_ms: float) -> None:
     n = max(r["n"] for r in rows)
     alone, one, two = (next(r for r in rows if r["n"] == n and r["workers"] == w) for w in (0, 1, 2))
     build = alone["build"] / n  # one worker's seconds per notice
-    # the client's loading, every shard built already: the growth from the smaller run to the bigger, so
-    # what a run pays once (starting the cluster, opening the store) is not counted per notice
-    smaller = min((r for r in rows if r["workers"] == 0), key=lambda r: r["n"])
-    loaded, loaded_before = alone["phases"].get("storing", 0.0), smaller["phases"].get("storing", 0.0)
-    load = (loaded - loaded_before) / (n - smaller["n"]) if n > smaller["n"] else loaded / n
-    if load <= 0:  # a noisy machine: keep the whole run's average
-        load = loaded / n
+    load = alone["phases"].get("storing", 0.0) / n  # the client's, every shard built already
     link = min(r["phases"].get("linking", 0.0) for r in (one, two)) / n
     plan = two["linking"]["plan"]
     largest = plan.largest / max(plan.notices, 1)  # the share of the notices one worker must link alone
@@ -200,8 +193,7 @@ def project(rows: list[dict[str, Any]], overhead_ms: float) -> None:
     print(
         f"\nat {n:,} notices: storing with 1 worker {n / store1:,.0f} notices/s, with 2 {n / store2:,.0f} "
         f"(×{store1 / store2:.2f}); one worker builds {1 / build:,.0f} notices/s; the client loads "
-        f"{1 / load:,.0f} ({load * 1e6:.1f} µs a notice past the {loaded - load * n:.1f} s a run pays once; "
-        f"{loaded / n * 1e6:.1f} µs on average), links {1 / link:,.0f} and indexes {1 / index:,.0f} notices/s"
+        f"{1 / load:,.0f}, links {1 / link:,.0f} and indexes {1 / index:,.0f} notices/s"
     )
     print(
         "\nindexing on the client (notices of shards not adopted, and a local ingest): the serial part (the "
