@@ -18,7 +18,7 @@ import pytest
 from rich.console import Console
 
 from procurewatch.errors import UsageError
-from procurewatch.ingest import cluster_link, shards
+from procurewatch.ingest import cluster, cluster_link, shards
 from procurewatch.ingest.reading import ReadStats
 from procurewatch.ingest.runner import run_ingest
 from procurewatch.ingest.shards import Shard, build_shard, plan_shards
@@ -133,6 +133,21 @@ def test_cluster_ingest_gives_the_store_a_local_ingest_gives(tmp_path: Path, sma
     assert store_contents(cluster_db) == store_contents(local_db)
 
 
+def test_part_files_on_the_clients_disk_are_read_by_duckdb_not_loaded_here(
+    tmp_path: Path, small_shards: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus, local_db, cluster_db = _corpus_ingested_locally(tmp_path)
+
+    def not_here(dataset: str, shard_id: str) -> None:
+        raise AssertionError("the client loaded a shard's rows into Arrow")
+
+    monkeypatch.setattr(cluster, "read_shard_tables", not_here)
+    distributed = run_ingest([corpus], cluster_db, batch_size=9, cluster="local:2")
+    assert not distributed.warnings
+    assert store_contents(cluster_db) == store_contents(local_db)
+    assert report(cluster_db) == report(local_db)
+
+
 QUERIES = ["视频监控", "人脸", "公安局 采购", '"facial recognition"', "cameras", "监控 -人脸", "压缩包"]
 
 
@@ -239,6 +254,23 @@ def test_a_report_left_half_written_has_its_shard_built_again(tmp_path: Path, sm
     (dataset / plan[1].id / shards.REPORT).write_text('{"shard": "')  # cut off mid-write
     run_ingest([corpus], cluster_db, batch_size=9, cluster="local:2", dataset=str(dataset))
     assert store_contents(cluster_db) == store_contents(local_db)
+
+
+def test_part_files_give_the_writer_their_rows_size_as_arrow_tables(
+    tmp_path: Path, small_shards: None
+) -> None:
+    """The writer checkpoints after so many bytes of rows: read by DuckDB from part files, a shard's rows
+    count as they would have read into Arrow, so the checkpoints (and their memory) stay where they were."""
+    corpus = write_mixed_corpus(tmp_path / "corpus")
+    shard = next(item for item in plan_shards([corpus], {}, ReadStats()) if isinstance(item, Shard))
+    dataset = str(tmp_path / "parts")
+    assert build_shard(shard, None, dataset).notices > 0
+    part_files = shards.local_part_files(dataset, shard.id)
+    assert part_files is not None
+    as_arrow = shards.read_shard_tables(dataset, shard.id)
+    for name, part in part_files.items():
+        assert part.rows == as_arrow[name].num_rows
+        assert part.nbytes == pytest.approx(as_arrow[name].nbytes, rel=0.1, abs=64)
 
 
 def test_a_shard_is_named_by_what_it_covers(tmp_path: Path, small_shards: None) -> None:

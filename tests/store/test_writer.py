@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 from procurewatch.ingest.chunks import notice_tables
@@ -19,9 +20,10 @@ from procurewatch.model import (
     VendorMention,
 )
 from procurewatch.store import writer as writer_module
-from procurewatch.store.arrow_tables import to_tables
+from procurewatch.store.arrow_tables import SCHEMAS, to_tables
 from procurewatch.store.db import checkpoint_memory_limit_for, open_store
-from procurewatch.store.writer import BackgroundWriter, Batch, FileRow, StoreWriter
+from procurewatch.store.tables import TABLE
+from procurewatch.store.writer import BackgroundWriter, Batch, FileRow, PartFile, StoreWriter
 
 TITLE = "瑶海分局视频监控系统中标公告"
 BODY = "中标供应商：杭州海康威视数字技术股份有限公司，采购人脸识别抓拍机。"
@@ -325,3 +327,77 @@ def test_a_statement_failing_under_a_setting_raises_its_own_error_inside_a_trans
     with pytest.raises(db.InvalidInputException), one_thread(fresh):  # no transaction: restored as before
         fresh.execute("SELECT error('out of memory, say')").fetchall()
     assert fresh.execute("SELECT current_setting('threads')").fetchall() == [before]
+
+
+def part_files_of(folder: Path, *notices: Notice) -> dict[str, PartFile]:
+    """The notices' rows written as a cluster shard writes them: one Parquet file a store table."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = to_tables(notice_tables(list(notices)))
+    for name, table in tables.items():
+        pq.write_table(table, folder / f"{name}.parquet")
+    return {name: PartFile.of(str(folder / f"{name}.parquet")) for name in tables}
+
+
+def every_row(con) -> dict[str, list[tuple]]:  # type: ignore[no-untyped-def]
+    """Every table's rows in the order they were stored (the time a row was written left out)."""
+    out = {}
+    for name in SCHEMAS:
+        columns = [c.name for c in TABLE[name].columns if c.name != "ingested_at"]
+        out[name] = con.execute(f"SELECT {', '.join(columns)} FROM {name} ORDER BY rowid").fetchall()
+    return out
+
+
+def test_part_files_are_stored_as_the_tables_they_hold(tmp_path: Path) -> None:
+    pieces = [
+        [surveillance_notice("n1"), plain_notice("n2")],
+        [plain_notice("n3")],
+        [surveillance_notice("n4")],
+        [surveillance_notice("n5")],
+    ]
+    from_tables, from_files = open_store(tmp_path / "a.duckdb"), open_store(tmp_path / "b.duckdb")
+    try:
+        for con, on_disk in ((from_tables, (False,) * 4), (from_files, (True, True, False, True))):
+            # two part files read by one INSERT, then Arrow rows, then a part file: rows stay in input order
+            batch = Batch()
+            for number, (notices, disk) in enumerate(zip(pieces, on_disk, strict=True)):
+                ids = [n.id for n in notices]
+                if disk:
+                    batch.add({}, ids, f"shard{number}", part_files_of(tmp_path / f"s{number}", *notices))
+                else:
+                    batch.add(to_tables(notice_tables(notices)), ids, f"shard{number}")
+            assert StoreWriter(con).write(batch) == 5
+        assert every_row(from_files) == every_row(from_tables)
+        assert every_row(from_files)["evidence"]  # the child tables were written too
+    finally:
+        from_tables.close()
+        from_files.close()
+
+
+def test_part_files_repeating_notices_of_their_batch_add_only_the_others(con, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    batch = batch_of(surveillance_notice("n1"))
+    again = part_files_of(tmp_path / "s", surveillance_notice("n1"), plain_notice("n2"))
+    batch.add({}, ["n1", "n2"], "shard", again)
+    assert batch.whole == [] and StoreWriter(con).write(batch) == 2
+    assert counts(con)["notices"] == 2 and counts(con)["parties"] == 3
+
+
+def test_part_files_meeting_stored_notices_add_only_the_others(con, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    writer = StoreWriter(con)
+    writer.write(batch_of(surveillance_notice("n1")))
+    batch = Batch()
+    batch.add(
+        {},
+        ["n1", "n2"],
+        "shard",
+        part_files_of(tmp_path / "s", surveillance_notice("n1"), plain_notice("n2")),
+    )
+    assert writer.write(batch) == 1
+    assert counts(con)["notices"] == 2 and counts(con)["parties"] == 3
+
+
+def test_a_part_file_without_its_arrow_size_is_measured_by_reading_it(tmp_path: Path) -> None:
+    parts = part_files_of(tmp_path / "s", surveillance_notice("n1"), plain_notice("n2"))  # no size written
+    tables = to_tables(notice_tables([surveillance_notice("n1"), plain_notice("n2")]))
+    for name, part in parts.items():
+        assert part.nbytes == pq.read_table(part.path).nbytes
+        assert part.nbytes == pytest.approx(tables[name].nbytes, rel=0.1, abs=64)

@@ -30,6 +30,8 @@ from procurewatch.ingest.shards import (
     Shard,
     build_shard,
     finished_shards,
+    local_part_files,
+    part_file_ids,
     plan_shards,
     read_shard_tables,
     readable_report,
@@ -145,7 +147,7 @@ class _ShardTally:
     done: int = 0
     reused: int = 0  # finished by an earlier run: their reports were found
     waiting: float = 0.0  # seconds the client waited for the cluster
-    loading: float = 0.0  # seconds the client spent reading part files (the writer runs beside it)
+    loading: float = 0.0  # seconds reading part files (on disk here: their ids; the writer runs beside it)
     index_errors: list[str] = field(default_factory=list)  # why shards' index segments were not built
 
     def describe(self) -> str:
@@ -197,11 +199,17 @@ def _built_in_order(
         t1 = time.perf_counter()
         tally.done += 1
         submit_more(tally.done + ahead)
-        tables = read_shard_tables(dataset, item.id)
-        ids = tables["notices"].column("id").to_pylist()
+        # on this machine's disk, DuckDB reads the part files itself (the writer's INSERTs): only the ids here
+        part_files = local_part_files(dataset, item.id)
+        if part_files is None:
+            tables = read_shard_tables(dataset, item.id)
+            ids = tables["notices"].column("id").to_pylist()
+        else:
+            tables, ids = {}, part_file_ids(part_files["notices"])
         tally.waiting += t1 - t0
         tally.loading += time.perf_counter() - t1
         segment = item.id if report.indexed == len(ids) and ids else None  # a segment of every notice
         if report.index_error:
             tally.index_errors.append(report.index_error)
-        yield Built(tables, ids, Counter(report.per_path), report.errors, report.file_ends, workers, segment)
+        per_path = Counter(report.per_path)
+        yield Built(tables, ids, per_path, report.errors, report.file_ends, workers, segment, part_files)

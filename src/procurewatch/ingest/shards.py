@@ -49,6 +49,7 @@ from procurewatch.sources import InputFile, iter_input_files
 from procurewatch.sources.attachments import link_attachments
 from procurewatch.sources.lines import LineSlice, iter_slices, line_plan
 from procurewatch.store.arrow_tables import SCHEMAS, to_tables
+from procurewatch.store.writer import ARROW_NBYTES, PartFile
 
 SHARD_FILES = 400  # small files per shard
 SHARD_BYTES = 16 * 2**20  # bytes of input per shard (but for one bigger file or archive)
@@ -212,16 +213,20 @@ def build_shard(
                 stream = fs.open(f"{folder}/{name}.parquet", "wb")
                 streams.append(stream)
                 writers[name] = pq.ParquetWriter(stream, schema)
+            nbytes = dict.fromkeys(SCHEMAS, 0)
             for result in _chunk_results(shard, field_map):
                 tables = to_tables(result.columns)
                 for name, table in tables.items():
                     if table.num_rows:
                         writers[name].write_table(table)
+                        nbytes[name] += table.nbytes
                 segment.add(tables)
                 notices += len(result.ids)
                 per_path.update(result.per_path)
                 errors.extend(result.errors)
                 file_ends.extend(result.file_ends)
+            for name, writer in writers.items():  # the writer's checkpoints count rows as Arrow bytes
+                writer.add_key_value_metadata({ARROW_NBYTES: str(nbytes[name])})
         finally:
             for writer in writers.values():
                 writer.close()
@@ -325,6 +330,21 @@ def read_shard_tables(dataset: str, shard_id: str) -> dict[str, pa.Table]:
         with fs.open(f"{folder}/{name}.parquet", "rb") as stream:
             tables[name] = pq.read_table(stream, schema=schema)
     return tables
+
+
+def local_part_files(dataset: str, shard_id: str) -> dict[str, PartFile] | None:
+    """A finished shard's part files, one a store table, when the dataset is on this machine's disk (the
+    writer then has DuckDB read them); None when it is elsewhere (they are read through fsspec)."""
+    fs, root = fsspec.core.url_to_fs(dataset)
+    if not isinstance(fs, LocalFileSystem):
+        return None
+    folder = f"{root.rstrip('/')}/{shard_id}"
+    return {name: PartFile.of(f"{folder}/{name}.parquet") for name in SCHEMAS}
+
+
+def part_file_ids(notices: PartFile) -> list[str]:
+    """The notice ids of a `notices` part file, in its order."""
+    return pq.read_table(notices.path, columns=["id"]).column("id").to_pylist()
 
 
 def remove_shard(dataset: str, shard_id: str) -> None:

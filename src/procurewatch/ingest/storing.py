@@ -31,7 +31,7 @@ from procurewatch.model import SkippedInput
 from procurewatch.sources.ocr_pool import pages_read
 from procurewatch.store.arrow_tables import to_tables
 from procurewatch.store.db import open_store, over_limit_note
-from procurewatch.store.writer import BackgroundWriter, Batch, FileRow, StoreWriter, done_files
+from procurewatch.store.writer import BackgroundWriter, Batch, FileRow, PartFile, StoreWriter, done_files
 
 
 def store_phase(
@@ -101,6 +101,7 @@ class Built:
     finished: list[FileEnd]  # files whose last notice is in this or an earlier piece of work
     workers: int
     name: str | None = None  # a cluster shard's id, for the shards stored whole (store_built)
+    part_files: dict[str, PartFile] | None = None  # a cluster shard's rows on disk, instead of `tables`
 
 
 @dataclass
@@ -136,7 +137,7 @@ def store_built(
     try:
         for piece in built:
             summary.workers = max(summary.workers, piece.workers)
-            batch.add(piece.tables, piece.ids, piece.name)
+            batch.add(piece.tables, piece.ids, piece.name, piece.part_files)
             summary.notices_seen += len(piece.ids)
             for path, count in piece.per_path.items():
                 tallies[path].notices += count

@@ -1,7 +1,9 @@
 """Writing batches into the store: one transaction per batch, covering every table of its notices.
 
 A notice whose id is already stored is not written again (nor are its child rows), so re-running
-an interrupted ingest completes the batch in flight without duplicates.
+an interrupted ingest completes the batch in flight without duplicates. A batch's rows are Arrow
+tables, or Parquet files on this machine's disk (a cluster shard's part files, `PartFile`), which
+DuckDB reads itself: the rows never pass through Arrow in this process.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-from procurewatch.store.arrow_tables import FILES_SCHEMA, SCHEMAS, empty_tables
+from procurewatch.store.arrow_tables import FILES_SCHEMA, SCHEMAS
 from procurewatch.store.db import (
     checkpoint_memory_limit_for,
     limit_memory,
@@ -42,11 +46,42 @@ class FileRow:
     error: str | None
 
 
+# The key of a part file's metadata giving its rows' size as Arrow tables (ingest/shards.py writes it).
+ARROW_NBYTES = b"procurewatch:arrow_nbytes"
+
+
+@dataclass(frozen=True, slots=True)
+class PartFile:
+    """A Parquet file on this machine holding rows of one store table, in its Arrow schema."""
+
+    path: str
+    rows: int
+    nbytes: int  # the rows' size as Arrow tables: the checkpoints come after the same bytes as from Arrow
+
+    @classmethod
+    def of(cls, path: str) -> PartFile:
+        meta = pq.read_metadata(path)
+        written = (meta.metadata or {}).get(ARROW_NBYTES)
+        # A checkpoint's memory follows the rows it writes: counted otherwise (the Parquet's own uncompressed
+        # figure is ~3/4 of it), checkpoints came later, and one at 200,000 notices failed under its limit.
+        nbytes = int(written) if written is not None else pq.read_table(path).nbytes  # an older part file
+        return cls(path, meta.num_rows, nbytes)
+
+    def table(self, name: str) -> pa.Table:
+        return pq.read_table(self.path, schema=SCHEMAS[name])
+
+
+# A run of one table's rows in a batch, written by one INSERT: Arrow rows, or Parquet files read in order.
+Rows = pa.Table | tuple[str, ...]
+
+
 @dataclass
 class Batch:
-    """Notices (as Arrow tables) and finished files waiting to be committed together."""
+    """Notices (as Arrow tables or Parquet part files) and finished files waiting to be committed together."""
 
-    parts: dict[str, list[pa.Table]] = field(default_factory=lambda: {name: [] for name in SCHEMAS})
+    parts: dict[str, list[pa.Table | PartFile]] = field(
+        default_factory=lambda: {name: [] for name in SCHEMAS}
+    )
     ids: set[str] = field(default_factory=set)
     files: list[FileRow] = field(default_factory=list)
     whole: list[str] = field(default_factory=list)  # the named pieces added with every notice they hold
@@ -55,24 +90,42 @@ class Batch:
     def notices(self) -> int:
         return len(self.ids)
 
-    def add(self, tables: dict[str, pa.Table], ids: list[str], name: str | None = None) -> None:
+    @property
+    def nbytes(self) -> int:
+        return sum(part.nbytes for parts in self.parts.values() for part in parts)
+
+    def add(
+        self,
+        tables: dict[str, pa.Table],
+        ids: list[str],
+        name: str | None = None,
+        part_files: dict[str, PartFile] | None = None,
+    ) -> None:
+        """Add a piece's rows: `tables`, or, given, its `part_files` (one a store table) instead."""
         if self.ids.isdisjoint(ids) and len(set(ids)) == len(ids):
             self.ids.update(ids)
             if name is not None:
                 self.whole.append(name)
+            pieces: dict[str, pa.Table] | dict[str, PartFile] = part_files or tables
         else:  # the same notice twice in one batch (e.g. a file given twice): keep its first copy
+            if part_files is not None:
+                tables = {table_name: part.table(table_name) for table_name, part in part_files.items()}
             fresh = [i for i in dict.fromkeys(ids) if i not in self.ids]
             self.ids.update(fresh)
-            tables = _only_ids(tables, fresh)
-        for name, table in tables.items():
-            if table.num_rows:
-                self.parts[name].append(table)
+            pieces = _only_ids(tables, fresh)
+        for table_name, piece in pieces.items():
+            if piece.rows if isinstance(piece, PartFile) else piece.num_rows:
+                self.parts[table_name].append(piece)
 
-    def tables(self) -> dict[str, pa.Table]:
-        out = empty_tables()
+    def rows(self) -> dict[str, list[Rows]]:
+        """Each table's rows in the order they were added: consecutive Arrow tables as one table,
+        consecutive part files as one run of paths."""
+        out: dict[str, list[Rows]] = {}
         for name, parts in self.parts.items():
-            if parts:
-                out[name] = pa.concat_tables(parts)
+            out[name] = []
+            for on_disk, group in groupby(parts, lambda part: isinstance(part, PartFile)):
+                run = list(group)
+                out[name].append(tuple(p.path for p in run) if on_disk else pa.concat_tables(run))  # type: ignore[union-attr, arg-type]
         return out
 
 
@@ -133,6 +186,7 @@ class StoreWriter:
         self._unsaved = 0  # bytes of rows written since the last checkpoint
         self.fresh = True  # no batch so far met a notice already stored
         self.batches_written = 0
+        self._batch_notices = 0  # notices in the batch being written
         (self.stored,) = con.execute("SELECT count(*) FROM notices").fetchall()[0]
         self._memory_limit = limit_memory(con, self.stored, storing_memory_limit_for)
         self.unlimited = False  # set once a batch needed more than the limit
@@ -147,10 +201,10 @@ class StoreWriter:
         A batch that runs out of DuckDB's memory is rolled back and written again under DuckDB's own
         limit (80% of RAM), which then holds for the rest of the run: the limit is an estimate, and a
         store it falls short for is no reason to lose data."""
-        tables = batch.tables()
+        rows = batch.rows()
         files = _files_table(batch.files)
-        added = self._unless_out_of_memory(lambda: self._write_fresh_or_not(tables, files))
-        self._unsaved += sum(table.nbytes for table in tables.values())
+        added = self._unless_out_of_memory(lambda: self._write_fresh_or_not(rows, batch.ids, files))
+        self._unsaved += batch.nbytes
         if self._unsaved >= CHECKPOINT_AFTER_BYTES:
             self.checkpoint()
         return added
@@ -182,24 +236,25 @@ class StoreWriter:
             self.con.execute("RESET memory_limit")
             return step()
 
-    def _write_fresh_or_not(self, tables: dict[str, pa.Table], files: pa.Table) -> int:
+    def _write_fresh_or_not(self, rows: dict[str, list[Rows]], ids: set[str], files: pa.Table) -> int:
         """A plain INSERT costs less than one skipping the ids already stored, and a new store or a new
         file meets none: the batch is written plainly until a stored id refuses it (a rerun over notices
         stored before), then again, and every later batch, skipping them."""
         if self.fresh:
             try:
-                return self._write(tables, files)
+                return self._write(rows, ids, files)
             except duckdb.ConstraintException:
                 self.fresh = False
-        return self._write(tables, files)
+        return self._write(rows, ids, files)
 
-    def _write(self, tables: dict[str, pa.Table], files: pa.Table) -> int:
+    def _write(self, rows: dict[str, list[Rows]], ids: set[str], files: pa.Table) -> int:
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
-            added = self._insert_notices(tables["notices"])
+            added = self._insert_notices(rows["notices"], ids)
+            self._batch_notices = len(ids)
             if added:
-                self._insert_children(tables, added)
+                self._insert_children(rows, added)
             self._upsert_files(files)
             con.execute("COMMIT")
         except BaseException:
@@ -212,24 +267,34 @@ class StoreWriter:
         self._fit_memory()
         return len(added)
 
-    def _insert_notices(self, notices: pa.Table) -> list[str]:
-        if not notices.num_rows:
-            return []
-        batch_rows = notices  # noqa: F841 (read by the INSERT: ROWS)
+    def _insert_notices(self, runs: list[Rows], ids: set[str]) -> list[str]:
+        """Insert the batch's notices (`ids`); return the ids that went in."""
         if self.fresh:  # every row goes in, or a stored id refuses them all
-            self.con.execute(_insert("notices", ROWS))
-            return notices.column("id").to_pylist()
-        rows = self.con.execute(f"{_insert('notices', ROWS)} ON CONFLICT DO NOTHING RETURNING id")
-        return [r[0] for r in rows.fetchall()]
+            for rows in runs:
+                self._insert_rows("notices", rows)
+            return list(ids)
+        added: list[str] = []
+        for rows in runs:
+            added += [
+                r[0] for r in self._insert_rows("notices", rows, " ON CONFLICT DO NOTHING RETURNING id")
+            ]
+        return added
 
-    def _insert_children(self, tables: dict[str, pa.Table], added: list[str]) -> None:
-        everything_new = len(added) == tables["notices"].num_rows
+    def _insert_children(self, runs: dict[str, list[Rows]], added: list[str]) -> None:
+        """Insert the child rows of the notices `added` (of the batch being written)."""
+        everything_new = len(added) == self._batch_notices
         batch_new = None if everything_new else pa.table({"id": pa.array(added, pa.string())})  # noqa: F841
         where = "" if everything_new else " WHERE notice_id IN (SELECT id FROM batch_new)"
         for name in CHILD_TABLES:
-            batch_rows = tables[name]
-            if batch_rows.num_rows:
-                self.con.execute(_insert(name, ROWS) + where)
+            for rows in runs[name]:
+                self._insert_rows(name, rows, where)
+
+    def _insert_rows(self, table: str, rows: Rows, tail: str = "", verb: str = "INSERT") -> list[tuple]:
+        """One INSERT of `rows` (Arrow rows, or part files DuckDB reads in their order) into `table`."""
+        if isinstance(rows, pa.Table):
+            batch_rows = rows  # noqa: F841 (read by the INSERT: ROWS)
+            return self.con.execute(_insert(table, ROWS, verb) + tail).fetchall()
+        return self.con.execute(_insert(table, _read_parquet(rows), verb) + tail).fetchall()
 
     def _upsert_files(self, files: pa.Table) -> None:
         if not files.num_rows:
@@ -293,6 +358,10 @@ class BackgroundWriter:
         self._closing = True
         self._queue.put(None)
         self._thread.join()
+
+
+def _read_parquet(paths: tuple[str, ...]) -> str:
+    return "read_parquet([" + ", ".join("'" + path.replace("'", "''") + "'" for path in paths) + "])"
 
 
 def _files_table(rows: list[FileRow]) -> pa.Table:
