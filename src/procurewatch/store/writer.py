@@ -19,7 +19,6 @@ from typing import TypeVar
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from procurewatch.store.arrow_tables import FILES_SCHEMA, SCHEMAS
 from procurewatch.store.db import (
@@ -60,6 +59,8 @@ class PartFile:
 
     @classmethod
     def of(cls, path: str) -> PartFile:
+        import pyarrow.parquet as pq  # only a cluster client reads part files: ~6 MB a local ingest spares
+
         meta = pq.read_metadata(path)
         written = (meta.metadata or {}).get(ARROW_NBYTES)
         # A checkpoint's memory follows the rows it writes: counted otherwise (the Parquet's own uncompressed
@@ -68,6 +69,8 @@ class PartFile:
         return cls(path, meta.num_rows, nbytes)
 
     def table(self, name: str) -> pa.Table:
+        import pyarrow.parquet as pq
+
         return pq.read_table(self.path, schema=SCHEMAS[name])
 
 
