@@ -125,11 +125,11 @@ def crash_after(monkeypatch: pytest.MonkeyPatch, batches_ok: int) -> None:
     real = StoreWriter._insert_children
     calls = {"n": 0}
 
-    def failing(self, tables, added) -> None:  # type: ignore[no-untyped-def]
+    def failing(self, tables, added, everything_new) -> None:  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] > batches_ok:
             raise RuntimeError("simulated crash mid-batch")
-        real(self, tables, added)
+        real(self, tables, added, everything_new)
 
     monkeypatch.setattr(StoreWriter, "_insert_children", failing)
 

@@ -166,7 +166,7 @@ def test_same_notice_twice_in_one_batch_is_written_once(con) -> None:  # type: i
 
 
 def test_a_failing_batch_leaves_nothing_behind(con, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    def boom(self, tables, added) -> None:  # type: ignore[no-untyped-def]
+    def boom(self, tables, added, everything_new) -> None:  # type: ignore[no-untyped-def]
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(StoreWriter, "_insert_children", boom)
@@ -188,13 +188,13 @@ def test_a_batch_that_runs_out_of_memory_is_written_again_without_the_limit(
     insert_children = StoreWriter._insert_children
     calls = []
 
-    def out_of_memory_once(self, tables, added) -> None:  # type: ignore[no-untyped-def]
+    def out_of_memory_once(self, tables, added, everything_new) -> None:  # type: ignore[no-untyped-def]
         calls.append(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
         if len(calls) == 1:
             raise duckdb.OutOfMemoryException(
                 "Out of Memory Error: could not allocate block of size 256.0 KiB"
             )
-        insert_children(self, tables, added)
+        insert_children(self, tables, added, everything_new)
 
     monkeypatch.setattr(StoreWriter, "_insert_children", out_of_memory_once)
     writer = StoreWriter(con)
@@ -206,7 +206,7 @@ def test_a_batch_that_runs_out_of_memory_is_written_again_without_the_limit(
 def test_a_batch_that_runs_out_of_memory_twice_fails_and_leaves_nothing(
     con, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    def out_of_memory(self, tables, added) -> None:  # type: ignore[no-untyped-def]
+    def out_of_memory(self, tables, added, everything_new) -> None:  # type: ignore[no-untyped-def]
         raise duckdb.OutOfMemoryException("Out of Memory Error")
 
     monkeypatch.setattr(StoreWriter, "_insert_children", out_of_memory)
@@ -263,7 +263,7 @@ def test_a_checkpoint_runs_under_its_own_limit_then_the_storing_limit_is_back(co
     [(storing,)] = con.execute("SELECT current_setting('memory_limit')").fetchall()
     writer.checkpoint()
     [limit] = proxy.limits
-    assert _mib(limit) == pytest.approx(checkpoint_memory_limit_for(1) / 2**20, rel=0.06)
+    assert _mib(limit) == pytest.approx(checkpoint_memory_limit_for(1) / 2**20, rel=0.01)
     assert _mib(limit) < _mib(storing)
     assert con.execute("SELECT current_setting('memory_limit')").fetchall() == [(storing,)]
 
@@ -290,10 +290,10 @@ def test_a_checkpoint_that_runs_out_of_memory_is_done_again_without_the_limit(co
 def test_no_batch_is_written_after_one_that_failed(con, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     insert_children = StoreWriter._insert_children
 
-    def fails_on_n2(self, tables, added) -> None:  # type: ignore[no-untyped-def]
+    def fails_on_n2(self, tables, added, everything_new) -> None:  # type: ignore[no-untyped-def]
         if "n2" in added:
             raise RuntimeError("disk full")
-        insert_children(self, tables, added)
+        insert_children(self, tables, added, everything_new)
 
     monkeypatch.setattr(StoreWriter, "_insert_children", fails_on_n2)
     background = BackgroundWriter(StoreWriter(con), batch_size=1)  # room for every batch in the queue

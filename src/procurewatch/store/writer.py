@@ -189,7 +189,6 @@ class StoreWriter:
         self._unsaved = 0  # bytes of rows written since the last checkpoint
         self.fresh = True  # no batch so far met a notice already stored
         self.batches_written = 0
-        self._batch_notices = 0  # notices in the batch being written
         (self.stored,) = con.execute("SELECT count(*) FROM notices").fetchall()[0]
         self._memory_limit = limit_memory(con, self.stored, storing_memory_limit_for)
         self.unlimited = False  # set once a batch needed more than the limit
@@ -255,9 +254,8 @@ class StoreWriter:
         con.execute("BEGIN TRANSACTION")
         try:
             added = self._insert_notices(rows["notices"], ids)
-            self._batch_notices = len(ids)
             if added:
-                self._insert_children(rows, added)
+                self._insert_children(rows, added, everything_new=len(added) == len(ids))
             self._upsert_files(files)
             con.execute("COMMIT")
         except BaseException:
@@ -283,9 +281,8 @@ class StoreWriter:
             ]
         return added
 
-    def _insert_children(self, runs: dict[str, list[Rows]], added: list[str]) -> None:
+    def _insert_children(self, runs: dict[str, list[Rows]], added: list[str], everything_new: bool) -> None:
         """Insert the child rows of the notices `added` (of the batch being written)."""
-        everything_new = len(added) == self._batch_notices
         batch_new = None if everything_new else pa.table({"id": pa.array(added, pa.string())})  # noqa: F841
         where = "" if everything_new else " WHERE notice_id IN (SELECT id FROM batch_new)"
         for name in CHILD_TABLES:
