@@ -287,6 +287,74 @@ def test_a_checkpoint_that_runs_out_of_memory_is_done_again_without_the_limit(co
     assert counts(con)["notices"] == 1 and counts(con)["parties"] == 3
 
 
+class _InvalidatedByCheckpoint(_CheckpointOutOfMemory):
+    """A connection whose first CHECKPOINT fails as DuckDB's fatal error does: every statement after it
+    fails too, as on a database DuckDB has invalidated."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        super().__init__(con, failures=0)
+        self.invalid = False
+
+    def execute(self, sql: str, *args: object) -> duckdb.DuckDBPyConnection:
+        if self.invalid:
+            raise duckdb.FatalException("FATAL Error: Failed: database has been invalidated")
+        if sql == "CHECKPOINT":
+            self.invalid = True
+            raise duckdb.FatalException("FATAL Error: Failed to create checkpoint: could not allocate block")
+        return self.con.execute(sql, *args)
+
+
+def test_a_checkpoint_that_invalidates_the_database_is_done_again_on_the_store_opened_again(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "store.duckdb"
+    proxy = _InvalidatedByCheckpoint(open_store(db))
+    writer = StoreWriter(proxy, reopen=lambda: open_store(db))  # type: ignore[arg-type]
+    writer.write(batch_of(surveillance_notice(), plain_notice()))
+    writer.checkpoint()
+    try:
+        assert writer.con is not proxy and writer.unlimited
+        assert writer.stored == 2 and counts(writer.con)["parties"] == 3
+        log = Path(f"{db}.wal")
+        assert not log.exists() or log.stat().st_size == 0  # checkpointed on the store opened again
+        assert writer.write(batch_of(plain_notice("n3"))) == 1
+    finally:
+        writer.con.close()
+        proxy.con.close()
+
+
+def test_without_a_way_to_reopen_the_store_the_fatal_error_is_raised(con) -> None:  # type: ignore[no-untyped-def]
+    writer = StoreWriter(_InvalidatedByCheckpoint(con))  # type: ignore[arg-type]
+    writer.write(batch_of(plain_notice()))
+    with pytest.raises(duckdb.FatalException):
+        writer.checkpoint()
+
+
+def test_a_batch_whose_commit_runs_short_of_a_small_limit_is_stored_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real DuckDB under 4 MiB: with this batch, DuckDB 2.0's COMMIT fails for want of memory and
+    invalidates the database; the writer opens the store again and commits the batch without the limit."""
+    monkeypatch.setattr(writer_module, "storing_memory_limit_for", lambda stored: 4 * 2**20)
+    db = tmp_path / "store.duckdb"
+    notices = [plain_notice(f"n{i}") for i in range(5000)]
+    for notice in notices:
+        notice.body = "冷藏柜" * 50 + notice.id
+    first = open_store(db)
+    writer = StoreWriter(first, reopen=lambda: open_store(db))
+    try:
+        assert writer.write(batch_of(*notices)) == 5000 and writer.unlimited
+        writer.checkpoint()
+    finally:
+        writer.con.close()
+        first.close()
+    again = open_store(db)
+    try:
+        assert counts(again)["notices"] == 5000
+    finally:
+        again.close()
+
+
 def test_no_batch_is_written_after_one_that_failed(con, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     insert_children = StoreWriter._insert_children
 

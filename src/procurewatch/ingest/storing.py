@@ -63,10 +63,14 @@ def store_phase(
 class StoringStep:
     """The store opened for a storing step (local or on a cluster), and what the step tells of it."""
 
-    con: duckdb.DuckDBPyConnection
     writer: StoreWriter
     stats: ReadStats
     summary: IngestSummary
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The store's connection (the writer's: it opens the store again if DuckDB invalidates it)."""
+        return self.writer.con
 
 
 @contextmanager
@@ -78,13 +82,14 @@ def storing_step(db_path: Path) -> Iterator[StoringStep]:
     con = open_store(db_path)
     clear_skipped_list(db_path)  # once the store is ours: a run refused for a lock leaves the list alone
     stats = ReadStats()
+    writer: StoreWriter | None = None
     try:
-        writer = StoreWriter(con)
-        yield StoringStep(con, writer, stats, summary)
+        writer = StoreWriter(con, reopen=lambda: open_store(db_path))
+        yield StoringStep(writer, stats, summary)
         if writer.unlimited:
             summary.notes.append(over_limit_note("storing"))
     finally:
-        con.close()
+        (writer.con if writer is not None else con).close()
     summary.files = stats.files
     summary.files_unchanged = stats.unchanged
     summary.store_seconds = time.perf_counter() - started

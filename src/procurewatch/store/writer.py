@@ -178,14 +178,12 @@ class StoreWriter:
     replacement scan, `ROWS`): registering the table as a view and dropping it cost more than the
     INSERT of most child tables (docs/measurements.md)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, reopen: Callable[[], duckdb.DuckDBPyConnection] | None = None
+    ) -> None:
         self.con = con
-        # One batch is a few thousand rows: DuckDB's second thread costs more CPU than it saves time,
-        # and the ingest workers have the other cores.
-        con.execute("SET threads = 1")
-        con.execute("SET python_enable_replacements = true")
-        con.execute("SET python_scan_all_frames = true")  # a wrapped connection runs the query a frame down
-        con.execute(f"SET checkpoint_threshold = '{DUCKDB_CHECKPOINT_THRESHOLD}'")
+        self._reopen = reopen  # opens the store again after DuckDB invalidated `con` (_after_failure)
+        _writing_settings(con)
         self._unsaved = 0  # bytes of rows written since the last checkpoint
         self.fresh = True  # no batch so far met a notice already stored
         self.batches_written = 0
@@ -221,22 +219,39 @@ class StoreWriter:
                 self.con.execute("CHECKPOINT")
                 self._unsaved = 0
                 return
-            except duckdb.OutOfMemoryException:
-                pass
+            except _SHORT_OF_MEMORY as exc:
+                if not _short_of_memory(exc):
+                    raise
             finally:
-                set_memory_limit(self.con, self._memory_limit)
+                with contextlib.suppress(duckdb.FatalException):  # reopened below, under no limit
+                    set_memory_limit(self.con, self._memory_limit)
         self._unless_out_of_memory(lambda: self.con.execute("CHECKPOINT"))
         self._unsaved = 0
 
     def _unless_out_of_memory(self, step: Callable[[], T]) -> T:
         try:
             return step()
-        except duckdb.OutOfMemoryException:
-            if self.unlimited:
+        except _SHORT_OF_MEMORY as exc:
+            if self.unlimited or not _short_of_memory(exc):
                 raise
+            self._after_failure(exc)
             self.unlimited = True
             self.con.execute("RESET memory_limit")
             return step()
+
+    def _after_failure(self, exc: duckdb.Error) -> None:
+        """A COMMIT or CHECKPOINT that runs out of memory can leave DuckDB's database invalidated: what
+        was committed before is in the store file and DuckDB's log, so the store is opened again (the
+        log replayed) and the step done again, without the limit. Without `reopen`, `exc` is raised."""
+        if not isinstance(exc, duckdb.FatalException) and _still_usable(self.con):
+            return
+        if self._reopen is None:
+            raise exc
+        with contextlib.suppress(duckdb.Error):
+            self.con.close()
+        self.con = self._reopen()
+        _writing_settings(self.con)
+        (self.stored,) = self.con.execute("SELECT count(*) FROM notices").fetchall()[0]
 
     def _write_fresh_or_not(self, rows: dict[str, list[Rows]], ids: set[str], files: pa.Table) -> int:
         """A plain INSERT costs less than one skipping the ids already stored, and a new store or a new
@@ -259,8 +274,9 @@ class StoreWriter:
             self._upsert_files(files)
             con.execute("COMMIT")
         except BaseException:
-            # a COMMIT that failed has ended the transaction itself: its error is the one to raise
-            with contextlib.suppress(duckdb.TransactionException):
+            # a COMMIT that failed has ended the transaction itself (or invalidated the database): its
+            # error is the one to raise
+            with contextlib.suppress(duckdb.TransactionException, duckdb.FatalException):
                 con.execute("ROLLBACK")
             raise
         self.batches_written += 1
@@ -358,6 +374,44 @@ class BackgroundWriter:
         self._closing = True
         self._queue.put(None)
         self._thread.join()
+
+
+def _writing_settings(con: duckdb.DuckDBPyConnection) -> None:
+    # One batch is a few thousand rows: DuckDB's second thread costs more CPU than it saves time,
+    # and the ingest workers have the other cores.
+    con.execute("SET threads = 1")
+    con.execute("SET python_enable_replacements = true")
+    con.execute("SET python_scan_all_frames = true")  # a wrapped connection runs the query a frame down
+    con.execute(f"SET checkpoint_threshold = '{DUCKDB_CHECKPOINT_THRESHOLD}'")
+
+
+# What DuckDB raises when a statement, a COMMIT or a CHECKPOINT runs short of its memory limit: a COMMIT
+# that cannot allocate fails as a TransactionException, and may invalidate the database (FatalException).
+_SHORT_OF_MEMORY = (duckdb.OutOfMemoryException, duckdb.TransactionException, duckdb.FatalException)
+_MEMORY_WORDS = ("out of memory", "could not allocate", "failed to pin")
+
+
+def _short_of_memory(exc: BaseException) -> bool:
+    """Whether `exc`, or the error it was raised while handling, is DuckDB running short of memory; an
+    invalidated database counts, whatever invalidated it: opened again, it is worth one more try."""
+    if isinstance(exc, duckdb.FatalException):
+        return True
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, duckdb.OutOfMemoryException) or any(
+            word in str(seen).lower() for word in _MEMORY_WORDS
+        ):
+            return True
+        seen = seen.__context__
+    return False
+
+
+def _still_usable(con: duckdb.DuckDBPyConnection) -> bool:
+    try:
+        con.execute("SELECT 1").fetchall()
+        return True
+    except duckdb.FatalException:
+        return False
 
 
 def _read_parquet(paths: tuple[str, ...]) -> str:
