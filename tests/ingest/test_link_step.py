@@ -70,6 +70,34 @@ def test_linking_that_runs_out_of_memory_goes_on_under_a_raised_limit(tmp_path, 
     con.close()
 
 
+def test_linking_goes_on_after_a_commit_that_invalidates_the_database(tmp_path, monkeypatch):
+    """A pass's COMMIT short of memory can invalidate DuckDB's database: the passes committed before
+    stay, the store is opened again and linking goes on from there."""
+    db, stored, links = _unlinked_store(tmp_path)
+    link_pending = linking.link_pending
+    connections = []
+
+    def invalidated_after_one_pass(con):
+        connections.append(con)
+        if len(connections) == 1:
+            con.execute("BEGIN TRANSACTION")
+            linking.link_pass(con, 5)
+            con.execute("COMMIT")
+            con.close()  # as unusable as an invalidated database
+            raise duckdb.FatalException("FATAL Error: Failed: database has been invalidated")
+        return link_pending(con)
+
+    monkeypatch.setattr(linking, "link_pending", invalidated_after_one_pass)
+    summary = IngestSummary(db_path=db)
+    link_phase(db, summary, Console(file=io.StringIO()))
+    assert summary.warnings == []
+    assert len(connections) == 2 and connections[0] is not connections[1]
+    assert summary.linked == stored >= 20
+    con = duckdb.connect(str(db))
+    assert sorted(con.execute("SELECT * FROM notice_links").fetchall()) == links
+    con.close()
+
+
 def test_other_linking_errors_are_a_warning(tmp_path, monkeypatch):
     db, _, _ = _unlinked_store(tmp_path)
 

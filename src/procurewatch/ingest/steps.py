@@ -17,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,26 +44,41 @@ class PhaseError(StepError):
 LINK_LIMIT_STEPS = (1, 1.25, 1.5, 2, 4)
 
 
-def _link_under_rising_limits(con: DuckDBPyConnection, limit: int, summary: IngestSummary) -> None:
+def _link_under_rising_limits(
+    con: DuckDBPyConnection, limit: int, summary: IngestSummary, reopen: Callable[[], DuckDBPyConnection]
+) -> DuckDBPyConnection:
     """Link under `limit`; the limit is sized from measurements, so a store that needs more is linked
     on (the passes done stay committed) under 1.25, 1.5, 2 and 4 times the limit, then DuckDB's own: a
-    smaller step up lets DuckDB hold less than the pass needs more."""
-    import duckdb
-
+    smaller step up lets DuckDB hold less than the pass needs more. A pass whose COMMIT runs short can
+    leave DuckDB's database invalidated: the store is then opened again (`reopen`) and linked on.
+    Returns the connection linking ended on."""
     from procurewatch.link.run import link_pending
-    from procurewatch.store.db import over_limit_note, set_memory_limit
+    from procurewatch.store.db import (
+        SHORT_OF_MEMORY,
+        over_limit_note,
+        set_memory_limit,
+        short_of_memory,
+        still_usable,
+    )
 
     for factor in LINK_LIMIT_STEPS:
         if factor > 1:
             set_memory_limit(con, int(limit * factor))
         try:
             link_pending(con)
-            return
-        except duckdb.OutOfMemoryException:
+            return con
+        except SHORT_OF_MEMORY as exc:
+            if not short_of_memory(exc):
+                raise
+            if not still_usable(con):
+                with suppress(Exception):
+                    con.close()
+                con = reopen()
             continue
     con.execute("RESET memory_limit")
     summary.notes.append(over_limit_note("linking"))
     link_pending(con)
+    return con
 
 
 def link_phase(db_path: Path, summary: IngestSummary, console: Console) -> None:
@@ -78,7 +95,7 @@ def link_phase(db_path: Path, summary: IngestSummary, console: Console) -> None:
             (stored,) = con.execute("SELECT count(*) FROM notices").fetchall()[0]
             limit = limit_memory(con, stored)
             links = _links(con)
-            _link_under_rising_limits(con, limit, summary)
+            con = _link_under_rising_limits(con, limit, summary, lambda: open_store(db_path))
             summary.linked = _links(con) - links
         finally:
             con.close()

@@ -98,6 +98,36 @@ STORING_MEMORY_BASE = 48 * 10**6
 CHECKPOINT_MEMORY_BASE = 16 * 10**6
 
 
+# What DuckDB raises when a statement, a COMMIT or a CHECKPOINT runs short of its memory limit: a COMMIT
+# that cannot allocate fails as a TransactionException, and may invalidate the database (FatalException).
+SHORT_OF_MEMORY = (duckdb.OutOfMemoryException, duckdb.TransactionException, duckdb.FatalException)
+_MEMORY_WORDS = ("out of memory", "could not allocate", "failed to pin")
+
+
+def short_of_memory(exc: BaseException) -> bool:
+    """Whether `exc`, or the error it was raised while handling, is DuckDB running short of memory; an
+    invalidated database counts, whatever invalidated it: opened again, it is worth one more try."""
+    if isinstance(exc, duckdb.FatalException):
+        return True
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, duckdb.OutOfMemoryException) or any(
+            word in str(seen).lower() for word in _MEMORY_WORDS
+        ):
+            return True
+        seen = seen.__context__
+    return False
+
+
+def still_usable(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether DuckDB still answers on `con` (it has not invalidated the database)."""
+    try:
+        con.execute("SELECT 1").fetchall()
+        return True
+    except duckdb.Error:  # invalidated (FatalException), or closed
+        return False
+
+
 def over_limit_note(step: str) -> str:
     """What the ingest summary says when `step` ran out of memory under the limit and went on without it."""
     return f"{step} needed more memory than planned; it went on without DuckDB's limit"

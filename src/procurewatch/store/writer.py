@@ -22,9 +22,12 @@ import pyarrow.compute as pc
 
 from procurewatch.store.arrow_tables import FILES_SCHEMA, SCHEMAS
 from procurewatch.store.db import (
+    SHORT_OF_MEMORY,
     checkpoint_memory_limit_for,
     limit_memory,
     set_memory_limit,
+    short_of_memory,
+    still_usable,
     storing_memory_limit_for,
 )
 from procurewatch.store.tables import CHILD_TABLES, TABLE
@@ -219,8 +222,8 @@ class StoreWriter:
                 self.con.execute("CHECKPOINT")
                 self._unsaved = 0
                 return
-            except _SHORT_OF_MEMORY as exc:
-                if not _short_of_memory(exc):
+            except SHORT_OF_MEMORY as exc:
+                if not short_of_memory(exc):
                     raise
             finally:
                 with contextlib.suppress(duckdb.FatalException):  # reopened below, under no limit
@@ -231,8 +234,8 @@ class StoreWriter:
     def _unless_out_of_memory(self, step: Callable[[], T]) -> T:
         try:
             return step()
-        except _SHORT_OF_MEMORY as exc:
-            if self.unlimited or not _short_of_memory(exc):
+        except SHORT_OF_MEMORY as exc:
+            if self.unlimited or not short_of_memory(exc):
                 raise
             self._after_failure(exc)
             self.unlimited = True
@@ -243,7 +246,7 @@ class StoreWriter:
         """A COMMIT or CHECKPOINT that runs out of memory can leave DuckDB's database invalidated: what
         was committed before is in the store file and DuckDB's log, so the store is opened again (the
         log replayed) and the step done again, without the limit. Without `reopen`, `exc` is raised."""
-        if not isinstance(exc, duckdb.FatalException) and _still_usable(self.con):
+        if not isinstance(exc, duckdb.FatalException) and still_usable(self.con):
             return
         if self._reopen is None:
             raise exc
@@ -383,35 +386,6 @@ def _writing_settings(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("SET python_enable_replacements = true")
     con.execute("SET python_scan_all_frames = true")  # a wrapped connection runs the query a frame down
     con.execute(f"SET checkpoint_threshold = '{DUCKDB_CHECKPOINT_THRESHOLD}'")
-
-
-# What DuckDB raises when a statement, a COMMIT or a CHECKPOINT runs short of its memory limit: a COMMIT
-# that cannot allocate fails as a TransactionException, and may invalidate the database (FatalException).
-_SHORT_OF_MEMORY = (duckdb.OutOfMemoryException, duckdb.TransactionException, duckdb.FatalException)
-_MEMORY_WORDS = ("out of memory", "could not allocate", "failed to pin")
-
-
-def _short_of_memory(exc: BaseException) -> bool:
-    """Whether `exc`, or the error it was raised while handling, is DuckDB running short of memory; an
-    invalidated database counts, whatever invalidated it: opened again, it is worth one more try."""
-    if isinstance(exc, duckdb.FatalException):
-        return True
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, duckdb.OutOfMemoryException) or any(
-            word in str(seen).lower() for word in _MEMORY_WORDS
-        ):
-            return True
-        seen = seen.__context__
-    return False
-
-
-def _still_usable(con: duckdb.DuckDBPyConnection) -> bool:
-    try:
-        con.execute("SELECT 1").fetchall()
-        return True
-    except duckdb.FatalException:
-        return False
 
 
 def _read_parquet(paths: tuple[str, ...]) -> str:
