@@ -33,9 +33,11 @@ def status_sql(cancelled: str, notice_type: str, *, over_members: bool) -> str:
     )
 
 
-REFRESH_SLICE = 5_000  # procurements recomputed per statement
 # procurements whose member notices are read together: one scan of the store's notices for a whole pass
 MEMBERS_READ = 25_000
+# procurements recomputed per statement: all those read together, each statement scanning all the
+# members read (docs/measurements.md)
+REFRESH_SLICE = MEMBERS_READ
 
 
 def _spend(column: str) -> str:
