@@ -80,10 +80,20 @@ def near_duplicates(
     n = len(batch.pending)
     x, y, store_ids = _lsh_pairs(con, batch, s, full)
     store_sigs, row_of, store_info = _store_candidates(con, store_ids, np.unique(y[y >= n]) - n, s)
-    known = np.ones(len(y), dtype=bool)
+    known = np.ones(len(y), dtype=bool)  # a stored candidate without a signature is never compared
     known[y >= n] = row_of[y[y >= n] - n] >= 0
+    x, y = x[known], y[known]
+    # titles first: most pairs an LSH bucket gives reach `near_duplicate` but fail this far cheaper test,
+    # so only the pairs left are scored (docs/measurements.md)
+    titles = [p.title_key for p in batch.pending] + [
+        store_info[i].title_key if i in store_info else "" for i in range(len(store_ids))
+    ]
+    keep = _titles_may_agree(titles, x, y, s)
+    x, y = x[keep], y[keep]
     scores = np.zeros(len(y))
     step = 16_384  # pairs at a time: small enough for the minima to stay in cache
+    # counted in bytes when they can hold num_perm: half the time of counting in machine words
+    count_type = np.uint8 if s.num_perm < 256 else np.intp
     for lo in range(0, len(x), step):  # estimated Jaccard: the share of equal minima
         xs, ys = x[lo : lo + step], y[lo : lo + step]
         stored = ys >= n
@@ -94,15 +104,8 @@ def near_duplicates(
         else:
             theirs = batch.sigs[ys]
         equal = batch.sigs[xs] == theirs
-        # counted in bytes when they can hold num_perm: half the time of counting in machine words
-        count_type = np.uint8 if s.num_perm < 256 else np.intp
         scores[lo : lo + len(xs)] = equal.sum(axis=1, dtype=count_type) / s.num_perm
-    keep = known & (scores >= s.near_duplicate)
-    x, y, scores = x[keep], y[keep], scores[keep]
-    titles = [p.title_key for p in batch.pending] + [
-        store_info[i].title_key if i in store_info else "" for i in range(len(store_ids))
-    ]
-    keep = _titles_may_agree(titles, x, y, s)
+    keep = scores >= s.near_duplicate
     x, y, scores = x[keep], y[keep], scores[keep]
     order = np.lexsort((np.arange(len(x)), -scores, x))  # stable: ties keep the candidate order
     x, y, scores = x[order], y[order], scores[order]
