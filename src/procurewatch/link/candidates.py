@@ -80,10 +80,20 @@ def near_duplicates(
     n = len(batch.pending)
     x, y, store_ids = _lsh_pairs(con, batch, s, full)
     store_sigs, row_of, store_info = _store_candidates(con, store_ids, np.unique(y[y >= n]) - n, s)
-    known = np.ones(len(y), dtype=bool)
+    known = np.ones(len(y), dtype=bool)  # a stored candidate without a signature is never compared
     known[y >= n] = row_of[y[y >= n] - n] >= 0
+    x, y = x[known], y[known]
+    # titles first: most pairs an LSH bucket gives reach `near_duplicate` but fail this far cheaper test,
+    # so only the pairs left are scored (docs/measurements.md)
+    titles = [p.title_key for p in batch.pending] + [
+        store_info[i].title_key if i in store_info else "" for i in range(len(store_ids))
+    ]
+    keep = _titles_may_agree(titles, x, y, s)
+    x, y = x[keep], y[keep]
     scores = np.zeros(len(y))
     step = 16_384  # pairs at a time: small enough for the minima to stay in cache
+    # counted in bytes when they can hold num_perm: half the time of counting in machine words
+    count_type = np.uint8 if s.num_perm < 256 else np.intp
     for lo in range(0, len(x), step):  # estimated Jaccard: the share of equal minima
         xs, ys = x[lo : lo + step], y[lo : lo + step]
         stored = ys >= n
@@ -93,13 +103,9 @@ def near_duplicates(
             theirs[stored] = store_sigs[row_of[ys[stored] - n]]
         else:
             theirs = batch.sigs[ys]
-        scores[lo : lo + len(xs)] = np.count_nonzero(batch.sigs[xs] == theirs, axis=1) / s.num_perm
-    keep = known & (scores >= s.near_duplicate)
-    x, y, scores = x[keep], y[keep], scores[keep]
-    titles = [p.title_key for p in batch.pending] + [
-        store_info[i].title_key if i in store_info else "" for i in range(len(store_ids))
-    ]
-    keep = _titles_may_agree(titles, x, y, s)
+        equal = batch.sigs[xs] == theirs
+        scores[lo : lo + len(xs)] = equal.sum(axis=1, dtype=count_type) / s.num_perm
+    keep = scores >= s.near_duplicate
     x, y, scores = x[keep], y[keep], scores[keep]
     order = np.lexsort((np.arange(len(x)), -scores, x))  # stable: ties keep the candidate order
     x, y, scores = x[order], y[order], scores[order]
@@ -240,22 +246,28 @@ def _store_candidates(
         "_wanted",
         pa.table({"other": pa.array([store_ids[i] for i in wanted], pa.string()), "node": pa.array(wanted)}),
     )
+    # the signatures apart from the other columns: joined on, each signature's bytes would be carried
+    # through every join
+    signed = con.sql(
+        "SELECT w.node, m.signature FROM notice_minhash m JOIN _wanted w ON w.other = m.notice_id"
+    ).to_arrow_table()
     table = con.sql(
-        """SELECT w.node, m.signature, coalesce(k.title_key, ''), n.notice_type, n.title
-           FROM notice_minhash m JOIN _wanted w ON w.other = m.notice_id JOIN notices n ON n.id = m.notice_id
-           LEFT JOIN notice_keys k ON k.notice_id = m.notice_id"""
+        """SELECT w.node, coalesce(k.title_key, ''), n.notice_type, n.title
+           FROM _wanted w JOIN notices n ON n.id = w.other LEFT JOIN notice_keys k ON k.notice_id = w.other"""
     ).to_arrow_table()
     con.unregister("_wanted")
-    sigs[: table.num_rows] = signature_matrix(table.column(1), s.num_perm)
-    nodes, keys, types, titles = (table.column(i).to_pylist() for i in (0, 2, 3, 4))
+    sigs[: signed.num_rows] = signature_matrix(signed.column(1), s.num_perm)
+    signed_nodes = signed.column(0).to_numpy()
+    del signed
+    row_of[signed_nodes] = np.arange(len(signed_nodes))
+    nodes, keys, types, titles = (table.column(i).to_pylist() for i in range(4))
     del table
-    if nodes:
-        row_of[nodes] = np.arange(len(nodes))
-    info = {
+    info = {  # of the candidates with a signature: the others are never compared
         node: Other(store_ids[node], key, phase_of(ntype, title), title_norm)
         for node, key, ntype, title, title_norm in zip(
             nodes, keys, types, titles, normalise_many(titles), strict=True
         )
+        if row_of[node] >= 0
     }
     return sigs, row_of, info
 

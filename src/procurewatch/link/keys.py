@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache, lru_cache
 from importlib import resources
-from itertools import chain
+from itertools import chain, pairwise
 from typing import Any
 
 import numpy as np
@@ -400,10 +400,17 @@ def band_hashes_many(sigs: np.ndarray) -> np.ndarray:
     multipliers = _band_multipliers()[None, :]
     bands = settings().bands
     out = np.empty((len(sigs), len(bands)), dtype=np.uint64)
+    starts = np.array([start for start, _ in bands], dtype=np.intp)
+    end = bands[-1][1] if bands else 0
+    # bands side by side (as datasketch makes them): one reduction sums them all
+    adjacent = bool(bands) and all(a[1] == b[0] for a, b in pairwise(bands))
     for lo in range(0, len(sigs), _BAND_BLOCK):
         weighted = sigs[lo : lo + _BAND_BLOCK].astype(np.uint64) * multipliers
-        for i, (start, end) in enumerate(bands):
-            out[lo : lo + _BAND_BLOCK, i] = weighted[:, start:end].sum(axis=1, dtype=np.uint64)
+        if adjacent and len(weighted):
+            out[lo : lo + _BAND_BLOCK] = np.add.reduceat(weighted[:, :end], starts, axis=1, dtype=np.uint64)
+            continue
+        for i, (start, stop) in enumerate(bands):
+            out[lo : lo + _BAND_BLOCK, i] = weighted[:, start:stop].sum(axis=1, dtype=np.uint64)
     return out.view(np.int64)
 
 

@@ -33,8 +33,8 @@ def status_sql(cancelled: str, notice_type: str, *, over_members: bool) -> str:
     )
 
 
-REFRESH_SLICE = 5_000  # procurements recomputed per statement
-# procurements whose member notices are read together: one scan of the store's notices for a whole pass
+# procurements recomputed per statement, their members read in the same statement: one scan of the
+# store's notices for a whole pass (docs/measurements.md)
 MEMBERS_READ = 25_000
 
 
@@ -52,7 +52,6 @@ def _spend(column: str) -> str:
 
 # the member notices of the touched procurements numbered [?, ?), with what their aggregate row needs
 _MEMBERS = """
-CREATE TEMP TABLE _members AS
 SELECT t.i, l.procurement_id AS pid, l.duplicate_of, n.id, n.title, n.buyer, n.project_code, n.ocid,
        n.published, n.notice_type, n.amount_value, n.amount_currency, n.amount_kind, n.relevant, n.score,
        n.title_match, n.country, n.province, n.city, n.admin_code, k.buyer_key, k.title_key, k.code_key,
@@ -71,7 +70,7 @@ INSERT INTO procurements (id, title, buyer, project_code, ocid, first_published,
                           notices, spend_value, spend_currency, spend_kind, relevant, score, title_match,
                           country, province, city, admin_code, buyer_key, title_key, code_key, notices_all,
                           spend_notice, role)
-WITH m AS (SELECT * FROM _members WHERE i >= ? AND i < ?),
+WITH m AS ({_MEMBERS}),
 agg AS (
     SELECT pid,
            arg_min(title, sort_day) AS title,
@@ -109,8 +108,8 @@ FROM agg a
 def refresh_procurements(con: duckdb.DuckDBPyConnection, touched_sql: str | None = None) -> None:
     """Recompute the aggregate row of each touched procurement (all of them when touched_sql is None).
 
-    The members of MEMBERS_READ procurements are read in one scan of the store, and their rows recomputed
-    in slices of REFRESH_SLICE procurements: one statement over all their members would hold them all."""
+    MEMBERS_READ procurements at a time, their members read in one scan of the store: one statement over
+    all their members would hold them all."""
     con.execute("DROP TABLE IF EXISTS _touched_all")
     con.execute(
         "CREATE TEMP TABLE _touched_all AS SELECT procurement_id, row_number() OVER () - 1 AS i FROM "
@@ -118,17 +117,13 @@ def refresh_procurements(con: duckdb.DuckDBPyConnection, touched_sql: str | None
     )
     (count,) = con.execute("SELECT count(*) FROM _touched_all").fetchone() or (0,)
     for read in range(0, count, MEMBERS_READ):
-        con.execute("DROP TABLE IF EXISTS _members")
-        # on two threads, this scan of the store's notices ran out of the linking step's memory limit
-        # (docs/measurements.md)
-        with one_thread(con):
-            con.execute(_MEMBERS, [read, read + MEMBERS_READ])
         con.execute(
             "DELETE FROM procurements WHERE id IN "
             "(SELECT procurement_id FROM _touched_all WHERE i >= ? AND i < ?)",
             [read, read + MEMBERS_READ],
         )
-        for start in range(read, min(count, read + MEMBERS_READ), REFRESH_SLICE):
-            con.execute(_REFRESH, [start, start + REFRESH_SLICE])
-    con.execute("DROP TABLE IF EXISTS _members")
+        # on two threads, the members' scan of the store's notices ran out of the linking step's memory
+        # limit (docs/measurements.md)
+        with one_thread(con):
+            con.execute(_REFRESH, [read, read + MEMBERS_READ])
     con.execute("DROP TABLE IF EXISTS _touched_all")

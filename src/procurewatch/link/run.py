@@ -175,20 +175,24 @@ def _decided_links(
 # ---------------------------------------------------------------- reading the store
 
 
+# the pending notices in link order, with their stored keys (a notice stored without them is left out)
+_PENDING_ROWS = """
+SELECT n.id, n.fingerprint, n.published, n.ocid, n.title, n.notice_type,
+       k.buyer_key, k.title_key, k.code_key, k.cancelled, p.ord
+FROM _pending p JOIN notices n ON n.id = p.id JOIN notice_keys k ON k.notice_id = p.id
+ORDER BY p.ord
+"""
+
+
 def _read_pending(con: duckdb.DuckDBPyConnection, s: Settings) -> Batch:
     """Pending notices in link order, with the keys and signatures stored beside them."""
-    _complete_link_rows(con)
-    table = con.sql(
-        """SELECT n.id, n.fingerprint, n.published, n.ocid, n.title, n.notice_type,
-                  k.buyer_key, k.title_key, k.code_key, k.cancelled, m.signature
-           FROM _pending p JOIN notices n ON n.id = p.id JOIN notice_keys k ON k.notice_id = p.id
-           LEFT JOIN notice_minhash m ON m.notice_id = p.id ORDER BY p.ord"""
-    ).to_arrow_table()
-    signatures = table.column(table.num_columns - 1)
-    has_sig = signatures.is_valid().to_numpy(zero_copy_only=False)
-    sigs = np.zeros((table.num_rows, s.num_perm), dtype=np.uint32)
-    sigs[has_sig] = signature_matrix(signatures, s.num_perm)
-    del signatures
+    [(count,)] = con.execute("SELECT count(*) FROM _pending").fetchall()
+    table = con.sql(_PENDING_ROWS).to_arrow_table()
+    if table.num_rows < count:  # some were stored without link rows: made now, then all read again
+        del table
+        _complete_link_rows(con)
+        table = con.sql(_PENDING_ROWS).to_arrow_table()
+    sigs, has_sig = _pending_signatures(con, table.column(table.num_columns - 1).to_numpy(), s.num_perm)
     ids, fps, days, ocids, titles, types, buyer_keys, title_keys, code_keys, cancelled = (
         table.column(i).to_pylist() for i in range(table.num_columns - 1)
     )
@@ -224,6 +228,23 @@ def _read_pending(con: duckdb.DuckDBPyConnection, s: Settings) -> Batch:
         )
     ]
     return Batch(pending, sigs, has_sig, bands)
+
+
+def _pending_signatures(
+    con: duckdb.DuckDBPyConnection, ords: np.ndarray, num_perm: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The stored signatures of the pending notices whose `ords` are given in link order, a row each
+    (zero where a notice has none), and which have one. Read apart from the other columns and put in
+    place by ord: sorting whole rows would carry each signature's bytes through the sort."""
+    table = con.sql(
+        "SELECT p.ord, m.signature FROM _pending p JOIN notice_minhash m ON m.notice_id = p.id"
+    ).to_arrow_table()
+    rows = np.searchsorted(ords, table.column(0).to_numpy())
+    sigs = np.zeros((len(ords), num_perm), dtype=np.uint32)
+    sigs[rows] = signature_matrix(table.column(1), num_perm)
+    has_sig = np.zeros(len(ords), dtype=bool)
+    has_sig[rows] = True
+    return sigs, has_sig
 
 
 def complete_pending_link_rows(con: duckdb.DuckDBPyConnection) -> None:
