@@ -102,7 +102,7 @@ class SegmentTree:
 
     def _group(self, level: int) -> None:
         members, self.waiting[level] = self.waiting[level], []
-        folder = "group-" + hashlib.sha1(",".join(m.folder for m in members).encode()).hexdigest()[:20]
+        folder = group_name([member.folder for member in members])
         done = self.client.submit(
             merge_group,
             self.dataset,
@@ -114,6 +114,11 @@ class SegmentTree:
         node = _Node(folder, [shard for member in members for shard in member.shards], members, done)
         self.groups.append(node)
         self._push(level + 1, node)
+
+
+def group_name(members: list[str]) -> str:
+    """A group's folder, named by its members: a run that resumes finds the groups it merged."""
+    return "group-" + hashlib.sha1(",".join(members).encode()).hexdigest()[:20]
 
 
 @dataclass(slots=True)
