@@ -107,17 +107,21 @@ def build_in_process(corpus: Path, dataset: Path) -> float:
 
 
 def merge_in_process(corpus: Path, dataset: Path) -> tuple[float, int]:
-    """Seconds to merge the built shards' segments in groups of GROUP_SEGMENTS (a tree's first level) in
-    this process, and the notices merged. The groups are named as a cluster ingest names them: it finds
-    them merged, as on a cluster where the workers merge while the client loads."""
+    """Seconds to merge the built shards' segments in groups of GROUP_SEGMENTS (a tree's first level; the
+    last group when it has MERGE_AT_LEAST) in this process, and the notices merged. The groups are named
+    as a cluster ingest names them: it finds them merged, as on a cluster where the workers merge while
+    the client loads."""
     from procurewatch.ingest.cluster_segments import GROUP_SEGMENTS, group_name, merge_group
     from procurewatch.ingest.reading import ReadStats
     from procurewatch.ingest.shards import Shard, plan_shards, read_report
+    from procurewatch.search.segment_merge import MERGE_AT_LEAST
 
     ids = [item.id for item in plan_shards([corpus], {}, ReadStats()) if isinstance(item, Shard)]
     started, notices = time.perf_counter(), 0
-    for start in range(0, len(ids) - GROUP_SEGMENTS + 1, GROUP_SEGMENTS):
-        members = ids[start : start + GROUP_SEGMENTS]
+    groups = [ids[start : start + GROUP_SEGMENTS] for start in range(0, len(ids), GROUP_SEGMENTS)]
+    for members in groups:
+        if len(members) < MERGE_AT_LEAST:  # left as they are, as the cluster ingest leaves them
+            continue
         report = merge_group(str(dataset), group_name(members), [(shard, None) for shard in members])
         notices += sum(read_report(str(dataset), shard).notices for shard in report.shards)
     return time.perf_counter() - started, notices

@@ -79,8 +79,8 @@ def merge_segments(dataset: str, group: str, members: dict[str, list[str]]) -> M
         with _merge_folder(fs, folder) as target:
             report.segments = _merge_into(fs, root.rstrip("/"), list(present), target)
         report.shards = [shard for held in present.values() for shard in held]
-    except Exception as exc:  # the members' own segments are still there to adopt
-        report = MergeReport(group, error=f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # the members' own segments are still there to adopt; merged again on a rerun
+        return MergeReport(group, error=f"{type(exc).__name__}: {exc}")
     unfinished = f"{folder}/{MERGED}.{uuid.uuid4().hex}.part"
     with fs.open(unfinished, "w", encoding="utf-8") as stream:
         stream.write(report.to_json())
