@@ -242,16 +242,17 @@ def project(rows: list[dict[str, Any]], overhead_ms: float) -> None:
         "the notices and one worker links it alone, so the workers' part is projected as the larger of "
         "that share and 1/workers (the share measured here: a bigger corpus's is its largest buyer's)"
     )
-    print(
-        "\n| notices | workers | building (scales) | client loading and adopting segments (one process) "
-        "| linking (client + largest component or 1/workers) | indexing left on the client | total |"
-    )
-    print("|---|---|---|---|---|---|---|")
     levels = {total: merge_levels(total // shard_notices) for total in (10**7, 10**8)}
     print(
         f"\nmerging segments on the workers: {merge * 1e6:.1f} µs a notice a level; "
         + ", ".join(f"{total:,} notices: {count} level(s)" for total, count in levels.items())
     )
+    print(
+        "\n| notices | workers | building and merging (scales) "
+        "| client loading and adopting segments (one process) "
+        "| linking (client + largest component or 1/workers) | indexing left on the client | total |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for total in (10**7, 10**8):
         for workers in (32, 128):
             building = total * (build + merge * levels[total]) / workers
