@@ -199,6 +199,8 @@ def _built_in_order(
                 futures[shard.id] = build(shard)
             tree.add_shard(shard.id, futures.get(shard.id))
             submitted += 1
+            if submitted == len(shards):
+                tree.close()
 
     submit_more(ahead)
     for item in plan:

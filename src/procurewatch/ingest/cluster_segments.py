@@ -68,14 +68,19 @@ class SegmentTree:
         """A shard in input order, with the future of its build (None: built by an earlier run)."""
         self._push(0, _Node(shard, [shard], done=built))
 
-    def adoptable(self, stored_whole: set[str]) -> tuple[list[str], MergeTally]:
-        """Wait for the merges, and return the folders whose segments to adopt: each shard of
-        `stored_whole` under exactly one of them, in input order."""
+    def close(self) -> None:
+        """Every shard is added: what waits at a level is merged if tantivy would merge it (called as
+        soon as the last shard is submitted, so these merges run while the client loads)."""
         level = 0
-        while level < len(self.waiting):  # what waits at the end: merged if tantivy would merge it
+        while level < len(self.waiting):
             if len(self.waiting[level]) >= MERGE_AT_LEAST:
                 self._group(level)
             level += 1
+
+    def adoptable(self, stored_whole: set[str]) -> tuple[list[str], MergeTally]:
+        """Wait for the merges, and return the folders whose segments to adopt: each shard of
+        `stored_whole` under at most one of them, in input order."""
+        self.close()
         tally = MergeTally()
         for node in self.groups:
             try:
