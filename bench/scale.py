@@ -8,15 +8,16 @@ Prints figures; asserts nothing.
 Each ingest runs `procurewatch ingest CORPUS --cluster local:W` as a child process (a real
 scheduler and W worker processes on loopback); memory is polled from /proc over the process tree.
 The stages: building shards on the workers (read, understand, detect, index → Parquet part files and
-a search index segment per shard), the client loading part files into DuckDB (overlapping the
-building) and adopting the segments into the store's index (moving their files, and tantivy merging
-them), linking (units of independent components on the workers; measured again alone, against linking
-in one process) and what is left of indexing on the client (notices of shards not adopted: none here).
-The projection divides the building by the number of workers; linking is the client's planning,
+a search index segment per shard), merging the shards' segments on the workers in groups of 16
+(ingest/cluster_segments.py: a tree, a level per 16× more notices), the client loading part files into
+DuckDB (overlapping the building) and adopting the merged segments into the store's index (moving
+their files; tantivy has none left to merge), linking (units of independent components on the
+workers; measured again alone, against linking in one process) and what is left of indexing on the
+client (notices of shards not adopted: none here). The projection divides the building, and the
+merging times the levels of the tree, by the number of workers; linking is the client's planning,
 writing and storing per notice plus the workers' linking divided by the number of workers, but never
 less than the largest component on one worker; the other stages are kept as measured per notice:
-they do not scale with workers, and the table names them. Merging grows a little faster than the
-notices (tantivy merges segments in levels), which a per-notice figure does not show. Indexing on the
+they do not scale with workers, and the table names them. Indexing on the
 client (notices of shards not adopted, and a local ingest) is measured again alone by its roles
 (bench/index_roles.py) and projected on the client's cores (CLIENT_CORES) as data/indexing.json spreads
 it: no faster than its serial part (the main thread reading the store and building documents, with the
@@ -105,6 +106,27 @@ def build_in_process(corpus: Path, dataset: Path) -> float:
     return time.perf_counter() - started
 
 
+def merge_in_process(corpus: Path, dataset: Path) -> tuple[float, int]:
+    """Seconds to merge the built shards' segments in groups of GROUP_SEGMENTS (a tree's first level; the
+    last group when it has MERGE_AT_LEAST) in this process, and the notices merged. The groups are named
+    as a cluster ingest names them: it finds them merged, as on a cluster where the workers merge while
+    the client loads."""
+    from procurewatch.ingest.cluster_segments import GROUP_SEGMENTS, group_name, merge_group
+    from procurewatch.ingest.reading import ReadStats
+    from procurewatch.ingest.shards import Shard, plan_shards, read_report
+    from procurewatch.search.segment_merge import MERGE_AT_LEAST
+
+    ids = [item.id for item in plan_shards([corpus], {}, ReadStats()) if isinstance(item, Shard)]
+    started, notices = time.perf_counter(), 0
+    groups = [ids[start : start + GROUP_SEGMENTS] for start in range(0, len(ids), GROUP_SEGMENTS)]
+    for members in groups:
+        if len(members) < MERGE_AT_LEAST:  # left as they are, as the cluster ingest leaves them
+            continue
+        report = merge_group(str(dataset), group_name(members), [(shard, None) for shard in members])
+        notices += sum(read_report(str(dataset), shard).notices for shard in report.shards)
+    return time.perf_counter() - started, notices
+
+
 def scheduler_overhead(tasks: int = 2000) -> float:
     """Milliseconds of scheduling per task: trivial tasks through a LocalCluster of two processes."""
     from distributed import Client, LocalCluster
@@ -130,10 +152,13 @@ def main() -> None:
             corpus = tmp / f"corpus-{n}"
             write_corpus(corpus, n, ocds=False)
             built = build_in_process(corpus, tmp / "parts")
+            merged, merged_notices = merge_in_process(corpus, tmp / "parts")
             loaded = cluster_ingest(corpus, tmp / "scale.duckdb", 1, tmp / "parts")  # every shard reused
-            rows.append({"n": n, "workers": 0, "build": built, **loaded})
+            merge = merged / max(merged_notices, 1)
+            rows.append({"n": n, "workers": 0, "build": built, "merge": merge, **loaded})
             print(
                 f"n={n:,}: building every shard in one process {built:.1f} s ({n / built:,.0f} notices/s); "
+                f"merging their segments in groups {merged:.1f} s ({merge * 1e6:.1f} µs a notice); "
                 f"the client loading them all {loaded['phases'].get('storing', 0):.1f} s",
                 flush=True,
             )
@@ -178,6 +203,7 @@ def project(rows: list[dict[str, Any]], overhead_ms: float) -> None:
     n = max(r["n"] for r in rows)
     alone, one, two = (next(r for r in rows if r["n"] == n and r["workers"] == w) for w in (0, 1, 2))
     build = alone["build"] / n  # one worker's seconds per notice
+    merge = alone["merge"]  # one worker's seconds per notice per level of the merge tree
     load = alone["phases"].get("storing", 0.0) / n  # the client's, every shard built already
     link = min(r["phases"].get("linking", 0.0) for r in (one, two)) / n
     plan = two["linking"]["plan"]
@@ -216,14 +242,21 @@ def project(rows: list[dict[str, Any]], overhead_ms: float) -> None:
         "the notices and one worker links it alone, so the workers' part is projected as the larger of "
         "that share and 1/workers (the share measured here: a bigger corpus's is its largest buyer's)"
     )
+    levels = {total: merge_levels(total // shard_notices) for total in (10**7, 10**8)}
     print(
-        "\n| notices | workers | building (scales) | client loading and adopting segments (one process) "
+        f"\nmerging segments on the workers: {merge * 1e6:.1f} µs a notice a level; "
+        + ", ".join(f"{total:,} notices: {count} level(s)" for total, count in levels.items())
+    )
+    print(
+        "\n| notices | workers | building and merging (scales) "
+        "| client loading and adopting segments (one process) "
         "| linking (client + largest component or 1/workers) | indexing left on the client | total |"
     )
     print("|---|---|---|---|---|---|---|")
     for total in (10**7, 10**8):
         for workers in (32, 128):
-            building = total * build / workers + total / shard_notices * overhead_ms / 1000
+            building = total * (build + merge * levels[total]) / workers
+            building += total / shard_notices * overhead_ms / 1000
             loading, indexing = total * load, total * index
             linking = total * link_client + max(total * largest, total / workers) * link_worker
             storing = max(building, loading)  # the client loads while the workers build
@@ -231,6 +264,19 @@ def project(rows: list[dict[str, Any]], overhead_ms: float) -> None:
                 f"| {total:,} | {workers} | {hours(building)} | {hours(loading)} | {hours(linking)} | "
                 f"{hours(indexing)} | {hours(storing + linking + indexing)} |"
             )
+
+
+def merge_levels(shards: int) -> int:
+    """The levels of merge tasks over `shards` (ingest/cluster_segments.py): a group of GROUP_SEGMENTS at
+    each, and what is left at a level merged when tantivy would merge it."""
+    from procurewatch.ingest.cluster_segments import GROUP_SEGMENTS
+    from procurewatch.search.segment_merge import MERGE_AT_LEAST
+
+    levels = 0
+    while shards >= MERGE_AT_LEAST:
+        shards = shards // GROUP_SEGMENTS + (shards % GROUP_SEGMENTS >= MERGE_AT_LEAST)
+        levels += 1
+    return levels
 
 
 def hours(seconds: float) -> str:

@@ -161,6 +161,11 @@ def test_notices_indexed_on_the_workers_search_as_if_indexed_here(tmp_path: Path
 
     assert any("indexed on the workers" in note for note in distributed.notes), distributed.notes
     assert distributed.indexed == 0  # nothing left for the index step: every shard came whole
+    # the 11 shards' segments merged into one on a worker, adopted as it is: the client merged nothing
+    assert any("(1 segment(s), 1 of them merged there" in note for note in distributed.notes)
+    meta = json.loads((cluster_db.with_name("cluster.duckdb.index") / "meta.json").read_text())
+    assert len(meta["segments"]) == 1
+    assert not list(cluster_db.parent.glob("cluster.duckdb.parts/group-*"))  # removed once adopted
     local = search_answers(local_db)
     assert local["documents"] == rows(local_db, "SELECT count(*) FROM notices")[0][0]
     assert all(local[query] for query in QUERIES[:5])

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from procurewatch.errors import UsageError
+from procurewatch.ingest.cluster_segments import SegmentTree
 from procurewatch.ingest.reading import FileEnd
 from procurewatch.ingest.shards import (
     Shard,
@@ -75,18 +76,23 @@ def cluster_store_phase(
                 task = progress.add_task("reading", total=None)
                 tally = _ShardTally(total=sum(isinstance(item, Shard) for item in plan))
                 first_key = first_segment_key(db_path)
-                built = _built_in_order(client, plan, field_map, dataset, workers, tally, first_key)
+                tree = SegmentTree(client, dataset)
+                built = _built_in_order(client, plan, field_map, dataset, workers, tally, first_key, tree)
                 stored_whole = store_built(
                     built, step.writer, batch_size, summary, progress, task, step.stats, tally.describe
                 )
+                waited = time.perf_counter()
+                segments, merges = tree.adoptable(set(stored_whole))
+                tally.waiting += time.perf_counter() - waited
         try:
-            adopted = adopt_segments(step.con, db_path, dataset, stored_whole)
+            adopted = adopt_segments(step.con, db_path, dataset, segments)
         except Exception as exc:  # the notices are stored: the index step indexes them from the store
-            adopted = Adopted(refused=len(stored_whole))
+            adopted = Adopted(refused=len(segments))
             summary.warnings.append(f"index segments built on the workers not used ({exc!r}): indexed here")
         for item in plan:  # every row is committed: the part files have done their job
             if isinstance(item, Shard):
                 remove_shard(dataset, item.id)
+        tree.remove()
         summary.notes.append(
             f"built {tally.total - tally.reused:,} shard(s) on {workers} cluster worker(s)"
             + (f"; {tally.reused:,} finished by an earlier run were reused" if tally.reused else "")
@@ -98,11 +104,17 @@ def cluster_store_phase(
                 f"{len(tally.index_errors):,} shard(s) could not be indexed on the workers (first: "
                 f"{tally.index_errors[0]}): their notices are indexed here"
             )
+        if merges.failed:
+            summary.notes.append(
+                f"{len(merges.failed):,} merge(s) of segments failed on the workers (first: "
+                f"{merges.failed[0]}): their members' segments are adopted instead"
+            )
         if adopted.shards:
             summary.notes.append(
-                f"{adopted.notices:,} notice(s) indexed on the workers ({adopted.shards:,} shard(s); "
-                f"adopting their segments {adopted.seconds:.1f} s, merging them {adopted.merging:.1f} s)"
-                + (f"; {adopted.refused:,} shard(s) left to index here" if adopted.refused else "")
+                f"{adopted.notices:,} notice(s) indexed on the workers ({adopted.shards:,} segment(s), "
+                f"{merges.merged:,} of them merged there from shards' segments; adopting them "
+                f"{adopted.seconds:.1f} s, merging them here {adopted.merging:.1f} s)"
+                + (f"; {adopted.refused:,} segment(s) left to index here" if adopted.refused else "")
             )
     return summary
 
@@ -162,6 +174,7 @@ def _built_in_order(
     workers: int,
     tally: _ShardTally,
     first_key: int,
+    tree: SegmentTree,
 ) -> Iterator[Built]:
     """Each planned item as the writer takes it, in input order; shards are built ahead on the cluster."""
     shards = [item for item in plan if isinstance(item, Shard)]
@@ -184,7 +197,10 @@ def _built_in_order(
             shard = shards[submitted]
             if shard.id not in finished:
                 futures[shard.id] = build(shard)
+            tree.add_shard(shard.id, futures.get(shard.id))
             submitted += 1
+            if submitted == len(shards):
+                tree.close()
 
     submit_more(ahead)
     for item in plan:
