@@ -13,7 +13,6 @@ from rich.console import Console
 
 from ingest.corpus import many_records, write_jsonl
 from procurewatch.ingest.runner import run_ingest
-from procurewatch.ingest.shards import _segment_folder
 from procurewatch.search.index import (
     SearchIndex,
     index_dir_for,
@@ -25,6 +24,7 @@ from procurewatch.search.shard_index import (
     SegmentBuilder,
     adopt_segments,
     first_segment_key,
+    segment_folder,
 )
 from procurewatch.store.tables import TABLE
 from search.answers import search_answers
@@ -68,7 +68,7 @@ def build_segments(
                 columns = ", ".join(TABLE[table].row_names)
                 query = f"SELECT {columns} FROM {table} WHERE {key} IN (SELECT unnest(?))"
                 tables[table] = con.sql(query, params=[part]).to_arrow_table()
-            with _segment_folder(fs, f"{root}/{name}") as folder:
+            with segment_folder(fs, f"{root}/{name}", "procurewatch-test-") as folder:
                 assert folder is not None
                 builder = SegmentBuilder(folder, first + number * KEY_STRIDE)
                 builder.add(tables)

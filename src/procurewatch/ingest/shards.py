@@ -19,12 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
-import tempfile
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -44,7 +41,7 @@ from procurewatch.ingest.reading import (
     read_documents,
 )
 from procurewatch.model import Document, SkippedInput
-from procurewatch.search.shard_index import SEGMENT_DIR, SegmentBuilder
+from procurewatch.search.shard_index import SegmentBuilder, segment_folder
 from procurewatch.sources import InputFile, iter_input_files
 from procurewatch.sources.attachments import link_attachments
 from procurewatch.sources.lines import LineSlice, iter_slices, line_plan
@@ -206,8 +203,8 @@ def build_shard(
     notices = 0
     writers: dict[str, pq.ParquetWriter] = {}
     streams = []
-    with _segment_folder(fs, folder) as segment_folder:
-        segment = _Segment(segment_folder, first_key)
+    with segment_folder(fs, folder, "procurewatch-segment-") as segment_place:
+        segment = _Segment(segment_place, first_key)
         try:
             for name, schema in SCHEMAS.items():
                 stream = fs.open(f"{folder}/{name}.parquet", "wb")
@@ -269,23 +266,6 @@ class _Segment:
     def _failed(self, exc: Exception) -> None:
         self.error = f"{type(exc).__name__}: {exc}"
         self.builder = None
-
-
-@contextmanager
-def _segment_folder(fs: fsspec.AbstractFileSystem, folder: str) -> Iterator[Path | None]:
-    """Where the segment is built: in place on a local dataset, else in a temporary folder copied to
-    the dataset afterwards (tantivy writes to local files only)."""
-    if isinstance(fs, LocalFileSystem):
-        in_place = Path(folder) / SEGMENT_DIR
-        shutil.rmtree(in_place, ignore_errors=True)  # what a killed build of the shard left
-        yield in_place
-        return
-    with tempfile.TemporaryDirectory(prefix="procurewatch-segment-") as tmp:
-        yield Path(tmp)
-        if any(Path(tmp).iterdir()):
-            if fs.exists(f"{folder}/{SEGMENT_DIR}"):  # what a killed build of the shard left
-                fs.rm(f"{folder}/{SEGMENT_DIR}", recursive=True)
-            fs.put(tmp, f"{folder}/{SEGMENT_DIR}", recursive=True)
 
 
 def _write_report(fs: fsspec.AbstractFileSystem, folder: str, report: ShardReport) -> None:

@@ -15,10 +15,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -28,7 +25,7 @@ import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
 from procurewatch.search.index import FORMAT, FORMAT_FILE, open_index
-from procurewatch.search.shard_index import SEGMENT_DIR, SEGMENT_HEAP, SEGMENT_IDS
+from procurewatch.search.shard_index import SEGMENT_DIR, SEGMENT_HEAP, SEGMENT_IDS, segment_folder
 
 MERGE_AT_LEAST = 8  # tantivy's log merge policy merges a level of this many segments (its default)
 MERGED = "merged.json"  # a group's report, beside its segment
@@ -76,7 +73,7 @@ def merge_segments(dataset: str, group: str, members: dict[str, list[str]]) -> M
     report = MergeReport(group)
     try:
         fs.makedirs(folder, exist_ok=True)
-        with _merge_folder(fs, folder) as target:
+        with segment_folder(fs, folder, "procurewatch-merge-") as target:
             report.segments = _merge_into(fs, root.rstrip("/"), list(present), target)
         report.shards = [shard for held in present.values() for shard in held]
     except Exception as exc:  # the members' own segments are still there to adopt; merged again on a rerun
@@ -132,19 +129,3 @@ def _link_or_copy(source: Path, target: Path) -> None:
         os.link(source, target)  # tantivy never rewrites a segment file: the member's stays whole
     except OSError:
         shutil.copyfile(source, target)
-
-
-@contextmanager
-def _merge_folder(fs: fsspec.AbstractFileSystem, folder: str) -> Iterator[Path]:
-    """Where the group is merged: in place on a local dataset, else in a temporary folder copied to
-    the dataset afterwards (tantivy writes to local files only)."""
-    if isinstance(fs, LocalFileSystem):
-        in_place = Path(folder) / SEGMENT_DIR
-        shutil.rmtree(in_place, ignore_errors=True)  # what a killed merge of the group left
-        yield in_place
-        return
-    with tempfile.TemporaryDirectory(prefix="procurewatch-merge-") as tmp:
-        yield Path(tmp) / SEGMENT_DIR
-        if fs.exists(f"{folder}/{SEGMENT_DIR}"):
-            fs.rm(f"{folder}/{SEGMENT_DIR}", recursive=True)
-        fs.put(str(Path(tmp) / SEGMENT_DIR), f"{folder}/{SEGMENT_DIR}", recursive=True)

@@ -21,7 +21,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +51,25 @@ SEGMENT_HEAP = 32_000_000  # a shard's writer: a shard is a few thousand notices
 KEY_STRIDE = 2**32  # keys given to each shard: more than any shard holds notices
 INDEXED_TABLES = ("notices", "parties", "findings", "vendor_mentions")  # what add_notices's SQL reads
 _META, _MANAGED = "meta.json", ".managed.json"
+
+
+@contextmanager
+def segment_folder(fs: fsspec.AbstractFileSystem, folder: str, prefix: str) -> Iterator[Path]:
+    """Where a segment is written for the dataset folder `folder`: `folder`/SEGMENT_DIR itself on a local
+    dataset (what a killed run left there removed first), else a temporary folder, copied there once
+    written, when anything was (tantivy writes to local files only)."""
+    if isinstance(fs, LocalFileSystem):
+        in_place = Path(folder) / SEGMENT_DIR
+        shutil.rmtree(in_place, ignore_errors=True)
+        yield in_place
+        return
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        written = Path(tmp) / SEGMENT_DIR
+        yield written
+        if written.is_dir() and any(written.iterdir()):
+            if fs.exists(f"{folder}/{SEGMENT_DIR}"):  # what a killed run left
+                fs.rm(f"{folder}/{SEGMENT_DIR}", recursive=True)
+            fs.put(str(written), f"{folder}/{SEGMENT_DIR}", recursive=True)
 
 
 class SegmentBuilder:
