@@ -29,6 +29,26 @@ def _unlinked_store(tmp_path: Path) -> tuple[Path, int, list[tuple]]:
     return db, summary.notices_added, links
 
 
+def _one_pass_committed(con) -> None:  # type: ignore[no-untyped-def]
+    con.execute("BEGIN TRANSACTION")
+    linking.link_pass(con, 5)
+    con.execute("COMMIT")
+
+
+def _link_step(db: Path) -> IngestSummary:
+    summary = IngestSummary(db_path=db)
+    link_phase(db, summary, Console(file=io.StringIO()))
+    return summary
+
+
+def _stored_links(db: Path) -> list[tuple]:
+    con = duckdb.connect(str(db))
+    try:
+        return sorted(con.execute("SELECT * FROM notice_links").fetchall())
+    finally:
+        con.close()
+
+
 def _mb(setting: str) -> float:
     number, unit = setting.split()
     return float(number) * {"MiB": 1, "GiB": 1024}[unit]
@@ -45,15 +65,12 @@ def test_linking_that_runs_out_of_memory_goes_on_under_a_raised_limit(tmp_path, 
     def out_of_memory_after_one_pass(con):
         limits.append(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
         if len(limits) <= failures:
-            con.execute("BEGIN TRANSACTION")
-            linking.link_pass(con, 5)  # one pass committed, then DuckDB runs out in the next
-            con.execute("COMMIT")
+            _one_pass_committed(con)  # then DuckDB runs out in the next
             raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate data of size 2.0 MiB")
         return link_pending(con)
 
     monkeypatch.setattr(linking, "link_pending", out_of_memory_after_one_pass)
-    summary = IngestSummary(db_path=db)
-    link_phase(db, summary, Console(file=io.StringIO()))
+    summary = _link_step(db)
     assert summary.warnings == []
     assert summary.linked == stored >= 20
     assert len(limits) == failures + 1
@@ -65,9 +82,7 @@ def test_linking_that_runs_out_of_memory_goes_on_under_a_raised_limit(tmp_path, 
             assert _mb(limits[step]) == pytest.approx(factor * _mb(limits[0]), rel=0.01)
         assert _mb(limits[5]) > 4 * _mb(limits[0])  # DuckDB's own limit: most of the machine's memory
         assert any("more memory" in note for note in summary.notes)
-    con = duckdb.connect(str(db))
-    assert sorted(con.execute("SELECT * FROM notice_links").fetchall()) == links
-    con.close()
+    assert _stored_links(db) == links
 
 
 def test_linking_goes_on_after_a_commit_that_invalidates_the_database(tmp_path, monkeypatch):
@@ -80,22 +95,17 @@ def test_linking_goes_on_after_a_commit_that_invalidates_the_database(tmp_path, 
     def invalidated_after_one_pass(con):
         connections.append(con)
         if len(connections) == 1:
-            con.execute("BEGIN TRANSACTION")
-            linking.link_pass(con, 5)
-            con.execute("COMMIT")
+            _one_pass_committed(con)
             con.close()  # as unusable as an invalidated database
             raise duckdb.FatalException("FATAL Error: Failed: database has been invalidated")
         return link_pending(con)
 
     monkeypatch.setattr(linking, "link_pending", invalidated_after_one_pass)
-    summary = IngestSummary(db_path=db)
-    link_phase(db, summary, Console(file=io.StringIO()))
+    summary = _link_step(db)
     assert summary.warnings == []
     assert len(connections) == 2 and connections[0] is not connections[1]
     assert summary.linked == stored >= 20
-    con = duckdb.connect(str(db))
-    assert sorted(con.execute("SELECT * FROM notice_links").fetchall()) == links
-    con.close()
+    assert _stored_links(db) == links
 
 
 def test_other_linking_errors_are_a_warning(tmp_path, monkeypatch):
@@ -105,6 +115,5 @@ def test_other_linking_errors_are_a_warning(tmp_path, monkeypatch):
         raise duckdb.IOException("disk full")
 
     monkeypatch.setattr(linking, "link_pending", broken)
-    summary = IngestSummary(db_path=db)
-    link_phase(db, summary, Console(file=io.StringIO()))
+    summary = _link_step(db)
     assert summary.linked == 0 and any("disk full" in w for w in summary.warnings)
