@@ -234,6 +234,7 @@ def measure(cmd: list[str], stdout: Any = subprocess.DEVNULL) -> dict[str, Any]:
         # ru_maxrss only grows; when an earlier child was bigger this is that child's figure
         "peak_single_mb": max(single, before) / 1024,
         "exit": proc.returncode,
+        "stderr": err,
     }
 
 

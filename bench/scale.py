@@ -4,6 +4,7 @@ Prints figures; asserts nothing.
 
     python bench/scale.py                  # 50,000 and 100,000 scraped records, 1 and 2 workers
     python bench/scale.py --n 20000        # a quick look
+    python bench/scale.py --stages 1000000 # one cluster ingest of a million notices on 2 workers, by stage
 
 Each ingest runs `procurewatch ingest CORPUS --cluster local:W` as a child process (a real
 scheduler and W worker processes on loopback); memory is polled from /proc over the process tree.
@@ -27,6 +28,7 @@ pool's threads).
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 import tempfile
@@ -144,7 +146,14 @@ def scheduler_overhead(tasks: int = 2000) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=50_000, help="notices in the smaller corpus (the bigger is 2n)")
+    ap.add_argument(
+        "--stages", type=int, metavar="N", help="only one cluster ingest of N notices on 2 workers, by stage"
+    )
+    ap.add_argument("--corpus", type=Path, help="with --stages: a corpus folder written before (kept)")
     args = ap.parse_args()
+    if args.stages:
+        stages(args.stages, args.corpus)
+        return
     tmp = Path(tempfile.mkdtemp(prefix="pw-scale-"))
     rows: list[dict[str, Any]] = []
     try:
@@ -193,6 +202,45 @@ def main() -> None:
     overhead_ms = scheduler_overhead()
     print(f"\nscheduler overhead: {overhead_ms:.2f} ms per task (2 workers on loopback)")
     project(rows, overhead_ms)
+
+
+# what the cluster ingest's summary says of its storing step (ingest/cluster.py)
+CLIENT_NOTES = {
+    "waited for the cluster": re.compile(r"the client waited ([0-9.]+) s for the cluster"),
+    "reading part files": re.compile(r"read part files\s+for ([0-9.]+) s"),
+    "adopting segments": re.compile(r"adopting them\s+([0-9.]+) s"),
+}
+
+
+def stages(n: int, corpus: Path | None, workers: int = 2) -> None:
+    """One cluster ingest of `n` notices on `workers` local workers: the wall time of each stage, what the
+    client waited for, and memory (summed over the process tree, and the largest process)."""
+    tmp = Path(tempfile.mkdtemp(prefix="pw-stages-"))
+    try:
+        if corpus is None:
+            corpus = tmp / "corpus"
+            write_corpus(corpus, n, ocds=False)
+        result = cluster_ingest(corpus, tmp / "stages.duckdb", workers)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    phases = result["phases"]
+    err = " ".join(result["stderr"].split())  # the summary's table wraps its notes across lines
+    client = {name: float(m.group(1)) for name, pattern in CLIENT_NOTES.items() if (m := pattern.search(err))}
+    by_phase = result["peak_by_phase_mb"]
+    total = result["seconds"]
+    print(f"n={n:,} on {workers} workers: {total:.1f} s in all ({n / total:,.0f} notices/s)")
+    print("| stage | seconds | notices/s | peak MB summed |")
+    print("|---|---|---|---|")
+    for stage in ("storing", "linking", "indexing"):
+        seconds = phases.get(stage, 0.0)
+        rate = f"{n / seconds:,.0f}" if seconds else "-"
+        print(f"| {stage} | {seconds:.1f} | {rate} | {by_phase.get(stage, 0.0):.0f} |")
+    print(
+        "storing, the client's part: "
+        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in client.items())
+        + f"; largest process {max(result['peak_split_mb'][1:] or [0.0]):.0f} MB"
+        + f", CPU {result['cpu_seconds']:.0f} s"
+    )
 
 
 def project(rows: list[dict[str, Any]], overhead_ms: float) -> None:
