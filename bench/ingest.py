@@ -176,10 +176,29 @@ def process_memory_kb(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-def tree_memory_kb(root: int) -> tuple[int, int, list[int]]:
-    """(sum of RSS, sum of PSS, RSS of each process, the root first) over a process tree, in kB."""
-    each = [process_memory_kb(pid) for pid in tree_pids(root)]
+def tree_memory_kb(root: int, peaks: dict[int, int] | None = None) -> tuple[int, int, list[int]]:
+    """(sum of RSS, sum of PSS, RSS of each process, the root first) over a process tree, in kB; with
+    `peaks`, each process's largest RSS so far is kept there by pid."""
+    pids = tree_pids(root)
+    each = [process_memory_kb(pid) for pid in pids]
+    if peaks is not None:
+        for pid, (rss, _) in zip(pids, each, strict=True):
+            peaks[pid] = max(peaks.get(pid, 0), rss)
     return sum(r for r, _ in each), sum(p for _, p in each), [r for r, _ in each]
+
+
+def process_role(pid: int) -> str:
+    """What a process of an ingest's tree is, from its command line (for the memory report)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            cmd = fh.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "ended"
+    if "procurewatch.cli" in cmd:
+        return "ingest"
+    if "resource_tracker" in cmd:
+        return "resource tracker"
+    return "child" if "spawn_main" in cmd or "forkserver" in cmd else cmd[-40:]
 
 
 def children_cpu_seconds() -> float:
@@ -200,8 +219,12 @@ def measure(cmd: list[str], stdout: Any = subprocess.DEVNULL) -> dict[str, Any]:
     peak_split: list[int] = []
     peak_by_phase: dict[str, int] = {}
     pss_by_phase: dict[str, int] = {}
+    each_peak: dict[int, int] = {}
+    roles: dict[int, str] = {}
     while proc.poll() is None:
-        rss, pss, split = tree_memory_kb(proc.pid)
+        rss, pss, split = tree_memory_kb(proc.pid, each_peak)
+        for pid in each_peak.keys() - roles.keys():
+            roles[pid] = f"{process_role(pid)} ({current_phase(err_lines)})"
         if rss > peak_tree:
             peak_tree, peak_split = rss, split
         peak_pss = max(peak_pss, pss)
@@ -235,6 +258,8 @@ def measure(cmd: list[str], stdout: Any = subprocess.DEVNULL) -> dict[str, Any]:
         "peak_single_mb": max(single, before) / 1024,
         "exit": proc.returncode,
         "stderr": err,
+        # each process's own peak, largest first, with what it is and the phase it started in
+        "process_peaks_mb": sorted(((kb / 1024, roles[pid]) for pid, kb in each_peak.items()), reverse=True),
     }
 
 

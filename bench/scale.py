@@ -238,8 +238,11 @@ def stages(n: int, corpus: Path | None, workers: int = 2) -> None:
     print(
         "storing, the client's part: "
         + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in client.items())
-        + f"; largest process {max(result['peak_split_mb'][1:] or [0.0]):.0f} MB"
-        + f", CPU {result['cpu_seconds']:.0f} s"
+        + f"; CPU {result['cpu_seconds']:.0f} s"
+    )
+    print(
+        "each process's own peak (MB; what it is, the phase it started in): "
+        + ", ".join(f"{mb:.0f} ({role})" for mb, role in result["process_peaks_mb"][:8])
     )
 
 
