@@ -22,10 +22,15 @@ from pathlib import Path
 import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
-from fsspec.implementations.local import LocalFileSystem
 
 from procurewatch.search.index import FORMAT, FORMAT_FILE, open_index
-from procurewatch.search.shard_index import SEGMENT_DIR, SEGMENT_HEAP, SEGMENT_IDS, segment_folder
+from procurewatch.search.shard_index import (
+    SEGMENT_DIR,
+    SEGMENT_HEAP,
+    SEGMENT_IDS,
+    gather_segments,
+    segment_folder,
+)
 
 MERGE_AT_LEAST = 8  # tantivy's log merge policy merges a level of this many segments (its default)
 MERGED = "merged.json"  # a group's report, beside its segment
@@ -89,33 +94,15 @@ def _merge_into(fs: fsspec.AbstractFileSystem, root: str, members: list[str], ta
     """The members' segments listed in one index at `target`, merged by tantivy; returns how many
     segments are left."""
     target.mkdir(parents=True)
-    meta: dict | None = None
-    managed: set[str] = {_META}
-    ids: list[pa.Table] = []
-    local = isinstance(fs, LocalFileSystem)
-    for name in members:
-        source = f"{root}/{name}/{SEGMENT_DIR}"
-        with fs.open(f"{source}/{_META}", "r") as stream:
-            member_meta = json.load(stream)
-        with fs.open(f"{source}/{_MANAGED}", "r") as stream:
-            files = [file for file in json.load(stream) if file != _META]
-        for file in files:
-            if local:
-                _link_or_copy(Path(source) / file, target / file)
-            else:
-                fs.get(f"{source}/{file}", str(target / file))
-        managed.update(files)
-        if meta is None:
-            meta = member_meta
-        else:
-            meta["segments"].extend(member_meta["segments"])
-            meta["opstamp"] = max(meta["opstamp"], member_meta["opstamp"])
-        with fs.open(f"{source}/{SEGMENT_IDS}", "rb") as stream:
-            ids.append(pq.read_table(stream))
-    if meta is None:
+    gathered = gather_segments(fs, root, members, target, _link_or_copy)
+    if gathered.meta is None:
         raise ValueError("no member has a segment")
-    (target / _MANAGED).write_text(json.dumps(sorted(managed)))
-    (target / _META).write_text(json.dumps(meta))
+    ids = []
+    for name in members:
+        with fs.open(f"{root}/{name}/{SEGMENT_DIR}/{SEGMENT_IDS}", "rb") as stream:
+            ids.append(pq.read_table(stream))
+    (target / _MANAGED).write_text(json.dumps(sorted(gathered.files | {_META})))
+    (target / _META).write_text(json.dumps(gathered.meta))
     (target / FORMAT_FILE).write_text(FORMAT)  # the members' layout: a shard's segment is of this one
     writer = open_index(target).writer(heap_size=SEGMENT_HEAP, num_threads=1)
     writer.commit()  # nothing added: tantivy merges the segments it was handed
@@ -124,7 +111,7 @@ def _merge_into(fs: fsspec.AbstractFileSystem, root: str, members: list[str], ta
     return len(json.loads((target / _META).read_text())["segments"])
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
+def _link_or_copy(source: str, target: Path) -> None:
     try:
         os.link(source, target)  # tantivy never rewrites a segment file: the member's stays whole
     except OSError:
