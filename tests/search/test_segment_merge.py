@@ -39,12 +39,18 @@ def test_a_merged_group_adopted_answers_as_the_stores_own_index(
     assert answers(bare) == answers(reference)
 
 
-def test_the_members_keep_their_segments_for_a_group_that_cannot_be_adopted(
-    stores: tuple[Path, Path],  # noqa: F811
-) -> None:
+@pytest.fixture()
+def segments(stores: tuple[Path, Path]) -> tuple[Path, Path, str, list[str]]:  # noqa: F811
+    """The stores, and the bare one's notices in MERGE_AT_LEAST shards' segments under a local dataset."""
     reference, bare = stores
     where = str(bare.parent / "segments")
-    shards = build_segments(bare, where, MERGE_AT_LEAST)
+    return reference, bare, where, build_segments(bare, where, MERGE_AT_LEAST)
+
+
+def test_the_members_keep_their_segments_for_a_group_that_cannot_be_adopted(
+    segments: tuple[Path, Path, str, list[str]],
+) -> None:
+    reference, bare, where, shards = segments
     merge_segments(where, "group-a", {shard: [shard] for shard in shards})
     with duckdb.connect(str(bare)) as con:  # the members instead of the group, one by one
         adopted = adopt_segments(con, bare, where, shards)
@@ -53,12 +59,9 @@ def test_the_members_keep_their_segments_for_a_group_that_cannot_be_adopted(
 
 
 def test_a_merge_that_fails_costs_only_itself(
-    stores: tuple[Path, Path],  # noqa: F811
-    monkeypatch: pytest.MonkeyPatch,
+    segments: tuple[Path, Path, str, list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _, bare = stores
-    where = str(bare.parent / "segments")
-    shards = build_segments(bare, where, MERGE_AT_LEAST)
+    _, _, where, shards = segments
 
     def disk_full(*args: object) -> int:
         raise OSError("disk full")
@@ -69,17 +72,14 @@ def test_a_merge_that_fails_costs_only_itself(
     assert (report.shards, report.error) == ([], "OSError: disk full")
     assert read_merge_report(where, "group-a") is None  # not merged: a run that resumes merges it again
     for shard in shards:  # the members' segments are whole
-        assert (bare.parent / "segments" / shard / "index" / "ids.parquet").exists()
+        assert Path(where, shard, "index", "ids.parquet").exists()
 
 
 def test_a_merged_group_is_not_merged_again(
-    stores: tuple[Path, Path],  # noqa: F811
-    monkeypatch: pytest.MonkeyPatch,
+    segments: tuple[Path, Path, str, list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A run that resumes after a killed client finds the groups merged before."""
-    _, bare = stores
-    where = str(bare.parent / "segments")
-    shards = build_segments(bare, where, MERGE_AT_LEAST)
+    _, _, where, shards = segments
     first = merge_segments(where, "group-a", {shard: [shard] for shard in shards})
 
     def must_not_run(*args: object) -> int:
@@ -87,7 +87,7 @@ def test_a_merged_group_is_not_merged_again(
 
     monkeypatch.setattr(segment_merge, "_merge_into", must_not_run)
     assert merge_segments(where, "group-a", {shard: [shard] for shard in shards}) == first
-    assert SearchIndex(bare.parent / "segments" / "group-a" / "index").num_docs == 120
+    assert SearchIndex(Path(where, "group-a", "index")).num_docs == 120
 
 
 def test_members_without_a_segment_are_left_out(stores: tuple[Path, Path]) -> None:  # noqa: F811
