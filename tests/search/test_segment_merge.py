@@ -97,3 +97,11 @@ def test_members_without_a_segment_are_left_out(stores: tuple[Path, Path]) -> No
     members = {shard: [shard] for shard in shards} | {"no-segment": [], "never-built": ["never-built"]}
     report = merge_segments(where, "group-a", members)
     assert report.shards == shards and report.segments == 1
+
+
+def test_members_without_any_segment_leave_no_folder(tmp_path: Path) -> None:
+    """Their segments moved into a store's index already: a merge given up, run on by its worker."""
+    where = str(tmp_path / "segments")
+    report = merge_segments(where, "group-a", {"no-segment": [], "gone": ["gone"]})
+    assert (report.shards, report.error) == ([], "no member has a segment")
+    assert not Path(where, "group-a").exists()

@@ -75,6 +75,8 @@ def merge_segments(dataset: str, group: str, members: dict[str, list[str]]) -> M
         for name, held in members.items()
         if held and fs.exists(f"{root.rstrip('/')}/{name}/{SEGMENT_DIR}/{SEGMENT_IDS}")
     }
+    if not present:  # nothing to merge (a merge given up that went on once its members were adopted)
+        return MergeReport(group, error="no member has a segment")
     report = MergeReport(group)
     try:
         fs.makedirs(folder, exist_ok=True)
