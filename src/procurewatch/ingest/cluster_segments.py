@@ -16,8 +16,10 @@ client finds them merged.
 The last shards are built at the very end of loading, so the merges over them, up to the top of the tree,
 are still running when the client has stored every shard. The client waits only for the merges of groups
 of at most `WAIT_AT_MOST` notices: a bigger group not merged by then (and not merged by an earlier run) is
-given up, its task cancelled, and its members are considered in its place, by the same rule. Up to that
-many notices in all, every merge is waited for and the segments are the same at every run.
+given up, its task cancelled, and its members are considered in its place, by the same rule (the client's
+commit then merges them, as tantivy merges any 8 like-sized segments: the merge moves to the client, but
+the chain of merges below it is not waited for). Up to that many notices in all, every merge is waited
+for and the segments are the same at every run.
 """
 
 from __future__ import annotations
