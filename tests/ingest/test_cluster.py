@@ -200,7 +200,7 @@ def test_a_big_merge_not_finished_when_every_shard_is_stored_is_not_waited_for(
             release.set()
 
     monkeypatch.setattr(cluster_segments, "WAIT_AT_MOST", 10)
-    monkeypatch.setattr(cluster_segments, "merge_segments", held_back)
+    monkeypatch.setattr(cluster_segments, "merge_segments_apart", held_back)
     monkeypatch.setattr(cluster_segments.SegmentTree, "adoptable", then_released)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") as local:
         started = time.monotonic()

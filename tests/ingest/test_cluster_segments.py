@@ -125,14 +125,14 @@ def test_a_merge_that_fails_leaves_its_shards_segments_to_adopt(
     stores: tuple[Path, Path, str, list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reference, bare, dataset, shards = stores
-    real = cluster_segments.merge_segments
+    real = cluster_segments.merge_segments_apart
 
     def fails_once(dataset: str, group: str, held: dict[str, list[str]]) -> Any:
         if shards[0] in held:
             raise OSError("worker lost")
         return real(dataset, group, held)
 
-    monkeypatch.setattr(cluster_segments, "merge_segments", fails_once)
+    monkeypatch.setattr(cluster_segments, "merge_segments_apart", fails_once)
     folders, tally = planted(InlineClient(), dataset, shards).adoptable(set(shards))
     assert tally.failed == ["OSError: worker lost"] and tally.merged == 1
     assert folders[:8] == shards[:8]  # the failed group's shards, each with its own segment
@@ -170,14 +170,14 @@ def threads_cluster() -> Iterator[Any]:
 def held_back(monkeypatch: pytest.MonkeyPatch, shard: str) -> threading.Event:
     """The merges of groups holding `shard` wait (at most a minute) until the event is set."""
     release = threading.Event()
-    real = cluster_segments.merge_segments
+    real = cluster_segments.merge_segments_apart
 
     def slow(dataset: str, group: str, held: dict[str, list[str]]) -> Any:
         if any(shard in shards for shards in held.values()):
             release.wait(60)
         return real(dataset, group, held)
 
-    monkeypatch.setattr(cluster_segments, "merge_segments", slow)
+    monkeypatch.setattr(cluster_segments, "merge_segments_apart", slow)
     return release
 
 

@@ -11,7 +11,12 @@ import pytest
 
 from procurewatch.search import segment_merge
 from procurewatch.search.index import SearchIndex, index_dir_for, sync_index
-from procurewatch.search.segment_merge import MERGE_AT_LEAST, merge_segments, read_merge_report
+from procurewatch.search.segment_merge import (
+    MERGE_AT_LEAST,
+    merge_segments,
+    merge_segments_apart,
+    read_merge_report,
+)
 from procurewatch.search.shard_index import adopt_segments
 
 from .test_shard_index import answers, build_segments, stores  # noqa: F401  (a fixture)
@@ -105,3 +110,35 @@ def test_members_without_any_segment_leave_no_folder(tmp_path: Path) -> None:
     report = merge_segments(where, "group-a", {"no-segment": [], "gone": ["gone"]})
     assert (report.shards, report.error) == ([], "no member has a segment")
     assert not Path(where, "group-a").exists()
+
+
+def test_a_merge_in_a_process_of_its_own_gives_the_same_group(
+    segments: tuple[Path, Path, str, list[str]],
+) -> None:
+    """As a cluster's worker merges: the segments merged by a child process, adopted here."""
+    reference, bare, where, shards = segments
+    report = merge_segments_apart(where, "group-a", {shard: [shard] for shard in shards})
+    assert (report.shards, report.segments, report.error) == (shards, 1, None)
+    assert read_merge_report(where, "group-a") == report  # the child wrote the group's report
+    with duckdb.connect(str(bare)) as con:
+        assert adopt_segments(con, bare, where, ["group-a"]).notices == 120
+    assert answers(bare) == answers(reference)
+
+
+def test_a_merge_process_that_fails_costs_only_itself(segments: tuple[Path, Path, str, list[str]]) -> None:
+    _, _, where, shards = segments
+    Path(where, shards[0], "index", "meta.json").write_text("{not json")  # a member the child cannot read
+    report = merge_segments_apart(where, "group-a", {shard: [shard] for shard in shards})
+    assert report.shards == [] and report.error is not None and "JSONDecodeError" in report.error
+    assert read_merge_report(where, "group-a") is None  # merged again by a run that resumes
+    for shard in shards[1:]:
+        assert Path(where, shard, "index", "ids.parquet").exists()
+
+
+def test_a_merge_process_that_ends_without_a_report_is_a_failed_merge(
+    segments: tuple[Path, Path, str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, _, where, shards = segments
+    monkeypatch.setattr(segment_merge.sys, "executable", "false")  # a child that exits 1 at once
+    report = merge_segments_apart(where, "group-a", {shard: [shard] for shard in shards})
+    assert (report.shards, report.error) == ([], "the merge process ended with exit code 1: ")

@@ -29,7 +29,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from procurewatch.ingest.shards import ShardReport, readable_report, remove_shard
-from procurewatch.search.segment_merge import MERGE_AT_LEAST, MergeReport, merge_segments, read_merge_report
+from procurewatch.search.segment_merge import (
+    MERGE_AT_LEAST,
+    MergeReport,
+    merge_segments_apart,
+    read_merge_report,
+)
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -60,7 +65,7 @@ def merge_group(
             held[folder] = report.shards
         elif report is not None and report.notices and report.indexed == report.notices:
             held[folder] = [report.shard]
-    return merge_segments(dataset, group, held)
+    return merge_segments_apart(dataset, group, held)
 
 
 class SegmentTree:

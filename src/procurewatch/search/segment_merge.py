@@ -8,6 +8,12 @@ one). The group's ids are its members' ids, and its report (`merged.json`, writt
 merged whole or not at all) names the shards whose notices it holds. A group is adopted by the client
 like a shard's segment (search/shard_index.py's `adopt_segments` checks its keys and ids alike), only
 when every one of those shards was stored whole; otherwise its members are adopted one by one.
+
+On a cluster a group is merged in a Python process of its own (`merge_segments_apart`): tantivy maps its
+members' segment files and reads them whole, so the merging process's RSS grows by the size of those
+files (~770 bytes a notice, docs/measurements.md) though the kernel may drop those pages at any time. A
+Dask nanny measures its worker by RSS and restarts it past its memory limit: the child's pages are not
+the worker's, and all of the merge's memory is given back when the child ends.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,6 +31,7 @@ import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from procurewatch.processes import child_environment
 from procurewatch.search.index import FORMAT, FORMAT_FILE, open_index
 from procurewatch.search.shard_index import (
     SEGMENT_DIR,
@@ -92,6 +101,32 @@ def merge_segments(dataset: str, group: str, members: dict[str, list[str]]) -> M
     return report
 
 
+def merge_segments_apart(dataset: str, group: str, members: dict[str, list[str]]) -> MergeReport:
+    """`merge_segments` run by a Python process of its own (the module's docstring says why), but for a
+    dataset no other process can open (fsspec's `memory://`), which is merged here."""
+    fs, _ = fsspec.core.url_to_fs(dataset)
+    if "memory" in fs.protocol:
+        return merge_segments(dataset, group, members)
+    finished = read_merge_report(dataset, group)
+    if finished is not None:
+        return finished
+    request = json.dumps({"dataset": dataset, "group": group, "members": members})
+    child = subprocess.run(
+        [sys.executable, "-m", "procurewatch.search.segment_merge"],
+        input=request.encode("utf-8"),
+        capture_output=True,
+        env=child_environment(),
+        check=False,
+    )
+    if child.returncode == 0:
+        data = json.loads(child.stdout)
+        return MergeReport(data["group"], data["shards"], data["segments"], data.get("error"))
+    said = child.stderr.decode("utf-8", "replace").strip().splitlines()
+    return MergeReport(
+        group, error=f"the merge process ended with exit code {child.returncode}: {said[-1] if said else ''}"
+    )
+
+
 def _merge_into(fs: fsspec.AbstractFileSystem, root: str, members: list[str], target: Path) -> int:
     """The members' segments listed in one index at `target`, merged by tantivy; returns how many
     segments are left."""
@@ -118,3 +153,8 @@ def _link_or_copy(source: str, target: Path) -> None:
         os.link(source, target)  # tantivy never rewrites a segment file: the member's stays whole
     except OSError:
         shutil.copyfile(source, target)
+
+
+if __name__ == "__main__":  # merge_segments_apart's child: the request on stdin, the report on stdout
+    asked = json.loads(sys.stdin.buffer.read())
+    print(merge_segments(asked["dataset"], asked["group"], asked["members"]).to_json())
