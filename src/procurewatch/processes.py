@@ -1,5 +1,6 @@
 """Worker processes of a pool (ingest/pool.py, search/cutting.py): how many cores this process may use,
-and what each worker does when it starts (leave Ctrl-C to the process that started it, and end with it).
+and what each worker does when it starts (leave Ctrl-C to the process that started it, and end with it);
+and the environment of a child `python -m procurewatch…` (ingest/steps.py, search/segment_merge.py).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import multiprocessing
 import os
 import platform
 import signal
+from pathlib import Path
 
 
 def usable_cores() -> int:
@@ -43,3 +45,11 @@ def end_with_the_parent() -> None:
         return
     if parent is not None and os.getppid() != parent.pid:  # it died before the request was made
         os._exit(1)
+
+
+def child_environment() -> dict[str, str]:
+    """This process's environment with this package's folder first on PYTHONPATH: a child started as
+    `python -m procurewatch.…` imports the code this process runs."""
+    package_root = str(Path(__file__).resolve().parents[1])
+    search_path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": search_path}

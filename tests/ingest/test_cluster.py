@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ import pytest
 from rich.console import Console
 
 from procurewatch.errors import UsageError
-from procurewatch.ingest import cluster, cluster_link, shards
+from procurewatch.ingest import cluster, cluster_link, cluster_segments, shards
 from procurewatch.ingest.reading import ReadStats
 from procurewatch.ingest.runner import run_ingest
 from procurewatch.ingest.shards import Shard, build_shard, plan_shards
@@ -174,6 +175,45 @@ def test_notices_indexed_on_the_workers_search_as_if_indexed_here(tmp_path: Path
     again = run_ingest([corpus], cluster_db, batch_size=9, cluster="local:2")  # nothing new: nothing adopted
     assert again.notices_added == 0
     assert search_answers(cluster_db) == local
+
+
+def test_a_big_merge_not_finished_when_every_shard_is_stored_is_not_waited_for(
+    tmp_path: Path, small_shards: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The merge of every shard's segment (a group over the bound, lowered here) held back on its worker
+    until the client has picked what to adopt: the client adopts the shards' own segments instead, and
+    the store and its searches are the local ones. The workers are threads here, to see the patch."""
+    from distributed import LocalCluster
+
+    corpus, local_db, cluster_db = _corpus_ingested_locally(tmp_path)
+    release = threading.Event()
+    adoptable = cluster_segments.SegmentTree.adoptable
+
+    def held_back(dataset: str, group: str, held: dict[str, list[str]]) -> None:
+        release.wait(60)
+        raise RuntimeError("a merge given up went on")
+
+    def then_released(self, stored_whole):  # type: ignore[no-untyped-def]
+        try:
+            return adoptable(self, stored_whole)
+        finally:
+            release.set()
+
+    monkeypatch.setattr(cluster_segments, "WAIT_AT_MOST", 10)
+    monkeypatch.setattr(cluster_segments, "merge_segments_apart", held_back)
+    monkeypatch.setattr(cluster_segments.SegmentTree, "adoptable", then_released)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") as local:
+        started = time.monotonic()
+        distributed = run_ingest([corpus], cluster_db, batch_size=9, cluster=local.scheduler_address)
+    assert time.monotonic() - started < 60
+    assert any("1 merge(s) of more than 10 notices' segments" in note for note in distributed.notes)
+    assert not any("failed" in note for note in distributed.notes), distributed.notes
+    assert any(" 0 of them merged there" in note for note in distributed.notes)
+    assert distributed.indexed == 0  # every shard's own segment adopted
+    meta = json.loads((cluster_db.with_name("cluster.duckdb.index") / "meta.json").read_text())
+    assert len(meta["segments"]) == 1  # merged by the client's own commit: tantivy merges 8 like-sized
+    assert store_contents(cluster_db) == store_contents(local_db)
+    assert search_answers(cluster_db) == search_answers(local_db)
 
 
 def test_a_shard_holding_notices_stored_before_is_indexed_here(tmp_path: Path, small_shards: None) -> None:

@@ -1,13 +1,14 @@
 """The tree of merge tasks over a run's shards' segments, and what of it the client adopts: merged groups
 when their shards were all stored whole, else their members, down to the shards' own segments. The merge
 tasks run here, in order, as a cluster would run them (the real cluster runs them in
-test_cluster.py)."""
+test_cluster.py); those of big groups not finished at the end run on a Dask cluster of threads."""
 
 from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from procurewatch.ingest.cluster_segments import SegmentTree
 from procurewatch.ingest.runner import run_ingest
 from procurewatch.ingest.shards import ShardReport
 from procurewatch.search.index import SearchIndex, index_dir_for, sync_index
+from procurewatch.search.segment_merge import merge_segments
 from procurewatch.search.shard_index import adopt_segments
 from search.test_shard_index import answers, build_segments
 
@@ -123,14 +125,14 @@ def test_a_merge_that_fails_leaves_its_shards_segments_to_adopt(
     stores: tuple[Path, Path, str, list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reference, bare, dataset, shards = stores
-    real = cluster_segments.merge_segments
+    real = cluster_segments.merge_segments_apart
 
     def fails_once(dataset: str, group: str, held: dict[str, list[str]]) -> Any:
         if shards[0] in held:
             raise OSError("worker lost")
         return real(dataset, group, held)
 
-    monkeypatch.setattr(cluster_segments, "merge_segments", fails_once)
+    monkeypatch.setattr(cluster_segments, "merge_segments_apart", fails_once)
     folders, tally = planted(InlineClient(), dataset, shards).adoptable(set(shards))
     assert tally.failed == ["OSError: worker lost"] and tally.merged == 1
     assert folders[:8] == shards[:8]  # the failed group's shards, each with its own segment
@@ -149,4 +151,116 @@ def test_a_group_with_a_shard_not_stored_whole_gives_way_to_its_other_shards(
     assert folders[:7] == shards[:3] + shards[4:8]
     adopt(bare, dataset, folders)
     assert sync_index(bare) == 10  # that shard's notices, indexed from the store
+    assert answers(bare) == answers(reference)
+
+
+@pytest.fixture()
+def threads_cluster() -> Iterator[Any]:
+    """A Dask cluster of two worker threads in this process: its merge tasks see the test's patches."""
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as local,
+        distributed.Client(local) as client,
+    ):
+        yield client
+
+
+def held_back(monkeypatch: pytest.MonkeyPatch, shard: str) -> threading.Event:
+    """The merges of groups holding `shard` wait (at most a minute) until the event is set."""
+    release = threading.Event()
+    real = cluster_segments.merge_segments_apart
+
+    def slow(dataset: str, group: str, held: dict[str, list[str]]) -> Any:
+        if any(shard in shards for shards in held.values()):
+            release.wait(60)
+        return real(dataset, group, held)
+
+    monkeypatch.setattr(cluster_segments, "merge_segments_apart", slow)
+    return release
+
+
+def submitted(client: Any, dataset: str, shards: list[str], notices: int, wait_at_most: int) -> SegmentTree:
+    """Every shard built (a task giving its report) and loaded, and its groups' merges submitted."""
+    tree = SegmentTree(client, dataset, group_size=8, wait_at_most=wait_at_most)
+    for shard in shards:
+        report = ShardReport(shard, notices, {}, [], [], indexed=notices)
+        tree.add_shard(shard, client.submit(lambda report=report: report, key=f"shard-{shard}"))
+        tree.loaded(shard, notices)
+    tree.close()
+    return tree
+
+
+@pytest.mark.parametrize("wait_at_most", [80, 79])
+def test_an_unfinished_merge_is_waited_for_only_up_to_a_bound(
+    stores: tuple[Path, Path, str, list[str]],
+    threads_cluster: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    wait_at_most: int,
+) -> None:
+    reference, bare, dataset, shards = stores
+    release = held_back(monkeypatch, shards[8])  # the second group of 8 shards (80 notices)
+    tree = submitted(threads_cluster, dataset, shards, 10, wait_at_most)
+    first, second = tree.groups
+    first.done.result()  # merged before the end
+    waits = wait_at_most >= 80  # the group is small enough: waited for, as every merge was
+    timer = threading.Timer(0.5, release.set)
+    if waits:
+        timer.start()
+    folders, tally = tree.adoptable(set(shards))
+    held = not release.is_set()  # the merge still held back on its worker when the client had picked
+    if waits:
+        timer.join()
+        assert not held and tally.given_up == 0
+        assert folders == [first.folder, second.folder, *shards[16:]]
+    else:  # given up: its task cancelled, its shards' own segments adopted in its place
+        assert held and tally.given_up == 1 and second.done is None
+        assert folders == [first.folder, *shards[8:]]
+    assert tally.merged == 2 - tally.given_up and not tally.failed
+    adopt(bare, dataset, folders)
+    release.set()
+    assert sync_index(bare) == 0
+    assert answers(bare) == answers(reference)
+
+
+def test_a_group_given_up_that_an_earlier_run_merged_is_adopted(
+    stores: tuple[Path, Path, str, list[str]], threads_cluster: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that resumes after a killed client: the group's report is on disk, its task still queued."""
+    reference, bare, dataset, shards = stores
+    release = held_back(monkeypatch, shards[8])
+    tree = submitted(threads_cluster, dataset, shards, 10, wait_at_most=50)
+    first, second = tree.groups
+    first.done.result()
+    merge_segments(dataset, second.folder, {shard: [shard] for shard in shards[8:16]})  # merged before
+    folders, tally = tree.adoptable(set(shards))
+    release.set()
+    assert folders == [first.folder, second.folder, *shards[16:]]
+    assert (tally.given_up, tally.merged) == (0, 2)
+    adopt(bare, dataset, folders)
+    assert answers(bare) == answers(reference)
+
+
+def test_a_given_up_group_of_groups_gives_way_to_its_finished_groups_and_so_on_down(
+    reference: Path, tmp_path: Path, threads_cluster: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """64 shards: 8 groups of 8, then the group of those 8. The last group is not finished at the end,
+    nor (waiting for it) the group of groups: both are given up, down to the last group's shards."""
+    bare = tmp_path / "bare.duckdb"
+    shutil.copy(reference, bare)
+    dataset = str(tmp_path / "parts")
+    shards = build_segments(bare, dataset, 64)  # 3 or 4 notices each (200 in all): counted as 3
+    release = held_back(monkeypatch, shards[63])
+    tree = submitted(threads_cluster, dataset, shards, 3, wait_at_most=20)  # a group of 8 shards: 24
+    *finished, last, top = tree.groups
+    assert top.members == [*finished, last]
+    for group in finished:
+        group.done.result()
+    folders, tally = tree.adoptable(set(shards))
+    release.set()
+    assert tally.given_up == 2 and (tally.merged, tally.failed) == (7, [])
+    assert folders == [group.folder for group in finished] + shards[56:]
+    adopt(bare, dataset, folders)
+    assert sync_index(bare) == 0
     assert answers(bare) == answers(reference)

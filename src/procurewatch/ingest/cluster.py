@@ -6,7 +6,9 @@ previous run finished, submits the rest to the cluster (`build_shard` runs the l
 into DuckDB in input order through the local path's own writer (`storing.store_built`), so the store
 is the one a local ingest of the same input makes. A killed worker's shards are rescheduled by Dask;
 a killed client reruns and finds the finished shards' reports. Part files are removed once their
-rows are committed. Linking and indexing then run as after a local storing step.
+rows are committed. The shards' search index segments, merged on the workers meanwhile
+(`ingest/cluster_segments.py`; the big merges not finished by the end are not waited for), are then
+adopted into the store's index. Linking and indexing then run as after a local storing step.
 
 The cluster is `tcp://host:port` (a running `dask scheduler`) or `local:N` (a LocalCluster of N
 worker processes on this machine, for trying it out and for tests).
@@ -108,6 +110,12 @@ def cluster_store_phase(
             summary.notes.append(
                 f"{len(merges.failed):,} merge(s) of segments failed on the workers (first: "
                 f"{merges.failed[0]}): their members' segments are adopted instead"
+            )
+        if merges.given_up:
+            summary.notes.append(
+                f"{merges.given_up:,} merge(s) of more than {tree.wait_at_most:,} notices' segments not "
+                "finished on the workers when every shard was stored were not waited for: their members' "
+                "segments are adopted instead"
             )
         if adopted.shards:
             summary.notes.append(
@@ -222,6 +230,7 @@ def _built_in_order(
             ids = tables["notices"].column("id").to_pylist()
         else:
             tables, ids = {}, part_file_ids(part_files["notices"])
+        tree.loaded(item.id, len(ids))
         tally.waiting += t1 - t0
         tally.loading += time.perf_counter() - t1
         segment = item.id if report.indexed == len(ids) and ids else None  # a segment of every notice

@@ -12,7 +12,6 @@ in its own process, which has loaded nothing heavy until then.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from procurewatch import errors
 from procurewatch.errors import StepError
 from procurewatch.ingest.memory import arrow_allocates_from_the_system, give_back_big_blocks
 from procurewatch.ingest.summary import IngestSummary
+from procurewatch.processes import child_environment
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -169,13 +169,10 @@ def run_in_child(phase: str, request: dict[str, Any], quiet: bool) -> IngestSumm
     Raises the child's IngestUsageError (same class and message), KeyboardInterrupt when the run is
     interrupted (the child, in the same process group, stops on the same Ctrl-C), and PhaseError
     when the child ends without a result."""
-    package_root = str(Path(__file__).resolve().parents[2])
-    search_path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
-    env = {**os.environ, "PYTHONPATH": search_path}
     with tempfile.TemporaryDirectory(prefix="procurewatch-phase-") as folder:
         result_file = Path(folder) / "result.json"
         command = [sys.executable, "-m", "procurewatch.ingest.steps", phase, str(result_file)]
-        child = subprocess.Popen(command, stdin=subprocess.PIPE, env=env)
+        child = subprocess.Popen(command, stdin=subprocess.PIPE, env=child_environment())
         try:
             child.communicate(json.dumps({**request, "quiet": quiet}).encode("utf-8"))
         except KeyboardInterrupt:

@@ -8,6 +8,12 @@ one). The group's ids are its members' ids, and its report (`merged.json`, writt
 merged whole or not at all) names the shards whose notices it holds. A group is adopted by the client
 like a shard's segment (search/shard_index.py's `adopt_segments` checks its keys and ids alike), only
 when every one of those shards was stored whole; otherwise its members are adopted one by one.
+
+On a cluster a group is merged in a Python process of its own (`merge_segments_apart`): tantivy maps its
+members' segment files and reads them whole, so the merging process's RSS grows by the size of those
+files (~770 bytes a notice, docs/measurements.md) though the kernel may drop those pages at any time. A
+Dask nanny measures its worker by RSS and restarts it past its memory limit: the child's pages are not
+the worker's, and all of the merge's memory is given back when the child ends.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,10 +30,16 @@ from pathlib import Path
 import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
-from fsspec.implementations.local import LocalFileSystem
 
+from procurewatch.processes import child_environment
 from procurewatch.search.index import FORMAT, FORMAT_FILE, open_index
-from procurewatch.search.shard_index import SEGMENT_DIR, SEGMENT_HEAP, SEGMENT_IDS, segment_folder
+from procurewatch.search.shard_index import (
+    SEGMENT_DIR,
+    SEGMENT_HEAP,
+    SEGMENT_IDS,
+    gather_segments,
+    segment_folder,
+)
 
 MERGE_AT_LEAST = 8  # tantivy's log merge policy merges a level of this many segments (its default)
 MERGED = "merged.json"  # a group's report, beside its segment
@@ -70,6 +84,8 @@ def merge_segments(dataset: str, group: str, members: dict[str, list[str]]) -> M
         for name, held in members.items()
         if held and fs.exists(f"{root.rstrip('/')}/{name}/{SEGMENT_DIR}/{SEGMENT_IDS}")
     }
+    if not present:  # nothing to merge (a merge given up that went on once its members were adopted)
+        return MergeReport(group, error="no member has a segment")
     report = MergeReport(group)
     try:
         fs.makedirs(folder, exist_ok=True)
@@ -85,37 +101,45 @@ def merge_segments(dataset: str, group: str, members: dict[str, list[str]]) -> M
     return report
 
 
+def merge_segments_apart(dataset: str, group: str, members: dict[str, list[str]]) -> MergeReport:
+    """`merge_segments` run by a Python process of its own (the module's docstring says why), but for a
+    dataset no other process can open (fsspec's `memory://`), which is merged here."""
+    fs, _ = fsspec.core.url_to_fs(dataset)
+    if "memory" in fs.protocol:
+        return merge_segments(dataset, group, members)
+    finished = read_merge_report(dataset, group)
+    if finished is not None:
+        return finished
+    request = json.dumps({"dataset": dataset, "group": group, "members": members})
+    child = subprocess.run(
+        [sys.executable, "-m", "procurewatch.search.segment_merge"],
+        input=request.encode("utf-8"),
+        capture_output=True,
+        env=child_environment(),
+        check=False,
+    )
+    if child.returncode == 0:
+        data = json.loads(child.stdout)
+        return MergeReport(data["group"], data["shards"], data["segments"], data.get("error"))
+    said = child.stderr.decode("utf-8", "replace").strip().splitlines()
+    return MergeReport(
+        group, error=f"the merge process ended with exit code {child.returncode}: {said[-1] if said else ''}"
+    )
+
+
 def _merge_into(fs: fsspec.AbstractFileSystem, root: str, members: list[str], target: Path) -> int:
     """The members' segments listed in one index at `target`, merged by tantivy; returns how many
     segments are left."""
     target.mkdir(parents=True)
-    meta: dict | None = None
-    managed: set[str] = {_META}
-    ids: list[pa.Table] = []
-    local = isinstance(fs, LocalFileSystem)
-    for name in members:
-        source = f"{root}/{name}/{SEGMENT_DIR}"
-        with fs.open(f"{source}/{_META}", "r") as stream:
-            member_meta = json.load(stream)
-        with fs.open(f"{source}/{_MANAGED}", "r") as stream:
-            files = [file for file in json.load(stream) if file != _META]
-        for file in files:
-            if local:
-                _link_or_copy(Path(source) / file, target / file)
-            else:
-                fs.get(f"{source}/{file}", str(target / file))
-        managed.update(files)
-        if meta is None:
-            meta = member_meta
-        else:
-            meta["segments"].extend(member_meta["segments"])
-            meta["opstamp"] = max(meta["opstamp"], member_meta["opstamp"])
-        with fs.open(f"{source}/{SEGMENT_IDS}", "rb") as stream:
-            ids.append(pq.read_table(stream))
-    if meta is None:
+    gathered = gather_segments(fs, root, members, target, _link_or_copy)
+    if gathered.meta is None:
         raise ValueError("no member has a segment")
-    (target / _MANAGED).write_text(json.dumps(sorted(managed)))
-    (target / _META).write_text(json.dumps(meta))
+    ids = []
+    for name in members:
+        with fs.open(f"{root}/{name}/{SEGMENT_DIR}/{SEGMENT_IDS}", "rb") as stream:
+            ids.append(pq.read_table(stream))
+    (target / _MANAGED).write_text(json.dumps(sorted(gathered.files | {_META})))
+    (target / _META).write_text(json.dumps(gathered.meta))
     (target / FORMAT_FILE).write_text(FORMAT)  # the members' layout: a shard's segment is of this one
     writer = open_index(target).writer(heap_size=SEGMENT_HEAP, num_threads=1)
     writer.commit()  # nothing added: tantivy merges the segments it was handed
@@ -124,8 +148,13 @@ def _merge_into(fs: fsspec.AbstractFileSystem, root: str, members: list[str], ta
     return len(json.loads((target / _META).read_text())["segments"])
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
+def _link_or_copy(source: str, target: Path) -> None:
     try:
         os.link(source, target)  # tantivy never rewrites a segment file: the member's stays whole
     except OSError:
         shutil.copyfile(source, target)
+
+
+if __name__ == "__main__":  # merge_segments_apart's child: the request on stdin, the report on stdout
+    asked = json.loads(sys.stdin.buffer.read())
+    print(merge_segments(asked["dataset"], asked["group"], asked["members"]).to_json())

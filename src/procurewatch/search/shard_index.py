@@ -23,9 +23,9 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -211,22 +211,50 @@ def _move_segments(fs: fsspec.AbstractFileSystem, root: str, shards: list[str], 
     managed = (
         set(json.loads((index_dir / _MANAGED).read_text())) if (index_dir / _MANAGED).exists() else set()
     )
-    local = isinstance(fs, LocalFileSystem)
-    for shard in shards:
-        folder = f"{root.rstrip('/')}/{shard}/{SEGMENT_DIR}"
-        with fs.open(f"{folder}/{_META}", "r") as stream:
-            segments = json.load(stream)["segments"]
-        with fs.open(f"{folder}/{_MANAGED}", "r") as stream:
-            files = [name for name in json.load(stream) if name != _META]
-        for name in files:
-            if local:
-                shutil.move(f"{folder}/{name}", index_dir / name)
-            else:
-                fs.get(f"{folder}/{name}", str(index_dir / name))
-        managed.update(files)
-        meta["segments"].extend(segments)
+    gathered = gather_segments(fs, root, shards, index_dir, shutil.move)
+    managed.update(gathered.files)
+    meta["segments"].extend(gathered.meta["segments"] if gathered.meta else [])
     _replace_json(index_dir / _MANAGED, sorted(managed))
     _replace_json(index_dir / _META, meta)
+
+
+@dataclass(slots=True)
+class Gathered:
+    meta: dict | None = None  # the first folder's meta.json, listing every folder's segments (or None)
+    files: set[str] = field(default_factory=set)  # the files placed
+
+
+def gather_segments(
+    fs: fsspec.AbstractFileSystem,
+    root: str,
+    folders: list[str],
+    target: Path,
+    place: Callable[[str, Path], object],
+) -> Gathered:
+    """The segments of `folders` (each `root/<folder>/SEGMENT_DIR`) gathered into `target`: every file
+    tantivy manages there but meta.json placed by `place(source, destination)` on a local dataset (moved,
+    or linked), copied from another filesystem; and their meta.json's in one, the first's with every
+    folder's segments and the highest opstamp."""
+    gathered = Gathered()
+    local = isinstance(fs, LocalFileSystem)
+    for name in folders:
+        source = f"{root.rstrip('/')}/{name}/{SEGMENT_DIR}"
+        with fs.open(f"{source}/{_META}", "r") as stream:
+            meta = json.load(stream)
+        with fs.open(f"{source}/{_MANAGED}", "r") as stream:
+            files = [file for file in json.load(stream) if file != _META]
+        for file in files:
+            if local:
+                place(f"{source}/{file}", target / file)
+            else:
+                fs.get(f"{source}/{file}", str(target / file))
+        gathered.files.update(files)
+        if gathered.meta is None:
+            gathered.meta = meta
+        else:
+            gathered.meta["segments"].extend(meta["segments"])
+            gathered.meta["opstamp"] = max(gathered.meta["opstamp"], meta["opstamp"])
+    return gathered
 
 
 def _merge(index_dir: Path) -> None:
