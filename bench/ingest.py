@@ -222,13 +222,17 @@ def measure(cmd: list[str], stdout: Any = subprocess.DEVNULL) -> dict[str, Any]:
     each_peak: dict[int, int] = {}
     roles: dict[int, str] = {}
     while proc.poll() is None:
+        before_poll = dict(each_peak)
         rss, pss, split = tree_memory_kb(proc.pid, each_peak)
-        for pid in each_peak.keys() - roles.keys():
-            roles[pid] = f"{process_role(pid)} ({current_phase(err_lines)})"
+        phase = current_phase(err_lines)
+        for pid, kb in each_peak.items():
+            if pid not in roles:
+                roles[pid] = f"{process_role(pid)}, started {phase}"
+            if kb > before_poll.get(pid, 0):  # a new peak: the phase it came in
+                roles[pid] = roles[pid].split("; peak")[0] + f"; peak {phase}"
         if rss > peak_tree:
             peak_tree, peak_split = rss, split
         peak_pss = max(peak_pss, pss)
-        phase = current_phase(err_lines)
         peak_by_phase[phase] = max(peak_by_phase.get(phase, 0), rss)
         pss_by_phase[phase] = max(pss_by_phase.get(phase, 0), pss)
         time.sleep(0.2)
@@ -258,7 +262,7 @@ def measure(cmd: list[str], stdout: Any = subprocess.DEVNULL) -> dict[str, Any]:
         "peak_single_mb": max(single, before) / 1024,
         "exit": proc.returncode,
         "stderr": err,
-        # each process's own peak, largest first, with what it is and the phase it started in
+        # each process's own peak, largest first: what it is, the phase it started in and that of its peak
         "process_peaks_mb": sorted(((kb / 1024, roles[pid]) for pid, kb in each_peak.items()), reverse=True),
     }
 

@@ -241,7 +241,7 @@ def stages(n: int, corpus: Path | None, workers: int = 2) -> None:
         + f"; CPU {result['cpu_seconds']:.0f} s"
     )
     print(
-        "each process's own peak (MB; what it is, the phase it started in): "
+        "each process's own peak (MB; what it is, the phase it started in, that of its peak): "
         + ", ".join(f"{mb:.0f} ({role})" for mb, role in result["process_peaks_mb"][:8])
     )
 
