@@ -26,6 +26,7 @@ from procurewatch.ingest.shards import Shard, build_shard, plan_shards
 from procurewatch.link import components
 from procurewatch.query.filters import Filters
 from procurewatch.report.tables import build_report
+from procurewatch.store.db import memory_limit_for
 from procurewatch.store.writer import StoreWriter
 from search.answers import search_answers as answers_of
 
@@ -511,3 +512,36 @@ def test_200000_notices_ingested_on_a_cluster_give_the_local_answers(
     local, distributed = ingest_both_ways([tmp_path / "corpus"], tmp_path, loopback_cluster)
     assert len(local["notices"]) == 200_000
     assert distributed == local
+
+
+def test_the_units_are_written_and_their_links_stored_under_duckdbs_limit_for_the_store(
+    tmp_path: Path, small_shards: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a limit DuckDB held the whole sorted read of the units' rows and the links' transaction;
+    a limit too small for a step has the step done again without it."""
+    corpus, local_db, cluster_db = _corpus_ingested_locally(tmp_path)
+    limits: list[str] = []
+    real_export, real_store = cluster_link.export_units, cluster_link.store_unit_links
+
+    def export_units(con, *args, **kwargs):  # type: ignore[no-untyped-def]
+        limits.append(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        if len(limits) == 1:
+            raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block")
+        return real_export(con, *args, **kwargs)
+
+    def store_unit_links(con, *args, **kwargs):  # type: ignore[no-untyped-def]
+        limits.append(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        return real_store(con, *args, **kwargs)
+
+    monkeypatch.setattr(cluster_link, "export_units", export_units)
+    monkeypatch.setattr(cluster_link, "store_unit_links", store_unit_links)
+    run_ingest([corpus], cluster_db, batch_size=9, cluster="local:2")
+    stored = rows(cluster_db, "SELECT count(*) FROM notices")[0][0]
+    [(own,)] = (
+        duckdb.connect(":memory:")
+        .execute(f"SET memory_limit = '{memory_limit_for(stored)}B'; SELECT current_setting('memory_limit')")
+        .fetchall()
+    )
+    assert limits[0] == own and limits[2] == own  # writing the units and storing their links
+    assert limits[1] != own  # the writing that ran short was done again without the limit
+    assert store_contents(cluster_db) == store_contents(local_db)

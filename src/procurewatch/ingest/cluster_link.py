@@ -13,9 +13,10 @@ folders go once the links are committed.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import fsspec
@@ -28,6 +29,15 @@ from procurewatch.ingest.summary import IngestSummary
 from procurewatch.link.components import ComponentPlan
 from procurewatch.link.procurements import refresh_procurements
 from procurewatch.link.unit import UNIT_QUERIES, link_unit, prepare
+from procurewatch.store.db import (
+    SHORT_OF_MEMORY,
+    memory_limit_for,
+    memory_limited,
+    short_of_memory,
+    still_usable,
+)
+
+T = TypeVar("T")
 
 LINKS = "links.parquet"
 
@@ -91,7 +101,9 @@ def link_on_cluster(con: duckdb.DuckDBPyConnection, cluster: str, dataset: str) 
     folder = f"{dataset.rstrip('/')}/link-{_plan_digest(con)}"
     finished = finished_units(folder, done.plan.units)
     done.reused = len(finished)
-    export_units(con, folder, done.plan.units, skip=finished)
+    [(stored,)] = con.execute("SELECT count(*) FROM notices").fetchall()
+    limit = memory_limit_for(stored)
+    within_memory(con, limit, lambda: export_units(con, folder, done.plan.units, skip=finished))
     lap("writing")
     with connect(cluster) as client:
         futures = [
@@ -101,10 +113,24 @@ def link_on_cluster(con: duckdb.DuckDBPyConnection, cluster: str, dataset: str) 
         ]
         client.gather(futures)
     lap("workers")
-    done.linked = store_unit_links(con, folder, done.plan.units)
+    done.linked = within_memory(con, limit, lambda: store_unit_links(con, folder, done.plan.units))
     remove_link_folders(dataset)
     lap("storing")
     return done
+
+
+def within_memory(con: duckdb.DuckDBPyConnection, limit: int, step: Callable[[], T]) -> T:
+    """`step` under DuckDB's memory limit for the store (without one, DuckDB held the whole sorted read of
+    the units' rows and the links' transaction in memory: ~1 KB a notice); a step that runs short of it
+    is done again under DuckDB's own limit (writing the units again, or storing the links again: their
+    transaction was rolled back)."""
+    try:
+        with memory_limited(con, limit):
+            return step()
+    except SHORT_OF_MEMORY as exc:
+        if not short_of_memory(exc) or not still_usable(con):
+            raise
+    return step()
 
 
 def _plan_digest(con: duckdb.DuckDBPyConnection) -> str:
