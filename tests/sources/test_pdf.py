@@ -70,4 +70,5 @@ def test_truncated_encrypted_and_textless_pdfs_are_source_errors(tmp_path: Path)
     assert set(reasons) == {"truncated.pdf", "encrypted.pdf", "scanned.pdf"}
     assert "encrypted" in reasons["encrypted.pdf"]
     assert "truncated" in reasons["truncated.pdf"] or "damaged" in reasons["truncated.pdf"]
-    assert "no text layer" in reasons["scanned.pdf"]
+    # with Tesseract: its page read and found blank; without it: OCR is needed and not installed
+    assert "no text layer" in reasons["scanned.pdf"] or "without a text layer" in reasons["scanned.pdf"]
