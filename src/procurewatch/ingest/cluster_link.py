@@ -121,8 +121,8 @@ def link_on_cluster(con: duckdb.DuckDBPyConnection, cluster: str, dataset: str) 
 
 def within_memory(con: duckdb.DuckDBPyConnection, limit: int, step: Callable[[], T]) -> T:
     """`step` under DuckDB's memory limit for the store (without one, DuckDB held the whole sorted read of
-    the units' rows and the links' transaction in memory: ~1 KB a notice); a step that runs short of it
-    is done again under DuckDB's own limit (writing the units again, or storing the links again: their
+    the units' rows and the links' transaction in memory: docs/measurements.md); a step that runs short of
+    it is done again under DuckDB's own limit (writing the units again, or storing the links again: their
     transaction was rolled back)."""
     try:
         with memory_limited(con, limit):
