@@ -4,8 +4,8 @@ As the client submits shards in input order, `SegmentTree` groups every `GROUP_S
 shards into a merge task on the cluster (search/segment_merge.py), which runs once they are built; every
 `GROUP_SEGMENTS` consecutive groups are merged again one level up, and so on. At the end, what waits at a
 level is merged too when tantivy would merge it (`MERGE_AT_LEAST`), else adopted as it is. The client then
-adopts few big segments, and its own commit has nothing to merge (it merged every shard's segment before:
-~19 µs a notice of the client's time).
+adopts few big segments, and its own commit has nothing to merge (it merged every shard's segment before,
+at a cost docs/measurements.md gives).
 
 A group is adopted only when the shards its segment holds are exactly its shards stored whole by this run;
 otherwise (a shard that met stored notices, a merge that failed or was lost with its worker) its members

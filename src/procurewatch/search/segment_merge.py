@@ -11,7 +11,7 @@ when every one of those shards was stored whole; otherwise its members are adopt
 
 On a cluster a group is merged in a Python process of its own (`merge_segments_apart`): tantivy maps its
 members' segment files and reads them whole, so the merging process's RSS grows by the size of those
-files (~770 bytes a notice, docs/measurements.md) though the kernel may drop those pages at any time. A
+files (docs/measurements.md), though the kernel may drop those pages at any time. A
 Dask nanny measures its worker by RSS and restarts it past its memory limit: the child's pages are not
 the worker's, and all of the merge's memory is given back when the child ends.
 """
