@@ -13,10 +13,9 @@ folders go once the links are committed.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 import duckdb
 import fsspec
@@ -29,15 +28,7 @@ from procurewatch.ingest.summary import IngestSummary
 from procurewatch.link.components import ComponentPlan
 from procurewatch.link.procurements import refresh_procurements
 from procurewatch.link.unit import UNIT_QUERIES, link_unit, prepare
-from procurewatch.store.db import (
-    SHORT_OF_MEMORY,
-    memory_limit_for,
-    memory_limited,
-    short_of_memory,
-    still_usable,
-)
-
-T = TypeVar("T")
+from procurewatch.store.db import memory_limit_for, within_memory_limit
 
 LINKS = "links.parquet"
 
@@ -102,8 +93,10 @@ def link_on_cluster(con: duckdb.DuckDBPyConnection, cluster: str, dataset: str) 
     finished = finished_units(folder, done.plan.units)
     done.reused = len(finished)
     [(stored,)] = con.execute("SELECT count(*) FROM notices").fetchall()
+    # without a limit DuckDB held the whole sorted read of the units' rows and the links' transaction
+    # (docs/measurements.md); each step can be done again: a read, and a transaction rolled back
     limit = memory_limit_for(stored)
-    within_memory(con, limit, lambda: export_units(con, folder, done.plan.units, skip=finished))
+    within_memory_limit(con, limit, lambda: export_units(con, folder, done.plan.units, skip=finished))
     lap("writing")
     with connect(cluster) as client:
         futures = [
@@ -113,24 +106,10 @@ def link_on_cluster(con: duckdb.DuckDBPyConnection, cluster: str, dataset: str) 
         ]
         client.gather(futures)
     lap("workers")
-    done.linked = within_memory(con, limit, lambda: store_unit_links(con, folder, done.plan.units))
+    done.linked = within_memory_limit(con, limit, lambda: store_unit_links(con, folder, done.plan.units))
     remove_link_folders(dataset)
     lap("storing")
     return done
-
-
-def within_memory(con: duckdb.DuckDBPyConnection, limit: int, step: Callable[[], T]) -> T:
-    """`step` under DuckDB's memory limit for the store (without one, DuckDB held the whole sorted read of
-    the units' rows and the links' transaction in memory: docs/measurements.md); a step that runs short of
-    it is done again under DuckDB's own limit (writing the units again, or storing the links again: their
-    transaction was rolled back)."""
-    try:
-        with memory_limited(con, limit):
-            return step()
-    except SHORT_OF_MEMORY as exc:
-        if not short_of_memory(exc) or not still_usable(con):
-            raise
-    return step()
 
 
 def _plan_digest(con: duckdb.DuckDBPyConnection) -> str:

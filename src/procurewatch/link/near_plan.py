@@ -36,7 +36,7 @@ from rapidfuzz.distance import Indel
 from procurewatch.link.candidates import Near, signature_matrix
 from procurewatch.link.decision import Other, Pending, titles_agree
 from procurewatch.link.keys import Settings, normalise_text, phase_of
-from procurewatch.store.db import memory_limited
+from procurewatch.store.db import within_memory_limit
 
 T = TypeVar("T")
 
@@ -57,11 +57,7 @@ def plan_near(con: duckdb.DuckDBPyConnection, s: Settings) -> None:
 def within_plan_memory(con: duckdb.DuckDBPyConnection, step: Callable[[], T]) -> T:
     """`step` under `PLAN_MEMORY`, spilling beyond it; again under the caller's limit if a join could
     not spill enough."""
-    try:
-        with memory_limited(con, PLAN_MEMORY):
-            return step()
-    except duckdb.OutOfMemoryException:
-        return step()
+    return within_memory_limit(con, PLAN_MEMORY, step)
 
 
 def _plan(con: duckdb.DuckDBPyConnection, s: Settings) -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
 from procurewatch import knowledge
 from procurewatch.errors import StoreError
 from procurewatch.store.tables import TABLES, schema_sql
+
+T = TypeVar("T")
 
 
 def open_store(db_path: Path) -> duckdb.DuckDBPyConnection:
@@ -117,6 +120,19 @@ def short_of_memory(exc: BaseException) -> bool:
             return True
         seen = seen.__context__
     return False
+
+
+def within_memory_limit(con: duckdb.DuckDBPyConnection, limit: int, step: Callable[[], T]) -> T:
+    """`step` under DuckDB's memory limit `limit` (spilling beyond it where DuckDB can), then the limit the
+    connection had restored; a step that runs short of it is done again under that limit. The step must be
+    one that can be done again (a read, or a transaction it rolls back when it fails)."""
+    try:
+        with memory_limited(con, limit):
+            return step()
+    except SHORT_OF_MEMORY as exc:
+        if not short_of_memory(exc) or not still_usable(con):
+            raise
+    return step()
 
 
 def still_usable(con: duckdb.DuckDBPyConnection) -> bool:
