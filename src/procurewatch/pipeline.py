@@ -10,6 +10,7 @@ from procurewatch.detect.detector import detection_texts
 from procurewatch.detect.texts import NoticeTexts
 from procurewatch.model import Document, Notice, SkippedInput
 from procurewatch.parse import understand
+from procurewatch.parse.notice import understand_many
 from procurewatch.sources import iter_documents
 
 
@@ -40,12 +41,10 @@ def notice_or_error(doc: Document) -> Notice | SkippedInput:
 def notices_or_errors(docs: Sequence[Document]) -> list[Notice | SkippedInput]:
     """notice_or_error of each document, detection's texts made for all of them at once (cheaper than a
     notice at a time: detect/detector.detection_texts)."""
-    made: list[Notice | SkippedInput] = []
-    for doc in docs:
-        try:
-            made.append(understand(doc))
-        except Exception as exc:
-            made.append(_failed(doc, exc))
+    made: list[Notice | SkippedInput] = [
+        _failed(doc, notice) if isinstance(notice, Exception) else notice
+        for doc, notice in zip(docs, understand_many(docs), strict=True)
+    ]
     understood = [notice for notice in made if isinstance(notice, Notice)]
     try:
         texts: Iterator[NoticeTexts | None] = iter(detection_texts(understood))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -61,34 +62,88 @@ _PLACEHOLDER = Decimal(str(knowledge.load_json("parse", "labels.json")["placehol
 
 
 def understand(doc: Document) -> Notice:
-    return _understood(doc, None)  # where each value came from is not written down: nobody reads it
+    return _one(understand_many([doc]))
+
+
+def understand_many(docs: Sequence[Document]) -> list[Notice | Exception]:
+    """understand(doc) of each document, or the exception it raised (a hostile document must not stop the
+    others). Each step runs for every document before the next step starts: a step's patterns and
+    automata stay in the processor's caches for the whole batch instead of taking turns with every
+    other step's at each notice."""
+    return _understood([_Reading(doc, None) for doc in docs])
 
 
 def explain(doc: Document) -> tuple[Notice, dict[str, list[str]]]:
     """The Notice, and for each field where its value came from (a source key, a table cell or a
     text span), for `procurewatch inspect`."""
     trace: dict[str, list[str]] = {}
-    return _understood(doc, trace), trace
+    return _one(_understood([_Reading(doc, trace)])), trace
 
 
-def _understood(doc: Document, trace: dict[str, list[str]] | None) -> Notice:
-    hints: dict[str, Any] = doc.hints or {}
-    fp = content_fingerprint(doc.title, doc.body, doc.attachments)
+def _one(made: list[Notice | Exception]) -> Notice:
+    if isinstance(made[0], Exception):
+        raise made[0]
+    return made[0]
+
+
+@dataclass(slots=True)
+class _Reading:
+    """One document's understanding under way: what the steps done so far have read of it."""
+
+    doc: Document
+    trace: dict[str, list[str]] | None  # where each value came from, when someone reads it (explain)
+    hints: dict[str, Any] = field(default_factory=dict)
+    fingerprint: str = ""
+    text: str = ""
+    language: str | None = None
+    phase: str = "other"
+    cells: Iterable[TableField] = ()
+    buyer: str | None = None
+    suppliers: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)  # figures too large to be amounts, kept as notes
+    amounts: list[FoundAmount] = field(default_factory=list)
+    made: dict[str, Any] = field(default_factory=dict)  # the Notice's other fields, in the order read
+
+
+def _understood(readings: list[_Reading]) -> list[Notice | Exception]:
+    made: list[Notice | Exception | None] = [None] * len(readings)
+    for step in _STEPS:
+        for i, reading in enumerate(readings):
+            if made[i] is not None:
+                continue  # failed at an earlier step
+            try:
+                notice = step(reading)
+            except Exception as exc:
+                made[i] = exc
+                continue
+            if notice is not None:
+                made[i] = notice
+    return [m for m in made if m is not None]
+
+
+def _read_opening(r: _Reading) -> None:
+    doc = r.doc
+    r.hints = doc.hints or {}
+    r.fingerprint = content_fingerprint(doc.title, doc.body, doc.attachments)
     text = f"{doc.body}\n{doc.attachments}" if doc.attachments else doc.body
-    text = text[:_SCOPE]
-    language = detect_language(doc.title, doc.body, _str(hints.get("language")))
-    chinese = language == "zh"
-    phase = _phase(doc, hints)
-    cells: Iterable[TableField] = _Cells(hints.get("tables"), text) if doc.kind != "ocds" else ()
-    buyer = _buyer(doc.title, text, hints, phase, cells, trace)
-    suppliers = _suppliers(text, hints, phase, cells, trace)
+    r.text = text[:_SCOPE]
+    r.language = detect_language(doc.title, doc.body, _str(r.hints.get("language")))
+    r.phase = _phase(doc, r.hints)
+
+
+def _read_parties_and_amounts(r: _Reading) -> None:
+    doc, hints, text, phase, trace = r.doc, r.hints, r.text, r.phase, r.trace
+    chinese = r.language == "zh"
+    r.cells = cells = _Cells(hints.get("tables"), text) if doc.kind != "ocds" else ()
+    r.buyer = _buyer(doc.title, text, hints, phase, cells, trace)
+    r.suppliers = suppliers = _suppliers(text, hints, phase, cells, trace)
     # a notice of no clear type that names its winner (a portal fragment: 中标人 X, 中标价 Y) states an award
     # (only when no phase word decided "other": a candidate publicity's 中标人 is a proposal)
     names_winner = bool(suppliers) and phase == "other" and doc.kind != "ocds"
     money_phase = "award" if names_winner and not phase_of(f"{doc.title}\n{doc.body[:_SCOPE]}") else phase
     # figures too large to be amounts: kept as notes, never as numbers (a reader left out some already)
-    rejected: list[str] = [str(note) for note in hints.get("amount_notes") or []]
-    amounts = _amounts(
+    r.rejected = [str(note) for note in hints.get("amount_notes") or []]
+    r.amounts = _amounts(
         text,
         hints,
         money_phase,
@@ -97,11 +152,26 @@ def _understood(doc: Document, trace: dict[str, list[str]] | None) -> Notice:
         cells=cells,
         trace=trace,
         suppliers=suppliers,
-        rejected=rejected,
+        rejected=r.rejected,
     )
+    made = r.made
+    made["id"] = notice_id(doc.source_key or doc.path, doc.locator, r.fingerprint)
+    made["published"] = _published(doc.title, text, hints, chinese)
+    made["project_code"] = _str(hints.get("project_code")) or project_code(doc.title, text)
+    made["candidates"] = [Candidate(name, rank) for name, rank in candidates_from_text(text)]
+    made["amount"] = _headline(r.amounts, ocds=doc.kind == "ocds")
+    made["amounts"] = [_to_amount(a) for a in r.amounts]
+
+
+def _read_place(r: _Reading) -> None:
+    r.made["place"] = _place(r.doc, r.hints, r.buyer, r.text, r.language == "zh")
+
+
+def _made_notice(r: _Reading) -> Notice:
+    doc, made = r.doc, r.made
     return Notice(
-        id=notice_id(doc.source_key or doc.path, doc.locator, fp),
-        fingerprint=fp,
+        id=made["id"],
+        fingerprint=r.fingerprint,
         path=doc.path,
         locator=doc.locator,
         kind=doc.kind,
@@ -109,21 +179,30 @@ def _understood(doc: Document, trace: dict[str, list[str]] | None) -> Notice:
         body=doc.body,
         attachments=doc.attachments,
         url=doc.url,
-        notice_type=phase,  # type: ignore[arg-type]
-        published=_published(doc.title, text, hints, chinese),
-        project_code=_str(hints.get("project_code")) or project_code(doc.title, text),
-        buyer=Party(buyer) if buyer else None,
-        suppliers=[Party(name) for name in suppliers],
-        candidates=[Candidate(name, rank) for name, rank in candidates_from_text(text)],
-        amount=_headline(amounts, ocds=doc.kind == "ocds"),
-        amounts=[_to_amount(a) for a in amounts],
-        amount_notes=list(dict.fromkeys(rejected)),
-        place=_place(doc, hints, buyer, text, chinese),
-        language=language,
+        notice_type=r.phase,  # type: ignore[arg-type]
+        published=made["published"],
+        project_code=made["project_code"],
+        buyer=Party(r.buyer) if r.buyer else None,
+        suppliers=[Party(name) for name in r.suppliers],
+        candidates=made["candidates"],
+        amount=made["amount"],
+        amounts=made["amounts"],
+        amount_notes=list(dict.fromkeys(r.rejected)),
+        place=made["place"],
+        language=r.language,
         ocr_confidence=doc.ocr_confidence,
-        ocid=_str(hints.get("ocid")),
-        items=list(hints.get("items") or []),
+        ocid=_str(r.hints.get("ocid")),
+        items=list(r.hints.get("items") or []),
     )
+
+
+# in the order the fields are read; the last makes the Notice
+_STEPS: tuple[Callable[[_Reading], Notice | None], ...] = (
+    _read_opening,
+    _read_parties_and_amounts,
+    _read_place,
+    _made_notice,
+)
 
 
 class _Cells:
