@@ -121,14 +121,20 @@ def _understood(readings: list[_Reading]) -> list[Notice | Exception]:
     return [m for m in made if m is not None]
 
 
-def _read_opening(r: _Reading) -> None:
+def _read_fingerprint(r: _Reading) -> None:
     doc = r.doc
     r.hints = doc.hints or {}
     r.fingerprint = content_fingerprint(doc.title, doc.body, doc.attachments)
     text = f"{doc.body}\n{doc.attachments}" if doc.attachments else doc.body
     r.text = text[:_SCOPE]
-    r.language = detect_language(doc.title, doc.body, _str(r.hints.get("language")))
-    r.phase = _phase(doc, r.hints)
+
+
+def _read_language(r: _Reading) -> None:
+    r.language = detect_language(r.doc.title, r.doc.body, _str(r.hints.get("language")))
+
+
+def _read_phase(r: _Reading) -> None:
+    r.phase = _phase(r.doc, r.hints)
 
 
 def _read_parties_and_amounts(r: _Reading) -> None:
@@ -198,7 +204,9 @@ def _made_notice(r: _Reading) -> Notice:
 
 # in the order the fields are read; the last makes the Notice
 _STEPS: tuple[Callable[[_Reading], Notice | None], ...] = (
-    _read_opening,
+    _read_fingerprint,
+    _read_language,
+    _read_phase,
     _read_parties_and_amounts,
     _read_place,
     _made_notice,
