@@ -137,12 +137,15 @@ def _read_phase(r: _Reading) -> None:
     r.phase = _phase(r.doc, r.hints)
 
 
-def _read_parties_and_amounts(r: _Reading) -> None:
+def _read_parties(r: _Reading) -> None:
     doc, hints, text, phase, trace = r.doc, r.hints, r.text, r.phase, r.trace
-    chinese = r.language == "zh"
     r.cells = cells = _Cells(hints.get("tables"), text) if doc.kind != "ocds" else ()
     r.buyer = _buyer(doc.title, text, hints, phase, cells, trace)
-    r.suppliers = suppliers = _suppliers(text, hints, phase, cells, trace)
+    r.suppliers = _suppliers(text, hints, phase, cells, trace)
+
+
+def _read_amounts(r: _Reading) -> None:
+    doc, hints, phase, suppliers = r.doc, r.hints, r.phase, r.suppliers
     # a notice of no clear type that names its winner (a portal fragment: 中标人 X, 中标价 Y) states an award
     # (only when no phase word decided "other": a candidate publicity's 中标人 is a proposal)
     names_winner = bool(suppliers) and phase == "other" and doc.kind != "ocds"
@@ -150,20 +153,23 @@ def _read_parties_and_amounts(r: _Reading) -> None:
     # figures too large to be amounts: kept as notes, never as numbers (a reader left out some already)
     r.rejected = [str(note) for note in hints.get("amount_notes") or []]
     r.amounts = _amounts(
-        text,
+        r.text,
         hints,
         money_phase,
-        chinese,
+        r.language == "zh",
         ocds=doc.kind == "ocds",
-        cells=cells,
-        trace=trace,
+        cells=r.cells,
+        trace=r.trace,
         suppliers=suppliers,
         rejected=r.rejected,
     )
-    made = r.made
+
+
+def _read_fields(r: _Reading) -> None:
+    doc, made, text = r.doc, r.made, r.text
     made["id"] = notice_id(doc.source_key or doc.path, doc.locator, r.fingerprint)
-    made["published"] = _published(doc.title, text, hints, chinese)
-    made["project_code"] = _str(hints.get("project_code")) or project_code(doc.title, text)
+    made["published"] = _published(doc.title, text, r.hints, r.language == "zh")
+    made["project_code"] = _str(r.hints.get("project_code")) or project_code(doc.title, text)
     made["candidates"] = [Candidate(name, rank) for name, rank in candidates_from_text(text)]
     made["amount"] = _headline(r.amounts, ocds=doc.kind == "ocds")
     made["amounts"] = [_to_amount(a) for a in r.amounts]
@@ -207,7 +213,9 @@ _STEPS: tuple[Callable[[_Reading], Notice | None], ...] = (
     _read_fingerprint,
     _read_language,
     _read_phase,
-    _read_parties_and_amounts,
+    _read_parties,
+    _read_amounts,
+    _read_fields,
     _read_place,
     _made_notice,
 )
