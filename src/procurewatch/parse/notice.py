@@ -137,11 +137,13 @@ def _read_phase(r: _Reading) -> None:
     r.phase = _phase(r.doc, r.hints)
 
 
-def _read_parties(r: _Reading) -> None:
-    doc, hints, text, phase, trace = r.doc, r.hints, r.text, r.phase, r.trace
-    r.cells = cells = _Cells(hints.get("tables"), text) if doc.kind != "ocds" else ()
-    r.buyer = _buyer(doc.title, text, hints, phase, cells, trace)
-    r.suppliers = _suppliers(text, hints, phase, cells, trace)
+def _read_buyer(r: _Reading) -> None:
+    r.cells = cells = _Cells(r.hints.get("tables"), r.text) if r.doc.kind != "ocds" else ()
+    r.buyer = _buyer(r.doc.title, r.text, r.hints, r.phase, cells, r.trace)
+
+
+def _read_suppliers(r: _Reading) -> None:
+    r.suppliers = _suppliers(r.text, r.hints, r.phase, r.cells, r.trace)
 
 
 def _read_amounts(r: _Reading) -> None:
@@ -165,14 +167,25 @@ def _read_amounts(r: _Reading) -> None:
     )
 
 
-def _read_fields(r: _Reading) -> None:
-    doc, made, text = r.doc, r.made, r.text
-    made["id"] = notice_id(doc.source_key or doc.path, doc.locator, r.fingerprint)
-    made["published"] = _published(doc.title, text, r.hints, r.language == "zh")
-    made["project_code"] = _str(r.hints.get("project_code")) or project_code(doc.title, text)
-    made["candidates"] = [Candidate(name, rank) for name, rank in candidates_from_text(text)]
-    made["amount"] = _headline(r.amounts, ocds=doc.kind == "ocds")
-    made["amounts"] = [_to_amount(a) for a in r.amounts]
+def _read_id(r: _Reading) -> None:
+    r.made["id"] = notice_id(r.doc.source_key or r.doc.path, r.doc.locator, r.fingerprint)
+
+
+def _read_published(r: _Reading) -> None:
+    r.made["published"] = _published(r.doc.title, r.text, r.hints, r.language == "zh")
+
+
+def _read_project_code(r: _Reading) -> None:
+    r.made["project_code"] = _str(r.hints.get("project_code")) or project_code(r.doc.title, r.text)
+
+
+def _read_candidates(r: _Reading) -> None:
+    r.made["candidates"] = [Candidate(name, rank) for name, rank in candidates_from_text(r.text)]
+
+
+def _read_headline(r: _Reading) -> None:
+    r.made["amount"] = _headline(r.amounts, ocds=r.doc.kind == "ocds")
+    r.made["amounts"] = [_to_amount(a) for a in r.amounts]
 
 
 def _read_place(r: _Reading) -> None:
@@ -213,9 +226,14 @@ _STEPS: tuple[Callable[[_Reading], Notice | None], ...] = (
     _read_fingerprint,
     _read_language,
     _read_phase,
-    _read_parties,
+    _read_buyer,
+    _read_suppliers,
     _read_amounts,
-    _read_fields,
+    _read_id,
+    _read_published,
+    _read_project_code,
+    _read_candidates,
+    _read_headline,
     _read_place,
     _made_notice,
 )
