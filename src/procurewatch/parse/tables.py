@@ -17,7 +17,7 @@ from functools import cache, lru_cache
 from procurewatch import knowledge
 from procurewatch.parse.amounts import MONEY, RATE_WORDS, _money_value, european_decimals, unit_in_field_name
 from procurewatch.parse.widths import _HALFWIDTH as _HALFWIDTH_TABLE
-from procurewatch.parse.widths import halfwidth
+from procurewatch.parse.widths import halfwidth, markers
 
 _NUMBERING = re.compile(
     r"^(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．]|[(（][一二三四五六七八九十\d]{1,3}[)）])"
@@ -191,9 +191,15 @@ def fields_from_tables(tables: list[list[list[str]]] | None, text: str = "") -> 
 
 
 def _two_label_lines(text: str) -> bool:
-    """Whether at least two lines of `text` are a label alone (the least a header drawn as lines has)."""
+    """Whether at least two lines of `text` are a label alone (the least a header drawn as lines has). Only
+    the lines that hold a character of `_label_markers` are read: no other line can be a label."""
     seen = 0
-    for line in text.split("\n"):
+    markers = _label_markers()
+    found = markers.search(text)
+    while found is not None:
+        start = text.rfind("\n", 0, found.start()) + 1
+        end = text.find("\n", found.start())
+        line = text[start:] if end < 0 else text[start:end]
         if (
             len(line) <= _LINE_SCAN_MAX
             and len(cell := line.strip()) <= _LABEL_MAX  # what label_of rejects first, tried before the regex
@@ -203,7 +209,17 @@ def _two_label_lines(text: str) -> bool:
             seen += 1
             if seen >= 2:
                 return True
+        if end < 0:
+            break
+        found = markers.search(text, end + 1)
     return False
+
+
+@cache
+def _label_markers() -> re.Pattern[str]:
+    """A few characters one of which every label word holds, as `normalise_label` leaves it (widths.markers:
+    no full-width form, which normalising changes): a cell that holds none of them is no label."""
+    return re.compile("[" + "".join(map(re.escape, markers(_label_index()))) + "]")
 
 
 @lru_cache(maxsize=8192)
