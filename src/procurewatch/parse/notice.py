@@ -102,7 +102,14 @@ class _Reading:
     suppliers: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)  # figures too large to be amounts, kept as notes
     amounts: list[FoundAmount] = field(default_factory=list)
-    made: dict[str, Any] = field(default_factory=dict)  # the Notice's other fields, in the order read
+    # the Notice's own fields, read from the above
+    notice_id: str = ""
+    published: str | None = None
+    project_code: str | None = None
+    candidates: list[Candidate] = field(default_factory=list)
+    amount: Amount | None = None
+    amount_list: list[Amount] = field(default_factory=list)
+    place: Place | None = None
 
 
 def _understood(readings: list[_Reading]) -> list[Notice | Exception]:
@@ -168,34 +175,34 @@ def _read_amounts(r: _Reading) -> None:
 
 
 def _read_id(r: _Reading) -> None:
-    r.made["id"] = notice_id(r.doc.source_key or r.doc.path, r.doc.locator, r.fingerprint)
+    r.notice_id = notice_id(r.doc.source_key or r.doc.path, r.doc.locator, r.fingerprint)
 
 
 def _read_published(r: _Reading) -> None:
-    r.made["published"] = _published(r.doc.title, r.text, r.hints, r.language == "zh")
+    r.published = _published(r.doc.title, r.text, r.hints, r.language == "zh")
 
 
 def _read_project_code(r: _Reading) -> None:
-    r.made["project_code"] = _str(r.hints.get("project_code")) or project_code(r.doc.title, r.text)
+    r.project_code = _str(r.hints.get("project_code")) or project_code(r.doc.title, r.text)
 
 
 def _read_candidates(r: _Reading) -> None:
-    r.made["candidates"] = [Candidate(name, rank) for name, rank in candidates_from_text(r.text)]
+    r.candidates = [Candidate(name, rank) for name, rank in candidates_from_text(r.text)]
 
 
 def _read_headline(r: _Reading) -> None:
-    r.made["amount"] = _headline(r.amounts, ocds=r.doc.kind == "ocds")
-    r.made["amounts"] = [_to_amount(a) for a in r.amounts]
+    r.amount = _headline(r.amounts, ocds=r.doc.kind == "ocds")
+    r.amount_list = [_to_amount(a) for a in r.amounts]
 
 
 def _read_place(r: _Reading) -> None:
-    r.made["place"] = _place(r.doc, r.hints, r.buyer, r.text, r.language == "zh")
+    r.place = _place(r.doc, r.hints, r.buyer, r.text, r.language == "zh")
 
 
 def _made_notice(r: _Reading) -> Notice:
-    doc, made = r.doc, r.made
+    doc = r.doc
     return Notice(
-        id=made["id"],
+        id=r.notice_id,
         fingerprint=r.fingerprint,
         path=doc.path,
         locator=doc.locator,
@@ -205,15 +212,15 @@ def _made_notice(r: _Reading) -> Notice:
         attachments=doc.attachments,
         url=doc.url,
         notice_type=r.phase,  # type: ignore[arg-type]
-        published=made["published"],
-        project_code=made["project_code"],
+        published=r.published,
+        project_code=r.project_code,
         buyer=Party(r.buyer) if r.buyer else None,
         suppliers=[Party(name) for name in r.suppliers],
-        candidates=made["candidates"],
-        amount=made["amount"],
-        amounts=made["amounts"],
+        candidates=r.candidates,
+        amount=r.amount,
+        amounts=r.amount_list,
         amount_notes=list(dict.fromkeys(r.rejected)),
-        place=made["place"],
+        place=r.place,
         language=r.language,
         ocr_confidence=doc.ocr_confidence,
         ocid=_str(r.hints.get("ocid")),
