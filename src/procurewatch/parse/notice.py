@@ -144,9 +144,14 @@ def _read_phase(r: _Reading) -> None:
     r.phase = _phase(r.doc, r.hints)
 
 
-def _read_buyer(r: _Reading) -> None:
+def _read_cells(r: _Reading) -> None:
     r.cells = cells = _Cells(r.hints.get("tables"), r.text) if r.doc.kind != "ocds" else ()
-    r.buyer = _buyer(r.doc.title, r.text, r.hints, r.phase, cells, r.trace)
+    if not _str(r.hints.get("buyer")):
+        iter(cells)  # read now: _buyer reads them first thing when no source field names the buyer
+
+
+def _read_buyer(r: _Reading) -> None:
+    r.buyer = _buyer(r.doc.title, r.text, r.hints, r.phase, r.cells, r.trace)
 
 
 def _read_suppliers(r: _Reading) -> None:
@@ -233,6 +238,7 @@ _STEPS: tuple[Callable[[_Reading], Notice | None], ...] = (
     _read_fingerprint,
     _read_language,
     _read_phase,
+    _read_cells,
     _read_buyer,
     _read_suppliers,
     _read_amounts,
