@@ -7,11 +7,12 @@ for one or several source trees side by side. Prints figures; asserts nothing.
 Each round of each tree runs in a child process of its own (trees interleaved, the minimum of the rounds
 kept): the records of the JSON Lines files under `path` are decoded once, then each stage is timed alone
 (time.process_time) over all of them, in the order the workers run them — json decode, record →
-Document (sources/fields.py), understand (parse/), detect (detect/), and the chunk's tables (store/
-plain_columns.py, link/keys.py link_rows, both with the string columns packed as the workers send them)
-a chunk of ingest's size at a time. Before timing, the process warms up on `--warm` other records (those
-after the measured ones, or the last ones of `--warm-from`), so that data files are loaded and caches hold
-what a long ingest's would; each measured record is then met once, as in an ingest.
+Document (sources/fields.py), understand (parse/, a chunk's documents at a time where the tree can),
+detect (detect/), and the chunk's tables (store/plain_columns.py, link/keys.py link_rows, both with the
+string columns packed as the workers send them) a chunk of ingest's size at a time. Before timing, the
+process warms up on `--warm` other records (those after the measured ones, or the last ones of
+`--warm-from`), so that data files are loaded and caches hold what a long ingest's would; each measured
+record is then met once, as in an ingest.
 """
 
 from __future__ import annotations
@@ -60,6 +61,19 @@ def run_stages(path: Path, n: int, warm: int, warm_from: Path | None) -> dict[st
         from procurewatch.detect.detector import detection_texts
     except ImportError:
         detection_texts = None
+    try:  # the workers understand a batch of documents a step at a time, where the tree can
+        from procurewatch.parse.notice import understand_many
+    except ImportError:
+        understand_many = None
+
+    def understand_as_workers_do(docs: list[Any]) -> list[Any]:
+        if understand_many is None:
+            return [understand(doc) for doc in docs]
+        return [
+            notice
+            for i in range(0, len(docs), CHUNK_DOCS)
+            for notice in understand_many(docs[i : i + CHUNK_DOCS])
+        ]
 
     def detect_as_workers_do(notices: list[Any]) -> list[Any]:
         if detection_texts is None:
@@ -81,7 +95,7 @@ def run_stages(path: Path, n: int, warm: int, warm_from: Path | None) -> dict[st
                 for i, r in enumerate(records, start=1)
             ],
         )
-        notices = timed("understand", lambda: [understand(doc) for doc in docs])
+        notices = timed("understand", lambda: understand_as_workers_do(docs))
         timed("detect", lambda: detect_as_workers_do(notices))
         built = [build_notice(doc) for doc in docs]
         chunks = [built[i : i + CHUNK_DOCS] for i in range(0, len(built), CHUNK_DOCS)]
