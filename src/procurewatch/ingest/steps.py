@@ -43,11 +43,11 @@ class PhaseError(StepError):
 # the factors of linking's planned DuckDB limit it is retried under (docs/measurements.md)
 LINK_LIMIT_STEPS = (1, 1.25, 1.5, 2, 4)
 
-# the write-ahead log DuckDB lets grow while linking before it checkpoints on a COMMIT (its default is
-# 16 MB: a linking pass's links and recomputed procurements went past it every few passes, and each
-# checkpoint wrote the procurements' changed row groups again); the rest is checkpointed once, when the
-# step closes the store (docs/measurements.md)
-LINK_CHECKPOINT_WAL = "256MB"
+# the write-ahead log DuckDB lets grow while linking before it checkpoints on a COMMIT: under DuckDB's
+# default (16 MB) a linking pass's links and recomputed procurements went past it every few passes, and
+# each checkpoint wrote the changed row groups again; a bigger log held more of the store in memory at
+# 400,000 notices. What is left is checkpointed when the step closes the store (docs/measurements.md)
+LINK_CHECKPOINT_WAL = "64MB"
 
 
 def _link_under_rising_limits(
