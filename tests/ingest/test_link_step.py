@@ -10,6 +10,7 @@ import duckdb
 import pytest
 from rich.console import Console
 
+from procurewatch.ingest import steps
 from procurewatch.ingest.runner import run_ingest
 from procurewatch.ingest.steps import link_phase
 from procurewatch.ingest.summary import IngestSummary
@@ -117,3 +118,27 @@ def test_other_linking_errors_are_a_warning(tmp_path, monkeypatch):
     monkeypatch.setattr(linking, "link_pending", broken)
     summary = _link_step(db)
     assert summary.linked == 0 and any("disk full" in w for w in summary.warnings)
+
+
+def test_linking_checkpoints_past_its_own_write_ahead_log_size(tmp_path, monkeypatch):
+    """DuckDB checkpoints a linking COMMIT only past LINK_CHECKPOINT_WAL of write-ahead log, on a store
+    opened again after an invalidated database too; the step leaves the store checkpointed."""
+    db, stored, links = _unlinked_store(tmp_path)
+    link_pending = linking.link_pending
+    thresholds = []
+
+    def recorded(con):
+        thresholds.append(con.execute("SELECT current_setting('checkpoint_threshold')").fetchall()[0][0])
+        if len(thresholds) == 1:
+            _one_pass_committed(con)
+            con.close()
+            raise duckdb.FatalException("FATAL Error: Failed: database has been invalidated")
+        return link_pending(con)
+
+    monkeypatch.setattr(linking, "link_pending", recorded)
+    summary = _link_step(db)
+    assert summary.linked == stored >= 20
+    wanted = int(steps.LINK_CHECKPOINT_WAL.removesuffix("MB")) * 10**6 / 2**20
+    assert [_mb(t) for t in thresholds] == pytest.approx([wanted, wanted], rel=0.01)
+    assert not Path(f"{db}.wal").exists()
+    assert _stored_links(db) == links

@@ -43,6 +43,12 @@ class PhaseError(StepError):
 # the factors of linking's planned DuckDB limit it is retried under (docs/measurements.md)
 LINK_LIMIT_STEPS = (1, 1.25, 1.5, 2, 4)
 
+# the write-ahead log DuckDB lets grow while linking before it checkpoints on a COMMIT: under DuckDB's
+# default (16 MB) a linking pass's links and recomputed procurements went past it every few passes, and
+# each checkpoint wrote the changed row groups again; a bigger log held more of the store in memory at
+# 400,000 notices. What is left is checkpointed when the step closes the store (docs/measurements.md)
+LINK_CHECKPOINT_WAL = "64MB"
+
 
 def _link_under_rising_limits(
     con: DuckDBPyConnection, limit: int, summary: IngestSummary, reopen: Callable[[], DuckDBPyConnection]
@@ -83,19 +89,19 @@ def _link_under_rising_limits(
 
 def link_phase(db_path: Path, summary: IngestSummary, console: Console) -> None:
     """Link every notice not linked yet into procurements. A failure is a warning: the notices are stored."""
-    from procurewatch.store.db import limit_memory, open_store
+    from procurewatch.store.db import limit_memory
 
     t0 = time.perf_counter()
     give_back_big_blocks()
     arrow_allocates_from_the_system()  # the Arrow tables of a pass are freed before the next
     console.print("linking the phases of each procurement …", highlight=False)
     try:
-        con = open_store(db_path)
+        con = _open_for_linking(db_path)
         try:
             (stored,) = con.execute("SELECT count(*) FROM notices").fetchall()[0]
             limit = limit_memory(con, stored)
             links = _links(con)
-            con = _link_under_rising_limits(con, limit, summary, lambda: open_store(db_path))
+            con = _link_under_rising_limits(con, limit, summary, lambda: _open_for_linking(db_path))
             summary.linked = _links(con) - links
         finally:
             con.close()
@@ -103,6 +109,14 @@ def link_phase(db_path: Path, summary: IngestSummary, console: Console) -> None:
         summary.warnings.append(f"linking failed (notices are stored; re-run ingest to retry): {exc!r}")
     summary.link_seconds = time.perf_counter() - t0
     organisation_phase(db_path, summary, console)
+
+
+def _open_for_linking(db_path: Path) -> DuckDBPyConnection:
+    from procurewatch.store.db import open_store
+
+    con = open_store(db_path)
+    con.execute(f"SET checkpoint_threshold = '{LINK_CHECKPOINT_WAL}'")
+    return con
 
 
 def organisation_phase(db_path: Path, summary: IngestSummary, console: Console) -> None:
