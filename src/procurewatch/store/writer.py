@@ -18,7 +18,6 @@ from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from procurewatch.store.arrow_tables import FILES_SCHEMA, SCHEMAS
 from procurewatch.store.db import (
@@ -136,6 +135,8 @@ class Batch:
 
 
 def _only_ids(tables: dict[str, pa.Table], keep: list[str]) -> dict[str, pa.Table]:
+    import pyarrow.compute as pc  # only for a notice given twice: the storing process spares loading it
+
     keep_set = pa.array(keep, pa.string())
     out: dict[str, pa.Table] = {}
     notices = tables["notices"]
