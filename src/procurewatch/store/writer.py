@@ -90,14 +90,11 @@ class Batch:
     ids: set[str] = field(default_factory=set)
     files: list[FileRow] = field(default_factory=list)
     whole: list[str] = field(default_factory=list)  # the named pieces added with every notice they hold
+    nbytes: int = 0  # the rows' size as Arrow tables (`pa.Table.nbytes`), summed as pieces are added
 
     @property
     def notices(self) -> int:
         return len(self.ids)
-
-    @property
-    def nbytes(self) -> int:
-        return sum(part.nbytes for parts in self.parts.values() for part in parts)
 
     def add(
         self,
@@ -105,8 +102,10 @@ class Batch:
         ids: list[str],
         name: str | None = None,
         part_files: dict[str, PartFile] | None = None,
+        sizes: dict[str, int] | None = None,
     ) -> None:
-        """Add a piece's rows: `tables`, or, given, its `part_files` (one a store table) instead."""
+        """Add a piece's rows: `tables` (each one's `nbytes` in `sizes`, when known), or, given, its
+        `part_files` (one a store table) instead."""
         if self.ids.isdisjoint(ids) and len(set(ids)) == len(ids):
             self.ids.update(ids)
             if name is not None:
@@ -118,9 +117,15 @@ class Batch:
             fresh = [i for i in dict.fromkeys(ids) if i not in self.ids]
             self.ids.update(fresh)
             pieces = _only_ids(tables, fresh)
+            sizes = None
         for table_name, piece in pieces.items():
-            if piece.rows if isinstance(piece, PartFile) else piece.num_rows:
+            if isinstance(piece, PartFile):
+                if piece.rows:
+                    self.parts[table_name].append(piece)
+                    self.nbytes += piece.nbytes
+            elif piece.num_rows:
                 self.parts[table_name].append(piece)
+                self.nbytes += sizes[table_name] if sizes is not None else piece.nbytes
 
     def rows(self) -> dict[str, list[Rows]]:
         """Each table's rows in the order they were added: consecutive Arrow tables as one table,
