@@ -24,7 +24,7 @@ COLUMNS = [
 @pytest.mark.parametrize("values", COLUMNS)
 def test_buffers_make_the_array_arrow_makes_of_the_list(values):
     packed = pickle.loads(pickle.dumps(string_buffers(values)))  # as a worker sends them
-    made = _array(packed, pa.string())
+    made, _ = _array(packed, pa.string())
     made.validate(full=True)
     assert made.equals(pa.array(values, pa.string()))
     assert made.null_count == values.count(None)
@@ -37,6 +37,6 @@ def test_values_that_are_not_utf8_text_in_a_list_stay_as_they_are(values):
 
 def test_signatures_become_one_binary_value_a_row():
     sigs = np.arange(12, dtype=np.uint32).reshape(3, 4)
-    made = _array(sigs, pa.binary())
+    made, _ = _array(sigs, pa.binary())
     assert made.type == pa.binary()
     assert made.to_pylist() == [row.tobytes() for row in sigs]

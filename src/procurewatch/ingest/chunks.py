@@ -4,7 +4,9 @@ and what linking compares of it (link/keys.py), made here so that linking never 
 
 Runs in worker processes (or inline). Pure apart from reading the small files it is handed and
 the package data the parser and detector load once per process; importable by name so a `spawn`
-pool can pickle a reference to `build_chunk`.
+pool can pickle a reference to `build_chunk`. The understanding (parser, detector, link keys) is
+imported where a chunk is built: the storing process imports this module to read `ChunkResult`s
+back, and with workers it never builds a chunk itself.
 """
 
 from __future__ import annotations
@@ -13,12 +15,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from procurewatch.ingest.reading import FileEnd, read_documents
-from procurewatch.link.keys import link_rows
 from procurewatch.model import Document, Notice, SkippedInput
-from procurewatch.pipeline import notices_or_errors
 from procurewatch.sources import InputFile
 from procurewatch.sources.lines import LineSlice, read_slice
-from procurewatch.store.plain_columns import plain_columns
 from procurewatch.store.string_buffers import string_buffers
 from procurewatch.store.tables import TABLE, PlainColumns
 
@@ -42,6 +41,8 @@ def build_chunk(
     field_map: dict[str, str] | None = None,
     slices: list[LineSlice] | None = None,
 ) -> ChunkResult:
+    from procurewatch.pipeline import notices_or_errors
+
     notices: list[Notice] = []
     errors: list[SkippedInput] = []
     per_path: Counter[str] = Counter()
@@ -96,6 +97,9 @@ def build_chunk(
 
 def notice_tables(notices: list[Notice]) -> dict[str, PlainColumns]:
     """The columns of every table of `store.tables.NOTICE_TABLES`, with these notices' rows."""
+    from procurewatch.link.keys import link_rows
+    from procurewatch.store.plain_columns import plain_columns
+
     own = plain_columns(notices)
     linked = own["notices"]
     keys = link_rows(*(linked[c] for c in ("id", "title", "body", "buyer", "project_code", "notice_type")))

@@ -29,7 +29,7 @@ from procurewatch.ingest.reading import CHUNK_DOCS, FileEnd, ReadStats, iter_chu
 from procurewatch.ingest.summary import IngestSummary, clear_skipped_list
 from procurewatch.model import SkippedInput
 from procurewatch.sources.ocr_pool import pages_read
-from procurewatch.store.arrow_tables import to_tables
+from procurewatch.store.arrow_tables import sized_tables
 from procurewatch.store.db import open_store, over_limit_note
 from procurewatch.store.writer import BackgroundWriter, Batch, FileRow, PartFile, StoreWriter, done_files
 
@@ -50,8 +50,9 @@ def store_phase(
             paths, field_map, done_files(step.con), step.stats, chunk_docs=min(CHUNK_DOCS, batch_size)
         )
         built = (
-            Built(to_tables(result.columns), result.ids, result.per_path, result.errors, finished, used)
+            Built(tables, result.ids, result.per_path, result.errors, finished, used, sizes=sizes)
             for result, finished, used in ordered_results(chunks, workers, field_map, summary.notes.append)
+            for tables, sizes in [sized_tables(result.columns)]
         )
         with progress_bar(console) as progress:
             task = progress.add_task("reading", total=None)
@@ -107,6 +108,7 @@ class Built:
     workers: int
     name: str | None = None  # a cluster shard's id, for the shards stored whole (store_built)
     part_files: dict[str, PartFile] | None = None  # a cluster shard's rows on disk, instead of `tables`
+    sizes: dict[str, int] | None = None  # each table's `nbytes`, when known (counted as it was made)
 
 
 @dataclass
@@ -142,7 +144,7 @@ def store_built(
     try:
         for piece in built:
             summary.workers = max(summary.workers, piece.workers)
-            batch.add(piece.tables, piece.ids, piece.name, piece.part_files)
+            batch.add(piece.tables, piece.ids, piece.name, piece.part_files, piece.sizes)
             summary.notices_seen += len(piece.ids)
             for path, count in piece.per_path.items():
                 tallies[path].notices += count

@@ -43,36 +43,67 @@ def _empty(name: str) -> pa.Table:
 
 def to_tables(columns: dict[str, PlainColumns]) -> dict[str, pa.Table]:
     """Arrow tables of these tables' columns."""
-    return {name: to_table(name, cols) for name, cols in columns.items()}
+    return sized_tables(columns)[0]
+
+
+def sized_tables(columns: dict[str, PlainColumns]) -> tuple[dict[str, pa.Table], dict[str, int]]:
+    """Arrow tables of these tables' columns, and each one's `nbytes`, counted from the buffers as they
+    are made: Arrow's own count walks every column again."""
+    tables: dict[str, pa.Table] = {}
+    sizes: dict[str, int] = {}
+    for name, cols in columns.items():
+        tables[name], sizes[name] = _sized_table(name, cols)
+    return tables, sizes
 
 
 def to_table(name: str, columns: PlainColumns) -> pa.Table:
+    return _sized_table(name, columns)[0]
+
+
+def _sized_table(name: str, columns: PlainColumns) -> tuple[pa.Table, int]:
     schema = SCHEMAS[name]
     if _length(columns[schema.names[0]]) == 0:  # most chunks have no row of the rarer tables
-        return _empty(name)
-    return pa.Table.from_arrays([_array(columns[f.name], f.type) for f in schema], schema=schema)
+        return _empty(name), 0
+    arrays: list[pa.Array] = []
+    nbytes = 0
+    for f in schema:
+        array, size = _array(columns[f.name], f.type)
+        arrays.append(array)
+        nbytes += size
+    return pa.Table.from_arrays(arrays, schema=schema), nbytes
 
 
 def _length(values: Values) -> int:
     return values.length if isinstance(values, StringBuffers) else len(values)
 
 
-def _array(values: Values, kind: pa.DataType) -> pa.Array:
+def _array(values: Values, kind: pa.DataType) -> tuple[pa.Array, int]:
+    """The array of `values`, and the bytes of buffer it references (Arrow's `nbytes`)."""
     if isinstance(values, StringBuffers):
         validity = None if values.validity is None else pa.py_buffer(values.validity)
         buffers = [validity, pa.py_buffer(values.offsets), pa.py_buffer(values.data)]
-        return pa.Array.from_buffers(kind, values.length, buffers, null_count=values.nulls)
+        array = pa.Array.from_buffers(kind, values.length, buffers, null_count=values.nulls)
+        return array, len(values.validity or b"") + _OFFSET_BYTES * values.length + len(values.data)
     if isinstance(values, np.ndarray) and values.ndim == 2:  # one binary value a row
         width = values.shape[1] * values.itemsize
         if (len(values) + 1) * width > _MAX_OFFSET:
-            return _large_binary(values, width).cast(kind)
+            array = _large_binary(values, width).cast(kind)
+            return array, array.nbytes
         offsets = np.arange(0, (len(values) + 1) * width, width, dtype=np.int32)
         data = np.ascontiguousarray(values).tobytes()
-        return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
-    return pa.array(values, kind)
+        array = pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+        return array, _OFFSET_BYTES * len(values) + len(data)
+    array = pa.array(values, kind)
+    if kind not in _FIXED_WIDTH:
+        return array, array.nbytes
+    bitmap = -(-len(array) // 8)
+    data = bitmap if kind == pa.bool_() else len(array) * kind.byte_width
+    return array, data + (bitmap if array.buffers()[0] is not None else 0)
 
 
 _MAX_OFFSET = 2**31 - 1  # a binary array's offsets are int32
+_OFFSET_BYTES = 4  # Arrow counts one offset a value of a string or binary array (not the last one)
+_FIXED_WIDTH = {pa.bool_(), pa.int16(), pa.int32(), pa.int64(), pa.float64()}
 
 
 def _large_binary(values: np.ndarray, width: int) -> pa.Array:

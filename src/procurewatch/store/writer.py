@@ -18,7 +18,6 @@ from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from procurewatch.store.arrow_tables import FILES_SCHEMA, SCHEMAS
 from procurewatch.store.db import (
@@ -91,14 +90,11 @@ class Batch:
     ids: set[str] = field(default_factory=set)
     files: list[FileRow] = field(default_factory=list)
     whole: list[str] = field(default_factory=list)  # the named pieces added with every notice they hold
+    nbytes: int = 0  # the rows' size as Arrow tables (`pa.Table.nbytes`), summed as pieces are added
 
     @property
     def notices(self) -> int:
         return len(self.ids)
-
-    @property
-    def nbytes(self) -> int:
-        return sum(part.nbytes for parts in self.parts.values() for part in parts)
 
     def add(
         self,
@@ -106,8 +102,10 @@ class Batch:
         ids: list[str],
         name: str | None = None,
         part_files: dict[str, PartFile] | None = None,
+        sizes: dict[str, int] | None = None,
     ) -> None:
-        """Add a piece's rows: `tables`, or, given, its `part_files` (one a store table) instead."""
+        """Add a piece's rows: `tables` (each one's `nbytes` in `sizes`, when known), or, given, its
+        `part_files` (one a store table) instead."""
         if self.ids.isdisjoint(ids) and len(set(ids)) == len(ids):
             self.ids.update(ids)
             if name is not None:
@@ -119,9 +117,15 @@ class Batch:
             fresh = [i for i in dict.fromkeys(ids) if i not in self.ids]
             self.ids.update(fresh)
             pieces = _only_ids(tables, fresh)
+            sizes = None
         for table_name, piece in pieces.items():
-            if piece.rows if isinstance(piece, PartFile) else piece.num_rows:
+            if isinstance(piece, PartFile):
+                if piece.rows:
+                    self.parts[table_name].append(piece)
+                    self.nbytes += piece.nbytes
+            elif piece.num_rows:
                 self.parts[table_name].append(piece)
+                self.nbytes += sizes[table_name] if sizes is not None else piece.nbytes
 
     def rows(self) -> dict[str, list[Rows]]:
         """Each table's rows in the order they were added: consecutive Arrow tables as one table,
@@ -136,6 +140,8 @@ class Batch:
 
 
 def _only_ids(tables: dict[str, pa.Table], keep: list[str]) -> dict[str, pa.Table]:
+    import pyarrow.compute as pc  # only for a notice given twice: the storing process spares loading it
+
     keep_set = pa.array(keep, pa.string())
     out: dict[str, pa.Table] = {}
     notices = tables["notices"]
