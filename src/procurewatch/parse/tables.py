@@ -194,8 +194,8 @@ def _two_label_lines(text: str) -> bool:
     """Whether at least two lines of `text` are a label alone (the least a header drawn as lines has). Only
     the lines that hold a character of `_label_markers` are read: no other line can be a label."""
     seen = 0
-    markers = _label_markers()
-    found = markers.search(text)
+    label_marker = _label_markers()
+    found = label_marker.search(text)
     while found is not None:
         start = text.rfind("\n", 0, found.start()) + 1
         end = text.find("\n", found.start())
@@ -211,7 +211,7 @@ def _two_label_lines(text: str) -> bool:
                 return True
         if end < 0:
             break
-        found = markers.search(text, end + 1)
+        found = label_marker.search(text, end + 1)
     return False
 
 
