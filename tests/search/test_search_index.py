@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import cast
 
+import pyarrow as pa
 import pytest
+import tantivy
 from tests.corpus import ROWS, Row, build_store
 
 from procurewatch.search.index import (
+    FACET_FIELDS,
     SearchError,
+    _add_batch,
     index_dir_for,
     parse_user_query,
     rebuild_index,
@@ -116,3 +121,65 @@ def test_sync_is_incremental_and_drops_notices_gone_from_the_store(tmp_path):
     assert "n-award-1" not in ids(db, "人脸")
     shutil.rmtree(index_dir_for(db))
     assert rebuild_index(db) == 3
+
+
+class _Recorder:
+    """A writer that keeps the documents it is given."""
+
+    def __init__(self) -> None:
+        self.docs: list[dict[str, list[object]]] = []
+
+    def add_document(self, doc: tantivy.Document) -> None:
+        self.docs.append(doc.to_dict())
+
+
+def test_a_notices_document_holds_its_values_and_leaves_out_missing_ones():
+
+    names = ["id", "key", "year", "text", "day", "relevant", *FACET_FIELDS]
+    scalars = {"country": ["CN", None], "province": ["浙江", None], "notice_type": ["tender", None]}
+    scalars |= {"language": ["zh", None], "buyer": ["杭州市公安局", None], "city": [None, "杭州"]}
+    lists = {"category": [["cctv", None], None], "vendor": [[], ["hikvision", "dahua"]]}
+    lists |= {"buyer_type": [["police"], []]}
+    columns = [
+        pa.array(["n-1", "n-2"]),
+        pa.array([7, 8], pa.uint64()),
+        pa.array([2024, None], pa.int64()),
+        pa.array(["", ""]),
+        pa.array([19800, None], pa.int32()),
+        pa.array([True, None]),
+        *[
+            pa.array(scalars[name]) if name in scalars else pa.array(lists[name], pa.list_(pa.string()))
+            for name in FACET_FIELDS
+        ],
+    ]
+    recorder = _Recorder()
+    writer = cast(tantivy.IndexWriter, recorder)
+    batch = pa.RecordBatch.from_arrays(columns, names)
+    assert _add_batch(writer, batch, ["a b", "c"], ["人脸 ", ""], False) == 2
+    assert recorder.docs == [
+        {
+            "id": ["n-1"],
+            "seg": ["a b"],
+            "bigram": ["人脸 "],
+            "key": [7],
+            "year": [2024],
+            "day": [19800],
+            "relevant": [1],
+            "country": ["CN"],
+            "province": ["浙江"],
+            "notice_type": ["tender"],
+            "language": ["zh"],
+            "buyer": ["杭州市公安局"],
+            "category": ["cctv"],
+            "buyer_type": ["police"],
+        },
+        {
+            "id": ["n-2"],
+            "seg": ["c"],
+            "bigram": [""],
+            "key": [8],
+            "relevant": [0],
+            "city": ["杭州"],
+            "vendor": ["hikvision", "dahua"],
+        },
+    ]

@@ -267,35 +267,49 @@ def _add_batch(
     bigrams: list[str],
     replace: bool,
 ) -> int:
+    """Each notice's document, built value by value: tantivy-py's Document constructor guesses each
+    keyword argument's type, which costs more than the typed `add_*` calls. A document's values are
+    kept by field name, so the order they are added in changes nothing indexed."""
     ids = batch.column(0).to_pylist()
     keys = batch.column(1).to_pylist()
     years = batch.column(2).to_pylist()
     days = batch.column(4).to_pylist()
     relevant = batch.column(5).to_pylist()
-    facets = [(name, batch.column(6 + i).to_pylist()) for i, name in enumerate(FACET_FIELDS)]
-    for row, (notice_id, key, year) in enumerate(zip(ids, keys, years, strict=True)):
+    columns = [(name, batch.column(6 + i)) for i, name in enumerate(FACET_FIELDS)]
+    # one value or none a notice, or a list of values (category, vendor, buyer_type)
+    single = [(name, column.to_pylist()) for name, column in columns if not _is_list(column.type)]
+    several = [(name, column.to_pylist()) for name, column in columns if _is_list(column.type)]
+    rows = zip(ids, keys, years, days, relevant, segs, bigrams, strict=True)
+    for row, (notice_id, key, year, day, is_relevant, seg, bigram) in enumerate(rows):
         if replace:
             writer.delete_documents_by_term("id", notice_id)
-        seg = segs[row]
+        doc = tantivy.Document()
+        doc.add_text("id", notice_id)
         if isinstance(seg, str):
-            doc = tantivy.Document(id=notice_id, seg=seg, bigram=bigrams[row])
+            doc.add_text("seg", seg)
         else:  # words tantivy's analyzer lower-cased (tokens.lowered_words)
-            doc = tantivy.Document(id=notice_id)
             doc.add_pre_tokenized_text("seg", seg)
-            doc.add_text("bigram", bigrams[row])
+        doc.add_text("bigram", bigram)
         doc.add_unsigned("key", key)
         if year is not None:
             doc.add_integer("year", year)
-        if days[row] is not None:
-            doc.add_integer("day", days[row])
-        doc.add_unsigned("relevant", int(bool(relevant[row])))
-        for name, values in facets:
+        if day is not None:
+            doc.add_integer("day", day)
+        doc.add_unsigned("relevant", 1 if is_relevant else 0)
+        for name, values in single:
             value = values[row]
-            for item in value if isinstance(value, list) else [value]:
+            if value is not None:
+                doc.add_text(name, value)
+        for name, values in several:
+            for item in values[row] or ():
                 if item is not None:
                     doc.add_text(name, item)
         writer.add_document(doc)
     return len(ids)
+
+
+def _is_list(kind: pa.DataType) -> bool:
+    return pa.types.is_list(kind) or pa.types.is_large_list(kind)
 
 
 @contextmanager
