@@ -30,11 +30,15 @@ WORKER_GC_THRESHOLD = 20_000
 
 
 def start_worker() -> None:
-    """A pool's initializer: Ctrl-C is handled once, by the main process, which stops the pool; the
-    cyclic garbage collector runs after WORKER_GC_THRESHOLD allocations, not 700."""
+    """A pool's initializer: Ctrl-C is handled once, by the main process, which stops the pool."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    gc.set_threshold(WORKER_GC_THRESHOLD, *gc.get_threshold()[1:])
+    collect_as_workers_do()
     end_with_the_parent()
+
+
+def collect_as_workers_do() -> None:
+    """Run the cyclic garbage collector after WORKER_GC_THRESHOLD allocations, not 700."""
+    gc.set_threshold(WORKER_GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
 PR_SET_PDEATHSIG = 1  # prctl option, from Linux's prctl.h
