@@ -1,5 +1,6 @@
 """Worker processes of a pool (ingest/pool.py, search/cutting.py): how many cores this process may use,
-and what each worker does when it starts (leave Ctrl-C to the process that started it, and end with it);
+and what each worker does when it starts (leave Ctrl-C to the process that started it, end with it,
+and collect cyclic garbage less often);
 and the environment of a child `python -m procurewatch…` (ingest/steps.py, search/segment_merge.py).
 """
 
