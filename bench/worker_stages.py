@@ -12,7 +12,9 @@ detect (detect/), and the chunk's tables (store/plain_columns.py, link/keys.py l
 string columns packed as the workers send them) a chunk of ingest's size at a time. Before timing, the
 process warms up on `--warm` other records (those after the measured ones, or the last ones of
 `--warm-from`), so that data files are loaded and caches hold what a long ingest's would; each measured
-record is then met once, as in an ingest.
+record is then met once, as in an ingest. The garbage collector is set as the tree's workers set it
+(processes.py); this process holds every record, Document and Notice at once, so its full collections
+cost more than a worker's, which holds a chunk's.
 """
 
 from __future__ import annotations
@@ -57,6 +59,12 @@ def run_stages(path: Path, n: int, warm: int, warm_from: Path | None) -> dict[st
     from procurewatch.sources.fields import record_to_document
     from procurewatch.store.plain_columns import plain_columns
 
+    try:  # the workers' garbage collector runs less often than Python's default, where the tree says so
+        from procurewatch.processes import collect_as_workers_do
+
+        collect_as_workers_do()
+    except ImportError:
+        pass
     try:  # the workers detect a batch of notices with their texts folded together, where the tree can
         from procurewatch.detect.detector import detection_texts
     except ImportError:
