@@ -3,6 +3,7 @@ local ingest gives: the same notices and rows, the same files, the same procurem
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -24,6 +25,7 @@ from procurewatch.ingest.reading import ReadStats
 from procurewatch.ingest.runner import run_ingest
 from procurewatch.ingest.shards import Shard, build_shard, plan_shards
 from procurewatch.link import components
+from procurewatch.processes import WORKER_GC_THRESHOLD
 from procurewatch.query.filters import Filters
 from procurewatch.report.tables import build_report
 from procurewatch.store.db import memory_limit_for
@@ -286,6 +288,19 @@ def test_a_report_is_whole_or_absent(
     assert not (tmp_path / "parts" / shard.id / shards.REPORT).exists()
     assert shards.finished_shards(dataset, [shard.id]) == set()
     assert build_shard(shard, None, dataset).notices > 0
+
+
+def test_a_worker_building_a_shard_collects_garbage_as_a_pools_worker_does(
+    tmp_path: Path, small_shards: None
+) -> None:
+    corpus = write_mixed_corpus(tmp_path / "corpus")
+    shard = next(item for item in plan_shards([corpus], {}, ReadStats()) if isinstance(item, Shard))
+    before = gc.get_threshold()
+    try:
+        assert build_shard(shard, None, str(tmp_path / "parts")).notices > 0
+        assert gc.get_threshold() == (WORKER_GC_THRESHOLD, *before[1:])
+    finally:
+        gc.set_threshold(*before)
 
 
 def test_a_report_left_half_written_has_its_shard_built_again(tmp_path: Path, small_shards: None) -> None:

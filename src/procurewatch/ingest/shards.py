@@ -41,6 +41,7 @@ from procurewatch.ingest.reading import (
     read_documents,
 )
 from procurewatch.model import Document, SkippedInput
+from procurewatch.processes import collect_as_workers_do
 from procurewatch.search.shard_index import SegmentBuilder, segment_folder
 from procurewatch.sources import InputFile, iter_input_files
 from procurewatch.sources.attachments import link_attachments
@@ -191,6 +192,7 @@ def build_shard(
 ) -> ShardReport:
     """Build one shard's notices into Parquet part files under `dataset` (on a worker), and into a search
     index segment keyed from `first_key` on (none without it)."""
+    collect_as_workers_do()  # a Dask worker builds chunks as a pool's worker does
     fs, root = fsspec.core.url_to_fs(dataset)
     folder = f"{root.rstrip('/')}/{shard.id}"
     finished = readable_report(dataset, shard.id)
