@@ -287,13 +287,21 @@ class StepProcess:
 
 
 def _prepare(phase: str) -> None:
-    """Import what `phase` needs, before its request comes."""
+    """Import what `phase` needs, and for linking load the tables it reads from the knowledge files,
+    before its request comes."""
     if phase == "store":
         import procurewatch.ingest.storing
-    else:
-        import procurewatch.entities.build
-        import procurewatch.link.run
-        import procurewatch.store.db  # noqa: F401
+
+        return
+    import procurewatch.entities.build
+    import procurewatch.link.run
+    import procurewatch.store.db  # noqa: F401
+    from procurewatch.entities.resolve import place_names, vendor_alias_keys
+    from procurewatch.link.keys import normalise_many
+
+    normalise_many(["招标"])  # its character tables
+    vendor_alias_keys()
+    place_names()
 
 
 def _child_main(argv: list[str]) -> int:
