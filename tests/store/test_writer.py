@@ -469,13 +469,3 @@ def test_a_part_file_without_its_arrow_size_is_measured_by_reading_it(tmp_path: 
     for name, part in parts.items():
         assert part.nbytes == pq.read_table(part.path).nbytes
         assert part.nbytes == pytest.approx(tables[name].nbytes, rel=0.1, abs=64)
-
-
-def test_a_second_writer_on_the_same_store_keeps_the_block_memory_and_writes(tmp_path: Path) -> None:
-    con = open_store(tmp_path / "store.duckdb")
-    StoreWriter(con).write(batch_of(plain_notice("n1")))
-    second = StoreWriter(con)  # DuckDB refuses to shrink its block memory: the same size is set again
-    assert second.write(batch_of(plain_notice("n2"))) == 1
-    [(kept,)] = con.execute("SELECT current_setting('block_allocator_memory')").fetchall()
-    assert kept != "0 bytes"
-    assert con.execute("SELECT count(*) FROM notices").fetchall() == [(2,)]

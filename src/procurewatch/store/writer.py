@@ -179,12 +179,6 @@ DUCKDB_CHECKPOINT_THRESHOLD = "4GB"  # DuckDB's own, then only a backstop
 # Notices in batches waiting to be written (see BackgroundWriter).
 WRITE_AHEAD_NOTICES = 8_000
 
-# Memory DuckDB keeps for its buffer blocks once it has used it (its block allocator): the rows the writer
-# appends, writes out past the memory limit and reads back at each checkpoint pass through the same blocks,
-# which otherwise go back to the system and come again as fresh pages (docs/measurements.md). Pages of it
-# DuckDB never touches are never resident: the storing limit (store/db.py) bounds what it uses.
-BLOCK_MEMORY = "128MB"
-
 
 class StoreWriter:
     """Commits batches to an open store connection, with DuckDB's memory following the store's size.
@@ -398,7 +392,6 @@ def _writing_settings(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("SET python_enable_replacements = true")
     con.execute("SET python_scan_all_frames = true")  # a wrapped connection runs the query a frame down
     con.execute(f"SET checkpoint_threshold = '{DUCKDB_CHECKPOINT_THRESHOLD}'")
-    con.execute(f"SET block_allocator_memory = '{BLOCK_MEMORY}'")
 
 
 def _read_parquet(paths: tuple[str, ...]) -> str:
