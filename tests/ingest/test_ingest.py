@@ -16,8 +16,10 @@ from procurewatch.ingest import reading
 from procurewatch.ingest import runner as ingest_module
 from procurewatch.ingest import steps as phases
 from procurewatch.ingest.runner import input_bytes, run_ingest
+from procurewatch.ingest.storing import store_phase
 from procurewatch.model import Notice
 from procurewatch.pipeline import extract
+from procurewatch.store.db import open_store
 from procurewatch.store.writer import StoreWriter
 
 from .corpus import (
@@ -232,6 +234,56 @@ def test_a_usage_error_in_a_phase_process_reaches_the_caller(tmp_path: Path) -> 
     not_a_store.write_bytes(b"this is not a DuckDB file" * 100)
     with pytest.raises(StoreError, match="cannot open"):
         run_ingest([corpus], not_a_store, console=quiet(), workers=1, isolate=True)
+
+
+def test_storing_tells_when_every_input_is_read_while_the_store_is_still_open(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus")
+    db = tmp_path / "store.duckdb"
+    stored_then: list[int] = []
+
+    def read() -> None:  # told before the batch (the whole corpus here) is written
+        con = open_store(db)  # in this process: DuckDB's instance, shared with the storing step
+        stored_then.append(con.execute("SELECT count(*) FROM notices").fetchall()[0][0])
+        con.close()
+
+    summary = store_phase([corpus], db, {}, 2000, 1, quiet(), when_read=read)
+    assert stored_then == [0]
+    assert count(db, "SELECT count(*) FROM notices") == summary.notices_added > 0
+
+
+def test_a_step_process_started_early_ends_cleanly_when_never_sent_its_request() -> None:
+    step = phases.StepProcess("link", quiet=True)
+    step.end()
+    assert step._child.returncode == 0
+
+
+def test_the_storing_process_says_when_it_has_read_everything(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus")
+    request = {
+        "paths": [str(corpus)],
+        "db_path": str(tmp_path / "store.duckdb"),
+        "field_map": {},
+        "batch_size": 2000,
+        "workers": 1,
+    }
+    store = phases.StepProcess("store", quiet=True, tells_when_read=True)
+    try:
+        store.send(request)
+        assert store.wait_until_read()
+        added = store.result().notices_added
+        assert added == count(tmp_path / "store.duckdb", "SELECT count(*) FROM notices") > 0
+    finally:
+        store.end()
+    not_a_store = tmp_path / "not-a-store.duckdb"
+    not_a_store.write_bytes(b"this is not a DuckDB file" * 100)
+    failing = phases.StepProcess("store", quiet=True, tells_when_read=True)
+    try:  # a storing process that fails before reading everything says nothing: its error is its result
+        failing.send({**request, "db_path": str(not_a_store)})
+        assert not failing.wait_until_read()
+        with pytest.raises(StoreError, match="cannot open"):
+            failing.result()
+    finally:
+        failing.end()
 
 
 def test_input_bytes_counts_until_enough_and_a_small_corpus_stays_below_the_threshold(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from rich.console import Console
 
 from procurewatch.errors import NoInputsError
-from procurewatch.ingest.steps import index_phase, link_phase, run_in_child
+from procurewatch.ingest.steps import index_phase, link_phase, store_then_link_in_children
 from procurewatch.ingest.summary import IngestSummary, print_summary
 from procurewatch.model import SkippedInput
 from procurewatch.sources.files import iter_input_files
@@ -73,8 +73,7 @@ def run_ingest(
         }
         # a child process can only write to the terminal: silent when the caller's console goes elsewhere
         quiet = console.quiet or console.file not in (sys.stderr, sys.stdout)
-        summary = run_in_child("store", request, quiet)
-        summary = run_in_child("link", {**request, "summary": summary.to_json()}, quiet)
+        summary = store_then_link_in_children(request, quiet)
     else:
         from procurewatch.ingest.storing import store_phase
 

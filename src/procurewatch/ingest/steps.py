@@ -6,12 +6,14 @@ ingest stack up (what storing leaves stays under linking's peak, and linking's u
 So `run_ingest` runs storing and linking each in a child process started
 for it (`python -m procurewatch.ingest.steps <phase> <result file>`, the request as JSON on stdin,
 the summary as JSON in the result file; the child's messages go to the same terminal) and indexes
-in its own process, which has loaded nothing heavy until then.
+in its own process, which has loaded nothing heavy until then. The linking process starts while
+storing writes its last batches, and imports what it needs until storing's summary comes.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -48,6 +50,11 @@ LINK_LIMIT_STEPS = (1, 1.25, 1.5, 2, 4)
 # each checkpoint wrote the changed row groups again; a bigger log held more of the store in memory at
 # 400,000 notices. What is left is checkpointed when the step closes the store (docs/measurements.md)
 LINK_CHECKPOINT_WAL = "64MB"
+
+# Memory DuckDB keeps for its buffer blocks once it has used it while linking (its block allocator): each
+# pass's temporary tables and hash tables are otherwise given back to the system and come again as fresh
+# pages (docs/measurements.md). Pages DuckDB never touches are never resident.
+LINK_BLOCK_MEMORY = "160MB"
 
 
 def _link_under_rising_limits(
@@ -116,6 +123,7 @@ def _open_for_linking(db_path: Path) -> DuckDBPyConnection:
 
     con = open_store(db_path)
     con.execute(f"SET checkpoint_threshold = '{LINK_CHECKPOINT_WAL}'")
+    con.execute(f"SET block_allocator_memory = '{LINK_BLOCK_MEMORY}'")
     return con
 
 
@@ -155,8 +163,11 @@ def index_phase(db_path: Path, summary: IngestSummary, console: Console) -> None
     summary.index_seconds = time.perf_counter() - t0
 
 
-def run_phase(phase: str, request: dict[str, Any], console: Console) -> IngestSummary:
-    """Run `phase` here on a request as `run_in_child` sends it."""
+def run_phase(
+    phase: str, request: dict[str, Any], console: Console, when_read: Callable[[], None] | None = None
+) -> IngestSummary:
+    """Run `phase` here on a request as `StepProcess` sends it; `when_read` is called once storing has
+    read every input (its workers have ended)."""
     db_path = Path(request["db_path"])
     if phase == "store":
         from procurewatch.ingest.storing import store_phase
@@ -168,6 +179,7 @@ def run_phase(phase: str, request: dict[str, Any], console: Console) -> IngestSu
             request["batch_size"],
             request["workers"],
             console,
+            when_read,
         )
     summary = IngestSummary.from_json(request["summary"])
     link_phase(db_path, summary, console)
@@ -177,46 +189,156 @@ def run_phase(phase: str, request: dict[str, Any], console: Console) -> IngestSu
 # ---------------------------------------------------------------- in a child process
 
 
-def run_in_child(phase: str, request: dict[str, Any], quiet: bool) -> IngestSummary:
-    """Run `phase` in a new Python process and return its summary.
+def store_then_link_in_children(request: dict[str, Any], quiet: bool) -> IngestSummary:
+    """Store, then link, each in a process of its own; return the summary of both.
 
-    Raises the child's IngestUsageError (same class and message), KeyboardInterrupt when the run is
-    interrupted (the child, in the same process group, stops on the same Ctrl-C), and PhaseError
-    when the child ends without a result."""
-    with tempfile.TemporaryDirectory(prefix="procurewatch-phase-") as folder:
-        result_file = Path(folder) / "result.json"
-        command = [sys.executable, "-m", "procurewatch.ingest.steps", phase, str(result_file)]
-        child = subprocess.Popen(command, stdin=subprocess.PIPE, env=child_environment())
+    The linking process is started once the storing process's workers have ended (their memory is
+    given back), while it writes and checkpoints its last batches on one core: it imports what
+    linking needs meanwhile, and gets its request (with storing's summary) when storing is done."""
+    store = StepProcess("store", quiet, tells_when_read=True)
+    link: StepProcess | None = None
+    try:
+        store.send(request)
+        if store.wait_until_read():
+            link = StepProcess("link", quiet)
+        summary = store.result()
+        link = link or StepProcess("link", quiet)
+        link.send({**request, "summary": summary.to_json()})
+        return link.result()
+    finally:
+        for step in (store, link):
+            if step is not None:
+                step.end()
+
+
+class StepProcess:
+    """A step run in a new Python process (`python -m procurewatch.ingest.steps <phase> <result file>`),
+    started before its request is sent: it imports what its phase needs while it waits for it.
+
+    With `tells_when_read`, the process says when it has read every input (for storing: its workers
+    have ended) through a pipe, `wait_until_read`."""
+
+    def __init__(self, phase: str, quiet: bool, tells_when_read: bool = False) -> None:
+        self.phase = phase
+        self.quiet = quiet
+        self._folder = tempfile.TemporaryDirectory(prefix="procurewatch-phase-")
+        self._result_file = Path(self._folder.name) / "result.json"
+        self._read_end: int | None = None
+        command = [sys.executable, "-m", "procurewatch.ingest.steps", phase, str(self._result_file)]
+        write_end = None
+        if tells_when_read:
+            self._read_end, write_end = os.pipe()
+            command.append(str(write_end))
         try:
-            child.communicate(json.dumps({**request, "quiet": quiet}).encode("utf-8"))
+            self._child = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                env=child_environment(),
+                pass_fds=() if write_end is None else (write_end,),
+            )
+        finally:
+            if write_end is not None:
+                os.close(write_end)  # the child holds it now: its end (or exit) is what the parent reads
+
+    def send(self, request: dict[str, Any]) -> None:
+        """Hand the process its request (a process that has ended already is found out by `result`)."""
+        stdin = self._child.stdin
+        assert stdin is not None
+        with suppress(BrokenPipeError):
+            stdin.write(json.dumps({**request, "quiet": self.quiet}).encode("utf-8"))
+        with suppress(BrokenPipeError):
+            stdin.close()
+
+    def wait_until_read(self) -> bool:
+        """Block until the process has read every input (True), or has ended before saying so."""
+        if self._read_end is None:
+            return False
+        told = os.read(self._read_end, 1) != b""  # nothing once the process has ended
+        os.close(self._read_end)
+        self._read_end = None
+        return told
+
+    def result(self) -> IngestSummary:
+        """The step's summary once the process has ended. Raises the child's IngestUsageError (same class
+        and message), KeyboardInterrupt when the run is interrupted (the child, in the same process group,
+        stops on the same Ctrl-C), and PhaseError when the child ends without a result."""
+        try:
+            self._child.wait()
         except KeyboardInterrupt:
-            child.wait()
+            self._child.wait()
             raise
-        if child.returncode in (130, -2):
+        if self._child.returncode in (130, -2):
             raise KeyboardInterrupt
-        if child.returncode != 0 or not result_file.exists():
-            raise PhaseError(f"the {phase} process ended with exit code {child.returncode} and no result")
-        result = json.loads(result_file.read_text(encoding="utf-8"))
-    if "error" in result:
-        kind = getattr(errors, result["error"]["kind"], errors.UsageError)
-        raise kind(result["error"]["message"])
-    return IngestSummary.from_json(result["summary"])
+        if self._child.returncode != 0 or not self._result_file.exists():
+            raise PhaseError(
+                f"the {self.phase} process ended with exit code {self._child.returncode} and no result"
+            )
+        result = json.loads(self._result_file.read_text(encoding="utf-8"))
+        if "error" in result:
+            kind = getattr(errors, result["error"]["kind"], errors.UsageError)
+            raise kind(result["error"]["message"])
+        return IngestSummary.from_json(result["summary"])
+
+    def end(self) -> None:
+        """Let the process end (one never sent its request reads nothing and ends) and remove its files."""
+        stdin = self._child.stdin
+        if stdin is not None and not stdin.closed:
+            with suppress(BrokenPipeError):
+                stdin.close()
+        self._child.wait()
+        if self._read_end is not None:
+            os.close(self._read_end)
+            self._read_end = None
+        self._folder.cleanup()
+
+
+def _prepare(phase: str) -> None:
+    """Import what `phase` needs, and for linking load the tables it reads from the knowledge files,
+    before its request comes."""
+    if phase == "store":
+        import procurewatch.ingest.storing
+
+        return
+    import procurewatch.entities.build
+    import procurewatch.link.run
+    import procurewatch.store.db  # noqa: F401
+    from procurewatch.entities.resolve import place_names, vendor_alias_keys
+    from procurewatch.link.keys import normalise_many
+
+    normalise_many(["招标"])  # its character tables
+    vendor_alias_keys()
+    place_names()
 
 
 def _child_main(argv: list[str]) -> int:
-    phase, result_file = argv
-    request = json.loads(sys.stdin.buffer.read())
-    console = Console(stderr=True, quiet=bool(request.get("quiet")))
+    phase, result_file, *tell_fd = argv
     try:
-        result: dict[str, Any] = {"summary": run_phase(phase, request, console).to_json()}
-    except errors.UsageError as exc:
-        result = {"error": {"kind": type(exc).__name__, "message": str(exc)}}
+        _prepare(phase)
+        raw = sys.stdin.buffer.read()
+        if not raw:  # the parent gave up before sending the request
+            return 0
+        request = json.loads(raw)
+        console = Console(stderr=True, quiet=bool(request.get("quiet")))
+        when_read = _teller(int(tell_fd[0])) if tell_fd else None
+        try:
+            result: dict[str, Any] = {"summary": run_phase(phase, request, console, when_read).to_json()}
+        except errors.UsageError as exc:
+            result = {"error": {"kind": type(exc).__name__, "message": str(exc)}}
     except KeyboardInterrupt:
         return 130
     written = Path(result_file).with_suffix(".tmp")
     written.write_text(json.dumps(result), encoding="utf-8")
     written.replace(result_file)
     return 0
+
+
+def _teller(fd: int) -> Callable[[], None]:
+    def tell() -> None:
+        with suppress(OSError):
+            os.write(fd, b"r")
+            os.close(fd)
+
+    return tell
 
 
 if __name__ == "__main__":

@@ -41,8 +41,11 @@ def store_phase(
     batch_size: int,
     workers: int,
     console: Console,
+    when_read: Callable[[], None] | None = None,
 ) -> IngestSummary:
-    """Store every notice under `paths`; the summary says what was read, added and skipped."""
+    """Store every notice under `paths`; the summary says what was read, added and skipped.
+    `when_read` is called once every input is read and understood (the workers have ended), before
+    the last batches are written."""
     arrow_allocates_from_the_system()
     with storing_step(db_path) as step:
         summary = step.summary
@@ -54,10 +57,18 @@ def store_phase(
             for result, finished, used in ordered_results(chunks, workers, field_map, summary.notes.append)
             for tables, sizes in [sized_tables(result.columns)]
         )
+        if when_read is not None:
+            built = _then(built, when_read)
         with progress_bar(console) as progress:
             task = progress.add_task("reading", total=None)
             store_built(built, step.writer, batch_size, summary, progress, task, step.stats)
     return summary
+
+
+def _then(items: Iterator[Built], after: Callable[[], None]) -> Iterator[Built]:
+    """`items`, then `after()` once they are exhausted."""
+    yield from items
+    after()
 
 
 @dataclass(slots=True)
