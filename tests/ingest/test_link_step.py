@@ -121,14 +121,17 @@ def test_other_linking_errors_are_a_warning(tmp_path, monkeypatch):
 
 
 def test_linking_checkpoints_past_its_own_write_ahead_log_size(tmp_path, monkeypatch):
-    """DuckDB checkpoints a linking COMMIT only past LINK_CHECKPOINT_WAL of write-ahead log, on a store
-    opened again after an invalidated database too; the step leaves the store checkpointed."""
+    """DuckDB checkpoints a linking COMMIT only past LINK_CHECKPOINT_WAL of write-ahead log, and keeps
+    LINK_BLOCK_MEMORY of buffer blocks, on a store opened again after an invalidated database too; the
+    step leaves the store checkpointed."""
     db, stored, links = _unlinked_store(tmp_path)
     link_pending = linking.link_pending
     thresholds = []
+    block_memory = []
 
     def recorded(con):
         thresholds.append(con.execute("SELECT current_setting('checkpoint_threshold')").fetchall()[0][0])
+        block_memory.append(con.execute("SELECT current_setting('block_allocator_memory')").fetchall()[0][0])
         if len(thresholds) == 1:
             _one_pass_committed(con)
             con.close()
@@ -140,5 +143,7 @@ def test_linking_checkpoints_past_its_own_write_ahead_log_size(tmp_path, monkeyp
     assert summary.linked == stored >= 20
     wanted = int(steps.LINK_CHECKPOINT_WAL.removesuffix("MB")) * 10**6 / 2**20
     assert [_mb(t) for t in thresholds] == pytest.approx([wanted, wanted], rel=0.01)
+    kept = int(steps.LINK_BLOCK_MEMORY.removesuffix("MB")) * 10**6 / 2**20
+    assert [_mb(m) for m in block_memory] == pytest.approx([kept, kept], rel=0.01)
     assert not Path(f"{db}.wal").exists()
     assert _stored_links(db) == links
