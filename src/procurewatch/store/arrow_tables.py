@@ -56,10 +56,6 @@ def sized_tables(columns: dict[str, PlainColumns]) -> tuple[dict[str, pa.Table],
     return tables, sizes
 
 
-def to_table(name: str, columns: PlainColumns) -> pa.Table:
-    return _sized_table(name, columns)[0]
-
-
 def _sized_table(name: str, columns: PlainColumns) -> tuple[pa.Table, int]:
     schema = SCHEMAS[name]
     if _length(columns[schema.names[0]]) == 0:  # most chunks have no row of the rarer tables
