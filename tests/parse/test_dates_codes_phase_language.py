@@ -8,7 +8,7 @@ from procurewatch.parse.codes import project_code
 from procurewatch.parse.dates import parse_date, published_in_text
 from procurewatch.parse.language import detect_language
 from procurewatch.parse.notice_type import notice_phase, phase_of
-from procurewatch.parse.widths import halfwidth, markers
+from procurewatch.parse.widths import batch_forms, halfwidth, markers
 
 
 @pytest.mark.parametrize(
@@ -53,6 +53,18 @@ def test_markers_are_held_by_every_word_and_survive_halfwidth() -> None:
     assert all(halfwidth(c) == c and not c.isascii() for c in chosen)
     with pytest.raises(ValueError):
         markers(words)  # a word of full-width brackets only has no character that halfwidth keeps
+
+
+def test_a_batch_makes_each_halfwidth_form_once() -> None:
+    text = "采购人：某某（测试）公司，预算：１００万元　联系人：张三"
+    alone = halfwidth(text)
+    assert alone == "采购人:某某(测试)公司,预算:100万元 联系人:张三"
+    with batch_forms():
+        first = halfwidth(text)
+        others = [halfwidth(f"第{i}行（{i}）") for i in range(100)]  # more than a cache of recent texts holds
+        assert halfwidth(text) is first  # kept, not made again
+    assert first == alone
+    assert others[7] == "第7行(7)"
 
 
 @pytest.mark.parametrize(

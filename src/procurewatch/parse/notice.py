@@ -47,6 +47,7 @@ from procurewatch.parse.parties import (
 )
 from procurewatch.parse.places import find_place
 from procurewatch.parse.tables import TableField, fields_from_tables, label_of, money_cell
+from procurewatch.parse.widths import batch_forms
 
 _KINDS = ("budget", "award", "contract")
 _BODY_OPENING = 300
@@ -114,17 +115,18 @@ class _Reading:
 
 def _understood(readings: list[_Reading]) -> list[Notice | Exception]:
     made: list[Notice | Exception | None] = [None] * len(readings)
-    for step in _STEPS:
-        for i, reading in enumerate(readings):
-            if made[i] is not None:
-                continue  # failed at an earlier step
-            try:
-                notice = step(reading)
-            except Exception as exc:
-                made[i] = exc
-                continue
-            if notice is not None:
-                made[i] = notice
+    with batch_forms():  # several steps read a notice's text and title in their halfwidth forms
+        for step in _STEPS:
+            for i, reading in enumerate(readings):
+                if made[i] is not None:
+                    continue  # failed at an earlier step
+                try:
+                    notice = step(reading)
+                except Exception as exc:
+                    made[i] = exc
+                    continue
+                if notice is not None:
+                    made[i] = notice
     return [m for m in made if m is not None]
 
 

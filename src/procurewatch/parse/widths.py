@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 # Full-width ASCII (U+FF01..U+FF5E) → ASCII, ideographic space → space.
@@ -14,9 +15,36 @@ _CHANGED = frozenset(_NARROW_OF) | frozenset(_NARROW_OF.values())  # what halfwi
 _WIDE = re.compile("[\uff01-\uff5e\u3000\xa0]")
 
 
-@lru_cache(maxsize=32)  # the extractors of one notice normalise the same text: do it once
+_batch: dict[str, str] | None = None  # halfwidth forms made while a batch is understood (batch_forms)
+
+
 def halfwidth(text: str) -> str:
     """Full-width digits, letters and punctuation as ASCII; offsets are unchanged (1:1 mapping)."""
+    kept = _batch
+    if kept is None:
+        return _recent(text)
+    flat = kept.get(text)
+    if flat is None:
+        flat = kept[text] = _halfwidth(text)
+    return flat
+
+
+@contextmanager
+def batch_forms() -> Iterator[None]:
+    """Keep every text's halfwidth form until the block ends. A batch's documents are understood a step
+    at a time, so several steps normalise each notice's text and title, each after the whole batch has
+    passed through the step before: a cache of the last few texts no longer holds them."""
+    global _batch
+    outer = _batch
+    if outer is None:
+        _batch = {}
+    try:
+        yield
+    finally:
+        _batch = outer
+
+
+def _halfwidth(text: str) -> str:
     # a notice holds a handful of distinct wide characters (，：（）): one replace each is several times
     # faster than translate's lookup of every character. Each search resumes where the last wide character
     # was: none is left before it, and no narrow character is wide.
@@ -26,6 +54,9 @@ def halfwidth(text: str) -> str:
         text = text.replace(text[at], _NARROW_OF[text[at]])
         found = _WIDE.search(text, at + 1)
     return text
+
+
+_recent = lru_cache(maxsize=32)(_halfwidth)  # outside a batch, the extractors of one notice share the text's
 
 
 def markers(words: Iterable[str]) -> tuple[str, ...]:
