@@ -8,7 +8,7 @@ from procurewatch.parse.codes import project_code
 from procurewatch.parse.dates import parse_date, published_in_text
 from procurewatch.parse.language import detect_language
 from procurewatch.parse.notice_type import notice_phase, phase_of
-from procurewatch.parse.widths import batch_forms, halfwidth, markers
+from procurewatch.parse.widths import batch_forms, halfwidth, made_ahead, markers
 
 
 @pytest.mark.parametrize(
@@ -65,6 +65,25 @@ def test_a_batch_makes_each_halfwidth_form_once() -> None:
         assert halfwidth(text) is first  # kept, not made again
     assert first == alone
     assert others[7] == "第7行(7)"
+
+
+def test_forms_made_ahead_are_those_made_alone() -> None:
+    texts = [
+        "预算：１００万元（含税）",
+        "𠀀𠀁（ＣＤ）\u3000end",  # characters outside the BMP are two UTF-16 code units
+        "a lone high surrogate at the end \ud800",
+        "\udc00 a lone low one at the start, next to it once joined",
+        "",
+        "ＡＢＣ\xa0",
+    ]
+    alone = [halfwidth(t) for t in texts]
+    assert alone[0] == "预算:100万元(含税)" and alone[5] == "ABC "
+    with batch_forms():
+        made_ahead(*texts)
+        assert [halfwidth(t) for t in texts] == alone
+    with batch_forms():
+        made_ahead(*texts[:2], *texts[4:])
+        assert [halfwidth(t) for t in reversed(texts)] == alone[::-1]
 
 
 @pytest.mark.parametrize(

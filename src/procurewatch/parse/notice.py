@@ -47,7 +47,7 @@ from procurewatch.parse.parties import (
 )
 from procurewatch.parse.places import find_place
 from procurewatch.parse.tables import TableField, fields_from_tables, label_of, money_cell
-from procurewatch.parse.widths import batch_forms
+from procurewatch.parse.widths import batch_forms, made_ahead
 
 _KINDS = ("budget", "award", "contract")
 _BODY_OPENING = 300
@@ -147,6 +147,8 @@ def _read_phase(r: _Reading) -> None:
 
 
 def _read_cells(r: _Reading) -> None:
+    if r.doc.kind != "ocds":
+        made_ahead(r.text, r.doc.title)  # the steps from here on read them in their halfwidth forms
     r.cells = cells = _Cells(r.hints.get("tables"), r.text) if r.doc.kind != "ocds" else ()
     if not _str(r.hints.get("buyer")):
         iter(cells)  # read now: _buyer reads them first thing when no source field names the buyer

@@ -7,6 +7,9 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from itertools import accumulate
+
+import numpy as np
 
 # Full-width ASCII (U+FF01..U+FF5E) → ASCII, ideographic space → space.
 _HALFWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20, 0xA0: 0x20}
@@ -16,6 +19,7 @@ _WIDE = re.compile("[\uff01-\uff5e\u3000\xa0]")
 
 
 _batch: dict[str, str] | None = None  # halfwidth forms made while a batch is understood (batch_forms)
+_ahead: list[str] = []  # texts of the batch whose halfwidth forms will be wanted (made_ahead)
 
 
 def halfwidth(text: str) -> str:
@@ -25,8 +29,19 @@ def halfwidth(text: str) -> str:
         return _recent(text)
     flat = kept.get(text)
     if flat is None:
-        flat = kept[text] = _halfwidth(text)
+        if _ahead:
+            _make_ahead(kept)
+            flat = kept.get(text)
+        if flat is None:
+            flat = kept[text] = _halfwidth(text)
     return flat
+
+
+def made_ahead(*texts: str) -> None:
+    """Texts of the batch under way (batch_forms) whose halfwidth forms will be wanted: they are made all
+    together when the first is, by one pass over their UTF-16 code units (_forms)."""
+    if _batch is not None:
+        _ahead.extend(texts)
 
 
 @contextmanager
@@ -42,6 +57,41 @@ def batch_forms() -> Iterator[None]:
         yield
     finally:
         _batch = outer
+        if outer is None:
+            _ahead.clear()
+
+
+def _make_ahead(kept: dict[str, str]) -> None:
+    texts = [text for text in dict.fromkeys(_ahead) if text not in kept]
+    _ahead.clear()
+    start = size = 0
+    for end, text in enumerate(texts, start=1):
+        size += len(text)
+        if size >= _JOINED_MAX or end == len(texts):  # a few copies of the joined text are held at once
+            for one, flat in zip(texts[start:end], _forms(texts[start:end]), strict=True):
+                kept[one] = flat
+            start, size = end, 0
+
+
+_JOINED_MAX = 1 << 18  # characters of texts normalised together
+
+
+# each UTF-16 code unit's halfwidth form: a surrogate is left as it is, so a character outside the BMP is too
+_UNIT_FORMS = np.arange(0x10000, dtype=np.uint16)
+for _wide, _narrow in _HALFWIDTH.items():
+    _UNIT_FORMS[_wide] = _narrow
+
+
+def _forms(texts: list[str]) -> list[str]:
+    """[_halfwidth(text) for text in texts], joined into one text and mapped by one table lookup of each
+    UTF-16 code unit instead of a regex search and a replace for each distinct wide character."""
+    joined = "".join(texts)
+    units = np.frombuffer(joined.encode("utf-16-le", "surrogatepass"), dtype="<u2")
+    flat = _UNIT_FORMS[units].tobytes().decode("utf-16-le", "surrogatepass")
+    if len(flat) != len(joined):  # lone surrogates met across a boundary became one character: apart
+        return [_halfwidth(text) for text in texts]
+    ends = list(accumulate(map(len, texts)))
+    return [flat[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 def _halfwidth(text: str) -> str:
