@@ -513,6 +513,8 @@ def _cell_amounts(
 def _headline(amounts: list[FoundAmount], ocds: bool) -> Amount | None:
     """Award/contract value preferred over budget. OCDS: contract values summed, else award values.
     Lots (the data rows of one header table) are summed, each row once."""
+    if not amounts:
+        return None
     order = ("contract", "award", "budget") if ocds else ("award", "contract", "budget")
     for kind in order:
         of_kind = [a for a in amounts if a.kind == kind]
