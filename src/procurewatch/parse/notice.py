@@ -115,18 +115,18 @@ class _Reading:
 
 def _understood(readings: list[_Reading]) -> list[Notice | Exception]:
     made: list[Notice | Exception | None] = [None] * len(readings)
+    going = list(enumerate(readings))  # the readings no step has failed yet
     with batch_forms():  # several steps read a notice's text and title in their halfwidth forms
         for step in _STEPS:
-            for i, reading in enumerate(readings):
-                if made[i] is not None:
-                    continue  # failed at an earlier step
+            failed = False
+            for i, reading in going:
                 try:
-                    notice = step(reading)
+                    made[i] = step(reading)
                 except Exception as exc:
                     made[i] = exc
-                    continue
-                if notice is not None:
-                    made[i] = notice
+                    failed = True
+            if failed:
+                going = [(i, reading) for i, reading in going if not isinstance(made[i], Exception)]
     return [m for m in made if m is not None]
 
 
@@ -224,20 +224,20 @@ def _made_notice(r: _Reading) -> Notice:
         published=r.published,
         project_code=r.project_code,
         buyer=Party(r.buyer) if r.buyer else None,
-        suppliers=[Party(name) for name in r.suppliers],
+        suppliers=[Party(name) for name in r.suppliers] if r.suppliers else [],
         candidates=r.candidates,
         amount=r.amount,
         amounts=r.amount_list,
-        amount_notes=list(dict.fromkeys(r.rejected)),
+        amount_notes=list(dict.fromkeys(r.rejected)) if r.rejected else [],
         place=r.place,
         language=r.language,
         ocr_confidence=doc.ocr_confidence,
         ocid=_str(r.hints.get("ocid")),
-        items=list(r.hints.get("items") or []),
+        items=list(items) if (items := r.hints.get("items")) else [],
     )
 
 
-# in the order the fields are read; the last makes the Notice
+# in the order the fields are read; the last makes the Notice, the others return None
 _STEPS: tuple[Callable[[_Reading], Notice | None], ...] = (
     _read_fingerprint,
     _read_language,
