@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from procurewatch.parse.codes import project_code
 from procurewatch.parse.dates import parse_date, published_in_text
 from procurewatch.parse.language import detect_language
 from procurewatch.parse.notice_type import notice_phase, phase_of
-from procurewatch.parse.widths import batch_forms, halfwidth, made_ahead, markers
+from procurewatch.parse.widths import batch_forms, halfwidth, made_ahead, markers, spaced, spaced_longest
 
 
 @pytest.mark.parametrize(
@@ -53,6 +55,20 @@ def test_markers_are_held_by_every_word_and_survive_halfwidth() -> None:
     assert all(halfwidth(c) == c and not c.isascii() for c in chosen)
     with pytest.raises(ValueError):
         markers(words)  # a word of full-width brackets only has no character that halfwidth keeps
+
+
+def test_spaced_longest_matches_what_the_longest_first_alternation_does() -> None:
+    words = ["预算", "预算金额", "项目预算", "项目预算金额", "采购预算", "中标价", "中标价格"]
+    words.append("中标(成交)金额")
+    tree = re.compile(rf"(?P<label>{spaced_longest(words)})\s*[:：]\s*(?P<value>\d+)")
+    longest_first = "|".join(spaced(w) for w in sorted(words, key=len, reverse=True))
+    alternation = re.compile(rf"(?P<label>{longest_first})\s*[:：]\s*(?P<value>\d+)")
+    text = "项目预算金额：100\n项 目 预 算 ：200 中标价格:300 中标价：400 "
+    text += "中标 ( 成交 ) 金额: 500 预算金额 600 预算:700"
+    found = [(m.span(), m.groupdict()) for m in tree.finditer(text)]
+    assert found == [(m.span(), m.groupdict()) for m in alternation.finditer(text)]
+    labels = ["项目预算金额", "项 目 预 算", "中标价格", "中标价", "中标 ( 成交 ) 金额", "预算"]
+    assert [d["label"] for _, d in found] == labels
 
 
 def test_a_batch_makes_each_halfwidth_form_once() -> None:

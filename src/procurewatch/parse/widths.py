@@ -133,3 +133,29 @@ def holds_any(text: str, chars: tuple[str, ...]) -> bool:
 def spaced(word: str) -> str:
     """A regex for `word` that tolerates whitespace between its characters (PDF text: 采 购 人)."""
     return r"\s*".join(re.escape(ch) for ch in word)
+
+
+_Tree = dict[str, "_Tree"]  # a character → the characters after it; "" where a word ends
+
+
+def spaced_longest(words: Iterable[str]) -> str:
+    """A regex for any of `words`, each `spaced`, the longest that matches where several do: what the
+    alternation of the words from longest to shortest matches, written as a tree of their characters. The
+    words that match at one place are prefixes of each other, so the tree tries them in the same order
+    (the longest first), but reads each character once instead of once per word that shares it."""
+    tree: _Tree = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a word ends here
+    return _branches(tree, first=True)
+
+
+def _branches(node: _Tree, first: bool = False) -> str:
+    gap = "" if first else r"\s*"
+    ways = [gap + re.escape(char) + _branches(rest) for char, rest in node.items() if char]
+    if not ways:
+        return ""
+    body = ways[0] if len(ways) == 1 and "" not in node else f"(?:{'|'.join(ways)})"
+    return f"{body}?" if "" in node else body  # a word ends here: longer words are tried first
