@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 
@@ -81,6 +82,28 @@ def test_a_batch_makes_each_halfwidth_form_once() -> None:
         assert halfwidth(text) is first  # kept, not made again
     assert first == alone
     assert others[7] == "第7行(7)"
+
+
+def test_a_batch_is_its_thread_s_own() -> None:
+    entered, released = threading.Event(), threading.Event()
+
+    def understanding_too() -> None:
+        with batch_forms():
+            halfwidth("其它（乙）单位")
+            entered.set()
+            released.wait(10)
+
+    other = threading.Thread(target=understanding_too)
+    with batch_forms():
+        other.start()
+        assert entered.wait(10)
+    released.set()  # the other thread's batch ends after this one's
+    other.join(10)
+    text = "采购人：某（甲）单位"
+    made = halfwidth(text)
+    for i in range(100):
+        halfwidth(f"第{i}行（{i}）")
+    assert halfwidth(text) is not made  # no batch left open here: nothing kept past the recent texts
 
 
 def test_forms_made_ahead_are_those_made_alone() -> None:

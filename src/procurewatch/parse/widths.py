@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -18,19 +19,27 @@ _CHANGED = frozenset(_NARROW_OF) | frozenset(_NARROW_OF.values())  # what halfwi
 _WIDE = re.compile("[\uff01-\uff5e\u3000\xa0]")
 
 
-_batch: dict[str, str] | None = None  # halfwidth forms made while a batch is understood (batch_forms)
-_ahead: list[str] = []  # texts of the batch whose halfwidth forms will be wanted (made_ahead)
+class _Batch(threading.local):
+    """The batch a thread is understanding (batch_forms): each thread's own, so that two threads
+    understanding at once neither share nor end each other's."""
+
+    def __init__(self) -> None:
+        self.kept: dict[str, str] | None = None  # halfwidth forms made while the batch is understood
+        self.ahead: list[str] = []  # texts whose halfwidth forms will be wanted (made_ahead)
+
+
+_here = _Batch()
 
 
 def halfwidth(text: str) -> str:
     """Full-width digits, letters and punctuation as ASCII; offsets are unchanged (1:1 mapping)."""
-    kept = _batch
+    kept = _here.kept
     if kept is None:
         return _recent(text)
     flat = kept.get(text)
     if flat is None:
-        if _ahead:
-            _make_ahead(kept)
+        if _here.ahead:
+            _make_ahead(kept, _here.ahead)
             flat = kept.get(text)
         if flat is None:
             flat = kept[text] = _halfwidth(text)
@@ -40,8 +49,8 @@ def halfwidth(text: str) -> str:
 def made_ahead(*texts: str) -> None:
     """Texts of the batch under way (batch_forms) whose halfwidth forms will be wanted: they are made all
     together when the first is, by one pass over their UTF-16 code units (_forms)."""
-    if _batch is not None:
-        _ahead.extend(texts)
+    if _here.kept is not None:
+        _here.ahead.extend(texts)
 
 
 @contextmanager
@@ -49,21 +58,20 @@ def batch_forms() -> Iterator[None]:
     """Keep every text's halfwidth form until the block ends. A batch's documents are understood a step
     at a time, so several steps normalise each notice's text and title, each after the whole batch has
     passed through the step before: a cache of the last few texts no longer holds them."""
-    global _batch
-    outer = _batch
-    if outer is None:
-        _batch = {}
+    if _here.kept is not None:  # inside a batch already: its forms are kept
+        yield
+        return
+    _here.kept = {}
     try:
         yield
     finally:
-        _batch = outer
-        if outer is None:
-            _ahead.clear()
+        _here.kept = None
+        _here.ahead.clear()
 
 
-def _make_ahead(kept: dict[str, str]) -> None:
-    texts = [text for text in dict.fromkeys(_ahead) if text not in kept]
-    _ahead.clear()
+def _make_ahead(kept: dict[str, str], ahead: list[str]) -> None:
+    texts = [text for text in dict.fromkeys(ahead) if text not in kept]
+    ahead.clear()
     start = size = 0
     for end, text in enumerate(texts, start=1):
         size += len(text)
