@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import threading
+
 import pytest
 
 from procurewatch.parse.codes import project_code
 from procurewatch.parse.dates import parse_date, published_in_text
 from procurewatch.parse.language import detect_language
 from procurewatch.parse.notice_type import notice_phase, phase_of
-from procurewatch.parse.widths import halfwidth, markers
+from procurewatch.parse.widths import batch_forms, halfwidth, made_ahead, markers, spaced, spaced_longest
 
 
 @pytest.mark.parametrize(
@@ -53,6 +56,73 @@ def test_markers_are_held_by_every_word_and_survive_halfwidth() -> None:
     assert all(halfwidth(c) == c and not c.isascii() for c in chosen)
     with pytest.raises(ValueError):
         markers(words)  # a word of full-width brackets only has no character that halfwidth keeps
+
+
+def test_spaced_longest_matches_what_the_longest_first_alternation_does() -> None:
+    words = ["预算", "预算金额", "项目预算", "项目预算金额", "采购预算", "中标价", "中标价格"]
+    words.append("中标(成交)金额")
+    tree = re.compile(rf"(?P<label>{spaced_longest(words)})\s*[:：]\s*(?P<value>\d+)")
+    longest_first = "|".join(spaced(w) for w in sorted(words, key=len, reverse=True))
+    alternation = re.compile(rf"(?P<label>{longest_first})\s*[:：]\s*(?P<value>\d+)")
+    text = "项目预算金额：100\n项 目 预 算 ：200 中标价格:300 中标价：400 "
+    text += "中标 ( 成交 ) 金额: 500 预算金额 600 预算:700"
+    found = [(m.span(), m.groupdict()) for m in tree.finditer(text)]
+    assert found == [(m.span(), m.groupdict()) for m in alternation.finditer(text)]
+    labels = ["项目预算金额", "项 目 预 算", "中标价格", "中标价", "中标 ( 成交 ) 金额", "预算"]
+    assert [d["label"] for _, d in found] == labels
+
+
+def test_a_batch_makes_each_halfwidth_form_once() -> None:
+    text = "采购人：某某（测试）公司，预算：１００万元　联系人：张三"
+    alone = halfwidth(text)
+    assert alone == "采购人:某某(测试)公司,预算:100万元 联系人:张三"
+    with batch_forms():
+        first = halfwidth(text)
+        others = [halfwidth(f"第{i}行（{i}）") for i in range(100)]  # more than a cache of recent texts holds
+        assert halfwidth(text) is first  # kept, not made again
+    assert first == alone
+    assert others[7] == "第7行(7)"
+
+
+def test_a_batch_is_its_thread_s_own() -> None:
+    entered, released = threading.Event(), threading.Event()
+
+    def understanding_too() -> None:
+        with batch_forms():
+            halfwidth("其它（乙）单位")
+            entered.set()
+            released.wait(10)
+
+    other = threading.Thread(target=understanding_too)
+    with batch_forms():
+        other.start()
+        assert entered.wait(10)
+    released.set()  # the other thread's batch ends after this one's
+    other.join(10)
+    text = "采购人：某（甲）单位"
+    made = halfwidth(text)
+    for i in range(100):
+        halfwidth(f"第{i}行（{i}）")
+    assert halfwidth(text) is not made  # no batch left open here: nothing kept past the recent texts
+
+
+def test_forms_made_ahead_are_those_made_alone() -> None:
+    texts = [
+        "预算：１００万元（含税）",
+        "𠀀𠀁（ＣＤ）\u3000end",  # characters outside the BMP are two UTF-16 code units
+        "a lone high surrogate at the end \ud800",
+        "\udc00 a lone low one at the start, next to it once joined",
+        "",
+        "ＡＢＣ\xa0",
+    ]
+    alone = [halfwidth(t) for t in texts]
+    assert alone[0] == "预算:100万元(含税)" and alone[5] == "ABC "
+    with batch_forms():
+        made_ahead(*texts)
+        assert [halfwidth(t) for t in texts] == alone
+    with batch_forms():
+        made_ahead(*texts[:2], *texts[4:])
+        assert [halfwidth(t) for t in reversed(texts)] == alone[::-1]
 
 
 @pytest.mark.parametrize(

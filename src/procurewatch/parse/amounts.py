@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from procurewatch import knowledge
-from procurewatch.parse.widths import halfwidth, holds_any, markers, spaced
+from procurewatch.parse.widths import halfwidth, holds_any, markers, spaced, spaced_longest
 
 _LABELS = knowledge.load_json("parse", "labels.json")
 RATE_WORDS: tuple[str, ...] = tuple(_LABELS["rate_words"])
@@ -284,12 +284,7 @@ def kind_from_name(name: str) -> str | None:
 
 
 def _label_pattern() -> re.Pattern[str]:
-    labels = sorted(
-        ((label, kind) for kind, names in _LABELS["amount"].items() for label in names),
-        key=lambda lk: len(lk[0]),
-        reverse=True,
-    )
-    alternation = "|".join(spaced(label) for label, _ in labels)
+    alternation = spaced_longest(label for names in _LABELS["amount"].values() for label in names)
     return re.compile(
         rf"(?P<label>{alternation})\s*(?:[(（]\s*(?:人民币)?\s*(?P<lunit>亿元|万元|元|%)?(?P<note>[^()（）\n]{{0,10}})[)）])?"
         rf"\s*(?:为|是|约)?\s*[:：]?\s*(?:包\s*\d+\s*[-－:：]\s*)?"

@@ -47,6 +47,7 @@ from procurewatch.parse.parties import (
 )
 from procurewatch.parse.places import find_place
 from procurewatch.parse.tables import TableField, fields_from_tables, label_of, money_cell
+from procurewatch.parse.widths import batch_forms, made_ahead
 
 _KINDS = ("budget", "award", "contract")
 _BODY_OPENING = 300
@@ -114,17 +115,18 @@ class _Reading:
 
 def _understood(readings: list[_Reading]) -> list[Notice | Exception]:
     made: list[Notice | Exception | None] = [None] * len(readings)
-    for step in _STEPS:
-        for i, reading in enumerate(readings):
-            if made[i] is not None:
-                continue  # failed at an earlier step
-            try:
-                notice = step(reading)
-            except Exception as exc:
-                made[i] = exc
-                continue
-            if notice is not None:
-                made[i] = notice
+    going = list(enumerate(readings))  # the readings no step has failed yet
+    with batch_forms():  # several steps read a notice's text and title in their halfwidth forms
+        for step in _STEPS:
+            failed = False
+            for i, reading in going:
+                try:
+                    made[i] = step(reading)
+                except Exception as exc:
+                    made[i] = exc
+                    failed = True
+            if failed:
+                going = [(i, reading) for i, reading in going if not isinstance(made[i], Exception)]
     return [m for m in made if m is not None]
 
 
@@ -145,6 +147,8 @@ def _read_phase(r: _Reading) -> None:
 
 
 def _read_cells(r: _Reading) -> None:
+    if r.doc.kind != "ocds":
+        made_ahead(r.text, r.doc.title)  # the steps from here on read them in their halfwidth forms
     r.cells = cells = _Cells(r.hints.get("tables"), r.text) if r.doc.kind != "ocds" else ()
     if not _str(r.hints.get("buyer")):
         iter(cells)  # read now: _buyer reads them first thing when no source field names the buyer
@@ -220,20 +224,20 @@ def _made_notice(r: _Reading) -> Notice:
         published=r.published,
         project_code=r.project_code,
         buyer=Party(r.buyer) if r.buyer else None,
-        suppliers=[Party(name) for name in r.suppliers],
+        suppliers=[Party(name) for name in r.suppliers] if r.suppliers else [],
         candidates=r.candidates,
         amount=r.amount,
         amounts=r.amount_list,
-        amount_notes=list(dict.fromkeys(r.rejected)),
+        amount_notes=list(dict.fromkeys(r.rejected)) if r.rejected else [],
         place=r.place,
         language=r.language,
         ocr_confidence=doc.ocr_confidence,
         ocid=_str(r.hints.get("ocid")),
-        items=list(r.hints.get("items") or []),
+        items=list(items) if (items := r.hints.get("items")) else [],
     )
 
 
-# in the order the fields are read; the last makes the Notice
+# in the order the fields are read; the last makes the Notice, the others return None
 _STEPS: tuple[Callable[[_Reading], Notice | None], ...] = (
     _read_fingerprint,
     _read_language,
@@ -509,6 +513,8 @@ def _cell_amounts(
 def _headline(amounts: list[FoundAmount], ocds: bool) -> Amount | None:
     """Award/contract value preferred over budget. OCDS: contract values summed, else award values.
     Lots (the data rows of one header table) are summed, each row once."""
+    if not amounts:
+        return None
     order = ("contract", "award", "budget") if ocds else ("award", "contract", "budget")
     for kind in order:
         of_kind = [a for a in amounts if a.kind == kind]

@@ -17,10 +17,10 @@ _EXACT: dict[str, str] = {k.casefold(): v for k, v in _DATA["exact"].items() if 
 _SPACES = re.compile(r"[ \t\u3000]+")
 
 
-def _rule_finder(words: dict[str, int]) -> tuple[ahocorasick_rs.AhoCorasick, list[int]]:
+def _rule_finder(words: dict[str, int]) -> tuple[ahocorasick_rs.AhoCorasick, dict[str, int]]:
     """The words, and for each the index of the first rule that names it: one pass finds every rule that
     applies."""
-    return ahocorasick_rs.AhoCorasick(list(words)), list(words.values())
+    return ahocorasick_rs.AhoCorasick(list(words)), words
 
 
 _FIRST_RULE_OF: dict[str, int] = {}
@@ -35,13 +35,14 @@ if any(_SPACES.search(w) for w in _FIRST_RULE_OF if not w.isascii()):
     raise ValueError("a phase word that is not ASCII holds a space: squeezed text would not show it")
 
 
-def _first_rule(text: str, finder: tuple[ahocorasick_rs.AhoCorasick, list[int]]) -> int:
+def _first_rule(text: str, finder: tuple[ahocorasick_rs.AhoCorasick, dict[str, int]]) -> int:
     automaton, rule_of = finder
     try:
-        found = automaton.find_matches_as_indexes(text, overlapping=True)
+        # the words themselves, not their offsets (which the finder would count in characters for each)
+        found = automaton.find_matches_as_strings(text, overlapping=True)
     except UnicodeEncodeError:  # a lone surrogate: the finder reads UTF-8; the words are looked up one by one
-        return min([i for i in rule_of if _RULES[i][0] in text], default=len(_RULES))
-    return min([rule_of[word] for word, _start, _end in found], default=len(_RULES))
+        return min([i for i in rule_of.values() if _RULES[i][0] in text], default=len(_RULES))
+    return min(map(rule_of.__getitem__, found), default=len(_RULES))
 
 
 def phase_of(text: str) -> str | None:
@@ -81,7 +82,10 @@ def notice_phase(title: str, hint: str | Iterable[str] | None, body_opening: str
     """Title words decide; else the source's own phase words or codes; else a heading line of the body's
     opening; else the body's opening; else 'other'."""
     hints = [hint] if isinstance(hint, str) else list(hint or [])
-    for source in (title, *(str(h) for h in hints)):
+    sources = [str(h) for h in hints] if hints else []
+    if title and (phase := phase_of(title)):
+        return phase
+    for source in sources:
         if source:
             phase = phase_of(source) or (exact_phase(source) if source is not title else None)
             if phase:

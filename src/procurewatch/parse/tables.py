@@ -191,27 +191,22 @@ def fields_from_tables(tables: list[list[list[str]]] | None, text: str = "") -> 
 
 
 def _two_label_lines(text: str) -> bool:
-    """Whether at least two lines of `text` are a label alone (the least a header drawn as lines has). Only
-    the lines that hold a character of `_label_markers` are read: no other line can be a label."""
+    """Whether at least two lines of `text` are a label alone (the least a header drawn as lines has). A line
+    is judged only when it is short enough and holds a character of `_label_markers`: no other line can be
+    a label."""
     seen = 0
     label_marker = _label_markers()
-    found = label_marker.search(text)
-    while found is not None:
-        start = text.rfind("\n", 0, found.start()) + 1
-        end = text.find("\n", found.start())
-        line = text[start:] if end < 0 else text[start:end]
+    for line in text.split("\n"):
         if (
             len(line) <= _LINE_SCAN_MAX
-            and len(cell := line.strip()) <= _LABEL_MAX  # what label_of rejects first, tried before the regex
+            and len(cell := line.strip()) <= _LABEL_MAX  # what label_of rejects first, before any regex
+            and label_marker.search(cell)
             and not _VALUE_AFTER_COLON.search(line)
             and label_of(cell)
         ):
             seen += 1
             if seen >= 2:
                 return True
-        if end < 0:
-            break
-        found = label_marker.search(text, end + 1)
     return False
 
 
