@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from datetime import date
 
 import duckdb
 import numpy as np
@@ -194,7 +195,8 @@ def _read_pending(con: duckdb.DuckDBPyConnection, s: Settings) -> Batch:
         table = con.sql(_PENDING_ROWS).to_arrow_table()
     sigs, has_sig = _pending_signatures(con, table.column(table.num_columns - 1).to_numpy(), s.num_perm)
     ids, fps, days, ocids, titles, types, buyer_keys, title_keys, code_keys, cancelled = (
-        table.column(i).to_pylist() for i in range(table.num_columns - 1)
+        dates_of(table.column(i)) if i == 2 else table.column(i).to_pylist()
+        for i in range(table.num_columns - 1)
     )
     del table
     bands = band_hashes_many(sigs)  # a notice without a signature has zero minima, and zero band hashes
@@ -228,6 +230,21 @@ def _read_pending(con: duckdb.DuckDBPyConnection, s: Settings) -> Batch:
         )
     ]
     return Batch(pending, sigs, has_sig, bands)
+
+
+def dates_of(column: pa.ChunkedArray | pa.Array) -> list[date | None]:
+    """A date column as Python dates: each distinct day made once (a pass's notices share a few hundred
+    days), not a date object converted from Arrow per row."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    encoded = column.dictionary_encode()
+    days: list[date | None] = encoded.dictionary.to_pylist()
+    if encoded.indices.null_count:
+        days.append(None)
+        indices = encoded.indices.fill_null(len(days) - 1)
+    else:
+        indices = encoded.indices
+    return [days[i] for i in indices.to_numpy().tolist()]
 
 
 def _pending_signatures(
@@ -353,7 +370,7 @@ def _store_procurements(
         ).fetchall()
     }
     con.register("_crowded", pa.table({"buyer_key": pa.array(sorted(crowded), pa.string())}))
-    rows = con.execute(
+    table = con.sql(
         """SELECT id, title_key, buyer_key, code_key, first_published, last_published FROM procurements
            WHERE code_key IN (SELECT code_key FROM _pkeys)
               OR (buyer_key IN (SELECT buyer_key FROM _pkeys)
@@ -361,7 +378,20 @@ def _store_procurements(
               OR title_key IN (SELECT title_key FROM _pkeys)
               OR id IN (SELECT l.procurement_id FROM notice_links l
                         JOIN (SELECT DISTINCT other FROM _candidates) c ON c.other = l.notice_id)"""
-    ).fetchall()
+    ).to_arrow_table()
     con.unregister("_pkeys")
     con.unregister("_crowded")
-    return {r[0]: Proc(r[0], r[1] or "", r[2], r[3], r[4], r[5]) for r in rows}, crowded
+    ids, title_keys, buyer_keys, code_keys = (table.column(i).to_pylist() for i in range(4))
+    procs = {
+        pid: Proc(pid, title or "", buyer, code, first, last)
+        for pid, title, buyer, code, first, last in zip(
+            ids,
+            title_keys,
+            buyer_keys,
+            code_keys,
+            dates_of(table.column(4)),
+            dates_of(table.column(5)),
+            strict=True,
+        )
+    }
+    return procs, crowded
