@@ -370,7 +370,7 @@ def _store_procurements(
         ).fetchall()
     }
     con.register("_crowded", pa.table({"buyer_key": pa.array(sorted(crowded), pa.string())}))
-    table = con.sql(
+    rows = con.execute(
         """SELECT id, title_key, buyer_key, code_key, first_published, last_published FROM procurements
            WHERE code_key IN (SELECT code_key FROM _pkeys)
               OR (buyer_key IN (SELECT buyer_key FROM _pkeys)
@@ -378,20 +378,7 @@ def _store_procurements(
               OR title_key IN (SELECT title_key FROM _pkeys)
               OR id IN (SELECT l.procurement_id FROM notice_links l
                         JOIN (SELECT DISTINCT other FROM _candidates) c ON c.other = l.notice_id)"""
-    ).to_arrow_table()
+    ).fetchall()
     con.unregister("_pkeys")
     con.unregister("_crowded")
-    ids, title_keys, buyer_keys, code_keys = (table.column(i).to_pylist() for i in range(4))
-    procs = {
-        pid: Proc(pid, title or "", buyer, code, first, last)
-        for pid, title, buyer, code, first, last in zip(
-            ids,
-            title_keys,
-            buyer_keys,
-            code_keys,
-            dates_of(table.column(4)),
-            dates_of(table.column(5)),
-            strict=True,
-        )
-    }
-    return procs, crowded
+    return {r[0]: Proc(r[0], r[1] or "", r[2], r[3], r[4], r[5]) for r in rows}, crowded
