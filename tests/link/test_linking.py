@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import numpy as np
+import pyarrow as pa
 from datasketch import MinHash
 
 from link.rows import insert, links, new_store, notice
@@ -20,7 +22,7 @@ from procurewatch.link.keys import (
     signatures,
     title_key,
 )
-from procurewatch.link.run import link_pass, link_pending
+from procurewatch.link.run import dates_of, link_pass, link_pending
 
 BODY = (
     "一、项目名称：宜昌市公安局夷陵分局雪亮工程视频监控前端点位建设项目。二、采购内容：高清网络摄像机三百二十台、"
@@ -521,3 +523,11 @@ def test_in_transaction_tells_autocommit_from_an_open_transaction():
     assert in_transaction(con)
     con.execute("COMMIT")
     assert not in_transaction(con)
+
+
+def test_dates_of_gives_the_dates_arrow_would_in_order_with_nulls():
+    days = [date(2024, 3, 1), None, date(2024, 3, 1), date(1999, 12, 31), None, date(2024, 3, 2)]
+    column = pa.chunked_array([pa.array(days[:2], pa.date32()), pa.array(days[2:], pa.date32())])
+    assert dates_of(column) == days
+    assert dates_of(pa.array([None, None], pa.date32())) == [None, None]
+    assert dates_of(pa.chunked_array([], pa.date32())) == []

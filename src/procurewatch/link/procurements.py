@@ -50,7 +50,7 @@ def _spend(column: str) -> str:
     )
 
 
-# the member notices of the touched procurements numbered [?, ?), with what their aggregate row needs
+# the member notices of the touched procurements numbered [$1, $2), with what their aggregate row needs
 _MEMBERS = """
 SELECT t.i, l.procurement_id AS pid, l.duplicate_of, n.id, n.title, n.buyer, n.project_code, n.ocid,
        n.published, n.notice_type, n.amount_value, n.amount_currency, n.amount_kind, n.relevant, n.score,
@@ -60,9 +60,13 @@ SELECT t.i, l.procurement_id AS pid, l.duplicate_of, n.id, n.title, n.buyer, n.p
        -- the same row (a number: a text key would hold every member's string while aggregating)
        CAST(date_diff('day', DATE '1970-01-01', coalesce(n.published, DATE '9999-12-31')) AS HUGEINT)
            * 18446744073709551616 + hash(n.id) AS sort_day
-FROM notice_links l JOIN _touched_all t ON t.procurement_id = l.procurement_id AND t.i >= ? AND t.i < ?
+FROM notice_links l JOIN _touched_all t ON t.procurement_id = l.procurement_id AND t.i >= $1 AND t.i < $2
 JOIN notices n ON n.id = l.notice_id
-LEFT JOIN notice_keys k ON k.notice_id = n.id
+-- the keys of these members only: joined to the whole table, DuckDB would build its hash table on all of it
+LEFT JOIN (SELECT * FROM notice_keys WHERE notice_id IN (
+    SELECT l.notice_id FROM notice_links l
+    JOIN _touched_all t ON t.procurement_id = l.procurement_id AND t.i >= $1 AND t.i < $2)) k
+    ON k.notice_id = n.id
 """
 
 _REFRESH = f"""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from datetime import date
 
 import duckdb
 import numpy as np
@@ -194,7 +195,8 @@ def _read_pending(con: duckdb.DuckDBPyConnection, s: Settings) -> Batch:
         table = con.sql(_PENDING_ROWS).to_arrow_table()
     sigs, has_sig = _pending_signatures(con, table.column(table.num_columns - 1).to_numpy(), s.num_perm)
     ids, fps, days, ocids, titles, types, buyer_keys, title_keys, code_keys, cancelled = (
-        table.column(i).to_pylist() for i in range(table.num_columns - 1)
+        dates_of(table.column(i)) if i == 2 else table.column(i).to_pylist()
+        for i in range(table.num_columns - 1)
     )
     del table
     bands = band_hashes_many(sigs)  # a notice without a signature has zero minima, and zero band hashes
@@ -228,6 +230,21 @@ def _read_pending(con: duckdb.DuckDBPyConnection, s: Settings) -> Batch:
         )
     ]
     return Batch(pending, sigs, has_sig, bands)
+
+
+def dates_of(column: pa.ChunkedArray | pa.Array) -> list[date | None]:
+    """A date column as Python dates: each distinct day made once (a pass's notices share a few hundred
+    days), not a date object converted from Arrow per row."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    encoded = column.dictionary_encode()
+    days: list[date | None] = encoded.dictionary.to_pylist()
+    if encoded.indices.null_count:
+        days.append(None)
+        indices = encoded.indices.fill_null(len(days) - 1)
+    else:
+        indices = encoded.indices
+    return [days[i] for i in indices.to_numpy().tolist()]
 
 
 def _pending_signatures(
