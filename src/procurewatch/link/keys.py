@@ -169,36 +169,67 @@ def normalise_many(texts: list[str | None]) -> list[str]:
     return out
 
 
-def _normalise_block(texts: list[str | None]) -> list[str]:
-    plain = [t or "" for t in texts]
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """What `normalise_text`'s pattern keeps of each text of a block: the kept code points end to end
+    (`codes`), the same with ASCII capitals lowered (`lowered`: all of a text's result when it holds
+    plain characters only), where each text's lie in them, and the texts holding other characters
+    (`slow`, in order: NFKC and lower() may change theirs, `_slow_texts`)."""
+
+    codes: np.ndarray
+    lowered: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    slow: list[int]
+
+
+def _kept(plain: list[str]) -> _Kept | None:
+    """`_Kept` of these texts, or None when one holds a lone surrogate (no UTF-32 of them)."""
     try:
         codes = np.frombuffer("".join(plain).encode("utf-32-le"), dtype=np.uint32)
-    except UnicodeEncodeError:  # a lone surrogate somewhere: one text at a time
-        return [normalise_text(t) for t in plain]
-    classes = _char_classes()[codes]
+    except UnicodeEncodeError:
+        return None
+    classes = _char_classes().take(codes)  # take: indexing by an array of another type than intp is slower
     kept_at = np.flatnonzero(classes != _DROPPED)
     text_ends = np.cumsum(np.fromiter(map(len, plain), dtype=np.int64, count=len(plain)))
-    kept_codes = codes[kept_at]
+    kept_codes = codes.take(kept_at)
     ends = np.searchsorted(kept_at, text_ends)  # where each text's kept characters end among all kept
     starts = np.empty_like(ends)
     starts[:1] = 0
     starts[1:] = ends[:-1]
     capitals = (kept_codes - np.uint32(ord("A"))) < np.uint32(26)  # unsigned: below "A" wraps round
-    lowered = (kept_codes + capitals * np.uint32(32)).tobytes().decode("utf-32-le")
-    out = [lowered[start:end] for start, end in zip(starts.tolist(), ends.tolist(), strict=True)]
     others = _counts_before(classes == _OTHER, text_ends)
     others[1:] -= others[:-1].copy()
-    slow = np.flatnonzero(others).tolist()  # only these may need NFKC, and their own case
+    lowered = kept_codes + capitals * np.uint32(32)
+    return _Kept(kept_codes, lowered, starts, ends, np.flatnonzero(others).tolist())
+
+
+def _normalise_block(texts: list[str | None]) -> list[str]:
+    plain = [t or "" for t in texts]
+    kept = _kept(plain)
+    if kept is None:  # a lone surrogate somewhere: one text at a time
+        return [normalise_text(t) for t in plain]
+    lowered = kept.lowered.tobytes().decode("utf-32-le")
+    out = [lowered[start:end] for start, end in zip(kept.starts.tolist(), kept.ends.tolist(), strict=True)]
+    for i, text in zip(kept.slow, _slow_texts(kept, kept.slow), strict=True):
+        out[i] = text
+    return out
+
+
+def _slow_texts(kept: _Kept, indices: list[int]) -> list[str]:
+    """The normalised texts of these texts of the block (texts holding other characters): NFKC when
+    not NFKC already, and their own lower case."""
     # decoding all kept characters again costs about what decoding a thousand of them one text at a time does
-    joined = kept_codes.tobytes().decode("utf-32-le") if len(slow) * 1000 > len(kept_codes) else None
-    for i in slow:
-        start, end = starts[i], ends[i]
+    joined = kept.codes.tobytes().decode("utf-32-le") if len(indices) * 1000 > len(kept.codes) else None
+    out: list[str] = []
+    for i in indices:
+        start, end = kept.starts[i], kept.ends[i]
         text = (
-            joined[start:end] if joined is not None else kept_codes[start:end].tobytes().decode("utf-32-le")
+            joined[start:end] if joined is not None else kept.codes[start:end].tobytes().decode("utf-32-le")
         )
         if not unicodedata.is_normalized("NFKC", text):
             text = _NON_WORD.sub("", _OTHER_RUNS.sub(_nfkc_of_match, text))
-        out[i] = text.lower()
+        out.append(text.lower())
     return out
 
 
@@ -319,28 +350,38 @@ def signatures(texts: list[str]) -> list[np.ndarray | None]:
     s = settings()
     out: list[np.ndarray | None] = [None] * len(texts)
     todo = [i for i, t in enumerate(texts) if len(t) >= s.min_chars]
-    block: list[int] = []
-    size = 0
-    for i in todo:
-        block.append(i)
-        size += min(len(texts[i]), s.max_chars)
-        if size >= 250_000:
-            _signature_block(texts, block, out)
-            block, size = [], 0
-    if block:
-        _signature_block(texts, block, out)
+    pieces = [texts[i][: s.max_chars] for i in todo]
+    codes = np.frombuffer("".join(pieces).encode("utf-32-le"), dtype=np.uint32)
+    lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+    sigs = np.zeros((len(todo), s.num_perm), dtype=np.uint32)
+    _sign_into(codes, lengths, np.arange(len(todo)), sigs)
+    for row, i in enumerate(todo):
+        out[i] = sigs[row]
     return out
+
+
+_SIGN_BLOCK = 250_000  # characters signed at a time: the arrays of a block stay a few MB
+
+
+def _sign_into(codes: np.ndarray, lengths: np.ndarray, rows: np.ndarray, sigs: np.ndarray) -> None:
+    """sigs[rows[i]] = the signature of the i-th text, whose (normalised, cut to max_chars, at least
+    min_chars long) code points are the next lengths[i] of `codes`."""
+    ends = np.cumsum(lengths)
+    first = 0
+    while first < len(lengths):
+        base = int(ends[first - 1]) if first else 0
+        # up to the text that takes the block to _SIGN_BLOCK characters, that one included
+        last = min(int(np.searchsorted(ends, base + _SIGN_BLOCK)), len(lengths) - 1)
+        sigs[rows[first : last + 1]] = _minima(codes[base : ends[last]], lengths[first : last + 1]).T
+        first = last + 1
 
 
 _DISTINCT_FROM = 500  # shingles per text, on average over a block, from which repeats are dropped first
 
 
-def _signature_block(texts: list[str], block: list[int], out: list[np.ndarray | None]) -> None:
-    s = settings()
-    k = s.shingle
-    pieces = [texts[i][: s.max_chars] for i in block]
-    lengths = np.fromiter((len(t) for t in pieces), dtype=np.int64, count=len(pieces))
-    codes = np.frombuffer("".join(pieces).encode("utf-32-le"), dtype=np.uint32)
+def _minima(codes: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The MinHash minima (permutations x texts) of texts whose code points lie end to end in `codes`."""
+    k = settings().shingle
     n = len(codes) - k + 1
     h = np.zeros(n, dtype=np.uint32)
     for i in range(k):  # polynomial hash of every window (mod 2**32), as in shingle_hashes
@@ -351,16 +392,16 @@ def _signature_block(texts: list[str], block: list[int], out: list[np.ndarray | 
     for back in range(1, k):
         ends = text_ends - back
         valid[ends[ends < n]] = False
-    doc = np.repeat(np.arange(len(block), dtype=np.uint64), lengths)[:n][valid]
     h = h[valid]
     for shift, multiplier in ((16, 0x85EBCA6B), (13, 0xC2B2AE35)):  # MurmurHash3's finaliser
         h ^= h >> np.uint32(shift)
         h *= np.uint32(multiplier)
     h ^= h >> np.uint32(16)
-    starts = np.arange(len(block), dtype=np.uint64)
-    if len(h) >= _DISTINCT_FROM * len(block):
+    texts = len(lengths)
+    if len(h) >= _DISTINCT_FROM * texts:
         # Long texts repeat many shingles: each text's distinct hashes once (the minimum over repeats is
         # the same), from the (text, hash) pairs sorted. Short texts repeat too few to pay for the sort.
+        doc = np.repeat(np.arange(texts, dtype=np.uint64), lengths)[:n][valid]
         pairs = (doc << np.uint64(32)) | h
         pairs.sort()
         distinct = np.empty(len(pairs), dtype=bool)
@@ -368,19 +409,18 @@ def _signature_block(texts: list[str], block: list[int], out: list[np.ndarray | 
         np.not_equal(pairs[1:], pairs[:-1], out=distinct[1:])
         pairs = pairs[distinct]
         h = pairs.astype(np.uint32)  # the low half
-        firsts = np.searchsorted(pairs, starts << np.uint64(32))
+        firsts = np.searchsorted(pairs, np.arange(texts, dtype=np.uint64) << np.uint64(32))
     else:
-        firsts = np.searchsorted(doc, starts)
+        # each text but the last lost its last k - 1 windows, which straddle into the next
+        firsts = text_ends - lengths - (k - 1) * np.arange(texts)
     a, b = (x.astype(np.uint32) for x in permutations())
-    mins = np.empty((len(a), len(block)), dtype=np.uint32)
+    mins = np.empty((len(a), texts), dtype=np.uint32)
     permuted = np.empty_like(h)
     for j in range(len(a)):  # one permutation at a time, in place: 1-D arrays stay in cache
         np.multiply(h, a[j], out=permuted)
         permuted += b[j]
         np.minimum.reduceat(permuted, firsts, out=mins[j])
-    rows = mins.T.copy()  # one signature per row
-    for row, i in enumerate(block):
-        out[i] = rows[row]
+    return mins
 
 
 _BAND_BLOCK = 4096  # signatures weighted at a time
@@ -438,20 +478,14 @@ def link_rows(
 ) -> LinkRows:
     s = settings()
     k = len(ids)
-    texts = [f"{t or ''} {b or ''}" for t, b in zip(titles, bodies, strict=True)]
-    normalised = normalise_many(texts + titles + buyers + codes)
-    del texts
     sigs = np.zeros((k, s.num_perm), dtype=np.uint32)
     has_sig = np.zeros(k, dtype=bool)
-    for i, sig in enumerate(signatures(normalised[:k])):
-        if sig is not None:
-            sigs[i] = sig
-            has_sig[i] = True
-    title_norms, buyer_norms, code_norms = (
-        normalised[k : 2 * k],
-        normalised[2 * k : 3 * k],
-        normalised[3 * k :],
-    )
+    title_norms: list[str] = []
+    for lo in range(0, k, _NOTICES_A_BLOCK):
+        hi = lo + _NOTICES_A_BLOCK
+        title_norms += _titles_and_signatures(titles[lo:hi], bodies[lo:hi], sigs[lo:hi], has_sig[lo:hi])
+    normalised = normalise_many(buyers + codes)
+    buyer_norms, code_norms = normalised[:k], normalised[k:]
     keys: PlainColumns = {
         "notice_id": ids,
         "buyer_key": [b or None for b in buyer_norms],
@@ -474,3 +508,73 @@ def link_rows(
         "notice_keys": keys,
     }
     return LinkRows(columns, sigs, has_sig)
+
+
+_NOTICES_A_BLOCK = 2048  # notices whose titles and bodies are normalised together (4,096 texts)
+
+
+def _titles_and_signatures(
+    titles: list[str | None], bodies: list[str | None], sigs: np.ndarray, has_sig: np.ndarray
+) -> list[str]:
+    """The normalised titles of these notices; their signatures (of the title and body normalised
+    together, `normalise_text(f"{title} {body}")`) written into `sigs`, and `has_sig` set where made.
+
+    The titles and bodies are normalised as texts of one block, each title before its body. The space
+    between them is dropped by normalising, so where neither holds other characters than plain ones
+    (`_char_classes`), the notice's normalised text is its title's followed by its body's: already end to
+    end in the block's kept characters, signed from there. The others are normalised whole, as they
+    are: NFKC and lower() read a character's neighbours, across where the title ends too."""
+    s = settings()
+    plain = [text or "" for pair in zip(titles, bodies, strict=True) for text in pair]
+    kept = _kept(plain)
+    if kept is None:  # a lone surrogate somewhere: every notice's text normalised on its own
+        slow_rows = list(range(len(titles)))
+        title_norms = normalise_many(titles)
+    else:
+        slow_rows = sorted({i // 2 for i in kept.slow})
+        title_norms = _title_strings(kept)
+        slow_titles = [i for i in kept.slow if i % 2 == 0]
+        for i, text in zip(slow_titles, _slow_texts(kept, slow_titles), strict=True):
+            title_norms[i // 2] = text
+    texts = normalise_many([f"{titles[i] or ''} {bodies[i] or ''}" for i in slow_rows])
+    signable = [
+        (i, text[: s.max_chars]) for i, text in zip(slow_rows, texts, strict=True) if len(text) >= s.min_chars
+    ]
+    slow_codes = np.frombuffer("".join(text for _, text in signable).encode("utf-32-le"), dtype=np.uint32)
+    slow_lengths = np.fromiter((len(text) for _, text in signable), dtype=np.int64, count=len(signable))
+    slow_signed = np.fromiter((i for i, _ in signable), dtype=np.int64, count=len(signable))
+    if kept is None:
+        codes, lengths, rows = slow_codes, slow_lengths, slow_signed
+    else:
+        starts, ends = kept.starts[0::2], kept.ends[1::2]  # each notice's title and body, end to end
+        full = ends - starts
+        quick = full >= s.min_chars
+        quick[slow_rows] = False
+        codes = kept.lowered
+        cut = np.flatnonzero(~quick | (full > s.max_chars)).tolist()
+        if cut:  # the slow, the short and the ends of the long left out
+            keep = np.ones(len(codes), dtype=bool)
+            for i in cut:
+                keep[starts[i] + (s.max_chars if quick[i] else 0) : ends[i]] = False
+            codes = codes[keep]
+        rows = np.flatnonzero(quick)
+        lengths = np.minimum(full[rows], s.max_chars)
+        if len(signable):
+            codes = np.concatenate([codes, slow_codes])
+            lengths = np.concatenate([lengths, slow_lengths])
+            rows = np.concatenate([rows, slow_signed])
+    _sign_into(codes, lengths, rows, sigs)
+    has_sig[rows] = True
+    return title_norms
+
+
+def _title_strings(kept: _Kept) -> list[str]:
+    """The lowered kept characters of each title of a block of titles and bodies (titles first in each
+    pair), as strings."""
+    starts, ends = kept.starts[0::2], kept.ends[0::2]
+    lengths = ends - starts
+    at = np.cumsum(lengths)
+    gathered = np.arange(int(at[-1]) if len(at) else 0) + np.repeat(starts - (at - lengths), lengths)
+    joined = kept.lowered.take(gathered).tobytes().decode("utf-32-le")
+    bounds = [0, *at.tolist()]
+    return [joined[a:b] for a, b in pairwise(bounds)]
