@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from procurewatch.store.tables import PlainColumns
+from procurewatch.store.string_buffers import repeated_string_buffers
+from procurewatch.store.tables import PlainColumns, Values
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _CN_NUM = "一二三四五六七八九十百零〇"
@@ -497,11 +498,15 @@ def link_rows(
     matrix = sigs[rows]
     bands = band_hashes_many(matrix)
     nbands = bands.shape[1]
-    signed = [ids[i] for i in rows.tolist()]
+    signed = ids if len(rows) == k else [ids[i] for i in rows.tolist()]
+    # each id nbands times in a row, as the buffers the workers send a string column as
+    band_ids: Values | None = repeated_string_buffers(signed, nbands)
+    if band_ids is None:  # ids Arrow will refuse: the list, for Arrow to say what is wrong
+        band_ids = list(chain.from_iterable(zip(*[signed] * nbands, strict=True)))
     columns: dict[str, PlainColumns] = {
         "notice_minhash": {"notice_id": signed, "signature": matrix},
         "notice_lsh_bands": {
-            "notice_id": list(chain.from_iterable(zip(*[signed] * nbands, strict=True))),  # nbands times each
+            "notice_id": band_ids,
             "band": np.tile(np.arange(nbands, dtype=np.int16), len(rows)),
             "hash": bands.reshape(-1),
         },
