@@ -225,23 +225,32 @@ def _slow_texts(kept: _Kept, indices: list[int]) -> list[str]:
     out: list[str] = []
     for i in indices:
         start, end = kept.starts[i], kept.ends[i]
-        text = (
-            joined[start:end] if joined is not None else kept.codes[start:end].tobytes().decode("utf-32-le")
-        )
+        codes = kept.codes[start:end]
+        text = joined[start:end] if joined is not None else codes.tobytes().decode("utf-32-le")
         if not unicodedata.is_normalized("NFKC", text):
-            text = _NON_WORD.sub("", _OTHER_RUNS.sub(_nfkc_of_match, text))
+            text = _nfkc_by_pieces(text, _char_classes().take(codes) == _OTHER)
         out.append(text.lower())
     return out
 
 
-# A plain character is a starter that no character before it composes with, and NFKC leaves it as it
-# is: a text splits before each one into pieces normalised on their own (UAX #15, stable code points).
-# Each piece is a run of other characters, with the plain one before it (`e` + U+0301 compose).
-_OTHER_RUNS = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]?[^0-9A-Za-z\u4e00-\u9fff]+")
-
-
-def _nfkc_of_match(match: re.Match[str]) -> str:
-    return unicodedata.normalize("NFKC", match.group())
+def _nfkc_by_pieces(text: str, other: np.ndarray) -> str:
+    """NFKC of a text of kept characters (`other`: which are not plain), without the characters the
+    normalising pattern drops. A plain character is a starter that no character before it composes
+    with, and NFKC leaves it as it is: a text splits before each one into pieces normalised on their
+    own (UAX #15, stable code points). So only the pieces holding other characters change: each run of
+    other characters, with the plain one before it (`e` + U+0301 compose)."""
+    flags = np.zeros(len(other) + 2, dtype=bool)
+    flags[1:-1] = other
+    edges = np.flatnonzero(flags[1:] != flags[:-1]).tolist()  # each run's start and end, in turn
+    parts: list[str] = []
+    done = 0
+    for start, end in zip(edges[0::2], edges[1::2], strict=True):
+        start -= start > 0  # the plain character before the run
+        parts.append(text[done:start])
+        parts.append(_NON_WORD.sub("", unicodedata.normalize("NFKC", text[start:end])))
+        done = end
+    parts.append(text[done:])
+    return "".join(parts)
 
 
 def _counts_before(flags: np.ndarray, ends: np.ndarray) -> np.ndarray:
