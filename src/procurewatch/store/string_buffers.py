@@ -129,19 +129,24 @@ def string_buffers_many(columns: list[list[Any]]) -> list[StringBuffers | None]:
 
 def repeated_string_buffers(values: list[Any], times: int) -> StringBuffers | None:
     """`string_buffers` of each value `times` times in a row ([a, a, b, b] for [a, b] twice), or None
-    where `string_buffers` of the values is None or a value is None."""
-    packed = string_buffers(values)
-    if packed is None or packed.nulls:
+    where a value is not str or cannot be UTF-8."""
+    try:
+        joined = "".join(values)
+        data = joined.encode()
+    except (TypeError, UnicodeEncodeError):
         return None
-    offsets = np.frombuffer(packed.offsets, dtype=np.int32)
-    lengths = np.diff(offsets)
-    if len(packed.data) * times > _MAX_OFFSET:
+    if len(data) * times > _MAX_OFFSET:
         return None
-    repeated = np.zeros(len(values) * times + 1, dtype=np.int32)
-    np.cumsum(np.repeat(lengths, times), out=repeated[1:])
-    if len(values) and (lengths == lengths[0]).all():  # values of one length: rows of a byte matrix
-        rows = np.frombuffer(packed.data, dtype=np.uint8).reshape(len(values), 1, int(lengths[0]))
-        data = np.broadcast_to(rows, (len(values), times, int(lengths[0]))).tobytes()
+    if joined.isascii():  # one byte a character
+        lengths = np.fromiter(map(len, values), dtype=np.int32, count=len(values))
     else:
-        data = b"".join(packed.data[a:b] * times for a, b in pairwise(offsets.tolist()))
-    return StringBuffers(len(values) * times, 0, None, repeated.tobytes(), data)
+        lengths = np.fromiter((len(v.encode()) for v in values), dtype=np.int32, count=len(values))
+    offsets = np.zeros(len(values) * times + 1, dtype=np.int32)
+    np.cumsum(np.repeat(lengths, times), out=offsets[1:])
+    if len(values) and (lengths == lengths[0]).all():  # values of one length: rows of a byte matrix
+        rows = np.frombuffer(data, dtype=np.uint8).reshape(len(values), 1, int(lengths[0]))
+        repeated = np.broadcast_to(rows, (len(values), times, int(lengths[0]))).tobytes()
+    else:
+        ends = np.cumsum(lengths).tolist()
+        repeated = b"".join(data[a:b] * times for a, b in pairwise([0, *ends]))
+    return StringBuffers(len(values) * times, 0, None, offsets.tobytes(), repeated)
