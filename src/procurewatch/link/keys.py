@@ -491,11 +491,16 @@ def link_rows(
     sigs = np.zeros((k, s.num_perm), dtype=np.uint32)
     has_sig = np.zeros(k, dtype=bool)
     title_norms: list[str] = []
+    buyer_norms: list[str] = []
+    code_norms: list[str] = []
     for lo in range(0, k, _NOTICES_A_BLOCK):
         hi = lo + _NOTICES_A_BLOCK
-        title_norms += _titles_and_signatures(titles[lo:hi], bodies[lo:hi], sigs[lo:hi], has_sig[lo:hi])
-    normalised = normalise_many(buyers + codes)
-    buyer_norms, code_norms = normalised[:k], normalised[k:]
+        titled, keyed = _normalised_and_signed(
+            titles[lo:hi], bodies[lo:hi], buyers[lo:hi] + codes[lo:hi], sigs[lo:hi], has_sig[lo:hi]
+        )
+        title_norms += titled
+        buyer_norms += keyed[: len(titled)]
+        code_norms += keyed[len(titled) :]
     keys: PlainColumns = {
         "notice_id": ids,
         "buyer_key": [b or None for b in buyer_norms],
@@ -524,32 +529,43 @@ def link_rows(
     return LinkRows(columns, sigs, has_sig)
 
 
-_NOTICES_A_BLOCK = 2048  # notices whose titles and bodies are normalised together (4,096 texts)
+_NOTICES_A_BLOCK = 1024  # notices whose texts are normalised together (4,096 texts)
 
 
-def _titles_and_signatures(
-    titles: list[str | None], bodies: list[str | None], sigs: np.ndarray, has_sig: np.ndarray
-) -> list[str]:
-    """The normalised titles of these notices; their signatures (of the title and body normalised
-    together, `normalise_text(f"{title} {body}")`) written into `sigs`, and `has_sig` set where made.
+def _normalised_and_signed(
+    titles: list[str | None],
+    bodies: list[str | None],
+    key_texts: list[str | None],
+    sigs: np.ndarray,
+    has_sig: np.ndarray,
+) -> tuple[list[str], list[str]]:
+    """The normalised titles of these notices and the normalised `key_texts` (their buyers and project
+    codes); their signatures (of the title and body normalised together,
+    `normalise_text(f"{title} {body}")`) written into `sigs`, and `has_sig` set where made.
 
-    The titles and bodies are normalised as texts of one block, each title before its body. The space
-    between them is dropped by normalising, so where neither holds other characters than plain ones
-    (`_char_classes`), the notice's normalised text is its title's followed by its body's: already end to
-    end in the block's kept characters, signed from there. The others are normalised whole, as they
-    are: NFKC and lower() read a character's neighbours, across where the title ends too."""
+    The titles, bodies and key texts are normalised as texts of one block, each title before its body. The
+    space between them is dropped by normalising, so where neither holds other characters than plain
+    ones (`_char_classes`), the notice's normalised text is its title's followed by its body's: already
+    end to end in the block's kept characters, signed from there. The other notices' texts are normalised
+    whole: NFKC and lower() read a character's neighbours, across where the title ends too."""
     s = settings()
+    pairs = 2 * len(titles)
     plain = [text or "" for pair in zip(titles, bodies, strict=True) for text in pair]
-    kept = _kept(plain)
+    kept = _kept(plain + [text or "" for text in key_texts])
     if kept is None:  # a lone surrogate somewhere: every notice's text normalised on its own
         slow_rows = list(range(len(titles)))
         title_norms = normalise_many(titles)
+        key_norms = normalise_many(key_texts)
     else:
-        slow_rows = sorted({i // 2 for i in kept.slow})
-        title_norms = _title_strings(kept)
-        slow_titles = [i for i in kept.slow if i % 2 == 0]
+        slow_rows = sorted({i // 2 for i in kept.slow if i < pairs})
+        title_norms = _title_strings(kept, pairs)
+        key_norms = _strings_from(kept, pairs)
+        slow_titles = [i for i in kept.slow if i < pairs and i % 2 == 0]
         for i, text in zip(slow_titles, _slow_texts(kept, slow_titles), strict=True):
             title_norms[i // 2] = text
+        slow_keys = [i for i in kept.slow if i >= pairs]
+        for i, text in zip(slow_keys, _slow_texts(kept, slow_keys), strict=True):
+            key_norms[i - pairs] = text
     texts = normalise_many([f"{titles[i] or ''} {bodies[i] or ''}" for i in slow_rows])
     signable = [
         (i, text[: s.max_chars]) for i, text in zip(slow_rows, texts, strict=True) if len(text) >= s.min_chars
@@ -560,11 +576,12 @@ def _titles_and_signatures(
     if kept is None:
         codes, lengths, rows = slow_codes, slow_lengths, slow_signed
     else:
-        starts, ends = kept.starts[0::2], kept.ends[1::2]  # each notice's title and body, end to end
+        # each notice's title and body, end to end
+        starts, ends = kept.starts[0:pairs:2], kept.ends[1:pairs:2]
         full = ends - starts
         quick = full >= s.min_chars
         quick[slow_rows] = False
-        codes = kept.lowered
+        codes = kept.lowered[: int(ends[-1]) if pairs else 0]
         cut = np.flatnonzero(~quick | (full > s.max_chars)).tolist()
         if cut:  # the slow, the short and the ends of the long left out
             keep = np.ones(len(codes), dtype=bool)
@@ -579,16 +596,26 @@ def _titles_and_signatures(
             rows = np.concatenate([rows, slow_signed])
     _sign_into(codes, lengths, rows, sigs)
     has_sig[rows] = True
-    return title_norms
+    return title_norms, key_norms
 
 
-def _title_strings(kept: _Kept) -> list[str]:
-    """The lowered kept characters of each title of a block of titles and bodies (titles first in each
-    pair), as strings."""
-    starts, ends = kept.starts[0::2], kept.ends[0::2]
+def _title_strings(kept: _Kept, pairs: int) -> list[str]:
+    """The lowered kept characters of each title of a block's first `pairs` texts (a title, then its
+    notice's body), as strings."""
+    starts, ends = kept.starts[0:pairs:2], kept.ends[0:pairs:2]
     lengths = ends - starts
     at = np.cumsum(lengths)
     gathered = np.arange(int(at[-1]) if len(at) else 0) + np.repeat(starts - (at - lengths), lengths)
     joined = kept.lowered.take(gathered).tobytes().decode("utf-32-le")
     bounds = [0, *at.tolist()]
     return [joined[a:b] for a, b in pairwise(bounds)]
+
+
+def _strings_from(kept: _Kept, first: int) -> list[str]:
+    """The lowered kept characters of each text of a block from the `first`, as strings."""
+    if first >= len(kept.starts):
+        return []
+    base = int(kept.starts[first])
+    joined = kept.lowered[base:].tobytes().decode("utf-32-le")
+    starts, ends = (kept.starts[first:] - base).tolist(), (kept.ends[first:] - base).tolist()
+    return [joined[a:b] for a, b in zip(starts, ends, strict=True)]
