@@ -393,8 +393,8 @@ def _minima(codes: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """The MinHash minima (permutations x texts) of texts whose code points lie end to end in `codes`."""
     k = settings().shingle
     n = len(codes) - k + 1
-    h = np.zeros(n, dtype=np.uint32)
-    for i in range(k):  # polynomial hash of every window (mod 2**32), as in shingle_hashes
+    h = codes[:n].copy()  # polynomial hash of every window (mod 2**32), as in shingle_hashes
+    for i in range(1, k):
         h *= np.uint32(1000003)
         h += codes[i : i + n]
     valid = np.ones(n, dtype=bool)  # drop windows that straddle two texts
