@@ -313,11 +313,19 @@ def is_cancellation(notice_type: str | None, title: str | None) -> bool:
 
 
 def _cancelled_many(types: list[str | None], titles: list[str | None]) -> list[bool]:
-    """`is_cancellation` of many notices."""
-    search = settings().cancel_pattern.search
-    return [
-        t == "cancellation" or search(title or "") is not None for t, title in zip(types, titles, strict=True)
-    ]
+    """`is_cancellation` of many notices: the cancel words found by one pass over the titles joined by
+    NUL, which no cancel word holds (so no match reaches across two titles); each title with a match
+    in it is one the pattern finds on its own."""
+    s = settings()
+    if any("\x00" in word for word in s.cancel_words):
+        found = [s.cancel_pattern.search(title or "") is not None for title in titles]
+    else:
+        ends = np.cumsum(np.fromiter((len(t or "") + 1 for t in titles), dtype=np.int64, count=len(titles)))
+        starts = [m.start() for m in s.cancel_pattern.finditer("\x00".join([t or "" for t in titles]))]
+        found = [False] * len(titles)
+        for i in np.searchsorted(ends, starts, side="right").tolist():
+            found[i] = True
+    return [t == "cancellation" or hit for t, hit in zip(types, found, strict=True)]
 
 
 # ---------------------------------------------------------------- MinHash
