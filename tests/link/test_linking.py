@@ -13,6 +13,7 @@ from link.rows import insert, links, new_store, notice
 from procurewatch.link.candidates import FullBuckets
 from procurewatch.link.keys import (
     identity_hash,
+    is_cancellation,
     link_rows,
     normalise_many,
     normalise_text,
@@ -343,6 +344,56 @@ def test_link_rows_title_keys_equal_title_key_one_by_one():
     made = link_rows([f"n{i}" for i in range(n)], titles, [BODY] * n, [None] * n, [None] * n, ["tender"] * n)
     assert made.columns["notice_keys"]["title_key"] == [title_key(t) for t in titles]
     assert link_rows([], [], [], [], [], []).columns["notice_keys"]["title_key"] == []
+
+
+def test_link_rows_signatures_are_those_of_title_and_body_normalised_together():
+    # the text signed is normalise_text(f"{title} {body}"): across where the title ends too (jamo that
+    # compose, a final sigma that is not final), cut to max_chars, none below min_chars
+    s = settings()
+    cases = [
+        (TITLE, BODY),
+        ("ＡＢＣ１２３全角：公告", BODY),
+        ("项目 \u1100", "\u1161" + BODY),
+        ("ΟΔΟΣ", "ΑΒΓ" + BODY),
+        ("①期" + TITLE, BODY.replace("三", "③")),
+        (None, BODY * 20),
+        ("短", "短"),
+        ("lone \ud800 surrogate", BODY),
+        (TITLE, None),
+    ]
+    titles, bodies = [t for t, _ in cases], [b for _, b in cases]
+    n = len(cases)
+    made = link_rows([f"n{i}" for i in range(n)], titles, bodies, [None] * n, [None] * n, ["tender"] * n)
+    texts = [normalise_text(f"{t or ''} {b or ''}") for t, b in cases]
+    expected = signatures(texts)
+    signed = [i for i, sig in enumerate(expected) if sig is not None]
+    assert made.columns["notice_minhash"]["notice_id"] == [f"n{i}" for i in signed]
+    assert np.array_equal(
+        made.columns["notice_minhash"]["signature"], np.stack([expected[i] for i in signed])
+    )
+    assert len(texts[5]) > s.max_chars and len(texts[6]) < s.min_chars and 6 not in signed
+
+
+def test_link_rows_cancellations_equal_is_cancellation_one_by_one():
+    # a cancel word split over two titles is none; one at a title's start or end is
+    titles = [
+        "某项目废",
+        "标公告",
+        "流标公告",
+        "采购终止",
+        None,
+        "",
+        "项目终",
+        "止公告",
+        "终止公示关于",
+        "招标公告",
+    ]
+    types = ["tender"] * (len(titles) - 1) + ["cancellation"]
+    n = len(titles)
+    made = link_rows([f"n{i}" for i in range(n)], titles, [BODY] * n, [None] * n, [None] * n, types)
+    expected = [is_cancellation(t, title) for t, title in zip(types, titles, strict=True)]
+    assert made.columns["notice_keys"]["cancelled"] == expected
+    assert expected == [False, False, True, True, False, False, False, False, True, True]
 
 
 ITEMS = ["高清网络摄像机", "人脸识别门禁", "车辆卡口抓拍系统", "视频汇聚平台", "无人机反制设备", "智能安检门"]

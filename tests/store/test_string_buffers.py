@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from procurewatch.store.arrow_tables import _array
-from procurewatch.store.string_buffers import string_buffers
+from procurewatch.store.string_buffers import repeated_string_buffers, string_buffers, string_buffers_many
 
 COLUMNS = [
     ["n-1", "n-2", "n-3"],  # ASCII only
@@ -40,3 +40,26 @@ def test_signatures_become_one_binary_value_a_row():
     made, _ = _array(sigs, pa.binary())
     assert made.type == pa.binary()
     assert made.to_pylist() == [row.tobytes() for row in sigs]
+
+
+def test_columns_made_together_are_each_columns_own():
+    assert string_buffers_many(COLUMNS) == [string_buffers(values) for values in COLUMNS]
+    assert string_buffers_many([["a", "b"], ["c"]]) == [string_buffers(["a", "b"]), string_buffers(["c"])]
+    assert string_buffers_many([]) == []
+
+
+@pytest.mark.parametrize("odd", [["a\x00b", "c"], ["ok", "\ud800"], ["ok", 3], [None, "x"]])
+def test_a_column_with_an_odd_value_among_others_is_still_each_columns_own(odd):
+    columns = [*COLUMNS, odd, ["after", None]]
+    assert string_buffers_many(columns) == [string_buffers(values) for values in columns]
+
+
+@pytest.mark.parametrize("values", [["n-1", "n-2", "n-3"], ["id-1", "id-22", "视频"], [], ["only"]])
+def test_repeated_values_are_the_buffers_of_the_repeated_list(values):
+    repeated = [v for v in values for _ in range(3)]
+    assert repeated_string_buffers(values, 3) == string_buffers(repeated)
+
+
+def test_repeated_values_with_none_or_odd_values_are_left_as_a_list():
+    assert repeated_string_buffers(["a", None], 2) is None
+    assert repeated_string_buffers(["a", "\ud800"], 2) is None

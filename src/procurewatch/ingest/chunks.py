@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 
 from procurewatch.ingest.reading import FileEnd, read_documents
 from procurewatch.model import Document, Notice, SkippedInput
 from procurewatch.sources import InputFile
 from procurewatch.sources.lines import LineSlice, read_slice
-from procurewatch.store.string_buffers import string_buffers
+from procurewatch.store.string_buffers import string_buffers_many
 from procurewatch.store.tables import TABLE, PlainColumns
 
 # documents understood before their notices are detected together (pipeline.notices_or_errors)
@@ -108,11 +109,23 @@ def notice_tables(notices: list[Notice]) -> dict[str, PlainColumns]:
 
 def _strings_as_buffers(tables: dict[str, PlainColumns]) -> dict[str, PlainColumns]:
     """The string columns as Arrow buffers (store/string_buffers.py): cheaper to send to the writing
-    process, and to make Arrow arrays of there, than lists of `str`."""
-    for name, columns in tables.items():
-        for column in TABLE[name].row_columns:
-            if column.row_kind == "string":
-                packed = string_buffers(columns[column.name])
-                if packed is not None:
-                    columns[column.name] = packed
+    process, and to make Arrow arrays of there, than lists of `str`. All the tables' made together, and
+    a list that is the column of several tables (the notices' ids) once."""
+    places = [
+        (columns, column)
+        for name, columns in tables.items()
+        for column in _string_columns(name)
+        if isinstance(columns[column], list)
+    ]
+    lists = list({id(c[n]): c[n] for c, n in places}.values())
+    packed = dict(zip(map(id, lists), string_buffers_many(lists), strict=True))
+    for columns, name in places:
+        made = packed[id(columns[name])]
+        if made is not None:
+            columns[name] = made
     return tables
+
+
+@cache
+def _string_columns(table: str) -> tuple[str, ...]:
+    return tuple(column.name for column in TABLE[table].row_columns if column.row_kind == "string")

@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from procurewatch.store.tables import PlainColumns
+from procurewatch.store.string_buffers import repeated_string_buffers
+from procurewatch.store.tables import PlainColumns, Values
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _CN_NUM = "一二三四五六七八九十百零〇"
@@ -169,47 +170,87 @@ def normalise_many(texts: list[str | None]) -> list[str]:
     return out
 
 
-def _normalise_block(texts: list[str | None]) -> list[str]:
-    plain = [t or "" for t in texts]
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """What `normalise_text`'s pattern keeps of each text of a block: the kept code points end to end
+    (`codes`), the same with ASCII capitals lowered (`lowered`: all of a text's result when it holds
+    plain characters only), where each text's lie in them, and the texts holding other characters
+    (`slow`, in order: NFKC and lower() may change theirs, `_slow_texts`)."""
+
+    codes: np.ndarray
+    lowered: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    slow: list[int]
+
+
+def _kept(plain: list[str]) -> _Kept | None:
+    """`_Kept` of these texts, or None when one holds a lone surrogate (no UTF-32 of them)."""
     try:
         codes = np.frombuffer("".join(plain).encode("utf-32-le"), dtype=np.uint32)
-    except UnicodeEncodeError:  # a lone surrogate somewhere: one text at a time
-        return [normalise_text(t) for t in plain]
-    classes = _char_classes()[codes]
+    except UnicodeEncodeError:
+        return None
+    classes = _char_classes().take(codes)  # take: indexing by an array of another type than intp is slower
     kept_at = np.flatnonzero(classes != _DROPPED)
     text_ends = np.cumsum(np.fromiter(map(len, plain), dtype=np.int64, count=len(plain)))
-    kept_codes = codes[kept_at]
+    kept_codes = codes.take(kept_at)
     ends = np.searchsorted(kept_at, text_ends)  # where each text's kept characters end among all kept
     starts = np.empty_like(ends)
     starts[:1] = 0
     starts[1:] = ends[:-1]
     capitals = (kept_codes - np.uint32(ord("A"))) < np.uint32(26)  # unsigned: below "A" wraps round
-    lowered = (kept_codes + capitals * np.uint32(32)).tobytes().decode("utf-32-le")
-    out = [lowered[start:end] for start, end in zip(starts.tolist(), ends.tolist(), strict=True)]
     others = _counts_before(classes == _OTHER, text_ends)
     others[1:] -= others[:-1].copy()
-    slow = np.flatnonzero(others).tolist()  # only these may need NFKC, and their own case
-    # decoding all kept characters again costs about what decoding a thousand of them one text at a time does
-    joined = kept_codes.tobytes().decode("utf-32-le") if len(slow) * 1000 > len(kept_codes) else None
-    for i in slow:
-        start, end = starts[i], ends[i]
-        text = (
-            joined[start:end] if joined is not None else kept_codes[start:end].tobytes().decode("utf-32-le")
-        )
-        if not unicodedata.is_normalized("NFKC", text):
-            text = _NON_WORD.sub("", _OTHER_RUNS.sub(_nfkc_of_match, text))
-        out[i] = text.lower()
+    lowered = kept_codes + capitals * np.uint32(32)
+    return _Kept(kept_codes, lowered, starts, ends, np.flatnonzero(others).tolist())
+
+
+def _normalise_block(texts: list[str | None]) -> list[str]:
+    plain = [t or "" for t in texts]
+    kept = _kept(plain)
+    if kept is None:  # a lone surrogate somewhere: one text at a time
+        return [normalise_text(t) for t in plain]
+    lowered = kept.lowered.tobytes().decode("utf-32-le")
+    out = [lowered[start:end] for start, end in zip(kept.starts.tolist(), kept.ends.tolist(), strict=True)]
+    for i, text in zip(kept.slow, _slow_texts(kept, kept.slow), strict=True):
+        out[i] = text
     return out
 
 
-# A plain character is a starter that no character before it composes with, and NFKC leaves it as it
-# is: a text splits before each one into pieces normalised on their own (UAX #15, stable code points).
-# Each piece is a run of other characters, with the plain one before it (`e` + U+0301 compose).
-_OTHER_RUNS = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]?[^0-9A-Za-z\u4e00-\u9fff]+")
+def _slow_texts(kept: _Kept, indices: list[int]) -> list[str]:
+    """The normalised texts of these texts of the block (texts holding other characters): NFKC when
+    not NFKC already, and their own lower case."""
+    # decoding all kept characters again costs about what decoding a thousand of them one text at a time does
+    joined = kept.codes.tobytes().decode("utf-32-le") if len(indices) * 1000 > len(kept.codes) else None
+    out: list[str] = []
+    for i in indices:
+        start, end = kept.starts[i], kept.ends[i]
+        codes = kept.codes[start:end]
+        text = joined[start:end] if joined is not None else codes.tobytes().decode("utf-32-le")
+        if not unicodedata.is_normalized("NFKC", text):
+            text = _nfkc_by_pieces(text, _char_classes().take(codes) == _OTHER)
+        out.append(text.lower())
+    return out
 
 
-def _nfkc_of_match(match: re.Match[str]) -> str:
-    return unicodedata.normalize("NFKC", match.group())
+def _nfkc_by_pieces(text: str, other: np.ndarray) -> str:
+    """NFKC of a text of kept characters (`other`: which are not plain), without the characters the
+    normalising pattern drops. A plain character is a starter that no character before it composes
+    with, and NFKC leaves it as it is: a text splits before each one into pieces normalised on their
+    own (UAX #15, stable code points). So only the pieces holding other characters change: each run of
+    other characters, with the plain one before it (`e` + U+0301 compose)."""
+    flags = np.zeros(len(other) + 2, dtype=bool)
+    flags[1:-1] = other
+    edges = np.flatnonzero(flags[1:] != flags[:-1]).tolist()  # each run's start and end, in turn
+    parts: list[str] = []
+    done = 0
+    for start, end in zip(edges[0::2], edges[1::2], strict=True):
+        start -= start > 0  # the plain character before the run
+        parts.append(text[done:start])
+        parts.append(_NON_WORD.sub("", unicodedata.normalize("NFKC", text[start:end])))
+        done = end
+    parts.append(text[done:])
+    return "".join(parts)
 
 
 def _counts_before(flags: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -272,11 +313,19 @@ def is_cancellation(notice_type: str | None, title: str | None) -> bool:
 
 
 def _cancelled_many(types: list[str | None], titles: list[str | None]) -> list[bool]:
-    """`is_cancellation` of many notices."""
-    search = settings().cancel_pattern.search
-    return [
-        t == "cancellation" or search(title or "") is not None for t, title in zip(types, titles, strict=True)
-    ]
+    """`is_cancellation` of many notices: the cancel words found by one pass over the titles joined by
+    NUL, which no cancel word holds (so no match reaches across two titles); each title with a match
+    in it is one the pattern finds on its own."""
+    s = settings()
+    if any("\x00" in word for word in s.cancel_words):
+        found = [s.cancel_pattern.search(title or "") is not None for title in titles]
+    else:
+        ends = np.cumsum(np.fromiter((len(t or "") + 1 for t in titles), dtype=np.int64, count=len(titles)))
+        starts = [m.start() for m in s.cancel_pattern.finditer("\x00".join([t or "" for t in titles]))]
+        found = [False] * len(titles)
+        for i in np.searchsorted(ends, starts, side="right").tolist():
+            found[i] = True
+    return [t == "cancellation" or hit for t, hit in zip(types, found, strict=True)]
 
 
 # ---------------------------------------------------------------- MinHash
@@ -319,31 +368,41 @@ def signatures(texts: list[str]) -> list[np.ndarray | None]:
     s = settings()
     out: list[np.ndarray | None] = [None] * len(texts)
     todo = [i for i, t in enumerate(texts) if len(t) >= s.min_chars]
-    block: list[int] = []
-    size = 0
-    for i in todo:
-        block.append(i)
-        size += min(len(texts[i]), s.max_chars)
-        if size >= 250_000:
-            _signature_block(texts, block, out)
-            block, size = [], 0
-    if block:
-        _signature_block(texts, block, out)
+    pieces = [texts[i][: s.max_chars] for i in todo]
+    codes = np.frombuffer("".join(pieces).encode("utf-32-le"), dtype=np.uint32)
+    lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+    sigs = np.zeros((len(todo), s.num_perm), dtype=np.uint32)
+    _sign_into(codes, lengths, np.arange(len(todo)), sigs)
+    for row, i in enumerate(todo):
+        out[i] = sigs[row]
     return out
+
+
+_SIGN_BLOCK = 250_000  # characters signed at a time: the arrays of a block stay a few MB
+
+
+def _sign_into(codes: np.ndarray, lengths: np.ndarray, rows: np.ndarray, sigs: np.ndarray) -> None:
+    """sigs[rows[i]] = the signature of the i-th text, whose (normalised, cut to max_chars, at least
+    min_chars long) code points are the next lengths[i] of `codes`."""
+    ends = np.cumsum(lengths)
+    first = 0
+    while first < len(lengths):
+        base = int(ends[first - 1]) if first else 0
+        # up to the text that takes the block to _SIGN_BLOCK characters, that one included
+        last = min(int(np.searchsorted(ends, base + _SIGN_BLOCK)), len(lengths) - 1)
+        sigs[rows[first : last + 1]] = _minima(codes[base : ends[last]], lengths[first : last + 1]).T
+        first = last + 1
 
 
 _DISTINCT_FROM = 500  # shingles per text, on average over a block, from which repeats are dropped first
 
 
-def _signature_block(texts: list[str], block: list[int], out: list[np.ndarray | None]) -> None:
-    s = settings()
-    k = s.shingle
-    pieces = [texts[i][: s.max_chars] for i in block]
-    lengths = np.fromiter((len(t) for t in pieces), dtype=np.int64, count=len(pieces))
-    codes = np.frombuffer("".join(pieces).encode("utf-32-le"), dtype=np.uint32)
+def _minima(codes: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The MinHash minima (permutations x texts) of texts whose code points lie end to end in `codes`."""
+    k = settings().shingle
     n = len(codes) - k + 1
-    h = np.zeros(n, dtype=np.uint32)
-    for i in range(k):  # polynomial hash of every window (mod 2**32), as in shingle_hashes
+    h = codes[:n].copy()  # polynomial hash of every window (mod 2**32), as in shingle_hashes
+    for i in range(1, k):
         h *= np.uint32(1000003)
         h += codes[i : i + n]
     valid = np.ones(n, dtype=bool)  # drop windows that straddle two texts
@@ -351,16 +410,16 @@ def _signature_block(texts: list[str], block: list[int], out: list[np.ndarray | 
     for back in range(1, k):
         ends = text_ends - back
         valid[ends[ends < n]] = False
-    doc = np.repeat(np.arange(len(block), dtype=np.uint64), lengths)[:n][valid]
     h = h[valid]
     for shift, multiplier in ((16, 0x85EBCA6B), (13, 0xC2B2AE35)):  # MurmurHash3's finaliser
         h ^= h >> np.uint32(shift)
         h *= np.uint32(multiplier)
     h ^= h >> np.uint32(16)
-    starts = np.arange(len(block), dtype=np.uint64)
-    if len(h) >= _DISTINCT_FROM * len(block):
+    texts = len(lengths)
+    if len(h) >= _DISTINCT_FROM * texts:
         # Long texts repeat many shingles: each text's distinct hashes once (the minimum over repeats is
         # the same), from the (text, hash) pairs sorted. Short texts repeat too few to pay for the sort.
+        doc = np.repeat(np.arange(texts, dtype=np.uint64), lengths)[:n][valid]
         pairs = (doc << np.uint64(32)) | h
         pairs.sort()
         distinct = np.empty(len(pairs), dtype=bool)
@@ -368,19 +427,18 @@ def _signature_block(texts: list[str], block: list[int], out: list[np.ndarray | 
         np.not_equal(pairs[1:], pairs[:-1], out=distinct[1:])
         pairs = pairs[distinct]
         h = pairs.astype(np.uint32)  # the low half
-        firsts = np.searchsorted(pairs, starts << np.uint64(32))
+        firsts = np.searchsorted(pairs, np.arange(texts, dtype=np.uint64) << np.uint64(32))
     else:
-        firsts = np.searchsorted(doc, starts)
+        # each text but the last lost its last k - 1 windows, which straddle into the next
+        firsts = text_ends - lengths - (k - 1) * np.arange(texts)
     a, b = (x.astype(np.uint32) for x in permutations())
-    mins = np.empty((len(a), len(block)), dtype=np.uint32)
+    mins = np.empty((len(a), texts), dtype=np.uint32)
     permuted = np.empty_like(h)
     for j in range(len(a)):  # one permutation at a time, in place: 1-D arrays stay in cache
         np.multiply(h, a[j], out=permuted)
         permuted += b[j]
         np.minimum.reduceat(permuted, firsts, out=mins[j])
-    rows = mins.T.copy()  # one signature per row
-    for row, i in enumerate(block):
-        out[i] = rows[row]
+    return mins
 
 
 _BAND_BLOCK = 4096  # signatures weighted at a time
@@ -438,20 +496,19 @@ def link_rows(
 ) -> LinkRows:
     s = settings()
     k = len(ids)
-    texts = [f"{t or ''} {b or ''}" for t, b in zip(titles, bodies, strict=True)]
-    normalised = normalise_many(texts + titles + buyers + codes)
-    del texts
     sigs = np.zeros((k, s.num_perm), dtype=np.uint32)
     has_sig = np.zeros(k, dtype=bool)
-    for i, sig in enumerate(signatures(normalised[:k])):
-        if sig is not None:
-            sigs[i] = sig
-            has_sig[i] = True
-    title_norms, buyer_norms, code_norms = (
-        normalised[k : 2 * k],
-        normalised[2 * k : 3 * k],
-        normalised[3 * k :],
-    )
+    title_norms: list[str] = []
+    buyer_norms: list[str] = []
+    code_norms: list[str] = []
+    for lo in range(0, k, _NOTICES_A_BLOCK):
+        hi = lo + _NOTICES_A_BLOCK
+        titled, keyed = _normalised_and_signed(
+            titles[lo:hi], bodies[lo:hi], buyers[lo:hi] + codes[lo:hi], sigs[lo:hi], has_sig[lo:hi]
+        )
+        title_norms += titled
+        buyer_norms += keyed[: len(titled)]
+        code_norms += keyed[len(titled) :]
     keys: PlainColumns = {
         "notice_id": ids,
         "buyer_key": [b or None for b in buyer_norms],
@@ -463,14 +520,110 @@ def link_rows(
     matrix = sigs[rows]
     bands = band_hashes_many(matrix)
     nbands = bands.shape[1]
-    signed = [ids[i] for i in rows.tolist()]
+    signed = ids if len(rows) == k else [ids[i] for i in rows.tolist()]
+    # each id nbands times in a row, as the buffers the workers send a string column as
+    band_ids: Values | None = repeated_string_buffers(signed, nbands)
+    if band_ids is None:  # ids Arrow will refuse: the list, for Arrow to say what is wrong
+        band_ids = list(chain.from_iterable(zip(*[signed] * nbands, strict=True)))
     columns: dict[str, PlainColumns] = {
         "notice_minhash": {"notice_id": signed, "signature": matrix},
         "notice_lsh_bands": {
-            "notice_id": list(chain.from_iterable(zip(*[signed] * nbands, strict=True))),  # nbands times each
+            "notice_id": band_ids,
             "band": np.tile(np.arange(nbands, dtype=np.int16), len(rows)),
             "hash": bands.reshape(-1),
         },
         "notice_keys": keys,
     }
     return LinkRows(columns, sigs, has_sig)
+
+
+_NOTICES_A_BLOCK = 1024  # notices whose texts are normalised together (4,096 texts)
+
+
+def _normalised_and_signed(
+    titles: list[str | None],
+    bodies: list[str | None],
+    key_texts: list[str | None],
+    sigs: np.ndarray,
+    has_sig: np.ndarray,
+) -> tuple[list[str], list[str]]:
+    """The normalised titles of these notices and the normalised `key_texts` (their buyers and project
+    codes); their signatures (of the title and body normalised together,
+    `normalise_text(f"{title} {body}")`) written into `sigs`, and `has_sig` set where made.
+
+    The titles, bodies and key texts are normalised as texts of one block, each title before its body. The
+    space between them is dropped by normalising, so where neither holds other characters than plain
+    ones (`_char_classes`), the notice's normalised text is its title's followed by its body's: already
+    end to end in the block's kept characters, signed from there. The other notices' texts are normalised
+    whole: NFKC and lower() read a character's neighbours, across where the title ends too."""
+    s = settings()
+    pairs = 2 * len(titles)
+    plain = [text or "" for pair in zip(titles, bodies, strict=True) for text in pair]
+    kept = _kept(plain + [text or "" for text in key_texts])
+    if kept is None:  # a lone surrogate somewhere: every notice's text normalised on its own
+        slow_rows = list(range(len(titles)))
+        title_norms = normalise_many(titles)
+        key_norms = normalise_many(key_texts)
+    else:
+        slow_rows = sorted({i // 2 for i in kept.slow if i < pairs})
+        title_norms = _title_strings(kept, pairs)
+        key_norms = _strings_from(kept, pairs)
+        slow_titles = [i for i in kept.slow if i < pairs and i % 2 == 0]
+        for i, text in zip(slow_titles, _slow_texts(kept, slow_titles), strict=True):
+            title_norms[i // 2] = text
+        slow_keys = [i for i in kept.slow if i >= pairs]
+        for i, text in zip(slow_keys, _slow_texts(kept, slow_keys), strict=True):
+            key_norms[i - pairs] = text
+    texts = normalise_many([f"{titles[i] or ''} {bodies[i] or ''}" for i in slow_rows])
+    signable = [
+        (i, text[: s.max_chars]) for i, text in zip(slow_rows, texts, strict=True) if len(text) >= s.min_chars
+    ]
+    slow_codes = np.frombuffer("".join(text for _, text in signable).encode("utf-32-le"), dtype=np.uint32)
+    slow_lengths = np.fromiter((len(text) for _, text in signable), dtype=np.int64, count=len(signable))
+    slow_signed = np.fromiter((i for i, _ in signable), dtype=np.int64, count=len(signable))
+    if kept is None:
+        codes, lengths, rows = slow_codes, slow_lengths, slow_signed
+    else:
+        # each notice's title and body, end to end
+        starts, ends = kept.starts[0:pairs:2], kept.ends[1:pairs:2]
+        full = ends - starts
+        quick = full >= s.min_chars
+        quick[slow_rows] = False
+        codes = kept.lowered[: int(ends[-1]) if pairs else 0]
+        cut = np.flatnonzero(~quick | (full > s.max_chars)).tolist()
+        if cut:  # the slow, the short and the ends of the long left out
+            keep = np.ones(len(codes), dtype=bool)
+            for i in cut:
+                keep[starts[i] + (s.max_chars if quick[i] else 0) : ends[i]] = False
+            codes = codes[keep]
+        rows = np.flatnonzero(quick)
+        lengths = np.minimum(full[rows], s.max_chars)
+        if len(signable):
+            codes = np.concatenate([codes, slow_codes])
+            lengths = np.concatenate([lengths, slow_lengths])
+            rows = np.concatenate([rows, slow_signed])
+    _sign_into(codes, lengths, rows, sigs)
+    has_sig[rows] = True
+    return title_norms, key_norms
+
+
+def _title_strings(kept: _Kept, pairs: int) -> list[str]:
+    """The lowered kept characters of each title of a block's first `pairs` texts (a title, then its
+    notice's body), as strings."""
+    starts, ends = kept.starts[0:pairs:2], kept.ends[0:pairs:2]
+    lengths = ends - starts
+    at = np.cumsum(lengths)
+    gathered = np.arange(int(at[-1]) if len(at) else 0) + np.repeat(starts - (at - lengths), lengths)
+    joined = kept.lowered.take(gathered).tobytes().decode("utf-32-le")
+    bounds = [0, *at.tolist()]
+    return [joined[a:b] for a, b in pairwise(bounds)]
+
+
+def _strings_from(kept: _Kept, first: int) -> list[str]:
+    """The lowered kept characters of each text of a block from the `first`, as strings."""
+    if first >= len(kept.starts):
+        return []
+    base = int(kept.starts[first])
+    joined = kept.lowered[base:].tobytes().decode("utf-32-le")
+    starts, ends = (kept.starts[first:] - base).tolist(), (kept.ends[first:] - base).tolist()
+    return [joined[a:b] for a, b in zip(starts, ends, strict=True)]

@@ -9,20 +9,15 @@ tables' columns of the same notices are made by `link/keys.py` (the ingest worke
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
-from procurewatch.model import Evidence, Notice
+from procurewatch.model import CategoryFinding, Evidence, Notice
 from procurewatch.store.tables import OWN_TABLES, TABLE, PlainColumns
 
-# The columns of each table's rows, in the order the row tuples below hold them.
-_NOTICE = (
-    "id", "fingerprint", "path", "locator", "url", "kind", "title", "body", "attachments", "notice_type",
-    "published", "project_code", "ocid", "buyer", "language", "country", "province", "city", "district",
-    "admin_code", "amount_value", "amount_currency", "amount_kind", "relevant", "score", "title_match",
-    "role", "ocr_confidence", "amount_notes",
-)  # fmt: skip
+# The columns of each table's rows but the notices' (made a column at a time), in the order the row
+# tuples below hold them.
 _ORDER: dict[str, tuple[str, ...]] = {
-    "notices": _NOTICE,
     "parties": ("notice_id", "role", "position", "name", "vendor"),
     "amounts": ("notice_id", "position", "value", "currency", "kind"),
     "findings": ("notice_id", "category", "score", "role"),
@@ -36,10 +31,52 @@ Row = tuple[Any, ...]
 
 def plain_columns(notices: Sequence[Notice]) -> dict[str, PlainColumns]:
     """The columns of every table of `OWN_TABLES`, with these notices' rows."""
-    rows: dict[str, list[Row]] = {name: [] for name in OWN_TABLES}
+    rows: dict[str, list[Row]] = {name: [] for name in _ORDER}
     for n in notices:
-        _add_notice(rows, n)
-    return {name: _columns(name, table_rows) for name, table_rows in rows.items()}
+        _add_rows(rows, n)
+    tables = {name: _columns(name, table_rows) for name, table_rows in rows.items()}
+    tables["notices"] = _notice_columns(notices)
+    return {name: tables[name] for name in OWN_TABLES}
+
+
+def _notice_columns(notices: Sequence[Notice]) -> PlainColumns:
+    """The notices table's columns: one row a notice, made a column at a time."""
+    places = [n.place for n in notices]
+    amounts = [n.amount for n in notices]
+    found = [n.surveillance for n in notices]
+    columns: PlainColumns = {
+        "id": [n.id for n in notices],
+        "fingerprint": [n.fingerprint for n in notices],
+        "path": [n.path for n in notices],
+        "locator": [n.locator for n in notices],
+        "url": [n.url for n in notices],
+        "kind": [n.kind for n in notices],
+        "title": [n.title for n in notices],
+        "body": [n.body for n in notices],
+        "attachments": [n.attachments for n in notices],
+        "notice_type": [n.notice_type for n in notices],
+        "published": [n.published for n in notices],
+        "project_code": [n.project_code for n in notices],
+        "ocid": [n.ocid for n in notices],
+        "buyer": [n.buyer.name if n.buyer else None for n in notices],
+        "language": [n.language for n in notices],
+        "country": [p.country if p else None for p in places],
+        "province": [p.province if p else None for p in places],
+        "city": [p.city if p else None for p in places],
+        "district": [p.district if p else None for p in places],
+        "admin_code": [p.admin_code if p else None for p in places],
+        "amount_value": [a.value if a else None for a in amounts],
+        "amount_currency": [a.currency if a else None for a in amounts],
+        "amount_kind": [a.kind if a else None for a in amounts],
+        "relevant": [bool(s.relevant) for s in found],
+        "score": [float(s.score) for s in found],
+        # some category evidence lies in the title
+        "title_match": [bool(s.categories) and _in_title(s.categories) for s in found],
+        "role": [s.role if s.relevant else None for s in found],
+        "ocr_confidence": [n.ocr_confidence for n in notices],
+        "amount_notes": ["; ".join(n.amount_notes) or None for n in notices],
+    }
+    return {column: columns[column] for column in _row_names("notices")}
 
 
 def _columns(name: str, rows: list[Row]) -> PlainColumns:
@@ -47,36 +84,18 @@ def _columns(name: str, rows: list[Row]) -> PlainColumns:
     order = _ORDER[name]
     values = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in order]
     by_name = dict(zip(order, values, strict=True))
-    return {column: by_name[column] for column in TABLE[name].row_names}
+    return {column: by_name[column] for column in _row_names(name)}
 
 
-def _add_notice(rows: dict[str, list[Row]], n: Notice) -> None:
-    place = n.place
-    amount = n.amount
+@cache
+def _row_names(name: str) -> tuple[str, ...]:
+    return TABLE[name].row_names
+
+
+def _add_rows(rows: dict[str, list[Row]], n: Notice) -> None:
+    """The notice's rows of the tables but the notices'."""
     s = n.surveillance
     nid = n.id
-    rows["notices"].append(
-        (
-            nid, n.fingerprint, n.path, n.locator, n.url, n.kind, n.title, n.body, n.attachments,
-            n.notice_type, n.published, n.project_code, n.ocid, n.buyer.name if n.buyer else None,
-            n.language,
-            place.country if place else None,
-            place.province if place else None,
-            place.city if place else None,
-            place.district if place else None,
-            place.admin_code if place else None,
-            amount.value if amount else None,
-            amount.currency if amount else None,
-            amount.kind if amount else None,
-            bool(s.relevant),
-            float(s.score),
-            any(e.field == "title" for c in s.categories for e in c.evidence),
-            s.role if s.relevant else None,
-            n.ocr_confidence,
-            "; ".join(n.amount_notes) or None,
-        )
-    )  # fmt: skip
-
     parties = rows["parties"]
     if n.buyer is not None:
         parties.append((nid, "buyer", 0, n.buyer.name, n.buyer.vendor))
@@ -105,6 +124,11 @@ def _add_notice(rows: dict[str, list[Row]], n: Notice) -> None:
                 _text_or_none(item.get("id")),
             )
         )
+
+
+def _in_title(categories: list[CategoryFinding]) -> bool:
+    """Whether some evidence of these categories lies in the title."""
+    return any(e.field == "title" for c in categories for e in c.evidence)
 
 
 def _add_evidence(rows: list[Row], notice_id: str, kind: str, subject: str, evidence: list[Evidence]) -> None:
