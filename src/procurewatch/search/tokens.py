@@ -81,19 +81,14 @@ _warming: threading.Thread | None = None
 
 
 def warm_up() -> None:
-    """Load what cutting texts needs (rjieba's dictionary, the code-point tables) in a thread of its own,
-    while this thread reads the store (DuckDB releases Python's lock, the loading mostly holds it); the
-    first cut waits for it. Started once a process has texts to cut: the server's queries need none of it."""
+    """Make the code-point tables cutting needs in a thread of its own, while this thread reads the store
+    (DuckDB releases Python's lock, the tables mostly hold it); the first cut waits for them. Started once a
+    process has texts to cut: the server's queries need none of it. rjieba's dictionary is still loaded at
+    the first text with CJK to cut, so that a process cutting none never holds it."""
     global _warming
     if _warming is None:
-        _warming = threading.Thread(target=_load, name="pw-warm-up", daemon=True)
+        _warming = threading.Thread(target=_kinds, name="pw-warm-up", daemon=True)
         _warming.start()
-
-
-def _load() -> None:
-    import rjieba  # noqa: F401  (its dictionary is loaded on import)
-
-    _kinds()
 
 
 def _warmed() -> None:
