@@ -66,7 +66,7 @@ INDEX_SESSION = 100_000
 # documents of a session made while the session before commits, before this thread waits for that commit:
 # enough to keep tantivy's indexing thread busy as soon as the next writer opens, few enough to hold
 # little memory (docs/measurements.md)
-PENDING_DOCS = 2_000
+PENDING_DOCS = 500
 # notices per Arrow batch: each batch's texts, tokens and pair arrays are held at once, and bigger
 # batches are no faster
 BATCH = 500
