@@ -25,11 +25,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 import pyarrow as pa
@@ -40,7 +41,7 @@ from procurewatch.errors import ProcurewatchError, SearchError
 from procurewatch.search.aliases import alias_terms
 from procurewatch.search.cores import IndexingPlan, indexing_plan
 from procurewatch.search.cutting import TextCutter
-from procurewatch.search.tokens import MAX_TOKEN, pair_analyzer, pairs, runs, word_analyzer
+from procurewatch.search.tokens import MAX_TOKEN, pair_analyzer, pairs, runs, warm_up, word_analyzer
 from procurewatch.store.db import memory_limited, one_thread, over_limit_note
 
 ANALYZER = "pw_ws"  # the bigram field: pre-made pairs split on whitespace
@@ -62,6 +63,10 @@ WRITER_HEAP = 128_000_000
 # buffers, so memory grows with the corpus; sessions keep it flat at a small cost in time
 # (docs/measurements.md)
 INDEX_SESSION = 100_000
+# documents of a session made while the session before commits, before this thread waits for that commit:
+# enough to keep tantivy's indexing thread busy as soon as the next writer opens, few enough to hold
+# little memory (docs/measurements.md)
+PENDING_DOCS = 500
 # notices per Arrow batch: each batch's texts, tokens and pair arrays are held at once, and bigger
 # batches are no faster
 BATCH = 500
@@ -212,9 +217,17 @@ def _text_sql() -> tuple[str, list[Any]]:
     return _TEXT_SQL.format(buyer_types=", ".join(tests) or "NULL"), params
 
 
+class Writer(Protocol):
+    """What indexing asks of a writer (tantivy's, or a session's that opens it later: `_SessionWriter`)."""
+
+    def add_document(self, doc: tantivy.Document) -> int: ...
+
+    def delete_documents_by_term(self, field_name: str, field_value: Any) -> int: ...
+
+
 def add_notices(
     con: duckdb.DuckDBPyConnection,
-    writer: tantivy.IndexWriter,
+    writer: Writer,
     replace: bool,
     cutter: TextCutter | None = None,
 ) -> int:
@@ -261,7 +274,7 @@ def _slices(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
 
 
 def _add_batch(
-    writer: tantivy.IndexWriter,
+    writer: Writer,
     batch: pa.RecordBatch,
     segs: list[str | tantivy.PreTokenizedString],
     bigrams: list[str],
@@ -348,6 +361,87 @@ def purchasers_fingerprint() -> str:
 RETRY_NOTE = over_limit_note("indexing")
 
 
+class _Commit:
+    """A session's writer committed, and its merges waited for, in a thread of its own (tantivy's calls
+    release Python's lock), while this thread reads and cuts the next session's first notices."""
+
+    def __init__(self, writer: tantivy.IndexWriter) -> None:
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(writer,), name="pw-index-commit", daemon=True)
+        self.thread.start()
+
+    def _run(self, writer: tantivy.IndexWriter) -> None:
+        try:
+            writer.commit()
+            writer.wait_merging_threads()
+        except BaseException as exc:  # raised again in the thread that waits
+            self.error = exc
+
+    def done(self) -> bool:
+        return not self.thread.is_alive()
+
+    def wait(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+
+class _SessionWriter:
+    """One session's writer, opened once the session before has committed (`before`): until then its
+    documents and deletions wait here, in order, and are handed to the writer as it opens; at
+    PENDING_DOCS documents this thread waits for that commit. tantivy takes them as if added then."""
+
+    def __init__(self, index: tantivy.Index, threads: int, before: _Commit | None) -> None:
+        self.index = index
+        self.threads = threads
+        self.before = before
+        self.writer: tantivy.IndexWriter | None = None
+        self.pending: list[tuple[bool, Any]] = []  # (a document?, the document or the id deleted)
+        self.pending_docs = 0
+        if before is None:
+            self.opened()
+
+    def opened(self) -> tantivy.IndexWriter:
+        """The writer, opened after the commit before it (waited for if need be)."""
+        if self.writer is None:
+            if self.before is not None:
+                self.before.wait()
+                self.before = None
+            self.writer = self.index.writer(heap_size=WRITER_HEAP, num_threads=self.threads)
+            for is_doc, item in self.pending:
+                if is_doc:
+                    self.writer.add_document(item)
+                else:
+                    self.writer.delete_documents_by_term("id", item)
+            self.pending = []
+        return self.writer
+
+    def _ready(self) -> tantivy.IndexWriter | None:
+        if self.writer is not None:
+            return self.writer
+        if self.pending_docs >= PENDING_DOCS or self.before is None or self.before.done():
+            return self.opened()
+        return None
+
+    def add_document(self, doc: tantivy.Document) -> int:
+        writer = self._ready()
+        if writer is not None:
+            return writer.add_document(doc)
+        self.pending.append((True, doc))
+        self.pending_docs += 1
+        return 0
+
+    def delete_documents_by_term(self, field_name: str, field_value: Any) -> int:
+        writer = self._ready()
+        if writer is not None:
+            return writer.delete_documents_by_term(field_name, field_value)
+        if field_name != "id":
+            raise ValueError(f"only deletions by id wait for a writer, not by {field_name!r}")
+        self.pending.append((False, field_value))
+        return 0
+
+
 def _index_session(
     con: duckdb.DuckDBPyConnection,
     index: tantivy.Index,
@@ -357,10 +451,12 @@ def _index_session(
     notes: list[str],
     threads: int,
     cutter: TextCutter,
-) -> int:
+    before: _Commit | None = None,
+) -> tuple[int, _Commit]:
     """Index the notices of pw_session and drop the stale ids (none of them stored, so none of the
-    notices just added) in one writer session."""
-    writer = index.writer(heap_size=WRITER_HEAP, num_threads=threads)
+    notices just added) in one writer session, opened once `before` (the session before's) has committed.
+    Returns the count and the session's commit, under way in a thread: wait for it."""
+    writer = _SessionWriter(index, threads, before)
     try:
         with _memory_limited(con, limit):
             added = add_notices(con, writer, replace, cutter)
@@ -371,19 +467,18 @@ def _index_session(
         # a store the limit does not fit: start the session again under DuckDB's own limit
         if RETRY_NOTE not in notes:
             notes.append(RETRY_NOTE)
-        writer.rollback()
+        writer.opened().rollback()
         added = add_notices(con, writer, replace, cutter)
     for notice_id in stale:
         writer.delete_documents_by_term("id", notice_id)
-    writer.commit()
-    writer.wait_merging_threads()
-    return added
+    return added, _Commit(writer.opened())
 
 
-def _write_ids(con: duckdb.DuckDBPyConnection, index_dir: Path, select_sql: str) -> None:
+def _write_ids_aside(con: duckdb.DuckDBPyConnection, index_dir: Path, select_sql: str) -> Path:
+    """The ids file's next version, written beside it: `os.replace` puts it in place."""
     tmp = index_dir / f"{IDS_FILE}.tmp"
     con.execute(f"COPY ({select_sql}) TO '{_sql_path(tmp)}' (FORMAT parquet)")
-    os.replace(tmp, index_dir / IDS_FILE)
+    return tmp
 
 
 def _sql_path(path: Path) -> str:
@@ -399,8 +494,10 @@ def sync_index(db_path: Path, notes: list[str] | None = None, plan: IndexingPlan
     """
     db_path = Path(db_path)
     plan = plan or indexing_plan(WRITER_HEAP)
-    _ensure_read_indexes(db_path)
     index_dir = index_dir_for(db_path)
+    if not plan.cutting_processes and not (index_dir / IDS_FILE).exists():
+        warm_up()  # a new index: every stored notice is to be cut in this thread
+    _ensure_read_indexes(db_path)
     index = open_index(index_dir, create=True)
     ids_file = index_dir / IDS_FILE
     con = _connect(db_path)
@@ -429,40 +526,53 @@ def sync_index(db_path: Path, notes: list[str] | None = None, plan: IndexingPlan
                 ).fetchall()
             ]
             missing = con.execute("SELECT count(*) FROM pw_missing").fetchall()[0][0]
+        if missing and not plan.processes_for(missing):
+            warm_up()
         if not missing and not stale and ids_file.exists():
             return 0
         if not (index_dir / PURCHASERS_FILE).exists():  # a new index: every document gets this lexicon
             (index_dir / PURCHASERS_FILE).write_text(purchasers_fingerprint())
         replace = ids_file.exists() or index.searcher().num_docs > 0
         added = 0
-        with TextCutter(plan.processes_for(missing)) as cutter:
-            for low in range(next_key, next_key + max(missing, 1), INDEX_SESSION):
-                high = low + INDEX_SESSION
-                con.execute(
-                    "CREATE OR REPLACE TEMP TABLE pw_session AS SELECT id, key FROM pw_missing "
-                    "WHERE key >= ? AND key < ?",
-                    [low, high],
-                )
-                added += _index_session(
+        commit: _Commit | None = None
+        try:
+            with TextCutter(plan.processes_for(missing)) as cutter:
+                for low in range(next_key, next_key + max(missing, 1), INDEX_SESSION):
+                    high = low + INDEX_SESSION
+                    con.execute(
+                        "CREATE OR REPLACE TEMP TABLE pw_session AS SELECT id, key FROM pw_missing "
+                        "WHERE key >= ? AND key < ?",
+                        [low, high],
+                    )
+                    session_added, commit = _index_session(
+                        con,
+                        index,
+                        stale if low == next_key else [],
+                        replace,
+                        limit,
+                        notes if notes is not None else [],
+                        plan.tantivy_threads,
+                        cutter,
+                        commit,
+                    )
+                    added += session_added
+            # written once, at the end (writing it per session costs memory), while the last session
+            # commits, and put in place once it has: it never lists a notice the committed index lacks.
+            # A run stopped after a session leaves documents the file does not list; the next run is then
+            # in replace mode (the index is not empty) and deletes each notice's document before adding it
+            with _memory_limited(con, limit):
+                ids_aside = _write_ids_aside(
                     con,
-                    index,
-                    stale if low == next_key else [],
-                    replace,
-                    limit,
-                    notes if notes is not None else [],
-                    plan.tantivy_threads,
-                    cutter,
+                    index_dir,
+                    "SELECT id, key FROM pw_indexed WHERE id IN (SELECT id FROM notices) "
+                    "UNION ALL SELECT id, key FROM pw_missing ORDER BY key",
                 )
-        # written once, at the end (writing it per session costs memory): a run stopped after a
-        # session leaves documents the file does not list; the next run is then in replace mode
-        # (the index is not empty) and deletes each notice's document before adding it again
-        with _memory_limited(con, limit):
-            _write_ids(
-                con,
-                index_dir,
-                "SELECT id, key FROM pw_indexed WHERE id IN (SELECT id FROM notices) "
-                "UNION ALL SELECT id, key FROM pw_missing ORDER BY key",
-            )
+        finally:
+            # every way out waits for the last commit under way: what it commits is indexed (a run stopped
+            # here resumes from it), and an error it raised is raised here
+            if commit is not None:
+                commit.wait()
+        os.replace(ids_aside, index_dir / IDS_FILE)
         return added
     finally:
         con.close()

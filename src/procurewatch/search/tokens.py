@@ -17,6 +17,7 @@ remembers its words and pairs: notices repeat their buyers, headings and clauses
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from functools import cache, cached_property
 from operator import itemgetter
@@ -76,6 +77,26 @@ def _seg(text: str, has_cjk: bool, has_other_letters: bool) -> str:
     return _CJK_RUN.sub(lambda run: f" {' '.join(cut(run.group()))} ", text)
 
 
+_warming: threading.Thread | None = None
+
+
+def warm_up() -> None:
+    """Make the code-point tables cutting needs in a thread of its own, while this thread reads the store
+    (DuckDB releases Python's lock, the tables mostly hold it); the first cut waits for them. Started once a
+    process has texts to cut: the server's queries need none of it. rjieba's dictionary is still loaded at
+    the first text with CJK to cut, so that a process cutting none never holds it."""
+    global _warming
+    if _warming is None:
+        _warming = threading.Thread(target=_kinds, name="pw-warm-up", daemon=True)
+        _warming.start()
+
+
+def _warmed() -> None:
+    """Wait for `warm_up`'s thread, if one was started (its tables are computed once, not again here)."""
+    if _warming is not None:
+        _warming.join()
+
+
 # pieces of text whose field texts are remembered (`Segmenter`): notices repeat buyers, headings and
 # clauses; a batch's new pieces may pass it until the batch is done, then all are forgotten
 PIECE_CACHE = 2**16
@@ -101,6 +122,7 @@ class Segmenter:
         """The seg texts (made by `lowered_words`) and bigram texts of a batch of notice texts."""
         if not texts:
             return [], []
+        _warmed()
         batch = _Batch(texts)
         kinds = _kinds()[batch.codes]
         # the kinds each text has (the newline after each text is in its span, and is of no kind)
