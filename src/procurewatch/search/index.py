@@ -367,7 +367,9 @@ class _Commit:
 
     def __init__(self, writer: tantivy.IndexWriter) -> None:
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(writer,), name="pw-index-commit", daemon=True)
+        # not a daemon: a process leaving by an error or Ctrl-C waits for the commit at exit, where a daemon
+        # thread would be stopped inside tantivy and abort the process
+        self.thread = threading.Thread(target=self._run, args=(writer,), name="pw-index-commit")
         self.thread.start()
 
     def _run(self, writer: tantivy.IndexWriter) -> None:

@@ -87,7 +87,9 @@ def warm_up() -> None:
     the first text with CJK to cut, so that a process cutting none never holds it."""
     global _warming
     if _warming is None:
-        _warming = threading.Thread(target=_kinds, name="pw-warm-up", daemon=True)
+        # not a daemon: a process that fails at once (a store in use) waits for the tables at exit, where a
+        # daemon thread stopped inside NumPy aborts the process instead of exiting with its error
+        _warming = threading.Thread(target=_kinds, name="pw-warm-up")
         _warming.start()
 
 
