@@ -210,8 +210,7 @@ def _normalise_block(texts: list[str | None]) -> list[str]:
     kept = _kept(plain)
     if kept is None:  # a lone surrogate somewhere: one text at a time
         return [normalise_text(t) for t in plain]
-    lowered = kept.lowered.tobytes().decode("utf-32-le")
-    out = [lowered[start:end] for start, end in zip(kept.starts.tolist(), kept.ends.tolist(), strict=True)]
+    out = _strings_from(kept, 0)
     for i, text in zip(kept.slow, _slow_texts(kept, kept.slow), strict=True):
         out[i] = text
     return out

@@ -195,8 +195,8 @@ def _read_pending(con: duckdb.DuckDBPyConnection, s: Settings) -> Batch:
         table = con.sql(_PENDING_ROWS).to_arrow_table()
     sigs, has_sig = _pending_signatures(con, table.column(table.num_columns - 1).to_numpy(), s.num_perm)
     ids, fps, days, ocids, titles, types, buyer_keys, title_keys, code_keys, cancelled = (
-        dates_of(table.column(i)) if i == 2 else table.column(i).to_pylist()
-        for i in range(table.num_columns - 1)
+        dates_of(column) if name == "published" else column.to_pylist()
+        for name, column in zip(table.column_names[:-1], table.columns[:-1], strict=True)
     )
     del table
     bands = band_hashes_many(sigs)  # a notice without a signature has zero minima, and zero band hashes
