@@ -87,6 +87,41 @@ def test_templated_notices_for_different_purchases_stay_apart():
     assert con.execute("SELECT count(*) FROM procurements").fetchone() == (2,)
 
 
+def test_a_stored_candidate_is_compared_only_with_a_signature_and_a_title_that_can_agree():
+    first = tender(path="a.html", body="中国政府采购网 首页>采购公告\n" + BODY + "\n版权所有 中国政府采购网")
+    repost = tender(
+        path="b.html", body="湖北省公共资源交易中心 发布\n" + BODY + "\n联系我们", published="2024-03-03"
+    )
+    # stored, then a re-post of it: a near-duplicate of the stored notice
+    con = new_store()
+    insert(con, first)
+    link_pending(con)
+    insert(con, repost)
+    link_pending(con)
+    assert links(con)[repost["id"]][:2] == (first["id"], "near_duplicate")
+    # the stored notice without its signature: the same buyer and title link them, not the text
+    con = new_store()
+    insert(con, first)
+    link_pending(con)
+    con.execute("DELETE FROM notice_minhash WHERE notice_id = ?", [first["id"]])
+    insert(con, repost)
+    link_pending(con)
+    assert links(con)[repost["id"]][:2] == (first["id"], "similarity")
+    # the same text under a title that cannot agree with the stored one: another purchase
+    con = new_store()
+    insert(con, first)
+    link_pending(con)
+    other = tender(
+        path="c.html",
+        title="宜昌市公安局夷陵分局雪亮工程视频监控后端平台建设项目招标公告",
+        body="湖北省公共资源交易中心 发布\n" + BODY + "\n联系我们",
+        published="2024-03-03",
+    )
+    insert(con, other)
+    link_pending(con)
+    assert links(con)[other["id"]][:2] == (other["id"], "first")
+
+
 def test_tender_and_award_linked_by_project_code():
     con = new_store()
     a = tender(

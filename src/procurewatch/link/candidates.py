@@ -79,17 +79,17 @@ def near_duplicates(
     stored notices among them. `full`: the buckets known to be too big in the store, kept up to date."""
     n = len(batch.pending)
     x, y, store_ids = _lsh_pairs(con, batch, s, full)
-    store_sigs, row_of, store_info = _store_candidates(con, store_ids, np.unique(y[y >= n]) - n, s)
+    title_keys = _stored_title_keys(con, store_ids, np.unique(y[y >= n]) - n)
+    # titles first: most pairs an LSH bucket gives reach `near_duplicate` but fail this far cheaper test,
+    # so only the pairs left are scored, and only their stored candidates' signatures read
+    # (docs/measurements.md)
+    titles = [p.title_key for p in batch.pending] + [title_keys.get(i, "") for i in range(len(store_ids))]
+    keep = _titles_may_agree(titles, x, y, s)
+    x, y = x[keep], y[keep]
+    store_sigs, row_of = _store_signatures(con, store_ids, np.unique(y[y >= n]) - n, s)
     known = np.ones(len(y), dtype=bool)  # a stored candidate without a signature is never compared
     known[y >= n] = row_of[y[y >= n] - n] >= 0
     x, y = x[known], y[known]
-    # titles first: most pairs an LSH bucket gives reach `near_duplicate` but fail this far cheaper test,
-    # so only the pairs left are scored (docs/measurements.md)
-    titles = [p.title_key for p in batch.pending] + [
-        store_info[i].title_key if i in store_info else "" for i in range(len(store_ids))
-    ]
-    keep = _titles_may_agree(titles, x, y, s)
-    x, y = x[keep], y[keep]
     scores = np.zeros(len(y))
     step = 16_384  # pairs at a time: small enough for the minima to stay in cache
     # counted in bytes when they can hold num_perm: half the time of counting in machine words
@@ -114,6 +114,7 @@ def near_duplicates(
     con.register("_candidate_ids", pa.table({"other": pa.array([store_ids[i] for i in used], pa.string())}))
     con.execute("CREATE TEMP TABLE _candidates AS SELECT other FROM _candidate_ids")
     con.unregister("_candidate_ids")
+    store_info = _stored_others(con, store_ids, used, title_keys)
     pending_info = {}
     others = []
     for node in y.tolist():
@@ -233,43 +234,67 @@ def _stored_members(
     return found.filter(pa.array(~too_big)).select(["notice_id", "band", "hash"])
 
 
-def _store_candidates(
-    con: duckdb.DuckDBPyConnection, store_ids: list[str], wanted: np.ndarray, s: Settings
-) -> tuple[np.ndarray, np.ndarray, dict[int, Other]]:
-    """Signatures and comparison keys of the wanted stored candidates (indices in store_ids): the
-    signature of store_ids[i] is sigs[row_of[i]], row_of[i] = -1 when it has none."""
-    sigs = np.zeros((len(wanted), s.num_perm), dtype=np.uint32)
-    row_of = np.full(len(store_ids), -1, dtype=np.int64)
-    if not len(wanted):
-        return sigs, row_of, {}
+def _register_wanted(con: duckdb.DuckDBPyConnection, store_ids: list[str], wanted: np.ndarray) -> None:
+    """`_wanted(other, node)`: the ids of these stored candidates (indices in store_ids)."""
     con.register(
         "_wanted",
         pa.table({"other": pa.array([store_ids[i] for i in wanted], pa.string()), "node": pa.array(wanted)}),
     )
+
+
+def _stored_title_keys(
+    con: duckdb.DuckDBPyConnection, store_ids: list[str], wanted: np.ndarray
+) -> dict[int, str]:
+    """The title keys of the wanted stored candidates (indices in store_ids) that have keys."""
+    if not len(wanted):
+        return {}
+    _register_wanted(con, store_ids, wanted)
+    rows = con.execute(
+        "SELECT w.node, coalesce(k.title_key, '') FROM _wanted w JOIN notice_keys k ON k.notice_id = w.other"
+    ).fetchall()
+    con.unregister("_wanted")
+    return dict(rows)
+
+
+def _stored_others(
+    con: duckdb.DuckDBPyConnection, store_ids: list[str], nodes: np.ndarray, title_keys: dict[int, str]
+) -> dict[int, Other]:
+    """node -> the Other of these stored candidates (indices in store_ids), each a stored notice."""
+    if not len(nodes):
+        return {}
+    _register_wanted(con, store_ids, nodes)
+    table = con.sql(
+        "SELECT w.node, n.notice_type, n.title FROM _wanted w JOIN notices n ON n.id = w.other"
+    ).to_arrow_table()
+    con.unregister("_wanted")
+    found, types, titles = (table.column(i).to_pylist() for i in range(3))
+    return {
+        node: Other(store_ids[node], title_keys.get(node, ""), phase_of(ntype, title), title_norm)
+        for node, ntype, title, title_norm in zip(found, types, titles, normalise_many(titles), strict=True)
+    }
+
+
+def _store_signatures(
+    con: duckdb.DuckDBPyConnection, store_ids: list[str], wanted: np.ndarray, s: Settings
+) -> tuple[np.ndarray, np.ndarray]:
+    """Signatures of the wanted stored candidates (indices in store_ids): the signature of store_ids[i] is
+    sigs[row_of[i]], row_of[i] = -1 when it has none."""
+    sigs = np.zeros((len(wanted), s.num_perm), dtype=np.uint32)
+    row_of = np.full(len(store_ids), -1, dtype=np.int64)
+    if not len(wanted):
+        return sigs, row_of
+    _register_wanted(con, store_ids, wanted)
     # the signatures apart from the other columns: joined on, each signature's bytes would be carried
     # through every join
     signed = con.sql(
         "SELECT w.node, m.signature FROM notice_minhash m JOIN _wanted w ON w.other = m.notice_id"
-    ).to_arrow_table()
-    table = con.sql(
-        """SELECT w.node, coalesce(k.title_key, ''), n.notice_type, n.title
-           FROM _wanted w JOIN notices n ON n.id = w.other LEFT JOIN notice_keys k ON k.notice_id = w.other"""
     ).to_arrow_table()
     con.unregister("_wanted")
     sigs[: signed.num_rows] = signature_matrix(signed.column(1), s.num_perm)
     signed_nodes = signed.column(0).to_numpy()
     del signed
     row_of[signed_nodes] = np.arange(len(signed_nodes))
-    nodes, keys, types, titles = (table.column(i).to_pylist() for i in range(4))
-    del table
-    info = {  # of the candidates with a signature: the others are never compared
-        node: Other(store_ids[node], key, phase_of(ntype, title), title_norm)
-        for node, key, ntype, title, title_norm in zip(
-            nodes, keys, types, titles, normalise_many(titles), strict=True
-        )
-        if row_of[node] >= 0
-    }
-    return sigs, row_of, info
+    return sigs, row_of
 
 
 def signature_matrix(blobs: pa.Array | pa.ChunkedArray, num_perm: int) -> np.ndarray:
