@@ -15,7 +15,7 @@ running text they collide with ordinary words (中山路, 长治久安).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -86,7 +86,8 @@ class _Names:
     finder: ahocorasick_rs.AhoCorasick
     letters: frozenset[str]
     runs: re.Pattern[str]  # stretches of text that can hold a name (_runs)
-    read: dict[str, tuple[tuple[int, _Entry], ...]]  # what automaton.iter_long found in a run (_in_run)
+    read: dict[str, _RunRead]  # what a run gives (_run_names), by the run's text
+    judged: dict[tuple[str, bool, str], tuple[_Candidates, ...]]  # a run's names judged in its surroundings
 
 
 def _names(automaton: ahocorasick.Automaton, names: Iterable[str]) -> _Names:
@@ -94,7 +95,7 @@ def _names(automaton: ahocorasick.Automaton, names: Iterable[str]) -> _Names:
     # the contiguous NFA, not the DFA: a tenth of the DFA's memory in every ingest worker for a few
     # percent of the finder's time (docs/measurements.md)
     finder = ahocorasick_rs.AhoCorasick(names, implementation=ahocorasick_rs.Implementation.ContiguousNFA)
-    return _Names(automaton, finder, frozenset("".join(names)), _runs(names), {})
+    return _Names(automaton, finder, frozenset("".join(names)), _runs(names), {}, {})
 
 
 @dataclass(slots=True)
@@ -248,15 +249,38 @@ def _short_matches(text: str) -> tuple[tuple[Division, ...], ...]:
     return tuple(_matches(text, True))
 
 
-def _hits(text: str, names: _Names) -> Iterator[tuple[int, _Entry]]:
-    """What names.automaton.iter_long finds in each run of name characters (see _runs), read only in the
-    runs where the finder sees some name: most runs hold none, and iter_long walks every character."""
+_RUN_READ_MAX = 4096  # runs remembered per set of names
+_RUN_READ_LONGEST = 32  # a longer run is prose met once: read, not remembered
+# characters after a name that judging it may read (a branch suffix, a town's suffix)
+_AFTER_READ = max(map(len, (*BRANCH_SUFFIXES, *_TOWN_SUFFIXES, *_NOT_TOWN)))
+_Candidates = tuple[Division, ...]
+
+
+class _Hits(tuple):  # type: ignore[type-arg]
+    """What automaton.iter_long finds in a run, (last, entry) with offsets into the run, when judging those
+    names reads the characters around the run (_run_names)."""
+
+
+_RunRead = tuple[_Candidates, ...] | _Hits
+
+
+def _matches(text: str, short_forms: bool) -> list[_Candidates]:
+    """The candidates of each name the automaton reads in each run of name characters (see _runs), read
+    only in the runs where the finder sees some name: most runs hold none, and iter_long walks every
+    character."""
+    if not text:
+        return []
+    gazetteer = _gazetteer()
+    names = gazetteer.any_form if short_forms else gazetteer.full
     try:
         found = names.finder.find_matches_as_indexes(text)
     except UnicodeEncodeError:  # a lone surrogate: the finder reads UTF-8; every run is read instead
-        for run in names.runs.finditer(text):
-            yield from _in_run(text, run.start(), run.end(), names)
-        return
+        return [
+            candidates
+            for run in names.runs.finditer(text)
+            for candidates in _judged(text, names.automaton.iter_long(text, *run.span()), names.automaton)
+        ]
+    out: list[_Candidates] = []
     letters, done, length = names.letters, 0, len(text)
     for _name, start, end in found:
         if start < done:
@@ -265,39 +289,59 @@ def _hits(text: str, names: _Names) -> Iterator[tuple[int, _Entry]]:
             start -= 1
         while end < length and text[end] in letters:
             end += 1
-        yield from _in_run(text, start, end, names)
+        out += _run_names(text, start, end, names)
         done = end
+    return out
 
 
-_RUN_READ_MAX = 4096  # runs remembered per set of names
-_RUN_READ_LONGEST = 32  # a longer run is prose met once: read, not remembered
-
-
-def _in_run(text: str, start: int, end: int, names: _Names) -> Iterable[tuple[int, _Entry]]:
-    """names.automaton.iter_long(text, start, end). The same few runs recur in most titles (中国移动江西公司)
-    and iter_long reads each character slowly: what it found in a run is remembered by the run's text.
-    iter_long reads nothing outside [start, end), so the run read alone finds the same names, `start`
-    earlier."""
+def _run_names(text: str, start: int, end: int, names: _Names) -> Iterable[_Candidates]:
+    """The candidates of the names in text[start:end], a run of name characters. The same few runs recur
+    in most titles (中国移动江西公司) and iter_long reads each character slowly: what a run gives is
+    remembered by its text. iter_long reads nothing outside [start, end), so the run read alone finds the
+    same names; judging them reads nothing outside the run but the character before it (a name glued
+    into a word) and the few after it (a branch or a town named by the suffix), and only for some names:
+    a run whose names read neither gives the same candidates wherever it stands, the others are
+    remembered with what surrounds them."""
     if end - start > _RUN_READ_LONGEST:
-        return names.automaton.iter_long(text, start, end)
+        return _judged(text, names.automaton.iter_long(text, start, end), names.automaton)
     run = text[start:end]
     read = names.read.get(run)
     if read is None:
-        read = tuple(names.automaton.iter_long(run))
+        read = _read_run(run, names.automaton)
         if len(names.read) >= _RUN_READ_MAX:
             names.read.clear()
         names.read[run] = read
-    return [(start + last, entry) for last, entry in read] if start else read
+    if not isinstance(read, _Hits):
+        return read
+    key = (run, _inside_word(text[start - 1]) if start else False, text[end : end + _AFTER_READ])
+    judged = names.judged.get(key)
+    if judged is None:
+        judged = tuple(_judged(text, [(start + last, entry) for last, entry in read], names.automaton))
+        if len(names.judged) >= _RUN_READ_MAX:
+            names.judged.clear()
+        names.judged[key] = judged
+    return judged
 
 
-def _matches(text: str, short_forms: bool) -> list[tuple[Division, ...]]:
-    if not text:
-        return []
-    gazetteer = _gazetteer()
-    names = gazetteer.any_form if short_forms else gazetteer.full
-    automaton = names.automaton
-    found: list[tuple[Division, ...]] = []
-    for end, (divisions, form, length, what, inside_word, full_name) in _hits(text, names):
+def _read_run(run: str, automaton: ahocorasick.Automaton) -> _RunRead:
+    """The candidates of a run's names when judging them reads nothing outside the run (every name written
+    in full, no generic district name at its start), else what iter_long finds in it."""
+    hits = tuple(automaton.iter_long(run))
+    if all(
+        form == _FULL and not (what & _GENERIC and last < length)
+        for last, (_, form, length, what, *_) in hits
+    ):
+        return tuple(_judged(run, hits, automaton))
+    return _Hits(hits)
+
+
+def _judged(
+    text: str, hits: Iterable[tuple[int, _Entry]], automaton: ahocorasick.Automaton
+) -> list[_Candidates]:
+    """The candidates each name iter_long found in `text` gives (by its last character's offset), as the
+    text around it decides (a short form glued into a word, a branch suffix after it)."""
+    found: list[_Candidates] = []
+    for end, (divisions, form, length, what, inside_word, full_name) in hits:
         if form == _FULL:
             if what & _GENERIC and _inside_word(text[end - length] if end >= length else ""):
                 # 山城区 inside 鼎山城区: a short urban-district name glued to other words counts only within
