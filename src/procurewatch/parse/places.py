@@ -195,7 +195,7 @@ def _entry(name: str, divisions: tuple[Division, ...], form: int) -> _Entry:
         what |= _GENERIC
     if form == _FULL and any(d.name == name and d.level != "district" for d in divisions):
         what |= _HIGHER
-    # the wrapped candidates made once too: one object per name, so that _Context.narrow can remember them
+    # the wrapped candidates made once too: one object per name, so that _narrowed can remember them
     return divisions, form, len(name), what, _InsideWord(divisions), _FullName(divisions)
 
 
@@ -382,7 +382,9 @@ def _name_overlapping(
 
 
 _NARROWED_MAX = 50_000
-_NARROWED: dict[tuple[str | None, str | None, str | None, int], tuple[Any, ...]] = {}
+# the candidates, the context's codes after them, whether they were usable, whether the context changed
+_Narrowed = tuple[Any, str | None, str | None, str | None, bool, bool]
+_NARROWED: dict[tuple[str | None, str | None, str | None, int], _Narrowed] = {}
 
 
 @dataclass(slots=True)
@@ -403,22 +405,6 @@ class _Context:
             and not (prefecture and d.level != "province" and d.prefecture != prefecture)
             and not (district and d.level == "district" and d.code != district)
         ]
-
-    def narrow(self, candidates: tuple[Division, ...]) -> bool:
-        """Apply one name's candidates; True when the name was usable (consistent and unambiguous enough).
-        The same name met in the same context narrows it the same way: remembered by the candidates'
-        identity, which the gazetteer's automata keep for the life of the process."""
-        key = (self.province, self.prefecture, self.district, id(candidates))
-        done = _NARROWED.get(key)
-        if done is None or done[0] is not candidates:
-            after = _Context(self.province, self.prefecture, self.district)
-            usable = after.apply(candidates)
-            if len(_NARROWED) >= _NARROWED_MAX:
-                _NARROWED.clear()
-            # the candidates are kept with the outcome: their identity cannot pass to another object
-            done = _NARROWED[key] = (candidates, after.province, after.prefecture, after.district, usable)
-        _, self.province, self.prefecture, self.district, usable = done
-        return usable
 
     def apply(self, candidates: tuple[Division, ...]) -> bool:
         fitting = self.fitting(candidates)
@@ -464,20 +450,48 @@ def _address_head(address: str) -> list[tuple[Division, ...]]:
     return found if len(found) == 2 and any(d.level == "province" for d in found[0]) else []
 
 
+def _narrowed(key: tuple[str | None, str | None, str | None, int], candidates: _Candidates) -> _Narrowed:
+    """What one name's candidates make of a context (key: the context's codes and the candidates' id):
+    the same name met in the same context narrows it the same way, so the outcome is remembered by the
+    candidates' identity, which the gazetteer's automata keep for the life of the process."""
+    done = _NARROWED.get(key)
+    if done is None or done[0] is not candidates:
+        province, prefecture, district, _ = key
+        after = _Context(province, prefecture, district)
+        usable = after.apply(candidates)
+        if len(_NARROWED) >= _NARROWED_MAX:
+            _NARROWED.clear()
+        changed = (after.province, after.prefecture, after.district) != (province, prefecture, district)
+        # the candidates are kept with the outcome: their identity cannot pass to another object
+        done = _NARROWED[key] = (
+            candidates,
+            after.province,
+            after.prefecture,
+            after.district,
+            usable,
+            changed,
+        )
+    return done
+
+
 def _resolve(context: _Context, names: list[tuple[Division, ...]]) -> None:
-    pending = list(names)
+    pending = names
     progress = True
     while pending and progress:
         progress = False
         waiting = []
         for candidates in pending:
-            if isinstance(candidates, _InsideWord) and context.province is None:
+            province = context.province
+            if province is None and isinstance(candidates, _InsideWord):
                 waiting.append(candidates)
                 continue
-            before = (context.province, context.prefecture, context.district)
-            if context.narrow(candidates):
-                progress = progress or before != (context.province, context.prefecture, context.district)
-            elif context.fitting(candidates):
+            done = _NARROWED.get((province, context.prefecture, context.district, id(candidates)))
+            if done is None or done[0] is not candidates:
+                done = _narrowed((province, context.prefecture, context.district, id(candidates)), candidates)
+            if done[5]:  # usable, and the context is narrower than before
+                _, context.province, context.prefecture, context.district, _usable, _changed = done
+                progress = True
+            elif not done[4] and context.fitting(candidates):
                 waiting.append(candidates)  # ambiguous for now: a later name may settle it
         pending = waiting
 
