@@ -599,7 +599,6 @@ def find_place(
     buyer: str, title: str, region: str = "", body: str = "", url: str | None = None
 ) -> Place | None:
     """Province / prefecture-level city / district with the most specific 6-digit code, or None."""
-    gazetteer = _gazetteer()
     context = _Context()
     # A bare region ("江西") constrains everything; a free-text region (an address) counts after the title.
     region_first, region_last = _region_names(region)
@@ -607,11 +606,11 @@ def find_place(
     # prefectures written in full (江西省, 吉安市) before every other name, each group in text order (a short
     # form, 南阳 of 南阳镇, or a county's name may be a namesake elsewhere); the portal a notice was published
     # on outweighs a short form (太湖 of 苏州太湖度假区 is not 太湖县 of Anhui) but not a name written in full
-    names = list(region_first)
-    others: list[tuple[Division, ...]] = []
-    for named in (_short_matches(buyer), _matches(title, True)):
-        for m in named:
-            (names if isinstance(m, _FullName) else others).append(m)
+    buyer_full, buyer_others = _buyer_names(buyer)
+    names = [*region_first, *buyer_full]
+    others = list(buyer_others)
+    for m in _matches(title, True):
+        (names if isinstance(m, _FullName) else others).append(m)
     portal = portal_division(url)
     if portal:
         names.append(portal)
@@ -628,14 +627,33 @@ def find_place(
             context.province = _body_province(in_body)
     if context.province is None:
         return None
-    province = gazetteer.by_code.get(context.province)
-    prefecture = gazetteer.by_code.get(context.prefecture) if context.prefecture else None
-    district = gazetteer.by_code.get(context.district) if context.district else None
+    return Place("CN", *_place_names(context.province, context.prefecture, context.district))
+
+
+@lru_cache(maxsize=4096)
+def _buyer_names(buyer: str) -> tuple[tuple[_Candidates, ...], tuple[_Candidates, ...]]:
+    """A buyer's names (_short_matches), the provinces and prefectures written in full apart: a source's
+    buyers recur across its notices."""
+    named = _short_matches(buyer)
+    return (
+        tuple(m for m in named if isinstance(m, _FullName)),
+        tuple(m for m in named if not isinstance(m, _FullName)),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _place_names(
+    province_code: str, prefecture_code: str | None, district_code: str | None
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """A Place's province, city, district and most specific code, from the context's codes."""
+    by_code = _gazetteer().by_code
+    province = by_code.get(province_code)
+    prefecture = by_code.get(prefecture_code) if prefecture_code else None
+    district = by_code.get(district_code) if district_code else None
     code = (district or prefecture or province).code if (district or prefecture or province) else None
-    return Place(
-        country="CN",
-        province=province.name if province else None,
-        city=prefecture.name if prefecture else None,
-        district=district.name if district else None,
-        admin_code=code,
+    return (
+        province.name if province else None,
+        prefecture.name if prefecture else None,
+        district.name if district else None,
+        code,
     )
