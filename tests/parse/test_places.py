@@ -225,3 +225,14 @@ def test_a_remembered_run_reads_as_the_automaton_reads_it_in_place(before: str, 
             ]
             for _ in range(2):  # the second time from memory
                 assert [(type(c), c) for c in _matches(text, short_forms)] == in_place
+
+
+def test_a_text_without_the_last_character_of_any_full_name_is_not_searched_for_one() -> None:
+    from procurewatch.parse.places import _gazetteer, _matches
+
+    full = _gazetteer().full
+    # every full name holds a character of the scan that lets a body skip the finder
+    names = list(full.automaton.keys())
+    assert len(names) > 3000 and all(full.ends.search(name) for name in names)
+    assert _matches("项目地点：宜昌", False) == []
+    assert [d.name for m in _matches("项目地点：宜昌市", False) for d in m] == ["宜昌市"]

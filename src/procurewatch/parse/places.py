@@ -86,6 +86,7 @@ class _Names:
     finder: ahocorasick_rs.AhoCorasick
     letters: frozenset[str]
     runs: re.Pattern[str]  # stretches of text that can hold a name (_runs)
+    ends: re.Pattern[str]  # the characters names end with: a text without one holds no name
     read: dict[str, _RunRead]  # what a run gives (_run_names), by the run's text
     judged: dict[tuple[str, bool, str], tuple[_Candidates, ...]]  # a run's names judged in its surroundings
 
@@ -95,7 +96,8 @@ def _names(automaton: ahocorasick.Automaton, names: Iterable[str]) -> _Names:
     # the contiguous NFA, not the DFA: a tenth of the DFA's memory in every ingest worker for a few
     # percent of the finder's time (docs/measurements.md)
     finder = ahocorasick_rs.AhoCorasick(names, implementation=ahocorasick_rs.Implementation.ContiguousNFA)
-    return _Names(automaton, finder, frozenset("".join(names)), _runs(names), {}, {})
+    ends = re.compile(f"[{''.join(sorted(map(re.escape, {name[-1] for name in names})))}]")
+    return _Names(automaton, finder, frozenset("".join(names)), _runs(names), ends, {}, {})
 
 
 @dataclass(slots=True)
@@ -272,6 +274,10 @@ def _matches(text: str, short_forms: bool) -> list[_Candidates]:
         return []
     gazetteer = _gazetteer()
     names = gazetteer.any_form if short_forms else gazetteer.full
+    if not short_forms and names.ends.search(text) is None:
+        # full names end with a few characters (县, 区, 市 …) that most bodies read for a place lack: one
+        # scan for them instead of the finder's (short forms end with any character: not worth a scan)
+        return []
     try:
         found = names.finder.find_matches_as_indexes(text)
     except UnicodeEncodeError:  # a lone surrogate: the finder reads UTF-8; every run is read instead
