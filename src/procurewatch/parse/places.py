@@ -485,7 +485,7 @@ def _resolve(context: _Context, names: list[tuple[Division, ...]]) -> None:
     progress = True
     while pending and progress:
         progress = False
-        waiting = []
+        waiting: list[_Candidates] = []
         for candidates in pending:
             province = context.province
             if province is None and isinstance(candidates, _InsideWord):
@@ -656,10 +656,10 @@ def _place_names(
     province = by_code.get(province_code)
     prefecture = by_code.get(prefecture_code) if prefecture_code else None
     district = by_code.get(district_code) if district_code else None
-    code = (district or prefecture or province).code if (district or prefecture or province) else None
+    most_specific = district or prefecture or province
     return (
         province.name if province else None,
         prefecture.name if prefecture else None,
         district.name if district else None,
-        code,
+        most_specific.code if most_specific else None,
     )
