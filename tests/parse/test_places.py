@@ -203,18 +203,36 @@ def test_a_lone_surrogate_reads_the_same_places(noise: str) -> None:
     )
 
 
-@pytest.mark.parametrize("before", ["", "2026年", "关于（", "x" * 40 + "，"])
-def test_a_remembered_run_reads_as_the_automaton_reads_it_in_place(before: str) -> None:
-    # what iter_long finds in a run is remembered by the run's text: read again at another offset (and from
-    # memory), the names end where the automaton reading the whole text in place says
-    from procurewatch.parse.places import _gazetteer, _hits
+@pytest.mark.parametrize("before", ["", "2026年", "关于（", "x" * 40 + "，", "鼎"])
+@pytest.mark.parametrize("after", ["", "分公司", "镇", "乡镇", "人民政府"])
+def test_a_remembered_run_reads_as_the_automaton_reads_it_in_place(before: str, after: str) -> None:
+    # what a run of name characters gives is remembered by the run's text (and, when its names are judged
+    # by what surrounds it, by that too): read again at another offset, among other characters and from
+    # memory, the names are those the automaton reading the whole text in place gives
+    from procurewatch.parse.places import _gazetteer, _judged, _matches
 
-    for names in (_gazetteer().any_form, _gazetteer().full):
-        for text in (f"{before}征集宁德分公司", f"{before}湖北宜昌市公安局，{before}宜都市水利局"):
+    for short_forms, names in ((True, _gazetteer().any_form), (False, _gazetteer().full)):
+        for text in (
+            f"{before}征集宁德分公司{after}",
+            f"{before}湖北宜昌市公安局，{before}宜都市水利局",
+            f"{before}龙泉{after}，{before}朝阳{after}",
+            f"{before}山城区{after}",
+        ):
             in_place = [
-                hit
+                (type(candidates), candidates)
                 for run in names.runs.finditer(text)
-                for hit in names.automaton.iter_long(text, *run.span())
+                for candidates in _judged(text, names.automaton.iter_long(text, *run.span()), names.automaton)
             ]
-            assert list(_hits(text, names)) == in_place
-            assert list(_hits(text, names)) == in_place  # the second time from memory
+            for _ in range(2):  # the second time from memory
+                assert [(type(c), c) for c in _matches(text, short_forms)] == in_place
+
+
+def test_a_text_without_the_last_character_of_any_full_name_is_not_searched_for_one() -> None:
+    from procurewatch.parse.places import _gazetteer, _matches
+
+    full = _gazetteer().full
+    # every full name holds a character of the scan that lets a body skip the finder
+    names = list(full.automaton.keys())
+    assert len(names) > 3000 and all(full.ends.search(name) for name in names)
+    assert _matches("项目地点：宜昌", False) == []
+    assert [d.name for m in _matches("项目地点：宜昌市", False) for d in m] == ["宜昌市"]

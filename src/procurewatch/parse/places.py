@@ -15,7 +15,7 @@ running text they collide with ordinary words (中山路, 长治久安).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -86,7 +86,9 @@ class _Names:
     finder: ahocorasick_rs.AhoCorasick
     letters: frozenset[str]
     runs: re.Pattern[str]  # stretches of text that can hold a name (_runs)
-    read: dict[str, tuple[tuple[int, _Entry], ...]]  # what automaton.iter_long found in a run (_in_run)
+    ends: re.Pattern[str]  # the characters names end with: a text without one holds no name
+    read: dict[str, _RunRead]  # what a run gives (_run_names), by the run's text
+    judged: dict[tuple[str, bool, str], tuple[_Candidates, ...]]  # a run's names judged in its surroundings
 
 
 def _names(automaton: ahocorasick.Automaton, names: Iterable[str]) -> _Names:
@@ -94,7 +96,8 @@ def _names(automaton: ahocorasick.Automaton, names: Iterable[str]) -> _Names:
     # the contiguous NFA, not the DFA: a tenth of the DFA's memory in every ingest worker for a few
     # percent of the finder's time (docs/measurements.md)
     finder = ahocorasick_rs.AhoCorasick(names, implementation=ahocorasick_rs.Implementation.ContiguousNFA)
-    return _Names(automaton, finder, frozenset("".join(names)), _runs(names), {})
+    ends = re.compile(f"[{''.join(sorted(map(re.escape, {name[-1] for name in names})))}]")
+    return _Names(automaton, finder, frozenset("".join(names)), _runs(names), ends, {}, {})
 
 
 @dataclass(slots=True)
@@ -194,7 +197,7 @@ def _entry(name: str, divisions: tuple[Division, ...], form: int) -> _Entry:
         what |= _GENERIC
     if form == _FULL and any(d.name == name and d.level != "district" for d in divisions):
         what |= _HIGHER
-    # the wrapped candidates made once too: one object per name, so that _Context.narrow can remember them
+    # the wrapped candidates made once too: one object per name, so that _narrowed can remember them
     return divisions, form, len(name), what, _InsideWord(divisions), _FullName(divisions)
 
 
@@ -248,15 +251,42 @@ def _short_matches(text: str) -> tuple[tuple[Division, ...], ...]:
     return tuple(_matches(text, True))
 
 
-def _hits(text: str, names: _Names) -> Iterator[tuple[int, _Entry]]:
-    """What names.automaton.iter_long finds in each run of name characters (see _runs), read only in the
-    runs where the finder sees some name: most runs hold none, and iter_long walks every character."""
+_RUN_READ_MAX = 4096  # runs remembered per set of names
+_RUN_READ_LONGEST = 32  # a longer run is prose met once: read, not remembered
+# characters after a name that judging it may read (a branch suffix, a town's suffix)
+_AFTER_READ = max(map(len, (*BRANCH_SUFFIXES, *_TOWN_SUFFIXES, *_NOT_TOWN)))
+_Candidates = tuple[Division, ...]
+
+
+class _Hits(tuple):  # type: ignore[type-arg]
+    """What automaton.iter_long finds in a run, (last, entry) with offsets into the run, when judging those
+    names reads the characters around the run (_run_names)."""
+
+
+_RunRead = tuple[_Candidates, ...] | _Hits
+
+
+def _matches(text: str, short_forms: bool) -> list[_Candidates]:
+    """The candidates of each name the automaton reads in each run of name characters (see _runs), read
+    only in the runs where the finder sees some name: most runs hold none, and iter_long walks every
+    character."""
+    if not text:
+        return []
+    gazetteer = _gazetteer()
+    names = gazetteer.any_form if short_forms else gazetteer.full
+    if not short_forms and names.ends.search(text) is None:
+        # full names end with a few characters (县, 区, 市 …) that most bodies read for a place lack: one
+        # scan for them instead of the finder's (short forms end with any character: not worth a scan)
+        return []
     try:
         found = names.finder.find_matches_as_indexes(text)
     except UnicodeEncodeError:  # a lone surrogate: the finder reads UTF-8; every run is read instead
-        for run in names.runs.finditer(text):
-            yield from _in_run(text, run.start(), run.end(), names)
-        return
+        return [
+            candidates
+            for run in names.runs.finditer(text)
+            for candidates in _judged(text, names.automaton.iter_long(text, *run.span()), names.automaton)
+        ]
+    out: list[_Candidates] = []
     letters, done, length = names.letters, 0, len(text)
     for _name, start, end in found:
         if start < done:
@@ -265,39 +295,59 @@ def _hits(text: str, names: _Names) -> Iterator[tuple[int, _Entry]]:
             start -= 1
         while end < length and text[end] in letters:
             end += 1
-        yield from _in_run(text, start, end, names)
+        out += _run_names(text, start, end, names)
         done = end
+    return out
 
 
-_RUN_READ_MAX = 4096  # runs remembered per set of names
-_RUN_READ_LONGEST = 32  # a longer run is prose met once: read, not remembered
-
-
-def _in_run(text: str, start: int, end: int, names: _Names) -> Iterable[tuple[int, _Entry]]:
-    """names.automaton.iter_long(text, start, end). The same few runs recur in most titles (中国移动江西公司)
-    and iter_long reads each character slowly: what it found in a run is remembered by the run's text.
-    iter_long reads nothing outside [start, end), so the run read alone finds the same names, `start`
-    earlier."""
+def _run_names(text: str, start: int, end: int, names: _Names) -> Iterable[_Candidates]:
+    """The candidates of the names in text[start:end], a run of name characters. The same few runs recur
+    in most titles (中国移动江西公司) and iter_long reads each character slowly: what a run gives is
+    remembered by its text. iter_long reads nothing outside [start, end), so the run read alone finds the
+    same names; judging them reads nothing outside the run but the character before it (a name glued
+    into a word) and the few after it (a branch or a town named by the suffix), and only for some names:
+    a run whose names read neither gives the same candidates wherever it stands, the others are
+    remembered with what surrounds them."""
     if end - start > _RUN_READ_LONGEST:
-        return names.automaton.iter_long(text, start, end)
+        return _judged(text, names.automaton.iter_long(text, start, end), names.automaton)
     run = text[start:end]
     read = names.read.get(run)
     if read is None:
-        read = tuple(names.automaton.iter_long(run))
+        read = _read_run(run, names.automaton)
         if len(names.read) >= _RUN_READ_MAX:
             names.read.clear()
         names.read[run] = read
-    return [(start + last, entry) for last, entry in read] if start else read
+    if not isinstance(read, _Hits):
+        return read
+    key = (run, _inside_word(text[start - 1]) if start else False, text[end : end + _AFTER_READ])
+    judged = names.judged.get(key)
+    if judged is None:
+        judged = tuple(_judged(text, [(start + last, entry) for last, entry in read], names.automaton))
+        if len(names.judged) >= _RUN_READ_MAX:
+            names.judged.clear()
+        names.judged[key] = judged
+    return judged
 
 
-def _matches(text: str, short_forms: bool) -> list[tuple[Division, ...]]:
-    if not text:
-        return []
-    gazetteer = _gazetteer()
-    names = gazetteer.any_form if short_forms else gazetteer.full
-    automaton = names.automaton
-    found: list[tuple[Division, ...]] = []
-    for end, (divisions, form, length, what, inside_word, full_name) in _hits(text, names):
+def _read_run(run: str, automaton: ahocorasick.Automaton) -> _RunRead:
+    """The candidates of a run's names when judging them reads nothing outside the run (every name written
+    in full, no generic district name at its start), else what iter_long finds in it."""
+    hits = tuple(automaton.iter_long(run))
+    if all(
+        form == _FULL and not (what & _GENERIC and last < length)
+        for last, (_, form, length, what, *_) in hits
+    ):
+        return tuple(_judged(run, hits, automaton))
+    return _Hits(hits)
+
+
+def _judged(
+    text: str, hits: Iterable[tuple[int, _Entry]], automaton: ahocorasick.Automaton
+) -> list[_Candidates]:
+    """The candidates each name iter_long found in `text` gives (by its last character's offset), as the
+    text around it decides (a short form glued into a word, a branch suffix after it)."""
+    found: list[_Candidates] = []
+    for end, (divisions, form, length, what, inside_word, full_name) in hits:
         if form == _FULL:
             if what & _GENERIC and _inside_word(text[end - length] if end >= length else ""):
                 # 山城区 inside 鼎山城区: a short urban-district name glued to other words counts only within
@@ -338,7 +388,9 @@ def _name_overlapping(
 
 
 _NARROWED_MAX = 50_000
-_NARROWED: dict[tuple[str | None, str | None, str | None, int], tuple[Any, ...]] = {}
+# the candidates, the context's codes after them, whether they were usable, whether the context changed
+_Narrowed = tuple[Any, str | None, str | None, str | None, bool, bool]
+_NARROWED: dict[tuple[str | None, str | None, str | None, int], _Narrowed] = {}
 
 
 @dataclass(slots=True)
@@ -359,22 +411,6 @@ class _Context:
             and not (prefecture and d.level != "province" and d.prefecture != prefecture)
             and not (district and d.level == "district" and d.code != district)
         ]
-
-    def narrow(self, candidates: tuple[Division, ...]) -> bool:
-        """Apply one name's candidates; True when the name was usable (consistent and unambiguous enough).
-        The same name met in the same context narrows it the same way: remembered by the candidates'
-        identity, which the gazetteer's automata keep for the life of the process."""
-        key = (self.province, self.prefecture, self.district, id(candidates))
-        done = _NARROWED.get(key)
-        if done is None or done[0] is not candidates:
-            after = _Context(self.province, self.prefecture, self.district)
-            usable = after.apply(candidates)
-            if len(_NARROWED) >= _NARROWED_MAX:
-                _NARROWED.clear()
-            # the candidates are kept with the outcome: their identity cannot pass to another object
-            done = _NARROWED[key] = (candidates, after.province, after.prefecture, after.district, usable)
-        _, self.province, self.prefecture, self.district, usable = done
-        return usable
 
     def apply(self, candidates: tuple[Division, ...]) -> bool:
         fitting = self.fitting(candidates)
@@ -420,20 +456,48 @@ def _address_head(address: str) -> list[tuple[Division, ...]]:
     return found if len(found) == 2 and any(d.level == "province" for d in found[0]) else []
 
 
+def _narrowed(key: tuple[str | None, str | None, str | None, int], candidates: _Candidates) -> _Narrowed:
+    """What one name's candidates make of a context (key: the context's codes and the candidates' id):
+    the same name met in the same context narrows it the same way, so the outcome is remembered by the
+    candidates' identity, which the gazetteer's automata keep for the life of the process."""
+    done = _NARROWED.get(key)
+    if done is None or done[0] is not candidates:
+        province, prefecture, district, _ = key
+        after = _Context(province, prefecture, district)
+        usable = after.apply(candidates)
+        if len(_NARROWED) >= _NARROWED_MAX:
+            _NARROWED.clear()
+        changed = (after.province, after.prefecture, after.district) != (province, prefecture, district)
+        # the candidates are kept with the outcome: their identity cannot pass to another object
+        done = _NARROWED[key] = (
+            candidates,
+            after.province,
+            after.prefecture,
+            after.district,
+            usable,
+            changed,
+        )
+    return done
+
+
 def _resolve(context: _Context, names: list[tuple[Division, ...]]) -> None:
-    pending = list(names)
+    pending = names
     progress = True
     while pending and progress:
         progress = False
-        waiting = []
+        waiting: list[_Candidates] = []
         for candidates in pending:
-            if isinstance(candidates, _InsideWord) and context.province is None:
+            province = context.province
+            if province is None and isinstance(candidates, _InsideWord):
                 waiting.append(candidates)
                 continue
-            before = (context.province, context.prefecture, context.district)
-            if context.narrow(candidates):
-                progress = progress or before != (context.province, context.prefecture, context.district)
-            elif context.fitting(candidates):
+            done = _NARROWED.get((province, context.prefecture, context.district, id(candidates)))
+            if done is None or done[0] is not candidates:
+                done = _narrowed((province, context.prefecture, context.district, id(candidates)), candidates)
+            if done[5]:  # usable, and the context is narrower than before
+                _, context.province, context.prefecture, context.district, _usable, _changed = done
+                progress = True
+            elif not done[4] and context.fitting(candidates):
                 waiting.append(candidates)  # ambiguous for now: a later name may settle it
         pending = waiting
 
@@ -541,7 +605,6 @@ def find_place(
     buyer: str, title: str, region: str = "", body: str = "", url: str | None = None
 ) -> Place | None:
     """Province / prefecture-level city / district with the most specific 6-digit code, or None."""
-    gazetteer = _gazetteer()
     context = _Context()
     # A bare region ("江西") constrains everything; a free-text region (an address) counts after the title.
     region_first, region_last = _region_names(region)
@@ -549,11 +612,11 @@ def find_place(
     # prefectures written in full (江西省, 吉安市) before every other name, each group in text order (a short
     # form, 南阳 of 南阳镇, or a county's name may be a namesake elsewhere); the portal a notice was published
     # on outweighs a short form (太湖 of 苏州太湖度假区 is not 太湖县 of Anhui) but not a name written in full
-    names = list(region_first)
-    others: list[tuple[Division, ...]] = []
-    for named in (_short_matches(buyer), _matches(title, True)):
-        for m in named:
-            (names if isinstance(m, _FullName) else others).append(m)
+    buyer_full, buyer_others = _buyer_names(buyer)
+    names = [*region_first, *buyer_full]
+    others = list(buyer_others)
+    for m in _matches(title, True):
+        (names if isinstance(m, _FullName) else others).append(m)
     portal = portal_division(url)
     if portal:
         names.append(portal)
@@ -570,14 +633,33 @@ def find_place(
             context.province = _body_province(in_body)
     if context.province is None:
         return None
-    province = gazetteer.by_code.get(context.province)
-    prefecture = gazetteer.by_code.get(context.prefecture) if context.prefecture else None
-    district = gazetteer.by_code.get(context.district) if context.district else None
-    code = (district or prefecture or province).code if (district or prefecture or province) else None
-    return Place(
-        country="CN",
-        province=province.name if province else None,
-        city=prefecture.name if prefecture else None,
-        district=district.name if district else None,
-        admin_code=code,
+    return Place("CN", *_place_names(context.province, context.prefecture, context.district))
+
+
+@lru_cache(maxsize=4096)
+def _buyer_names(buyer: str) -> tuple[tuple[_Candidates, ...], tuple[_Candidates, ...]]:
+    """A buyer's names (_short_matches), the provinces and prefectures written in full apart: a source's
+    buyers recur across its notices."""
+    named = _short_matches(buyer)
+    return (
+        tuple(m for m in named if isinstance(m, _FullName)),
+        tuple(m for m in named if not isinstance(m, _FullName)),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _place_names(
+    province_code: str, prefecture_code: str | None, district_code: str | None
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """A Place's province, city, district and most specific code, from the context's codes."""
+    by_code = _gazetteer().by_code
+    province = by_code.get(province_code)
+    prefecture = by_code.get(prefecture_code) if prefecture_code else None
+    district = by_code.get(district_code) if district_code else None
+    most_specific = district or prefecture or province
+    return (
+        province.name if province else None,
+        prefecture.name if prefecture else None,
+        district.name if district else None,
+        most_specific.code if most_specific else None,
     )
