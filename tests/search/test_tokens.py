@@ -9,6 +9,8 @@ from procurewatch.search.tokens import (
     MAX_TOKEN,
     PIECE_CACHE,
     Segmenter,
+    _cut_pieces,
+    _cut_words,
     bigram_texts,
     bigram_tokens,
     index_texts,
@@ -155,6 +157,27 @@ def test_segmenter_gives_the_words_and_pairs_of_each_text_alone():
         assert [(_indexed(s), b.split()) for s, b in zip(segs, bigrams, strict=True)] == [
             _reference(t) for t in PIECES
         ]
+
+
+def test_pieces_cut_by_one_call_give_each_pieces_words():
+    pieces = [
+        "视频监控系统采购项目",
+        "DS-2CD3T47",
+        "2019年",
+        "ひらがなカタカナ東京",  # kana: rjieba's word class takes them one at a time
+        "한국어中文",
+        "a.b+c#d&e%f-g",
+        "\U00020000\U00020001中国",
+        "中",
+        "x",
+    ]
+    assert _cut_pieces(pieces) == [_cut_words(p) for p in pieces]
+    assert _cut_pieces([]) == []
+
+
+def test_pieces_rjieba_takes_with_a_newline_are_cut_one_by_one():
+    pieces = ["中国", "a\r", "移动"]  # a carriage return before the newline: rjieba keeps the two together
+    assert _cut_pieces(pieces) == [_cut_words(p) for p in pieces]
 
 
 def test_segmenter_forgets_pieces_beyond_its_limit(monkeypatch):

@@ -177,7 +177,7 @@ class Segmenter:
         found = list(map(self.known.get, pieces))
         if None in found:
             new = list(dict.fromkeys(p for p, f in zip(pieces, found, strict=True) if f is None))
-            new_segs, odd = _split([_cut_words(p) for p in new], lower=True)
+            new_segs, odd = _split(_cut_pieces(new), lower=True)
             if any(odd):  # the texts cut whole have no character `lowered_words` leaves to tantivy
                 raise RuntimeError("a piece of text could not be lower-cased")
             self.known.update(zip(new, zip(new_segs, bigram_texts(new), strict=True), strict=True))
@@ -194,6 +194,20 @@ def _cut_words(piece: str) -> str:
     import rjieba  # loads its dictionary; only indexing needs it, not the server's queries
 
     return " ".join(rjieba.cut_for_search(piece))
+
+
+def _cut_pieces(pieces: list[str]) -> list[str]:
+    """`_cut_words` of each piece, by one rjieba call over the pieces joined by newlines: rjieba cuts
+    each run of its word characters alone and gives a newline (never in a piece) as a word of its own,
+    so the words between two newlines are those of the piece alone."""
+    import rjieba
+
+    if not pieces:
+        return []
+    cut = " ".join(rjieba.cut_for_search("\n".join(pieces))).split(" \n ")
+    if len(cut) != len(pieces):  # a piece holding what rjieba took with a newline: each alone
+        return [_cut_words(p) for p in pieces]
+    return cut
 
 
 _CJK_KIND, _OTHER_KIND, _SEPARATOR_KIND, _UNSURE_KIND = np.uint8(1), np.uint8(2), np.uint8(4), np.uint8(8)
