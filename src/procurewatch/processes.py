@@ -28,9 +28,9 @@ def usable_cores() -> int:
 
 
 # Bytes the pipe carrying a pool's results back may hold (Linux's default is 64 KiB, and lets an
-# unprivileged process ask for up to 1 MiB: /proc/sys/fs/pipe-max-size). A worker's pickled result is
-# a few hundred KB: through 64 KiB it went in ~10 writes and reads, each waking the other side, and the
-# reading process grew its buffer a piece at a time (docs/measurements.md).
+# unprivileged process ask for up to 1 MiB: /proc/sys/fs/pipe-max-size). A worker's pickled chunk result
+# is several times Linux's default: through it, the result went in many writes and reads, each waking
+# the other side, and the reading process grew its buffer a piece at a time (docs/measurements.md).
 RESULT_PIPE_BYTES = 2**20
 
 
