@@ -1,14 +1,18 @@
 """Worker processes of a pool (ingest/pool.py, search/cutting.py): how many cores this process may use,
-and what each worker does when it starts (leave Ctrl-C to the process that started it, end with it,
-and collect cyclic garbage less often);
-and the environment of a child `python -m procurewatch…` (ingest/steps.py, search/segment_merge.py).
+what each worker does when it starts (leave Ctrl-C to the process that started it, end with it,
+and collect cyclic garbage less often), and a pool's `spawn` context whose results' pipe holds a whole
+chunk's result; and the environment of a child `python -m procurewatch…` (ingest/steps.py,
+search/segment_merge.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import multiprocessing
+import multiprocessing.context
+import multiprocessing.queues
 import os
 import platform
 import signal
@@ -21,6 +25,42 @@ def usable_cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):  # no affinity outside Linux
         return max(1, os.cpu_count() or 1)
+
+
+# Bytes the pipe carrying a pool's results back may hold (Linux's default is 64 KiB, and lets an
+# unprivileged process ask for up to 1 MiB: /proc/sys/fs/pipe-max-size). A worker's pickled chunk result
+# is several times Linux's default: through it, the result went in many writes and reads, each waking
+# the other side, and the reading process grew its buffer a piece at a time (docs/measurements.md).
+RESULT_PIPE_BYTES = 2**20
+
+
+class _WidePipeQueue(multiprocessing.queues.SimpleQueue):
+    """A SimpleQueue whose pipe holds up to RESULT_PIPE_BYTES (as much as Linux grants; elsewhere, or
+    refused, the pipe stays as it is)."""
+
+    def __init__(self, *, ctx: multiprocessing.context.BaseContext) -> None:
+        super().__init__(ctx=ctx)
+        try:
+            import fcntl
+        except ImportError:  # not a POSIX system
+            return
+        set_size = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux only
+        if set_size is not None:
+            with contextlib.suppress(OSError):  # over the user's pipe allowance, say
+                fcntl.fcntl(self._reader.fileno(), set_size, RESULT_PIPE_BYTES)  # type: ignore[attr-defined]
+
+
+class _SpawnWideResults(multiprocessing.context.SpawnContext):
+    """The `spawn` context, but for the SimpleQueue a ProcessPoolExecutor takes from it for its workers'
+    results (`mp_context` provides SimpleQueue, Queue and Process, as its documentation says)."""
+
+    def SimpleQueue(self) -> multiprocessing.queues.SimpleQueue:
+        return _WidePipeQueue(ctx=self.get_context())
+
+
+def spawn_with_wide_results() -> multiprocessing.context.BaseContext:
+    """A `spawn` context for a ProcessPoolExecutor whose results are big (ingest/pool.py)."""
+    return _SpawnWideResults()
 
 
 # Container objects allocated (net of those freed) between two collections of the youngest generation.

@@ -7,7 +7,6 @@ memory, say), the chunks it held and everything after are processed in this proc
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -15,7 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from procurewatch.ingest.chunks import ChunkResult, build_chunk
 from procurewatch.ingest.reading import Chunk, FileEnd
-from procurewatch.processes import start_worker
+from procurewatch.processes import spawn_with_wide_results, start_worker
 
 # Below this many chunks the whole input is handled in-process: starting workers costs more.
 POOL_AFTER_CHUNKS = 3
@@ -44,7 +43,7 @@ def ordered_results(
     in_flight: deque[tuple[Future[ChunkResult], Chunk]] = deque()
     limit = 2 * workers + 1
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=start_worker
+        max_workers=workers, mp_context=spawn_with_wide_results(), initializer=start_worker
     )
     pending = _chain(head, chunks)
     submitting: list[Chunk] = []
