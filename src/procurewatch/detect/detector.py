@@ -44,7 +44,7 @@ def detect(notice: Notice, texts: NoticeTexts | None = None) -> Detection:
         texts = notice_texts(notice, title=_without_buyer(notice))
     title_text = texts.originals[0]
     supplier_vendors = [resolve_vendor(party.name, lex) for party in notice.suppliers]
-    claims = claim_starts(texts.joined, lex)
+    claims = claim_starts(texts.joined, lex) if texts.may_claim(lex) else []
     if not claims and not any(supplier_vendors) and not (notice.items and item_codes(notice.items, lex)):
         # no term that claims a hit in any text, no code, no supplier vendor: nothing to weigh (most
         # notices; the scans below would find nothing)

@@ -71,10 +71,12 @@ class Lexicon:
     # The scans' automaton (ahocorasick_rs: several times faster per character than pyahocorasick,
     # whose transitions search a node's children one by one) over `keys`, and `info` per key index
     # with the key in front. claims_matcher has only the keys that claim a hit (keywords, vendors,
-    # blockers, codes): a text none of them is in yields nothing unless it names the purchase.
+    # blockers, codes): a text none of them is in yields nothing unless it names the purchase;
+    # unspaced_claims_matcher the same keys with their spaces removed (`unspaced_claims`).
     keys: tuple[str, ...] = ()
     matcher: Any = None
     claims_matcher: Any = None
+    unspaced_claims_matcher: Any = None
     key_info: tuple[tuple[str, bool, bool, bool, tuple[Role, ...], tuple[str, ...], bool], ...] = ()
 
 
@@ -315,3 +317,14 @@ def _matcher(keys: list[str] | tuple[str, ...], dfa: bool = False) -> Any:
     for the claims pass every notice's whole text goes through (docs/measurements.md)."""
     implementation = ahocorasick_rs.Implementation.DFA if dfa else ahocorasick_rs.Implementation.ContiguousNFA
     return ahocorasick_rs.AhoCorasick(list(keys), implementation=implementation)
+
+
+def unspaced_claims(lex: Lexicon) -> Any:
+    """A DFA of the claiming keys with their spaces removed (matching.may_claim), made on first use:
+    only texts holding CJK characters are tested with it."""
+    if lex.unspaced_claims_matcher is None:
+        claiming = (key for key, _, _, _, roles, _, _ in lex.key_info if roles)
+        lex.unspaced_claims_matcher = _matcher(
+            list(dict.fromkeys(k.replace(" ", "") for k in claiming)), dfa=True
+        )
+    return lex.unspaced_claims_matcher

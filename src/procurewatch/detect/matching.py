@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from procurewatch.detect.folding import Normalised, normalise
-from procurewatch.detect.lexicon import Lexicon, Role, Rule, is_word
+from procurewatch.detect.lexicon import Lexicon, Role, Rule, is_word, unspaced_claims
 
 _CLAIMING = frozenset({"keyword", "vendor", "blocker", "code"})
 _OVERLAP_BLOCKABLE = frozenset({"medium", "weak"})
@@ -182,6 +182,14 @@ def has_claim(ntext: str, lex: Lexicon) -> bool:
     """Whether a key that claims a hit (keyword, vendor alias, blocker, code) is anywhere in the
     normalised `ntext`: without one, no scan of it keeps a match."""
     return bool(_matches(lex.claims_matcher, ntext, overlapping=False))
+
+
+def may_claim(folded: str, lex: Lexicon) -> bool:
+    """False only when no key that claims a hit is in the normalised text made of `folded` (folded text
+    before the space step, folding.space_step): that step only removes spaces, so each key in its
+    result is, without its spaces, in `folded` without spaces. One pass, and no space step, for a notice
+    none of whose texts holds such a key (most notices)."""
+    return bool(_matches(unspaced_claims(lex), folded.replace(" ", ""), overlapping=False))
 
 
 def claim_starts(ntext: str, lex: Lexicon) -> list[int]:
