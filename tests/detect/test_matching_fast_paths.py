@@ -92,3 +92,17 @@ def test_a_notice_may_hold_a_claiming_key_whenever_its_normalised_texts_hold_one
         if M.claim_starts(texts.joined, lex):
             assert texts.may_claim(lex)
         assert texts.joined == normalise_joined(group)[0]
+
+
+def test_texts_tested_together_for_claiming_keys_come_out_as_each_alone():
+    from procurewatch.detect.lexicon import lexicon
+
+    lex = lexicon()
+    claiming = [key for key, _, _, _, roles, _, _ in lex.key_info if roles]
+    rnd = random.Random(12)
+    pieces = [*rnd.sample(claiming, 100), "公告", "中", " ", "\n", "", "\ud800", "a"]
+    for _ in range(200):
+        texts = [
+            "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 5))) for _ in range(rnd.randint(0, 9))
+        ]
+        assert M.may_claim_each(texts, lex) == [M.may_claim(text, lex) for text in texts]

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -190,6 +192,17 @@ def may_claim(folded: str, lex: Lexicon) -> bool:
     result is, without its spaces, in `folded` without spaces. One pass, and no space step, for a notice
     none of whose texts holds such a key (most notices)."""
     return bool(_matches(unspaced_claims(lex), folded.replace(" ", ""), overlapping=False))
+
+
+def may_claim_each(folded: Sequence[str], lex: Lexicon) -> list[bool]:
+    """may_claim of each text, by one pass over them all (joined by a line break, which no key holds:
+    no match spans two texts, and each text holding a key has a match of its own)."""
+    stripped = [text.replace(" ", "") for text in folded]
+    ends = list(accumulate(len(text) + 1 for text in stripped))  # where each text's successor starts
+    found = [False] * len(stripped)
+    for _, start, _ in _matches(unspaced_claims(lex), "\n".join(stripped), overlapping=False):
+        found[bisect_right(ends, start)] = True
+    return found
 
 
 def claim_starts(ntext: str, lex: Lexicon) -> list[int]:

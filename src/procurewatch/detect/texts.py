@@ -22,7 +22,7 @@ from procurewatch.detect.folding import (
     space_step,
     split_joined,
 )
-from procurewatch.detect.matching import may_claim
+from procurewatch.detect.matching import may_claim, may_claim_each
 from procurewatch.model import TEXT_FIELDS, Notice
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ class NoticeTexts:
     """The normalised texts of a notice (TEXT_FIELDS order; '' for an empty one), and the texts
     themselves (`originals`). `folded`: folding.fold of each text, when the caller has folded them."""
 
-    __slots__ = ("_fields", "_folded", "_has_cjk", "_joined", "originals")
+    __slots__ = ("_claims", "_fields", "_folded", "_has_cjk", "_joined", "originals")
 
     def __init__(self, texts: list[str], folded: Sequence[str] | None = None) -> None:
         self.originals = texts
@@ -44,6 +44,7 @@ class NoticeTexts:
         )
         # without a CJK character the space step only shortens runs of spaces, and is made at once
         self._joined = None if self._has_cjk else space_step(self._folded, False)
+        self._claims: bool | None = None  # may_claim, when answered for many texts at once (`answer_claims`)
         self._fields: dict[str, Normalised] | None = None
 
     @property
@@ -58,6 +59,8 @@ class NoticeTexts:
         characters are tested without their spaces (matching.may_claim); others are not (their space step
         only shortens runs of spaces, and without spaces their words run together: short keys would
         match across them too often)."""
+        if self._claims is not None:
+            return self._claims
         return not self._has_cjk or may_claim(self._folded, lex)
 
     def fields(self) -> dict[str, Normalised]:
@@ -65,6 +68,14 @@ class NoticeTexts:
         if self._fields is None:
             self._fields = dict(zip(TEXT_FIELDS, split_joined(self.joined, self._folded), strict=True))
         return self._fields
+
+
+def answer_claims(texts: Sequence[NoticeTexts], lex: Lexicon) -> None:
+    """Each text's may_claim (with `lex`) answered by one pass over all of those holding CJK characters
+    (matching.may_claim_each): a pass's fixed costs are a part of a notice's."""
+    cjk = [text for text in texts if text._has_cjk]
+    for text, found in zip(cjk, may_claim_each([text._folded for text in cjk], lex), strict=True):
+        text._claims = found
 
 
 def notice_texts(notice: Notice, title: str | None = None) -> NoticeTexts:
