@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from procurewatch.detect.folding import Normalised, normalise
-from procurewatch.detect.lexicon import Lexicon, Role, Rule, is_word, unspaced_claims
+from procurewatch.detect.lexicon import Lexicon, Role, Rule, is_word
 
 _CLAIMING = frozenset({"keyword", "vendor", "blocker", "code"})
 _OVERLAP_BLOCKABLE = frozenset({"medium", "weak"})
@@ -191,7 +191,7 @@ def may_claim(folded: str, lex: Lexicon) -> bool:
     before the space step, folding.space_step): that step only removes spaces, so each key in its
     result is, without its spaces, in `folded` without spaces. One pass, and no space step, for a notice
     none of whose texts holds such a key (most notices)."""
-    return bool(_matches(unspaced_claims(lex), folded.replace(" ", ""), overlapping=False))
+    return bool(_matches(lex.unspaced_claims_matcher, folded.replace(" ", ""), overlapping=False))
 
 
 def may_claim_each(folded: Sequence[str], lex: Lexicon) -> list[bool]:
@@ -200,7 +200,7 @@ def may_claim_each(folded: Sequence[str], lex: Lexicon) -> list[bool]:
     stripped = [text.replace(" ", "") for text in folded]
     ends = list(accumulate(len(text) + 1 for text in stripped))  # where each text's successor starts
     found = [False] * len(stripped)
-    for _, start, _ in _matches(unspaced_claims(lex), "\n".join(stripped), overlapping=False):
+    for _, start, _ in _matches(lex.unspaced_claims_matcher, "\n".join(stripped), overlapping=False):
         found[bisect_right(ends, start)] = True
     return found
 
