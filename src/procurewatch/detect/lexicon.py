@@ -290,12 +290,12 @@ def lexicon() -> Lexicon:
         )
         info[key] = (key in context_keys, is_word(key[0]), right, claiming, markers, object_only)
     keys = tuple(roles)
-    claiming = [k for k in keys if info[k][3]]
+    claiming_keys = [k for k in keys if info[k][3]]
     return Lexicon(
         keys=keys,
         matcher=_matcher(keys),
-        claims_matcher=_matcher(claiming, dfa=True),
-        unspaced_claims_matcher=_matcher(list(dict.fromkeys(k.replace(" ", "") for k in claiming))),
+        claims_matcher=_matcher(claiming_keys, dfa=True),
+        unspaced_claims_matcher=_matcher(list(dict.fromkeys(k.replace(" ", "") for k in claiming_keys))),
         key_info=tuple((k, *info[k]) for k in keys),
         info=info,
         roles=roles,
