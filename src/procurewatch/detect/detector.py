@@ -20,7 +20,7 @@ from procurewatch.detect.folding import Normalised, fold_each
 from procurewatch.detect.lexicon import Lexicon, lexicon
 from procurewatch.detect.matching import Match, Scan, claim_starts, scan
 from procurewatch.detect.scoring import CategorySignals, combine
-from procurewatch.detect.texts import NoticeTexts, notice_texts, texts_of
+from procurewatch.detect.texts import NoticeTexts, answer_claims, notice_texts, texts_of
 from procurewatch.detect.vendors import resolve_vendor
 from procurewatch.model import (
     TEXT_FIELDS,
@@ -44,7 +44,7 @@ def detect(notice: Notice, texts: NoticeTexts | None = None) -> Detection:
         texts = notice_texts(notice, title=_without_buyer(notice))
     title_text = texts.originals[0]
     supplier_vendors = [resolve_vendor(party.name, lex) for party in notice.suppliers]
-    claims = claim_starts(texts.joined, lex)
+    claims = claim_starts(texts.joined, lex) if texts.may_claim(lex) else []
     if not claims and not any(supplier_vendors) and not (notice.items and item_codes(notice.items, lex)):
         # no term that claims a hit in any text, no code, no supplier vendor: nothing to weigh (most
         # notices; the scans below would find nothing)
@@ -239,11 +239,14 @@ def _domains_named_in_body(body: str, lex: Lexicon) -> frozenset[str]:
 
 def detection_texts(notices: Sequence[Notice]) -> list[NoticeTexts]:
     """The texts detect() reads of each notice (the title with the buyer's name blanked), normalised,
-    folded for all the notices in one go (folding.fold_each: a third of the cost of a call a notice)."""
+    folded for all the notices in one go (folding.fold_each: a third of the cost of a call a notice),
+    and whether each may hold a claiming key answered in one go too (texts.answer_claims)."""
     texts = [texts_of(notice, _without_buyer(notice)) for notice in notices]
     folded = fold_each([text for group in texts for text in group])
     k = len(TEXT_FIELDS)
-    return [NoticeTexts(group, folded[i * k : (i + 1) * k]) for i, group in enumerate(texts)]
+    made = [NoticeTexts(group, folded[i * k : (i + 1) * k]) for i, group in enumerate(texts)]
+    answer_claims(made, lexicon())
+    return made
 
 
 def _without_buyer(notice: Notice) -> str:

@@ -187,6 +187,13 @@ def _finish(folded: str) -> Normalised:
 
 def _finish_steps(folded: str) -> tuple[str, str]:
     """(normalised, folded with markup and flattened line breaks blanked) of folded text."""
+    folded, has_cjk = blank_damage(folded)
+    return space_step(folded, has_cjk), folded
+
+
+def blank_damage(folded: str) -> tuple[str, bool]:
+    """Folded text with markup and flattened line breaks blanked (same length), and whether it holds a
+    CJK character: the steps before the space step."""
     if "<" in folded or "&" in folded:
         folded = _MARKUP.sub(_blank, folded)
     # every step below but the last needs a CJK character next to what it changes (most texts of
@@ -194,8 +201,14 @@ def _finish_steps(folded: str) -> tuple[str, str]:
     has_cjk = not folded.isascii() and _CJK_CHAR.search(folded) is not None
     if has_cjk and ("rn" in folded or "\\" in folded):
         folded = _FLAT_BREAK.sub(_blank_after_cjk, folded)
+    return folded, has_cjk
+
+
+def space_step(folded: str, has_cjk: bool) -> str:
+    """The normalised text of `blank_damage`'s result: the one step that changes length, and only by
+    removing spaces."""
     if " " not in folded:
-        return folded, folded
+        return folded
     # The space step, as whole-text substitutions (the map back is made from `folded` when needed):
     # a run between CJK characters goes, and so does a leading run of 2+ before one; any other run
     # of 2+ becomes one space. Each run is one of these or none, so the order does not matter.
@@ -206,7 +219,7 @@ def _finish_steps(folded: str) -> tuple[str, str]:
             out = _LEADING_RUN_BEFORE_CJK.sub("", out)
     if "  " in out:
         out = _SPACES.sub(" ", out)
-    return out, folded
+    return out
 
 
 def _space_map(folded: str) -> tuple[tuple[int, ...], tuple[int, ...]]:

@@ -71,10 +71,12 @@ class Lexicon:
     # The scans' automaton (ahocorasick_rs: several times faster per character than pyahocorasick,
     # whose transitions search a node's children one by one) over `keys`, and `info` per key index
     # with the key in front. claims_matcher has only the keys that claim a hit (keywords, vendors,
-    # blockers, codes): a text none of them is in yields nothing unless it names the purchase.
+    # blockers, codes): a text none of them is in yields nothing unless it names the purchase;
+    # unspaced_claims_matcher the same keys with their spaces removed (matching.may_claim).
     keys: tuple[str, ...] = ()
     matcher: Any = None
     claims_matcher: Any = None
+    unspaced_claims_matcher: Any = None
     key_info: tuple[tuple[str, bool, bool, bool, tuple[Role, ...], tuple[str, ...], bool], ...] = ()
 
 
@@ -288,10 +290,12 @@ def lexicon() -> Lexicon:
         )
         info[key] = (key in context_keys, is_word(key[0]), right, claiming, markers, object_only)
     keys = tuple(roles)
+    claiming_keys = [k for k in keys if info[k][3]]
     return Lexicon(
         keys=keys,
         matcher=_matcher(keys),
-        claims_matcher=_matcher([k for k in keys if info[k][3]], dfa=True),
+        claims_matcher=_matcher(claiming_keys, dfa=True),
+        unspaced_claims_matcher=_matcher(list(dict.fromkeys(k.replace(" ", "") for k in claiming_keys))),
         key_info=tuple((k, *info[k]) for k in keys),
         info=info,
         roles=roles,
@@ -312,6 +316,7 @@ def lexicon() -> Lexicon:
 def _matcher(keys: list[str] | tuple[str, ...], dfa: bool = False) -> Any:
     """Overlapping matches of `keys`, as (key index, start, end) in characters. The contiguous NFA:
     nearly the DFA's speed on the few texts scanned in full, at a thirtieth of its memory; the DFA
-    for the claims pass every notice's whole text goes through (docs/measurements.md)."""
+    for the claims pass every notice's whole text goes through, but for texts holding CJK characters,
+    which a batch's one call of the keys without spaces tests first (docs/measurements.md)."""
     implementation = ahocorasick_rs.Implementation.DFA if dfa else ahocorasick_rs.Implementation.ContiguousNFA
     return ahocorasick_rs.AhoCorasick(list(keys), implementation=implementation)

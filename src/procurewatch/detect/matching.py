@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -182,6 +184,25 @@ def has_claim(ntext: str, lex: Lexicon) -> bool:
     """Whether a key that claims a hit (keyword, vendor alias, blocker, code) is anywhere in the
     normalised `ntext`: without one, no scan of it keeps a match."""
     return bool(_matches(lex.claims_matcher, ntext, overlapping=False))
+
+
+def may_claim(folded: str, lex: Lexicon) -> bool:
+    """False only when no key that claims a hit is in the normalised text made of `folded` (folded text
+    before the space step, folding.space_step): that step only removes spaces, so each key in its
+    result is, without its spaces, in `folded` without spaces. One pass, and no space step, for a notice
+    none of whose texts holds such a key (most notices)."""
+    return bool(_matches(lex.unspaced_claims_matcher, folded.replace(" ", ""), overlapping=False))
+
+
+def may_claim_each(folded: Sequence[str], lex: Lexicon) -> list[bool]:
+    """may_claim of each text, by one pass over them all (joined by a line break, which no key holds:
+    no match spans two texts, and each text holding a key has a match of its own)."""
+    stripped = [text.replace(" ", "") for text in folded]
+    ends = list(accumulate(len(text) + 1 for text in stripped))  # where each text's successor starts
+    found = [False] * len(stripped)
+    for _, start, _ in _matches(lex.unspaced_claims_matcher, "\n".join(stripped), overlapping=False):
+        found[bisect_right(ends, start)] = True
+    return found
 
 
 def claim_starts(ntext: str, lex: Lexicon) -> list[int]:
