@@ -16,7 +16,6 @@ from procurewatch.model import (
     Notice,
     Party,
     Place,
-    content_fingerprint,
     notice_id,
 )
 from procurewatch.parse.amounts import (
@@ -31,6 +30,7 @@ from procurewatch.parse.amounts import (
 from procurewatch.parse.candidates import candidates_from_text
 from procurewatch.parse.codes import project_code
 from procurewatch.parse.dates import parse_date, published_in_text
+from procurewatch.parse.fingerprints import content_fingerprints
 from procurewatch.parse.language import detect_language
 from procurewatch.parse.notice_type import PHASES, candidate_publicity, notice_phase, phase_of
 from procurewatch.parse.parties import (
@@ -94,6 +94,7 @@ class _Reading:
     doc: Document
     trace: dict[str, list[str]] | None  # where each value came from, when someone reads it (explain)
     hints: dict[str, Any] = field(default_factory=dict)
+    made_fingerprint: str | Exception = ""  # made for the whole batch before the steps (content_fingerprints)
     fingerprint: str = ""
     text: str = ""
     language: str | None = None
@@ -117,6 +118,9 @@ def _understood(readings: list[_Reading]) -> list[Notice | Exception]:
     made: list[Notice | Exception | None] = [None] * len(readings)
     going = list(enumerate(readings))  # the readings no step has failed yet
     with batch_forms():  # several steps read a notice's text and title in their halfwidth forms
+        fingerprints = content_fingerprints([reading.doc for reading in readings])
+        for reading, fingerprint in zip(readings, fingerprints, strict=True):
+            reading.made_fingerprint = fingerprint
         for step in _STEPS:
             failed = False
             for i, reading in going:
@@ -133,7 +137,9 @@ def _understood(readings: list[_Reading]) -> list[Notice | Exception]:
 def _read_fingerprint(r: _Reading) -> None:
     doc = r.doc
     r.hints = doc.hints or {}
-    r.fingerprint = content_fingerprint(doc.title, doc.body, doc.attachments)
+    if isinstance(r.made_fingerprint, Exception):
+        raise r.made_fingerprint
+    r.fingerprint = r.made_fingerprint
     text = f"{doc.body}\n{doc.attachments}" if doc.attachments else doc.body
     r.text = text[:_SCOPE]
 
