@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +16,7 @@ from procurewatch.model import (
     Notice,
     Party,
     Place,
+    Surveillance,
     notice_id,
 )
 from procurewatch.parse.amounts import (
@@ -216,31 +217,67 @@ def _read_place(r: _Reading) -> None:
 
 def _made_notice(r: _Reading) -> Notice:
     doc = r.doc
+    items = r.hints.get("items")
+    # every field by position, in _NOTICE_FIELDS' order: a class called with keywords first gathers them
+    # into a dict, which takes as long as the rest of this step
     return Notice(
-        id=r.notice_id,
-        fingerprint=r.fingerprint,
-        path=doc.path,
-        locator=doc.locator,
-        kind=doc.kind,
-        title=doc.title,
-        body=doc.body,
-        attachments=doc.attachments,
-        url=doc.url,
-        notice_type=r.phase,  # type: ignore[arg-type]
-        published=r.published,
-        project_code=r.project_code,
-        buyer=Party(r.buyer) if r.buyer else None,
-        suppliers=[Party(name) for name in r.suppliers] if r.suppliers else [],
-        candidates=r.candidates,
-        amount=r.amount,
-        amounts=r.amount_list,
-        amount_notes=list(dict.fromkeys(r.rejected)) if r.rejected else [],
-        place=r.place,
-        language=r.language,
-        ocr_confidence=doc.ocr_confidence,
-        ocid=_str(r.hints.get("ocid")),
-        items=list(items) if (items := r.hints.get("items")) else [],
+        r.notice_id,  # id
+        r.fingerprint,  # fingerprint
+        doc.path,  # path
+        doc.locator,  # locator
+        doc.kind,  # kind
+        doc.title,  # title
+        doc.body,  # body
+        doc.attachments,  # attachments
+        doc.url,  # url
+        r.phase,  # type: ignore[arg-type]  # notice_type
+        r.published,  # published
+        r.project_code,  # project_code
+        Party(r.buyer) if r.buyer else None,  # buyer
+        [Party(name) for name in r.suppliers] if r.suppliers else [],  # suppliers
+        r.candidates,  # candidates
+        r.amount,  # amount
+        r.amount_list,  # amounts
+        list(dict.fromkeys(r.rejected)) if r.rejected else [],  # amount_notes
+        r.place,  # place
+        r.language,  # language
+        _str(r.hints.get("ocid")),  # ocid
+        list(items) if items else [],  # items
+        Surveillance(),  # surveillance
+        [],  # vendors_mentioned
+        doc.ocr_confidence,  # ocr_confidence
     )
+
+
+_NOTICE_FIELDS = (
+    "id",
+    "fingerprint",
+    "path",
+    "locator",
+    "kind",
+    "title",
+    "body",
+    "attachments",
+    "url",
+    "notice_type",
+    "published",
+    "project_code",
+    "buyer",
+    "suppliers",
+    "candidates",
+    "amount",
+    "amounts",
+    "amount_notes",
+    "place",
+    "language",
+    "ocid",
+    "items",
+    "surveillance",
+    "vendors_mentioned",
+    "ocr_confidence",
+)
+if tuple(f.name for f in fields(Notice)) != _NOTICE_FIELDS:
+    raise ImportError("Notice's fields changed: _made_notice passes them in _NOTICE_FIELDS' order")
 
 
 # in the order the fields are read; the last makes the Notice, the others return None
