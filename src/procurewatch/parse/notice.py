@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +16,7 @@ from procurewatch.model import (
     Notice,
     Party,
     Place,
-    content_fingerprint,
+    Surveillance,
     notice_id,
 )
 from procurewatch.parse.amounts import (
@@ -31,6 +31,7 @@ from procurewatch.parse.amounts import (
 from procurewatch.parse.candidates import candidates_from_text
 from procurewatch.parse.codes import project_code
 from procurewatch.parse.dates import parse_date, published_in_text
+from procurewatch.parse.fingerprints import content_fingerprints
 from procurewatch.parse.language import detect_language
 from procurewatch.parse.notice_type import PHASES, candidate_publicity, notice_phase, phase_of
 from procurewatch.parse.parties import (
@@ -94,6 +95,7 @@ class _Reading:
     doc: Document
     trace: dict[str, list[str]] | None  # where each value came from, when someone reads it (explain)
     hints: dict[str, Any] = field(default_factory=dict)
+    made_fingerprint: str | Exception = ""  # made for the whole batch before the steps (content_fingerprints)
     fingerprint: str = ""
     text: str = ""
     language: str | None = None
@@ -117,6 +119,9 @@ def _understood(readings: list[_Reading]) -> list[Notice | Exception]:
     made: list[Notice | Exception | None] = [None] * len(readings)
     going = list(enumerate(readings))  # the readings no step has failed yet
     with batch_forms():  # several steps read a notice's text and title in their halfwidth forms
+        fingerprints = content_fingerprints([reading.doc for reading in readings])
+        for reading, fingerprint in zip(readings, fingerprints, strict=True):
+            reading.made_fingerprint = fingerprint
         for step in _STEPS:
             failed = False
             for i, reading in going:
@@ -133,7 +138,9 @@ def _understood(readings: list[_Reading]) -> list[Notice | Exception]:
 def _read_fingerprint(r: _Reading) -> None:
     doc = r.doc
     r.hints = doc.hints or {}
-    r.fingerprint = content_fingerprint(doc.title, doc.body, doc.attachments)
+    if isinstance(r.made_fingerprint, Exception):
+        raise r.made_fingerprint
+    r.fingerprint = r.made_fingerprint
     text = f"{doc.body}\n{doc.attachments}" if doc.attachments else doc.body
     r.text = text[:_SCOPE]
 
@@ -210,31 +217,67 @@ def _read_place(r: _Reading) -> None:
 
 def _made_notice(r: _Reading) -> Notice:
     doc = r.doc
+    items = r.hints.get("items")
+    # every field by position, in _NOTICE_FIELDS' order: a class called with keywords first gathers them
+    # into a dict, which takes as long as the rest of this step
     return Notice(
-        id=r.notice_id,
-        fingerprint=r.fingerprint,
-        path=doc.path,
-        locator=doc.locator,
-        kind=doc.kind,
-        title=doc.title,
-        body=doc.body,
-        attachments=doc.attachments,
-        url=doc.url,
-        notice_type=r.phase,  # type: ignore[arg-type]
-        published=r.published,
-        project_code=r.project_code,
-        buyer=Party(r.buyer) if r.buyer else None,
-        suppliers=[Party(name) for name in r.suppliers] if r.suppliers else [],
-        candidates=r.candidates,
-        amount=r.amount,
-        amounts=r.amount_list,
-        amount_notes=list(dict.fromkeys(r.rejected)) if r.rejected else [],
-        place=r.place,
-        language=r.language,
-        ocr_confidence=doc.ocr_confidence,
-        ocid=_str(r.hints.get("ocid")),
-        items=list(items) if (items := r.hints.get("items")) else [],
+        r.notice_id,  # id
+        r.fingerprint,  # fingerprint
+        doc.path,  # path
+        doc.locator,  # locator
+        doc.kind,  # kind
+        doc.title,  # title
+        doc.body,  # body
+        doc.attachments,  # attachments
+        doc.url,  # url
+        r.phase,  # type: ignore[arg-type]  # notice_type
+        r.published,  # published
+        r.project_code,  # project_code
+        Party(r.buyer) if r.buyer else None,  # buyer
+        [Party(name) for name in r.suppliers] if r.suppliers else [],  # suppliers
+        r.candidates,  # candidates
+        r.amount,  # amount
+        r.amount_list,  # amounts
+        list(dict.fromkeys(r.rejected)) if r.rejected else [],  # amount_notes
+        r.place,  # place
+        r.language,  # language
+        _str(r.hints.get("ocid")),  # ocid
+        list(items) if items else [],  # items
+        Surveillance(),  # surveillance
+        [],  # vendors_mentioned
+        doc.ocr_confidence,  # ocr_confidence
     )
+
+
+_NOTICE_FIELDS = (
+    "id",
+    "fingerprint",
+    "path",
+    "locator",
+    "kind",
+    "title",
+    "body",
+    "attachments",
+    "url",
+    "notice_type",
+    "published",
+    "project_code",
+    "buyer",
+    "suppliers",
+    "candidates",
+    "amount",
+    "amounts",
+    "amount_notes",
+    "place",
+    "language",
+    "ocid",
+    "items",
+    "surveillance",
+    "vendors_mentioned",
+    "ocr_confidence",
+)
+if tuple(f.name for f in fields(Notice)) != _NOTICE_FIELDS:
+    raise ImportError("Notice's fields changed: _made_notice passes them in _NOTICE_FIELDS' order")
 
 
 # in the order the fields are read; the last makes the Notice, the others return None

@@ -81,10 +81,10 @@ def heading_phase(body_opening: str) -> str | None:
 def notice_phase(title: str, hint: str | Iterable[str] | None, body_opening: str = "") -> str:
     """Title words decide; else the source's own phase words or codes; else a heading line of the body's
     opening; else the body's opening; else 'other'."""
-    hints = [hint] if isinstance(hint, str) else list(hint or [])
-    sources = [str(h) for h in hints] if hints else []
     if title and (phase := phase_of(title)):
         return phase
+    hints = [hint] if isinstance(hint, str) else list(hint or [])
+    sources = [str(h) for h in hints] if hints else []
     for source in sources:
         if source:
             phase = phase_of(source) or (exact_phase(source) if source is not title else None)

@@ -113,10 +113,14 @@ def org_name_ends(name: str) -> bool:
     return _ORG_END.search(name) is not None
 
 
+_MEMBER_MARK_AT_END = re.compile(r"[(（]?(?:联合体|牵头人|成员)[)）]?$")
+_WHITESPACE = re.compile(r"\s+")
+
+
 def split_consortium(name: str) -> list[str]:
     """'A公司、B公司联合体' → ['A公司', 'B公司']; other names unchanged."""
     core = _MEMBER_ROLE.sub("", name.strip())
-    core = re.sub(r"[(（]?(?:联合体|牵头人|成员)[)）]?$", "", core).strip()
+    core = _MEMBER_MARK_AT_END.sub("", core).strip()
     if "、" not in core:
         return [core] if core else []
     members = [m.strip() for m in core.split("、") if m.strip()]
@@ -165,7 +169,7 @@ def suppliers_from_text(text: str, phase: str) -> list[str]:
     """Winning suppliers after supplier labels; only for notices that name winners."""
     found: list[str] = []
     for m in _SUPPLIER_RE.finditer(halfwidth(text)):
-        label = re.sub(r"\s+", "", m.group("label"))
+        label = _WHITESPACE.sub("", m.group("label"))
         if label in _SUPPLIER_NEEDS_PHASE and phase not in ("award", "contract"):
             continue
         name = clean_name(m.group("name"))

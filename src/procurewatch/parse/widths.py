@@ -95,7 +95,7 @@ def _forms(texts: list[str]) -> list[str]:
     UTF-16 code unit instead of a regex search and a replace for each distinct wide character."""
     joined = "".join(texts)
     units = np.frombuffer(joined.encode("utf-16-le", "surrogatepass"), dtype="<u2")
-    flat = _UNIT_FORMS[units].tobytes().decode("utf-16-le", "surrogatepass")
+    flat = _UNIT_FORMS.take(units).tobytes().decode("utf-16-le", "surrogatepass")
     if len(flat) != len(joined):  # lone surrogates met across a boundary became one character: apart
         return [_halfwidth(text) for text in texts]
     ends = list(accumulate(map(len, texts)))
