@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -469,3 +470,27 @@ def test_a_part_file_without_its_arrow_size_is_measured_by_reading_it(tmp_path: 
     for name, part in parts.items():
         assert part.nbytes == pq.read_table(part.path).nbytes
         assert part.nbytes == pytest.approx(tables[name].nbytes, rel=0.1, abs=64)
+
+
+def test_a_log_left_by_a_crash_is_checkpointed_when_the_writer_opens(tmp_path: Path) -> None:
+    """Rows a crash left in DuckDB's log are replayed when the store is opened, then held until a
+    checkpoint: the writer checkpoints them first, not together with its next CHECKPOINT_AFTER_BYTES."""
+    db, crashed = tmp_path / "store.duckdb", tmp_path / "crashed.duckdb"
+    con = open_store(db)
+    try:
+        StoreWriter(con).write(batch_of(surveillance_notice(), plain_notice()))
+        # the files as a crash leaves them: the rows committed to the log, not yet to the store file
+        shutil.copyfile(db, crashed)
+        shutil.copyfile(f"{db}.wal", f"{crashed}.wal")
+    finally:
+        con.close()
+    log = Path(f"{crashed}.wal")
+    assert log.stat().st_size > 0
+    con = open_store(crashed)
+    try:
+        writer = StoreWriter(con)
+        assert not log.exists() or log.stat().st_size == 0
+        assert writer.stored == 2 and counts(con)["parties"] == 3
+        assert writer.write(batch_of(plain_notice("n3"))) == 1
+    finally:
+        con.close()

@@ -199,6 +199,12 @@ class StoreWriter:
         (self.stored,) = con.execute("SELECT count(*) FROM notices").fetchall()[0]
         self._memory_limit = limit_memory(con, self.stored, storing_memory_limit_for)
         self.unlimited = False  # set once a batch needed more than the limit
+        if self.stored:
+            # rows a crash left in DuckDB's log (up to CHECKPOINT_AFTER_BYTES, replayed as the store
+            # opened) are written into the store file first: left for later, they would be checkpointed
+            # together with the next CHECKPOINT_AFTER_BYTES of rows, beyond what the checkpoint's memory
+            # limit plans for. With no log, the checkpoint has nothing to write.
+            self.checkpoint()
 
     def _fit_memory(self) -> None:
         if not self.unlimited and storing_memory_limit_for(self.stored) > self._memory_limit * 1.1:
