@@ -133,9 +133,14 @@ def normalise_joined(texts: Sequence[str], folded: Sequence[str] | None = None) 
     FIELD_BREAK (folding turns every line break into a space, and each step's pattern stops at one or
     needs a CJK character or a space on both sides), so each text comes out as on its own. `folded`:
     fold() of each text, when the caller has folded them already (`fold_each` over many notices)."""
-    if folded is None:
-        folded = fold_each(texts)
-    return _finish_steps(FIELD_BREAK.join(folded))
+    joined, has_cjk = fold_joined(texts, folded)
+    return space_step(joined, has_cjk), joined
+
+
+def fold_joined(texts: Sequence[str], folded: Sequence[str] | None = None) -> tuple[str, bool]:
+    """`normalise_joined`'s folded text (before the space step), and whether it holds a CJK character
+    (`space_step`'s second argument)."""
+    return blank_damage(FIELD_BREAK.join(fold_each(texts) if folded is None else folded))
 
 
 _FOLD_TOGETHER_CHARS = 1 << 18  # texts folded in one call: its arrays stay a few MB

@@ -14,14 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from procurewatch.detect.folding import (
-    FIELD_BREAK,
-    Normalised,
-    blank_damage,
-    fold_each,
-    space_step,
-    split_joined,
-)
+from procurewatch.detect.folding import Normalised, fold_joined, space_step, split_joined
 from procurewatch.detect.matching import may_claim, may_claim_each
 from procurewatch.model import TEXT_FIELDS, Notice
 
@@ -39,9 +32,7 @@ class NoticeTexts:
         self.originals = texts
         # every text folded and joined by folding.FIELD_BREAK (no term spans one) before the space step,
         # from which `joined` is made and fields() cuts each text's own (folding.normalise_joined)
-        self._folded, self._has_cjk = blank_damage(
-            FIELD_BREAK.join(fold_each(texts) if folded is None else folded)
-        )
+        self._folded, self._has_cjk = fold_joined(texts, folded)
         # without a CJK character the space step only shortens runs of spaces, and is made at once
         self._joined = None if self._has_cjk else space_step(self._folded, False)
         self._claims: bool | None = None  # may_claim, when answered for many texts at once (`answer_claims`)
