@@ -234,12 +234,19 @@ def _stored_members(
     return found.filter(pa.array(~too_big)).select(["notice_id", "band", "hash"])
 
 
-def _register_wanted(con: duckdb.DuckDBPyConnection, store_ids: list[str], wanted: np.ndarray) -> None:
-    """`_wanted(other, node)`: the ids of these stored candidates (indices in store_ids)."""
+def _read_wanted(
+    con: duckdb.DuckDBPyConnection, store_ids: list[str], wanted: np.ndarray, sql: str
+) -> pa.Table:
+    """The rows of `sql`, which reads `_wanted(other, node)`: the ids of these stored candidates (indices
+    in store_ids)."""
     con.register(
         "_wanted",
         pa.table({"other": pa.array([store_ids[i] for i in wanted], pa.string()), "node": pa.array(wanted)}),
     )
+    try:
+        return con.sql(sql).to_arrow_table()
+    finally:
+        con.unregister("_wanted")
 
 
 def _stored_title_keys(
@@ -248,12 +255,13 @@ def _stored_title_keys(
     """The title keys of the wanted stored candidates (indices in store_ids) that have keys."""
     if not len(wanted):
         return {}
-    _register_wanted(con, store_ids, wanted)
-    rows = con.execute(
-        "SELECT w.node, coalesce(k.title_key, '') FROM _wanted w JOIN notice_keys k ON k.notice_id = w.other"
-    ).fetchall()
-    con.unregister("_wanted")
-    return dict(rows)
+    table = _read_wanted(
+        con,
+        store_ids,
+        wanted,
+        "SELECT w.node, coalesce(k.title_key, '') FROM _wanted w JOIN notice_keys k ON k.notice_id = w.other",
+    )
+    return dict(zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True))
 
 
 def _stored_others(
@@ -262,11 +270,12 @@ def _stored_others(
     """node -> the Other of these stored candidates (indices in store_ids), each a stored notice."""
     if not len(nodes):
         return {}
-    _register_wanted(con, store_ids, nodes)
-    table = con.sql(
-        "SELECT w.node, n.notice_type, n.title FROM _wanted w JOIN notices n ON n.id = w.other"
-    ).to_arrow_table()
-    con.unregister("_wanted")
+    table = _read_wanted(
+        con,
+        store_ids,
+        nodes,
+        "SELECT w.node, n.notice_type, n.title FROM _wanted w JOIN notices n ON n.id = w.other",
+    )
     found, types, titles = (table.column(i).to_pylist() for i in range(3))
     return {
         node: Other(store_ids[node], title_keys.get(node, ""), phase_of(ntype, title), title_norm)
@@ -283,13 +292,14 @@ def _store_signatures(
     row_of = np.full(len(store_ids), -1, dtype=np.int64)
     if not len(wanted):
         return sigs, row_of
-    _register_wanted(con, store_ids, wanted)
     # the signatures apart from the other columns: joined on, each signature's bytes would be carried
     # through every join
-    signed = con.sql(
-        "SELECT w.node, m.signature FROM notice_minhash m JOIN _wanted w ON w.other = m.notice_id"
-    ).to_arrow_table()
-    con.unregister("_wanted")
+    signed = _read_wanted(
+        con,
+        store_ids,
+        wanted,
+        "SELECT w.node, m.signature FROM notice_minhash m JOIN _wanted w ON w.other = m.notice_id",
+    )
     sigs[: signed.num_rows] = signature_matrix(signed.column(1), s.num_perm)
     signed_nodes = signed.column(0).to_numpy()
     del signed
